@@ -1,0 +1,1 @@
+"""Hardware behind small interfaces: badge readers and receipt printers (drivers issue)."""

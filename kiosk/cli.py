@@ -1,0 +1,416 @@
+"""``comptoir``: the terminal from the command line, all of it through the counter service.
+
+Exit codes: 0 done; 1 error (store, config, import, disk); 2 bad usage; 3 refused (nothing
+written); 4 the operator must confirm (re-run with ``--confirm CODE``); 5 operator not allowed
+(unknown, wrong PIN, locked, role). Errors are one line on stderr.
+
+The data folder is ``--data DIR``, else ``$COMPTOIR_DATA``, else ``~/.local/share/comptoir``.
+Commands acting for an operator take ``--operator NAME`` (or ``$COMPTOIR_OPERATOR``) and read the
+PIN from ``$COMPTOIR_PIN`` or ask for it; a PIN is never an argument (it would show in ``ps``).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import io
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from kiosk.errors import AuthError, ComptoirError, NeedsConfirmation, Refusal, StoreError
+
+DB_NAME = "comptoir.db"
+CONFIG_NAME = "terminal.toml"
+EXIT = {Refusal: 3, NeedsConfirmation: 4, AuthError: 5}
+
+
+class UsageError(ComptoirError):
+    code = "usage"
+
+
+# -- plumbing -------------------------------------------------------------------------------
+def data_dir(args) -> Path:
+    folder = args.data or os.environ.get("COMPTOIR_DATA")
+    if folder:
+        return Path(folder)
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "comptoir"
+
+
+class Context:
+    """What a command needs, opened lazily: config, store, service, operator session."""
+
+    def __init__(self, args):
+        self.args = args
+        self.folder = data_dir(args)
+        self._service = None
+        from kiosk.config import load_config
+        self.config = load_config(self.folder / CONFIG_NAME)
+        self.lang = self.config.terminal.language
+
+    @property
+    def service(self):
+        if self._service is None:
+            from kiosk.counter import CounterService
+            from kiosk.store import open_store
+            store = open_store(self.folder / DB_NAME)
+            self._service = CounterService(store, self.config)
+        return self._service
+
+    def session(self):
+        name = self.args.operator or os.environ.get("COMPTOIR_OPERATOR")
+        if not name:
+            raise UsageError(detail="which operator? give --operator NAME (or set COMPTOIR_OPERATOR)")
+        return self.service.login(name, read_pin("PIN"))
+
+    def money(self, cents: int) -> str:
+        from kiosk.money import format_cents
+        return format_cents(cents, self.lang)
+
+    def out(self, text: str = "") -> None:
+        print(text)
+
+
+def read_pin(prompt: str, env: str = "COMPTOIR_PIN") -> str:
+    pin = os.environ.get(env)
+    if pin is not None:
+        return pin
+    if not sys.stdin.isatty():
+        raise UsageError(detail=f"no PIN: set {env} or run from a terminal to be asked")
+    return getpass.getpass(f"{prompt}: ")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write next to the target, fsync, then rename: a reader never sees half a file."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def parse_items(items: list[str]) -> list[tuple[str, int]]:
+    """``SOUP`` / ``SOUP=2`` / ``SOUPx2`` / ``2xSOUP`` → (code, quantity)."""
+    cart = []
+    for item in items:
+        code, qty = item, "1"
+        if "=" in item:
+            code, qty = item.split("=", 1)
+        elif "x" in item.lower():
+            left, _, right = item.rpartition("x") if item[-1:].isdigit() else item.partition("x")
+            if right.isdigit():
+                code, qty = left, right
+            elif left.isdigit():
+                code, qty = right, left
+        if not qty.isdigit() or not code:
+            raise UsageError(detail=f"cannot read {item!r}: write CODE, CODE=2 or CODEx2")
+        cart.append((code.strip().upper(), int(qty)))
+    return cart
+
+
+def parse_day(text: str | None, name: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(detail=f"{name}: expected a date like 2026-11-25, got {text!r}") from None
+
+
+# -- commands -------------------------------------------------------------------------------
+def cmd_init(ctx: Context) -> None:
+    from kiosk.config import render_config
+    from kiosk.store import open_store
+    folder = ctx.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)                 # personal data of minors: owner only
+    config_path = folder / CONFIG_NAME
+    if not config_path.exists():
+        write_atomically(config_path, render_config(ctx.args.name, ctx.args.profile))
+    existed = (folder / DB_NAME).exists()
+    store = open_store(folder / DB_NAME, create=True)
+    os.chmod(folder / DB_NAME, 0o600)
+    ctx.out(f"{'Caisse déjà initialisée' if existed else 'Caisse initialisée'} : {folder}")
+    ctx.out(f"  terminal : {store.device_id}  (configuration : {config_path})")
+
+
+def cmd_import(ctx: Context) -> None:
+    from kiosk import importer
+    data = importer.load_file(ctx.args.file)
+    counts = importer.apply(ctx.service.store, data, ctx.service.clock.now(), str(ctx.args.file))
+    ctx.out("Import terminé : " + (", ".join(f"{n} {k}" for k, n in counts.items()) or "rien"))
+
+
+def cmd_demo_data(ctx: Context) -> None:
+    from kiosk.demo import generate
+    text = json.dumps(generate(ctx.args.students, seed=ctx.args.seed), ensure_ascii=False, indent=1)
+    if ctx.args.output:
+        write_atomically(Path(ctx.args.output), text)
+        ctx.out(f"École de démonstration ({ctx.args.students} élèves) écrite dans {ctx.args.output}")
+    else:
+        ctx.out(text)
+
+
+def cmd_operator(ctx: Context) -> None:
+    from kiosk import operators
+    store = ctx.service.store
+    if ctx.args.action == "add":
+        first = not operators.list_operators(store)
+        by = None if first else ctx.session()
+        pin = read_pin(f"PIN for {ctx.args.name}", env="COMPTOIR_NEW_PIN")
+        if "COMPTOIR_NEW_PIN" not in os.environ and read_pin("Again", "COMPTOIR_NEW_PIN") != pin:
+            raise UsageError(detail="the two PINs differ")
+        operators.add_operator(store, ctx.args.name, ctx.args.role, pin, by=by)
+        ctx.out(f"Opérateur ajouté : {ctx.args.name} ({ctx.args.role})")
+    elif ctx.args.action == "unlock":
+        ctx.service.unlock_operator(ctx.session(), ctx.args.name)
+        ctx.out(f"Opérateur débloqué : {ctx.args.name}")
+    else:
+        for op in operators.list_operators(store):
+            state = "actif" if op["active"] else "inactif"
+            ctx.out(f"{op['name']:<20} {op['role']:<11} {state}")
+
+
+def _show_sale(ctx: Context, result, title: str) -> None:
+    s = result.student
+    ctx.out(f"{title} n°{result.entry.seq} — {s.display_name} ({s.class_name})")
+    for line in result.lines:
+        ctx.out(f"  {line['qty']:>3} × {line['name']:<28} {ctx.money(line['total_cents']):>10}")
+    ctx.out(f"  {'Total':<34} {ctx.money(result.total_cents):>10}")
+    for w in result.wallets:
+        ctx.out(f"  Nouveau solde « {w.name} » : {ctx.money(w.balance_cents)}")
+
+
+def cmd_sell(ctx: Context) -> None:
+    session = ctx.session()
+    result = ctx.service.sell(session, ctx.args.badge, parse_items(ctx.args.items),
+                              confirm=ctx.args.confirm)
+    _show_sale(ctx, result, "Vente")
+
+
+def cmd_copies(ctx: Context) -> None:
+    session = ctx.session()
+    result = ctx.service.photocopies(session, ctx.args.badge, bw=ctx.args.bw,
+                                     colour=ctx.args.colour, confirm=ctx.args.confirm)
+    _show_sale(ctx, result, "Photocopies")
+
+
+def cmd_balance(ctx: Context) -> None:
+    who = ctx.service.identify(ctx.args.badge)
+    s = who.student
+    ctx.out(f"{s.display_name} ({s.class_name})")
+    for w in who.wallets:
+        ctx.out(f"  {w.name} : {ctx.money(w.balance_cents)}   (virement : {w.structured_communication})")
+    if s.flags:
+        ctx.out(f"  Allergies/régime : {', '.join(s.flags)}")
+    for r in who.reservations:
+        ctx.out(f"  Réservé aujourd'hui : {r['quantity']} × {r['name']} ({r['status']})")
+    if who.stale:
+        ctx.out("  (données anciennes : plafond hors ligne appliqué)")
+
+
+def cmd_pickup(ctx: Context) -> None:
+    session = ctx.session()
+    result = ctx.service.pickup(session, ctx.args.badge, ctx.args.reservation or None)
+    ctx.out(f"Retrait n°{result.entry.seq} — {result.student.display_name} ({result.student.class_name})")
+    for item in result.delivered:
+        ctx.out(f"  {item['qty']} × {item['name']}")
+
+
+def cmd_void(ctx: Context) -> None:
+    session = ctx.session()
+    result = ctx.service.void(session, ctx.args.seq, ctx.args.reason)
+    ctx.out(f"Annulation n°{result.entry.seq} de la vente n°{result.voided_seq} :"
+            f" {ctx.money(result.credited_cents)} recrédités")
+
+
+def cmd_report(ctx: Context) -> None:
+    session = ctx.session()
+    service = ctx.service
+    report = service.report_x(session) if ctx.args.which == "x" else service.close_day(session)
+    title = "Rapport X (totaux en cours)" if report.kind == "X" else f"Rapport Z — clôture n°{report.close_seq}"
+    ctx.out(f"{title} — {report.day} — {service.config.terminal.name}")
+    ctx.out(f"  Opérations n°{report.first_seq or '-'} à n°{report.last_seq or '-'} ({report.entries})")
+    for code, a in sorted(report.articles.items()):
+        ctx.out(f"  {a['qty']:>4} × {a['name']:<28} {ctx.money(a['total_cents']):>10}")
+    for code, p in sorted(report.pickups.items()):
+        ctx.out(f"  {p['qty']:>4} × {p['name']:<28} {'retirés':>10}")
+    ctx.out(f"  Annulations : {report.voids['count']} ({ctx.money(report.voids['total_cents'])})")
+    for op in report.operators.values():
+        ctx.out(f"  {op['name']:<20} {op['sales']:>4} ventes  {ctx.money(op['total_cents']):>10}")
+    ctx.out(f"  Total brut {ctx.money(report.gross_cents)} — net {ctx.money(report.net_cents)}")
+    if report.last_hash:
+        ctx.out(f"  Dernière empreinte : {report.last_hash}")
+
+
+EXPORT_FIELDS = ("seq", "uuid", "ts", "day", "kind", "device", "operator", "student",
+                 "amount_cents", "ref_seq", "articles", "hash")
+
+
+def cmd_journal(ctx: Context) -> None:
+    from kiosk import journal
+    start, end = parse_day(ctx.args.from_, "--from"), parse_day(ctx.args.to, "--to")
+    where, params = ["1"], []
+    if start:
+        where.append("day >= ?"), params.append(start.isoformat())
+    if end:
+        where.append("day <= ?"), params.append(end.isoformat())
+    entries = list(journal.entries(ctx.service.store.conn, " AND ".join(where), tuple(params)))
+    if ctx.args.format == "json":
+        text = json.dumps([{**e.data, "prev_hash": e.prev_hash, "hash": e.hash} for e in entries],
+                          ensure_ascii=False, indent=1) + "\n"
+    else:
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, EXPORT_FIELDS)
+        writer.writeheader()
+        for e in entries:
+            items = e.data.get("lines") or e.data.get("items") or []
+            writer.writerow({
+                "seq": e.seq, "uuid": e.uuid, "ts": e.ts, "day": e.day, "kind": e.kind,
+                "device": e.data["device"], "operator": e.operator_id or "",
+                "student": e.student_id or "", "amount_cents": e.amount_cents,
+                "ref_seq": e.ref_seq or "",
+                "articles": " ".join(f"{i['article']}x{i['qty']}" for i in items), "hash": e.hash})
+        text = buf.getvalue()
+    if ctx.args.output:
+        write_atomically(Path(ctx.args.output), text)
+        print(f"{len(entries)} opérations exportées dans {ctx.args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_check(ctx: Context) -> None:
+    from kiosk.store import open_store
+    store = open_store(ctx.folder / DB_NAME, check=False)
+    total = store.conn.execute("SELECT COUNT(*) FROM journal").fetchone()[0]
+    show = sys.stderr.isatty() or total > 200_000
+
+    def progress(seq):
+        if show:
+            print(f"\r  vérification du journal : {seq}/{total}", end="", file=sys.stderr)
+
+    health = store.check_integrity(full=True, progress=progress)
+    if show:
+        print(file=sys.stderr)
+    health.raise_if_bad()
+    ctx.out(f"Caisse intègre : base de données OK, journal de {total} opérations vérifié.")
+
+
+def cmd_status(ctx: Context) -> None:
+    from kiosk import journal
+    service = ctx.service
+    store, conn = service.store, service.store.conn
+    last_seq, last_hash = journal.last_link(conn)
+    pushed = int(store.sync_state("pushed_seq", "0"))
+    pending_print = conn.execute("SELECT COUNT(*) FROM print_jobs WHERE status != 'printed'").fetchone()[0]
+    closed = service._last_close(conn)[1] == service.today()
+    counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+              for t in ("students", "badges", "wallets", "articles", "operators")}
+    health = store.health
+    ctx.out(f"Terminal      : {service.config.terminal.name} ({service.config.terminal.profile})"
+            f" — {store.device_id}")
+    ctx.out(f"Données       : {ctx.folder}  (schéma v{store.schema_version})")
+    ctx.out(f"Intégrité     : {'OK' if health.ok else 'ERREUR — ' + str(StoreError(health.code, detail=health.detail, seq=health.bad_seq))}")
+    ctx.out(f"Journal       : {last_seq} opérations, dernière empreinte {last_hash[:16]}…")
+    ctx.out(f"Journée       : {service.today()} {'clôturée (Z)' if closed else 'ouverte'}")
+    ctx.out(f"Synchro       : {last_seq - pushed} opération(s) en attente d'envoi ; dernière"
+            f" réception {store.sync_state('last_pull_at', 'jamais')}"
+            f"{' (données anciennes)' if service.is_stale() else ''}")
+    ctx.out(f"Impressions   : {pending_print} en attente")
+    ctx.out("Contenu       : " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+# -- argument parsing -----------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="comptoir", description="Comptoir school counter terminal.")
+    p.add_argument("--data", help="data folder (default: $COMPTOIR_DATA or ~/.local/share/comptoir)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, func, help_, operator=False):
+        c = sub.add_parser(name, help=help_, description=help_)
+        c.set_defaults(func=func)
+        if operator:
+            c.add_argument("--operator", help="operator name (PIN from $COMPTOIR_PIN or asked)")
+        return c
+
+    def confirmable(c):
+        c.add_argument("--confirm", action="append", default=[], choices=("allergen", "double_tap"),
+                       help="the operator confirms this warning")
+
+    c = command("init", cmd_init, "create the data folder, its configuration and the store")
+    c.add_argument("--name", default="Caisse", help="terminal name shown on receipts (e.g. 'Cantine 1')")
+    c.add_argument("--profile", default="canteen", choices=("canteen", "reception"))
+    c = command("import", cmd_import, "load students, badges, wallets, articles, operators, reservations")
+    c.add_argument("file", type=Path)
+    c = command("demo-data", cmd_demo_data, "write the demo school as an import file")
+    c.add_argument("--students", type=int, default=800)
+    c.add_argument("--seed", type=int, default=2026)
+    c.add_argument("--output", "-o")
+    c = command("operator", cmd_operator, "add, unlock or list operators", operator=True)
+    c.add_argument("action", choices=("add", "unlock", "list"))
+    c.add_argument("name", nargs="?")
+    c.add_argument("--role", choices=("seller", "supervisor", "admin"), default="seller")
+    c = command("sell", cmd_sell, "sell articles to a badge: ITEM is CODE, CODE=2 or CODEx2",
+                operator=True)
+    c.add_argument("--badge", required=True)
+    c.add_argument("items", nargs="+", metavar="ITEM")
+    confirmable(c)
+    c = command("copies", cmd_copies, "photocopies: black-and-white and colour pages", operator=True)
+    c.add_argument("--badge", required=True)
+    c.add_argument("--bw", type=int, default=0)
+    c.add_argument("--colour", "--color", type=int, default=0)
+    confirmable(c)
+    c = command("balance", cmd_balance, "who holds this badge, balances, today's reservations")
+    c.add_argument("--badge", required=True)
+    c = command("pickup", cmd_pickup, "deliver today's reserved sandwiches", operator=True)
+    c.add_argument("--badge", required=True)
+    c.add_argument("--reservation", action="append", help="only this reservation id (repeatable)")
+    c = command("void", cmd_void, "void a sale of today (supervisor)", operator=True)
+    c.add_argument("seq", type=int)
+    c.add_argument("--reason", default="")
+    c = command("report", cmd_report, "x: running totals; z: close the day", operator=True)
+    c.add_argument("which", choices=("x", "z"))
+    c = command("journal", cmd_journal, "export the journal")
+    c.add_argument("action", choices=("export",))
+    c.add_argument("--format", choices=("csv", "json"), default="csv")
+    c.add_argument("--from", dest="from_", metavar="DAY")
+    c.add_argument("--to", metavar="DAY")
+    c.add_argument("--output", "-o")
+    command("check", cmd_check, "verify the database and the whole journal chain")
+    command("status", cmd_status, "terminal state: integrity, journal, sync, printing")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "operator" and args.action in ("add", "unlock") and not args.name:
+        print("comptoir: operator add/unlock needs a NAME", file=sys.stderr)
+        return 2
+    lang = "fr"
+    try:
+        ctx = Context(args)
+        lang = ctx.lang
+        args.func(ctx)
+        return 0
+    except UsageError as e:
+        print(f"comptoir: {e.message(lang)}", file=sys.stderr)
+        return 2
+    except ComptoirError as e:
+        print(f"comptoir: {e.message(lang)}", file=sys.stderr)
+        return next((code for cls, code in EXIT.items() if isinstance(e, cls)), 1)
+    except KeyboardInterrupt:
+        print("comptoir: interrompu, rien n'a été enregistré à moitié", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""The terminal's configuration: a TOML file (``terminal.toml`` in the data folder; examples in
+``config/``). Every key is known: an unknown key, a wrong type or a bad value is a
+``ConfigError`` that names the file and the key; a missing key takes the default below."""
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kiosk.errors import ConfigError
+
+PROFILES = ("canteen", "reception")
+LANGUAGES = ("fr", "nl", "en")
+
+
+@dataclass(frozen=True)
+class TerminalSection:
+    name: str = "Caisse"
+    profile: str = "canteen"            # which articles this counter sells
+    timezone: str = "Europe/Brussels"
+    language: str = "fr"
+
+
+@dataclass(frozen=True)
+class PolicySection:
+    overdraft_limit_cents: int = 0      # how far below zero a wallet may go
+    stale_after_minutes: int = 60       # no successful pull for this long: data is stale...
+    offline_daily_cap_cents: int = 1000  # ...and a student may spend at most this per day
+    allergen_policy: str = "confirm"    # confirm: operator must confirm; refuse: never sell
+    double_tap_seconds: int = 2
+    integrity_check_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class PhotocopySection:
+    bw_article: str = "COPY-BW"
+    colour_article: str = "COPY-COLOUR"
+
+
+@dataclass(frozen=True)
+class PrintingSection:
+    receipt: str = "on_request"         # always | on_request (queued when asked) | never
+
+
+@dataclass(frozen=True)
+class TerminalConfig:
+    terminal: TerminalSection = field(default_factory=TerminalSection)
+    policy: PolicySection = field(default_factory=PolicySection)
+    photocopy: PhotocopySection = field(default_factory=PhotocopySection)
+    printing: PrintingSection = field(default_factory=PrintingSection)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.terminal.timezone)
+
+
+_CHOICES = {
+    ("terminal", "profile"): PROFILES,
+    ("terminal", "language"): LANGUAGES,
+    ("policy", "allergen_policy"): ("confirm", "refuse"),
+    ("printing", "receipt"): ("always", "on_request", "never"),
+}
+
+
+def parse_config(data: dict, source: str = "config") -> TerminalConfig:
+    def fail(key: str, why: str):
+        raise ConfigError(detail=f"{source}: {key}: {why}")
+
+    sections = {}
+    known = {f.name: f.type for f in fields(TerminalConfig)}
+    for name in data:
+        if name not in known:
+            fail(f"[{name}]", f"unknown section (known: {', '.join(known)})")
+    for sec_field in fields(TerminalConfig):
+        cls = sec_field.default_factory
+        raw = data.get(sec_field.name, {})
+        if not isinstance(raw, dict):
+            fail(f"[{sec_field.name}]", "must be a table")
+        values = {}
+        names = {f.name: f for f in fields(cls)}
+        for key, value in raw.items():
+            where = f"{sec_field.name}.{key}"
+            if key not in names:
+                fail(where, f"unknown key (known: {', '.join(names)})")
+            default = names[key].default
+            if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
+                fail(where, f"must be a whole number (got {value!r})")
+            if isinstance(default, int) and value < 0:
+                fail(where, f"must not be negative (got {value})")
+            if isinstance(default, str) and not isinstance(value, str):
+                fail(where, f"must be text (got {value!r})")
+            choices = _CHOICES.get((sec_field.name, key))
+            if choices and value not in choices:
+                fail(where, f"must be one of {', '.join(choices)} (got {value!r})")
+            values[key] = value
+        sections[sec_field.name] = cls(**values)
+    config = TerminalConfig(**sections)
+    try:
+        config.tz
+    except (ZoneInfoNotFoundError, ValueError):
+        fail("terminal.timezone", f"unknown time zone {config.terminal.timezone!r}")
+    if config.policy.double_tap_seconds > 60:
+        fail("policy.double_tap_seconds", "must be at most 60")
+    return config
+
+
+def load_config(path: str | Path) -> TerminalConfig:
+    """Read ``path``; a missing file means all defaults."""
+    path = Path(path)
+    if not path.exists():
+        return TerminalConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(detail=f"{path}: not valid TOML ({e})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(detail=f"{path}: not UTF-8 text") from None
+    return parse_config(data, str(path))
+
+
+def render_config(name: str, profile: str) -> str:
+    """The ``terminal.toml`` that ``comptoir init`` writes: every key, with its default."""
+    c = TerminalConfig()
+    lines = ["# Comptoir terminal configuration (see config/ in the sources for examples).", ""]
+    for sec in fields(c):
+        lines.append(f"[{sec.name}]")
+        for f in fields(getattr(c, sec.name)):
+            value = getattr(getattr(c, sec.name), f.name)
+            if (sec.name, f.name) == ("terminal", "name"):
+                value = name
+            if (sec.name, f.name) == ("terminal", "profile"):
+                value = profile
+            lines.append(f"{f.name} = {json.dumps(value, ensure_ascii=False)}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,514 @@
+"""The counter service: everything a counter does, for the touch UI and the CLI alike.
+
+Each operation that writes is one ``Store.write()`` transaction: every rule is checked inside
+it (so two processes selling at once see each other), and either the journal entry and its
+effects are all committed, or a ``Refusal``/``NeedsConfirmation`` leaves nothing behind.
+
+>>> from kiosk.demo import demo_service
+>>> service, session = demo_service()          # a tiny in-temp-folder school, logged in
+>>> service.sell(session, "04A1B2C3", {"SOUP": 1}).total_cents
+100
+"""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from kiosk import journal, operators, reports
+from kiosk.badges import normalise_uid
+from kiosk.clock import SystemClock, business_day, iso_utc, parse_iso_utc
+from kiosk.config import TerminalConfig
+from kiosk.errors import NeedsConfirmation, Refusal
+from kiosk.journal import Entry
+from kiosk.operators import Session
+from kiosk.store import Store, open_store
+
+SPENDING_KINDS = ("sale", "photocopy")
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    first_name: str
+    last_name: str
+    class_name: str
+    photo_ref: str | None
+    daily_limit_cents: int | None
+    blocked_categories: tuple[str, ...]
+    blocked_articles: tuple[str, ...]
+    flags: tuple[str, ...]
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+@dataclass(frozen=True)
+class Wallet:
+    id: str
+    name: str
+    kind: str
+    structured_communication: str
+    is_default: bool
+    server_balance_cents: int     # as last received from the platform
+    included_seq: int             # this terminal's entries the platform had applied then
+    balance_cents: int            # what the counter shows: server balance + own later entries
+
+
+@dataclass(frozen=True)
+class Identity:
+    uid: str
+    student: Student
+    wallets: tuple[Wallet, ...]
+    reservations: tuple[dict, ...]   # today's, with their delivery state
+    stale: bool                      # no successful pull for too long: offline cap applies
+
+
+@dataclass(frozen=True)
+class SaleResult:
+    entry: Entry
+    student: Student
+    lines: tuple[dict, ...]
+    total_cents: int
+    wallets: tuple[Wallet, ...]      # balances after the sale
+
+
+@dataclass(frozen=True)
+class PickupResult:
+    entry: Entry
+    student: Student
+    delivered: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class VoidResult:
+    entry: Entry
+    voided_seq: int
+    credited_cents: int
+
+
+@dataclass
+class _Cart:
+    lines: list[dict] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(line["total_cents"] for line in self.lines)
+
+
+class CounterService:
+    def __init__(self, store: Store, config: TerminalConfig | None = None, clock=None):
+        self.store = store
+        self.config = config or TerminalConfig()
+        self.clock = clock or SystemClock()
+        self._tz = self.config.tz
+        self._monitor: threading.Thread | None = None
+        self._stop_monitor = threading.Event()
+
+    # -- operators ------------------------------------------------------------------------
+    def login(self, name: str, pin: str) -> Session:
+        return operators.login(self.store, name, pin, self.clock.now())
+
+    def unlock_operator(self, session: Session, name: str) -> None:
+        operators.unlock(self.store, name, session)
+
+    # -- time and freshness ----------------------------------------------------------------
+    def today(self) -> str:
+        return business_day(self.clock.now(), self._tz).isoformat()
+
+    def is_stale(self, conn=None) -> bool:
+        """No successful pull (or import) for ``stale_after_minutes``: the offline cap applies."""
+        conn = conn or self.store.conn
+        row = conn.execute("SELECT value FROM sync_state WHERE key = 'last_pull_at'").fetchone()
+        if row is None:
+            return True
+        age = self.clock.now() - parse_iso_utc(row[0])
+        return age > timedelta(minutes=self.config.policy.stale_after_minutes)
+
+    # -- identify --------------------------------------------------------------------------
+    def identify(self, uid: str) -> Identity:
+        """Who holds this badge, their balances and today's reservations; or a ``Refusal``
+        (unknown badge, blocked badge, no wallet)."""
+        uid = normalise_uid(uid)
+        with self.store.read() as conn:
+            student = self._student_for_badge(conn, uid)
+            wallets = self._wallets(conn, student.id)
+            if not wallets:
+                raise Refusal("no_wallet")
+            return Identity(uid, student, wallets, self._reservations(conn, student.id, self.today()),
+                            self.is_stale(conn))
+
+    def recent_entries(self, student_id: str, limit: int = 5) -> list[Entry]:
+        """The student's last purchases on this terminal (balance screen)."""
+        with self.store.read() as conn:
+            return list(journal.entries(
+                conn, "seq IN (SELECT seq FROM journal WHERE student_id = ? AND kind IN"
+                      " ('sale','photocopy','void','pickup') ORDER BY seq DESC LIMIT ?)",
+                (student_id, limit)))[::-1]
+
+    # -- selling ---------------------------------------------------------------------------
+    def sell(self, session: Session, uid: str, cart: Mapping[str, int] | Iterable[tuple[str, int]],
+             confirm: Iterable[str] = ()) -> SaleResult:
+        """Sell ``cart`` (article code → quantity) to the badge holder.
+
+        Refusals (nothing debited): badge unknown/blocked/without wallet, day closed, unknown,
+        inactive or not-sold-here article, parents' blocked article or category, daily limit,
+        offline cap, insufficient balance (with the missing amount). Needs confirmation:
+        ``double_tap`` (same badge within ``double_tap_seconds`` of a sale) and ``allergen``
+        (an article contains one of the student's allergen/diet flags)."""
+        return self._sell(session, uid, cart, set(confirm), kind="sale")
+
+    def photocopies(self, session: Session, uid: str, bw: int = 0, colour: int = 0,
+                    confirm: Iterable[str] = ()) -> SaleResult:
+        """Black-and-white and colour pages, priced from the article list."""
+        pages = {}
+        for code, count in ((self.config.photocopy.bw_article, bw),
+                            (self.config.photocopy.colour_article, colour)):
+            if not isinstance(count, int) or count < 0:
+                raise Refusal("bad_quantity", article=code, quantity=count)
+            if count:
+                pages[code] = count
+        return self._sell(session, uid, pages, set(confirm), kind="photocopy")
+
+    def _sell(self, session: Session, uid: str, cart, confirm: set[str], kind: str) -> SaleResult:
+        session.require("sell")
+        self.store.health.raise_if_bad()
+        uid = normalise_uid(uid)
+        wanted = _merge_cart(cart)
+        now = self.clock.now()
+        today = business_day(now, self._tz).isoformat()
+        policy = self.config.policy
+        with self.store.write() as conn:
+            self._refuse_if_closed(conn, today)
+            student = self._student_for_badge(conn, uid)
+            wallets = self._wallets(conn, student.id)
+            if not wallets:
+                raise Refusal("no_wallet")
+            if "double_tap" not in confirm:
+                self._check_double_tap(conn, student.id, today, now)
+            cart_ = self._price(conn, wanted, student, wallets)
+            debits: dict[str, int] = {}
+            for line in cart_.lines:
+                debits[line["wallet"]] = debits.get(line["wallet"], 0) + line["total_cents"]
+            self._check_spending(conn, student, cart_.total, today)
+            by_id = {w.id: w for w in wallets}
+            for wallet_id, debit in debits.items():
+                available = by_id[wallet_id].balance_cents + policy.overdraft_limit_cents
+                if debit > available:
+                    raise Refusal("insufficient_balance", missing_cents=debit - available,
+                                  wallet=by_id[wallet_id].name,
+                                  balance_cents=by_id[wallet_id].balance_cents)
+            confirmed = self._check_allergens(cart_, student, confirm)
+            entry = journal.append(
+                conn, device_id=self.store.device_id, kind=kind, ts=iso_utc(now), day=today,
+                operator_id=session.operator_id, student_id=student.id,
+                postings=[(w, -c) for w, c in sorted(debits.items())],
+                details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {})})
+            if self.config.printing.receipt == "always":
+                self._enqueue_print(conn, "receipt", entry.seq, now)
+            after = self._wallets(conn, student.id)
+        return SaleResult(entry, student, tuple(cart_.lines), cart_.total, after)
+
+    def _price(self, conn, wanted: dict[str, int], student: Student,
+               wallets: tuple[Wallet, ...]) -> _Cart:
+        cart = _Cart()
+        profile = self.config.terminal.profile
+        for code, qty in wanted.items():
+            row = conn.execute(
+                "SELECT a.name_fr, a.price_cents, a.category, a.allergens, a.profiles, a.active,"
+                " c.wallet_kind, c.name FROM articles a LEFT JOIN categories c ON c.code = a.category"
+                " WHERE a.code = ?", (code,)).fetchone()
+            if row is None:
+                raise Refusal("unknown_article", article=code)
+            name, price, category, allergens, profiles, active, wallet_kind, category_name = row
+            if not active:
+                raise Refusal("article_inactive", article=name)
+            if profile not in json.loads(profiles):
+                raise Refusal("article_not_sold_here", article=name)
+            if code in student.blocked_articles:
+                raise Refusal("article_blocked", article=name)
+            if category in student.blocked_categories:
+                raise Refusal("category_blocked", article=name, category=category_name or category)
+            wallet = _wallet_for(wallets, wallet_kind)
+            cart.lines.append({"article": code, "name": name, "qty": qty, "unit_cents": price,
+                               "total_cents": qty * price, "wallet": wallet.id,
+                               "allergens": json.loads(allergens)})
+        for line in cart.lines:
+            if not line["allergens"]:
+                del line["allergens"]
+        return cart
+
+    def _check_spending(self, conn, student: Student, total: int, today: str) -> None:
+        limit, stale = student.daily_limit_cents, self.is_stale(conn)
+        if limit is None and not stale:
+            return
+        spent = -conn.execute("SELECT COALESCE(SUM(amount_cents), 0) FROM journal"
+                              " WHERE student_id = ? AND day = ?", (student.id, today)).fetchone()[0]
+        if limit is not None and spent + total > limit:
+            raise Refusal("daily_limit", limit_cents=limit, spent_cents=spent)
+        cap = self.config.policy.offline_daily_cap_cents
+        if stale and spent + total > cap:
+            raise Refusal("offline_cap", cap_cents=cap, spent_cents=spent)
+
+    def _check_double_tap(self, conn, student_id: str, today: str, now) -> None:
+        row = conn.execute("SELECT ts FROM journal WHERE student_id = ? AND day = ? AND kind IN"
+                           " ('sale', 'photocopy') ORDER BY seq DESC LIMIT 1",
+                           (student_id, today)).fetchone()
+        if row:
+            ago = (now - parse_iso_utc(row[0])).total_seconds()
+            if 0 <= ago < self.config.policy.double_tap_seconds:
+                raise NeedsConfirmation("double_tap", seconds=max(1, round(ago)))
+
+    def _check_allergens(self, cart: _Cart, student: Student, confirm: set[str]) -> list[str]:
+        flags = set(student.flags)
+        hits = [(line["name"], sorted(flags & set(line.get("allergens", ()))))
+                for line in cart.lines]
+        hits = [(name, found) for name, found in hits if found]
+        confirmed = ["double_tap"] if "double_tap" in confirm else []
+        if not hits:
+            return confirmed
+        params = {"article": ", ".join(n for n, _ in hits),
+                  "flags": sorted({f for _, found in hits for f in found})}
+        if self.config.policy.allergen_policy == "refuse":
+            raise Refusal("allergen_refused", **params)
+        if "allergen" not in confirm:
+            raise NeedsConfirmation("allergen", **params)
+        return confirmed + ["allergen"]
+
+    # -- reservations ----------------------------------------------------------------------
+    def pickup(self, session: Session, uid: str,
+               reservation_ids: Iterable[str] | None = None) -> PickupResult:
+        """Deliver today's reserved items (all of them, or the ones named). Already paid at
+        reservation time: the entry moves no money. A second pickup is refused with when and
+        where the first one happened."""
+        session.require("pickup")
+        self.store.health.raise_if_bad()
+        uid = normalise_uid(uid)
+        now = self.clock.now()
+        today = business_day(now, self._tz).isoformat()
+        with self.store.write() as conn:
+            self._refuse_if_closed(conn, today)
+            student = self._student_for_badge(conn, uid)
+            todays = {r["id"]: r for r in self._reservations(conn, student.id, today)}
+            if reservation_ids is None:
+                chosen = [r for r in todays.values() if r["status"] == "reserved"]
+                if not chosen:
+                    done = [r for r in todays.values() if r["status"] == "delivered"]
+                    if done:
+                        raise Refusal("already_delivered", when=self._local_time(done[0]["delivered_at"]),
+                                      where=done[0]["delivered_where"])
+                    raise Refusal("no_reservation")
+            else:
+                chosen = []
+                for rid in dict.fromkeys(reservation_ids):
+                    r = todays.get(rid)
+                    if r is None:
+                        raise Refusal("reservation_not_found", reservation=rid)
+                    if r["status"] == "delivered":
+                        raise Refusal("already_delivered", when=self._local_time(r["delivered_at"]),
+                                      where=r["delivered_where"])
+                    if r["status"] == "cancelled":
+                        raise Refusal("reservation_cancelled")
+                    chosen.append(r)
+                if not chosen:
+                    raise Refusal("no_reservation")
+            items = [{"reservation": r["id"], "article": r["article"], "name": r["name"],
+                      "qty": r["quantity"]} for r in chosen]
+            entry = journal.append(conn, device_id=self.store.device_id, kind="pickup",
+                                   ts=iso_utc(now), day=today, operator_id=session.operator_id,
+                                   student_id=student.id, details={"items": items})
+            conn.executemany(
+                "UPDATE reservations SET status = 'delivered', delivered_at = ?, delivered_where = ?,"
+                " delivered_seq = ? WHERE id = ?",
+                [(entry.ts, self.config.terminal.name, entry.seq, r["id"]) for r in chosen])
+        return PickupResult(entry, student, tuple(items))
+
+    def reservations_of_day(self, day: str | None = None) -> list[dict]:
+        """All reservations of a day with student and article names (pick list, pickup screen)."""
+        with self.store.read() as conn:
+            rows = conn.execute(
+                "SELECT r.id, r.student_id, s.first_name, s.last_name, s.class_name, r.article_code,"
+                " COALESCE(a.name_fr, r.article_code), r.quantity, r.status, r.delivered_at,"
+                " r.delivered_where FROM reservations r LEFT JOIN students s ON s.id = r.student_id"
+                " LEFT JOIN articles a ON a.code = r.article_code WHERE r.day = ?"
+                " ORDER BY s.class_name, s.last_name, s.first_name", (day or self.today(),))
+            keys = ("id", "student_id", "first_name", "last_name", "class_name", "article", "name",
+                    "quantity", "status", "delivered_at", "delivered_where")
+            return [dict(zip(keys, row)) for row in rows]
+
+    # -- voids -----------------------------------------------------------------------------
+    def void(self, session: Session, seq: int, reason: str = "") -> VoidResult:
+        """Void a sale or photocopy of today (supervisor or admin, once): a new entry that
+        credits back exactly what the original debited."""
+        session.require("void")
+        self.store.health.raise_if_bad()
+        now = self.clock.now()
+        today = business_day(now, self._tz).isoformat()
+        with self.store.write() as conn:
+            original = journal.get(conn, seq)
+            if original is None:
+                raise Refusal("void_not_found", seq=seq)
+            if original.kind not in SPENDING_KINDS:
+                raise Refusal("void_wrong_kind", seq=seq, kind=original.kind)
+            if original.day != today:
+                raise Refusal("void_not_today", seq=seq, day=original.day)
+            if seq <= self._last_close(conn)[0]:
+                raise Refusal("void_closed", seq=seq)
+            done = conn.execute("SELECT seq FROM journal WHERE ref_seq = ? AND kind = 'void'",
+                                (seq,)).fetchone()
+            if done:
+                raise Refusal("already_voided", seq=seq, void_seq=done[0])
+            credits = [(p["wallet"], -p["amount_cents"]) for p in original.data["postings"]]
+            entry = journal.append(
+                conn, device_id=self.store.device_id, kind="void", ts=iso_utc(now), day=today,
+                operator_id=session.operator_id, student_id=original.student_id,
+                postings=credits, ref_seq=seq,
+                details={"lines": original.data.get("lines", []), "reason": reason})
+            if self.config.printing.receipt == "always":
+                self._enqueue_print(conn, "void", entry.seq, now)
+        return VoidResult(entry, seq, entry.amount_cents)
+
+    # -- reports ---------------------------------------------------------------------------
+    def report_x(self, session: Session) -> reports.Report:
+        """Running totals since the last day close; writes nothing."""
+        session.require("report_x")
+        with self.store.read() as conn:
+            return reports.build(conn, "X", self._last_close(conn)[0], self.today(), self.clock.now())
+
+    def close_day(self, session: Session) -> reports.Report:
+        """Z report: totals since the last close, recorded as a ``close`` journal entry. After
+        it, this terminal sells nothing more today and today's sales can no longer be voided."""
+        session.require("close_day")
+        self.store.health.raise_if_bad()
+        now = self.clock.now()
+        today = business_day(now, self._tz).isoformat()
+        with self.store.write() as conn:
+            self._refuse_if_closed(conn, today)
+            report = reports.build(conn, "Z", self._last_close(conn)[0], today, now)
+            entry = journal.append(conn, device_id=self.store.device_id, kind="close",
+                                   ts=iso_utc(now), day=today, operator_id=session.operator_id,
+                                   details={"report": report.summary()})
+            self._enqueue_print(conn, "z_report", entry.seq, now)
+        report.close_seq = entry.seq
+        return report
+
+    # -- badges and printing ---------------------------------------------------------------
+    def block_badge(self, session: Session, uid: str) -> None:
+        """A lost badge: refused from now on at this terminal (the platform is told at sync)."""
+        session.require("block_badge")
+        uid = normalise_uid(uid)
+        with self.store.write() as conn:
+            if conn.execute("UPDATE badges SET status = 'blocked' WHERE uid = ?", (uid,)).rowcount == 0:
+                raise Refusal("unknown_badge")
+
+    def request_receipt(self, seq: int, kind: str = "receipt") -> int:
+        """Queue a (re)print of entry ``seq``; the printer worker does the rest."""
+        with self.store.write() as conn:
+            if journal.get(conn, seq) is None:
+                raise Refusal("void_not_found", seq=seq)
+            return self._enqueue_print(conn, kind, seq, self.clock.now())
+
+    @staticmethod
+    def _enqueue_print(conn, kind: str, seq: int, now) -> int:
+        return conn.execute("INSERT INTO print_jobs (created_at, kind, entry_seq) VALUES (?, ?, ?)",
+                            (iso_utc(now), kind, seq)).lastrowid
+
+    # -- integrity monitor -----------------------------------------------------------------
+    def start_integrity_monitor(self) -> None:
+        """Re-check the store every ``integrity_check_minutes`` in a background thread (its
+        own connection, so a long check never holds up a sale). A failure blocks sales."""
+        if self._monitor:
+            return
+        interval = self.config.policy.integrity_check_minutes * 60
+
+        def run():
+            checker = open_store(self.store.path, check=False)
+            try:
+                while not self._stop_monitor.wait(interval):
+                    self.store.health = checker.check_integrity()
+            finally:
+                checker.close()
+
+        self._monitor = threading.Thread(target=run, name="integrity-monitor", daemon=True)
+        self._monitor.start()
+
+    def stop_integrity_monitor(self) -> None:
+        self._stop_monitor.set()
+        if self._monitor:
+            self._monitor.join(timeout=5)
+            self._monitor = None
+
+    # -- lookups ---------------------------------------------------------------------------
+    def _student_for_badge(self, conn, uid: str) -> Student:
+        row = conn.execute(
+            "SELECT b.status, s.id, s.first_name, s.last_name, s.class_name, s.photo_ref,"
+            " s.daily_limit_cents, s.blocked_categories, s.blocked_articles, s.flags"
+            " FROM badges b JOIN students s ON s.id = b.student_id WHERE b.uid = ?",
+            (uid,)).fetchone()
+        if row is None:
+            raise Refusal("unknown_badge")
+        if row[0] != "active":
+            raise Refusal("blocked_badge")
+        return Student(*row[1:7], tuple(json.loads(row[7])), tuple(json.loads(row[8])),
+                       tuple(json.loads(row[9])))
+
+    @staticmethod
+    def _wallets(conn, student_id: str) -> tuple[Wallet, ...]:
+        rows = conn.execute(
+            "SELECT w.id, w.name, w.kind, w.structured_communication, w.is_default,"
+            " w.balance_cents, w.included_seq, w.balance_cents + COALESCE((SELECT SUM(p.amount_cents)"
+            " FROM postings p WHERE p.wallet_id = w.id AND p.seq > w.included_seq), 0)"
+            " FROM wallets w WHERE w.student_id = ? ORDER BY w.is_default DESC, w.id",
+            (student_id,)).fetchall()
+        return tuple(Wallet(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows)
+
+    def _reservations(self, conn, student_id: str, day: str) -> tuple[dict, ...]:
+        rows = conn.execute(
+            "SELECT r.id, r.article_code, COALESCE(a.name_fr, r.article_code), r.quantity, r.status,"
+            " r.delivered_at, r.delivered_where FROM reservations r LEFT JOIN articles a"
+            " ON a.code = r.article_code WHERE r.student_id = ? AND r.day = ? ORDER BY r.id",
+            (student_id, day)).fetchall()
+        keys = ("id", "article", "name", "quantity", "status", "delivered_at", "delivered_where")
+        return tuple(dict(zip(keys, r)) for r in rows)
+
+    @staticmethod
+    def _last_close(conn) -> tuple[int, str | None]:
+        row = conn.execute("SELECT seq, day FROM journal WHERE kind = 'close'"
+                           " ORDER BY seq DESC LIMIT 1").fetchone()
+        return row if row else (0, None)
+
+    def _refuse_if_closed(self, conn, today: str) -> None:
+        if self._last_close(conn)[1] == today:
+            raise Refusal("day_closed", day=today)
+
+    def _local_time(self, ts: str | None) -> str:
+        if not ts:
+            return "?"
+        try:
+            return parse_iso_utc(ts).astimezone(self._tz).strftime("%d/%m/%Y %H:%M")
+        except ValueError:
+            return ts
+
+
+def _merge_cart(cart) -> dict[str, int]:
+    items = cart.items() if isinstance(cart, Mapping) else cart
+    merged: dict[str, int] = {}
+    for code, qty in items:
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0 or qty > 999:
+            raise Refusal("bad_quantity", article=code, quantity=qty)
+        merged[str(code)] = merged.get(str(code), 0) + qty
+    if not merged:
+        raise Refusal("empty_cart")
+    return merged
+
+
+def _wallet_for(wallets: tuple[Wallet, ...], kind: str | None) -> Wallet:
+    """The category's wallet kind if the student has one, else the default wallet."""
+    if kind:
+        for w in wallets:
+            if w.kind == kind:
+                return w
+    return wallets[0]   # ordered default-first

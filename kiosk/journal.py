@@ -1,0 +1,164 @@
+"""The journal: append-only, numbered ``seq = 1, 2, 3 …`` without gaps, each entry chained to
+the previous one by ``hash = sha256(prev_hash + canonical JSON of the entry)``.
+
+The canonical JSON (sorted keys, no spaces, UTF-8, integers only) is stored as ``body``; the
+other columns are copies for indexed queries and are checked against the body on verification.
+There is deliberately no function here that changes or removes an entry.
+
+>>> canonical_json({"b": 1, "a": "é"})
+'{"a":"é","b":1}'
+>>> chain_hash(GENESIS, '{"a":1}')[:12]
+'fc6cee09194d'
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from typing import Iterator
+
+GENESIS = "0" * 64
+KINDS = ("sale", "void", "pickup", "photocopy", "close")
+BODY_VERSION = 1
+
+_COLUMNS = "seq, uuid, kind, ts, day, operator_id, student_id, amount_cents, ref_seq, body, prev_hash, hash"
+
+
+def canonical_json(obj) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(prev_hash: str, body: str) -> str:
+    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    uuid: str
+    kind: str
+    ts: str
+    day: str
+    operator_id: str | None
+    student_id: str | None
+    amount_cents: int
+    ref_seq: int | None
+    body: str
+    prev_hash: str
+    hash: str
+    data: dict = field(compare=False, repr=False)
+
+    @classmethod
+    def from_row(cls, row) -> "Entry":
+        return cls(*row, data=json.loads(row[9]))
+
+
+def last_link(conn: sqlite3.Connection) -> tuple[int, str]:
+    """(seq, hash) of the newest entry, or (0, GENESIS) for an empty journal."""
+    row = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    return row if row else (0, GENESIS)
+
+
+def append(conn: sqlite3.Connection, *, device_id: str, kind: str, ts: str, day: str,
+           operator_id: str | None, student_id: str | None = None,
+           postings: list[tuple[str, int]] = (), ref_seq: int | None = None,
+           details: dict | None = None) -> Entry:
+    """Append one entry. Must run inside the caller's write transaction (``Store.write()``)
+    so that the read of the last link and the insert are one atomic step."""
+    if not conn.in_transaction:
+        raise RuntimeError("journal.append outside a write transaction")
+    if kind not in KINDS:
+        raise ValueError(f"unknown journal kind {kind!r}")
+    prev_seq, prev_hash = last_link(conn)
+    seq = prev_seq + 1
+    amount = sum(cents for _, cents in postings)
+    data = dict(details or {})
+    data.update(v=BODY_VERSION, uuid=str(uuidlib.uuid4()), device=device_id, seq=seq, kind=kind,
+                ts=ts, day=day, operator=operator_id, student=student_id, amount_cents=amount,
+                postings=[{"wallet": w, "amount_cents": c} for w, c in postings])
+    if ref_seq is not None:
+        data["ref_seq"] = ref_seq
+    body = canonical_json(data)
+    digest = chain_hash(prev_hash, body)
+    row = (seq, data["uuid"], kind, ts, day, operator_id, student_id, amount, ref_seq, body,
+           prev_hash, digest)
+    conn.execute(f"INSERT INTO journal ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", row)
+    if postings:
+        conn.executemany("INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?,?,?)",
+                         [(seq, w, c) for w, c in postings])
+    return Entry(*row, data=data)
+
+
+def get(conn: sqlite3.Connection, seq: int) -> Entry | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM journal WHERE seq = ?", (seq,)).fetchone()
+    return Entry.from_row(row) if row else None
+
+
+def entries(conn: sqlite3.Connection, where: str = "1", params: tuple = ()) -> Iterator[Entry]:
+    for row in conn.execute(f"SELECT {_COLUMNS} FROM journal WHERE {where} ORDER BY seq", params):
+        yield Entry.from_row(row)
+
+
+@dataclass
+class ChainReport:
+    ok: bool
+    last_seq: int          # last entry found good
+    last_hash: str
+    checked: int           # entries checked in this run
+    bad_seq: int | None = None
+    reason: str | None = None
+
+
+def verify(conn: sqlite3.Connection, after_seq: int = 0, prev_hash: str = GENESIS,
+           progress=None, batch: int = 5000) -> ChainReport:
+    """Verify the chain from ``after_seq`` (whose hash is ``prev_hash``) to the end: contiguous
+    seq, canonical bodies, hashes, indexed columns and postings equal to what the body says.
+    Stops at the first bad entry and names it."""
+    expected_seq, expected_prev, checked = after_seq + 1, prev_hash, 0
+    while True:
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM journal WHERE seq >= ? ORDER BY seq LIMIT ?",
+            (expected_seq, batch)).fetchall()
+        if not rows:
+            return ChainReport(True, expected_seq - 1, expected_prev, checked)
+        postings: dict[int, list] = {}
+        for seq, wallet, cents in conn.execute(
+                "SELECT seq, wallet_id, amount_cents FROM postings WHERE seq BETWEEN ? AND ?"
+                " ORDER BY seq, wallet_id", (rows[0][0], rows[-1][0])):
+            postings.setdefault(seq, []).append((wallet, cents))
+        for row in rows:
+            reason = _check_row(row, expected_seq, expected_prev, postings.get(row[0], []))
+            if reason:
+                return ChainReport(False, expected_seq - 1, expected_prev, checked,
+                                   bad_seq=expected_seq, reason=reason)
+            expected_seq, expected_prev, checked = row[0] + 1, row[11], checked + 1
+        if progress:
+            progress(expected_seq - 1)
+
+
+def _check_row(row, expected_seq: int, expected_prev: str, postings: list) -> str | None:
+    seq, uid, kind, ts, day, operator_id, student_id, amount, ref_seq, body, prev, digest = row
+    if seq != expected_seq:
+        return f"entry {expected_seq} is missing (next entry is {seq})"
+    if prev != expected_prev:
+        return "prev_hash does not match the previous entry"
+    if chain_hash(prev, body) != digest:
+        return "hash does not match the entry's content"
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return "entry body is not JSON"
+    if canonical_json(data) != body:
+        return "entry body is not canonical JSON"
+    copies = {"seq": seq, "uuid": uid, "kind": kind, "ts": ts, "day": day,
+              "operator": operator_id, "student": student_id, "amount_cents": amount,
+              "ref_seq": ref_seq}
+    for key, value in copies.items():
+        if data.get(key) != value:
+            return f"column {key!r} differs from the entry's content"
+    said = sorted((p["wallet"], p["amount_cents"]) for p in data.get("postings", []))
+    if said != sorted(postings) or sum(c for _, c in said) != amount:
+        return "wallet postings differ from the entry's content"
+    return None

@@ -1,0 +1,186 @@
+"""What people read: one line per error code, in French (default), Dutch and English.
+Amount parameters end in ``_cents`` and are formatted for the language by Babel.
+
+>>> render("insufficient_balance", {"missing_cents": 40, "wallet": "Repas"}, "fr")
+'Solde insuffisant sur « Repas » : il manque 0,40\xa0€.'
+"""
+from __future__ import annotations
+
+from kiosk.money import format_cents
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # badges
+    "unknown_badge": {
+        "fr": "Badge inconnu : il n'est lié à aucun élève. Envoyez l'élève à l'accueil.",
+        "nl": "Onbekende badge: niet gekoppeld aan een leerling. Stuur de leerling naar het onthaal.",
+        "en": "Unknown badge: it belongs to no student. Send the student to reception."},
+    "blocked_badge": {
+        "fr": "Badge bloqué (perdu ou volé) : rien n'a été débité. Envoyez l'élève à l'accueil.",
+        "nl": "Badge geblokkeerd (verloren of gestolen): niets afgerekend. Stuur de leerling naar het onthaal.",
+        "en": "Blocked badge (lost or stolen): nothing was charged. Send the student to reception."},
+    "bad_badge": {
+        "fr": "Lecture du badge illisible ({detail}) : faites-le repasser.",
+        "nl": "Badge onleesbaar ({detail}): laat opnieuw scannen.",
+        "en": "Badge read could not be understood ({detail}): tap again."},
+    "no_wallet": {
+        "fr": "Aucun portefeuille pour cet élève : rien n'a été débité.",
+        "nl": "Geen portefeuille voor deze leerling: niets afgerekend.",
+        "en": "This student has no wallet: nothing was charged."},
+    # carts and articles
+    "empty_cart": {"fr": "Le panier est vide.", "nl": "Het mandje is leeg.", "en": "The cart is empty."},
+    "bad_quantity": {
+        "fr": "Quantité invalide pour {article} : {quantity}.",
+        "nl": "Ongeldige hoeveelheid voor {article}: {quantity}.",
+        "en": "Invalid quantity for {article}: {quantity}."},
+    "unknown_article": {
+        "fr": "Article inconnu : {article}.", "nl": "Onbekend artikel: {article}.",
+        "en": "Unknown article: {article}."},
+    "article_inactive": {
+        "fr": "L'article {article} n'est plus en vente.", "nl": "Artikel {article} is niet meer te koop.",
+        "en": "Article {article} is no longer on sale."},
+    "article_not_sold_here": {
+        "fr": "L'article {article} n'est pas vendu à ce comptoir.",
+        "nl": "Artikel {article} wordt aan deze balie niet verkocht.",
+        "en": "Article {article} is not sold at this counter."},
+    "article_blocked": {
+        "fr": "Les parents ont bloqué l'article {article} pour cet élève.",
+        "nl": "De ouders hebben artikel {article} voor deze leerling geblokkeerd.",
+        "en": "The parents have blocked {article} for this student."},
+    "category_blocked": {
+        "fr": "Les parents ont bloqué la catégorie « {category} » ({article}) pour cet élève.",
+        "nl": "De ouders hebben de categorie '{category}' ({article}) voor deze leerling geblokkeerd.",
+        "en": "The parents have blocked the category '{category}' ({article}) for this student."},
+    "allergen_refused": {
+        "fr": "Interdit pour cet élève : {article} contient {flags}.",
+        "nl": "Niet toegelaten voor deze leerling: {article} bevat {flags}.",
+        "en": "Not allowed for this student: {article} contains {flags}."},
+    # money
+    "insufficient_balance": {
+        "fr": "Solde insuffisant sur « {wallet} » : il manque {missing_cents}.",
+        "nl": "Onvoldoende saldo op '{wallet}': er ontbreekt {missing_cents}.",
+        "en": "Not enough money in '{wallet}': {missing_cents} missing."},
+    "daily_limit": {
+        "fr": "Limite journalière fixée par les parents atteinte ({limit_cents}, déjà dépensé {spent_cents}).",
+        "nl": "Daglimiet van de ouders bereikt ({limit_cents}, al uitgegeven {spent_cents}).",
+        "en": "Daily limit set by the parents reached ({limit_cents}, already spent {spent_cents})."},
+    "offline_cap": {
+        "fr": "Caisse hors ligne depuis trop longtemps : plafond de {cap_cents} par jour atteint (déjà {spent_cents}).",
+        "nl": "Kassa te lang offline: plafond van {cap_cents} per dag bereikt (al {spent_cents}).",
+        "en": "Terminal offline too long: cap of {cap_cents} per day reached (already {spent_cents})."},
+    # confirmations
+    "allergen": {
+        "fr": "ATTENTION ALLERGIE/RÉGIME : {article} contient {flags}. Confirmer la vente ?",
+        "nl": "OPGELET ALLERGIE/DIEET: {article} bevat {flags}. Verkoop bevestigen?",
+        "en": "ALLERGY/DIET WARNING: {article} contains {flags}. Confirm the sale?"},
+    "double_tap": {
+        "fr": "Ce badge vient de payer il y a {seconds} s. Confirmer une deuxième vente ?",
+        "nl": "Deze badge heeft {seconds} s geleden betaald. Tweede verkoop bevestigen?",
+        "en": "This badge paid {seconds} s ago. Confirm a second sale?"},
+    # reservations
+    "no_reservation": {
+        "fr": "Aucune réservation à retirer aujourd'hui pour cet élève.",
+        "nl": "Geen reservering om vandaag af te halen voor deze leerling.",
+        "en": "No reservation to pick up today for this student."},
+    "already_delivered": {
+        "fr": "Déjà retiré le {when} à « {where} ».", "nl": "Al afgehaald op {when} bij '{where}'.",
+        "en": "Already picked up on {when} at '{where}'."},
+    "reservation_cancelled": {
+        "fr": "Cette réservation a été annulée.", "nl": "Deze reservering werd geannuleerd.",
+        "en": "This reservation was cancelled."},
+    "reservation_not_found": {
+        "fr": "Réservation {reservation} introuvable pour cet élève aujourd'hui.",
+        "nl": "Reservering {reservation} niet gevonden voor deze leerling vandaag.",
+        "en": "Reservation {reservation} not found for this student today."},
+    # voids and day close
+    "void_not_found": {
+        "fr": "Aucune vente n°{seq} dans le journal.", "nl": "Geen verkoop nr. {seq} in het journaal.",
+        "en": "No sale number {seq} in the journal."},
+    "void_wrong_kind": {
+        "fr": "L'opération n°{seq} ({kind}) ne peut pas être annulée.",
+        "nl": "Verrichting nr. {seq} ({kind}) kan niet geannuleerd worden.",
+        "en": "Entry {seq} ({kind}) cannot be voided."},
+    "void_not_today": {
+        "fr": "La vente n°{seq} n'est pas d'aujourd'hui ({day}) : contactez l'économat.",
+        "nl": "Verkoop nr. {seq} is niet van vandaag ({day}): contacteer het economaat.",
+        "en": "Sale {seq} is not from today ({day}): contact the finance office."},
+    "void_closed": {
+        "fr": "La vente n°{seq} fait partie d'une journée clôturée.",
+        "nl": "Verkoop nr. {seq} hoort bij een afgesloten dag.",
+        "en": "Sale {seq} belongs to a closed day."},
+    "already_voided": {
+        "fr": "La vente n°{seq} est déjà annulée (annulation n°{void_seq}).",
+        "nl": "Verkoop nr. {seq} is al geannuleerd (annulering nr. {void_seq}).",
+        "en": "Sale {seq} is already voided (void {void_seq})."},
+    "day_closed": {
+        "fr": "La journée du {day} est clôturée (Z) : plus de ventes aujourd'hui sur cette caisse.",
+        "nl": "De dag {day} is afgesloten (Z): geen verkopen meer vandaag op deze kassa.",
+        "en": "Day {day} is closed (Z report): no more sales today on this terminal."},
+    # operators
+    "unknown_operator": {
+        "fr": "Opérateur inconnu : {name}.", "nl": "Onbekende gebruiker: {name}.",
+        "en": "Unknown operator: {name}."},
+    "wrong_pin": {
+        "fr": "Code PIN incorrect ({attempts_left} essai(s) restant(s)).",
+        "nl": "Verkeerde pincode (nog {attempts_left} poging(en)).",
+        "en": "Wrong PIN ({attempts_left} attempt(s) left)."},
+    "operator_locked": {
+        "fr": "Trop d'erreurs de code : opérateur bloqué encore {seconds} s (un responsable peut débloquer).",
+        "nl": "Te veel foute codes: gebruiker geblokkeerd voor nog {seconds} s (een verantwoordelijke kan deblokkeren).",
+        "en": "Too many wrong PINs: operator locked for {seconds} s more (a supervisor can unlock)."},
+    "forbidden": {
+        "fr": "Action réservée à un responsable ({action}).",
+        "nl": "Actie voorbehouden aan een verantwoordelijke ({action}).",
+        "en": "Only a supervisor may do this ({action})."},
+    "bad_pin": {
+        "fr": "Le code PIN doit compter de 4 à 8 chiffres.", "nl": "De pincode moet 4 tot 8 cijfers tellen.",
+        "en": "The PIN must be 4 to 8 digits."},
+    "operator_exists": {
+        "fr": "Un opérateur « {name} » existe déjà.", "nl": "Er bestaat al een gebruiker '{name}'.",
+        "en": "An operator '{name}' already exists."},
+    "first_operator_admin": {
+        "fr": "Le premier opérateur doit être un administrateur (--role admin).",
+        "nl": "De eerste gebruiker moet een beheerder zijn (--role admin).",
+        "en": "The first operator must be an admin (--role admin)."},
+    # store
+    "store_missing": {
+        "fr": "Pas de caisse dans {path} : lancez d'abord « comptoir init ».",
+        "nl": "Geen kassa in {path}: voer eerst 'comptoir init' uit.",
+        "en": "No terminal store at {path}: run 'comptoir init' first."},
+    "store_corrupt": {
+        "fr": "Fichier de la caisse endommagé ({detail}) : ventes bloquées, appelez le support.",
+        "nl": "Kassabestand beschadigd ({detail}): verkoop geblokkeerd, bel de support.",
+        "en": "Terminal store is damaged ({detail}): sales blocked, call support."},
+    "chain_broken": {
+        "fr": "Journal altéré à l'opération n°{seq} ({detail}) : ventes bloquées, appelez le support.",
+        "nl": "Journaal gewijzigd bij verrichting nr. {seq} ({detail}): verkoop geblokkeerd, bel de support.",
+        "en": "Journal tampered with at entry {seq} ({detail}): sales blocked, call support."},
+    "store_too_new": {
+        "fr": "Cette caisse a été créée par une version plus récente (schéma {version} > {supported}).",
+        "nl": "Deze kassa werd aangemaakt door een nieuwere versie (schema {version} > {supported}).",
+        "en": "This store was made by a newer version (schema {version} > {supported})."},
+    "disk_full": {
+        "fr": "Disque plein : rien n'a été enregistré. Libérez de la place puis recommencez.",
+        "nl": "Schijf vol: niets werd opgeslagen. Maak ruimte vrij en probeer opnieuw.",
+        "en": "Disk full: nothing was saved. Free some space and try again."},
+    # generic carriers (detail already worded)
+    "config_error": {"fr": "Configuration invalide : {detail}", "nl": "Ongeldige configuratie: {detail}",
+                     "en": "Invalid configuration: {detail}"},
+    "import_error": {"fr": "Import refusé, rien n'a été modifié : {detail}",
+                     "nl": "Import geweigerd, niets gewijzigd: {detail}",
+                     "en": "Import refused, nothing was changed: {detail}"},
+    "usage": {"fr": "{detail}", "nl": "{detail}", "en": "{detail}"},
+}
+
+
+def render(code: str, params: dict, lang: str = "fr") -> str:
+    texts = CATALOGUE.get(code)
+    if texts is None:
+        return f"{code}: {params}" if params else code
+    text = texts.get(lang) or texts["fr"]
+    values = {k: (format_cents(v, lang) if k.endswith("_cents") and isinstance(v, int) else
+                  ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+              for k, v in params.items()}
+    try:
+        return text.format(**values)
+    except KeyError:
+        return text

@@ -1,0 +1,68 @@
+"""X and Z reports: totals over the journal entries since the last day close.
+
+The X report is read-only; the Z report is the same figures recorded in a ``close`` entry
+(its ``summary()`` goes into the hashed body, so only integers and text)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kiosk import journal
+from kiosk.clock import iso_utc
+
+
+@dataclass
+class Report:
+    kind: str                      # "X" or "Z"
+    day: str
+    generated_at: str
+    first_seq: int | None = None   # entries covered (the close entry itself excluded)
+    last_seq: int | None = None
+    last_hash: str | None = None
+    entries: int = 0
+    articles: dict = field(default_factory=dict)    # code -> {name, qty, total_cents}
+    operators: dict = field(default_factory=dict)   # id -> {name, sales, total_cents, voids}
+    voids: dict = field(default_factory=lambda: {"count": 0, "total_cents": 0})
+    pickups: dict = field(default_factory=dict)     # code -> {name, qty}
+    gross_cents: int = 0           # sales + photocopies
+    net_cents: int = 0             # gross - voids
+    close_seq: int | None = None   # the Z's own entry, once recorded
+
+    def summary(self) -> dict:
+        return {"kind": self.kind, "day": self.day, "first_seq": self.first_seq,
+                "last_seq": self.last_seq, "last_hash": self.last_hash, "entries": self.entries,
+                "articles": self.articles, "operators": self.operators, "voids": self.voids,
+                "pickups": self.pickups, "gross_cents": self.gross_cents,
+                "net_cents": self.net_cents}
+
+
+def build(conn, kind: str, after_seq: int, day: str, now: datetime) -> Report:
+    names = dict(conn.execute("SELECT id, name FROM operators"))
+    report = Report(kind=kind, day=day, generated_at=iso_utc(now))
+    for entry in journal.entries(conn, "seq > ?", (after_seq,)):
+        report.first_seq = report.first_seq or entry.seq
+        report.last_seq, report.last_hash = entry.seq, entry.hash
+        report.entries += 1
+        op = report.operators.setdefault(entry.operator_id or "-", {
+            "name": names.get(entry.operator_id, entry.operator_id or "-"),
+            "sales": 0, "total_cents": 0, "voids": 0, "voids_cents": 0})
+        if entry.kind in ("sale", "photocopy"):
+            for line in entry.data["lines"]:
+                a = report.articles.setdefault(line["article"], {"name": line["name"], "qty": 0,
+                                                                 "total_cents": 0})
+                a["qty"] += line["qty"]
+                a["total_cents"] += line["total_cents"]
+            report.gross_cents += -entry.amount_cents
+            op["sales"] += 1
+            op["total_cents"] += -entry.amount_cents
+        elif entry.kind == "void":
+            report.voids["count"] += 1
+            report.voids["total_cents"] += entry.amount_cents
+            op["voids"] += 1
+            op["voids_cents"] += entry.amount_cents
+        elif entry.kind == "pickup":
+            for item in entry.data["items"]:
+                p = report.pickups.setdefault(item["article"], {"name": item["name"], "qty": 0})
+                p["qty"] += item["qty"]
+    report.net_cents = report.gross_cents - report.voids["total_cents"]
+    return report

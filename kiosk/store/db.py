@@ -1,0 +1,183 @@
+"""Opening the store: pragmas, migrations, and the integrity check that must pass before the
+terminal sells anything.
+
+Several processes (touch app, sync daemon, CLI) may have the file open at once. Every write
+runs in ``Store.write()`` = ``BEGIN IMMEDIATE`` … ``COMMIT``: SQLite serialises the writers, a
+busy store makes a writer wait (``busy_timeout``), never fail or fork the chain.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from kiosk import journal
+from kiosk.errors import StoreError
+from kiosk.store.schema import CURRENT_VERSION, migrate
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+@dataclass
+class Health:
+    """Result of the last integrity check. ``ok`` False means: refuse to sell."""
+    ok: bool = True
+    code: str | None = None        # store_corrupt | chain_broken
+    detail: str | None = None
+    bad_seq: int | None = None
+
+    def raise_if_bad(self) -> None:
+        if not self.ok:
+            raise StoreError(self.code, detail=self.detail, seq=self.bad_seq)
+
+
+class Store:
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+        self.health = Health()
+        self._lock = threading.RLock()   # one connection, possibly used by a monitor thread
+        self.device_id = self.meta("device_id")
+
+    # -- transactions -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self):
+        """One atomic, durable write: ``BEGIN IMMEDIATE`` … ``COMMIT`` (or rollback)."""
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.conn
+                    self.conn.execute("COMMIT")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as e:
+                if "full" in str(e):    # SQLITE_FULL: disk (or size limit) full, nothing kept
+                    raise StoreError("disk_full") from None
+                raise
+
+    @contextlib.contextmanager
+    def read(self):
+        """A consistent snapshot for several SELECTs (WAL readers never block the writer)."""
+        with self._lock:
+            self.conn.execute("BEGIN")
+            try:
+                yield self.conn
+            finally:
+                self.conn.execute("COMMIT")
+
+    # -- small key/value tables ---------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def sync_state(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    @staticmethod
+    def set_kv(conn: sqlite3.Connection, table: str, key: str, value) -> None:
+        assert table in ("meta", "sync_state")
+        conn.execute(f"INSERT INTO {table} (key, value) VALUES (?, ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, str(value)))
+
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- integrity ----------------------------------------------------------------------
+    def check_integrity(self, full: bool = False, progress=None) -> Health:
+        """SQLite's own check, then the journal chain: from the last verified point, or
+        from the first entry when ``full``. Records the new verified point when all is well
+        and sets ``self.health`` (a bad result blocks sales in every process that checks)."""
+        with self._lock:
+            pragma = "integrity_check" if full else "quick_check"
+            try:
+                problems = [r[0] for r in self.conn.execute(f"PRAGMA {pragma}")]
+            except sqlite3.DatabaseError as e:
+                problems = [str(e)]
+            if problems != ["ok"]:
+                self.health = Health(False, "store_corrupt", "; ".join(problems[:3]))
+                return self.health
+            after, prev = 0, journal.GENESIS
+            if not full:
+                after = int(self.meta("verified_seq", "0"))
+                prev = self.meta("verified_hash", journal.GENESIS)
+            report = journal.verify(self.conn, after, prev, progress=progress)
+            if not report.ok:
+                self.health = Health(False, "chain_broken", report.reason, report.bad_seq)
+                return self.health
+            if report.checked:
+                with self.write() as conn:
+                    # Only move forward: a concurrent checker may have gone further.
+                    if report.last_seq > int(self.meta("verified_seq", "0")):
+                        self.set_kv(conn, "meta", "verified_seq", report.last_seq)
+                        self.set_kv(conn, "meta", "verified_hash", report.last_hash)
+            self.health = Health()
+            return self.health
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                           check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if mode.lower() != "wal":
+        raise StoreError("store_corrupt", detail=f"cannot switch to WAL (got {mode})")
+    conn.execute("PRAGMA synchronous = FULL")   # a sale reported done survives a power cut
+    conn.execute("PRAGMA foreign_keys = OFF")   # platform data may arrive in any order
+    return conn
+
+
+def open_store(path: str | os.PathLike, *, create: bool = False, check: bool = True) -> Store:
+    """Open (and with ``create``, make) the store, migrate it, and run the integrity check.
+
+    A store that fails the check still opens, with ``store.health.ok`` False, so that
+    ``comptoir check`` and ``status`` can say what is wrong; the counter service refuses to
+    sell on it."""
+    path = Path(path)
+    if not path.exists() and not create:
+        raise StoreError("store_missing", path=str(path))
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = connect(path)
+        migrate(conn)
+    except sqlite3.DatabaseError as e:
+        raise StoreError("store_corrupt", detail=str(e)) from None
+    if create:
+        with _txn(conn):
+            conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)",
+                         (str(uuid.uuid4()),))
+    elif conn.execute("SELECT 1 FROM meta WHERE key = 'device_id'").fetchone() is None:
+        raise StoreError("store_corrupt", detail="no device id (was it made by comptoir init?)")
+    store = Store(path, conn)
+    if check:
+        store.check_integrity()
+    return store
+
+
+@contextlib.contextmanager
+def _txn(conn):
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+__all__ = ["Store", "open_store", "Health", "CURRENT_VERSION"]

@@ -1,0 +1,188 @@
+"""Schema versions. ``PRAGMA user_version`` holds the version of a store; ``MIGRATIONS[n]``
+takes a store from version n to n+1. Migrations only ever add: a store written by an older
+version opens with its data intact. Never edit a migration that has shipped; add one."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+# The journal and its postings are append-only: the program has no UPDATE or DELETE path on
+# them, and these triggers make SQLite refuse one too.
+_APPEND_ONLY = """
+CREATE TRIGGER {t}_append_only_u BEFORE UPDATE ON {t}
+BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END;
+CREATE TRIGGER {t}_append_only_d BEFORE DELETE ON {t}
+BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END;
+"""
+
+V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE categories (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    wallet_kind TEXT            -- which of the student's wallets pays; NULL: the default one
+);
+CREATE TABLE articles (
+    code TEXT PRIMARY KEY,
+    name_fr TEXT NOT NULL, name_nl TEXT, name_en TEXT,
+    price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+    category TEXT NOT NULL,
+    allergens TEXT NOT NULL DEFAULT '[]',     -- JSON list of flags (gluten, pork, nuts...)
+    profiles TEXT NOT NULL DEFAULT '[]',      -- JSON list of terminal profiles selling it
+    reservable INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE students (
+    id TEXT PRIMARY KEY,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    class_name TEXT NOT NULL,
+    photo_ref TEXT,
+    daily_limit_cents INTEGER,                -- parents' limit per day; NULL: none
+    blocked_categories TEXT NOT NULL DEFAULT '[]',
+    blocked_articles TEXT NOT NULL DEFAULT '[]',
+    flags TEXT NOT NULL DEFAULT '[]'          -- allergen and diet flags
+);
+CREATE INDEX students_class ON students(class_name);
+CREATE TABLE badges (
+    uid TEXT PRIMARY KEY,                     -- upper-case hex, no separators
+    student_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'blocked'))
+);
+CREATE INDEX badges_student ON badges(student_id);
+CREATE TABLE wallets (
+    id TEXT PRIMARY KEY,
+    student_id TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'main',
+    name TEXT NOT NULL,
+    structured_communication TEXT NOT NULL,
+    is_default INTEGER NOT NULL DEFAULT 1,
+    balance_cents INTEGER NOT NULL,           -- last balance received from the server...
+    included_seq INTEGER NOT NULL DEFAULT 0   -- ...which includes this terminal's entries up to here
+);
+CREATE INDEX wallets_student ON wallets(student_id);
+CREATE TABLE reservations (
+    id TEXT PRIMARY KEY,
+    day TEXT NOT NULL,
+    student_id TEXT NOT NULL,
+    article_code TEXT NOT NULL,
+    quantity INTEGER NOT NULL CHECK (quantity > 0),
+    status TEXT NOT NULL CHECK (status IN ('reserved', 'delivered', 'cancelled')),
+    delivered_at TEXT, delivered_where TEXT, delivered_seq INTEGER
+);
+CREATE INDEX reservations_student_day ON reservations(student_id, day);
+CREATE INDEX reservations_day ON reservations(day);
+CREATE TABLE operators (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role TEXT NOT NULL CHECK (role IN ('seller', 'supervisor', 'admin')),
+    pin_hash TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    failed_attempts INTEGER NOT NULL DEFAULT 0,
+    lock_count INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT
+);
+
+CREATE TABLE journal (
+    seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+    uuid TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('sale', 'void', 'pickup', 'photocopy', 'close')),
+    ts TEXT NOT NULL,
+    day TEXT NOT NULL,
+    operator_id TEXT,
+    student_id TEXT,
+    amount_cents INTEGER NOT NULL,            -- net effect on the student's wallets
+    ref_seq INTEGER,                          -- a void: the entry it voids
+    body TEXT NOT NULL,                       -- canonical JSON, what the hash covers
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX journal_student_day ON journal(student_id, day);
+CREATE INDEX journal_kind ON journal(kind);
+CREATE INDEX journal_day ON journal(day);
+CREATE INDEX journal_ref ON journal(ref_seq) WHERE ref_seq IS NOT NULL;
+""" + _APPEND_ONLY.format(t="journal") + """
+CREATE TABLE print_jobs (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    entry_seq INTEGER,
+    payload TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'printed', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    printed_at TEXT
+);
+CREATE INDEX print_jobs_status ON print_jobs(status);
+"""
+
+# Version 2: per-wallet postings, so that a displayed balance is one indexed sum whatever the
+# size of the journal (version 1 parsed entry bodies). Backfilled from the journal itself.
+V2 = """
+CREATE TABLE postings (
+    seq INTEGER NOT NULL,
+    wallet_id TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    PRIMARY KEY (seq, wallet_id)
+) WITHOUT ROWID;
+CREATE INDEX postings_wallet ON postings(wallet_id, seq);
+""" + _APPEND_ONLY.format(t="postings")
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    for stmt in _split(V2):
+        conn.execute(stmt)
+    rows = conn.execute("SELECT seq, body FROM journal ORDER BY seq")
+    conn.executemany(
+        "INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?, ?, ?)",
+        ((seq, p["wallet"], p["amount_cents"])
+         for seq, body in rows for p in json.loads(body).get("postings", [])),
+    )
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    for stmt in _split(V1):
+        conn.execute(stmt)
+
+
+def _split(script: str) -> list[str]:
+    """Split DDL into statements (``executescript`` would commit our transaction)."""
+    out, buf = [], []
+    for line in script.splitlines():
+        if line.strip().startswith("--") or not line.strip():
+            continue
+        buf.append(line)
+        if line.rstrip().endswith(";") and sqlite3.complete_statement("\n".join(buf)):
+            out.append("\n".join(buf))
+            buf = []
+    if buf:
+        out.append("\n".join(buf))
+    return out
+
+
+MIGRATIONS = [_v1, _v2]
+CURRENT_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> int:
+    """Bring the store up to ``target`` in one transaction per step; returns the version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > CURRENT_VERSION:
+        from kiosk.errors import StoreError
+        raise StoreError("store_too_new", version=version, supported=CURRENT_VERSION)
+    while version < target:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < target:
+                MIGRATIONS[version](conn)
+                version += 1
+                conn.execute(f"PRAGMA user_version = {version}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return version

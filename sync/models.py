@@ -1,0 +1,118 @@
+"""The platform's data as terminals receive it: the shape of a ``comptoir import`` file today
+and of the sync pull's pages tomorrow. Unknown fields are errors (a typo must not pass as
+missing data); ids are the platform's own; money is integer cents."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from stdnum.be import ogm_vcs
+
+PIN_HASH = re.compile(r"^\$argon2id\$")
+Cents = int
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)
+
+
+class Names(_Model):
+    fr: str = Field(min_length=1)
+    nl: str | None = None
+    en: str | None = None
+
+
+class Category(_Model):
+    code: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    wallet_kind: str | None = None     # which wallet pays; None: the student's default wallet
+
+
+class Article(_Model):
+    code: str = Field(min_length=1, max_length=40)
+    name: Names
+    price_cents: Cents = Field(ge=0, le=1_000_000)
+    category: str = Field(min_length=1)
+    allergens: list[str] = []
+    profiles: list[Literal["canteen", "reception"]] = ["canteen"]
+    reservable: bool = False
+    active: bool = True
+
+
+class Student(_Model):
+    id: str = Field(min_length=1)
+    first_name: str = Field(min_length=1)
+    last_name: str = Field(min_length=1)
+    class_name: str = Field(min_length=1)
+    photo_ref: str | None = None
+    daily_limit_cents: Cents | None = Field(default=None, ge=0)
+    blocked_categories: list[str] = []
+    blocked_articles: list[str] = []
+    flags: list[str] = []              # allergen and diet flags: gluten, pork, nuts...
+
+
+class Badge(_Model):
+    uid: str
+    student_id: str = Field(min_length=1)
+    status: Literal["active", "blocked"] = "active"
+
+    @field_validator("uid")
+    @classmethod
+    def _uid(cls, value: str) -> str:
+        from kiosk.badges import normalise_uid
+        from kiosk.errors import Refusal
+        try:
+            return normalise_uid(value)
+        except Refusal:
+            raise ValueError("not a badge UID (4 to 10 bytes in hexadecimal)") from None
+
+
+class Wallet(_Model):
+    id: str = Field(min_length=1)
+    student_id: str = Field(min_length=1)
+    kind: str = "main"
+    name: str = Field(min_length=1)
+    structured_communication: str
+    is_default: bool = True
+    balance_cents: Cents
+    included_seq: int = Field(default=0, ge=0)   # this terminal's entries the balance includes
+
+    @field_validator("structured_communication")
+    @classmethod
+    def _ogm(cls, value: str) -> str:
+        try:
+            return "+++" + ogm_vcs.format(ogm_vcs.validate(value)) + "+++"
+        except Exception:
+            raise ValueError("not a valid Belgian structured communication "
+                             "(+++xxx/xxxx/xxxxx+++ with its mod-97 check)") from None
+
+
+class Operator(_Model):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    role: Literal["seller", "supervisor", "admin"]
+    pin_hash: str = Field(pattern=PIN_HASH.pattern)
+    active: bool = True
+
+
+class Reservation(_Model):
+    id: str = Field(min_length=1)
+    day: date
+    student_id: str = Field(min_length=1)
+    article_code: str = Field(min_length=1)
+    quantity: int = Field(ge=1, le=50)
+    status: Literal["reserved", "delivered", "cancelled"] = "reserved"
+
+
+class DataSet(_Model):
+    """A whole import file (every list optional)."""
+    format: Literal["comptoir-data/1"] = "comptoir-data/1"
+    categories: list[Category] = []
+    articles: list[Article] = []
+    students: list[Student] = []
+    badges: list[Badge] = []
+    wallets: list[Wallet] = []
+    operators: list[Operator] = []
+    reservations: list[Reservation] = []
