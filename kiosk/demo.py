@@ -17,7 +17,22 @@ from stdnum.be import ogm_vcs
 DEMO_PINS = {"Marie": "1234", "Luc": "5678", "Admin": "9999"}
 DEMO_ROLES = {"Marie": "seller", "Luc": "supervisor", "Admin": "admin"}
 
-# uid -> what that badge shows off
+
+
+class Badge:
+    """The hand-made demo badges, by who holds them."""
+    EMMA = "04A1B2C3"                 # 25,00 €
+    NOAH = "04112233445566"           # balance 0 (7-byte UID)
+    LINA = "04C0FFEE"                 # gluten flag
+    LUCAS_BLOCKED = "04DEAD01"        # badge blocked
+    CHLOE = "04BEEF02"                # daily limit 3 €, drinks blocked by the parents
+    ADAM = "04778899AABBCC"           # balance -2,30 €
+    ZOE_NO_WALLET = "04FACE03"
+    LOUIS_RESERVED = "04CAFE04"       # a cheese sandwich reserved for the day
+    UNKNOWN = "05000000"
+
+
+# uid -> what that badge shows off (the touch UI's demo panel)
 DEMO_BADGES = {
     "04A1B2C3": "Emma Dubois (1A): 25,00 €",
     "04112233445566": "Noah Peeters (1A): solde 0 €",

@@ -1,0 +1,71 @@
+"""Shared fixtures: a real store file in a temp folder, loaded with a small demo school,
+a counter service on a manual clock (lunchtime in Brussels), and logged-in operators."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kiosk import importer
+from kiosk.clock import ManualClock
+from kiosk.config import TerminalConfig
+from kiosk.counter import CounterService
+from kiosk.demo import DEMO_PINS, generate
+from kiosk.store import open_store
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+LUNCH = datetime(2026, 11, 24, 12, 0, tzinfo=BRUSSELS)   # a Tuesday
+TODAY = LUNCH.date().isoformat()
+
+
+@pytest.fixture(scope="session")
+def demo_data() -> dict:
+    return generate(students=60, day=LUNCH.date())
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(LUNCH)
+
+
+@pytest.fixture
+def config() -> TerminalConfig:
+    return TerminalConfig()
+
+
+@pytest.fixture
+def store_path(tmp_path):
+    return tmp_path / "comptoir.db"
+
+
+@pytest.fixture
+def store(store_path, demo_data, clock):
+    s = open_store(store_path, create=True)
+    importer.apply(s, importer.parse(demo_data), clock.now())
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def service(store, config, clock) -> CounterService:
+    return CounterService(store, config, clock)
+
+
+def _login(service, name):
+    return service.login(name, DEMO_PINS[name])
+
+
+@pytest.fixture
+def marie(service):
+    return _login(service, "Marie")        # seller
+
+
+@pytest.fixture
+def luc(service):
+    return _login(service, "Luc")          # supervisor
+
+
+@pytest.fixture
+def admin(service):
+    return _login(service, "Admin")
