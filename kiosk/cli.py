@@ -149,8 +149,11 @@ def cmd_import(ctx: Context) -> None:
 
 
 def cmd_demo_data(ctx: Context) -> None:
+    from kiosk.clock import SystemClock, business_day
     from kiosk.demo import generate
-    text = json.dumps(generate(ctx.args.students, seed=ctx.args.seed), ensure_ascii=False, indent=1)
+    today = business_day(SystemClock().now(), ctx.config.tz)     # reservations are for today
+    text = json.dumps(generate(ctx.args.students, day=today, seed=ctx.args.seed),
+                      ensure_ascii=False, indent=1)
     if ctx.args.output:
         write_atomically(Path(ctx.args.output), text)
         ctx.out(f"École de démonstration ({ctx.args.students} élèves) écrite dans {ctx.args.output}")

@@ -7,6 +7,7 @@ operator's lockout state, and a reservation delivered here stays delivered."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -70,7 +71,10 @@ def apply(store: Store, data: DataSet, now: datetime, source: str = "data") -> d
         problems = _reference_problems(conn, data)
         if problems:
             raise DataImportError(detail=_join(source, problems))
-        _write(store, conn, data)
+        try:
+            _write(store, conn, data)
+        except sqlite3.IntegrityError as e:   # a conflict the checks above did not foresee
+            raise DataImportError(detail=f"{source}: {e}") from None
         store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(now))
     return {name: len(getattr(data, name)) for name in
             ("categories", "articles", "students", "badges", "wallets", "operators", "reservations")
@@ -91,6 +95,13 @@ def _reference_problems(conn, data: DataSet) -> list[str]:
             problems.append(f"{name}: {key} {dupes[0]!r} appears more than once")
     names = Counter(o.name.casefold() for o in data.operators)
     problems += [f"operators: name {n!r} appears more than once" for n, c in names.items() if c > 1]
+    ids_in_file = {o.id for o in data.operators}
+    taken = {name.casefold(): op_id for op_id, name in conn.execute("SELECT id, name FROM operators")
+             if op_id not in ids_in_file}
+    for i, o in enumerate(data.operators):
+        if taken.get(o.name.casefold(), o.id) != o.id:
+            problems.append(f"operators[{i}].name: {o.name!r} is already the name of operator"
+                            f" {taken[o.name.casefold()]!r}")
     categories = _known(conn, "categories", "code", (c.code for c in data.categories))
     articles = _known(conn, "articles", "code", (a.code for a in data.articles))
     students = _known(conn, "students", "id", (s.id for s in data.students))

@@ -8,6 +8,7 @@ busy store makes a writer wait (``busy_timeout``), never fail or fork the chain.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import threading
@@ -97,33 +98,52 @@ class Store:
     # -- integrity ----------------------------------------------------------------------
     def check_integrity(self, full: bool = False, progress=None) -> Health:
         """SQLite's own check, then the journal chain: from the last verified point, or
-        from the first entry when ``full``. Records the new verified point when all is well
-        and sets ``self.health`` (a bad result blocks sales in every process that checks)."""
+        from the first entry when ``full``. Sets ``self.health``; a bad result blocks sales.
+
+        A failure is recorded in the store, so that every process (and every restart) refuses
+        to sell, even if the damage lies before its own verified point; only a full check
+        that passes clears it (after support has repaired or restored the file)."""
         with self._lock:
-            pragma = "integrity_check" if full else "quick_check"
+            health = self._run_checks(full, progress)
             try:
-                problems = [r[0] for r in self.conn.execute(f"PRAGMA {pragma}")]
-            except sqlite3.DatabaseError as e:
-                problems = [str(e)]
-            if problems != ["ok"]:
-                self.health = Health(False, "store_corrupt", "; ".join(problems[:3]))
-                return self.health
-            after, prev = 0, journal.GENESIS
-            if not full:
-                after = int(self.meta("verified_seq", "0"))
-                prev = self.meta("verified_hash", journal.GENESIS)
-            report = journal.verify(self.conn, after, prev, progress=progress)
-            if not report.ok:
-                self.health = Health(False, "chain_broken", report.reason, report.bad_seq)
-                return self.health
-            if report.checked:
-                with self.write() as conn:
-                    # Only move forward: a concurrent checker may have gone further.
-                    if report.last_seq > int(self.meta("verified_seq", "0")):
-                        self.set_kv(conn, "meta", "verified_seq", report.last_seq)
-                        self.set_kv(conn, "meta", "verified_hash", report.last_hash)
-            self.health = Health()
-            return self.health
+                if not health.ok:
+                    with self.write() as conn:
+                        self.set_kv(conn, "meta", "integrity_failure", json.dumps(
+                            {"code": health.code, "detail": health.detail, "seq": health.bad_seq}))
+                elif full and self.meta("integrity_failure"):
+                    with self.write() as conn:
+                        conn.execute("DELETE FROM meta WHERE key = 'integrity_failure'")
+            except (sqlite3.DatabaseError, StoreError):
+                pass    # a store too damaged to record it still reports it here
+            recorded = self.meta("integrity_failure") if health.ok else None
+            if recorded:
+                failure = json.loads(recorded)
+                health = Health(False, failure["code"], failure["detail"], failure["seq"])
+            self.health = health
+            return health
+
+    def _run_checks(self, full: bool, progress) -> Health:
+        pragma = "integrity_check" if full else "quick_check"
+        try:
+            problems = [r[0] for r in self.conn.execute(f"PRAGMA {pragma}")]
+        except sqlite3.DatabaseError as e:
+            problems = [str(e)]
+        if problems != ["ok"]:
+            return Health(False, "store_corrupt", "; ".join(problems[:3]))
+        after, prev = 0, journal.GENESIS
+        if not full:
+            after = int(self.meta("verified_seq", "0"))
+            prev = self.meta("verified_hash", journal.GENESIS)
+        report = journal.verify(self.conn, after, prev, progress=progress)
+        if not report.ok:
+            return Health(False, "chain_broken", report.reason, report.bad_seq)
+        if report.checked:
+            with self.write() as conn:
+                # Only move forward: a concurrent checker may have gone further.
+                if report.last_seq > int(self.meta("verified_seq", "0")):
+                    self.set_kv(conn, "meta", "verified_seq", report.last_seq)
+                    self.set_kv(conn, "meta", "verified_hash", report.last_hash)
+        return Health()
 
     def close(self) -> None:
         self.conn.close()

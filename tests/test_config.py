@@ -1,0 +1,59 @@
+"""terminal.toml: defaults, examples, and errors that name the key."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiosk.config import load_config, parse_config, render_config
+from kiosk.errors import ConfigError
+
+EXAMPLES = sorted((Path(__file__).parent.parent / "config").glob("*.toml"))
+
+
+def test_missing_file_means_defaults(tmp_path):
+    config = load_config(tmp_path / "terminal.toml")
+    assert config.terminal.timezone == "Europe/Brussels" and config.policy.overdraft_limit_cents == 0
+
+
+def test_rendered_config_reads_back(tmp_path):
+    path = tmp_path / "terminal.toml"
+    path.write_text(render_config('Cantine "Nord"', "reception"))
+    config = load_config(path)
+    assert (config.terminal.name, config.terminal.profile) == ('Cantine "Nord"', "reception")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_examples_are_valid(path):
+    assert load_config(path).terminal.profile in ("canteen", "reception")
+
+
+def test_examples_exist():
+    assert {p.name for p in EXAMPLES} >= {"canteen.toml", "reception.toml"}
+
+
+@pytest.mark.parametrize("data, needle", [
+    ({"policy": {"overdraft_limit": 5}}, "policy.overdraft_limit: unknown key"),
+    ({"polcy": {}}, "[polcy]: unknown section"),
+    ({"policy": {"overdraft_limit_cents": "5"}}, "policy.overdraft_limit_cents: must be a whole number"),
+    ({"policy": {"overdraft_limit_cents": 1.5}}, "must be a whole number"),
+    ({"policy": {"offline_daily_cap_cents": -1}}, "must not be negative"),
+    ({"policy": {"allergen_policy": "ignore"}}, "policy.allergen_policy: must be one of confirm, refuse"),
+    ({"terminal": {"profile": "kitchen"}}, "terminal.profile: must be one of canteen, reception"),
+    ({"terminal": {"timezone": "Mars/Olympus"}}, "terminal.timezone: unknown time zone"),
+    ({"terminal": {"name": 3}}, "terminal.name: must be text"),
+    ({"terminal": "Cantine"}, "[terminal]: must be a table"),
+    ({"policy": {"double_tap_seconds": True}}, "must be a whole number"),
+])
+def test_bad_values_name_the_key(data, needle):
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "terminal.toml")
+    assert needle in str(info.value)
+    assert str(info.value).startswith("Configuration invalide : terminal.toml: ")
+
+
+def test_bad_toml(tmp_path):
+    path = tmp_path / "terminal.toml"
+    path.write_text("[terminal\nname = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)

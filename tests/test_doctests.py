@@ -1,0 +1,13 @@
+"""The runnable examples in the modules' docstrings stay true."""
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
