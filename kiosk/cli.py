@@ -313,7 +313,7 @@ def cmd_status(ctx: Context) -> None:
     last_seq, last_hash = journal.last_link(conn)
     pushed = int(store.sync_state("pushed_seq", "0"))
     pending_print = conn.execute("SELECT COUNT(*) FROM print_jobs WHERE status != 'printed'").fetchone()[0]
-    closed = service._last_close(conn)[1] == service.today()
+    closed = service.day_closed()
     counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
               for t in ("students", "badges", "wallets", "articles", "operators")}
     health = store.health

@@ -187,8 +187,7 @@ class CounterService:
             wallets = self._wallets(conn, student.id)
             if not wallets:
                 raise Refusal("no_wallet")
-            if "double_tap" not in confirm:
-                self._check_double_tap(conn, student.id, today, now)
+            confirmed = self._check_double_tap(conn, student.id, today, now, confirm)
             cart_ = self._price(conn, wanted, student, wallets)
             debits: dict[str, int] = {}
             for line in cart_.lines:
@@ -201,7 +200,7 @@ class CounterService:
                     raise Refusal("insufficient_balance", missing_cents=debit - available,
                                   wallet=by_id[wallet_id].name,
                                   balance_cents=by_id[wallet_id].balance_cents)
-            confirmed = self._check_allergens(cart_, student, confirm)
+            confirmed += self._check_allergens(cart_, student, confirm)
             entry = journal.append(
                 conn, device_id=self.store.device_id, kind=kind, ts=iso_utc(now), day=today,
                 operator_id=session.operator_id, student_id=student.id,
@@ -253,30 +252,34 @@ class CounterService:
         if stale and spent + total > cap:
             raise Refusal("offline_cap", cap_cents=cap, spent_cents=spent)
 
-    def _check_double_tap(self, conn, student_id: str, today: str, now) -> None:
+    # The two checks below return the confirmations that were needed and given (they are
+    # recorded in the entry), or raise NeedsConfirmation.
+    def _check_double_tap(self, conn, student_id: str, today: str, now, confirm) -> list[str]:
         row = conn.execute("SELECT ts FROM journal WHERE student_id = ? AND day = ? AND kind IN"
                            " ('sale', 'photocopy') ORDER BY seq DESC LIMIT 1",
                            (student_id, today)).fetchone()
         if row:
             ago = (now - parse_iso_utc(row[0])).total_seconds()
             if 0 <= ago < self.config.policy.double_tap_seconds:
-                raise NeedsConfirmation("double_tap", seconds=max(1, round(ago)))
+                if "double_tap" not in confirm:
+                    raise NeedsConfirmation("double_tap", seconds=max(1, round(ago)))
+                return ["double_tap"]
+        return []
 
-    def _check_allergens(self, cart: _Cart, student: Student, confirm: set[str]) -> list[str]:
+    def _check_allergens(self, cart: _Cart, student: Student, confirm) -> list[str]:
         flags = set(student.flags)
         hits = [(line["name"], sorted(flags & set(line.get("allergens", ()))))
                 for line in cart.lines]
         hits = [(name, found) for name, found in hits if found]
-        confirmed = ["double_tap"] if "double_tap" in confirm else []
         if not hits:
-            return confirmed
+            return []
         params = {"article": ", ".join(n for n, _ in hits),
                   "flags": sorted({f for _, found in hits for f in found})}
         if self.config.policy.allergen_policy == "refuse":
             raise Refusal("allergen_refused", **params)
         if "allergen" not in confirm:
             raise NeedsConfirmation("allergen", **params)
-        return confirmed + ["allergen"]
+        return ["allergen"]
 
     # -- reservations ----------------------------------------------------------------------
     def pickup(self, session: Session, uid: str,
@@ -479,6 +482,10 @@ class CounterService:
         row = conn.execute("SELECT seq, day FROM journal WHERE kind = 'close'"
                            " ORDER BY seq DESC LIMIT 1").fetchone()
         return row if row else (0, None)
+
+    def day_closed(self) -> bool:
+        """Has today been closed (Z report) on this terminal?"""
+        return self._last_close(self.store.conn)[1] == self.today()
 
     def _refuse_if_closed(self, conn, today: str) -> None:
         if self._last_close(conn)[1] == today:

@@ -1,0 +1,94 @@
+"""The journal's chain, recomputed independently of kiosk.journal, and each kind of damage."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import uuid
+
+import pytest
+
+from kiosk import journal
+from kiosk.demo import Badge
+
+
+@pytest.fixture
+def three_sales(service, marie, clock):
+    for uid in (Badge.EMMA, Badge.LINA, Badge.LOUIS_RESERVED):
+        service.sell(marie, uid, {"APPLE": 1, "SOUP": 1}, confirm={"allergen"})
+        clock.advance(1)
+    return service.store
+
+
+def test_chain_is_sha256_of_prev_hash_and_canonical_json(three_sales):
+    rows = three_sales.conn.execute("SELECT seq, uuid, body, prev_hash, hash FROM journal ORDER BY seq").fetchall()
+    prev = "0" * 64
+    for seq, uid, body, prev_hash, digest in rows:
+        data = json.loads(body)
+        assert body == json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert prev_hash == prev
+        assert digest == hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
+        assert data["seq"] == seq and uuid.UUID(data["uuid"]).version == 4 and data["uuid"] == uid
+        assert all(isinstance(p["amount_cents"], int) for p in data["postings"])
+        prev = digest
+    assert [r[0] for r in rows] == [1, 2, 3]
+
+
+def test_append_needs_a_write_transaction(store):
+    with pytest.raises(RuntimeError):
+        journal.append(store.conn, device_id="d", kind="sale", ts="t", day="d", operator_id=None)
+    with pytest.raises(ValueError):
+        with store.write() as conn:
+            journal.append(conn, device_id="d", kind="refund", ts="t", day="d", operator_id=None)
+
+
+def tamper(store, sql, *params):
+    conn = sqlite3.connect(store.path)
+    conn.execute("DROP TRIGGER IF EXISTS journal_append_only_u")
+    conn.execute("DROP TRIGGER IF EXISTS journal_append_only_d")
+    conn.execute("DROP TRIGGER IF EXISTS postings_append_only_u")
+    conn.execute(sql, params)
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize("sql, reason", [
+    ("UPDATE journal SET amount_cents = 0 WHERE seq = 2", "column 'amount_cents' differs"),
+    ("UPDATE journal SET student_id = 'S00002' WHERE seq = 2", "column 'student' differs"),
+    ("UPDATE journal SET prev_hash = hash WHERE seq = 2", "prev_hash does not match"),
+    ("UPDATE journal SET body = replace(body, '-150', '-15') WHERE seq = 2", "hash does not match"),
+    ("UPDATE postings SET amount_cents = -1 WHERE seq = 2", "wallet postings differ"),
+    ("DELETE FROM journal WHERE seq = 2", "entry 2 is missing"),
+])
+def test_each_kind_of_damage_is_found_at_its_seq(three_sales, sql, reason):
+    tamper(three_sales, sql)
+    report = journal.verify(three_sales.conn)
+    assert (report.ok, report.bad_seq, report.last_seq) == (False, 2, 1)
+    assert reason in report.reason
+
+
+def test_rewritten_chain_from_the_middle_is_still_caught_by_the_next_entry(three_sales):
+    """Recomputing seq 2's hash after editing it breaks seq 3's prev_hash."""
+    conn = three_sales.conn
+    body = conn.execute("SELECT body FROM journal WHERE seq = 2").fetchone()[0]
+    prev = conn.execute("SELECT hash FROM journal WHERE seq = 1").fetchone()[0]
+    forged = body.replace('"qty":1', '"qty":2', 1)
+    tamper(three_sales, "UPDATE journal SET body = ?, hash = ? WHERE seq = 2",
+           forged, journal.chain_hash(prev, forged))
+    report = journal.verify(conn)
+    assert (report.ok, report.bad_seq) == (False, 3)
+
+
+def test_verification_resumes_from_a_point(three_sales):
+    conn = three_sales.conn
+    seq1_hash = conn.execute("SELECT hash FROM journal WHERE seq = 1").fetchone()[0]
+    report = journal.verify(conn, 1, seq1_hash)
+    assert (report.ok, report.checked, report.last_seq) == (True, 2, 3)
+    assert not journal.verify(conn, 1, "f" * 64).ok
+
+
+def test_confirmations_recorded_only_when_needed(service, marie):
+    plain = service.sell(marie, Badge.EMMA, {"APPLE": 1}, confirm={"allergen", "double_tap"})
+    assert "confirmed" not in plain.entry.data
+    alert = service.sell(marie, Badge.LINA, {"SOUP": 1}, confirm={"allergen", "double_tap"})
+    assert alert.entry.data["confirmed"] == ["allergen"]
