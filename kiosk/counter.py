@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from kiosk import journal, operators, reports
@@ -180,7 +180,6 @@ class CounterService:
         wanted = _merge_cart(cart)
         now = self.clock.now()
         today = business_day(now, self._tz).isoformat()
-        policy = self.config.policy
         with self.store.write() as conn:
             self._refuse_if_closed(conn, today)
             student = self._student_for_badge(conn, uid)
@@ -193,13 +192,12 @@ class CounterService:
             for line in cart_.lines:
                 debits[line["wallet"]] = debits.get(line["wallet"], 0) + line["total_cents"]
             self._check_spending(conn, student, cart_.total, today)
-            by_id = {w.id: w for w in wallets}
-            for wallet_id, debit in debits.items():
-                available = by_id[wallet_id].balance_cents + policy.overdraft_limit_cents
-                if debit > available:
-                    raise Refusal("insufficient_balance", missing_cents=debit - available,
-                                  wallet=by_id[wallet_id].name,
-                                  balance_cents=by_id[wallet_id].balance_cents)
+            for wallet in wallets:
+                available = wallet.balance_cents + self.config.policy.overdraft_limit_cents
+                if debits.get(wallet.id, 0) > available:
+                    raise Refusal("insufficient_balance", wallet=wallet.name,
+                                  missing_cents=debits[wallet.id] - available,
+                                  balance_cents=wallet.balance_cents)
             confirmed += self._check_allergens(cart_, student, confirm)
             entry = journal.append(
                 conn, device_id=self.store.device_id, kind=kind, ts=iso_utc(now), day=today,
@@ -208,7 +206,7 @@ class CounterService:
                 details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {})})
             if self.config.printing.receipt == "always":
                 self._enqueue_print(conn, "receipt", entry.seq, now)
-            after = self._wallets(conn, student.id)
+        after = tuple(replace(w, balance_cents=w.balance_cents - debits.get(w.id, 0)) for w in wallets)
         return SaleResult(entry, student, tuple(cart_.lines), cart_.total, after)
 
     def _price(self, conn, wanted: dict[str, int], student: Student,
