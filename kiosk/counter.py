@@ -193,8 +193,10 @@ class CounterService:
                 debits[line["wallet"]] = debits.get(line["wallet"], 0) + line["total_cents"]
             self._check_spending(conn, student, cart_.total, today)
             for wallet in wallets:
+                if wallet.id not in debits:       # another wallet's state is not this sale's business
+                    continue
                 available = wallet.balance_cents + self.config.policy.overdraft_limit_cents
-                if debits.get(wallet.id, 0) > available:
+                if debits[wallet.id] > available:
                     raise Refusal("insufficient_balance", wallet=wallet.name,
                                   missing_cents=debits[wallet.id] - available,
                                   balance_cents=wallet.balance_cents)

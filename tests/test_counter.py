@@ -383,3 +383,12 @@ def test_integrity_monitor_runs_in_background(store, clock, marie):
     finally:
         service.stop_integrity_monitor()
     assert service.store.health.code == "chain_broken"
+
+
+def test_a_negative_wallet_not_used_by_the_sale_does_not_block_it(service, marie, clock):
+    importer.apply(service.store, importer.parse({"wallets": [{
+        "id": "W-SNACK", "student_id": "S00001", "kind": "snack", "name": "Collations",
+        "structured_communication": structured_communication(260_000_001),
+        "is_default": False, "balance_cents": -50}]}), clock.now())
+    result = service.sell(marie, Badge.EMMA, {"SOUP": 1})          # paid from the main wallet
+    assert {w.id: w.balance_cents for w in result.wallets} == {"W00001": 2400, "W-SNACK": -50}
