@@ -1,0 +1,355 @@
+"""Crash test: a child process selling in a loop is killed with SIGKILL at random moments, at
+least 200 times; after each restart ``comptoir check`` passes, every sale the child reported as
+done is in the journal exactly once, and there is no seq gap.
+
+How it runs (one store in ``tmp_path``, loaded with the demo school for *today* in Brussels,
+because the child uses the real clock):
+
+* The child (``tests/crash_child.py``, run with ``sys.executable``) imports the package and
+  waits for ``go`` on stdin; then it opens the store with ``open_store`` -- the restart, which
+  runs the start-up integrity check and must find the store healthy -- logs Marie in once,
+  prints ``ready``, and sells one SOUP after another to a rotation of badges, printing
+  ``sold <uuid> <seq>`` after each ``sell()`` has returned. The next child is started (imports
+  only) while the parent checks the store after a kill: Python's own start-up, ~0.3 s here, is
+  then not paid in series 200 times. It never touches the store before ``go``.
+* The parent sends ``go``, waits for ``ready``, sleeps a random 0-150 ms (``random.Random``
+  with a fixed seed; one round in ten kills at 0 ms, i.e. around the first sale), sends
+  SIGKILL and collects what the child reported. 200 kills happen while selling; one round in
+  21 instead kills the child 0-80 ms after ``go``, during its restart (``open_store`` and its
+  check, which may write the verified point; the login's write).
+* After each kill the store is checked. Running the real CLI (a new interpreter: imports plus
+  the full chain) costs 0.3-1.5 s on this noisy 2-core machine, which 200 times would blow
+  the time budget. So ``python -m kiosk.cli --data DIR check`` runs every 10th round and at
+  the end; the other rounds run in-process exactly what ``cmd_check`` runs:
+  ``open_store(path, check=False).check_integrity(full=True)`` (PRAGMA integrity_check and
+  the whole chain from seq 1) on a fresh connection, closed afterwards.
+* One round in four the check is deferred: the next child is then the first process to open
+  the store after the crash (it recovers the WAL the killed one left), and the check runs in
+  a thread while that child sells and is killed in turn.
+* Each check also asserts that seq runs 1..N without a gap and that every sale reported by an
+  already killed child is in the journal under the seq it reported.
+
+At the end: the CLI check passes; every reported uuid is in the journal exactly once with its
+seq; entries not reported (committed -- the WAL write is done, the fsync maybe not -- then
+killed before the print) are at most one per kill; each wallet's displayed balance
+(``balance_cents`` + postings after ``included_seq``) is its imported balance minus 100 x its
+student's sales in the journal; more than 1000 sales happened and most selling rounds sold.
+About 60-90 s on the 2-core machine (the summary line is printed; see it with ``-s``).
+"""
+from __future__ import annotations
+
+import random
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from kiosk import importer, journal
+from kiosk.clock import SystemClock, business_day
+from kiosk.demo import Badge, generate
+from kiosk.store import open_store
+
+CHILD = Path(__file__).with_name("crash_child.py")
+SEED = 20261125
+SELLING_KILLS = 200          # kills while the child is in its selling loop
+STARTUP_KILL_EVERY = 21      # one round in 21 kills the child during its restart instead
+CLI_EVERY = 10               # the real `comptoir check` every 10th round (and at the end)
+# After a kill, the check runs: "after" -- before the next child starts (the checker is the
+# first to open the crashed store); "deferred" -- once the next child has restarted and is
+# ready (the restarted terminal opened it first), while it sells; "overlap" -- at once, in a
+# thread, while the next child restarts (they race to open it first).
+MODES = ("after", "deferred", "overlap", "overlap")
+ZERO_DELAY_EVERY = 10        # one selling round in 10: SIGKILL right after 'ready'
+MAX_DELAY = 0.150
+MAX_STARTUP_DELAY = 0.080
+READY_TIMEOUT = 60.0         # noisy machine: generous, only reached on a real failure
+PRICE = 100                  # SOUP
+
+
+def _today_brussels():
+    return business_day(SystemClock().now(), ZoneInfo("Europe/Brussels"))
+
+
+def _sellable_badges(data: dict, limit: int = 12) -> list[str]:
+    """Active badges of students with a wallet and nothing that could refuse or question a
+    SOUP (allergen flags, daily limit, blocked article or category)."""
+    with_wallet = {w["student_id"] for w in data["wallets"]}
+    students = {s["id"]: s for s in data["students"]}
+    out = [Badge.EMMA, Badge.NOAH, Badge.ADAM]
+    for b in data["badges"]:
+        s = students[b["student_id"]]
+        if (b["status"] == "active" and b["student_id"] in with_wallet and b["uid"] not in out
+                and not s.get("flags") and s.get("daily_limit_cents") is None
+                and not s.get("blocked_categories") and not s.get("blocked_articles")):
+            out.append(b["uid"])
+        if len(out) >= limit:
+            break
+    return out
+
+
+class _Child:
+    """One child process. ``close`` kills (if needed), reaps and closes its pipes."""
+
+    def __init__(self, db: Path, badges: list[str]):
+        self.proc = subprocess.Popen(
+            [sys.executable, str(CHILD), str(db), ",".join(badges)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+        self.buf = b""
+
+    def go(self) -> None:
+        try:
+            self.proc.stdin.write(b"go\n")
+        except BrokenPipeError:     # it died while importing: wait_ready/kill report it
+            pass
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.proc.stdout, selectors.EVENT_READ)
+            while b"\n" not in self.buf:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"child not ready after {timeout} s")
+                if sel.select(left):
+                    chunk = self.proc.stdout.read(65536)
+                    if not chunk:          # EOF: the child died on its own
+                        self.proc.wait()
+                        raise AssertionError(
+                            f"child exited ({self.proc.returncode}) before 'ready':"
+                            f" {self.buf!r} {self.proc.stderr.read().decode(errors='replace')}")
+                    self.buf += chunk
+        first = self.buf.split(b"\n", 1)[0]
+        assert first.startswith(b"ready "), f"child at start-up said {first!r}"
+
+    def kill_and_collect(self) -> tuple[list[tuple[str, int]], bool]:
+        """SIGKILL, reap; the sales reported (complete lines only) and whether it was ready."""
+        self.proc.send_signal(signal.SIGKILL)
+        out, err = self.proc.communicate(timeout=30)
+        rc = self.proc.returncode
+        assert rc == -signal.SIGKILL, (
+            f"child ended with {rc} instead of being killed: {err.decode(errors='replace')}")
+        lines = (self.buf + out).decode().split("\n")[:-1]   # a torn last line: not reported
+        ready = bool(lines) and lines[0].startswith("ready ")
+        sold = []
+        for line in lines[1:] if ready else lines:
+            word, uuid, seq = line.split(" ")
+            assert word == "sold", f"unexpected child output {line!r}"
+            sold.append((uuid, int(seq)))
+        return sold, ready
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=30)
+        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            pipe.close()
+
+
+class _Background(threading.Thread):
+    """A check running while a child sells; its failure is re-raised by ``result``."""
+
+    def __init__(self, fn, *args):
+        super().__init__(daemon=True)
+        self.fn, self.args, self.error = fn, args, None
+
+    def run(self):
+        try:
+            self.fn(*self.args)
+        except BaseException as e:      # noqa: B902 -- handed to the main thread
+            self.error = e
+
+    def result(self):
+        self.join(timeout=300)
+        assert not self.is_alive(), "background check hung"
+        if self.error:
+            raise self.error
+
+
+@pytest.mark.slow
+def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
+    started = time.monotonic()
+    folder = tmp_path / "data"
+    db = folder / "comptoir.db"
+    data = generate(students=60, day=_today_brussels())
+    store = open_store(db, create=True)
+    importer.apply(store, importer.parse(data), SystemClock().now())
+    store.close()
+    badges = _sellable_badges(data)
+    assert len(badges) >= 8
+
+    rng = random.Random(SEED)
+    reported: dict[str, int] = {}          # uuid -> seq, as the children printed them
+    to_verify: list[tuple[str, int]] = []  # reported by dead children, not yet looked up
+    last_reported_seq = 0
+    per_round_sales: list[int] = []
+    stats: Counter = Counter()
+    timings: dict[str, list[float]] = {"cli": [], "inproc": []}
+    phases: Counter = Counter()            # wall time spent waiting in the main loop
+
+    def check(kind: str, reports: list[tuple[str, int]]) -> None:
+        t0 = time.perf_counter()
+        if kind == "cli":
+            r = subprocess.run([sys.executable, "-m", "kiosk.cli", "--data", str(folder), "check"],
+                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                               timeout=300)
+            assert r.returncode == 0, f"comptoir check failed ({r.returncode}): {r.stderr}{r.stdout}"
+            assert "Caisse intègre" in r.stdout, r.stdout
+        else:
+            s = open_store(db, check=False)
+            try:
+                health = s.check_integrity(full=True)
+                assert health.ok, (health.code, health.detail, health.bad_seq)
+            finally:
+                s.close()
+        timings[kind].append(time.perf_counter() - t0)
+        # No seq gap (one statement: one snapshot, even with a child selling meanwhile), and
+        # the sales reported by killed children are there under their seq.
+        s = open_store(db, check=False)
+        try:
+            count, low, high = s.conn.execute(
+                "SELECT COUNT(*), COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM journal"
+            ).fetchone()
+            assert count == high and low == min(1, count), (count, low, high)
+            for uuid, seq in reports:
+                row = s.conn.execute("SELECT seq FROM journal WHERE uuid = ?", (uuid,)).fetchone()
+                assert row is not None, f"reported sale {uuid} (seq {seq}) is not in the journal"
+                assert row[0] == seq, f"reported sale {uuid} has seq {row[0]}, child said {seq}"
+        finally:
+            s.close()
+
+    def take_reports() -> list[tuple[str, int]]:
+        out = list(to_verify)
+        to_verify.clear()
+        return out
+
+    selling_kills = startup_kills = 0
+    deferred: tuple | None = None      # a check to start once the next child is ready
+    background: _Background | None = None   # a check running while the next child works
+    spare: _Child | None = _Child(db, badges)   # started ahead: it only imports until 'go'
+    i = 0
+    try:
+        while selling_kills < SELLING_KILLS:
+            startup_kill = i % STARTUP_KILL_EVERY == STARTUP_KILL_EVERY - 1
+            last = selling_kills == SELLING_KILLS - 1 and not startup_kill
+            check_kind = "cli" if i % CLI_EVERY == CLI_EVERY - 1 else "inproc"
+            child, spare = spare, None
+            try:
+                t0 = time.perf_counter()
+                child.go()
+                spare = _Child(db, badges)    # imports while this one restarts and sells
+                if startup_kill:
+                    time.sleep(rng.uniform(0.0, MAX_STARTUP_DELAY))
+                else:
+                    child.wait_ready(READY_TIMEOUT)
+                    phases["restart"] += time.perf_counter() - t0
+                    if deferred:        # this child was the first to open the crashed store
+                        background = _Background(check, *deferred)
+                        background.start()
+                        deferred = None
+                    delay = 0.0 if i % ZERO_DELAY_EVERY == 0 else rng.uniform(0.0, MAX_DELAY)
+                    if delay:
+                        time.sleep(delay)
+                sold, ready = child.kill_and_collect()
+            finally:
+                child.close()
+            if background:              # the previous round's check must have passed
+                t0 = time.perf_counter()
+                background.result()
+                background = None
+                phases["join"] += time.perf_counter() - t0
+            if startup_kill:
+                startup_kills += 1
+                stats["startup_kills_after_ready"] += ready
+            else:
+                selling_kills += 1
+                per_round_sales.append(len(sold))
+            seqs = [seq for _, seq in sold]
+            if seqs:   # the child is the only journal writer: its sales are consecutive
+                assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+                assert seqs[0] > last_reported_seq, (seqs[0], last_reported_seq)
+                last_reported_seq = seqs[-1]
+            for uuid, seq in sold:
+                assert uuid not in reported, f"sale {uuid} reported twice"
+                reported[uuid] = seq
+            to_verify.extend(sold)
+
+            mode = "after" if last else MODES[i % len(MODES)]
+            next_is_startup_kill = (i + 1) % STARTUP_KILL_EVERY == STARTUP_KILL_EVERY - 1
+            if mode == "deferred" and next_is_startup_kill:
+                mode = "overlap"        # that child may never be ready
+            stats["mode_" + mode] += 1
+            if mode == "after":
+                t0 = time.perf_counter()
+                check(check_kind, take_reports())
+                phases["check_after"] += time.perf_counter() - t0
+            elif mode == "deferred":
+                deferred = (check_kind, take_reports())
+            else:
+                background = _Background(check, check_kind, take_reports())
+                background.start()
+            i += 1
+    finally:
+        if background:
+            background.join(timeout=300)
+        if spare:
+            spare.close()
+    assert deferred is None and background is None
+
+    # -- the end: the real CLI check, then the whole journal against what was reported -------
+    check("cli", take_reports())
+    kills = selling_kills + startup_kills
+    store = open_store(db, check=False)
+    try:
+        conn = store.conn
+        rows = conn.execute("SELECT seq, uuid, kind, student_id, amount_cents FROM journal"
+                            " ORDER BY seq").fetchall()
+        assert [r[0] for r in rows] == list(range(1, len(rows) + 1)), "seq gap"
+        times = Counter(r[1] for r in rows)
+        seq_of = {r[1]: r[0] for r in rows}
+        for uuid, seq in reported.items():
+            assert times[uuid] == 1, f"reported sale {uuid} is in the journal {times[uuid]} times"
+            assert seq_of[uuid] == seq
+        assert all(r[2] == "sale" and r[4] == -PRICE for r in rows)
+        chain = journal.verify(conn)
+        assert chain.ok and chain.checked == len(rows), chain
+        unreported = len(rows) - len(reported)
+        # The child prints as soon as sell() returns: at most one committed sale per life can
+        # go unreported (killed after the WAL write, typically during the commit's fsync).
+        assert 0 <= unreported <= kills, (unreported, kills)
+
+        sales_of = Counter(r[3] for r in rows)
+        shown = dict(conn.execute(
+            "SELECT w.id, w.balance_cents + COALESCE((SELECT SUM(p.amount_cents) FROM postings p"
+            " WHERE p.wallet_id = w.id AND p.seq > w.included_seq), 0) FROM wallets w"))
+        for w in data["wallets"]:
+            expected = w["balance_cents"] - PRICE * sales_of[w["student_id"]]
+            assert shown[w["id"]] == expected, (w["id"], shown[w["id"]], expected)
+        assert conn.execute("SELECT COUNT(*) FROM postings").fetchone()[0] == len(rows)
+    finally:
+        store.close()
+
+    rounds_with_sales = sum(1 for n in per_round_sales if n > 0)
+    assert selling_kills >= 200
+    assert len(reported) > 1000, f"only {len(reported)} sales reported"
+    assert rounds_with_sales >= 0.7 * selling_kills, per_round_sales
+    print(f"\ncrash test: {kills} kills ({selling_kills} while selling, {startup_kills} during"
+          f" restart, {stats['startup_kills_after_ready']} of those after 'ready');"
+          f" {len(rows)} journal entries, {len(reported)} reported, {unreported} committed but"
+          f" unreported; {rounds_with_sales}/{selling_kills} selling rounds sold;"
+          f" checks: {len(timings['cli'])} CLI (mean {_mean(timings['cli']):.2f} s),"
+          f" {len(timings['inproc'])} in-process (mean {_mean(timings['inproc']):.2f} s);"
+          f" modes {stats['mode_after']} after / {stats['mode_deferred']} deferred /"
+          f" {stats['mode_overlap']} overlapped; waited {phases['restart']:.0f} s for restarts,"
+          f" {phases['check_after']:.0f} s in 'after' checks, {phases['join']:.0f} s joining;"
+          f" {time.monotonic() - started:.1f} s")
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
