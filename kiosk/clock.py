@@ -38,4 +38,8 @@ def iso_utc(instant: datetime) -> str:
 
 
 def parse_iso_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    # fromisoformat (3.11 reads the 'Z') is ~20x faster than strptime: it is on the sale path.
+    instant = datetime.fromisoformat(text)
+    if instant.tzinfo is None:
+        raise ValueError(f"timestamp without time zone: {text!r}")
+    return instant

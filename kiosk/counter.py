@@ -225,7 +225,7 @@ class CounterService:
             name, price, category, allergens, profiles, active, wallet_kind, category_name = row
             if not active:
                 raise Refusal("article_inactive", article=name)
-            if profile not in json.loads(profiles):
+            if profile not in _json_list(profiles):
                 raise Refusal("article_not_sold_here", article=name)
             if code in student.blocked_articles:
                 raise Refusal("article_blocked", article=name)
@@ -234,7 +234,7 @@ class CounterService:
             wallet = _wallet_for(wallets, wallet_kind)
             cart.lines.append({"article": code, "name": name, "qty": qty, "unit_cents": price,
                                "total_cents": qty * price, "wallet": wallet.id,
-                               "allergens": json.loads(allergens)})
+                               "allergens": _json_list(allergens)})
         for line in cart.lines:
             if not line["allergens"]:
                 del line["allergens"]
@@ -455,8 +455,7 @@ class CounterService:
             raise Refusal("unknown_badge")
         if row[0] != "active":
             raise Refusal("blocked_badge")
-        return Student(*row[1:7], tuple(json.loads(row[7])), tuple(json.loads(row[8])),
-                       tuple(json.loads(row[9])))
+        return Student(*row[1:7], _json_list(row[7]), _json_list(row[8]), _json_list(row[9]))
 
     @staticmethod
     def _wallets(conn, student_id: str) -> tuple[Wallet, ...]:
@@ -498,6 +497,11 @@ class CounterService:
             return parse_iso_utc(ts).astimezone(self._tz).strftime("%d/%m/%Y %H:%M")
         except ValueError:
             return ts
+
+
+def _json_list(text: str) -> tuple:
+    """The store keeps small lists as JSON; most are empty, and parsing costs on the sale path."""
+    return () if text == "[]" else tuple(json.loads(text))
 
 
 def _merge_cart(cart) -> dict[str, int]:

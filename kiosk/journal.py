@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -55,6 +57,15 @@ class Entry:
         return cls(*row, data=json.loads(row[9]))
 
 
+def uuid7() -> str:
+    """A time-ordered UUID (RFC 9562 version 7): 48-bit Unix milliseconds, then random bits.
+    New entries land at the end of the uuid index instead of on a random page."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = value & ~(0xF << 76) | 0x7 << 76               # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62               # RFC 4122 variant
+    return str(uuidlib.UUID(int=value))
+
+
 def last_link(conn: sqlite3.Connection) -> tuple[int, str]:
     """(seq, hash) of the newest entry, or (0, GENESIS) for an empty journal."""
     row = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
@@ -75,7 +86,7 @@ def append(conn: sqlite3.Connection, *, device_id: str, kind: str, ts: str, day:
     seq = prev_seq + 1
     amount = sum(cents for _, cents in postings)
     data = dict(details or {})
-    data.update(v=BODY_VERSION, uuid=str(uuidlib.uuid4()), device=device_id, seq=seq, kind=kind,
+    data.update(v=BODY_VERSION, uuid=uuid7(), device=device_id, seq=seq, kind=kind,
                 ts=ts, day=day, operator=operator_id, student=student_id, amount_cents=amount,
                 postings=[{"wallet": w, "amount_cents": c} for w, c in postings])
     if ref_seq is not None:

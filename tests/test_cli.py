@@ -193,6 +193,7 @@ def test_operator_add_first_admin_then_others(tmp_path):
 
 def test_status_reports_everything(school):
     out = run(school, "status", check_rc=0).stdout
-    for needle in ("Cantine 1 (canteen)", "schéma v2", "Intégrité     : OK", "Journal       : 0",
+    from kiosk.store.schema import CURRENT_VERSION
+    for needle in ("Cantine 1 (canteen)", f"schéma v{CURRENT_VERSION}", "Intégrité     : OK", "Journal       : 0",
                    "60 students", "en attente d'envoi"):
         assert needle in out, out

@@ -28,7 +28,7 @@ def test_chain_is_sha256_of_prev_hash_and_canonical_json(three_sales):
         assert body == json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert prev_hash == prev
         assert digest == hashlib.sha256((prev + body).encode("utf-8")).hexdigest()
-        assert data["seq"] == seq and uuid.UUID(data["uuid"]).version == 4 and data["uuid"] == uid
+        assert data["seq"] == seq and uuid.UUID(data["uuid"]).version == 7 and data["uuid"] == uid
         assert all(isinstance(p["amount_cents"], int) for p in data["postings"])
         prev = digest
     assert [r[0] for r in rows] == [1, 2, 3]
