@@ -19,6 +19,8 @@ _HEX = re.compile(r"^(?:[0-9A-F]{2}){4,10}$")
 
 
 def normalise_uid(raw: str) -> str:
+    if isinstance(raw, str) and _HEX.match(raw):      # already normalised: the usual case
+        return raw
     uid = _SEPARATORS.sub("", str(raw)).upper()
     if not _HEX.match(uid):
         # The raw value may be a real UID: personal data, so it is not echoed back.

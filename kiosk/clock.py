@@ -34,7 +34,7 @@ def business_day(instant: datetime, tz: ZoneInfo) -> date:
 
 def iso_utc(instant: datetime) -> str:
     """Journal timestamp: UTC, microseconds, 'Z' suffix (stable text for hashing)."""
-    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return instant.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_iso_utc(text: str) -> datetime:

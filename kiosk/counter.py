@@ -11,10 +11,12 @@ effects are all committed, or a ``Refusal``/``NeedsConfirmation`` leaves nothing
 """
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import timedelta
 
 from kiosk import journal, operators, reports
@@ -57,6 +59,12 @@ class Wallet:
     included_seq: int             # this terminal's entries the platform had applied then
     balance_cents: int            # what the counter shows: server balance + own later entries
 
+    def debited(self, cents: int) -> "Wallet":
+        if not cents:
+            return self
+        return Wallet(self.id, self.name, self.kind, self.structured_communication, self.is_default,
+                      self.server_balance_cents, self.included_seq, self.balance_cents - cents)
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -65,6 +73,7 @@ class Identity:
     wallets: tuple[Wallet, ...]
     reservations: tuple[dict, ...]   # today's, with their delivery state
     stale: bool                      # no successful pull for too long: offline cap applies
+    spent_today_cents: int           # at this terminal (daily limit, offline cap)
 
 
 @dataclass(frozen=True)
@@ -119,27 +128,31 @@ class CounterService:
     def today(self) -> str:
         return business_day(self.clock.now(), self._tz).isoformat()
 
-    def is_stale(self, conn=None) -> bool:
+    def is_stale(self, state: "_State | None" = None) -> bool:
         """No successful pull (or import) for ``stale_after_minutes``: the offline cap applies."""
-        conn = conn or self.store.conn
-        row = conn.execute("SELECT value FROM sync_state WHERE key = 'last_pull_at'").fetchone()
-        if row is None:
+        last_pull = (state or _state(self.store.conn)).last_pull_at
+        if last_pull is None:
             return True
-        age = self.clock.now() - parse_iso_utc(row[0])
+        age = self.clock.now() - _parse_cached(last_pull)
         return age > timedelta(minutes=self.config.policy.stale_after_minutes)
+
+    def day_closed(self) -> bool:
+        """Has today been closed (Z report) on this terminal?"""
+        return _state(self.store.conn).close_day == self.today()
 
     # -- identify --------------------------------------------------------------------------
     def identify(self, uid: str) -> Identity:
         """Who holds this badge, their balances and today's reservations; or a ``Refusal``
         (unknown badge, blocked badge, no wallet)."""
         uid = normalise_uid(uid)
+        today = self.today()
         with self.store.read() as conn:
-            student = self._student_for_badge(conn, uid)
-            wallets = self._wallets(conn, student.id)
-            if not wallets:
+            holder = _holder(conn, uid, today)
+            if not holder.wallets:
                 raise Refusal("no_wallet")
-            return Identity(uid, student, wallets, self._reservations(conn, student.id, self.today()),
-                            self.is_stale(conn))
+            return Identity(uid, holder.student, holder.wallets,
+                            self._reservations(conn, holder.student.id, today),
+                            self.is_stale(_state(conn)), holder.spent_today_cents)
 
     def recent_entries(self, student_id: str, limit: int = 5) -> list[Entry]:
         """The student's last purchases on this terminal (balance screen)."""
@@ -181,17 +194,18 @@ class CounterService:
         now = self.clock.now()
         today = business_day(now, self._tz).isoformat()
         with self.store.write() as conn:
-            self._refuse_if_closed(conn, today)
-            student = self._student_for_badge(conn, uid)
-            wallets = self._wallets(conn, student.id)
+            state = _state(conn)
+            _refuse_if_closed(state, today)
+            holder = _holder(conn, uid, today)
+            student, wallets = holder.student, holder.wallets
             if not wallets:
                 raise Refusal("no_wallet")
-            confirmed = self._check_double_tap(conn, student.id, today, now, confirm)
+            confirmed = self._check_double_tap(holder.last_sale_ts, now, confirm)
             cart_ = self._price(conn, wanted, student, wallets)
             debits: dict[str, int] = {}
             for line in cart_.lines:
                 debits[line["wallet"]] = debits.get(line["wallet"], 0) + line["total_cents"]
-            self._check_spending(conn, student, cart_.total, today)
+            self._check_spending(holder, cart_.total, self.is_stale(state))
             for wallet in wallets:
                 if wallet.id not in debits:       # another wallet's state is not this sale's business
                     continue
@@ -208,7 +222,7 @@ class CounterService:
                 details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {})})
             if self.config.printing.receipt == "always":
                 self._enqueue_print(conn, "receipt", entry.seq, now)
-        after = tuple(replace(w, balance_cents=w.balance_cents - debits.get(w.id, 0)) for w in wallets)
+        after = tuple(w.debited(debits.get(w.id, 0)) for w in wallets)
         return SaleResult(entry, student, tuple(cart_.lines), cart_.total, after)
 
     def _price(self, conn, wanted: dict[str, int], student: Student,
@@ -240,12 +254,8 @@ class CounterService:
                 del line["allergens"]
         return cart
 
-    def _check_spending(self, conn, student: Student, total: int, today: str) -> None:
-        limit, stale = student.daily_limit_cents, self.is_stale(conn)
-        if limit is None and not stale:
-            return
-        spent = -conn.execute("SELECT COALESCE(SUM(amount_cents), 0) FROM journal"
-                              " WHERE student_id = ? AND day = ?", (student.id, today)).fetchone()[0]
+    def _check_spending(self, holder: "_Holder", total: int, stale: bool) -> None:
+        limit, spent = holder.student.daily_limit_cents, holder.spent_today_cents
         if limit is not None and spent + total > limit:
             raise Refusal("daily_limit", limit_cents=limit, spent_cents=spent)
         cap = self.config.policy.offline_daily_cap_cents
@@ -254,12 +264,9 @@ class CounterService:
 
     # The two checks below return the confirmations that were needed and given (they are
     # recorded in the entry), or raise NeedsConfirmation.
-    def _check_double_tap(self, conn, student_id: str, today: str, now, confirm) -> list[str]:
-        row = conn.execute("SELECT ts FROM journal WHERE student_id = ? AND day = ? AND kind IN"
-                           " ('sale', 'photocopy') ORDER BY seq DESC LIMIT 1",
-                           (student_id, today)).fetchone()
-        if row:
-            ago = (now - parse_iso_utc(row[0])).total_seconds()
+    def _check_double_tap(self, last_sale_ts: str | None, now, confirm) -> list[str]:
+        if last_sale_ts:
+            ago = (now - parse_iso_utc(last_sale_ts)).total_seconds()
             if 0 <= ago < self.config.policy.double_tap_seconds:
                 if "double_tap" not in confirm:
                     raise NeedsConfirmation("double_tap", seconds=max(1, round(ago)))
@@ -293,8 +300,8 @@ class CounterService:
         now = self.clock.now()
         today = business_day(now, self._tz).isoformat()
         with self.store.write() as conn:
-            self._refuse_if_closed(conn, today)
-            student = self._student_for_badge(conn, uid)
+            _refuse_if_closed(_state(conn), today)
+            student = _holder(conn, uid, today).student
             todays = {r["id"]: r for r in self._reservations(conn, student.id, today)}
             if reservation_ids is None:
                 chosen = [r for r in todays.values() if r["status"] == "reserved"]
@@ -358,7 +365,7 @@ class CounterService:
                 raise Refusal("void_wrong_kind", seq=seq, kind=original.kind)
             if original.day != today:
                 raise Refusal("void_not_today", seq=seq, day=original.day)
-            if seq <= self._last_close(conn)[0]:
+            if seq <= _state(conn).close_seq:
                 raise Refusal("void_closed", seq=seq)
             done = conn.execute("SELECT seq FROM journal WHERE ref_seq = ? AND kind = 'void'",
                                 (seq,)).fetchone()
@@ -379,7 +386,7 @@ class CounterService:
         """Running totals since the last day close; writes nothing."""
         session.require("report_x")
         with self.store.read() as conn:
-            return reports.build(conn, "X", self._last_close(conn)[0], self.today(), self.clock.now())
+            return reports.build(conn, "X", _state(conn).close_seq, self.today(), self.clock.now())
 
     def close_day(self, session: Session) -> reports.Report:
         """Z report: totals since the last close, recorded as a ``close`` journal entry. After
@@ -389,8 +396,9 @@ class CounterService:
         now = self.clock.now()
         today = business_day(now, self._tz).isoformat()
         with self.store.write() as conn:
-            self._refuse_if_closed(conn, today)
-            report = reports.build(conn, "Z", self._last_close(conn)[0], today, now)
+            state = _state(conn)
+            _refuse_if_closed(state, today)
+            report = reports.build(conn, "Z", state.close_seq, today, now)
             entry = journal.append(conn, device_id=self.store.device_id, kind="close",
                                    ts=iso_utc(now), day=today, operator_id=session.operator_id,
                                    details={"report": report.summary()})
@@ -445,27 +453,12 @@ class CounterService:
             self._monitor = None
 
     # -- lookups ---------------------------------------------------------------------------
-    def _student_for_badge(self, conn, uid: str) -> Student:
-        row = conn.execute(
-            "SELECT b.status, s.id, s.first_name, s.last_name, s.class_name, s.photo_ref,"
-            " s.daily_limit_cents, s.blocked_categories, s.blocked_articles, s.flags"
-            " FROM badges b JOIN students s ON s.id = b.student_id WHERE b.uid = ?",
-            (uid,)).fetchone()
-        if row is None:
-            raise Refusal("unknown_badge")
-        if row[0] != "active":
-            raise Refusal("blocked_badge")
-        return Student(*row[1:7], _json_list(row[7]), _json_list(row[8]), _json_list(row[9]))
-
-    @staticmethod
-    def _wallets(conn, student_id: str) -> tuple[Wallet, ...]:
-        rows = conn.execute(
-            "SELECT w.id, w.name, w.kind, w.structured_communication, w.is_default,"
-            " w.balance_cents, w.included_seq, w.balance_cents + COALESCE((SELECT SUM(p.amount_cents)"
-            " FROM postings p WHERE p.wallet_id = w.id AND p.seq > w.included_seq), 0)"
-            " FROM wallets w WHERE w.student_id = ? ORDER BY w.is_default DESC, w.id",
-            (student_id,)).fetchall()
-        return tuple(Wallet(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7]) for r in rows)
+    def wallets_of(self, student_id: str) -> tuple[Wallet, ...]:
+        """A student's wallets with displayed balances (default wallet first)."""
+        with self.store.read() as conn:
+            rows = conn.execute(f"SELECT {_WALLET_COLUMNS} FROM wallets w WHERE w.student_id = ?"
+                                " ORDER BY w.is_default DESC, w.id", (student_id,)).fetchall()
+        return tuple(Wallet(*r[:4], bool(r[4]), *r[5:]) for r in rows)
 
     def _reservations(self, conn, student_id: str, day: str) -> tuple[dict, ...]:
         rows = conn.execute(
@@ -476,20 +469,6 @@ class CounterService:
         keys = ("id", "article", "name", "quantity", "status", "delivered_at", "delivered_where")
         return tuple(dict(zip(keys, r)) for r in rows)
 
-    @staticmethod
-    def _last_close(conn) -> tuple[int, str | None]:
-        row = conn.execute("SELECT seq, day FROM journal WHERE kind = 'close'"
-                           " ORDER BY seq DESC LIMIT 1").fetchone()
-        return row if row else (0, None)
-
-    def day_closed(self) -> bool:
-        """Has today been closed (Z report) on this terminal?"""
-        return self._last_close(self.store.conn)[1] == self.today()
-
-    def _refuse_if_closed(self, conn, today: str) -> None:
-        if self._last_close(conn)[1] == today:
-            raise Refusal("day_closed", day=today)
-
     def _local_time(self, ts: str | None) -> str:
         if not ts:
             return "?"
@@ -499,9 +478,72 @@ class CounterService:
             return ts
 
 
+# A wallet as the counter shows it: the platform's last balance plus this terminal's own
+# entries the platform had not included yet (DESIGN.md, "the money rules").
+_WALLET_COLUMNS = (
+    "w.id, w.name, w.kind, w.structured_communication, w.is_default, w.balance_cents,"
+    " w.included_seq, w.balance_cents + COALESCE((SELECT SUM(p.amount_cents) FROM postings p"
+    " WHERE p.wallet_id = w.id AND p.seq > w.included_seq), 0)")
+
+
+class _State(NamedTuple):
+    close_seq: int              # the last day close (Z) entry, 0 if none
+    close_day: str | None
+    last_pull_at: str | None    # the last successful pull or import
+
+
+def _state(conn) -> _State:
+    """The terminal's own state in one read (it starts every sale)."""
+    return _State(*conn.execute(
+        "SELECT COALESCE(c.seq, 0), c.day, (SELECT value FROM sync_state WHERE key = 'last_pull_at')"
+        " FROM (SELECT 1) LEFT JOIN (SELECT seq, day FROM journal WHERE kind = 'close'"
+        " ORDER BY seq DESC LIMIT 1) c").fetchone())
+
+
+def _refuse_if_closed(state: _State, today: str) -> None:
+    if state.close_day == today:
+        raise Refusal("day_closed", day=today)
+
+
+class _Holder(NamedTuple):
+    student: Student
+    wallets: tuple[Wallet, ...]
+    last_sale_ts: str | None     # today, at this terminal (double tap)
+    spent_today_cents: int       # today, at this terminal, net of voids (limits)
+
+
+def _holder(conn, uid: str, today: str) -> _Holder:
+    """Everything a sale needs about the badge holder, in one query (it runs on every tap):
+    the student, their wallets with displayed balances, and today's activity here. Refuses
+    unknown and blocked badges; having no wallet is the caller's call (a pickup needs none)."""
+    rows = conn.execute(
+        "SELECT b.status, s.id, s.first_name, s.last_name, s.class_name, s.photo_ref,"
+        " s.daily_limit_cents, s.blocked_categories, s.blocked_articles, s.flags,"
+        " (SELECT j.ts FROM journal j WHERE j.student_id = s.id AND j.day = :day"
+        "   AND j.kind IN ('sale', 'photocopy') ORDER BY j.seq DESC LIMIT 1),"
+        " (SELECT -COALESCE(SUM(j.amount_cents), 0) FROM journal j"
+        "   WHERE j.student_id = s.id AND j.day = :day),"
+        f" {_WALLET_COLUMNS} FROM badges b JOIN students s ON s.id = b.student_id"
+        " LEFT JOIN wallets w ON w.student_id = s.id"
+        " WHERE b.uid = :uid ORDER BY w.is_default DESC, w.id", {"uid": uid, "day": today}).fetchall()
+    if not rows:
+        raise Refusal("unknown_badge")
+    first = rows[0]
+    if first[0] != "active":
+        raise Refusal("blocked_badge")
+    student = Student(*first[1:7], _json_list(first[7]), _json_list(first[8]), _json_list(first[9]))
+    wallets = tuple(Wallet(*r[12:16], bool(r[16]), *r[17:]) for r in rows if r[12] is not None)
+    return _Holder(student, wallets, first[10], first[11])
+
+
+_parse_cached = functools.lru_cache(maxsize=16)(parse_iso_utc)   # last_pull_at, per sale
+
+
+@functools.lru_cache(maxsize=4096)
 def _json_list(text: str) -> tuple:
-    """The store keeps small lists as JSON; most are empty, and parsing costs on the sale path."""
-    return () if text == "[]" else tuple(json.loads(text))
+    """The store keeps small lists (allergens, flags, profiles) as JSON text. The same few
+    texts come back on every sale: parsing is cached on the text itself, so never stale."""
+    return tuple(json.loads(text))
 
 
 def _merge_cart(cart) -> dict[str, int]:

@@ -17,7 +17,6 @@ import json
 import os
 import sqlite3
 import time
-import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -63,7 +62,8 @@ def uuid7() -> str:
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
     value = value & ~(0xF << 76) | 0x7 << 76               # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62               # RFC 4122 variant
-    return str(uuidlib.UUID(int=value))
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def last_link(conn: sqlite3.Connection) -> tuple[int, str]:

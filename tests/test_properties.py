@@ -178,7 +178,7 @@ class CounterMachine(RuleBasedStateMachine):
                 conn.execute("SELECT COUNT(*), COALESCE(SUM(amount_cents), 0)"
                              " FROM postings").fetchone(),
                 {w.id: (w.balance_cents, w.server_balance_cents, w.included_seq)
-                 for sid in STUDENTS for w in CounterService._wallets(conn, sid)},
+                 for sid in STUDENTS for w in self.canteen.wallets_of(sid)},
                 conn.execute("SELECT id, status, delivered_seq FROM reservations"
                              " ORDER BY id").fetchall(),
                 conn.execute("SELECT COUNT(*) FROM print_jobs").fetchone())
@@ -485,14 +485,13 @@ class CounterMachine(RuleBasedStateMachine):
     @invariant()
     def displayed_balance_is_server_balance_plus_own_later_entries(self):
         seen = set()
-        with self.store.read() as conn:
-            for student_id in STUDENTS:
-                for w in CounterService._wallets(conn, student_id):
-                    seen.add(w.id)
-                    m = self.wallets[w.id]
-                    assert (w.server_balance_cents, w.included_seq) == (m["server"], m["included"])
-                    assert w.balance_cents == self.displayed(w.id), (
-                        w.id, w.balance_cents, self.displayed(w.id))
+        for student_id in STUDENTS:
+            for w in self.canteen.wallets_of(student_id):
+                seen.add(w.id)
+                m = self.wallets[w.id]
+                assert (w.server_balance_cents, w.included_seq) == (m["server"], m["included"])
+                assert w.balance_cents == self.displayed(w.id), (
+                    w.id, w.balance_cents, self.displayed(w.id))
         assert seen == set(self.wallets)
         # What a badge tap shows is the same figure (one badge per step, in turn: identify
         # is the same query as above, checking them all each step costs a third of the run).
