@@ -17,8 +17,8 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass, field
-from typing import Iterator
+from dataclasses import dataclass
+from typing import Iterator, NamedTuple
 
 GENESIS = "0" * 64
 KINDS = ("sale", "void", "pickup", "photocopy", "close")
@@ -27,16 +27,20 @@ BODY_VERSION = 1
 _COLUMNS = "seq, uuid, kind, ts, day, operator_id, student_id, amount_cents, ref_seq, body, prev_hash, hash"
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(obj) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(obj)
 
 
 def chain_hash(prev_hash: str, body: str) -> str:
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
+    """One journal row; ``data`` is ``body`` parsed. Immutable (a NamedTuple: cheap to make,
+    and one is made on every sale)."""
     seq: int
     uuid: str
     kind: str
@@ -49,11 +53,11 @@ class Entry:
     body: str
     prev_hash: str
     hash: str
-    data: dict = field(compare=False, repr=False)
+    data: dict
 
     @classmethod
     def from_row(cls, row) -> "Entry":
-        return cls(*row, data=json.loads(row[9]))
+        return cls(*row, json.loads(row[9]))
 
 
 def uuid7() -> str:
@@ -99,7 +103,7 @@ def append(conn: sqlite3.Connection, *, device_id: str, kind: str, ts: str, day:
     if postings:
         conn.executemany("INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?,?,?)",
                          [(seq, w, c) for w, c in postings])
-    return Entry(*row, data=data)
+    return Entry(*row, data)
 
 
 def get(conn: sqlite3.Connection, seq: int) -> Entry | None:

@@ -48,33 +48,15 @@ class Store:
         self.device_id = self.meta("device_id")
 
     # -- transactions -------------------------------------------------------------------
-    @contextlib.contextmanager
-    def write(self):
-        """One atomic, durable write: ``BEGIN IMMEDIATE`` … ``COMMIT`` (or rollback)."""
-        with self._lock:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self.conn
-                    self.conn.execute("COMMIT")
-                except BaseException:
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.OperationalError as e:
-                if "full" in str(e):    # SQLITE_FULL: disk (or size limit) full, nothing kept
-                    raise StoreError("disk_full") from None
-                raise
+    def write(self) -> "_Transaction":
+        """``with store.write() as conn``: one atomic, durable write, ``BEGIN IMMEDIATE`` …
+        ``COMMIT``, rolled back if the block raises. A full disk is a ``StoreError``."""
+        return _Transaction(self, "BEGIN IMMEDIATE", commit_on_error=False)
 
-    @contextlib.contextmanager
-    def read(self):
-        """A consistent snapshot for several SELECTs (WAL readers never block the writer)."""
-        with self._lock:
-            self.conn.execute("BEGIN")
-            try:
-                yield self.conn
-            finally:
-                self.conn.execute("COMMIT")
+    def read(self) -> "_Transaction":
+        """``with store.read() as conn``: a consistent snapshot for several SELECTs (WAL
+        readers never block the writer)."""
+        return _Transaction(self, "BEGIN", commit_on_error=True)
 
     # -- small key/value tables ---------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -147,6 +129,51 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+
+class _Transaction:
+    """The context manager behind ``Store.write``/``Store.read`` (a class rather than a
+    ``contextlib`` generator: it runs twice per sale). The store's lock keeps a thread from
+    interleaving its statements with another's transaction on the same connection."""
+    __slots__ = ("_store", "_begin", "_commit_on_error")
+
+    def __init__(self, store: Store, begin: str, commit_on_error: bool):
+        self._store, self._begin, self._commit_on_error = store, begin, commit_on_error
+
+    def __enter__(self) -> sqlite3.Connection:
+        store = self._store
+        store._lock.acquire()
+        try:
+            store.conn.execute(self._begin)
+        except BaseException as e:
+            store._lock.release()
+            raise _translated(e)
+        return store.conn
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        conn = self._store.conn
+        try:
+            if exc_type is None or self._commit_on_error:
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.OperationalError as e:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise _translated(e) from None
+            elif conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if exc is not None and _translated(exc) is not exc:
+                raise _translated(exc) from None
+            return False
+        finally:
+            self._store._lock.release()
+
+
+def _translated(error: BaseException) -> BaseException:
+    """SQLITE_FULL (disk, or the size limit, full) becomes a clear error; nothing was kept."""
+    if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
+        return StoreError("disk_full")
+    return error
 
 
 def connect(path: Path) -> sqlite3.Connection:
