@@ -456,18 +456,18 @@ class CounterService:
     def wallets_of(self, student_id: str) -> tuple[Wallet, ...]:
         """A student's wallets with displayed balances (default wallet first)."""
         with self.store.read() as conn:
-            rows = conn.execute(f"SELECT {_WALLET_COLUMNS} FROM wallets w WHERE w.student_id = ?"
-                                " ORDER BY w.is_default DESC, w.id", (student_id,)).fetchall()
-        return tuple(Wallet(*r[:4], bool(r[4]), *r[5:]) for r in rows)
+            rows = conn.execute(f"SELECT {_WALLET_COLUMNS} FROM wallets w WHERE w.student_id = ?",
+                                (student_id,)).fetchall()
+        return _wallets(rows)
 
     def _reservations(self, conn, student_id: str, day: str) -> tuple[dict, ...]:
         rows = conn.execute(
             "SELECT r.id, r.article_code, COALESCE(a.name_fr, r.article_code), r.quantity, r.status,"
             " r.delivered_at, r.delivered_where FROM reservations r LEFT JOIN articles a"
-            " ON a.code = r.article_code WHERE r.student_id = ? AND r.day = ? ORDER BY r.id",
+            " ON a.code = r.article_code WHERE r.student_id = ? AND r.day = ?",
             (student_id, day)).fetchall()
         keys = ("id", "article", "name", "quantity", "status", "delivered_at", "delivered_where")
-        return tuple(dict(zip(keys, r)) for r in rows)
+        return tuple(dict(zip(keys, r)) for r in sorted(rows))     # by id, in Python (see _wallets)
 
     def _local_time(self, ts: str | None) -> str:
         if not ts:
@@ -494,10 +494,11 @@ class _State(NamedTuple):
 
 def _state(conn) -> _State:
     """The terminal's own state in one read (it starts every sale)."""
+    # Scalar subqueries only: SQLite answers each from an index, with no temporary table.
     return _State(*conn.execute(
-        "SELECT COALESCE(c.seq, 0), c.day, (SELECT value FROM sync_state WHERE key = 'last_pull_at')"
-        " FROM (SELECT 1) LEFT JOIN (SELECT seq, day FROM journal WHERE kind = 'close'"
-        " ORDER BY seq DESC LIMIT 1) c").fetchone())
+        "SELECT COALESCE((SELECT seq FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1), 0),"
+        " (SELECT day FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1),"
+        " (SELECT value FROM sync_state WHERE key = 'last_pull_at')").fetchone())
 
 
 def _refuse_if_closed(state: _State, today: str) -> None:
@@ -525,15 +526,24 @@ def _holder(conn, uid: str, today: str) -> _Holder:
         "   WHERE j.student_id = s.id AND j.day = :day),"
         f" {_WALLET_COLUMNS} FROM badges b JOIN students s ON s.id = b.student_id"
         " LEFT JOIN wallets w ON w.student_id = s.id"
-        " WHERE b.uid = :uid ORDER BY w.is_default DESC, w.id", {"uid": uid, "day": today}).fetchall()
+        " WHERE b.uid = :uid", {"uid": uid, "day": today}).fetchall()
     if not rows:
         raise Refusal("unknown_badge")
     first = rows[0]
     if first[0] != "active":
         raise Refusal("blocked_badge")
     student = Student(*first[1:7], _json_list(first[7]), _json_list(first[8]), _json_list(first[9]))
-    wallets = tuple(Wallet(*r[12:16], bool(r[16]), *r[17:]) for r in rows if r[12] is not None)
+    wallets = _wallets([r[12:] for r in rows if r[12] is not None])
     return _Holder(student, wallets, first[10], first[11])
+
+
+def _wallets(rows) -> tuple[Wallet, ...]:
+    """Wallets from ``_WALLET_COLUMNS`` rows, the default one first (ordered here rather than
+    in SQL: an ORDER BY costs SQLite a temporary b-tree on every tap, for one or two rows)."""
+    wallets = [Wallet(*r[:4], bool(r[4]), *r[5:]) for r in rows]
+    if len(wallets) > 1:
+        wallets.sort(key=lambda w: (not w.is_default, w.id))
+    return tuple(wallets)
 
 
 _parse_cached = functools.lru_cache(maxsize=16)(parse_iso_utc)   # last_pull_at, per sale
