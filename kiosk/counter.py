@@ -30,6 +30,14 @@ from kiosk.store import Store, open_store
 
 SPENDING_KINDS = ("sale", "photocopy")
 
+# A wallet as the counter shows it: the platform's last balance plus this terminal's own
+# entries the platform had not included yet (DESIGN.md, "the money rules").
+_WALLET_COLUMNS = (
+    "w.id, w.name, w.kind, w.structured_communication, w.is_default, w.balance_cents,"
+    " w.included_seq, w.balance_cents + COALESCE((SELECT SUM(p.amount_cents) FROM postings p"
+    " WHERE p.wallet_id = w.id AND p.seq > w.included_seq), 0)")
+
+
 
 # Student and Wallet are NamedTuples: immutable like frozen dataclasses, but far cheaper to
 # build, and several are built on every badge tap.
@@ -478,14 +486,6 @@ class CounterService:
             return ts
 
 
-# A wallet as the counter shows it: the platform's last balance plus this terminal's own
-# entries the platform had not included yet (DESIGN.md, "the money rules").
-_WALLET_COLUMNS = (
-    "w.id, w.name, w.kind, w.structured_communication, w.is_default, w.balance_cents,"
-    " w.included_seq, w.balance_cents + COALESCE((SELECT SUM(p.amount_cents) FROM postings p"
-    " WHERE p.wallet_id = w.id AND p.seq > w.included_seq), 0)")
-
-
 class _State(NamedTuple):
     close_seq: int              # the last day close (Z) entry, 0 if none
     close_day: str | None
@@ -513,20 +513,24 @@ class _Holder(NamedTuple):
     spent_today_cents: int       # today, at this terminal, net of voids (limits)
 
 
+# What a tap needs about the badge holder, in one query (built once: it runs on every tap).
+_HOLDER_SQL = (
+    "SELECT b.status, s.id, s.first_name, s.last_name, s.class_name, s.photo_ref,"
+    " s.daily_limit_cents, s.blocked_categories, s.blocked_articles, s.flags,"
+    " (SELECT j.ts FROM journal j WHERE j.student_id = s.id AND j.day = :day"
+    "   AND j.kind IN ('sale', 'photocopy') ORDER BY j.seq DESC LIMIT 1),"
+    " (SELECT -COALESCE(SUM(j.amount_cents), 0) FROM journal j"
+    "   WHERE j.student_id = s.id AND j.day = :day),"
+    f" {_WALLET_COLUMNS} FROM badges b JOIN students s ON s.id = b.student_id"
+    " LEFT JOIN wallets w ON w.student_id = s.id"
+    " WHERE b.uid = :uid")
+
+
 def _holder(conn, uid: str, today: str) -> _Holder:
     """Everything a sale needs about the badge holder, in one query (it runs on every tap):
     the student, their wallets with displayed balances, and today's activity here. Refuses
     unknown and blocked badges; having no wallet is the caller's call (a pickup needs none)."""
-    rows = conn.execute(
-        "SELECT b.status, s.id, s.first_name, s.last_name, s.class_name, s.photo_ref,"
-        " s.daily_limit_cents, s.blocked_categories, s.blocked_articles, s.flags,"
-        " (SELECT j.ts FROM journal j WHERE j.student_id = s.id AND j.day = :day"
-        "   AND j.kind IN ('sale', 'photocopy') ORDER BY j.seq DESC LIMIT 1),"
-        " (SELECT -COALESCE(SUM(j.amount_cents), 0) FROM journal j"
-        "   WHERE j.student_id = s.id AND j.day = :day),"
-        f" {_WALLET_COLUMNS} FROM badges b JOIN students s ON s.id = b.student_id"
-        " LEFT JOIN wallets w ON w.student_id = s.id"
-        " WHERE b.uid = :uid", {"uid": uid, "day": today}).fetchall()
+    rows = conn.execute(_HOLDER_SQL, {"uid": uid, "day": today}).fetchall()
     if not rows:
         raise Refusal("unknown_badge")
     first = rows[0]

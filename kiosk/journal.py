@@ -25,6 +25,7 @@ KINDS = ("sale", "void", "pickup", "photocopy", "close")
 BODY_VERSION = 1
 
 _COLUMNS = "seq, uuid, kind, ts, day, operator_id, student_id, amount_cents, ref_seq, body, prev_hash, hash"
+_INSERT = f"INSERT INTO journal ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"   # built once: hot
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -99,10 +100,10 @@ def append(conn: sqlite3.Connection, *, device_id: str, kind: str, ts: str, day:
     digest = chain_hash(prev_hash, body)
     row = (seq, data["uuid"], kind, ts, day, operator_id, student_id, amount, ref_seq, body,
            prev_hash, digest)
-    conn.execute(f"INSERT INTO journal ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", row)
-    if postings:
-        conn.executemany("INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?,?,?)",
-                         [(seq, w, c) for w, c in postings])
+    conn.execute(_INSERT, row)
+    for wallet, cents in postings:        # one or two
+        conn.execute("INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?,?,?)",
+                     (seq, wallet, cents))
     return Entry(*row, data)
 
 
