@@ -67,7 +67,7 @@ from kiosk.store.schema import CURRENT_VERSION  # noqa: E402
 TZ = ZoneInfo("Europe/Brussels")
 RESULTS = HERE / "results"
 SEED = 2026
-BUILD_FORMAT = 1          # bump when the builder changes what it writes (invalidates the cache)
+BUILD_FORMAT = 2          # bump when the builder changes what it writes (invalidates the cache)
 
 SIZES = {
     "full": {"school": 800, "students": 100_000, "entries": 1_000_000, "days": 180,
