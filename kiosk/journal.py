@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import random
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -62,9 +62,9 @@ class Entry(NamedTuple):
 
 
 def uuid7() -> str:
-    """A time-ordered UUID (RFC 9562 version 7): 48-bit Unix milliseconds, then random bits.
-    New entries land at the end of the uuid index instead of on a random page."""
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    """A time-ordered UUID (RFC 9562 version 7): 48-bit Unix milliseconds, then 74 random
+    bits from ``random`` (seeded by the OS, reseeded after a fork: no syscall per sale)."""
+    value = (time.time_ns() // 1_000_000) << 80 | random.getrandbits(80)
     value = value & ~(0xF << 76) | 0x7 << 76               # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62               # RFC 4122 variant
     h = f"{value:032x}"
