@@ -16,8 +16,8 @@ import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from datetime import timedelta
+from typing import NamedTuple
 
 from kiosk import journal, operators, reports
 from kiosk.badges import normalise_uid

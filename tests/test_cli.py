@@ -158,7 +158,6 @@ def test_journal_export_csv_with_dates_to_file(fresh):
 
 
 def test_import_errors_leave_store_unchanged(fresh):
-    before = (fresh / "comptoir.db").read_bytes()
     bad = fresh.parent / "bad.json"
     bad.write_text('{"reservations": [{"id": "R1", "day": "2026-11-24", "student_id": "S00001",'
                    ' "article_code": "NOPE", "quantity": 1}]}')

@@ -1,7 +1,6 @@
 """The store file: pragmas, migrations, append-only journal, corruption, several writers."""
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 
