@@ -17,12 +17,10 @@ because the child uses the real clock):
   SIGKILL and collects what the child reported. 200 kills happen while selling; one round in
   21 instead kills the child 0-80 ms after ``go``, during its restart (``open_store`` and its
   check, which may write the verified point; the login's write).
-* After each kill the store is checked. Running the real CLI (a new interpreter: imports plus
-  the full chain) costs 0.3-1.5 s on this noisy 2-core machine, which 200 times would blow
-  the time budget. So ``python -m kiosk.cli --data DIR check`` runs every 10th round and at
-  the end; the other rounds run in-process exactly what ``cmd_check`` runs:
-  ``open_store(path, check=False).check_integrity(full=True)`` (PRAGMA integrity_check and
-  the whole chain from seq 1) on a fresh connection, closed afterwards.
+* After each kill the store is checked by the real ``python -m kiosk.cli --data DIR check``
+  (a new interpreter: PRAGMA integrity_check and the whole chain from seq 1), which must
+  exit 0. (``CLI_EVERY`` can thin this out to an in-process run of exactly what ``cmd_check``
+  runs, for quick local iterations.)
 * One round in four the check is deferred: the next child is then the first process to open
   the store after the crash (it recovers the WAL the killed one left), and the check runs in
   a thread while that child sells and is killed in turn.
@@ -60,7 +58,7 @@ CHILD = Path(__file__).with_name("crash_child.py")
 SEED = 20261125
 SELLING_KILLS = 200          # kills while the child is in its selling loop
 STARTUP_KILL_EVERY = 21      # one round in 21 kills the child during its restart instead
-CLI_EVERY = 10               # the real `comptoir check` every 10th round (and at the end)
+CLI_EVERY = 1                # the real `comptoir check` after every kill
 # After a kill, the check runs: "after" -- before the next child starts (the checker is the
 # first to open the crashed store); "deferred" -- once the next child has restarted and is
 # ready (the restarted terminal opened it first), while it sells; "overlap" -- at once, in a
