@@ -24,7 +24,7 @@ $(STAMP): setup.cfg pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,server]'
 	@touch $@
 
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.

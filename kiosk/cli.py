@@ -326,8 +326,47 @@ def cmd_status(ctx: Context) -> None:
     ctx.out(f"Synchro       : {last_seq - pushed} opération(s) en attente d'envoi ; dernière"
             f" réception {store.sync_state('last_pull_at', 'jamais')}"
             f"{' (données anciennes)' if service.is_stale() else ''}")
+    if store.sync_state("status"):
+        error = store.sync_state("last_error", "")
+        ctx.out(f"Plateforme    : {store.sync_state('status')} ; dernier succès"
+                f" {store.sync_state('last_success_at', 'jamais')}"
+                + (f" ; dernière erreur {store.sync_state('last_error_at')} : {error}" if error else ""))
     ctx.out(f"Impressions   : {pending_print} en attente")
     ctx.out("Contenu       : " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+def cmd_enrol(ctx: Context) -> None:
+    from sync.agent import enrol
+    creds = enrol(ctx.service.store, ctx.folder, ctx.args.url, ctx.args.code,
+                  allow_http=ctx.config.sync.allow_http)
+    ctx.out(f"Caisse inscrite : « {creds.device_name} » — {creds.school_name} ({creds.url})")
+
+
+def cmd_sync(ctx: Context) -> None:
+    import logging
+    import signal
+    import threading
+    from sync.agent import Agent, load_credentials
+    from sync.client import Client
+    creds = load_credentials(ctx.folder)
+    client = Client(creds.url, creds.token, allow_http=ctx.config.sync.allow_http)
+    agent = Agent(ctx.service.store, client, ctx.config)
+    try:
+        if not ctx.args.daemon:
+            done = agent.run_once(full=ctx.args.full)
+            ctx.out(f"Synchronisé : {done['pushed']} opération(s) envoyée(s),"
+                    f" {done['pulled']} fiche(s) reçue(s), {done['waiting']} en attente.")
+            return
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        ctx.out(f"Synchronisation en continu avec {creds.url} (Ctrl+C pour arrêter)")
+        try:
+            agent.run_forever(stop)
+        except KeyboardInterrupt:
+            pass
+    finally:
+        client.close()
 
 
 # -- argument parsing -----------------------------------------------------------------------
@@ -386,12 +425,26 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--from", dest="from_", metavar="DAY")
     c.add_argument("--to", metavar="DAY")
     c.add_argument("--output", "-o")
+    c = command("enrol", cmd_enrol, "enrol this terminal with the platform (one-time code)")
+    c.add_argument("url", help="the platform's address, e.g. https://comptoir.school.be")
+    c.add_argument("code", help="the one-time code an admin made ('comptoir central enrol-code')")
+    c = command("sync", cmd_sync, "push the journal and pull the platform's changes")
+    mode = c.add_mutually_exclusive_group()
+    mode.add_argument("--once", action="store_true", help="one round, then exit (the default)")
+    mode.add_argument("--daemon", action="store_true", help="keep syncing until stopped")
+    c.add_argument("--full", action="store_true", help="full resync and consistency check")
+    sub.add_parser("central", help="the reference central server (see 'comptoir central --help')",
+                   add_help=False)
     command("check", cmd_check, "verify the database and the whole journal chain")
     command("status", cmd_status, "terminal state: integrity, journal, sync, printing")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["central"]:          # the platform side has its own commands
+        from sync.server.cli import main as central_main
+        return central_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "operator" and args.action in ("add", "unlock") and not args.name:
         print("comptoir: operator add/unlock needs a NAME", file=sys.stderr)

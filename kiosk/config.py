@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -45,11 +46,19 @@ class PrintingSection:
 
 
 @dataclass(frozen=True)
+class SyncSection:
+    pull_minutes: int = 5               # pull the platform's changes this often
+    nightly_at: str = "02:30"           # full resync and consistency check, local time
+    allow_http: bool = False            # plain http to a non-loopback server (never in production)
+
+
+@dataclass(frozen=True)
 class TerminalConfig:
     terminal: TerminalSection = field(default_factory=TerminalSection)
     policy: PolicySection = field(default_factory=PolicySection)
     photocopy: PhotocopySection = field(default_factory=PhotocopySection)
     printing: PrintingSection = field(default_factory=PrintingSection)
+    sync: SyncSection = field(default_factory=SyncSection)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -85,7 +94,10 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
             if key not in names:
                 fail(where, f"unknown key (known: {', '.join(names)})")
             default = names[key].default
-            if isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    fail(where, f"must be true or false (got {value!r})")
+            elif isinstance(default, int) and (isinstance(value, bool) or not isinstance(value, int)):
                 fail(where, f"must be a whole number (got {value!r})")
             if isinstance(default, int) and value < 0:
                 fail(where, f"must not be negative (got {value})")
@@ -103,6 +115,10 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
         fail("terminal.timezone", f"unknown time zone {config.terminal.timezone!r}")
     if config.policy.double_tap_seconds > 60:
         fail("policy.double_tap_seconds", "must be at most 60")
+    if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", config.sync.nightly_at):
+        fail("sync.nightly_at", f"must be a time like 02:30 (got {config.sync.nightly_at!r})")
+    if config.sync.pull_minutes < 1:
+        fail("sync.pull_minutes", "must be at least 1")
     return config
 
 

@@ -64,11 +64,18 @@ def _join(source: str, problems: list[str]) -> str:
     return f"{source}: {text}" + (f" (and {more} more)" if more > 0 else "")
 
 
-def apply(store: Store, data: DataSet, now: datetime, source: str = "data") -> dict[str, int]:
+def apply(store: Store, data: DataSet, now: datetime, source: str = "data",
+          sync_state: dict[str, str] | None = None, references: bool = True) -> dict[str, int]:
     """Validate references against the file and the store, then write everything at once.
+    ``sync_state`` keys are written in the same transaction (the sync agent's pull cursor:
+    a page and the cursor after it are kept together or not at all). ``references=False``
+    (pull pages) skips the checks between records: pages come in the platform's change order,
+    so a page may name a student that a later page of the same pull brings.
     Returns how many records of each kind were written."""
     with store.write() as conn:
-        problems = _reference_problems(conn, data)
+        problems = _seq_problems(conn, data)
+        if references:
+            problems = _reference_problems(conn, data) + problems
         if problems:
             raise DataImportError(detail=_join(source, problems))
         try:
@@ -76,6 +83,8 @@ def apply(store: Store, data: DataSet, now: datetime, source: str = "data") -> d
         except sqlite3.IntegrityError as e:   # a conflict the checks above did not foresee
             raise DataImportError(detail=f"{source}: {e}") from None
         store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(now))
+        for key, value in (sync_state or {}).items():
+            store.set_kv(conn, "sync_state", key, value)
     return {name: len(getattr(data, name)) for name in
             ("categories", "articles", "students", "badges", "wallets", "operators", "reservations")
             if getattr(data, name)}
@@ -122,6 +131,12 @@ def _reference_problems(conn, data: DataSet) -> list[str]:
     for i, r in enumerate(data.reservations):
         if r.article_code not in articles:
             problems.append(f"reservations[{i}].article_code: unknown article code {r.article_code!r}")
+    return problems
+
+
+def _seq_problems(conn, data: DataSet) -> list[str]:
+    """A balance can only include entries this terminal has made."""
+    problems = []
     last_seq = journal.last_link(conn)[0]
     for i, w in enumerate(data.wallets):
         if w.included_seq > last_seq:

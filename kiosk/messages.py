@@ -162,6 +162,36 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Disque plein : rien n'a été enregistré. Libérez de la place puis recommencez.",
         "nl": "Schijf vol: niets werd opgeslagen. Maak ruimte vrij en probeer opnieuw.",
         "en": "Disk full: nothing was saved. Free some space and try again."},
+    # sync
+    "offline": {
+        "fr": "Plateforme injoignable ({detail}) : les ventes continuent, elles partiront plus tard.",
+        "nl": "Platform onbereikbaar ({detail}): de verkoop gaat door, alles wordt later verstuurd.",
+        "en": "Platform unreachable ({detail}): sales go on and will be sent later."},
+    "garbage_answer": {
+        "fr": "Réponse incompréhensible de la plateforme ({detail}) : rien n'a été modifié.",
+        "nl": "Onbegrijpelijk antwoord van het platform ({detail}): niets gewijzigd.",
+        "en": "The platform answered garbage ({detail}): nothing was changed."},
+    "refused": {
+        "fr": "La plateforme refuse ({status} {error}) : {detail}",
+        "nl": "Het platform weigert ({status} {error}): {detail}",
+        "en": "The platform refuses ({status} {error}): {detail}"},
+    "insecure_url": {"fr": "Adresse refusée : {detail}", "nl": "Adres geweigerd: {detail}",
+                     "en": "Address refused: {detail}"},
+    "tls_error": {
+        "fr": "Certificat de la plateforme invalide ({detail}) : connexion refusée.",
+        "nl": "Certificaat van het platform ongeldig ({detail}): verbinding geweigerd.",
+        "en": "The platform's certificate is not valid ({detail}): connection refused."},
+    "not_enrolled": {
+        "fr": "Caisse non inscrite auprès de la plateforme : {detail}",
+        "nl": "Kassa niet ingeschreven bij het platform: {detail}",
+        "en": "This terminal is not enrolled with the platform: {detail}"},
+    "chain_mismatch": {
+        "fr": "ALERTE : la plateforme et la caisse ne sont pas d'accord sur le journal ({detail}).",
+        "nl": "ALARM: platform en kassa zijn het niet eens over het journaal ({detail}).",
+        "en": "ALERT: the platform and this terminal disagree on the journal ({detail})."},
+    "push_incomplete": {
+        "fr": "Envoi incomplet : {detail}", "nl": "Verzending onvolledig: {detail}",
+        "en": "Push incomplete: {detail}"},
     # generic carriers (detail already worded)
     "config_error": {"fr": "Configuration invalide : {detail}", "nl": "Ongeldige configuratie: {detail}",
                      "en": "Invalid configuration: {detail}"},

@@ -1,0 +1,220 @@
+"""The terminal's sync agent: pushes the journal, pulls the platform's changes, checks that
+both sides agree on the chain. Everything it needs to resume lives in the store
+(``sync_state``: ``pushed_seq``, ``pull_cursor``, ``last_pull_at`` and the status the UI shows),
+so a crash at any point is followed by a plain restart.
+
+Exactly once: an entry is pushed until the server's high-water mark covers it; the server
+ignores an entry it already holds with the same hash. A pull page and the cursor after it are
+written in one transaction.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from kiosk import importer, journal
+from kiosk.clock import SystemClock, iso_utc
+from kiosk.config import TerminalConfig
+from kiosk.errors import ComptoirError
+from kiosk.store import Store
+from sync import protocol
+from sync.client import Client, Offline, Refused, SyncError
+from sync.models import DataSet
+
+log = logging.getLogger("comptoir.sync")
+CREDENTIALS = "sync.json"       # in the data folder, owner-only: URL and bearer token
+_DATASET_FIELDS = set(DataSet.model_fields)
+
+
+# -- enrolment and credentials ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Credentials:
+    url: str
+    token: str
+    device_name: str
+    school_name: str
+
+
+def enrol(store: Store, folder: Path, url: str, code: str, allow_http: bool = False) -> Credentials:
+    """Exchange a one-time code for this terminal's token; keep it in a file only the owner
+    can read."""
+    client = Client(url, allow_http=allow_http)
+    try:
+        answer = client.post(protocol.ENROL, protocol.EnrolRequest(code=code.strip(),
+                             device_id=store.device_id), protocol.EnrolResponse)
+    finally:
+        client.close()
+    if answer.device_id != store.device_id:
+        raise SyncError("garbage_answer", detail="the server enrolled another device id")
+    creds = Credentials(client.base_url, answer.token, answer.device_name, answer.school_name)
+    save_credentials(folder, creds)
+    return creds
+
+
+def save_credentials(folder: Path, creds: Credentials) -> None:
+    path = folder / CREDENTIALS
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)   # never world-readable
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(creds.__dict__, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_credentials(folder: Path) -> Credentials:
+    path = folder / CREDENTIALS
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Credentials(**data)
+    except FileNotFoundError:
+        raise SyncError("not_enrolled", detail="run 'comptoir enrol URL CODE' first") from None
+    except (ValueError, TypeError):
+        raise SyncError("not_enrolled", detail=f"{path} is damaged: enrol again") from None
+
+
+# -- the agent ---------------------------------------------------------------------------------
+class Agent:
+    def __init__(self, store: Store, client: Client, config: TerminalConfig | None = None,
+                 clock=None):
+        self.store = store
+        self.client = client
+        self.config = config or TerminalConfig()
+        self.clock = clock or SystemClock()
+
+    # push -----------------------------------------------------------------------------------
+    def push(self) -> int:
+        """Send every entry the server does not have yet, in order; returns how many it newly
+        applied. A server behind us (restored from a backup) gets our entries again from its
+        high-water mark."""
+        applied = 0
+        while True:
+            pushed = int(self.store.sync_state("pushed_seq", "0"))
+            rows = self.store.conn.execute(
+                "SELECT seq, body, prev_hash, hash FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
+                (pushed, protocol.MAX_PUSH_ENTRIES)).fetchall()
+            if not rows:
+                return applied
+            request = protocol.PushRequest(entries=[
+                protocol.PushedEntry(seq=r[0], body=r[1], prev_hash=r[2], hash=r[3]) for r in rows])
+            try:
+                answer = self.client.post(protocol.JOURNAL, request, protocol.PushResponse)
+            except Refused as e:
+                expected = e.body.expected_seq
+                if e.body.error == "gap" and expected is not None and 1 <= expected <= pushed:
+                    log.warning("server is behind this terminal (expects %d): re-sending", expected)
+                    self._set_state(pushed_seq=expected - 1)
+                    continue
+                raise
+            self._check_same_chain(answer.high_water, answer.last_hash)
+            self._set_state(pushed_seq=answer.high_water)
+            applied += answer.applied
+            if answer.high_water < rows[-1][0]:
+                raise SyncError("push_incomplete", detail=f"server stopped at {answer.high_water}")
+
+    def _check_same_chain(self, high_water: int, last_hash: str) -> None:
+        """The server's view of our chain must be ours; a mismatch is never repaired here."""
+        if high_water == 0:
+            return
+        row = self.store.conn.execute("SELECT hash FROM journal WHERE seq = ?",
+                                      (high_water,)).fetchone()
+        if row is None or row[0] != last_hash:
+            raise SyncError("chain_mismatch", detail=f"the server's entry {high_water} is not"
+                                                     " this terminal's: call support")
+
+    # pull -----------------------------------------------------------------------------------
+    def pull(self, full: bool = False) -> int:
+        """Apply the platform's changes page by page; returns how many records came."""
+        cursor = "" if full else self.store.sync_state("pull_cursor", "")
+        records = 0
+        while True:
+            try:
+                page = self.client.get(protocol.CHANGES, protocol.PullPage,
+                                       params={"cursor": cursor, "limit": protocol.MAX_PAGE_RECORDS})
+            except Refused as e:
+                if e.body.error == "cursor_expired" and cursor:
+                    log.warning("pull cursor expired: full resync")
+                    cursor = ""
+                    continue
+                raise
+            data = DataSet(**{k: v for k, v in page if k in _DATASET_FIELDS})
+            counts = importer.apply(self.store, data, self.clock.now(), "pull",
+                                    sync_state={"pull_cursor": page.cursor}, references=False)
+            records += sum(counts.values())
+            if not page.has_more:
+                return records
+            cursor = page.cursor
+
+    # consistency ----------------------------------------------------------------------------
+    def check_consistency(self) -> protocol.DeviceState:
+        """The nightly check: the server holds our chain up to its high-water mark."""
+        state = self.client.get(protocol.DEVICE, protocol.DeviceState)
+        self._check_same_chain(state.high_water, state.last_hash)
+        if state.high_water > journal.last_link(self.store.conn)[0]:
+            raise SyncError("chain_mismatch", detail="the server holds entries this terminal"
+                                                     " never made: call support")
+        return state
+
+    # one round --------------------------------------------------------------------------------
+    def run_once(self, full: bool = False) -> dict:
+        """Push, pull, push again (what the pull did not change, a sale made meanwhile).
+        Records the outcome in the store for the status bar; re-raises sync errors."""
+        try:
+            pushed = self.push()
+            pulled = self.pull(full=full)
+            pushed += self.push()
+            if full:
+                self.check_consistency()
+        except (SyncError, ComptoirError) as e:
+            self._set_state(status="offline" if isinstance(e, Offline) else "error",
+                            last_error=e.message("en"), last_error_at=iso_utc(self.clock.now()))
+            raise
+        self._set_state(status="online", last_success_at=iso_utc(self.clock.now()), last_error="")
+        return {"pushed": pushed, "pulled": pulled, "waiting": self.waiting()}
+
+    def waiting(self) -> int:
+        return journal.last_link(self.store.conn)[0] - int(self.store.sync_state("pushed_seq", "0"))
+
+    def _set_state(self, **values) -> None:
+        with self.store.write() as conn:
+            for key, value in values.items():
+                self.store.set_kv(conn, "sync_state", key, value)
+
+    # daemon -------------------------------------------------------------------------------
+    def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
+        """Push as soon as there is something to push, pull every ``pull_minutes``, a full
+        resync with the consistency check every night; back off (with jitter) when the
+        platform cannot be reached."""
+        backoff, next_pull = 0.0, self.clock.now()
+        while not stop.is_set():
+            now = self.clock.now()
+            try:
+                full = self._nightly_due(now)
+                if full or now >= next_pull:
+                    self.run_once(full=full)
+                    if full:
+                        self._set_state(nightly_done_on=self._local_day(now))
+                    next_pull = now + timedelta(minutes=self.config.sync.pull_minutes)
+                elif self.waiting():
+                    self.push()
+                    self._set_state(status="online", last_success_at=iso_utc(self.clock.now()))
+                backoff = 0.0
+                stop.wait(poll_seconds)
+            except (SyncError, ComptoirError) as e:
+                log.warning("sync failed: %s", e.message("en"))
+                backoff = min(300.0, max(1.0, backoff * 2))
+                stop.wait(backoff * random.uniform(0.5, 1.5))
+
+    def _nightly_due(self, now: datetime) -> bool:
+        local = now.astimezone(self.config.tz)
+        due = local.strftime("%H:%M") >= self.config.sync.nightly_at
+        return due and self.store.sync_state("nightly_done_on") != local.date().isoformat()
+
+    def _local_day(self, now: datetime) -> str:
+        return now.astimezone(self.config.tz).date().isoformat()

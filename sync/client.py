@@ -1,0 +1,128 @@
+"""The one HTTP client of the terminal: a ``requests`` session with the bearer token, gzip
+both ways, timeouts, and the TLS rule. Every answer is parsed into its protocol model: one
+that does not fit is ``GarbageAnswer``, whatever its status code.
+
+TLS is verified (requests' default, never turned off here). Plain ``http://`` is refused
+unless the host is loopback or the terminal's config says ``allow_http = true``.
+"""
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import json
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from pydantic import BaseModel, ValidationError
+
+from kiosk.errors import ComptoirError
+from sync.protocol import ErrorBody
+
+M = TypeVar("M", bound=BaseModel)
+TIMEOUT = (3.05, 20)            # connect, read (seconds)
+MAX_ANSWER_BYTES = 50_000_000   # a pull page is a few MB at most; more is garbage
+
+
+class SyncError(ComptoirError):
+    """Base of what a sync call can end in. ``code`` is for the status line."""
+
+
+class Offline(SyncError):
+    code = "offline"            # no connection, timeout, connection cut: try again later
+
+
+class GarbageAnswer(SyncError):
+    code = "garbage_answer"     # the server answered something that is not the protocol
+
+
+class Refused(SyncError):
+    """The server answered with a protocol error body (``error`` says which)."""
+
+    def __init__(self, status: int, body: ErrorBody):
+        super().__init__("refused", status=status, error=body.error, detail=body.message)
+        self.status, self.body = status, body
+
+
+class InsecureURL(SyncError):
+    code = "insecure_url"
+
+
+def check_url(url: str, allow_http: bool = False) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InsecureURL(detail=f"not an http(s) URL: {url!r}")
+    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+        raise InsecureURL(detail="plain http is only allowed to this machine (loopback);"
+                                 " use https, or set [sync] allow_http = true")
+    return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Client:
+    def __init__(self, base_url: str, token: str | None = None, allow_http: bool = False,
+                 timeout=TIMEOUT):
+        self.base_url = check_url(base_url, allow_http)
+        self.timeout = timeout
+        self.session = requests.Session()
+        self.session.headers["Accept-Encoding"] = "gzip"
+        self.session.headers["User-Agent"] = "comptoir-terminal/1"
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def post(self, path: str, message: BaseModel, answer: type[M]) -> M:
+        body = gzip.compress(message.model_dump_json().encode("utf-8"), compresslevel=5)
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+        return self._call("POST", path, answer, data=body, headers=headers)
+
+    def get(self, path: str, answer: type[M], params: dict | None = None) -> M:
+        return self._call("GET", path, answer, params=params)
+
+    def _call(self, method: str, path: str, answer: type[M], **kwargs) -> M:
+        try:
+            response = self.session.request(method, self.base_url + path, timeout=self.timeout,
+                                            stream=True, **kwargs)
+            content = _read_capped(response)
+        except requests.exceptions.SSLError as e:
+            raise SyncError("tls_error", detail=str(e)[:200]) from None
+        except (requests.ConnectionError, requests.Timeout,
+                requests.exceptions.ChunkedEncodingError) as e:
+            raise Offline(detail=type(e).__name__) from None
+        except (requests.exceptions.ContentDecodingError, OSError, EOFError) as e:
+            raise GarbageAnswer(detail=f"undecodable answer ({type(e).__name__})") from None
+        try:
+            data = json.loads(content)
+        except (ValueError, UnicodeDecodeError):
+            raise GarbageAnswer(detail=f"HTTP {response.status_code}, not JSON") from None
+        if response.status_code >= 400:
+            try:
+                raise Refused(response.status_code, ErrorBody.model_validate(data))
+            except ValidationError:
+                raise GarbageAnswer(detail=f"HTTP {response.status_code} without an error body") from None
+        try:
+            return answer.model_validate(data)
+        except ValidationError as e:
+            raise GarbageAnswer(detail=f"{answer.__name__}: {e.error_count()} problem(s), first:"
+                                       f" {e.errors()[0]['loc']} {e.errors()[0]['msg']}") from None
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _read_capped(response: requests.Response) -> bytes:
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=65536):    # gzip is decoded here
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            response.close()
+            raise GarbageAnswer(detail=f"answer larger than {MAX_ANSWER_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,110 @@
+"""The sync protocol, version 1: every message a terminal and the central platform exchange.
+
+Both ends import these models: the agent builds its requests and checks the answers with
+them, the server parses requests and builds answers with them. An answer that does not fit
+its model is garbage, whatever its HTTP status. Described, with examples, in
+``docs/sync-protocol.md``.
+
+Transport: HTTPS + JSON (gzip both ways), ``Authorization: Bearer <token>`` on every call
+but enrolment. All paths start with ``API``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sync.models import DataSet
+
+API = "/api/v1"
+MAX_PUSH_ENTRIES = 500          # per push request
+MAX_PAGE_RECORDS = 2000         # records per pull page, all entity kinds together
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+# Paths (relative to the server's base URL).
+ENROL = f"{API}/enrol"          # POST EnrolRequest -> EnrolResponse (no token yet)
+JOURNAL = f"{API}/journal"      # POST PushRequest -> PushResponse
+CHANGES = f"{API}/changes"      # GET ?cursor=...&limit=... -> PullPage
+DEVICE = f"{API}/device"        # GET -> DeviceState (the nightly consistency check)
+
+
+class _Msg(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EnrolRequest(_Msg):
+    code: str = Field(min_length=6, max_length=64)     # the one-time code an admin made
+    device_id: str = Field(min_length=8, max_length=64)  # the terminal store's own id
+
+
+class EnrolResponse(_Msg):
+    device_id: str
+    device_name: str            # as the admin named it ("Cantine 1")
+    school_id: str
+    school_name: str
+    token: str = Field(min_length=32)   # shown once; the server keeps only its hash
+
+
+class PushedEntry(_Msg):
+    """A journal entry exactly as the terminal chained it: ``hash`` must equal
+    ``sha256(prev_hash + body)``, and ``body`` is the canonical JSON the hash covers."""
+    seq: int = Field(ge=1)
+    body: str = Field(min_length=2, max_length=200_000)
+    prev_hash: str
+    hash: str
+
+    @field_validator("prev_hash", "hash")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not HEX64.match(value):
+            raise ValueError("not a sha256 hex digest")
+        return value
+
+
+class PushRequest(_Msg):
+    entries: list[PushedEntry] = Field(min_length=1, max_length=MAX_PUSH_ENTRIES)
+
+
+class PushResponse(_Msg):
+    high_water: int = Field(ge=0)   # the terminal's last seq the server holds
+    last_hash: str                  # its hash (the genesis hash when high_water is 0)
+    applied: int = Field(ge=0)      # entries newly applied by this request
+
+
+class PullPage(DataSet):
+    """One page of changes since a cursor: the same record shapes as a ``comptoir import``
+    file. Every wallet's ``included_seq`` is the calling terminal's seq that its
+    ``balance_cents`` includes, read in the same transaction as the balance."""
+    cursor: str = Field(min_length=1, max_length=200)   # give it back to get what follows
+    has_more: bool
+    full: bool = False          # this page belongs to a full resync (cursor was empty)
+
+
+class DeviceState(_Msg):
+    device_id: str
+    device_name: str
+    high_water: int = Field(ge=0)
+    last_hash: str
+    server_time: str            # ISO 8601 UTC
+
+
+ErrorCode = Literal[
+    "unauthorized",     # 401: no token, unknown token
+    "revoked",          # 403: the token was revoked by an admin
+    "forbidden",        # 403: not this terminal's or school's to see or push
+    "bad_code",         # 403: enrolment code unknown, used or expired
+    "invalid",          # 422: the request does not fit the protocol
+    "gap",              # 409: first pushed seq is not high_water + 1 (expected_seq says which)
+    "conflict",         # 409: a seq the server holds came again with another hash (recorded)
+    "chain_broken",     # 422: prev_hash or hash does not check out
+    "cursor_expired",   # 410: too old to serve: pull again with no cursor (full resync)
+    "server_error",     # 500
+]
+
+
+class ErrorBody(_Msg):
+    error: ErrorCode
+    message: str
+    expected_seq: int | None = None     # gap: what the server expects next
+    seq: int | None = None              # conflict / chain_broken: the entry concerned
