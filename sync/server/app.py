@@ -1,0 +1,179 @@
+"""The HTTP layer of the reference central server: ``create_app(store)``.
+
+Only transport here (auth header, gzip, size limit, error bodies); every decision is in
+``storage.CentralStore``. Every answer is a ``sync.protocol`` model, errors included."""
+from __future__ import annotations
+
+import logging
+import zlib
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sync import protocol
+from sync.server.storage import CentralError, CentralStore, Device
+
+log = logging.getLogger("comptoir.central")
+
+MAX_BODY = 10 * 1024 * 1024     # bytes, before and after gzip
+STATUS = {"unauthorized": 401, "revoked": 403, "forbidden": 403, "bad_code": 403,
+          "invalid": 422, "gap": 409, "conflict": 409, "chain_broken": 422,
+          "cursor_expired": 410, "server_error": 500}
+
+
+def error_response(code: str, message: str, status: int | None = None, **extra) -> JSONResponse:
+    body = protocol.ErrorBody(error=code, message=message, **extra)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status or STATUS[code])
+
+
+def _answer(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _gunzip(data: bytes) -> bytes:
+    """Inflate one gzip member, refusing more than MAX_BODY of output (a gzip bomb)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = inflater.decompress(data, MAX_BODY + 1)
+    if len(out) > MAX_BODY:
+        raise _TooLarge
+    if not inflater.eof or inflater.unused_data:
+        raise ValueError("truncated or trailing data")
+    return out
+
+
+class RequestBody:
+    """ASGI middleware: read the request body (at most MAX_BODY), inflate it when it comes
+    with ``Content-Encoding: gzip``, and hand the plain body on."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            return await self.app(scope, receive, send)
+        headers = Headers(scope=scope)
+        refuse = None
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            refuse = error_response("invalid", "request body too large", 413)
+        chunks, size, more = [], 0, refuse is None
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > MAX_BODY:
+                refuse, more = error_response("invalid", "request body too large", 413), False
+        body = b"".join(chunks)
+        encoding = headers.get("content-encoding", "identity").strip().lower()
+        if refuse is None and encoding == "gzip":
+            try:
+                body = _gunzip(body)
+            except _TooLarge:
+                refuse = error_response("invalid", "request body too large", 413)
+            except (zlib.error, ValueError):
+                refuse = error_response("invalid", "request body is not valid gzip")
+        elif refuse is None and encoding not in ("identity", ""):
+            refuse = error_response("invalid", f"unsupported content encoding {encoding!r}")
+        if refuse is not None:
+            return await refuse(scope, receive, send)
+        scope = dict(scope, headers=[(k, v) for k, v in scope["headers"]
+                                     if k not in (b"content-encoding", b"content-length")]
+                     + [(b"content-length", str(len(body)).encode())])
+        delivered = False
+
+        async def replay():
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+class CatchAll:
+    """ASGI middleware: an unexpected exception becomes a 500 ``server_error`` and one log
+    line with its type only. (Starlette's own handler would log the full traceback, whose
+    messages may quote personal data, e.g. a pydantic error's input value.)"""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        started = False
+
+        async def watched(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            log.error("unexpected %s on %s %s", type(exc).__name__, scope.get("method"),
+                      scope.get("path"))
+            if scope["type"] == "http" and not started:
+                await error_response("server_error", "internal error")(scope, receive, send)
+
+
+def create_app(store: CentralStore) -> FastAPI:
+    app = FastAPI(title="Comptoir central", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(RequestBody)
+    app.add_middleware(CatchAll)        # added last: runs first
+
+    @app.exception_handler(CentralError)
+    async def _refused(request, exc: CentralError):
+        return error_response(exc.code, exc.message, seq=exc.seq, expected_seq=exc.expected_seq)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request, exc: RequestValidationError):
+        # Where and what only: never echo the input (it may hold personal data).
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return error_response("invalid", f"{where}: {first.get('msg', 'invalid request')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request, exc: StarletteHTTPException):
+        code = {401: "unauthorized", 403: "forbidden"}.get(exc.status_code, "invalid")
+        if exc.status_code >= 500:
+            code = "server_error"
+        return error_response(code, str(exc.detail), exc.status_code)
+
+    def device(request: Request) -> Device:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise CentralError("unauthorized", "missing bearer token")
+        return store.authenticate(token.strip())
+
+    @app.post(protocol.ENROL)
+    def enrol(req: protocol.EnrolRequest) -> Response:
+        return _answer(protocol.EnrolResponse(**store.enrol(req.code, req.device_id)))
+
+    @app.post(protocol.JOURNAL)
+    def push(req: protocol.PushRequest, me: Device = Depends(device)) -> Response:
+        return _answer(protocol.PushResponse(**store.push(me, req.entries)))
+
+    @app.get(protocol.CHANGES)
+    def changes(cursor: str = "",
+                limit: int = Query(protocol.MAX_PAGE_RECORDS, ge=1, le=protocol.MAX_PAGE_RECORDS),
+                me: Device = Depends(device)) -> Response:
+        return _answer(protocol.PullPage.model_validate(store.pull(me, cursor, limit)))
+
+    @app.get(protocol.DEVICE)
+    def device_state(me: Device = Depends(device)) -> Response:
+        return _answer(protocol.DeviceState(**store.device_state(me)))
+
+    return app

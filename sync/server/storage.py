@@ -1,0 +1,537 @@
+"""The central database: schema and every SQL statement of the reference server.
+
+SQLite today (WAL, ``synchronous=FULL``, every write in one ``BEGIN IMMEDIATE`` … ``COMMIT``).
+The SQL is plain and portable on purpose (``ON CONFLICT … DO UPDATE``, ``BIGINT``, 0/1 for
+booleans, ISO text for instants) so that a PostgreSQL backend only has to replace
+``_connect``/``_txn`` and the placeholder in ``_x``.
+
+Pull cursors rest on one global change counter (table ``change_counter``): every write of an
+entity row takes the next value as the row's ``version``, inside the write transaction. As
+writers are serialised (SQLite's write lock; the counter row's lock on PostgreSQL), versions
+become visible in order and "rows with version > cursor" never skips a late commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import secrets
+import sqlite3
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from kiosk.clock import iso_utc
+from kiosk.journal import GENESIS, KINDS, canonical_json, chain_hash
+from sync.models import DataSet
+from sync.protocol import PushedEntry
+
+log = logging.getLogger("comptoir.central")
+
+SCHEMA_VERSION = 1
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud, typed by hand
+CODE_LENGTH = 10
+CODE_TTL = timedelta(days=7)
+# "v1:<version>"; pages of a full resync carry ":full" so every one of them says so, but the
+# cursor after its last page is a plain one (the next pull is incremental).
+CURSOR = re.compile(r"^v1:(\d{1,18})(:full)?$")
+
+
+class CentralError(Exception):
+    """A refusal with a protocol error code (``sync.protocol.ErrorCode``)."""
+
+    def __init__(self, code: str, message: str, *, seq: int | None = None,
+                 expected_seq: int | None = None):
+        super().__init__(message)
+        self.code, self.message, self.seq, self.expected_seq = code, message, seq, expected_seq
+
+
+class _Conflict(Exception):
+    def __init__(self, entry: PushedEntry):
+        self.entry = entry
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    school_id: str
+    name: str
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return re.sub(r"[\s-]", "", code).upper()
+
+
+def _json(value) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+# -- schema ------------------------------------------------------------------------------
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS central_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS change_counter (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS schools (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    " created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS enrol_codes (code_hash TEXT PRIMARY KEY,"
+    " school_id TEXT NOT NULL REFERENCES schools(id), device_name TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT, used_by TEXT)",
+    "CREATE TABLE IF NOT EXISTS devices (id TEXT PRIMARY KEY,"
+    " school_id TEXT NOT NULL REFERENCES schools(id), name TEXT NOT NULL,"
+    " token_hash TEXT NOT NULL UNIQUE, enrolled_at TEXT NOT NULL, revoked_at TEXT,"
+    " high_water BIGINT NOT NULL DEFAULT 0, last_hash TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS journal (device_id TEXT NOT NULL REFERENCES devices(id),"
+    " seq BIGINT NOT NULL, uuid TEXT NOT NULL, kind TEXT NOT NULL, ts TEXT NOT NULL,"
+    " day TEXT NOT NULL, operator_id TEXT, student_id TEXT, amount_cents BIGINT NOT NULL,"
+    " body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,"
+    " received_at TEXT NOT NULL, PRIMARY KEY (device_id, seq))",
+    "CREATE TABLE IF NOT EXISTS postings (device_id TEXT NOT NULL, seq BIGINT NOT NULL,"
+    " wallet_id TEXT NOT NULL, amount_cents BIGINT NOT NULL,"
+    " PRIMARY KEY (device_id, seq, wallet_id))",
+    # Never merged, never applied: kept for an admin to look at.
+    "CREATE TABLE IF NOT EXISTS conflicts (device_id TEXT NOT NULL, seq BIGINT NOT NULL,"
+    " hash TEXT NOT NULL, body TEXT NOT NULL, received_at TEXT NOT NULL,"
+    " PRIMARY KEY (device_id, seq, hash))",
+    # The entities terminals pull: one row per (school, key), each with its change version.
+    "CREATE TABLE IF NOT EXISTS categories (school_id TEXT NOT NULL REFERENCES schools(id),"
+    " code TEXT NOT NULL, name TEXT NOT NULL, wallet_kind TEXT, version BIGINT NOT NULL,"
+    " PRIMARY KEY (school_id, code))",
+    "CREATE TABLE IF NOT EXISTS articles (school_id TEXT NOT NULL REFERENCES schools(id),"
+    " code TEXT NOT NULL, name_fr TEXT NOT NULL, name_nl TEXT, name_en TEXT,"
+    " price_cents BIGINT NOT NULL, category TEXT NOT NULL, allergens TEXT NOT NULL,"
+    " profiles TEXT NOT NULL, reservable INTEGER NOT NULL, active INTEGER NOT NULL,"
+    " version BIGINT NOT NULL, PRIMARY KEY (school_id, code))",
+    "CREATE TABLE IF NOT EXISTS students (school_id TEXT NOT NULL REFERENCES schools(id),"
+    " id TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL,"
+    " class_name TEXT NOT NULL, photo_ref TEXT, daily_limit_cents BIGINT,"
+    " blocked_categories TEXT NOT NULL, blocked_articles TEXT NOT NULL, flags TEXT NOT NULL,"
+    " version BIGINT NOT NULL, PRIMARY KEY (school_id, id))",
+    "CREATE TABLE IF NOT EXISTS badges (school_id TEXT NOT NULL REFERENCES schools(id),"
+    " uid TEXT NOT NULL, student_id TEXT NOT NULL, status TEXT NOT NULL,"
+    " version BIGINT NOT NULL, PRIMARY KEY (school_id, uid))",
+    "CREATE TABLE IF NOT EXISTS wallets (school_id TEXT NOT NULL REFERENCES schools(id),"
+    " id TEXT NOT NULL, student_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,"
+    " structured_communication TEXT NOT NULL, is_default INTEGER NOT NULL,"
+    " balance_cents BIGINT NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (school_id, id))",
+    "CREATE TABLE IF NOT EXISTS operators (school_id TEXT NOT NULL REFERENCES schools(id),"
+    " id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, pin_hash TEXT NOT NULL,"
+    " active INTEGER NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (school_id, id))",
+    "CREATE TABLE IF NOT EXISTS reservations (school_id TEXT NOT NULL REFERENCES schools(id),"
+    " id TEXT NOT NULL, day TEXT NOT NULL, student_id TEXT NOT NULL,"
+    " article_code TEXT NOT NULL, quantity INTEGER NOT NULL, status TEXT NOT NULL,"
+    " version BIGINT NOT NULL, PRIMARY KEY (school_id, id))",
+]
+
+
+@dataclass(frozen=True)
+class _Entity:
+    """How one DataSet list maps to its table: ``to_row`` (model -> column values, key first)
+    and ``to_record`` (row -> DataSet-shaped dict)."""
+    name: str
+    columns: tuple[str, ...]
+    to_row: Callable
+    to_record: Callable
+
+
+ENTITIES = (
+    _Entity("categories", ("code", "name", "wallet_kind"),
+            lambda c: (c.code, c.name, c.wallet_kind),
+            lambda r: {"code": r[0], "name": r[1], "wallet_kind": r[2]}),
+    _Entity("articles", ("code", "name_fr", "name_nl", "name_en", "price_cents", "category",
+                         "allergens", "profiles", "reservable", "active"),
+            lambda a: (a.code, a.name.fr, a.name.nl, a.name.en, a.price_cents, a.category,
+                       _json(a.allergens), _json(a.profiles), int(a.reservable), int(a.active)),
+            lambda r: {"code": r[0], "name": {"fr": r[1], "nl": r[2], "en": r[3]},
+                       "price_cents": r[4], "category": r[5], "allergens": json.loads(r[6]),
+                       "profiles": json.loads(r[7]), "reservable": bool(r[8]),
+                       "active": bool(r[9])}),
+    _Entity("students", ("id", "first_name", "last_name", "class_name", "photo_ref",
+                         "daily_limit_cents", "blocked_categories", "blocked_articles", "flags"),
+            lambda s: (s.id, s.first_name, s.last_name, s.class_name, s.photo_ref,
+                       s.daily_limit_cents, _json(s.blocked_categories),
+                       _json(s.blocked_articles), _json(s.flags)),
+            lambda r: {"id": r[0], "first_name": r[1], "last_name": r[2], "class_name": r[3],
+                       "photo_ref": r[4], "daily_limit_cents": r[5],
+                       "blocked_categories": json.loads(r[6]),
+                       "blocked_articles": json.loads(r[7]), "flags": json.loads(r[8])}),
+    _Entity("badges", ("uid", "student_id", "status"),
+            lambda b: (b.uid, b.student_id, b.status),
+            lambda r: {"uid": r[0], "student_id": r[1], "status": r[2]}),
+    _Entity("wallets", ("id", "student_id", "kind", "name", "structured_communication",
+                        "is_default", "balance_cents"),
+            lambda w: (w.id, w.student_id, w.kind, w.name, w.structured_communication,
+                       int(w.is_default), w.balance_cents),
+            lambda r: {"id": r[0], "student_id": r[1], "kind": r[2], "name": r[3],
+                       "structured_communication": r[4], "is_default": bool(r[5]),
+                       "balance_cents": r[6]}),
+    _Entity("operators", ("id", "name", "role", "pin_hash", "active"),
+            lambda o: (o.id, o.name, o.role, o.pin_hash, int(o.active)),
+            lambda r: {"id": r[0], "name": r[1], "role": r[2], "pin_hash": r[3],
+                       "active": bool(r[4])}),
+    _Entity("reservations", ("id", "day", "student_id", "article_code", "quantity", "status"),
+            lambda r: (r.id, r.day.isoformat(), r.student_id, r.article_code, r.quantity,
+                       r.status),
+            lambda r: {"id": r[0], "day": r[1], "student_id": r[2], "article_code": r[3],
+                       "quantity": r[4], "status": r[5]}),
+)
+
+
+class CentralStore:
+    """The central database. Opens one short-lived connection per operation, so it can be
+    shared by the server's worker threads."""
+
+    PARAM = "?"     # the driver's placeholder; the SQL below is written with "?"
+
+    def __init__(self, path: str | Path, create: bool = False,
+                 now: Callable[[], datetime] | None = None):
+        self.path = Path(path)
+        self._now = now or (lambda: datetime.now(timezone.utc))
+        if not self.path.exists() and not create:
+            raise CentralError("invalid", f"{self.path}: no central database"
+                                          " (make one with 'comptoir central init')")
+        try:
+            if create:
+                conn = self._connect()
+                conn.execute("PRAGMA journal_mode=WAL")   # persistent: set once, outside a txn
+                conn.close()
+            with self._txn(write=create) as conn:
+                if create:
+                    for ddl in _DDL:
+                        conn.execute(ddl)
+                    self._x(conn, "INSERT INTO change_counter (id, value) VALUES (1, 0)"
+                                  " ON CONFLICT (id) DO NOTHING")
+                    self._x(conn, "INSERT INTO central_meta (name, value) VALUES (?, ?)"
+                                  " ON CONFLICT (name) DO NOTHING", ("schema", SCHEMA_VERSION))
+                row = self._x(conn, "SELECT value FROM central_meta WHERE name = 'schema'"
+                              ).fetchone()
+        except sqlite3.DatabaseError as e:
+            raise CentralError("invalid", f"{self.path}: not a central database ({e})") from None
+        if not row or int(row[0]) != SCHEMA_VERSION:
+            raise CentralError("invalid", f"{self.path}: not a central database"
+                                          f" of schema version {SCHEMA_VERSION}")
+
+    # -- plumbing (the only backend-specific part) ---------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    @contextmanager
+    def _txn(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction on a fresh connection: ``BEGIN IMMEDIATE`` takes the write lock up
+        front (no deadlock on upgrade); a plain ``BEGIN`` gives reads one WAL snapshot."""
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def _x(self, conn, sql: str, params=()):
+        if self.PARAM != "?":
+            sql = sql.replace("?", self.PARAM)
+        return conn.execute(sql, params)
+
+    def _versions(self, conn, count: int) -> int:
+        """Reserve ``count`` change versions; returns the first."""
+        self._x(conn, "UPDATE change_counter SET value = value + ? WHERE id = 1", (count,))
+        last = self._x(conn, "SELECT value FROM change_counter WHERE id = 1").fetchone()[0]
+        return last - count + 1
+
+    def _stamp(self) -> str:
+        return iso_utc(self._now())
+
+    # -- schools -------------------------------------------------------------------------
+    def add_school(self, name: str, school_id: str | None = None) -> str:
+        ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        school_id = school_id or (re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+                                  or secrets.token_hex(4))
+        with self._txn() as conn:
+            if self._x(conn, "SELECT 1 FROM schools WHERE id = ?", (school_id,)).fetchone():
+                raise CentralError("invalid", f"school {school_id!r} already exists")
+            self._x(conn, "INSERT INTO schools (id, name, created_at) VALUES (?, ?, ?)",
+                    (school_id, name, self._stamp()))
+        return school_id
+
+    def school_id(self, school_id: str | None = None) -> str:
+        """The school meant: the one given (it must exist), or the only one there is."""
+        with self._txn(write=False) as conn:
+            ids = [r[0] for r in self._x(conn, "SELECT id FROM schools ORDER BY id")]
+        if school_id is not None:
+            if school_id not in ids:
+                raise CentralError("invalid", f"no school {school_id!r}")
+            return school_id
+        if len(ids) != 1:
+            raise CentralError("invalid", "no school yet (run 'comptoir central init')" if not ids
+                               else "several schools: say which with --school-id")
+        return ids[0]
+
+    # -- the platform's data -------------------------------------------------------------
+    def load(self, school_id: str, data: DataSet) -> dict[str, int]:
+        """Upsert a DataSet into a school in one transaction. Only rows that actually change
+        get a new version (re-loading the same file costs the terminals nothing)."""
+        counts = {}
+        with self._txn() as conn:
+            self._check_references(conn, school_id, data)
+            for entity in ENTITIES:
+                rows = [entity.to_row(m) for m in getattr(data, entity.name)]
+                cols = entity.columns
+                old = {r[0]: tuple(r) for r in self._x(
+                    conn, f"SELECT {', '.join(cols)} FROM {entity.name} WHERE school_id = ?",
+                    (school_id,))}
+                changed = [row for row in rows if old.get(row[0]) != row]
+                if not changed:
+                    continue
+                first = self._versions(conn, len(changed))
+                sql = (f"INSERT INTO {entity.name} (school_id, {', '.join(cols)}, version)"
+                       f" VALUES ({', '.join('?' * (len(cols) + 2))})"
+                       f" ON CONFLICT (school_id, {cols[0]}) DO UPDATE SET "
+                       + ", ".join(f"{c} = excluded.{c}" for c in cols[1:] + ("version",)))
+                for offset, row in enumerate(changed):
+                    self._x(conn, sql, (school_id, *row, first + offset))
+                counts[entity.name] = len(changed)
+        return counts
+
+    def _check_references(self, conn, school_id: str, data: DataSet) -> None:
+        def known(table, key, extra):
+            return {r[0] for r in self._x(conn, f"SELECT {key} FROM {table} WHERE school_id = ?",
+                                          (school_id,))} | {getattr(m, key) for m in extra}
+        students = known("students", "id", data.students)
+        categories = known("categories", "code", data.categories)
+        articles = known("articles", "code", data.articles)
+        for name in ("badges", "wallets", "reservations"):
+            for m in getattr(data, name):
+                if m.student_id not in students:
+                    raise CentralError("invalid", f"{name}: unknown student {m.student_id!r}")
+        for a in data.articles:
+            if a.category not in categories:
+                raise CentralError("invalid", f"articles: unknown category {a.category!r}")
+        for r in data.reservations:
+            if r.article_code not in articles:
+                raise CentralError("invalid", f"reservations: unknown article {r.article_code!r}")
+
+    # -- enrolment and devices -----------------------------------------------------------
+    def create_enrol_code(self, school_id: str, device_name: str, ttl: timedelta = CODE_TTL) -> str:
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        now = self._now()
+        with self._txn() as conn:
+            self._x(conn, "INSERT INTO enrol_codes (code_hash, school_id, device_name, created_at,"
+                          " expires_at) VALUES (?, ?, ?, ?, ?)",
+                    (sha256(raw), school_id, device_name, iso_utc(now), iso_utc(now + ttl)))
+        return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+    def enrol(self, code: str, device_id: str) -> dict:
+        """Spend a one-time code on a terminal; returns the EnrolResponse fields. A device id
+        already known in the same school is re-enrolled: new token (the old one stops working),
+        revocation lifted, its journal and high-water mark kept (the store is the same)."""
+        token, now = secrets.token_urlsafe(32), self._stamp()
+        with self._txn() as conn:
+            row = self._x(conn, "SELECT c.school_id, c.device_name, c.expires_at, c.used_at,"
+                                " s.name FROM enrol_codes c JOIN schools s ON s.id = c.school_id"
+                                " WHERE c.code_hash = ?",
+                          (sha256(normalise_code(code)),)).fetchone()
+            if row is None or row[3] is not None or row[2] <= now:
+                raise CentralError("bad_code", "enrolment code unknown, already used or expired")
+            school_id, name, _, _, school_name = row
+            known = self._x(conn, "SELECT school_id FROM devices WHERE id = ?",
+                            (device_id,)).fetchone()
+            if known and known[0] != school_id:
+                raise CentralError("forbidden", "this terminal is enrolled in another school")
+            self._x(conn, "INSERT INTO devices (id, school_id, name, token_hash, enrolled_at,"
+                          " high_water, last_hash) VALUES (?, ?, ?, ?, ?, 0, ?)"
+                          " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+                          " token_hash = excluded.token_hash, enrolled_at = excluded.enrolled_at,"
+                          " revoked_at = NULL",
+                    (device_id, school_id, name, sha256(token), now, GENESIS))
+            self._x(conn, "UPDATE enrol_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
+                    (now, device_id, sha256(normalise_code(code))))
+        log.info("enrolled device %s in school %s%s", device_id, school_id,
+                 " (re-enrolment)" if known else "")
+        return {"device_id": device_id, "device_name": name, "school_id": school_id,
+                "school_name": school_name, "token": token}
+
+    def authenticate(self, token: str) -> Device:
+        with self._txn(write=False) as conn:
+            row = self._x(conn, "SELECT id, school_id, name, revoked_at FROM devices"
+                                " WHERE token_hash = ?", (sha256(token),)).fetchone()
+        if row is None:
+            raise CentralError("unauthorized", "unknown token")
+        if row[3] is not None:
+            raise CentralError("revoked", "this terminal was revoked: enrol it again")
+        return Device(row[0], row[1], row[2])
+
+    def revoke(self, device_id: str) -> None:
+        with self._txn() as conn:
+            if self._x(conn, "UPDATE devices SET revoked_at = ? WHERE id = ?",
+                       (self._stamp(), device_id)).rowcount == 0:
+                raise CentralError("invalid", f"no device {device_id!r}")
+        log.info("revoked device %s", device_id)
+
+    def device_state(self, device: Device) -> dict:
+        with self._txn(write=False) as conn:
+            hw, last = self._x(conn, "SELECT high_water, last_hash FROM devices WHERE id = ?",
+                               (device.id,)).fetchone()
+        return {"device_id": device.id, "device_name": device.name, "high_water": hw,
+                "last_hash": last, "server_time": self._stamp()}
+
+    def conflicts(self, device_id: str) -> list[dict]:
+        with self._txn(write=False) as conn:
+            rows = self._x(conn, "SELECT seq, hash, body, received_at FROM conflicts"
+                                 " WHERE device_id = ? ORDER BY seq, received_at",
+                           (device_id,)).fetchall()
+        return [dict(zip(("seq", "hash", "body", "received_at"), r)) for r in rows]
+
+    # -- push ----------------------------------------------------------------------------
+    def push(self, device: Device, entries: list[PushedEntry]) -> dict:
+        """Apply a terminal's entries exactly once, in one transaction: all or nothing.
+        Returns the PushResponse fields."""
+        try:
+            with self._txn() as conn:
+                result = self._push(conn, device, entries)
+        except _Conflict as c:
+            # The request is rolled back, but the conflicting entry is evidence: keep it.
+            with self._txn() as conn:
+                self._x(conn, "INSERT INTO conflicts (device_id, seq, hash, body, received_at)"
+                              " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        (device.id, c.entry.seq, c.entry.hash, c.entry.body, self._stamp()))
+            log.warning("conflict: device %s sent seq %d with another hash", device.id,
+                        c.entry.seq)
+            raise CentralError("conflict", f"entry {c.entry.seq} differs from the one already"
+                               " received (recorded, not applied)", seq=c.entry.seq) from None
+        if result["applied"]:
+            log.info("push device %s: %d applied, high water %d", device.id,
+                     result["applied"], result["high_water"])
+        return result
+
+    def _push(self, conn, device: Device, entries: list[PushedEntry]) -> dict:
+        hw, last = self._x(conn, "SELECT high_water, last_hash FROM devices WHERE id = ?",
+                           (device.id,)).fetchone()
+        for i, e in enumerate(entries):
+            if e.seq != entries[0].seq + i:
+                raise CentralError("invalid", "entries must have contiguous increasing seq",
+                                   seq=e.seq)
+        now, applied, deltas, wallets_ok = self._stamp(), 0, {}, set()
+        for e in entries:
+            if e.seq <= hw:
+                row = self._x(conn, "SELECT hash FROM journal WHERE device_id = ? AND seq = ?",
+                              (device.id, e.seq)).fetchone()
+                if row and row[0] == e.hash:
+                    continue        # already applied: a retry after a lost answer
+                raise _Conflict(e)
+            if e.seq != hw + 1:
+                raise CentralError("gap", f"expected seq {hw + 1}, got {e.seq}",
+                                   expected_seq=hw + 1)
+            if e.prev_hash != last:
+                raise CentralError("chain_broken", "prev_hash is not the previous entry's hash",
+                                   seq=e.seq)
+            if chain_hash(e.prev_hash, e.body) != e.hash:
+                raise CentralError("chain_broken", "hash does not match the entry", seq=e.seq)
+            data = _parse_body(e, device)
+            for p in data["postings"]:
+                if p["wallet"] not in wallets_ok:
+                    if not self._x(conn, "SELECT 1 FROM wallets WHERE school_id = ? AND id = ?",
+                                   (device.school_id, p["wallet"])).fetchone():
+                        raise CentralError("invalid", f"entry {e.seq}: unknown wallet"
+                                           f" {p['wallet']!r} in this school", seq=e.seq)
+                    wallets_ok.add(p["wallet"])
+                deltas[p["wallet"]] = deltas.get(p["wallet"], 0) + p["amount_cents"]
+                self._x(conn, "INSERT INTO postings (device_id, seq, wallet_id, amount_cents)"
+                              " VALUES (?, ?, ?, ?)",
+                        (device.id, e.seq, p["wallet"], p["amount_cents"]))
+            self._x(conn, "INSERT INTO journal (device_id, seq, uuid, kind, ts, day, operator_id,"
+                          " student_id, amount_cents, body, prev_hash, hash, received_at)"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (device.id, e.seq, data["uuid"], data["kind"], data["ts"], data["day"],
+                     data.get("operator"), data.get("student"), data["amount_cents"], e.body,
+                     e.prev_hash, e.hash, now))
+            hw, last, applied = e.seq, e.hash, applied + 1
+        if applied:
+            # New balances and new versions, so that the next pulls deliver them.
+            first = self._versions(conn, len(deltas)) if deltas else 0
+            for offset, (wallet, cents) in enumerate(sorted(deltas.items())):
+                self._x(conn, "UPDATE wallets SET balance_cents = balance_cents + ?, version = ?"
+                              " WHERE school_id = ? AND id = ?",
+                        (cents, first + offset, device.school_id, wallet))
+            self._x(conn, "UPDATE devices SET high_water = ?, last_hash = ? WHERE id = ?",
+                    (hw, last, device.id))
+        return {"high_water": hw, "last_hash": last, "applied": applied}
+
+    # -- pull ----------------------------------------------------------------------------
+    def pull(self, device: Device, cursor: str, limit: int) -> dict:
+        """The school's rows changed since ``cursor`` ("" = everything), oldest change first,
+        ``limit`` records in all kinds together; returns the PullPage fields."""
+        match = CURSOR.match(cursor)
+        if cursor and not match:
+            raise CentralError("cursor_expired", "unreadable cursor: pull again without one")
+        full = not cursor or bool(match.group(2))
+        since = int(match.group(1)) if cursor else 0
+        with self._txn(write=False) as conn:     # one snapshot: balances and high water agree
+            if since > self._x(conn, "SELECT value FROM change_counter WHERE id = 1").fetchone()[0]:
+                raise CentralError("cursor_expired", "cursor from the future: pull again"
+                                                     " without one")
+            hw = self._x(conn, "SELECT high_water FROM devices WHERE id = ?",
+                         (device.id,)).fetchone()[0]
+            found = []
+            for entity in ENTITIES:
+                for row in self._x(conn, f"SELECT version, {', '.join(entity.columns)}"
+                                         f" FROM {entity.name} WHERE school_id = ? AND version > ?"
+                                         " ORDER BY version LIMIT ?",
+                                   (device.school_id, since, limit + 1)):
+                    found.append((row[0], entity, row[1:]))
+        found.sort(key=lambda item: item[0])
+        page = {entity.name: [] for entity in ENTITIES}
+        for _, entity, row in found[:limit]:
+            record = entity.to_record(row)
+            if entity.name == "wallets":
+                record["included_seq"] = hw
+            page[entity.name].append(record)
+        last = found[min(limit, len(found)) - 1][0] if found else since
+        more = len(found) > limit
+        return {**page, "cursor": f"v1:{last}" + (":full" if full and more else ""),
+                "has_more": more, "full": full}
+
+
+def _parse_body(e: PushedEntry, device: Device) -> dict:
+    """The fields the server keeps from an entry body, checked the way the terminal's own
+    chain check does (canonical JSON, postings adding up to the amount)."""
+    try:
+        data = json.loads(e.body)
+    except ValueError:
+        raise CentralError("invalid", f"entry {e.seq}: body is not JSON", seq=e.seq) from None
+
+    def bad(why: str):
+        return CentralError("invalid", f"entry {e.seq}: {why}", seq=e.seq)
+
+    if not isinstance(data, dict) or canonical_json(data) != e.body:
+        raise bad("body is not a canonical JSON object")
+    if data.get("seq") != e.seq or data.get("device") != device.id:
+        raise bad("body seq or device does not match")
+    if data.get("kind") not in KINDS:
+        raise bad("unknown kind")
+    for key in ("uuid", "ts", "day"):
+        if not isinstance(data.get(key), str):
+            raise bad(f"{key} missing")
+    for key in ("student", "operator"):
+        if not isinstance(data.get(key), (str, type(None))):
+            raise bad(f"{key} is not a string")
+    postings, amount = data.get("postings"), data.get("amount_cents")
+    if (type(amount) is not int or not isinstance(postings, list)
+            or not all(isinstance(p, dict) and isinstance(p.get("wallet"), str)
+                       and type(p.get("amount_cents")) is int for p in postings)
+            or sum(p["amount_cents"] for p in postings) != amount
+            or len({p["wallet"] for p in postings}) != len(postings)):
+        raise bad("amount_cents and postings do not add up")
+    return data

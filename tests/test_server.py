@@ -1,0 +1,406 @@
+"""The reference central server over real loopback HTTP: a uvicorn server in a thread on a
+free port, a real SQLite central database, ``requests`` as the client. Two schools (A: the
+60-student demo school, B: a small one with the same student ids) to show isolation."""
+from __future__ import annotations
+
+import gzip
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+import requests
+import uvicorn
+
+from kiosk.demo import generate
+from kiosk.journal import GENESIS, canonical_json, chain_hash, uuid7
+from sync import protocol
+from sync.models import DataSet
+from sync.server.app import create_app
+from sync.server.cli import main as central_main
+from sync.server.storage import CentralStore
+
+from .conftest import TODAY
+
+KEYS = {"categories": "code", "articles": "code", "students": "id", "badges": "uid",
+        "wallets": "id", "operators": "id", "reservations": "id"}
+
+
+def school_b() -> DataSet:
+    """Same student ids as school A on purpose; wallets named apart to push across schools."""
+    data = generate(students=5, operators=False)
+    for w in data["wallets"]:
+        w["id"] = "B-" + w["id"]
+    return DataSet.model_validate(data)
+
+
+class Central:
+    def __init__(self, url: str, store: CentralStore):
+        self.url, self.store = url, store
+
+    def terminal(self, school: str = "school-a", name: str = "Cantine 1") -> "Terminal":
+        code = self.store.create_enrol_code(school, name)
+        device_id = str(uuid.uuid4())
+        r = requests.post(self.url + protocol.ENROL, json={"code": code, "device_id": device_id})
+        assert r.status_code == 200, r.text
+        return Terminal(self, device_id, protocol.EnrolResponse.model_validate(r.json()).token)
+
+
+class Terminal:
+    """A fake terminal: its own chain and token."""
+
+    def __init__(self, central: Central, device_id: str, token: str):
+        self.central, self.device_id, self.token = central, device_id, token
+        self.seq, self.last_hash = 0, GENESIS
+
+    @property
+    def auth(self) -> dict:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def sale(self, wallet: str = "W00001", cents: int = -300, student: str = "S00001") -> dict:
+        """Append a sale to this terminal's chain (shaped like ``kiosk.journal.append``)."""
+        self.seq += 1
+        data = {"v": 1, "uuid": uuid7(), "device": self.device_id, "seq": self.seq,
+                "kind": "sale", "ts": "2026-11-24T11:00:00.000000Z", "day": TODAY,
+                "operator": "op-marie", "student": student, "amount_cents": cents,
+                "postings": [{"wallet": wallet, "amount_cents": cents}],
+                "lines": [{"article": "SANDW-HAM", "quantity": 1, "price_cents": -cents}]}
+        body = canonical_json(data)
+        entry = {"seq": self.seq, "body": body, "prev_hash": self.last_hash,
+                 "hash": chain_hash(self.last_hash, body)}
+        self.last_hash = entry["hash"]
+        return entry
+
+    def push(self, entries: list[dict], **kw) -> requests.Response:
+        return requests.post(self.central.url + protocol.JOURNAL, json={"entries": entries},
+                             headers=self.auth, **kw)
+
+    def pull(self, cursor: str = "", limit: int | None = None) -> requests.Response:
+        params = {"cursor": cursor} | ({"limit": limit} if limit else {})
+        return requests.get(self.central.url + protocol.CHANGES, params=params, headers=self.auth)
+
+    def page(self, cursor: str = "", limit: int | None = None) -> protocol.PullPage:
+        r = self.pull(cursor, limit)
+        assert r.status_code == 200, r.text
+        return protocol.PullPage.model_validate(r.json())
+
+    def pull_all(self, cursor: str = "", limit: int | None = None):
+        """Every page from ``cursor`` to the end: (pages, last cursor)."""
+        pages = []
+        while True:
+            pages.append(self.page(cursor, limit))
+            cursor = pages[-1].cursor
+            if not pages[-1].has_more:
+                return pages, cursor
+
+
+def error(r: requests.Response, status: int, code: str) -> protocol.ErrorBody:
+    assert r.status_code == status, (r.status_code, r.text)
+    body = protocol.ErrorBody.model_validate(r.json())
+    assert body.error == code, body
+    return body
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory, demo_data):
+    store = CentralStore(tmp_path_factory.mktemp("central") / "central.db", create=True)
+    store.add_school("School A", "school-a")
+    store.add_school("School B", "school-b")
+    store.load("school-a", DataSet.model_validate(demo_data))
+    store.load("school-b", school_b())
+    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=0,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield Central(f"http://127.0.0.1:{port}", store)
+    server.should_exit = True
+    thread.join(10)
+
+
+def wallet_balance(terminal: Terminal, wallet: str) -> int:
+    pages, _ = terminal.pull_all()
+    return next(w.balance_cents for p in pages for w in p.wallets if w.id == wallet)
+
+
+# -- enrolment and auth ------------------------------------------------------------------
+def test_enrolment_token_and_revocation(central):
+    code = central.store.create_enrol_code("school-a", "Accueil")
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}", code)
+    device_id = str(uuid.uuid4())
+    # Typed sloppily: lower case, no dashes.
+    r = requests.post(central.url + protocol.ENROL,
+                      json={"code": code.replace("-", "").lower(), "device_id": device_id})
+    assert r.status_code == 200, r.text
+    answer = protocol.EnrolResponse.model_validate(r.json())
+    assert (answer.device_id, answer.device_name, answer.school_id, answer.school_name) == (
+        device_id, "Accueil", "school-a", "School A")
+    auth = {"Authorization": f"Bearer {answer.token}"}
+    state = protocol.DeviceState.model_validate(
+        requests.get(central.url + protocol.DEVICE, headers=auth).json())
+    assert (state.high_water, state.last_hash, state.device_name) == (0, GENESIS, "Accueil")
+
+    r = requests.post(central.url + protocol.ENROL, json={"code": code, "device_id": device_id})
+    error(r, 403, "bad_code")                                           # used already
+    r = requests.post(central.url + protocol.ENROL,
+                      json={"code": "AAAA-BBBB-CC", "device_id": device_id})
+    error(r, 403, "bad_code")                                           # unknown
+    expired = central.store.create_enrol_code("school-a", "Old", ttl=timedelta(seconds=-1))
+    r = requests.post(central.url + protocol.ENROL, json={"code": expired, "device_id": device_id})
+    error(r, 403, "bad_code")
+
+    error(requests.get(central.url + protocol.DEVICE), 401, "unauthorized")
+    error(requests.get(central.url + protocol.DEVICE,
+                       headers={"Authorization": "Bearer not-a-token"}), 401, "unauthorized")
+
+    central.store.revoke(device_id)
+    error(requests.get(central.url + protocol.DEVICE, headers=auth), 403, "revoked")
+    error(requests.post(central.url + protocol.JOURNAL, json={"entries": []}, headers=auth),
+          403, "revoked")      # auth is checked before the body
+
+    # Re-enrolment (same device id, new code): a new token, the old one is dead.
+    code2 = central.store.create_enrol_code("school-a", "Accueil bis")
+    r = requests.post(central.url + protocol.ENROL, json={"code": code2, "device_id": device_id})
+    token2 = protocol.EnrolResponse.model_validate(r.json()).token
+    assert requests.get(central.url + protocol.DEVICE,
+                        headers={"Authorization": f"Bearer {token2}"}).status_code == 200
+    error(requests.get(central.url + protocol.DEVICE, headers=auth), 401, "unauthorized")
+
+    # A device of school A cannot move to school B with a code of B.
+    code_b = central.store.create_enrol_code("school-b", "Cantine B")
+    r = requests.post(central.url + protocol.ENROL, json={"code": code_b, "device_id": device_id})
+    error(r, 403, "forbidden")
+
+
+# -- push ----------------------------------------------------------------------------------
+def test_push_applies_once_and_debits(central):
+    t = central.terminal()
+    before = wallet_balance(t, "W00003")
+    entries = [t.sale("W00003", -300), t.sale("W00003", -120), t.sale("W00003", -80)]
+    r = t.push(entries)
+    assert r.status_code == 200, r.text
+    answer = protocol.PushResponse.model_validate(r.json())
+    assert (answer.high_water, answer.last_hash, answer.applied) == (3, t.last_hash, 3)
+    assert wallet_balance(t, "W00003") == before - 500
+
+    # The same request again (its answer was lost): nothing applied twice.
+    again = protocol.PushResponse.model_validate(t.push(entries).json())
+    assert (again.high_water, again.last_hash, again.applied) == (3, t.last_hash, 0)
+    # Overlapping retry: 2 and 3 known, 4 new.
+    more = protocol.PushResponse.model_validate(t.push(entries[1:] + [t.sale("W00003", -100)]).json())
+    assert (more.high_water, more.applied) == (4, 1)
+    assert wallet_balance(t, "W00003") == before - 600
+    state = protocol.DeviceState.model_validate(
+        requests.get(central.url + protocol.DEVICE, headers=t.auth).json())
+    assert (state.high_water, state.last_hash) == (4, t.last_hash)
+
+
+def test_conflict_is_recorded_and_refused(central):
+    t = central.terminal()
+    first = [t.sale(), t.sale()]
+    assert t.push(first).status_code == 200
+    # Another entry 2 (e.g. a restored backup that sold something else).
+    t.seq, t.last_hash = 1, first[0]["hash"]
+    other = t.sale(cents=-999)
+    body = error(t.push([other, t.sale()]), 409, "conflict")
+    assert body.seq == 2
+    recorded = central.store.conflicts(t.device_id)
+    assert [(c["seq"], c["hash"], c["body"]) for c in recorded] == [(2, other["hash"], other["body"])]
+    state = requests.get(central.url + protocol.DEVICE, headers=t.auth).json()
+    assert (state["high_water"], state["last_hash"]) == (2, first[1]["hash"])   # unchanged
+
+
+def test_gap_and_broken_chain(central):
+    t = central.terminal()
+    entries = [t.sale(), t.sale(), t.sale()]
+    body = error(t.push(entries[2:]), 409, "gap")
+    assert body.expected_seq == 1
+    error(t.push([entries[0], entries[2]]), 422, "invalid")          # not contiguous
+
+    bad_prev = dict(entries[0], prev_hash="1" * 64)
+    bad_prev["hash"] = chain_hash(bad_prev["prev_hash"], bad_prev["body"])
+    assert error(t.push([bad_prev]), 422, "chain_broken").seq == 1
+    bad_hash = dict(entries[0], hash="2" * 64)
+    assert error(t.push([bad_hash]), 422, "chain_broken").seq == 1
+    # A bad entry after good ones: the whole request is refused, nothing applied.
+    tampered = dict(entries[1], body=entries[1]["body"].replace("-300", "-3"))
+    assert error(t.push([entries[0], tampered]), 422, "chain_broken").seq == 2
+    assert requests.get(central.url + protocol.DEVICE, headers=t.auth).json()["high_water"] == 0
+    assert t.push(entries).json()["applied"] == 3
+
+
+def test_body_must_be_the_pushing_device_and_its_school(central):
+    t = central.terminal()
+    other = Terminal(central, str(uuid.uuid4()), "x" * 43)
+    error(t.push([other.sale()]), 422, "invalid")                    # pushes as someone else
+    body = error(t.push([t.sale(wallet="B-W00001")]), 422, "invalid")  # school B's wallet
+    assert "B-W00001" in body.message
+    assert requests.get(central.url + protocol.DEVICE, headers=t.auth).json()["high_water"] == 0
+
+
+# -- pull ----------------------------------------------------------------------------------
+def test_full_pull_paged_delivers_every_record_once(central, demo_data):
+    t = central.terminal()
+    pages, cursor = t.pull_all(limit=37)
+    assert len(pages) > 3 and all(p.full for p in pages)     # every page of a full resync
+    assert not t.page(cursor).full                            # then incremental again
+    assert all(sum(len(getattr(p, k)) for k in KEYS) <= 37 for p in pages)
+    expected = DataSet.model_validate(demo_data).model_dump(mode="json")
+    for kind, key in KEYS.items():
+        got = [r.model_dump(mode="json") for p in pages for r in getattr(p, kind)]
+        assert len(got) == len(expected[kind]), kind
+        assert sorted(r[key] for r in got) == sorted(r[key] for r in expected[kind]), kind
+        if kind != "wallets":        # balances move with the other tests' pushes
+            by_key = {r[key]: r for r in expected[kind]}
+            assert all(r == by_key[r[key]] for r in got), kind
+    assert all(w.included_seq == 0 for p in pages for w in p.wallets)
+
+    # School B's device sees only school B (same student ids, its own wallets).
+    b = central.terminal("school-b", "Cantine B")
+    b_pages, _ = b.pull_all(limit=1000)
+    assert sorted(w.id for p in b_pages for w in p.wallets) == [
+        w.id for w in school_b().wallets]
+    assert sum(len(p.students) for p in b_pages) == 5
+
+
+def test_incremental_pull_returns_only_changes(central, demo_data):
+    t = central.terminal()
+    _, cursor = t.pull_all()
+    empty = t.page(cursor)
+    assert (empty.has_more, empty.full, empty.cursor) == (False, False, cursor)
+    assert not any(getattr(empty, k) for k in KEYS)
+
+    article = dict(demo_data["articles"][0], price_cents=demo_data["articles"][0]["price_cents"] + 10)
+    central.store.load("school-a", DataSet.model_validate({"articles": [article]}))
+    page = t.page(cursor)
+    assert [a.model_dump(mode="json") for a in page.articles] == [article]
+    assert sum(len(getattr(page, k)) for k in KEYS) == 1
+    # Loading the same again changes nothing, so there is nothing to pull.
+    central.store.load("school-a", DataSet.model_validate({"articles": [article]}))
+    assert not any(getattr(t.page(page.cursor), k) for k in KEYS)
+
+
+def test_pushed_debit_comes_back_with_included_seq(central):
+    t = central.terminal()
+    pages, cursor = t.pull_all()
+    before = next(w.balance_cents for p in pages for w in p.wallets if w.id == "W00002")
+    assert t.push([t.sale("W00004", -50), t.sale("W00002", -250)]).status_code == 200
+    page = t.page(cursor)
+    assert {w.id: (w.balance_cents, w.included_seq) for w in page.wallets}["W00002"] == (
+        before - 250, 2)
+    assert sorted(w.id for w in page.wallets) == ["W00002", "W00004"]
+    assert sum(len(getattr(page, k)) for k in KEYS) == 2
+    # Another terminal of the school sees the new balance with *its* included seq.
+    other = central.terminal(name="Cantine 2")
+    assert [w.included_seq for w in other.page(cursor).wallets] == [0, 0]
+
+
+def test_bad_cursor_is_410(central):
+    t = central.terminal()
+    for cursor in ("garbage", "v1:", "v1:-3", "v1:99999999999", "v1:99999999999:full",
+                   "v2:1", "v1:1:fu"):
+        error(t.pull(cursor), 410, "cursor_expired")
+    error(t.pull("", limit=protocol.MAX_PAGE_RECORDS + 1), 422, "invalid")
+
+
+# -- transport -----------------------------------------------------------------------------
+def test_gzip_both_ways(central):
+    t = central.terminal()
+    import json
+    raw = json.dumps({"entries": [t.sale()]}).encode()
+    headers = t.auth | {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    r = requests.post(central.url + protocol.JOURNAL, data=gzip.compress(raw), headers=headers)
+    assert r.status_code == 200 and r.json()["applied"] == 1, r.text
+    raw2 = json.dumps({"entries": [t.sale()]}).encode()
+    r = requests.post(central.url + protocol.JOURNAL, data=gzip.compress(raw2)[:-12],
+                      headers=headers)
+    error(r, 422, "invalid")
+    r = requests.post(central.url + protocol.JOURNAL, data=b"\x1f\x8bnot gzip", headers=headers)
+    error(r, 422, "invalid")
+    r = t.pull(limit=500)           # requests asks for gzip by default
+    assert r.headers.get("Content-Encoding") == "gzip"
+    protocol.PullPage.model_validate(r.json())
+
+
+def test_garbage_and_oversized_requests(central):
+    t = central.terminal()
+    headers = t.auth | {"Content-Type": "application/json"}
+    error(requests.post(central.url + protocol.JOURNAL, data=b"{not json", headers=headers),
+          422, "invalid")
+    error(requests.post(central.url + protocol.JOURNAL, json={"entries": [{"seq": 1}]},
+                        headers=t.auth), 422, "invalid")
+    error(requests.post(central.url + protocol.ENROL, json={"code": "x"}), 422, "invalid")
+    error(requests.get(central.url + "/api/v1/nowhere", headers=t.auth), 404, "invalid")
+    big = b"x" * (10 * 1024 * 1024 + 1)
+    error(requests.post(central.url + protocol.JOURNAL, data=big, headers=headers), 413, "invalid")
+    bomb = gzip.compress(b" " * (11 * 1024 * 1024))
+    error(requests.post(central.url + protocol.JOURNAL, data=bomb,
+                        headers=headers | {"Content-Encoding": "gzip"}), 413, "invalid")
+
+
+def test_unexpected_failure_is_500_without_internals(central, caplog):
+    central.store.add_school("School C", "school-c")
+    t = central.terminal("school-c", "Cantine C")
+    with sqlite3.connect(central.store.path) as conn:   # a row no terminal could take
+        conn.execute("INSERT INTO categories (school_id, code, name, wallet_kind, version)"
+                     " VALUES ('school-c', '', 'Secret name', NULL, 1)")
+    body = error(t.pull(), 500, "server_error")
+    assert body.message == "internal error"
+    assert "unexpected ValidationError" in caplog.text and "Secret" not in caplog.text
+
+
+# -- the admin commands ------------------------------------------------------------------
+def test_cli_commands(tmp_path, capsys):
+    db = str(tmp_path / "c.db")
+    assert central_main(["enrol-code", "--db", db, "--name", "Cantine 1"]) == 1
+    assert "no central database" in capsys.readouterr().err
+    assert central_main(["init", "--db", db, "--school", "Athénée Royal"]) == 0
+    assert "athenee-royal" in capsys.readouterr().out
+    assert central_main(["init", "--db", db, "--school", "Athénée Royal"]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert central_main(["demo-data", "--db", db, "--students", "12"]) == 0
+    assert "12 students" in capsys.readouterr().out
+    assert central_main(["enrol-code", "--db", db, "--name", "Cantine 1"]) == 0
+    assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2}\n", capsys.readouterr().out)
+    assert central_main(["revoke", "--db", db, "--device", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no device 'nope'" in err
+    assert central_main(["init", "--db", db, "--school", "Other", "--school-id", "other"]) == 0
+    capsys.readouterr()
+    assert central_main(["enrol-code", "--db", db, "--name", "X"]) == 1
+    assert "--school-id" in capsys.readouterr().err
+    assert central_main(["enrol-code", "--db", db, "--name", "X", "--school-id", "other"]) == 0
+
+
+def test_cli_serve_answers_over_http(tmp_path):
+    db = str(tmp_path / "c.db")
+    assert central_main(["init", "--db", db, "--school", "Serve"]) == 0
+    with socket.socket() as s:          # a free port (tiny race with other processes: fine)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "sync.server.cli", "serve", "--db", db,
+                             "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                r = requests.get(f"http://127.0.0.1:{port}{protocol.DEVICE}", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+                time.sleep(0.05)
+        error(r, 401, "unauthorized")
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -1,0 +1,131 @@
+"""End to end over real loopback HTTP: the reference server runs as its own process
+(`comptoir central serve`), the terminal is driven through its `comptoir` commands."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from kiosk.demo import Badge
+
+
+def comptoir(*args, data=None, operator=None, pin=None, check_rc=0):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
+    if data:
+        env["COMPTOIR_DATA"] = str(data)
+    if operator:
+        env.update(COMPTOIR_OPERATOR=operator, COMPTOIR_PIN=pin)
+    proc = subprocess.run([sys.executable, "-m", "kiosk.cli", *args], env=env, text=True,
+                          capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
+    if check_rc is not None:
+        assert proc.returncode == check_rc, (args, proc.stdout, proc.stderr)
+    return proc
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory):
+    """A central server with the 800-student demo school, serving on loopback."""
+    folder = tmp_path_factory.mktemp("central")
+    db = folder / "central.db"
+    comptoir("central", "init", "--db", str(db), "--school", "Institut Saint-Michel")
+    comptoir("central", "demo-data", "--db", str(db), "--students", "800")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "central", "serve", "--db",
+                               str(db), "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(url + "/api/v1/device", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        yield {"db": db, "url": url}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_enrol_pull_sell_push(central, tmp_path):
+    db, url = central["db"], central["url"]
+    data = tmp_path / "terminal"
+    comptoir("init", "--name", "Cantine 1", data=data)
+    code = comptoir("central", "enrol-code", "--db", str(db), "--name", "Cantine 1").stdout.strip()
+    out = comptoir("enrol", url, code, data=data).stdout
+    assert "Cantine 1" in out and "Institut Saint-Michel" in out
+    again = comptoir("enrol", url, code, data=data, check_rc=1)       # a code works once
+    assert "bad_code" in again.stderr
+
+    first = comptoir("sync", "--once", data=data).stdout
+    status = comptoir("status", data=data).stdout
+    assert "800 students" in status and "799 wallets" in status, status
+    assert "0 opération(s) en attente" in status and "online" in status
+    assert "0 opération(s) envoyée(s)" in first
+
+    for uid, items in ((Badge.EMMA, ["SOUP"]), (Badge.LOUIS_RESERVED, ["SOUP", "APPLEx2"])):
+        comptoir("sell", "--badge", uid, *items, data=data, operator="Marie", pin="1234")
+    comptoir("pickup", "--badge", Badge.LOUIS_RESERVED, data=data, operator="Marie", pin="1234")
+    comptoir("void", "1", data=data, operator="Luc", pin="5678")
+    pushed = comptoir("sync", "--once", data=data).stdout
+    assert "4 opération(s) envoyée(s)" in pushed and "0 en attente" in pushed
+
+    # The platform holds the terminal's journal entry for entry, with device, wallet, article.
+    local = sqlite3.connect(data / "comptoir.db").execute(
+        "SELECT seq, hash FROM journal ORDER BY seq").fetchall()
+    conn = sqlite3.connect(db)
+    remote = conn.execute("SELECT seq, hash FROM journal ORDER BY seq").fetchall()
+    assert remote == local and len(local) == 4
+    device = sqlite3.connect(data / "comptoir.db").execute(
+        "SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
+    kind, body = conn.execute("SELECT kind, body FROM journal WHERE device_id = ? AND seq = 2",
+                              (device,)).fetchone()
+    sale = json.loads(body)
+    assert kind == "sale" and sale["postings"] == [{"wallet": "W00008", "amount_cents": -200}]
+    assert [line["article"] for line in sale["lines"]] == ["SOUP", "APPLE"]
+    # Balances: Emma's sale was voided (25,00 €), Louis paid 2,00 €.
+    balances = dict(conn.execute("SELECT id, balance_cents FROM wallets WHERE id IN"
+                                 " ('W00001', 'W00008')").fetchall())
+    assert balances == {"W00001": 2500, "W00008": 800}
+
+    # The next pull brings those balances back with the seq they include: nothing is counted
+    # twice on the terminal.
+    comptoir("sync", "--once", data=data)
+    shown = comptoir("balance", "--badge", Badge.LOUIS_RESERVED, data=data).stdout
+    assert "8,00" in shown
+    wallet = sqlite3.connect(data / "comptoir.db").execute(
+        "SELECT balance_cents, included_seq FROM wallets WHERE id = 'W00008'").fetchone()
+    assert wallet == (800, 4)
+
+
+def test_revoked_terminal_is_refused_and_keeps_selling(central, tmp_path):
+    db, url = central["db"], central["url"]
+    data = tmp_path / "terminal"
+    comptoir("init", "--name", "Accueil", data=data)
+    code = comptoir("central", "enrol-code", "--db", str(db), "--name", "Accueil").stdout.strip()
+    comptoir("enrol", url, code, data=data)
+    comptoir("sync", "--once", data=data)
+    device = sqlite3.connect(data / "comptoir.db").execute(
+        "SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
+    comptoir("central", "revoke", "--db", str(db), "--device", device)
+    comptoir("sell", "--badge", Badge.EMMA, "SOUP", data=data, operator="Marie", pin="1234")
+    refused = comptoir("sync", "--once", data=data, check_rc=1)
+    assert "revoked" in refused.stderr
+    status = comptoir("status", data=data).stdout
+    assert "1 opération(s) en attente" in status and "error" in status
