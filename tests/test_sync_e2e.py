@@ -129,3 +129,44 @@ def test_revoked_terminal_is_refused_and_keeps_selling(central, tmp_path):
     assert "revoked" in refused.stderr
     status = comptoir("status", data=data).stdout
     assert "1 opération(s) en attente" in status and "error" in status
+
+
+def test_daemon_pushes_a_sale_as_soon_as_it_is_made(central, tmp_path):
+    import threading
+    from kiosk.config import TerminalConfig
+    from kiosk.counter import CounterService
+    from kiosk.store import open_store
+    from sync.agent import Agent, load_credentials
+    from sync.client import Client
+
+    db, url = central["db"], central["url"]
+    data = tmp_path / "terminal"
+    comptoir("init", "--name", "Cantine 2", data=data)
+    code = comptoir("central", "enrol-code", "--db", str(db), "--name", "Cantine 2").stdout.strip()
+    comptoir("enrol", url, code, data=data)
+    store = open_store(data / "comptoir.db")
+    creds = load_credentials(data)
+    agent = Agent(store, Client(creds.url, creds.token), TerminalConfig())
+    stop = threading.Event()
+    daemon = threading.Thread(target=agent.run_forever, args=(stop, 0.05), daemon=True)
+    daemon.start()
+    try:
+        deadline = time.monotonic() + 60                  # the first round pulls the school
+        while store.sync_state("status") != "online":
+            assert time.monotonic() < deadline, store.sync_state("last_error")
+            time.sleep(0.05)
+        service = CounterService(open_store(data / "comptoir.db"), TerminalConfig())
+        marie = service.login("Marie", "1234")
+        sale = service.sell(marie, Badge.EMMA, {"SOUP": 1})
+        device = store.device_id
+        conn = sqlite3.connect(db)
+        deadline = time.monotonic() + 10
+        while conn.execute("SELECT hash FROM journal WHERE device_id = ? AND seq = ?",
+                           (device, sale.entry.seq)).fetchone() != (sale.entry.hash,):
+            assert time.monotonic() < deadline, "the daemon did not push the sale"
+            time.sleep(0.05)
+        assert agent.waiting() == 0
+    finally:
+        stop.set()
+        daemon.join(timeout=10)
+    assert not daemon.is_alive()
