@@ -104,6 +104,19 @@ def test_enrol_pull_sell_push(central, tmp_path):
                                  " ('W00001', 'W00008')").fetchall())
     assert balances == {"W00001": 2500, "W00008": 800}
 
+    # The parents' journal query (the platform's sales journal) shows them with device, wallet
+    # and article.
+    admin = comptoir("central", "admin-token", "--db", str(db)).stdout.strip().split()[-1]
+    answer = requests.get(url + "/api/v1/admin/sales", params={"student": "S00008", "period": "today"},
+                          headers={"Authorization": f"Bearer {admin}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    rows = [(r["kind"], r["device_name"], r["wallet_name"], r["article_name"], r["quantity"],
+             r["amount_cents"]) for r in answer.json()["rows"]]
+    assert sorted(rows, key=str) == sorted([
+        ("sale", "Cantine 1", "Portefeuille", "Potage et pain", 1, -100),
+        ("sale", "Cantine 1", "Portefeuille", "Pomme", 2, -100),
+        ("pickup", "Cantine 1", None, "Sandwich fromage", 1, 0)], key=str)
+
     # The next pull brings those balances back with the seq they include: nothing is counted
     # twice on the terminal.
     comptoir("sync", "--once", data=data)

@@ -1,11 +1,14 @@
 """The HTTP layer of the reference central server: ``create_app(store)``.
 
 Only transport here (auth header, gzip, size limit, error bodies); every decision is in
-``storage.CentralStore``. Every answer is a ``sync.protocol`` model, errors included."""
+``storage.CentralStore``. Every answer is a ``sync.protocol`` model, errors included, but the
+admins' reports, which are ``sync.server.reports`` models (with admin tokens, not terminal
+ones)."""
 from __future__ import annotations
 
 import logging
 import zlib
+from datetime import date
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +19,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync import protocol
+from sync.server import reports
 from sync.server.storage import CentralError, CentralStore, Device
 
 log = logging.getLogger("comptoir.central")
@@ -33,6 +37,23 @@ def error_response(code: str, message: str, status: int | None = None, **extra) 
 
 def _answer(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise CentralError("unauthorized", "missing bearer token")
+    return token.strip()
+
+
+def _day(text: str, name: str) -> date | None:
+    """A query's day (YYYY-MM-DD); empty is none."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CentralError("invalid", f"{name}: not a day (YYYY-MM-DD)") from None
 
 
 class _TooLarge(Exception):
@@ -153,10 +174,10 @@ def create_app(store: CentralStore) -> FastAPI:
         return error_response(code, str(exc.detail), exc.status_code)
 
     def device(request: Request) -> Device:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise CentralError("unauthorized", "missing bearer token")
-        return store.authenticate(token.strip())
+        return store.authenticate(_bearer(request))
+
+    def admin(request: Request) -> None:
+        store.authenticate_admin(_bearer(request))
 
     @app.post(protocol.ENROL)
     def enrol(req: protocol.EnrolRequest) -> Response:
@@ -175,5 +196,24 @@ def create_app(store: CentralStore) -> FastAPI:
     @app.get(protocol.DEVICE)
     def device_state(me: Device = Depends(device)) -> Response:
         return _answer(protocol.DeviceState(**store.device_state(me)))
+
+    # -- reports (admin token) -----------------------------------------------------------
+    @app.get(reports.ADMIN_SALES, dependencies=[Depends(admin)])
+    def sales(student: str = "", wallet: str = "", device: str = "", article: str = "",
+              period: str = "", first: str = Query("", alias="from"),
+              last: str = Query("", alias="to"), school: str = "",
+              limit: int = Query(1000, ge=1, le=reports.MAX_SALES_ROWS),
+              offset: int = Query(0, ge=0)) -> Response:
+        """The sales journal parents see; empty parameters are no filter."""
+        try:
+            school_id = store.school_id(school or None)
+        except CentralError as e:
+            raise CentralError(e.code, e.message.replace("--school-id", "?school=")) from None
+        found = store.sales_journal(
+            school_id, student_id=student or None, wallet_id=wallet or None,
+            device_id=device or None, article_text=article or None, period=period or None,
+            first_day=_day(first, "from"), last_day=_day(last, "to"), limit=limit,
+            offset=offset)
+        return _answer(reports.SalesJournal.model_validate(found))
 
     return app

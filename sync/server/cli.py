@@ -5,18 +5,34 @@
     enrol-code --db PATH --name NAME [--school-id ID]      print a one-time enrolment code
     revoke     --db PATH --device ID                       cut a terminal off
     serve      --db PATH [--host 127.0.0.1] [--port 8765]  run the HTTP server
+    admin-token --db PATH                                  print a new admin (reports) token
+    sales      --db PATH [--student ID] [--wallet ID] [--device ID|NAME] [--article TEXT]
+               [--period today|yesterday|last-7-days|last-30-days|this-month|last-month]
+               [--from DAY --to DAY] [--school-id ID]     the sales journal, as a table
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sync.server.storage import CentralError, CentralStore
+from sync.server.storage import PERIODS, CentralError, CentralStore
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
+PERIOD_LABELS = {"today": "aujourd'hui", "yesterday": "hier", "last_7_days": "7 derniers jours",
+                 "last_30_days": "30 derniers jours", "this_month": "ce mois-ci",
+                 "last_month": "mois dernier", "custom": "période personnalisée"}
+KIND_LABELS = {"sale": "vente", "photocopy": "photocopie", "void": "annulation",
+               "pickup": "retrait"}
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +58,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--db", required=True)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
+    p = sub.add_parser("admin-token", help="print a new admin token (reports over HTTP);"
+                                           " only its hash is kept")
+    p.add_argument("--db", required=True)
+    p = sub.add_parser("sales", help="the sales journal (journal des ventes), newest first")
+    p.add_argument("--db", required=True)
+    p.add_argument("--student", help="a student's id")
+    p.add_argument("--wallet", help="a wallet's id")
+    p.add_argument("--device", help="a terminal's id or name")
+    p.add_argument("--article", help="text in the article's code or name")
+    p.add_argument("--period", choices=[n.replace("_", "-") for n in PERIODS if n != "custom"],
+                   help="a preset (default: last-30-days; --from/--to: a custom period)")
+    p.add_argument("--from", dest="from_", type=_day, metavar="DAY", help="first day, YYYY-MM-DD")
+    p.add_argument("--to", type=_day, metavar="DAY", help="last day, YYYY-MM-DD (included)")
+    p.add_argument("--school-id")
     return parser
 
 
@@ -81,7 +111,56 @@ def _run(args) -> int:
         from sync.server.app import create_app
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         uvicorn.run(create_app(CentralStore(args.db)), host=args.host, port=args.port)
+    elif args.command == "admin-token":
+        token = CentralStore(args.db).create_admin_token()
+        print(token)
+        print("(shown once: only its hash is kept)", file=sys.stderr)
+    elif args.command == "sales":
+        store = CentralStore(args.db)
+        journal = store.sales_journal(
+            store.school_id(args.school_id), student_id=args.student, wallet_id=args.wallet,
+            device_id=args.device, article_text=args.article, period=args.period,
+            first_day=args.from_, last_day=args.to)
+        print(_sales_table(journal))
     return 0
+
+
+def _cut(text: str | None, width: int = 24) -> str:
+    text = text or "-"
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _when(local_time: str) -> str:
+    try:
+        return f"{datetime.fromisoformat(local_time):%d/%m/%Y %H:%M}"
+    except ValueError:
+        return local_time
+
+
+def _sales_table(journal: dict) -> str:
+    from kiosk.money import format_cents
+    first, last = journal["first_day"], journal["last_day"]
+    lines = [f"Journal des ventes — {journal['school_id']} — du {first:%d/%m/%Y}"
+             f" au {last:%d/%m/%Y} ({PERIOD_LABELS[journal['period']]})"]
+    if not journal["rows"]:
+        lines.append("Aucune vente sur cette période.")
+    else:
+        head = ("Date", "Caisse", "Opération", "Élève", "Portefeuille", "Article", "Quantité",
+                "Montant")
+        table = [(_when(r["local_time"]), _cut(r["device_name"]),
+                  KIND_LABELS.get(r["kind"], r["kind"]), _cut(r["student_name"] or r["student_id"]),
+                  _cut(r["wallet_name"] or r["wallet_id"]), _cut(r["article_name"], 32),
+                  str(r["quantity"]), format_cents(r["amount_cents"]))
+                 for r in journal["rows"]]
+        widths = [max(len(row[i]) for row in [head, *table]) for i in range(len(head))]
+        for row in [head, *table]:
+            cells = [cell.ljust(w) for cell, w in zip(row[:-2], widths)]
+            cells += [row[-2].rjust(widths[-2]), row[-1].rjust(widths[-1])]
+            lines.append("  ".join(cells).rstrip())
+    count = journal["count"]
+    lines.append(f"{count} ligne{'s' if count > 1 else ''} — total :"
+                 f" {format_cents(journal['total_cents'])}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

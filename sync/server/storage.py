@@ -5,6 +5,10 @@ The SQL is plain and portable on purpose (``ON CONFLICT … DO UPDATE``, ``BIGIN
 booleans, ISO text for instants) so that a PostgreSQL backend only has to replace
 ``_connect``/``_txn`` and the placeholder in ``_x``.
 
+The sales journal parents see (``sales_journal``) reads the pushed entries back, one row per
+article line, filtered by period preset (``period_days``), student, wallet, device and article
+text; it is served to admins with their own tokens (``admin_tokens``), never to terminals.
+
 Pull cursors rest on one global change counter (table ``change_counter``): every write of an
 entity row takes the next value as the row's ``version``, inside the write transaction. As
 writers are serialised (SQLite's write lock; the counter row's lock on PostgreSQL), versions
@@ -21,11 +25,12 @@ import sqlite3
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
 
-from kiosk.clock import iso_utc
+from kiosk.clock import iso_utc, parse_iso_utc
 from kiosk.journal import GENESIS, KINDS, canonical_json, chain_hash
 from sync.models import DataSet
 from sync.protocol import PushedEntry
@@ -39,6 +44,12 @@ CODE_TTL = timedelta(days=7)
 # "v1:<version>"; pages of a full resync carry ":full" so every one of them says so, but the
 # cursor after its last page is a plain one (the next pull is incremental).
 CURSOR = re.compile(r"^v1:(\d{1,18})(:full)?$")
+BRUSSELS = ZoneInfo("Europe/Brussels")     # the schools' business days
+# The period presets of the parents' "journal des ventes" (see ``period_days``).
+PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "this_month", "last_month",
+           "custom")
+DEFAULT_PERIOD = "last_30_days"
+JOURNAL_KINDS = ("sale", "photocopy", "void", "pickup")   # the kinds with article lines
 
 
 class CentralError(Exception):
@@ -72,6 +83,75 @@ def normalise_code(code: str) -> str:
 
 def _json(value) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def fold(text: str) -> str:
+    """Text for matching: case and accents ignored ("Végétarien" -> "vegetarien")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def period_name(period: str | None, has_days: bool = False) -> str:
+    """The preset meant (one of ``PERIODS``): ``period`` (hyphens allowed), or if none, ``custom``
+    when days are given and the default (the last 30 days) when not."""
+    name = (period or "").strip().lower().replace("-", "_")
+    if not name:
+        return "custom" if has_days else DEFAULT_PERIOD
+    if name not in PERIODS:
+        raise CentralError("invalid", f"unknown period {period!r} (known: {', '.join(PERIODS)})")
+    return name
+
+
+def period_days(period: str | None, today: date, first_day: date | None = None,
+                last_day: date | None = None) -> tuple[date, date]:
+    """The days a sales-journal period covers, ``(first, last)``, both included, in the
+    school's business days (Europe/Brussels), ``today`` being today's business day.
+
+    The presets are the parents' manuals' ("périodes prédéfinies (aujourd'hui, hier,
+    7 derniers jours, 30 derniers jours, ce mois-ci, mois dernier) ou une période
+    personnalisée"; the sales journal's dates "fonctionne[nt] de la même manière" as the
+    financial operations'). They say no more, so they are read the way such pickers count:
+
+    - ``today`` (aujourd'hui), ``yesterday`` (hier): that one day;
+    - ``last_7_days`` (7 derniers jours): today and the 6 days before; ``last_30_days``
+      (30 derniers jours): today and the 29 days before. Today is included: a parent
+      looking at the last 7 days expects to see this noon's soup;
+    - ``this_month`` (ce mois-ci): from the 1st of this month to today (no later day has
+      sales yet);
+    - ``last_month`` (mois dernier): the whole previous calendar month (December of last
+      year in January);
+    - ``custom`` (période personnalisée): "un premier clic sur le calendrier pour
+      sélectionner la date de début et ensuite un second pour sélectionner la date de fin":
+      ``first_day`` to ``last_day``, both needed, both included, the start not after the end.
+
+    Nothing at all is the manuals' default list, "les opérations des 30 derniers jours";
+    days without a preset are ``custom``. Names may be written with hyphens
+    (``last-7-days``, as on the command line).
+    """
+    name = period_name(period, first_day is not None or last_day is not None)
+    if name != "custom":
+        if first_day or last_day:
+            raise CentralError("invalid", f"period {name!r} takes no from/to days"
+                                          " (they are for the custom period)")
+        month_start = today.replace(day=1)
+        if name == "today":
+            return today, today
+        if name == "yesterday":
+            return today - timedelta(days=1), today - timedelta(days=1)
+        if name == "last_7_days":
+            return today - timedelta(days=6), today
+        if name == "last_30_days":
+            return today - timedelta(days=29), today
+        if name == "this_month":
+            return month_start, today
+        last_of_previous = month_start - timedelta(days=1)      # last_month
+        return last_of_previous.replace(day=1), last_of_previous
+    if first_day is None or last_day is None:
+        raise CentralError("invalid", "a custom period needs both its first and last day")
+    if first_day > last_day:
+        raise CentralError("invalid", f"the period starts ({first_day}) after it ends"
+                                      f" ({last_day})")
+    return first_day, last_day
 
 
 # -- schema ------------------------------------------------------------------------------
@@ -123,6 +203,12 @@ _DDL = [
     "CREATE TABLE IF NOT EXISTS operators (school_id TEXT NOT NULL REFERENCES schools(id),"
     " id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, pin_hash TEXT NOT NULL,"
     " active INTEGER NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (school_id, id))",
+    # Admins' (reporting) tokens: only their hash. Terminal tokens are in ``devices``.
+    "CREATE TABLE IF NOT EXISTS admin_tokens (token_hash TEXT PRIMARY KEY,"
+    " created_at TEXT NOT NULL)",
+    # The sales journal's queries: a student's entries by day, a school's by day.
+    "CREATE INDEX IF NOT EXISTS journal_student_day ON journal (student_id, day)",
+    "CREATE INDEX IF NOT EXISTS journal_day ON journal (day)",
     "CREATE TABLE IF NOT EXISTS reservations (school_id TEXT NOT NULL REFERENCES schools(id),"
     " id TEXT NOT NULL, day TEXT NOT NULL, student_id TEXT NOT NULL,"
     " article_code TEXT NOT NULL, quantity INTEGER NOT NULL, status TEXT NOT NULL,"
@@ -201,14 +287,18 @@ class CentralStore:
                 conn = self._connect()
                 conn.execute("PRAGMA journal_mode=WAL")   # persistent: set once, outside a txn
                 conn.close()
-            with self._txn(write=create) as conn:
-                if create:
-                    for ddl in _DDL:
-                        conn.execute(ddl)
-                    self._x(conn, "INSERT INTO change_counter (id, value) VALUES (1, 0)"
-                                  " ON CONFLICT (id) DO NOTHING")
-                    self._x(conn, "INSERT INTO central_meta (name, value) VALUES (?, ?)"
-                                  " ON CONFLICT (name) DO NOTHING", ("schema", SCHEMA_VERSION))
+            if not create:      # only ever add tables to a file that is already ours
+                with self._txn(write=False) as conn:
+                    self._x(conn, "SELECT value FROM central_meta WHERE name = 'schema'")
+            with self._txn() as conn:
+                # Every statement is CREATE ... IF NOT EXISTS: run at each open, it brings a
+                # database made by an older version up to date (tables, indexes).
+                for ddl in _DDL:
+                    conn.execute(ddl)
+                self._x(conn, "INSERT INTO change_counter (id, value) VALUES (1, 0)"
+                              " ON CONFLICT (id) DO NOTHING")
+                self._x(conn, "INSERT INTO central_meta (name, value) VALUES (?, ?)"
+                              " ON CONFLICT (name) DO NOTHING", ("schema", SCHEMA_VERSION))
                 row = self._x(conn, "SELECT value FROM central_meta WHERE name = 'schema'"
                               ).fetchone()
         except sqlite3.DatabaseError as e:
@@ -394,6 +484,29 @@ class CentralStore:
                            (device_id,)).fetchall()
         return [dict(zip(("seq", "hash", "body", "received_at"), r)) for r in rows]
 
+    # -- admins (reporting) -------------------------------------------------------------
+    def create_admin_token(self) -> str:
+        """A new admin token, returned once; only its hash is kept."""
+        token = secrets.token_urlsafe(32)
+        with self._txn() as conn:
+            self._x(conn, "INSERT INTO admin_tokens (token_hash, created_at) VALUES (?, ?)",
+                    (sha256(token), self._stamp()))
+        log.info("admin token created")
+        return token
+
+    def authenticate_admin(self, token: str) -> None:
+        """An admin's token passes; a terminal's is ``forbidden`` (terminals read no reports);
+        anything else is ``unauthorized``."""
+        with self._txn(write=False) as conn:
+            if self._x(conn, "SELECT 1 FROM admin_tokens WHERE token_hash = ?",
+                       (sha256(token),)).fetchone():
+                return
+            terminal = self._x(conn, "SELECT 1 FROM devices WHERE token_hash = ?",
+                               (sha256(token),)).fetchone()
+        if terminal:
+            raise CentralError("forbidden", "a terminal's token cannot read reports")
+        raise CentralError("unauthorized", "unknown token")
+
     # -- push ----------------------------------------------------------------------------
     def push(self, device: Device, entries: list[PushedEntry]) -> dict:
         """Apply a terminal's entries exactly once, in one transaction: all or nothing.
@@ -502,6 +615,126 @@ class CentralStore:
         more = len(found) > limit
         return {**page, "cursor": f"v1:{last}" + (":full" if full and more else ""),
                 "has_more": more, "full": full}
+
+    # -- the sales journal (what parents see) ---------------------------------------------
+    def sales_journal(self, school_id: str, *, student_id: str | None = None,
+                      wallet_id: str | None = None, device_id: str | None = None,
+                      article_text: str | None = None, period: str | None = None,
+                      first_day: date | None = None, last_day: date | None = None,
+                      limit: int | None = None, offset: int = 0,
+                      today: date | None = None) -> dict:
+        """The school's sales journal: one row per article line of its sales, photocopies,
+        voids and pickups, newest first, over a period (``period_days``; ``today`` defaults
+        to the business day now). Filters, all optional and together: the student, the
+        wallet (its lines only; pickups move no money, so they have none), the device (its
+        id or its name) and article text (in the code or the name, every word, case and
+        accents ignored). Returns the ``reports.SalesJournal`` fields: ``count`` and
+        ``total_cents`` cover every matching row, ``rows`` the page ``offset``/``limit``.
+
+        School, days, device, student and wallet are filtered in SQL; the article lines live
+        in the entry bodies, so they are expanded and matched here."""
+        today = today or self._now().astimezone(BRUSSELS).date()
+        first, last = period_days(period, today, first_day, last_day)
+        where = ["d.school_id = ?", "j.day >= ?", "j.day <= ?",
+                 f"j.kind IN ({', '.join('?' * len(JOURNAL_KINDS))})"]
+        params: list = [school_id, first.isoformat(), last.isoformat(), *JOURNAL_KINDS]
+        if device_id:
+            where.append("(d.id = ? OR d.name = ?)")
+            params += [device_id, device_id]
+        if student_id:
+            where.append("j.student_id = ?")
+            params.append(student_id)
+        if wallet_id:
+            where.append("EXISTS (SELECT 1 FROM postings p WHERE p.device_id = j.device_id"
+                         " AND p.seq = j.seq AND p.wallet_id = ?)")
+            params.append(wallet_id)
+        with self._txn(write=False) as conn:
+            entries = self._x(conn, "SELECT j.device_id, d.name, j.seq, j.kind, j.ts, j.day,"
+                                    " j.student_id, s.first_name, s.last_name, j.body"
+                                    " FROM journal j JOIN devices d ON d.id = j.device_id"
+                                    " LEFT JOIN students s ON s.school_id = d.school_id"
+                                    " AND s.id = j.student_id WHERE " + " AND ".join(where)
+                              + " ORDER BY j.ts DESC, j.device_id, j.seq DESC",
+                              params).fetchall()
+            wallets = dict(self._x(conn, "SELECT id, name FROM wallets WHERE school_id = ?",
+                                   (school_id,)))
+            articles = dict(self._x(conn, "SELECT code, name_fr FROM articles"
+                                          " WHERE school_id = ?", (school_id,)))
+        words = fold(article_text or "").split()
+        rows = []
+        for dev, dev_name, seq, kind, ts, day, student, first_name, last_name, body in entries:
+            data = json.loads(body)
+            for code, name, qty, cents, wallet in _entry_lines(kind, data):
+                name = name or articles.get(code) or code
+                if wallet_id and wallet != wallet_id:
+                    continue
+                if words and not all(w in fold(f"{code} {name}") for w in words):
+                    continue
+                rows.append({
+                    "ts": ts, "local_time": _local_time(ts), "day": day, "kind": kind,
+                    "device_id": dev, "device_name": dev_name, "seq": seq,
+                    "ref_seq": _int(data.get("ref_seq"), None) if kind == "void" else None,
+                    "student_id": student,
+                    "student_name": f"{first_name} {last_name}" if first_name else None,
+                    "wallet_id": wallet, "wallet_name": wallets.get(wallet),
+                    "article": code, "article_name": name, "quantity": qty,
+                    "amount_cents": cents})
+        end = None if limit is None else offset + limit
+        return {"school_id": school_id, "period": period_name(period, first_day is not None
+                                                              or last_day is not None),
+                "first_day": first, "last_day": last,
+                "count": len(rows), "total_cents": sum(r["amount_cents"] for r in rows),
+                "offset": offset, "rows": rows[offset:end]}
+
+
+def _local_time(ts: str) -> str:
+    """A journal timestamp (UTC) as Brussels local time, ISO 8601 with its offset."""
+    try:
+        return parse_iso_utc(ts).astimezone(BRUSSELS).isoformat(timespec="seconds")
+    except ValueError:
+        return ts
+
+
+def _int(value, default: int | None = 0) -> int | None:
+    return value if type(value) is int else default
+
+
+def _str(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _entry_lines(kind: str, data: dict) -> list[tuple[str, str | None, int, int, str | None]]:
+    """``(article code, name, quantity, signed cents, wallet)`` for each line of an entry body
+    as the terminal writes it (``kiosk.counter``): a sale or photocopy debits its ``lines``
+    (negative), a void credits back the voided entry's lines (positive), a pickup's ``items``
+    move no money (0, no wallet). Lines of another shape (``quantity``, ``price_cents``,
+    no ``wallet``) are read as well as can be: a line without its wallet is the entry's only
+    posting's; an entry that moved money without one readable line shows one row per posting,
+    so that the rows always show where the money went."""
+    postings = data.get("postings") or []
+    only_wallet = postings[0]["wallet"] if len(postings) == 1 else None
+    if kind == "pickup":
+        items = data.get("items")
+        return [(str(i.get("article", "")), _str(i.get("name")),
+                 _int(i.get("qty", i.get("quantity")), 1), 0, None)
+                for i in (items if isinstance(items, list) else []) if isinstance(i, dict)]
+    sign = 1 if kind == "void" else -1
+    lines = data.get("lines")
+    found = []
+    for line in lines if isinstance(lines, list) else []:
+        if not isinstance(line, dict):
+            continue
+        qty = _int(line.get("qty", line.get("quantity")), 1)
+        total = line.get("total_cents")
+        if type(total) is not int:
+            total = _int(line.get("unit_cents", line.get("price_cents"))) * qty
+        wallet = _str(line.get("wallet")) or only_wallet
+        found.append((str(line.get("article", "")), _str(line.get("name")), qty,
+                      sign * abs(total), wallet))
+    if not found:
+        found = [("", None, 0, p["amount_cents"], p["wallet"]) for p in postings
+                 if p["amount_cents"]]
+    return found
 
 
 def _parse_body(e: PushedEntry, device: Device) -> dict:

@@ -1,0 +1,52 @@
+"""The central server's reporting answers (admins and, later, the parents' portal), apart from
+the terminal protocol (``sync.protocol``): terminals never see these.
+
+    GET /api/v1/admin/sales  (admin token)  ->  SalesJournal
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sync.protocol import API
+
+ADMIN_SALES = f"{API}/admin/sales"   # ?student=&wallet=&device=&article=&period=&from=&to=
+MAX_SALES_ROWS = 10_000              # rows per answer (limit)
+
+
+class _Report(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JournalRow(_Report):
+    """One article line of the sales journal."""
+    ts: str                         # the entry's instant, ISO 8601 UTC, as the terminal wrote it
+    local_time: str                 # the same in Europe/Brussels, ISO 8601 with its offset
+    day: str                        # the business day (YYYY-MM-DD)
+    kind: Literal["sale", "photocopy", "void", "pickup"]
+    device_id: str
+    device_name: str                # "Cantine 1"
+    seq: int = Field(ge=1)          # the entry's seq on that device
+    ref_seq: int | None = None      # a void: the seq of the entry it cancels
+    student_id: str | None
+    student_name: str | None        # "Emma Dubois"
+    wallet_id: str | None           # None for a pickup (it moves no money)
+    wallet_name: str | None
+    article: str                    # the article code
+    article_name: str               # its name when sold
+    quantity: int
+    amount_cents: int               # negative: a purchase; positive: a void's credit; 0: pickup
+
+
+class SalesJournal(_Report):
+    school_id: str
+    period: Literal["today", "yesterday", "last_7_days", "last_30_days", "this_month",
+                    "last_month", "custom"]
+    first_day: date                 # the period, both days included
+    last_day: date
+    count: int = Field(ge=0)        # rows matching, all pages together
+    total_cents: int                # their amounts added up, all pages together
+    offset: int = Field(ge=0)
+    rows: list[JournalRow]          # newest first
