@@ -152,25 +152,32 @@ class Agent:
             cursor = page.cursor
 
     # consistency ----------------------------------------------------------------------------
-    def check_consistency(self) -> protocol.DeviceState:
-        """The nightly check: the server holds our chain up to its high-water mark."""
+    def check_consistency(self) -> int:
+        """Both sides agree on this terminal's chain up to the server's high-water mark. A
+        server that holds less than we sent (restored from a backup) gets the rest again:
+        returns how many entries that re-sent. Disagreement is reported, never repaired."""
         state = self.client.get(protocol.DEVICE, protocol.DeviceState)
         self._check_same_chain(state.high_water, state.last_hash)
         if state.high_water > journal.last_link(self.store.conn)[0]:
             raise SyncError("chain_mismatch", detail="the server holds entries this terminal"
                                                      " never made: call support")
-        return state
+        if state.high_water < int(self.store.sync_state("pushed_seq", "0")):
+            log.warning("server holds up to %d only (restored?): re-sending", state.high_water)
+            self._set_state(pushed_seq=state.high_water)
+            return self.push()
+        return 0
 
     # one round --------------------------------------------------------------------------------
     def run_once(self, full: bool = False) -> dict:
-        """Push, pull, push again (what the pull did not change, a sale made meanwhile).
-        Records the outcome in the store for the status bar; re-raises sync errors."""
+        """Push, pull, push again (a sale made meanwhile), then the consistency check (which
+        also catches a server restored behind us with nothing new to push). ``full``: the
+        pull starts from scratch. Records the outcome in the store for the status bar;
+        re-raises sync errors."""
         try:
             pushed = self.push()
             pulled = self.pull(full=full)
             pushed += self.push()
-            if full:
-                self.check_consistency()
+            pushed += self.check_consistency()
         except (SyncError, ComptoirError) as e:
             self._set_state(status="offline" if isinstance(e, Offline) else "error",
                             last_error=e.message("en"), last_error_at=iso_utc(self.clock.now()))

@@ -98,6 +98,8 @@ class Client:
             raise Offline(detail=type(e).__name__) from None
         except (requests.exceptions.ContentDecodingError, OSError, EOFError) as e:
             raise GarbageAnswer(detail=f"undecodable answer ({type(e).__name__})") from None
+        if not content:     # the protocol never answers empty: the connection was cut
+            raise Offline(detail=f"empty answer (HTTP {response.status_code}), connection cut")
         try:
             data = json.loads(content)
         except (ValueError, UnicodeDecodeError):

@@ -118,6 +118,29 @@ def test_oversized_answer_is_garbage(hostile, monkeypatch):
         Client(hostile).get("/huge", PushResponse)
 
 
+def test_answer_cut_inside_its_headers_is_offline_not_garbage():
+    """http.client takes a connection closed inside the headers for their end: an empty 200.
+    The protocol never answers empty, so that is a cut connection."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def serve():
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\ndate: Wed, 25 Nov 2026 10:00:00 GMT\r\ncontent-type: applic")
+        conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(Offline, match="connection cut"):
+            Client(f"http://127.0.0.1:{listener.getsockname()[1]}").get("/x", PushResponse)
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+
+
 def test_protocol_error_body_is_a_refusal(hostile):
     with pytest.raises(Refused) as info:
         Client(hostile).get("/error-body", PushResponse)

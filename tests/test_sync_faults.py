@@ -426,6 +426,43 @@ def test_server_restored_from_a_backup_behind_the_terminal(tmp_path):
         central.stop()
 
 
+def test_server_restored_behind_a_terminal_with_nothing_new_to_push(tmp_path):
+    """The terminal has pushed everything, the server is restored to an older copy: the next
+    round's consistency check finds the server behind and sends the missing entries again."""
+    rng = random.Random(SEED + 3)
+    central = Central(tmp_path / "central")
+    t = None
+    try:
+        central.start()
+        t = _terminal(tmp_path, central)
+        _sell(t, rng, 10)
+        t.agent.run_once()
+        backup = tmp_path / "backup.db"
+        src, dst = sqlite3.connect(central.db), sqlite3.connect(backup)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+        backed_up = central.high_water(t.device_id)[0]
+        _sell(t, rng, 10)
+        t.agent.run_once()
+        assert t.agent.waiting() == 0
+        central.stop()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{central.db}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(backup, central.db)
+        central.start()
+        assert central.high_water(t.device_id)[0] == backed_up < len(t.journal())
+        done = t.agent.run_once()                   # nothing new to push on the terminal
+        assert done["pushed"] == len(t.journal()) - backed_up and done["waiting"] == 0
+        assert_converged(central, [t])
+    finally:
+        if t:
+            t.close()
+        central.stop()
+
+
 def test_server_killed_mid_push(tmp_path):
     """SIGKILL while a push of several requests is in flight: before anything committed, just
     after the first request committed, just after the second. Each request is all or
