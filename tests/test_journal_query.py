@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import threading
-import time
 import uuid
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
 import pytest
 import requests
-import uvicorn
 
 from kiosk import importer, journal
 from kiosk.clock import ManualClock
@@ -29,11 +26,11 @@ from kiosk.store import open_store
 from sync import protocol
 from sync.models import DataSet
 from sync.server import reports
-from sync.server.app import create_app
 from sync.server.cli import main as central_main
 from sync.server.storage import CentralError, CentralStore, _local_time, period_days
 
 from .conftest import BRUSSELS
+from .loopback import Served
 
 NOW = datetime(2026, 11, 24, 13, 0, tzinfo=BRUSSELS)      # "today" for the server: Tuesday 24
 TODAY = NOW.date()
@@ -126,18 +123,6 @@ def at(clock: ManualClock, text: str) -> None:
     clock.advance((target - clock.now()).total_seconds())
 
 
-def serve(store: CentralStore):
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.01)
-    return server, thread, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-
-
 def enrol(url: str, store: CentralStore, school: str, name: str, device_id: str) -> str:
     code = store.create_enrol_code(school, name)
     r = requests.post(url + protocol.ENROL, json={"code": code, "device_id": device_id})
@@ -201,7 +186,8 @@ def world(tmp_path_factory):
     for w in b["wallets"]:
         w["id"] = "B-" + w["id"]
     central.load("school-b", DataSet.model_validate(b))
-    server, thread, url = serve(central)
+    served = Served(central)
+    url = served.url
 
     devices = {}
     for service in (canteen, reception):
@@ -219,8 +205,7 @@ def world(tmp_path_factory):
     assert central_main(["admin-token", "--db", str(central.path)]) == 0
     yield SimpleNamespace(store=central, url=url, devices=devices, b_device=b_device,
                           db=str(central.path))
-    server.should_exit = True
-    thread.join(10)
+    served.stop()
 
 
 @pytest.fixture(scope="module")

@@ -9,24 +9,22 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import timedelta
 
 import pytest
 import requests
-import uvicorn
 
 from kiosk.demo import generate
 from kiosk.journal import GENESIS, canonical_json, chain_hash, uuid7
 from sync import protocol
 from sync.models import DataSet
-from sync.server.app import create_app
 from sync.server.cli import main as central_main
 from sync.server.storage import CentralStore
 
 from .conftest import TODAY
+from .loopback import Served
 
 KEYS = {"categories": "code", "articles": "code", "students": "id", "badges": "uid",
         "wallets": "id", "operators": "id", "reservations": "id"}
@@ -114,18 +112,9 @@ def central(tmp_path_factory, demo_data):
     store.add_school("School B", "school-b")
     store.load("school-a", DataSet.model_validate(demo_data))
     store.load("school-b", school_b())
-    server = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Central(f"http://127.0.0.1:{port}", store)
-    server.should_exit = True
-    thread.join(10)
+    served = Served(store)
+    yield Central(served.url, store)
+    served.stop()
 
 
 def wallet_balance(terminal: Terminal, wallet: str) -> int:

@@ -63,13 +63,19 @@ def central(tmp_path_factory):
         server.wait(timeout=10)
 
 
+def enrolled_terminal(central, folder, name: str) -> tuple[str, str]:
+    """A new terminal (`comptoir init`), enrolled with a fresh one-time code: (code, what
+    `comptoir enrol` printed)."""
+    comptoir("init", "--name", name, data=folder)
+    code = comptoir("central", "enrol-code", "--db", str(central["db"]), "--name", name).stdout.strip()
+    return code, comptoir("enrol", central["url"], code, data=folder).stdout
+
+
 def test_enrol_pull_sell_push(central, tmp_path):
     db, url = central["db"], central["url"]
     data = tmp_path / "terminal"
-    comptoir("init", "--name", "Cantine 1", data=data)
-    code = comptoir("central", "enrol-code", "--db", str(db), "--name", "Cantine 1").stdout.strip()
-    out = comptoir("enrol", url, code, data=data).stdout
-    assert "Cantine 1" in out and "Institut Saint-Michel" in out
+    code, out = enrolled_terminal(central, data, "Cantine 1")
+    assert "« Cantine 1 » — Institut Saint-Michel" in out
     again = comptoir("enrol", url, code, data=data, check_rc=1)       # a code works once
     assert "bad_code" in again.stderr
 
@@ -128,11 +134,9 @@ def test_enrol_pull_sell_push(central, tmp_path):
 
 
 def test_revoked_terminal_is_refused_and_keeps_selling(central, tmp_path):
-    db, url = central["db"], central["url"]
+    db = central["db"]
     data = tmp_path / "terminal"
-    comptoir("init", "--name", "Accueil", data=data)
-    code = comptoir("central", "enrol-code", "--db", str(db), "--name", "Accueil").stdout.strip()
-    comptoir("enrol", url, code, data=data)
+    enrolled_terminal(central, data, "Accueil")
     comptoir("sync", "--once", data=data)
     device = sqlite3.connect(data / "comptoir.db").execute(
         "SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
@@ -152,11 +156,9 @@ def test_daemon_pushes_a_sale_as_soon_as_it_is_made(central, tmp_path):
     from sync.agent import Agent, load_credentials
     from sync.client import Client
 
-    db, url = central["db"], central["url"]
+    db = central["db"]
     data = tmp_path / "terminal"
-    comptoir("init", "--name", "Cantine 2", data=data)
-    code = comptoir("central", "enrol-code", "--db", str(db), "--name", "Cantine 2").stdout.strip()
-    comptoir("enrol", url, code, data=data)
+    enrolled_terminal(central, data, "Cantine 2")
     store = open_store(data / "comptoir.db")
     creds = load_credentials(data)
     agent = Agent(store, Client(creds.url, creds.token), TerminalConfig())

@@ -379,6 +379,26 @@ def _sell(t: Terminal, rng: random.Random, sales: int) -> None:
         t.sell_some(rng, target - t.sales)
 
 
+def _backup(central: Central, dest: Path) -> Path:
+    """An online copy of the running server's database (WAL included)."""
+    src, dst = sqlite3.connect(central.db), sqlite3.connect(dest)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return dest
+
+
+def _restore(central: Central, backup: Path) -> None:
+    """Stop the server, put the backup in place of its database, start it on the same port."""
+    central.stop()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{central.db}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, central.db)
+    central.start()
+
+
 def test_server_restored_from_a_backup_behind_the_terminal(tmp_path):
     rng = random.Random(SEED + 1)
     central = Central(tmp_path / "central")
@@ -389,23 +409,13 @@ def test_server_restored_from_a_backup_behind_the_terminal(tmp_path):
         _sell(t, rng, 40)
         t.agent.run_once()
         backed_up = central.high_water(t.device_id)[0]
-        backup = tmp_path / "backup.db"
-        src, dst = sqlite3.connect(central.db), sqlite3.connect(backup)
-        try:
-            src.backup(dst)                     # online, WAL included
-        finally:
-            src.close()
-            dst.close()
+        backup = _backup(central, tmp_path / "backup.db")
         _sell(t, rng, 40)
         t.agent.run_once()
         assert central.high_water(t.device_id)[0] == len(t.journal()) > backed_up
         _sell(t, rng, 5)                        # made after the last push
 
-        central.stop()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{central.db}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(backup, central.db)
-        central.start()                         # same port, same URL
+        _restore(central, backup)                         # same port, same URL
         assert central.high_water(t.device_id)[0] == backed_up
 
         pushed = int(t.store.sync_state("pushed_seq"))
@@ -437,22 +447,12 @@ def test_server_restored_behind_a_terminal_with_nothing_new_to_push(tmp_path):
         t = _terminal(tmp_path, central)
         _sell(t, rng, 10)
         t.agent.run_once()
-        backup = tmp_path / "backup.db"
-        src, dst = sqlite3.connect(central.db), sqlite3.connect(backup)
-        try:
-            src.backup(dst)
-        finally:
-            src.close()
-            dst.close()
+        backup = _backup(central, tmp_path / "backup.db")
         backed_up = central.high_water(t.device_id)[0]
         _sell(t, rng, 10)
         t.agent.run_once()
         assert t.agent.waiting() == 0
-        central.stop()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{central.db}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(backup, central.db)
-        central.start()
+        _restore(central, backup)
         assert central.high_water(t.device_id)[0] == backed_up < len(t.journal())
         done = t.agent.run_once()                   # nothing new to push on the terminal
         assert done["pushed"] == len(t.journal()) - backed_up and done["waiting"] == 0
