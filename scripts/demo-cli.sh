@@ -1,17 +1,36 @@
 #!/usr/bin/env bash
-# `make demo` (until the touch UI lands): a lunch service on the command line against the
-# demo school, in a fresh data folder. Every command is printed before it runs.
+# `make demo` (until the touch UI lands): the reference platform with the demo school, a
+# terminal enrolled to it, a lunch service on the command line, the sales pushed and seen on
+# the platform. Everything in a fresh folder; every command is printed before it runs.
 set -uo pipefail
 DEMO_DIR=${DEMO_DIR:-$(mktemp -d /tmp/comptoir-demo-XXXX)}
 export COMPTOIR_DATA="$DEMO_DIR/terminal"
+CENTRAL_DB="$DEMO_DIR/central.db"
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL="http://127.0.0.1:$PORT"
+SERVER_PID=""
+trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null' EXIT
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; rc=$?; [ $rc -eq 0 ] || echo "  (exit code $rc)"; }
 as() { local who=$1 pin=$2; shift 2; COMPTOIR_OPERATOR=$who COMPTOIR_PIN=$pin step "$@"; }
 
-echo "Comptoir demo — data folder: $COMPTOIR_DATA"
+echo "Comptoir demo — folder: $DEMO_DIR"
+echo; echo "— The school's platform (reference server) —"
+step comptoir central init --db "$CENTRAL_DB" --school "Institut Saint-Michel"
+step comptoir central demo-data --db "$CENTRAL_DB" --students 800
+CODE=$(comptoir central enrol-code --db "$CENTRAL_DB" --name "Cantine 1")
+echo "one-time enrolment code for « Cantine 1 »: $CODE"
+comptoir central serve --db "$CENTRAL_DB" --port "$PORT" > "$DEMO_DIR/central.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 100); do python3 -c "import urllib.request, sys
+try: urllib.request.urlopen('$URL/api/v1/device', timeout=1)
+except urllib.error.HTTPError: sys.exit(0)
+except Exception: sys.exit(1)" && break; sleep 0.1; done
+echo "platform serving on $URL (log: $DEMO_DIR/central.log)"
+echo; echo "— The canteen terminal —"
 step comptoir init --name "Cantine 1" --profile canteen
-step comptoir demo-data --students 800 --output "$DEMO_DIR/demo-school.json"
-step comptoir import "$DEMO_DIR/demo-school.json"
+step comptoir enrol "$URL" "$CODE"
+step comptoir sync --once
 echo; echo "— Lunch rush: Marie (seller) at the canteen —"
 as Marie 1234 comptoir sell --badge 04A1B2C3 SOUP
 as Marie 1234 comptoir sell --badge 04A1B2C3 SOUP                      # double tap: asks
@@ -33,8 +52,11 @@ as Luc 5678 comptoir void 1 --reason "erreur de caisse"
 as Luc 5678 comptoir report x
 as Luc 5678 comptoir report z
 as Marie 1234 comptoir sell --badge 04A1B2C3 SOUP                      # day closed
-echo; echo "— Checks —"
+echo; echo "— Sync and checks —"
+step comptoir sync --once
 step comptoir check
 step comptoir status
 step comptoir journal export --format csv --output "$DEMO_DIR/journal.csv"
-echo; echo "Demo done. Journal export: $DEMO_DIR/journal.csv — store: $COMPTOIR_DATA/comptoir.db"
+echo; echo "— On the platform: the sales journal parents see —"
+step comptoir central sales --db "$CENTRAL_DB" --period today
+echo; echo "Demo done. Folder: $DEMO_DIR (terminal store, platform database, journal.csv)"
