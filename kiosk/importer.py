@@ -80,7 +80,7 @@ def apply(store: Store, data: DataSet, now: datetime, source: str = "data",
             raise DataImportError(detail=_join(source, problems))
         try:
             _write(store, conn, data)
-        except sqlite3.IntegrityError as e:   # a conflict the checks above did not foresee
+        except (sqlite3.IntegrityError, OverflowError) as e:   # what the checks did not foresee
             raise DataImportError(detail=f"{source}: {e}") from None
         store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(now))
         for key, value in (sync_state or {}).items():

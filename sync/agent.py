@@ -213,8 +213,11 @@ class Agent:
                     self._set_state(status="online", last_success_at=iso_utc(self.clock.now()))
                 backoff = 0.0
                 stop.wait(poll_seconds)
-            except (SyncError, ComptoirError) as e:
-                log.warning("sync failed: %s", e.message("en"))
+            except Exception as e:      # the daemon outlives any one failed round
+                what = e.message("en") if isinstance(e, ComptoirError) else type(e).__name__
+                log.warning("sync failed: %s", what)
+                if not isinstance(e, ComptoirError):
+                    log.exception("unexpected error in the sync round")
                 backoff = min(300.0, max(1.0, backoff * 2))
                 stop.wait(backoff * random.uniform(0.5, 1.5))
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
+import zlib
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from pydantic import BaseModel, ValidationError
 
 from kiosk.errors import ComptoirError
@@ -94,7 +96,7 @@ class Client:
         except requests.exceptions.SSLError as e:
             raise SyncError("tls_error", detail=str(e)[:200]) from None
         except (requests.ConnectionError, requests.Timeout,
-                requests.exceptions.ChunkedEncodingError) as e:
+                requests.exceptions.ChunkedEncodingError, urllib3.exceptions.HTTPError) as e:
             raise Offline(detail=type(e).__name__) from None
         except (requests.exceptions.ContentDecodingError, OSError, EOFError) as e:
             raise GarbageAnswer(detail=f"undecodable answer ({type(e).__name__})") from None
@@ -120,11 +122,28 @@ class Client:
 
 
 def _read_capped(response: requests.Response) -> bytes:
-    chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=65536):    # gzip is decoded here
+    """The answer's bytes, decompressed here rather than by urllib3: a gzip stream must be
+    complete (checksum and length trailer included) and its output stay under the cap."""
+    raw, size = [], 0
+    for chunk in response.raw.stream(65536, decode_content=False):
         size += len(chunk)
         if size > MAX_ANSWER_BYTES:
             response.close()
             raise GarbageAnswer(detail=f"answer larger than {MAX_ANSWER_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        raw.append(chunk)
+    body = b"".join(raw)
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding == "identity":
+        return body
+    if encoding != "gzip":
+        raise GarbageAnswer(detail=f"unknown content encoding {encoding!r}")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(body, MAX_ANSWER_BYTES + 1)
+    except zlib.error:
+        raise GarbageAnswer(detail="corrupt gzip answer") from None
+    if len(out) > MAX_ANSWER_BYTES or inflater.unconsumed_tail:
+        raise GarbageAnswer(detail=f"answer larger than {MAX_ANSWER_BYTES} bytes")
+    if not inflater.eof:
+        raise GarbageAnswer(detail="gzip answer cut short (no complete trailer)")
+    return out

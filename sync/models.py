@@ -11,6 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from stdnum.be import ogm_vcs
 
 PIN_HASH = re.compile(r"^\$argon2id\$")
+# Bounds on every number, so that nothing a server sends can overflow SQLite's 64-bit integers
+# (an unbounded int would pass validation and fail in the store).
+MAX_CENTS = 10**11              # a billion euros: far beyond any school wallet
+MAX_SEQ = 2**62
 Cents = int
 
 
@@ -47,7 +51,7 @@ class Student(_Model):
     last_name: str = Field(min_length=1)
     class_name: str = Field(min_length=1)
     photo_ref: str | None = None
-    daily_limit_cents: Cents | None = Field(default=None, ge=0)
+    daily_limit_cents: Cents | None = Field(default=None, ge=0, le=MAX_CENTS)
     blocked_categories: list[str] = []
     blocked_articles: list[str] = []
     flags: list[str] = []              # allergen and diet flags: gluten, pork, nuts...
@@ -76,8 +80,8 @@ class Wallet(_Model):
     name: str = Field(min_length=1)
     structured_communication: str
     is_default: bool = True
-    balance_cents: Cents
-    included_seq: int = Field(default=0, ge=0)   # this terminal's entries the balance includes
+    balance_cents: Cents = Field(ge=-MAX_CENTS, le=MAX_CENTS)
+    included_seq: int = Field(default=0, ge=0, le=MAX_SEQ)   # this terminal's entries the balance includes
 
     @field_validator("structured_communication")
     @classmethod

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sync.models import DataSet
+from sync.models import MAX_SEQ, DataSet
 
 API = "/api/v1"
 MAX_PUSH_ENTRIES = 500          # per push request
@@ -49,7 +49,7 @@ class EnrolResponse(_Msg):
 class PushedEntry(_Msg):
     """A journal entry exactly as the terminal chained it: ``hash`` must equal
     ``sha256(prev_hash + body)``, and ``body`` is the canonical JSON the hash covers."""
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_SEQ)
     body: str = Field(min_length=2, max_length=200_000)
     prev_hash: str
     hash: str
@@ -67,9 +67,9 @@ class PushRequest(_Msg):
 
 
 class PushResponse(_Msg):
-    high_water: int = Field(ge=0)   # the terminal's last seq the server holds
+    high_water: int = Field(ge=0, le=MAX_SEQ)   # the terminal's last seq the server holds
     last_hash: str                  # its hash (the genesis hash when high_water is 0)
-    applied: int = Field(ge=0)      # entries newly applied by this request
+    applied: int = Field(ge=0, le=MAX_PUSH_ENTRIES)   # entries newly applied by this request
 
 
 class PullPage(DataSet):
@@ -84,7 +84,7 @@ class PullPage(DataSet):
 class DeviceState(_Msg):
     device_id: str
     device_name: str
-    high_water: int = Field(ge=0)
+    high_water: int = Field(ge=0, le=MAX_SEQ)
     last_hash: str
     server_time: str            # ISO 8601 UTC
 
@@ -106,5 +106,5 @@ ErrorCode = Literal[
 class ErrorBody(_Msg):
     error: ErrorCode
     message: str
-    expected_seq: int | None = None     # gap: what the server expects next
-    seq: int | None = None              # conflict / chain_broken: the entry concerned
+    expected_seq: int | None = Field(default=None, ge=1, le=MAX_SEQ)   # gap: what comes next
+    seq: int | None = Field(default=None, ge=1, le=MAX_SEQ)   # conflict / chain_broken
