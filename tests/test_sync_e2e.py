@@ -185,3 +185,46 @@ def test_daemon_pushes_a_sale_as_soon_as_it_is_made(central, tmp_path):
         stop.set()
         daemon.join(timeout=10)
     assert not daemon.is_alive()
+
+
+def test_nightly_full_sync_runs_once_per_night(central, tmp_path):
+    """After [sync] nightly_at the daemon does a full resync with the consistency check, once;
+    the rest of the night it only does its usual rounds."""
+    import threading
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+    from kiosk.clock import ManualClock
+    from kiosk.config import TerminalConfig
+    from kiosk.store import open_store
+    from sync.agent import Agent, load_credentials
+    from sync.client import Client
+
+    data = tmp_path / "terminal"
+    enrolled_terminal(central, data, "Cantine 3")
+    store = open_store(data / "comptoir.db")
+    creds = load_credentials(data)
+    clock = ManualClock(datetime(2026, 11, 26, 2, 29, tzinfo=ZoneInfo("Europe/Brussels")))
+    agent = Agent(store, Client(creds.url, creds.token), TerminalConfig(), clock)
+    full_rounds = []
+    original = agent.run_once
+    agent.run_once = lambda full=False: (full_rounds.append(full), original(full=full))[1]
+
+    def run_for(seconds: float):
+        stop = threading.Event()
+        thread = threading.Thread(target=agent.run_forever, args=(stop, 0.02), daemon=True)
+        thread.start()
+        time.sleep(seconds)
+        stop.set()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+    run_for(1.0)                                   # 02:29: an ordinary first round
+    assert full_rounds == [False] and store.sync_state("nightly_done_on") is None
+    clock.advance(minutes=2)                       # 02:31: the nightly run is due
+    run_for(1.0)
+    assert full_rounds == [False, True]
+    assert store.sync_state("nightly_done_on") == "2026-11-26"
+    assert store.sync_state("status") == "online"
+    clock.advance(minutes=10)                      # later that night: not again
+    run_for(1.0)
+    assert full_rounds.count(True) == 1
