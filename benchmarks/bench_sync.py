@@ -52,7 +52,7 @@ from kiosk.clock import SystemClock, iso_utc  # noqa: E402
 from kiosk.config import PolicySection, TerminalConfig  # noqa: E402
 from kiosk.counter import CounterService  # noqa: E402
 from kiosk.demo import DEMO_PINS, generate  # noqa: E402
-from kiosk.journal import GENESIS, canonical_json, chain_hash, uuid7  # noqa: E402
+from kiosk.journal import GENESIS, make_entry  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
 from kiosk.store.db import connect  # noqa: E402
 from sync import protocol  # noqa: E402
@@ -339,18 +339,18 @@ class SimTerminal:
         self.pulled = 0
 
     def _entry(self) -> dict:
+        """The next sale of this simulated terminal, made as ``kiosk.journal.append`` makes it."""
         self.seq += 1
         wallet, student = self.rng.choice(self.wallets)
         cents = -self.rng.choice((100, 250, 300, 450))
-        data = {"v": 1, "uuid": uuid7(), "device": self.device_id, "seq": self.seq,
-                "kind": "sale", "ts": iso_utc(datetime.now(timezone.utc)), "day": self.today,
-                "operator": "op-marie", "student": student, "amount_cents": cents,
-                "postings": [{"wallet": wallet, "amount_cents": cents}],
-                "lines": [{"article": "SANDW-HAM", "quantity": 1, "price_cents": -cents}]}
-        body = canonical_json(data)
-        entry = {"seq": self.seq, "body": body, "prev_hash": self.last_hash,
-                 "hash": chain_hash(self.last_hash, body)}
-        self.last_hash = entry["hash"]
+        _, body, digest = make_entry(
+            device_id=self.device_id, seq=self.seq, prev_hash=self.last_hash, kind="sale",
+            ts=iso_utc(datetime.now(timezone.utc)), day=self.today, operator_id="op-marie",
+            student_id=student, postings=[(wallet, cents)], details={"lines": [{
+                "article": "SANDW-HAM", "name": "Sandwich jambon", "qty": 1, "unit_cents": -cents,
+                "total_cents": -cents, "wallet": wallet}]})
+        entry = {"seq": self.seq, "body": body, "prev_hash": self.last_hash, "hash": digest}
+        self.last_hash = digest
         return entry
 
     def _call(self, kind: str, fn):

@@ -77,6 +77,26 @@ def last_link(conn: sqlite3.Connection) -> tuple[int, str]:
     return row if row else (0, GENESIS)
 
 
+def make_entry(*, device_id: str, seq: int, prev_hash: str, kind: str, ts: str, day: str,
+               operator_id: str | None, student_id: str | None = None,
+               postings: list[tuple[str, int]] = (), ref_seq: int | None = None,
+               details: dict | None = None) -> tuple[dict, str, str]:
+    """An entry as the chain holds it: (its data, the canonical JSON body, its hash). The one
+    place that shapes an entry: ``append`` uses it, and so can a simulated terminal (tests,
+    benchmarks) that has no store."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown journal kind {kind!r}")
+    data = dict(details or {})
+    data.update(v=BODY_VERSION, uuid=uuid7(), device=device_id, seq=seq, kind=kind, ts=ts,
+                day=day, operator=operator_id, student=student_id,
+                amount_cents=sum(cents for _, cents in postings),
+                postings=[{"wallet": w, "amount_cents": c} for w, c in postings])
+    if ref_seq is not None:
+        data["ref_seq"] = ref_seq
+    body = canonical_json(data)
+    return data, body, chain_hash(prev_hash, body)
+
+
 def append(conn: sqlite3.Connection, *, device_id: str, kind: str, ts: str, day: str,
            operator_id: str | None, student_id: str | None = None,
            postings: list[tuple[str, int]] = (), ref_seq: int | None = None,
@@ -85,21 +105,14 @@ def append(conn: sqlite3.Connection, *, device_id: str, kind: str, ts: str, day:
     so that the read of the last link and the insert are one atomic step."""
     if not conn.in_transaction:
         raise RuntimeError("journal.append outside a write transaction")
-    if kind not in KINDS:
-        raise ValueError(f"unknown journal kind {kind!r}")
     prev_seq, prev_hash = last_link(conn)
     seq = prev_seq + 1
-    amount = sum(cents for _, cents in postings)
-    data = dict(details or {})
-    data.update(v=BODY_VERSION, uuid=uuid7(), device=device_id, seq=seq, kind=kind,
-                ts=ts, day=day, operator=operator_id, student=student_id, amount_cents=amount,
-                postings=[{"wallet": w, "amount_cents": c} for w, c in postings])
-    if ref_seq is not None:
-        data["ref_seq"] = ref_seq
-    body = canonical_json(data)
-    digest = chain_hash(prev_hash, body)
-    row = (seq, data["uuid"], kind, ts, day, operator_id, student_id, amount, ref_seq, body,
-           prev_hash, digest)
+    data, body, digest = make_entry(device_id=device_id, seq=seq, prev_hash=prev_hash, kind=kind,
+                                    ts=ts, day=day, operator_id=operator_id,
+                                    student_id=student_id, postings=postings, ref_seq=ref_seq,
+                                    details=details)
+    row = (seq, data["uuid"], kind, ts, day, operator_id, student_id, data["amount_cents"],
+           ref_seq, body, prev_hash, digest)
     conn.execute(_INSERT, row)
     for wallet, cents in postings:        # one or two
         conn.execute("INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?,?,?)",

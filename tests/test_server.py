@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from kiosk.demo import generate
-from kiosk.journal import GENESIS, canonical_json, chain_hash, uuid7
+from kiosk.journal import GENESIS, chain_hash, make_entry
 from sync import protocol
 from sync.models import DataSet
 from sync.server.cli import main as central_main
@@ -62,17 +62,16 @@ class Terminal:
         return {"Authorization": f"Bearer {self.token}"}
 
     def sale(self, wallet: str = "W00001", cents: int = -300, student: str = "S00001") -> dict:
-        """Append a sale to this terminal's chain (shaped like ``kiosk.journal.append``)."""
+        """Append a sale to this terminal's chain, made as ``kiosk.journal.append`` makes it."""
         self.seq += 1
-        data = {"v": 1, "uuid": uuid7(), "device": self.device_id, "seq": self.seq,
-                "kind": "sale", "ts": "2026-11-24T11:00:00.000000Z", "day": TODAY,
-                "operator": "op-marie", "student": student, "amount_cents": cents,
-                "postings": [{"wallet": wallet, "amount_cents": cents}],
-                "lines": [{"article": "SANDW-HAM", "quantity": 1, "price_cents": -cents}]}
-        body = canonical_json(data)
-        entry = {"seq": self.seq, "body": body, "prev_hash": self.last_hash,
-                 "hash": chain_hash(self.last_hash, body)}
-        self.last_hash = entry["hash"]
+        _, body, digest = make_entry(
+            device_id=self.device_id, seq=self.seq, prev_hash=self.last_hash, kind="sale",
+            ts="2026-11-24T11:00:00.000000Z", day=TODAY, operator_id="op-marie",
+            student_id=student, postings=[(wallet, cents)], details={"lines": [{
+                "article": "SANDW-HAM", "name": "Sandwich jambon", "qty": 1, "unit_cents": -cents,
+                "total_cents": -cents, "wallet": wallet}]})
+        entry = {"seq": self.seq, "body": body, "prev_hash": self.last_hash, "hash": digest}
+        self.last_hash = digest
         return entry
 
     def push(self, entries: list[dict], **kw) -> requests.Response:
