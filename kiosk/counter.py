@@ -138,7 +138,10 @@ class CounterService:
 
     def is_stale(self, state: "_State | None" = None) -> bool:
         """No successful pull (or import) for ``stale_after_minutes``: the offline cap applies."""
-        last_pull = (state or _state(self.store.conn)).last_pull_at
+        if state is None:
+            with self.store.read() as conn:
+                state = _state(conn)
+        last_pull = state.last_pull_at
         if last_pull is None:
             return True
         age = self.clock.now() - _parse_cached(last_pull)
@@ -146,7 +149,8 @@ class CounterService:
 
     def day_closed(self) -> bool:
         """Has today been closed (Z report) on this terminal?"""
-        return _state(self.store.conn).close_day == self.today()
+        with self.store.read() as conn:
+            return _state(conn).close_day == self.today()
 
     # -- identify --------------------------------------------------------------------------
     def identify(self, uid: str) -> Identity:

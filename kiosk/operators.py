@@ -77,9 +77,9 @@ def add_operator(store: Store, name: str, role: str, pin: str,
 
 
 def login(store: Store, name: str, pin: str, now: datetime) -> Session:
-    row = store.conn.execute(
-        "SELECT id, name, role, pin_hash, locked_until FROM operators WHERE name = ? AND active",
-        (name,)).fetchone()
+    with store.read() as conn:
+        row = conn.execute("SELECT id, name, role, pin_hash, locked_until FROM operators"
+                           " WHERE name = ? AND active", (name,)).fetchone()
     if row is None:
         raise AuthError("unknown_operator", name=name)
     op_id, op_name, role, pin_hash, locked_until = row
@@ -129,6 +129,7 @@ def unlock(store: Store, name: str, by: Session) -> None:
 
 
 def list_operators(store: Store) -> list[dict]:
-    rows = store.conn.execute("SELECT id, name, role, active, locked_until FROM operators"
-                              " ORDER BY name").fetchall()
+    with store.read() as conn:
+        rows = conn.execute("SELECT id, name, role, active, locked_until FROM operators"
+                            " ORDER BY name").fetchall()
     return [dict(zip(("id", "name", "role", "active", "locked_until"), r)) for r in rows]

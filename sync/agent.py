@@ -96,9 +96,10 @@ class Agent:
         applied = 0
         while True:
             pushed = int(self.store.sync_state("pushed_seq", "0"))
-            rows = self.store.conn.execute(
-                "SELECT seq, body, prev_hash, hash FROM journal WHERE seq > ? ORDER BY seq LIMIT ?",
-                (pushed, protocol.MAX_PUSH_ENTRIES)).fetchall()
+            with self.store.read() as conn:     # committed entries only
+                rows = conn.execute(
+                    "SELECT seq, body, prev_hash, hash FROM journal WHERE seq > ? ORDER BY seq"
+                    " LIMIT ?", (pushed, protocol.MAX_PUSH_ENTRIES)).fetchall()
             if not rows:
                 return applied
             request = protocol.PushRequest(entries=[
@@ -122,8 +123,8 @@ class Agent:
         """The server's view of our chain must be ours; a mismatch is never repaired here."""
         if high_water == 0:
             return
-        row = self.store.conn.execute("SELECT hash FROM journal WHERE seq = ?",
-                                      (high_water,)).fetchone()
+        with self.store.read() as conn:
+            row = conn.execute("SELECT hash FROM journal WHERE seq = ?", (high_water,)).fetchone()
         if row is None or row[0] != last_hash:
             raise SyncError("chain_mismatch", detail=f"the server's entry {high_water} is not"
                                                      " this terminal's: call support")
@@ -158,7 +159,7 @@ class Agent:
         returns how many entries that re-sent. Disagreement is reported, never repaired."""
         state = self.client.get(protocol.DEVICE, protocol.DeviceState)
         self._check_same_chain(state.high_water, state.last_hash)
-        if state.high_water > journal.last_link(self.store.conn)[0]:
+        if state.high_water > self._last_seq():
             raise SyncError("chain_mismatch", detail="the server holds entries this terminal"
                                                      " never made: call support")
         if state.high_water < int(self.store.sync_state("pushed_seq", "0")):
@@ -186,7 +187,11 @@ class Agent:
         return {"pushed": pushed, "pulled": pulled, "waiting": self.waiting()}
 
     def waiting(self) -> int:
-        return journal.last_link(self.store.conn)[0] - int(self.store.sync_state("pushed_seq", "0"))
+        return self._last_seq() - int(self.store.sync_state("pushed_seq", "0"))
+
+    def _last_seq(self) -> int:
+        with self.store.read() as conn:
+            return journal.last_link(conn)[0]
 
     def _set_state(self, **values) -> None:
         with self.store.write() as conn:

@@ -59,12 +59,18 @@ class Store:
         return _Transaction(self, "BEGIN", commit_on_error=True)
 
     # -- small key/value tables ---------------------------------------------------------
+    # Reads outside ``read()``/``write()`` still take the lock: on a connection shared by
+    # threads, a statement run in the middle of another thread's transaction would see (and
+    # might act on) rows that are not committed yet.
     def meta(self, key: str, default: str | None = None) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
 
     def sync_state(self, key: str, default: str | None = None) -> str | None:
-        row = self.conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self.conn.execute("SELECT value FROM sync_state WHERE key = ?",
+                                    (key,)).fetchone()
         return row[0] if row else default
 
     @staticmethod
