@@ -257,13 +257,11 @@ class CounterService:
                 raise Refusal("article_blocked", article=name)
             if category in student.blocked_categories:
                 raise Refusal("category_blocked", article=name, category=category_name or category)
-            wallet = _wallet_for(wallets, wallet_kind)
-            cart.lines.append({"article": code, "name": name, "qty": qty, "unit_cents": price,
-                               "total_cents": qty * price, "wallet": wallet.id,
-                               "allergens": _json_list(allergens)})
-        for line in cart.lines:
-            if not line["allergens"]:
-                del line["allergens"]
+            line = {"article": code, "name": name, "qty": qty, "unit_cents": price,
+                    "total_cents": qty * price, "wallet": _wallet_for(wallets, wallet_kind).id}
+            if allergens != "[]":        # recorded with the sale only when there are some
+                line["allergens"] = _json_list(allergens)
+            cart.lines.append(line)
         return cart
 
     def _check_spending(self, holder: "_Holder", total: int, stale: bool) -> None:
