@@ -46,6 +46,39 @@ class PrintingSection:
 
 
 @dataclass(frozen=True)
+class SchoolSection:
+    name: str = ""                      # printed on receipts and slips
+    iban: str = ""                      # where parents transfer top-ups (low-balance slip, QR)
+    bic: str = ""
+
+
+@dataclass(frozen=True)
+class ReaderSection:
+    backend: str = "simulated"          # pcsc | nfc | wedge | simulated
+    pcsc_reader: str = ""               # part of the PC/SC reader's name; empty: the first one
+    nfc_device: str = "usb"             # any path nfcpy accepts: usb, usb:VID:PID, tty:..., udp
+    wedge_device: str = "-"             # /dev/input/event*, or "-" for standard input
+    wedge_format: str = "hex"           # hex | decimal10 (what the reader types)
+    wedge_reverse_bytes: bool = False   # the reader types the UID's bytes in reverse order
+    wedge_timeout_ms: int = 300         # a number not finished within this is dropped
+    simulated_socket: str = ""          # a local socket to inject UIDs into; empty: code only
+
+
+@dataclass(frozen=True)
+class PrinterSection:
+    backend: str = "file"               # usb | network | serial | file | dummy | none
+    columns: int = 42                   # 32 | 42 | 48 characters per line
+    profile: str = "TM-T88V"            # python-escpos printer profile
+    usb_vendor: int = 0                 # usb: ids, e.g. 0x04b8 / 0x0202
+    usb_product: int = 0
+    host: str = ""                      # network
+    port: int = 9100
+    serial_device: str = "/dev/ttyUSB0"  # serial
+    baudrate: int = 9600
+    path: str = "receipts"              # file: a folder (relative to the data folder)
+
+
+@dataclass(frozen=True)
 class SyncSection:
     pull_minutes: int = 5               # pull the platform's changes this often
     nightly_at: str = "02:30"           # full resync and consistency check, local time
@@ -58,6 +91,9 @@ class TerminalConfig:
     policy: PolicySection = field(default_factory=PolicySection)
     photocopy: PhotocopySection = field(default_factory=PhotocopySection)
     printing: PrintingSection = field(default_factory=PrintingSection)
+    school: SchoolSection = field(default_factory=SchoolSection)
+    reader: ReaderSection = field(default_factory=ReaderSection)
+    printer: PrinterSection = field(default_factory=PrinterSection)
     sync: SyncSection = field(default_factory=SyncSection)
 
     @property
@@ -70,6 +106,10 @@ _CHOICES = {
     ("terminal", "language"): LANGUAGES,
     ("policy", "allergen_policy"): ("confirm", "refuse"),
     ("printing", "receipt"): ("always", "on_request", "never"),
+    ("reader", "backend"): ("pcsc", "nfc", "wedge", "simulated"),
+    ("reader", "wedge_format"): ("hex", "decimal10"),
+    ("printer", "backend"): ("usb", "network", "serial", "file", "dummy", "none"),
+    ("printer", "columns"): (32, 42, 48),
 }
 
 

@@ -4,7 +4,8 @@ import importlib
 
 import pytest
 
-MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter"]
+MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter",
+           "drivers.badge"]
 
 
 @pytest.mark.parametrize("name", MODULES)

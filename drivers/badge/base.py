@@ -1,0 +1,112 @@
+"""The one interface every badge reader implements (like nfcpy's frontend over its drivers).
+
+A reader is started with a callback and calls it, from its own thread, once per badge
+presented: a card left on the reader is one event, not a stream. It reconnects by itself when
+its device comes back, and reports its state so that the UI can show a banner.
+
+The UID in an event is already normalised (upper-case hex, no separators): see
+``kiosk.badges.normalise_uid``. Nothing here logs a UID: it is personal data.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from typing import Callable, NamedTuple
+
+log = logging.getLogger(__name__)
+
+
+class ReaderState(enum.Enum):
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    ERROR = "error"
+
+
+class BadgeEvent(NamedTuple):
+    uid: str            # normalised: upper-case hex, no separators
+    reader: str         # the reader's name, as the backend knows it
+    at: float           # time.monotonic() when the badge was read
+    raw: str = ""       # what the device gave before normalising (for `comptoir reader test`)
+
+
+class Status(NamedTuple):
+    state: ReaderState
+    reason: str = ""    # why, when disconnected or in error (never contains a UID)
+
+
+BadgeCallback = Callable[[BadgeEvent], None]
+StateCallback = Callable[[Status], None]
+
+
+class BadgeReader:
+    """Base class: backends implement ``_run`` (their read loop, in a thread of its own).
+
+    ``_run`` must return soon after ``self._stopping`` is set, report state changes with
+    ``_set_state`` and deliver badges with ``_emit``."""
+
+    name = "reader"
+
+    def __init__(self) -> None:
+        self._callback: BadgeCallback | None = None
+        self._on_state: StateCallback | None = None
+        self._status = Status(ReaderState.DISCONNECTED, "not started")
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- what callers use ----------------------------------------------------------------
+    def start(self, callback: BadgeCallback, on_state: StateCallback | None = None) -> None:
+        if self._thread is not None:
+            raise RuntimeError("reader already started")
+        self._callback, self._on_state = callback, on_state
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._guarded_run, name=f"reader-{self.name}",
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._wake()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._set_state(ReaderState.DISCONNECTED, "stopped")
+
+    @property
+    def status(self) -> Status:
+        with self._lock:
+            return self._status
+
+    @property
+    def state(self) -> ReaderState:
+        return self.status.state
+
+    # -- what backends use ---------------------------------------------------------------
+    def _run(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _wake(self) -> None:
+        """Interrupt a blocking wait in ``_run`` when stopping (backends override if needed)."""
+
+    def _set_state(self, state: ReaderState, reason: str = "") -> None:
+        status = Status(state, reason)
+        with self._lock:
+            changed, self._status = status != self._status, status
+        if changed:
+            log.info("reader %s: %s%s", self.name, state.value, f" ({reason})" if reason else "")
+            if self._on_state is not None:
+                self._on_state(status)
+
+    def _emit(self, uid: str, raw: str = "") -> None:
+        if self._callback is not None:
+            self._callback(BadgeEvent(uid, self.name, time.monotonic(), raw))
+
+    def _guarded_run(self) -> None:
+        # A backend bug must show as a reader in error, not as a silently dead thread.
+        try:
+            self._run()
+        except Exception as exc:  # noqa: BLE001 - reported as the reader's state
+            log.exception("reader %s stopped on an error", self.name)
+            self._set_state(ReaderState.ERROR, f"{type(exc).__name__}: {exc}")
