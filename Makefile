@@ -5,8 +5,9 @@ PYTHON  ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
-# Debian packages the project needs at run or test time (more come with drivers and UI).
-APT_PACKAGES := sqlite3
+# Debian packages the project needs at run or test time: PC/SC stack and a virtual reader,
+# libusb for nfcpy, zbar to decode printed QR codes, a virtual X screen for Kivy, PostgreSQL.
+APT_PACKAGES := sqlite3 libpcsclite-dev pcscd vsmartcard-vpcd libusb-1.0-0 libzbar0 xvfb xauth libgl1 libegl1 libmtdev1 postgresql
 
 .PHONY: test demo bench system-deps clean
 
@@ -24,7 +25,7 @@ $(STAMP): setup.cfg pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,server]'
+	$(BIN)/pip install --quiet -e '.[dev,server,ui,nfc,pcsc,printer]'
 	@touch $@
 
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
