@@ -338,7 +338,7 @@ def cmd_status(ctx: Context) -> None:
 def cmd_enrol(ctx: Context) -> None:
     from sync.agent import enrol
     creds = enrol(ctx.service.store, ctx.folder, ctx.args.url, ctx.args.code,
-                  allow_http=ctx.config.sync.allow_http)
+                  allow_http=ctx.config.sync.allow_http, ca_file=ctx.config.sync.ca_file)
     ctx.out(f"Caisse inscrite : « {creds.device_name} » — {creds.school_name} ({creds.url})")
 
 
@@ -349,7 +349,8 @@ def cmd_sync(ctx: Context) -> None:
     from sync.agent import Agent, load_credentials
     from sync.client import Client
     creds = load_credentials(ctx.folder)
-    client = Client(creds.url, creds.token, allow_http=ctx.config.sync.allow_http)
+    client = Client(creds.url, creds.token, allow_http=ctx.config.sync.allow_http,
+                    ca_file=ctx.config.sync.ca_file)
     agent = Agent(ctx.service.store, client, ctx.config)
     try:
         if not ctx.args.daemon:

@@ -83,6 +83,8 @@ class SyncSection:
     pull_minutes: int = 5               # pull the platform's changes this often
     nightly_at: str = "02:30"           # full resync and consistency check, local time
     allow_http: bool = False            # plain http to a non-loopback server (never in production)
+    ca_file: str = ""                   # CA bundle for a platform with a private certificate
+                                        # authority; empty: the system's trusted CAs
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,8 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
         fail("sync.nightly_at", f"must be a time like 02:30 (got {config.sync.nightly_at!r})")
     if config.sync.pull_minutes < 1:
         fail("sync.pull_minutes", "must be at least 1")
+    if config.sync.ca_file and not Path(config.sync.ca_file).is_file():
+        fail("sync.ca_file", f"no such file {config.sync.ca_file!r} (give an absolute path)")
     return config
 
 

@@ -41,10 +41,11 @@ class Credentials:
     school_name: str
 
 
-def enrol(store: Store, folder: Path, url: str, code: str, allow_http: bool = False) -> Credentials:
+def enrol(store: Store, folder: Path, url: str, code: str, allow_http: bool = False,
+          ca_file: str = "") -> Credentials:
     """Exchange a one-time code for this terminal's token; keep it in a file only the owner
     can read."""
-    client = Client(url, allow_http=allow_http)
+    client = Client(url, allow_http=allow_http, ca_file=ca_file)
     try:
         answer = client.post(protocol.ENROL, protocol.EnrolRequest(code=code.strip(),
                              device_id=store.device_id), protocol.EnrolResponse)

@@ -2,7 +2,8 @@
 both ways, timeouts, and the TLS rule. Every answer is parsed into its protocol model: one
 that does not fit is ``GarbageAnswer``, whatever its status code.
 
-TLS is verified (requests' default, never turned off here). Plain ``http://`` is refused
+TLS is always verified (requests' default, never turned off here), against the system's
+trusted CAs or a CA bundle the configuration names (``[sync] ca_file``). Plain ``http://`` is refused
 unless the host is loopback or the terminal's config says ``allow_http = true``.
 """
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import json
+import re
 import zlib
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -71,10 +73,13 @@ def _is_loopback(host: str) -> bool:
 
 class Client:
     def __init__(self, base_url: str, token: str | None = None, allow_http: bool = False,
-                 timeout=TIMEOUT):
+                 timeout=TIMEOUT, ca_file: str = ""):
         self.base_url = check_url(base_url, allow_http)
         self.timeout = timeout
         self.session = requests.Session()
+        # Certificates are always verified: against the system's CAs, or the school's own.
+        # Passed with every request: requests lets REQUESTS_CA_BUNDLE override session.verify.
+        self.verify = ca_file or True
         self.session.headers["Accept-Encoding"] = "gzip"
         self.session.headers["User-Agent"] = "comptoir-terminal/1"
         if token:
@@ -91,10 +96,10 @@ class Client:
     def _call(self, method: str, path: str, answer: type[M], **kwargs) -> M:
         try:
             response = self.session.request(method, self.base_url + path, timeout=self.timeout,
-                                            stream=True, **kwargs)
+                                            stream=True, verify=self.verify, **kwargs)
             content = _read_capped(response)
         except requests.exceptions.SSLError as e:
-            raise SyncError("tls_error", detail=str(e)[:200]) from None
+            raise SyncError("tls_error", detail=_tls_reason(e)) from None
         except (requests.ConnectionError, requests.Timeout,
                 requests.exceptions.ChunkedEncodingError, urllib3.exceptions.HTTPError) as e:
             raise Offline(detail=type(e).__name__) from None
@@ -119,6 +124,13 @@ class Client:
 
     def close(self) -> None:
         self.session.close()
+
+
+def _tls_reason(error: Exception) -> str:
+    """The verifier's own words ("Hostname mismatch…", "unable to get local issuer
+    certificate"), not urllib3's retry wrapper around them."""
+    found = re.search(r"certificate verify failed: (.+?)\s*\(_ssl", str(error))
+    return found.group(1).rstrip(". ") if found else str(error)[:160]
 
 
 def _read_capped(response: requests.Response) -> bytes:

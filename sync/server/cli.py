@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--db", required=True)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--tls-cert", metavar="PEM", help="serve https with this certificate (chain)")
+    p.add_argument("--tls-key", metavar="PEM", help="and this private key")
     p = sub.add_parser("admin-token", help="print a new admin token (reports over HTTP);"
                                            " only its hash is kept")
     p.add_argument("--db", required=True)
@@ -110,7 +112,10 @@ def _run(args) -> int:
         import uvicorn
         from sync.server.app import create_app
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-        uvicorn.run(create_app(CentralStore(args.db)), host=args.host, port=args.port)
+        if bool(args.tls_cert) != bool(args.tls_key):
+            raise SystemExit("comptoir central serve: --tls-cert and --tls-key go together")
+        uvicorn.run(create_app(CentralStore(args.db)), host=args.host, port=args.port,
+                    ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     elif args.command == "admin-token":
         token = CentralStore(args.db).create_admin_token()
         print(token)
