@@ -16,16 +16,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drivers.printer.base import (OK, PrinterState, PrinterStatus, PrinterUnavailable,
-                                  ReceiptPrinter, choose_codepage)
 from drivers.printer.document import Document
 
 __all__ = ["open_printer", "ReceiptPrinter", "PrinterState", "PrinterStatus",
            "PrinterUnavailable", "Document", "OK", "choose_codepage"]
 
 
-def open_printer(section, data_dir: str | Path | None = None) -> ReceiptPrinter | None:
-    """The printer the ``[printer]`` section describes (``kiosk.config.PrinterSection``), or
+def __getattr__(name: str):
+    # python-escpos is imported only when a printer is used: it takes a third of a second
+    # and configures logging, neither of which the core (or the layouts) should pay for.
+    if name in __all__:
+        from drivers.printer import base
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def open_printer(section, data_dir: str | Path | None = None):
+    """The ``ReceiptPrinter`` the ``[printer]`` section describes (``kiosk.config.PrinterSection``), or
     None for ``backend = "none"``. Nothing is opened yet: each job opens its own connection.
     A relative ``path`` (file backend) is inside ``data_dir``. Bad settings: ``ValueError``."""
     common = {"columns": section.columns, "profile": section.profile}

@@ -133,18 +133,18 @@ class ReceiptPrinter:
                     p.set(align="center")
                     align = "center"
                 p.qr(item.payload, native=True, size=4 if doc.columns <= 32 else 5)
-                p.text("\n")
         p.cut()                      # feeds past the tear bar, then cuts
         return p.output
 
-    def print(self, doc: Document, name: str = "") -> None:
-        self.send(self.render(doc), name)
+    def print(self, doc: Document, name: str = "") -> PrinterStatus:
+        return self.send(self.render(doc), name)
 
     # -- sending --------------------------------------------------------------------------
-    def send(self, data: bytes, name: str = "") -> None:
+    def send(self, data: bytes, name: str = "") -> PrinterStatus:
         """Send one job's bytes: open, check the status, write, make sure the printer took
-        it, close. Raises ``PrinterUnavailable`` when the job did not (surely) reach paper.
-        ``name`` (e.g. the job id) is for backends that keep one file per job."""
+        it, close; returns the status seen before printing (ready, or ready with the paper
+        nearly out). Raises ``PrinterUnavailable`` when the job did not (surely) reach
+        paper. ``name`` (e.g. the job id) is for backends that keep one file per job."""
         with self._lock:
             self._open_checked()
             try:
@@ -153,6 +153,7 @@ class ReceiptPrinter:
                     raise PrinterUnavailable(status)
                 self._write(data, name)
                 self._confirm()
+                return status
             except PrinterUnavailable:
                 raise
             except (OSError, ValueError) as e:

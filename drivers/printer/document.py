@@ -98,7 +98,9 @@ class Document:
         self.items.append(Blank(count))
 
     def qr(self, payload: str) -> None:
+        """A QR code, centred, then a blank line so that the text below does not touch it."""
         self.items.append(QR(payload))
+        self.items.append(Blank(1))
 
     # -- reading --------------------------------------------------------------------------
     def text_lines(self) -> list[str]:

@@ -18,7 +18,7 @@ Saint-Michel
 Cantine 1
 --------------------------------
 Ticket n°17
-24/11/2026 12:05  Caisse : Marie
+24/11/2026 12:05 Servi par Marie
 Emma Dubois (1A)
 --------------------------------
 2 x Potage et pain        2,00 €
@@ -39,14 +39,14 @@ from kiosk.money import format_cents
 
 LABELS = {
     "fr": {"receipt": "Ticket n°{seq}", "void": "ANNULATION n°{seq}", "of_sale": "de la vente n°{seq}",
-           "operator": "Caisse : {operator}", "total": "TOTAL", "credited": "Recrédité",
+           "operator": "Servi par {operator}", "total": "TOTAL", "credited": "Recrédité",
            "reason": "Motif : {reason}", "balance": "Nouveau solde {wallet}", "thanks": "Merci et bon appétit !",
            "photocopy": "Photocopies n°{seq}",
            "x": "RAPPORT X", "z": "RAPPORT Z", "x_sub": "Totaux en cours (rien n'est clôturé)",
            "z_sub": "Clôture de la journée n°{seq}", "day": "Journée du {day}",
            "entries": "Opérations n°{first} à n°{last} ({count})", "articles": "Articles vendus",
            "pickups": "Réservations retirées", "voids": "Annulations : {count}",
-           "operators": "Par opérateur", "sales": "{count} ventes", "gross": "Total brut",
+           "operators": "Par opérateur (nombre de ventes)", "gross": "Total brut",
            "net": "Total net", "hash": "Empreinte finale :", "printed": "Imprimé le {when}",
            "none": "(aucune)",
            "picklist": "SANDWICHS", "picklist_day": "Réservations du {day}",
@@ -61,14 +61,14 @@ LABELS = {
            "bold": "Texte en gras", "double": "Double taille", "qr": "Code QR (virement de test) :",
            "end": "Fin du test"},
     "nl": {"receipt": "Ticket nr. {seq}", "void": "ANNULERING nr. {seq}", "of_sale": "van verkoop nr. {seq}",
-           "operator": "Kassa: {operator}", "total": "TOTAAL", "credited": "Teruggestort",
+           "operator": "Bediend door {operator}", "total": "TOTAAL", "credited": "Teruggestort",
            "reason": "Reden: {reason}", "balance": "Nieuw saldo {wallet}", "thanks": "Dank je en smakelijk!",
            "photocopy": "Kopieën nr. {seq}",
            "x": "X-RAPPORT", "z": "Z-RAPPORT", "x_sub": "Lopende totalen (niets afgesloten)",
            "z_sub": "Dagafsluiting nr. {seq}", "day": "Dag {day}",
            "entries": "Verrichtingen nr. {first} tot nr. {last} ({count})", "articles": "Verkochte artikelen",
            "pickups": "Afgehaalde reservaties", "voids": "Annuleringen: {count}",
-           "operators": "Per operator", "sales": "{count} verkopen", "gross": "Bruto totaal",
+           "operators": "Per operator (aantal verkopen)", "gross": "Bruto totaal",
            "net": "Netto totaal", "hash": "Laatste vingerafdruk:", "printed": "Afgedrukt op {when}",
            "none": "(geen)",
            "picklist": "BROODJES", "picklist_day": "Reservaties van {day}",
@@ -83,14 +83,14 @@ LABELS = {
            "bold": "Vetgedrukt", "double": "Dubbele grootte", "qr": "QR-code (testoverschrijving):",
            "end": "Einde van de test"},
     "en": {"receipt": "Receipt {seq}", "void": "VOID {seq}", "of_sale": "of sale {seq}",
-           "operator": "Operator: {operator}", "total": "TOTAL", "credited": "Credited back",
+           "operator": "Served by {operator}", "total": "TOTAL", "credited": "Credited back",
            "reason": "Reason: {reason}", "balance": "New balance {wallet}", "thanks": "Thank you, enjoy!",
            "photocopy": "Copies {seq}",
            "x": "X REPORT", "z": "Z REPORT", "x_sub": "Running totals (nothing closed)",
            "z_sub": "Day close {seq}", "day": "Day {day}",
            "entries": "Entries {first} to {last} ({count})", "articles": "Articles sold",
            "pickups": "Reservations picked up", "voids": "Voids: {count}",
-           "operators": "By operator", "sales": "{count} sales", "gross": "Gross total",
+           "operators": "By operator (number of sales)", "gross": "Gross total",
            "net": "Net total", "hash": "Last hash:", "printed": "Printed {when}", "none": "(none)",
            "picklist": "SANDWICHES", "picklist_day": "Reservations for {day}",
            "per_type": "Total per sandwich", "per_class": "By class and student",
@@ -204,7 +204,7 @@ def report(columns: int, summary: dict, *, school: str, terminal: str, when: dat
     doc.rule()
     doc.line(_t(lang, "operators"), bold=True)
     for op in sorted(summary["operators"].values(), key=lambda o: o["name"]):
-        doc.pair(f"{op['name']} ({_t(lang, 'sales', count=op['sales'])})", money(op["total_cents"]))
+        doc.pair(f"{op['name']} ({op['sales']})", money(op["total_cents"]))
     doc.rule()
     doc.pair(_t(lang, "gross"), money(summary["gross_cents"]))
     doc.pair(_t(lang, "net"), money(summary["net_cents"]), bold=True)
