@@ -6,7 +6,8 @@ small transports: USB, network (port 9100), serial, a folder of files, memory.
 >>> printer = open_printer(PrinterSection(backend="dummy", columns=32))
 >>> doc = Document(printer.columns)
 >>> doc.pair("Potage et pain", "1,00 €")
->>> printer.print(doc)
+>>> printer.print(doc).reason("fr")
+'Imprimante prête.'
 >>> printer.jobs[0][:5]            # ESC @ (reset), ESC t 19 (code page PC858)
 b'\\x1b@\\x1bt\\x13'
 >>> "1,00 €".encode("cp858") in printer.jobs[0]
