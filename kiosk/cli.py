@@ -318,7 +318,6 @@ def cmd_status(ctx: Context) -> None:
     store, conn = service.store, service.store.conn
     last_seq, last_hash = journal.last_link(conn)
     pushed = int(store.sync_state("pushed_seq", "0"))
-    pending_print = conn.execute("SELECT COUNT(*) FROM print_jobs WHERE status != 'printed'").fetchone()[0]
     closed = service.day_closed()
     counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
               for t in ("students", "badges", "wallets", "articles", "operators")}
@@ -337,7 +336,11 @@ def cmd_status(ctx: Context) -> None:
         ctx.out(f"Plateforme    : {store.sync_state('status')} ; dernier succès"
                 f" {store.sync_state('last_success_at', 'jamais')}"
                 + (f" ; dernière erreur {store.sync_state('last_error_at')} : {error}" if error else ""))
-    ctx.out(f"Impressions   : {pending_print} en attente")
+    from kiosk import print_jobs
+    with store.read() as conn:
+        printing, head = print_jobs.counts(conn), print_jobs.next_pending(conn)
+    ctx.out(f"Impressions   : {printing['pending']} en attente, {printing['failed']} en échec"
+            + (f" ; {head['last_error']}" if head and head["last_error"] else ""))
     ctx.out("Contenu       : " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
