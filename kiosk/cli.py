@@ -251,6 +251,12 @@ def cmd_report(ctx: Context) -> None:
     ctx.out(f"  Total brut {ctx.money(report.gross_cents)} — net {ctx.money(report.net_cents)}")
     if report.last_hash:
         ctx.out(f"  Dernière empreinte : {report.last_hash}")
+    if report.kind == "X" and ctx.args.print:
+        from kiosk import print_jobs
+        print_jobs.enqueue_x_report(service.store, report, service.clock.now())
+        ctx.out("  Rapport X mis en file d'impression.")
+    elif report.kind == "Z":
+        ctx.out("  Rapport Z mis en file d'impression.")
 
 
 EXPORT_FIELDS = ("seq", "uuid", "ts", "day", "kind", "device", "operator", "student",
@@ -312,7 +318,6 @@ def cmd_status(ctx: Context) -> None:
     store, conn = service.store, service.store.conn
     last_seq, last_hash = journal.last_link(conn)
     pushed = int(store.sync_state("pushed_seq", "0"))
-    pending_print = conn.execute("SELECT COUNT(*) FROM print_jobs WHERE status != 'printed'").fetchone()[0]
     closed = service.day_closed()
     counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
               for t in ("students", "badges", "wallets", "articles", "operators")}
@@ -331,7 +336,11 @@ def cmd_status(ctx: Context) -> None:
         ctx.out(f"Plateforme    : {store.sync_state('status')} ; dernier succès"
                 f" {store.sync_state('last_success_at', 'jamais')}"
                 + (f" ; dernière erreur {store.sync_state('last_error_at')} : {error}" if error else ""))
-    ctx.out(f"Impressions   : {pending_print} en attente")
+    from kiosk import print_jobs
+    with store.read() as conn:
+        printing, head = print_jobs.counts(conn), print_jobs.next_pending(conn)
+    ctx.out(f"Impressions   : {printing['pending']} en attente, {printing['failed']} en échec"
+            + (f" ; {head['last_error']}" if head and head["last_error"] else ""))
     ctx.out("Contenu       : " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
@@ -368,6 +377,143 @@ def cmd_sync(ctx: Context) -> None:
             pass
     finally:
         client.close()
+
+
+# -- printing -------------------------------------------------------------------------------
+def _printer(ctx: Context):
+    """The configured printer (None for backend "none"); bad settings are a ConfigError."""
+    from drivers.printer import open_printer
+    from kiosk.errors import ConfigError
+    try:
+        return open_printer(ctx.config.printer, ctx.folder)
+    except ValueError as e:
+        raise ConfigError(detail=f"[printer]: {e}") from None
+
+
+def _worker(ctx: Context, printer):
+    from kiosk.print_worker import PrintWorker
+    return PrintWorker(ctx.folder / DB_NAME, ctx.config, printer)
+
+
+def _print_waiting(ctx: Context, what: str) -> None:
+    """Print what is queued now if no other program of this terminal does it; say how it went."""
+    from kiosk.print_worker import AlreadyPrinting
+    printer = _printer(ctx)
+    if printer is None:
+        raise ComptoirError("printer_none")
+    worker = _worker(ctx, printer)
+    try:
+        worker.run_once()
+    except AlreadyPrinting:
+        ctx.out(f"{what} : en file d'impression. " + worker.status().message)
+        return
+    status = worker.status()
+    if status.state != "ok":
+        raise ComptoirError("usage", detail=f"{what} en attente : {status.message}")
+    ctx.out(f"{what} : imprimé.")
+
+
+def cmd_printer(ctx: Context) -> None:
+    from kiosk import print_jobs
+    action = ctx.args.action
+    if action == "test":
+        _printer_test(ctx)
+    elif action == "status":
+        printer = _printer(ctx)
+        ctx.out("Imprimante    : " + ("aucune" if printer is None else
+                                      f"{printer.name} ({printer.where}), {printer.columns} colonnes,"
+                                      f" profil {printer.profile}, page de codes {printer.codepage}"))
+        if printer is not None:
+            ctx.out("État          : " + printer.status().reason(ctx.lang))
+        with ctx.service.store.read() as conn:
+            counts = print_jobs.counts(conn)
+            waiting = print_jobs.next_pending(conn)
+        ctx.out(f"File          : {counts['pending']} en attente, {counts['failed']} en échec,"
+                f" {counts['printed']} imprimés")
+        if waiting and waiting["last_error"]:
+            ctx.out(f"Dernière erreur ({waiting['attempts']} essais) : {waiting['last_error']}")
+    elif action == "run":
+        _printer_run(ctx)
+    elif action == "slip":
+        service = ctx.service
+        if not ctx.args.badge:
+            raise UsageError(detail="printer slip needs --badge UID")
+        wallet = service.identify(ctx.args.badge).wallets[0]
+        amount = ctx.config.school.topup_amount_cents if ctx.args.amount is None else ctx.args.amount
+        print_jobs.enqueue_low_balance(service.store, wallet.id, service.clock.now(), amount)
+        _print_waiting(ctx, "Fiche de rechargement")
+    elif action == "picklist":
+        service = ctx.service
+        day = parse_day(ctx.args.day, "--day")
+        print_jobs.enqueue_pick_list(service.store, day.isoformat() if day else service.today(),
+                                     service.clock.now())
+        _print_waiting(ctx, "Liste des sandwichs")
+
+
+def _printer_test(ctx: Context) -> None:
+    from drivers.printer import PrinterUnavailable
+    from drivers.printer.layouts import test_page
+    from kiosk import payments
+    printer = _printer(ctx)
+    if printer is None:
+        raise ComptoirError("printer_none")
+    school = ctx.config.school
+    qr = "Comptoir : test du code QR"
+    if school.iban and school.name:      # a 1 cent transfer to the school, never sent by itself
+        qr = payments.epc_payload(school.name, school.iban, 1, payments.structured_communication(1),
+                                  school.bic or None)
+    doc = test_page(printer.columns, lang=ctx.lang, epc_payload=qr, description=[
+        f"{ctx.config.terminal.name} - {printer.name} ({printer.where})",
+        f"Profil {printer.profile}, page de codes {printer.codepage}",
+        f"Configuré : {printer.columns} colonnes"])
+    try:
+        status = printer.print(doc, name="test")
+    except PrinterUnavailable as e:
+        raise ComptoirError(e.status.code, **e.status.params) from None
+    ctx.out(f"Page de test imprimée ({printer.name}, {printer.where}). {status.reason(ctx.lang)}")
+
+
+def _printer_run(ctx: Context) -> None:
+    import logging
+    import signal
+    import threading
+    from kiosk.print_worker import AlreadyPrinting
+    printer = _printer(ctx)
+    if printer is None:
+        raise ComptoirError("printer_none")
+    worker = _worker(ctx, printer)
+    if ctx.args.once:
+        try:
+            printed = worker.run_once()
+        except AlreadyPrinting:
+            raise ComptoirError("printer_busy") from None
+        status = worker.status()
+        ctx.out(f"{printed} impression(s) ; {status.waiting} en attente. {status.message}")
+        if status.state != "ok":
+            raise ComptoirError("usage", detail=status.message)
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    worker._on_status = lambda st: print(f"{st.message} ({st.waiting} en attente)", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        worker.start()
+    except AlreadyPrinting:
+        raise ComptoirError("printer_busy") from None
+    ctx.out(f"Impression en continu sur {printer.name} ({printer.where}) (Ctrl+C pour arrêter)")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.stop()
+
+
+def cmd_reprint(ctx: Context) -> None:
+    from kiosk import print_jobs
+    service = ctx.service
+    _, seq = print_jobs.reprint_last(service.store, service.clock.now())
+    _print_waiting(ctx, f"Ticket n°{seq}")
 
 
 # -- argument parsing -----------------------------------------------------------------------
@@ -418,8 +564,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = command("void", cmd_void, "void a sale of today (supervisor)", operator=True)
     c.add_argument("seq", type=int)
     c.add_argument("--reason", default="")
-    c = command("report", cmd_report, "x: running totals; z: close the day", operator=True)
+    c = command("report", cmd_report, "x: running totals; z: close the day (and print it)",
+                operator=True)
     c.add_argument("which", choices=("x", "z"))
+    c.add_argument("--print", action="store_true", help="x: print it too (z is always printed)")
     c = command("journal", cmd_journal, "export the journal")
     c.add_argument("action", choices=("export",))
     c.add_argument("--format", choices=("csv", "json"), default="csv")
@@ -436,6 +584,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--full", action="store_true", help="full resync and consistency check")
     sub.add_parser("central", help="the reference central server (see 'comptoir central --help')",
                    add_help=False)
+    c = command("printer", cmd_printer, "test: print a test page; status; run: print the queue"
+                " until stopped; slip: a top-up slip for a badge; picklist: the kitchen's list")
+    c.add_argument("action", choices=("test", "status", "run", "slip", "picklist"))
+    c.add_argument("--once", action="store_true", help="run: print what is waiting, then exit")
+    c.add_argument("--badge", help="slip: whose wallet")
+    c.add_argument("--amount", type=int, metavar="CENTS",
+                   help="slip: suggested top-up in cents (default [school] topup_amount_cents)")
+    c.add_argument("--day", metavar="DAY", help="picklist: the day (default today)")
+    c = command("reprint", cmd_reprint, "print the last receipt again")
+    c.add_argument("which", choices=("last",))
     command("check", cmd_check, "verify the database and the whole journal chain")
     command("status", cmd_status, "terminal state: integrity, journal, sync, printing")
     return p

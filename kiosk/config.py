@@ -49,7 +49,8 @@ class PrintingSection:
 class SchoolSection:
     name: str = ""                      # printed on receipts and slips
     iban: str = ""                      # where parents transfer top-ups (low-balance slip, QR)
-    bic: str = ""
+    bic: str = ""                       # empty: the bank's BIC, found from a Belgian IBAN
+    topup_amount_cents: int = 2000      # the top-up the low-balance slip's QR code suggests
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,12 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
         fail("policy.double_tap_seconds", "must be at most 60")
     if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", config.sync.nightly_at):
         fail("sync.nightly_at", f"must be a time like 02:30 (got {config.sync.nightly_at!r})")
+    if config.school.iban:
+        from kiosk.payments import validate_iban
+        try:
+            validate_iban(config.school.iban)
+        except ValueError as e:
+            fail("school.iban", str(e))
     if config.sync.pull_minutes < 1:
         fail("sync.pull_minutes", "must be at least 1")
     if config.sync.ca_file and not Path(config.sync.ca_file).is_file():

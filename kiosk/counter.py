@@ -232,9 +232,11 @@ class CounterService:
                 operator_id=session.operator_id, student_id=student.id,
                 postings=[(w, -c) for w, c in sorted(debits.items())],
                 details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {})})
+            after = tuple(w.debited(debits.get(w.id, 0)) for w in wallets)
             if self.config.printing.receipt == "always":
-                self._enqueue_print(conn, "receipt", entry.seq, now)
-        after = tuple(w.debited(debits.get(w.id, 0)) for w in wallets)
+                # the balances the counter shows now, for the receipt printed later
+                self._enqueue_print(conn, "receipt", entry.seq, now, {"balances": [
+                    [w.id, w.balance_cents] for w in after if w.id in debits]})
         return SaleResult(entry, student, tuple(cart_.lines), cart_.total, after)
 
     def _price(self, conn, wanted: dict[str, int], student: Student,
@@ -433,9 +435,12 @@ class CounterService:
             return self._enqueue_print(conn, kind, seq, self.clock.now())
 
     @staticmethod
-    def _enqueue_print(conn, kind: str, seq: int, now) -> int:
-        return conn.execute("INSERT INTO print_jobs (created_at, kind, entry_seq) VALUES (?, ?, ?)",
-                            (iso_utc(now), kind, seq)).lastrowid
+    def _enqueue_print(conn, kind: str, seq: int, now, payload: dict | None = None) -> int:
+        """One row in the print queue, in the caller's transaction: the printer worker
+        (``kiosk.print_worker``) prints it; a sale never waits for the printer."""
+        return conn.execute(
+            "INSERT INTO print_jobs (created_at, kind, entry_seq, payload) VALUES (?, ?, ?, ?)",
+            (iso_utc(now), kind, seq, _JSON.encode(payload) if payload else "{}")).lastrowid
 
     # -- integrity monitor -----------------------------------------------------------------
     def start_integrity_monitor(self) -> None:
@@ -552,6 +557,7 @@ def _wallets(rows) -> tuple[Wallet, ...]:
     return tuple(wallets)
 
 
+_JSON = json.JSONEncoder(separators=(",", ":"))
 _parse_cached = functools.lru_cache(maxsize=16)(parse_iso_utc)   # last_pull_at, per sale
 
 

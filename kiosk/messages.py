@@ -192,6 +192,53 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "push_incomplete": {
         "fr": "Envoi incomplet : {detail}", "nl": "Verzending onvolledig: {detail}",
         "en": "Push incomplete: {detail}"},
+    # printer (the receipts wait in the queue whatever happens: say so)
+    "printer_ok": {"fr": "Imprimante prête.", "nl": "Printer klaar.", "en": "Printer ready."},
+    "printer_paper_low": {
+        "fr": "Le rouleau de papier arrive à sa fin : préparez-en un nouveau.",
+        "nl": "De papierrol is bijna op: leg een nieuwe klaar.",
+        "en": "The paper roll is nearly finished: get a new one ready."},
+    "printer_offline": {
+        "fr": "L'imprimante ne répond pas ({where}) : vérifiez qu'elle est allumée et branchée."
+              " Les tickets attendent et sortiront à son retour.",
+        "nl": "De printer antwoordt niet ({where}): controleer of hij aanstaat en aangesloten is."
+              " De tickets wachten en komen eruit zodra hij terug is.",
+        "en": "The printer does not answer ({where}): check that it is on and plugged in."
+              " Receipts wait and will print when it is back."},
+    "printer_paper_out": {
+        "fr": "L'imprimante n'a plus de papier : mettez un nouveau rouleau. Les tickets attendent.",
+        "nl": "De printer heeft geen papier meer: leg een nieuwe rol in. De tickets wachten.",
+        "en": "The printer is out of paper: put in a new roll. Receipts are waiting."},
+    "printer_cover_open": {
+        "fr": "Le capot de l'imprimante est ouvert : refermez-le bien. Les tickets attendent.",
+        "nl": "Het deksel van de printer staat open: sluit het goed. De tickets wachten.",
+        "en": "The printer's cover is open: close it firmly. Receipts are waiting."},
+    "printer_error": {
+        "fr": "L'imprimante signale une erreur ({detail}) : éteignez-la puis rallumez-la."
+              " Les tickets attendent.",
+        "nl": "De printer meldt een fout ({detail}): zet hem uit en weer aan. De tickets wachten.",
+        "en": "The printer reports an error ({detail}): switch it off and on again."
+              " Receipts are waiting."},
+    "printer_folder": {
+        "fr": "Impossible d'écrire les tickets dans le dossier {where} ({detail}).",
+        "nl": "Kan de tickets niet in map {where} schrijven ({detail}).",
+        "en": "Cannot write receipts into the folder {where} ({detail})."},
+    "printer_none": {
+        "fr": "Aucune imprimante configurée ([printer] backend = \"none\") : rien ne s'imprime.",
+        "nl": "Geen printer ingesteld ([printer] backend = \"none\"): er wordt niets afgedrukt.",
+        "en": "No printer configured ([printer] backend = \"none\"): nothing is printed."},
+    "printer_job_bad": {
+        "fr": "Ticket n°{job} impossible à imprimer : {detail}",
+        "nl": "Ticket nr. {job} kan niet afgedrukt worden: {detail}",
+        "en": "Receipt job {job} cannot be printed: {detail}"},
+    "printer_busy": {
+        "fr": "Un autre programme de cette caisse imprime déjà : le ticket est dans sa file.",
+        "nl": "Een ander programma van deze kassa drukt al af: het ticket staat in zijn wachtrij.",
+        "en": "Another program of this terminal is already printing: the receipt is in its queue."},
+    "nothing_to_reprint": {
+        "fr": "Rien à réimprimer : aucune vente enregistrée sur cette caisse.",
+        "nl": "Niets om opnieuw af te drukken: nog geen verkoop op deze kassa.",
+        "en": "Nothing to reprint: no sale on this terminal yet."},
     # generic carriers (detail already worded)
     "config_error": {"fr": "Configuration invalide : {detail}", "nl": "Ongeldige configuratie: {detail}",
                      "en": "Invalid configuration: {detail}"},

@@ -5,7 +5,8 @@ import importlib
 import pytest
 
 MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter",
-           "drivers.badge"]
+           "drivers.badge", "kiosk.payments", "drivers.printer", "drivers.printer.document",
+           "drivers.printer.layouts"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,0 +1,296 @@
+"""The print queue in the store (table ``print_jobs``) and what each job prints.
+
+A job is a row: ``kind``, the journal entry it prints (``entry_seq``) or a JSON ``payload``,
+``status`` pending → printed (or failed when it can never print: e.g. its entry is missing),
+``attempts`` and ``last_error``. Enqueuing is one INSERT inside the caller's transaction: a
+sale never waits for paper. The worker (``kiosk.print_worker``) renders jobs with
+``render_job`` — from the journal, so a receipt says what the chained entry says — and marks
+them.
+
+Kinds: ``receipt`` (a sale, photocopies, or a void entry), ``void``, ``z_report`` (the close
+entry), ``x_report`` (payload: the report), ``pick_list`` (payload: the day),
+``low_balance`` (payload: the wallet and the suggested top-up).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from drivers.printer import layouts       # layouts and documents only: no python-escpos
+from drivers.printer.document import Document
+from kiosk import journal, payments
+from kiosk.clock import iso_utc, parse_iso_utc
+from kiosk.config import TerminalConfig
+from kiosk.errors import Refusal
+
+KINDS = ("receipt", "void", "z_report", "x_report", "pick_list", "low_balance")
+RECEIPT_KINDS = ("sale", "photocopy", "void")
+
+
+class JobError(Exception):
+    """This job can never be printed as it stands (its entry is missing, its payload is
+    unreadable): it is marked failed with this reason, and can be reprinted once fixed."""
+
+
+# -- enqueue ----------------------------------------------------------------------------------
+_INSERT = "INSERT INTO print_jobs (created_at, kind, entry_seq, payload) VALUES (?, ?, ?, ?)"
+
+
+def enqueue(conn, kind: str, now: datetime, entry_seq: int | None = None,
+            payload: dict | None = None) -> int:
+    """Queue a job inside the caller's write transaction; returns its id."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown print job kind {kind!r}")
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":")) if payload else "{}"
+    return conn.execute(_INSERT, (iso_utc(now), kind, entry_seq, text)).lastrowid
+
+
+def enqueue_x_report(store, report, now: datetime) -> int:
+    with store.write() as conn:
+        return enqueue(conn, "x_report", now, payload={"report": report.summary(),
+                                                       "generated_at": report.generated_at})
+
+
+def enqueue_pick_list(store, day: str, now: datetime) -> int:
+    with store.write() as conn:
+        return enqueue(conn, "pick_list", now, payload={"day": day})
+
+
+def enqueue_low_balance(store, wallet_id: str, now: datetime, amount_cents: int = 0) -> int:
+    """The top-up slip for a wallet (``amount_cents``: the suggested top-up, 0 for none)."""
+    with store.write() as conn:
+        if conn.execute("SELECT 1 FROM wallets WHERE id = ?", (wallet_id,)).fetchone() is None:
+            raise Refusal("no_wallet")
+        return enqueue(conn, "low_balance", now,
+                       payload={"wallet_id": wallet_id, "amount_cents": amount_cents})
+
+
+def reprint_last(store, now: datetime) -> tuple[int, int]:
+    """Queue again the receipt of the terminal's last sale, photocopies or void; returns
+    (job id, entry seq). Nothing to reprint: ``Refusal('nothing_to_reprint')``."""
+    with store.write() as conn:
+        row = conn.execute("SELECT seq, kind FROM journal WHERE kind IN ('sale', 'photocopy', 'void')"
+                           " ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            raise Refusal("nothing_to_reprint")
+        seq, kind = row
+        return enqueue(conn, "void" if kind == "void" else "receipt", now, seq), seq
+
+
+def reprint(store, job_id: int, now: datetime) -> int:
+    """A new job printing the same thing as job ``job_id`` (printed, failed or pending)."""
+    with store.write() as conn:
+        row = conn.execute("SELECT kind, entry_seq, payload FROM print_jobs WHERE id = ?",
+                           (job_id,)).fetchone()
+        if row is None:
+            raise Refusal("nothing_to_reprint")
+        return conn.execute(_INSERT, (iso_utc(now), *row)).lastrowid
+
+
+# -- the worker's side ------------------------------------------------------------------------
+class Job(dict):
+    """A print_jobs row as a dict (id, created_at, kind, entry_seq, payload, status,
+    attempts, last_error, printed_at); ``payload`` parsed."""
+
+
+_COLUMNS = "id, created_at, kind, entry_seq, payload, status, attempts, last_error, printed_at"
+
+
+def _job(row) -> Job:
+    job = Job(zip(_COLUMNS.split(", "), row))
+    try:
+        job["payload"] = json.loads(job["payload"] or "{}")
+    except ValueError:
+        job["payload"] = None        # render_job says it is unreadable
+    return job
+
+
+def next_pending(conn) -> Job | None:
+    """The oldest pending job: receipts come out in the order of the sales."""
+    row = conn.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE status = 'pending'"
+                       " ORDER BY id LIMIT 1").fetchone()
+    return _job(row) if row else None
+
+
+def get_job(conn, job_id: int) -> Job | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE id = ?", (job_id,)).fetchone()
+    return _job(row) if row else None
+
+
+def counts(conn) -> dict[str, int]:
+    """Jobs per status (pending, printed, failed)."""
+    found = dict(conn.execute("SELECT status, COUNT(*) FROM print_jobs GROUP BY status"))
+    return {s: found.get(s, 0) for s in ("pending", "printed", "failed")}
+
+
+def mark_printed(conn, job_id: int, now: datetime) -> None:
+    conn.execute("UPDATE print_jobs SET status = 'printed', attempts = attempts + 1,"
+                 " last_error = NULL, printed_at = ? WHERE id = ? AND status = 'pending'",
+                 (iso_utc(now), job_id))
+
+
+def mark_attempt(conn, job_id: int, error: str) -> None:
+    """The printer could not take it: the job stays pending, with why."""
+    conn.execute("UPDATE print_jobs SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                 (error, job_id))
+
+
+def mark_failed(conn, job_id: int, error: str) -> None:
+    conn.execute("UPDATE print_jobs SET status = 'failed', attempts = attempts + 1,"
+                 " last_error = ? WHERE id = ?", (error, job_id))
+
+
+# -- rendering --------------------------------------------------------------------------------
+def render_job(conn, job: Job, config: TerminalConfig, columns: int) -> Document:
+    """The document job ``job`` prints, read from the store in ``conn`` (one snapshot).
+    ``JobError`` when it can never be printed."""
+    if job["payload"] is None:
+        raise JobError("unreadable payload")
+    render = _RENDERERS.get(job["kind"])
+    if render is None:
+        raise JobError(f"unknown kind {job['kind']!r}")
+    return render(_Context(conn, config, columns), job)
+
+
+class _Context:
+    def __init__(self, conn, config: TerminalConfig, columns: int):
+        self.conn, self.config, self.columns = conn, config, columns
+        self.lang = config.terminal.language
+
+    def local(self, ts: str) -> datetime:
+        return parse_iso_utc(ts).astimezone(self.config.tz)
+
+    def entry(self, job: Job) -> journal.Entry:
+        entry = journal.get(self.conn, job["entry_seq"]) if job["entry_seq"] else None
+        if entry is None:
+            raise JobError(f"journal entry {job['entry_seq']} not found")
+        return entry
+
+    def operator(self, operator_id: str | None) -> str:
+        row = self.conn.execute("SELECT name FROM operators WHERE id = ?", (operator_id,)).fetchone()
+        return row[0] if row else (operator_id or "-")
+
+    def student(self, student_id: str | None) -> str:
+        row = self.conn.execute("SELECT first_name, last_name, class_name FROM students WHERE id = ?",
+                                (student_id,)).fetchone()
+        return f"{row[0]} {row[1]} ({row[2]})" if row else (student_id or "-")
+
+    def balances_after(self, entry: journal.Entry) -> list[tuple[str, int]]:
+        """Each wallet the entry moved, with its balance as the counter showed it right after
+        that entry: the platform's balance, plus this terminal's entries up to this one that
+        it had not included, minus the later ones it had."""
+        out = []
+        for posting in entry.data.get("postings", []):
+            row = self.conn.execute(
+                "SELECT w.name, w.balance_cents + COALESCE((SELECT SUM(CASE WHEN p.seq > w.included_seq"
+                " AND p.seq <= :seq THEN p.amount_cents WHEN p.seq > :seq AND p.seq <= w.included_seq"
+                " THEN -p.amount_cents ELSE 0 END) FROM postings p WHERE p.wallet_id = w.id), 0)"
+                " FROM wallets w WHERE w.id = :wallet",
+                {"seq": entry.seq, "wallet": posting["wallet"]}).fetchone()
+            if row:
+                out.append((row[0], row[1]))
+        return out
+
+    def header(self) -> dict:
+        return {"school": self.config.school.name, "terminal": self.config.terminal.name}
+
+
+def _receipt(ctx: _Context, job: Job) -> Document:
+    entry = ctx.entry(job)
+    if entry.kind == "void":
+        return _void(ctx, job)
+    if entry.kind not in ("sale", "photocopy"):
+        raise JobError(f"entry {entry.seq} is a {entry.kind}, not a sale")
+    balances = job["payload"].get("balances")
+    if balances:                  # recorded at the sale: exactly what the counter showed
+        names = dict(ctx.conn.execute("SELECT id, name FROM wallets WHERE id IN (%s)" % ",".join(
+            "?" * len(balances)), [w for w, _ in balances]))
+        balances = [(names.get(w, w), cents) for w, cents in balances]
+    else:
+        balances = ctx.balances_after(entry)
+    return layouts.sale_receipt(
+        ctx.columns, **ctx.header(), operator=ctx.operator(entry.operator_id),
+        when=ctx.local(entry.ts), seq=entry.seq, student=ctx.student(entry.student_id),
+        lines=entry.data.get("lines", []), total_cents=-entry.amount_cents, balances=balances,
+        kind=entry.kind, lang=ctx.lang)
+
+
+def _void(ctx: _Context, job: Job) -> Document:
+    entry = ctx.entry(job)
+    if entry.kind != "void":
+        raise JobError(f"entry {entry.seq} is a {entry.kind}, not a void")
+    return layouts.void_receipt(
+        ctx.columns, **ctx.header(), operator=ctx.operator(entry.operator_id),
+        when=ctx.local(entry.ts), seq=entry.seq, voided_seq=entry.ref_seq,
+        student=ctx.student(entry.student_id), lines=entry.data.get("lines", []),
+        credited_cents=entry.amount_cents, reason=entry.data.get("reason", ""),
+        balances=ctx.balances_after(entry), lang=ctx.lang)
+
+
+def _z_report(ctx: _Context, job: Job) -> Document:
+    entry = ctx.entry(job)
+    if entry.kind != "close":
+        raise JobError(f"entry {entry.seq} is a {entry.kind}, not a day close")
+    return layouts.report(ctx.columns, entry.data["report"], **ctx.header(),
+                          when=ctx.local(entry.ts), close_seq=entry.seq, lang=ctx.lang)
+
+
+def _x_report(ctx: _Context, job: Job) -> Document:
+    try:
+        summary, at = job["payload"]["report"], job["payload"]["generated_at"]
+    except KeyError as e:
+        raise JobError(f"payload without {e}") from None
+    return layouts.report(ctx.columns, summary, **ctx.header(), when=ctx.local(at), lang=ctx.lang)
+
+
+def _pick_list(ctx: _Context, job: Job) -> Document:
+    day = job["payload"].get("day")
+    if not day:
+        raise JobError("payload without the day")
+    rows = ctx.conn.execute(
+        "SELECT s.class_name, s.last_name, s.first_name, COALESCE(a.name_fr, r.article_code),"
+        " r.quantity FROM reservations r LEFT JOIN students s ON s.id = r.student_id"
+        " LEFT JOIN articles a ON a.code = r.article_code"
+        " WHERE r.day = ? AND r.status != 'cancelled'", (day,)).fetchall()
+    keys = ("class_name", "last_name", "first_name", "name", "quantity")
+    return layouts.pick_list(ctx.columns, day=day, reservations=[dict(zip(keys, r)) for r in rows],
+                             terminal=ctx.config.terminal.name, lang=ctx.lang)
+
+
+def _low_balance(ctx: _Context, job: Job) -> Document:
+    wallet_id = job["payload"].get("wallet_id")
+    row = ctx.conn.execute(
+        "SELECT w.name, w.structured_communication, w.student_id, w.balance_cents"
+        " + COALESCE((SELECT SUM(p.amount_cents) FROM postings p WHERE p.wallet_id = w.id"
+        " AND p.seq > w.included_seq), 0) FROM wallets w WHERE w.id = ?", (wallet_id,)).fetchone()
+    if row is None:
+        raise JobError(f"wallet {wallet_id} not found")
+    name, communication, student_id, balance = row
+    return low_balance_document(ctx.config, ctx.columns, student=ctx.student(student_id),
+                                wallet=name, balance_cents=balance, communication=communication,
+                                amount_cents=job["payload"].get("amount_cents") or 0,
+                                when=ctx.local(job["created_at"]))
+
+
+def low_balance_document(config: TerminalConfig, columns: int, *, student: str, wallet: str,
+                         balance_cents: int, communication: str, amount_cents: int,
+                         when: datetime) -> Document:
+    """The top-up slip, with the EPC QR code when the school's IBAN is set and an amount is
+    suggested (a banking app needs both)."""
+    school = config.school
+    try:
+        iban = payments.format_iban(school.iban)
+        communication = payments.validate_structured_communication(communication)
+    except ValueError as e:
+        raise JobError(str(e)) from None
+    bic = school.bic or payments.bic_of(school.iban) or ""
+    qr = (payments.epc_payload(school.name, school.iban, amount_cents, communication, bic or None)
+          if amount_cents > 0 and school.name else None)
+    return layouts.low_balance_slip(
+        columns, school=school.name, iban=iban, bic=bic, student=student, wallet=wallet,
+        balance_cents=balance_cents, communication=communication, amount_cents=amount_cents,
+        epc_payload=qr, when=when, lang=config.terminal.language)
+
+
+_RENDERERS = {"receipt": _receipt, "void": _void, "z_report": _z_report, "x_report": _x_report,
+              "pick_list": _pick_list, "low_balance": _low_balance}

@@ -1,0 +1,242 @@
+"""The print-queue worker: a thread that prints the store's pending ``print_jobs`` in order.
+
+A sale only inserts a job row in its own transaction; this worker, with a store connection of
+its own, picks the oldest pending job, renders it from the journal, sends it, and marks it
+printed. When the printer is offline, out of paper or its cover is open, the job stays pending
+with ``attempts`` and ``last_error`` set, and the worker retries with a growing pause (1 s,
+2 s, 4 s … 30 s) — or at once on ``retry_now()`` (the UI's "retry" button).
+
+Only one worker prints for a store at a time (a lock file next to it): the touch app and
+``comptoir printer run`` can both be started without a receipt printing twice.
+
+``status()`` is a snapshot the UI thread can read at any moment without waiting: printer
+state and what to tell the canteen worker, jobs waiting, failed jobs, the last error.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+from kiosk import print_jobs
+from kiosk.clock import SystemClock
+from kiosk.config import TerminalConfig
+from kiosk.store import open_store
+
+log = logging.getLogger(__name__)
+
+
+class WorkerStatus(NamedTuple):
+    state: str                   # ok | offline | paper_out | cover_open | error | none | busy
+    message: str                 # what to tell the canteen worker, in the terminal's language
+    waiting: int                 # jobs pending
+    failed: int                  # jobs that can never print as they are (see last_error)
+    last_error: str | None       # the last problem, worded for people
+    last_printed_at: float | None   # time.time() of the last job printed
+    retry_in: float | None       # seconds until the next attempt, when waiting on the printer
+    running: bool
+
+
+class AlreadyPrinting(Exception):
+    """Another process holds this store's print lock: it prints the queue."""
+
+
+class PrintWorker:
+    """``PrintWorker(store_path, config, printer).start()``; ``stop()`` at exit.
+
+    ``printer`` is a ``drivers.printer.ReceiptPrinter`` (None: no printer configured, jobs
+    wait). ``poll`` is how often the queue is looked at when nothing wakes the worker."""
+
+    def __init__(self, store_path: str | os.PathLike, config: TerminalConfig, printer, *,
+                 poll: float = 0.5, backoff: tuple[float, float] = (1.0, 30.0), clock=None,
+                 on_status: Callable[[WorkerStatus], None] | None = None):
+        self.store_path = Path(store_path)
+        self.config, self.printer = config, printer
+        self.poll, self.backoff = poll, backoff
+        self.clock = clock or SystemClock()
+        self.lang = config.terminal.language
+        self._on_status = on_status
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock_file = None
+        self._store = None
+        self._failures = 0                  # consecutive printer failures (backoff)
+        self._retry_at = 0.0                # time.monotonic() of the next attempt
+        self._status = self._make_status("none" if printer is None else "ok", None)
+
+    # -- life cycle -----------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the thread. ``AlreadyPrinting`` if another process prints this queue."""
+        if self._thread is not None:
+            return
+        self._acquire()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="print-worker", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        self._release()
+
+    def wake(self) -> None:
+        """A job was just queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    def retry_now(self) -> None:
+        """The canteen worker fixed the printer: try again at once."""
+        self._retry_at = 0.0
+        self._wake.set()
+
+    def status(self) -> WorkerStatus:
+        return self._status
+
+    def run_once(self) -> int:
+        """Print what is pending now, in this thread (the CLI); returns how many printed.
+        Stops at the first printer problem (see ``status()``)."""
+        own_lock = self._lock_file is None
+        if own_lock:
+            self._acquire()
+        try:
+            self._retry_at = 0.0
+            return self._drain()
+        finally:
+            if own_lock:
+                self._release()
+
+    # -- the loop -------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._drain()
+            except Exception:                 # the worker outlives any bad surprise
+                log.exception("print worker round failed")
+            wait = self.poll
+            if self._retry_at:
+                wait = max(0.0, min(wait, self._retry_at - time.monotonic()))
+            self._wake.wait(wait)
+            self._wake.clear()
+
+    def _drain(self) -> int:
+        store = self._open_store()
+        printed = 0
+        while not self._stop.is_set() or self._thread is None:
+            if self.printer is None or time.monotonic() < self._retry_at:
+                break
+            with store.read() as conn:
+                job = print_jobs.next_pending(conn)
+                document = None
+                if job is not None:
+                    try:
+                        document = print_jobs.render_job(conn, job, self.config, self.printer.columns)
+                    except (print_jobs.JobError, KeyError, TypeError, ValueError) as e:
+                        error = str(e) if isinstance(e, print_jobs.JobError) else f"{type(e).__name__}: {e}"
+                        document = error
+            if job is None:
+                break
+            if isinstance(document, str):        # can never print: failed, visible, reprintable
+                message = _message("printer_job_bad", {"job": job["id"], "detail": document}, self.lang)
+                with store.write() as conn:
+                    print_jobs.mark_failed(conn, job["id"], message)
+                log.warning("print job %s failed for good: %s", job["id"], document)
+                self._set_status(self._status.state, message, message=self._status.message)
+                continue
+            if not self._print(store, job, document):
+                break
+            printed += 1
+        self._refresh_counts(store)
+        return printed
+
+    def _print(self, store, job, document) -> bool:
+        from drivers.printer import PrinterUnavailable
+        try:
+            data = self.printer.render(document)
+            status = self.printer.send(data, name=f"job{job['id']}")
+        except PrinterUnavailable as e:
+            reason = e.status.reason(self.lang)
+            with store.write() as conn:
+                print_jobs.mark_attempt(conn, job["id"], reason)
+            self._failures += 1
+            base, ceiling = self.backoff
+            delay = min(ceiling, base * 2 ** (self._failures - 1))
+            self._retry_at = time.monotonic() + delay
+            log.info("printer unavailable (%s), job %s waits; retry in %.1f s",
+                     e.status.state.value, job["id"], delay)
+            self._set_status(e.status.state.value, last_error=reason, message=reason)
+            return False
+        with store.write() as conn:
+            print_jobs.mark_printed(conn, job["id"], self.clock.now())
+        self._failures, self._retry_at = 0, 0.0
+        self._last_printed = time.time()
+        # last_error stays: the last problem seen, for the UI's details
+        self._set_status("ok", self._status.last_error, message=status.reason(self.lang))
+        return True
+
+    # -- helpers --------------------------------------------------------------------------
+    _last_printed: float | None = None
+
+    def _open_store(self):
+        if self._store is None:
+            # A connection of its own: printing never holds the counter's connection.
+            self._store = open_store(self.store_path, check=False)
+        return self._store
+
+    def _refresh_counts(self, store) -> None:
+        with store.read() as conn:
+            counts = print_jobs.counts(conn)
+        self._counts = counts
+        self._set_status(self._status.state, self._status.last_error, message=self._status.message)
+
+    _counts = {"pending": 0, "failed": 0}
+
+    def _make_status(self, state: str, last_error: str | None,
+                     message: str | None = None) -> WorkerStatus:
+        if message is None:
+            message = {"none": _message("printer_none", {}, self.lang),
+                       "busy": _message("printer_busy", {}, self.lang)}.get(
+                state, _message("printer_ok", {}, self.lang))
+        retry_in = max(0.0, self._retry_at - time.monotonic()) if self._retry_at else None
+        return WorkerStatus(state, message, self._counts["pending"], self._counts["failed"],
+                            last_error, self._last_printed, retry_in, self._thread is not None)
+
+    def _set_status(self, state: str, last_error: str | None, message: str | None = None) -> None:
+        new = self._make_status(state, last_error, message)
+        changed = new[:5] != self._status[:5]
+        self._status = new
+        if changed and self._on_status is not None:
+            try:
+                self._on_status(new)
+            except Exception:
+                log.exception("print worker status callback failed")
+
+    def _acquire(self) -> None:
+        path = self.store_path.with_name(self.store_path.name + ".print-lock")
+        f = open(path, "a+")
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.close()
+            self._set_status("busy", None)
+            raise AlreadyPrinting(str(path)) from None
+        self._lock_file = f
+
+    def _release(self) -> None:
+        if self._store is not None and self._thread is None:
+            self._store.close()
+            self._store = None
+        if self._lock_file is not None:
+            self._lock_file.close()         # closing drops the lock
+            self._lock_file = None
+
+
+def _message(code: str, params: dict, lang: str) -> str:
+    from kiosk.messages import render
+    return render(code, params, lang)

@@ -1,0 +1,92 @@
+"""Belgian payment helpers on real examples: structured communications, IBANs, and the EPC
+QR code rendered to an image and read back by zbar."""
+from __future__ import annotations
+
+import pytest
+
+from kiosk import payments
+from kiosk.config import parse_config
+from kiosk.errors import ConfigError
+
+SCHOOL_IBAN = "BE04 3631 3602 2231"          # the seeds' school account (valid)
+
+
+def test_structured_communication_round_trip():
+    assert payments.structured_communication(909337554) == "+++090/9337/55493+++"
+    for n in (1, 42, 123456789, 9999999999):
+        text = payments.structured_communication(n)
+        assert payments.is_valid_structured_communication(text)
+        assert payments.validate_structured_communication(text.strip("+").replace("/", "")) == text
+    # the check is mod 97 of the first ten digits, 97 when that is 0
+    assert payments.structured_communication(97) == "+++000/0000/09797+++"
+
+
+@pytest.mark.parametrize("bad, why", [
+    ("+++090/9337/55494+++", "check"),          # one digit off in the check
+    ("+++090/9337/5549+++", "12 digits"),       # one digit missing
+    ("+++090/9337/5549A+++", "characters"),
+])
+def test_bad_structured_communications_are_refused_with_a_reason(bad, why):
+    assert not payments.is_valid_structured_communication(bad)
+    with pytest.raises(ValueError, match=why):
+        payments.validate_structured_communication(bad)
+
+
+@pytest.mark.parametrize("number", [0, -1, 10**10, "12", True])
+def test_structured_communication_needs_a_10_digit_number(number):
+    with pytest.raises(ValueError):
+        payments.structured_communication(number)
+
+
+def test_iban():
+    assert payments.validate_iban(SCHOOL_IBAN) == "BE04363136022231"
+    assert payments.format_iban("be04363136022231") == SCHOOL_IBAN
+    assert payments.bic_of(SCHOOL_IBAN) == "BBRUBEBB"
+    for bad in ("BE05 3631 3602 2231", "BE04 3631 3602 223", "NL91ABNA0417164300", "hello"):
+        assert not payments.is_valid_iban(bad)
+        with pytest.raises(ValueError, match="not a valid Belgian IBAN"):
+            payments.validate_iban(bad)
+
+
+def test_school_iban_is_checked_when_the_configuration_is_read():
+    assert parse_config({"school": {"iban": SCHOOL_IBAN}}).school.iban == SCHOOL_IBAN
+    with pytest.raises(ConfigError, match="school.iban"):
+        parse_config({"school": {"iban": "BE05 3631 3602 2231"}})
+
+
+def test_epc_payload_fields():
+    text = payments.epc_payload("Institut Saint-Michel", SCHOOL_IBAN, 2550, "+++090/9337/55493+++")
+    fields = text.split("\n")
+    assert fields[:4] == ["BCD", "002", "1", "SCT"]          # EPC v2, UTF-8, SEPA transfer
+    assert fields[4:8] == ["BBRUBEBB", "Institut Saint-Michel", "BE04363136022231", "EUR25.5"]
+    assert fields[9] == "090933755493"                       # structured reference
+    for bad in ({"amount_cents": 0}, {"amount_cents": -5}, {"iban": "BE05363136022231"},
+                {"communication": "+++090/9337/55494+++"}, {"name": " "}):
+        args = {"name": "École", "iban": SCHOOL_IBAN, "amount_cents": 100,
+                "communication": "+++090/9337/55493+++", **bad}
+        with pytest.raises(ValueError):
+            payments.epc_payload(**args)
+
+
+def _zbar(png_path) -> list[str]:
+    try:
+        from pyzbar.pyzbar import decode
+    except ImportError as e:       # a missing zbar is a failure to fix, never a skip
+        pytest.fail(f"pyzbar/zbar not available ({e}): install libzbar0 and pyzbar (make test does)")
+    from PIL import Image
+    return [r.data.decode("utf-8") for r in decode(Image.open(png_path))]
+
+
+def test_epc_qr_image_decodes_with_zbar_to_the_right_transfer(tmp_path):
+    # (an ASCII name: zbar guesses the character set of byte-mode QR data and takes UTF-8
+    # accents for Shift-JIS; banking apps read the EPC header's "1" = UTF-8 instead)
+    name, amount, communication = "Institut Saint-Michel", 2000, "+++090/9337/55493+++"
+    png = tmp_path / "topup.png"
+    payments.epc_qr(name, SCHOOL_IBAN, amount, communication).save(png, scale=4)
+    (decoded,) = _zbar(png)
+    assert decoded == payments.epc_payload(name, SCHOOL_IBAN, amount, communication)
+    lines = decoded.split("\n")
+    assert lines[5] == name
+    assert lines[6] == "BE04363136022231"
+    assert lines[7] == "EUR20"
+    assert lines[9] == "090933755493"
