@@ -230,11 +230,11 @@ def test_cancel_before_the_cutoff_refunds_after_is_refused(world):
     # CLI table says so in French.
     journal = world.store.sales_journal("school-a", student_id="S00001", period="today",
                                         today=DAY)
-    lines = [(x["kind"], x["article"], x["amount_cents"], x["device_id"], x["reservation_id"])
+    lines = [(x["kind"], x["article"], x["amount_cents"], x["device_id"], x["wallet_id"])
              for x in journal["rows"]]
-    assert lines == [("refund", "SANDW-HAM", HAM, None, first.id),
-                     ("reservation", "SANDW-TUNA", -TUNA, None, second.id),
-                     ("reservation", "SANDW-HAM", -HAM, None, first.id)]
+    assert lines == [("refund", "SANDW-HAM", HAM, None, "W00001"),
+                     ("reservation", "SANDW-TUNA", -TUNA, None, "W00001"),
+                     ("reservation", "SANDW-HAM", -HAM, None, "W00001")]
     assert journal["total_cents"] == -TUNA
     over_http = world.call("GET", "/api/v1/admin/sales",
                            params={"student": "S00001", "period": "today", "article": "thon"})

@@ -322,7 +322,7 @@ def journal_lines(store: CentralStore, conn, school_id: str, first: date, last: 
         params.append(wallet_id)
     rows = store._x(conn, "SELECT m.ts, m.day, m.kind, r.student_id, s.first_name, s.last_name,"
                           " m.wallet_id, w.name, r.article_code, m.label, r.quantity,"
-                          " m.amount_cents, r.id FROM wallet_movements m"
+                          " m.amount_cents FROM wallet_movements m"
                           " JOIN reservations r ON r.school_id = m.school_id"
                           " AND r.id = m.reservation_id"
                           " LEFT JOIN students s ON s.school_id = m.school_id"
@@ -334,10 +334,9 @@ def journal_lines(store: CentralStore, conn, school_id: str, first: date, last: 
              "device_id": None, "device_name": None, "seq": None, "ref_seq": None,
              "student_id": student, "student_name": f"{first_name} {last_name}" if first_name
              else None, "wallet_id": wallet, "wallet_name": wallet_name, "article": code,
-             "article_name": label or code, "quantity": qty, "amount_cents": cents,
-             "reservation_id": rid}
+             "article_name": label or code, "quantity": qty, "amount_cents": cents}
             for (ts, day, kind, student, first_name, last_name, wallet, wallet_name, code, label,
-                 qty, cents, rid) in rows]
+                 qty, cents) in rows]
 
 
 # -- the wallet's history (the parents' "opérations financières") --------------------------
@@ -382,12 +381,15 @@ def import_bank(store: CentralStore, school_id: str, text: str) -> dict:
     with store._txn() as conn:
         _school_exists(store, conn, school_id)
         for line in lines:
-            wallet = store._x(conn, "SELECT id FROM wallets WHERE school_id = ?"
-                                    " AND structured_communication = ?",
-                              (school_id, line.communication)).fetchone()
-            if wallet is None:
-                unmatched.append(line.problem("unknown communication: no wallet has it"))
+            found = store._x(conn, "SELECT id FROM wallets WHERE school_id = ?"
+                                   " AND structured_communication = ?",
+                             (school_id, line.communication)).fetchall()
+            if len(found) != 1:
+                unmatched.append(line.problem(
+                    "unknown communication: no wallet has it" if not found else
+                    f"{len(found)} wallets have this communication: fix the roster first"))
                 continue
+            wallet = found[0]
             if store._x(conn, "SELECT 1 FROM wallet_movements WHERE school_id = ?"
                               " AND source_key = ?", (school_id, line.key)).fetchone():
                 already.append(line)

@@ -40,7 +40,6 @@ class JournalRow(_Report):
     quantity: int
     amount_cents: int               # negative: a purchase or reservation; positive: a void's
                                     # credit or a refund; 0: a pickup
-    reservation_id: str | None = None   # a reservation / refund: which reservation
 
 
 class SalesJournal(_Report):

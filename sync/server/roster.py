@@ -42,6 +42,7 @@ from sync.server.storage import CentralError, CentralStore
 FORMAT = "comptoir-roster/1"
 REQUIRED = ("student_id", "last_name", "first_name", "class")
 OPTIONAL = ("badges", "wallet_id", "wallet_kind", "wallet_name", "communication")
+ALIASES = {"class_name": "class", "badge": "badges", "structured_communication": "communication"}
 MAX_PROBLEMS = 20           # listed in one refusal; the rest are counted
 
 
@@ -131,7 +132,8 @@ def _parse_csv(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
         if not any(c.strip() for c in cells):
             continue
         if columns is None:
-            columns = {c.strip().lower(): i for i, c in enumerate(cells)}
+            columns = {ALIASES.get(c.strip().lower(), c.strip().lower()): i
+                       for i, c in enumerate(cells)}
             missing = [c for c in REQUIRED if c not in columns]
             unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
             if missing or unknown:
