@@ -370,7 +370,7 @@ def test_bank_statement_matched_unmatched_and_idempotent(world, capsys):
         f"21/11/2026;douze;{good1};X",                                  # 8
         f"31/02/2026;5,00;{good1};X",                                   # 9
         f"21/11/2026;-5,00;{good1};X",                                  # 10: a debit
-        f"21/11/2026;5,00;;X",                                          # 11
+        "21/11/2026;5,00;;X",                                          # 11
         f"20/11/2026;25,00;{good1};Dubois",                             # 12: a 2nd identical one
     ]) + "\n"
     path = world.folder / "extrait.csv"

@@ -258,6 +258,7 @@ def cancel_reservation(store: CentralStore, school_id: str, reservation_id: str)
                         (school_id, reservation_id)).fetchall()
         wallet_id, refunded, balance = None, 0, None
         for wallet_id, cents, label in paid:
+            cents = int(cents)      # SUM may come back as a decimal (PostgreSQL)
             if cents < 0:
                 _, balance = _move(store, conn, school_id, wallet_id, "refund", -cents,
                                    reservation_id=reservation_id, label=label)
@@ -401,7 +402,8 @@ def import_bank(store: CentralStore, school_id: str, text: str) -> dict:
     unmatched.sort(key=lambda u: u["line"])
     log.info("bank import: %d credited, %d already imported, %d unmatched", len(credited),
              len(already), len(unmatched))
-    return {"lines": total, "matched": len(credited), "matched_cents": sum(c["amount_cents"] for c in credited),
+    return {"lines": total, "matched": len(credited),
+            "matched_cents": sum(c["amount_cents"] for c in credited),
             "already_imported": len(already),
             "already_imported_cents": sum(a.amount_cents for a in already),
             "credited": credited,

@@ -70,7 +70,8 @@ class _Problems(list):
     def refuse_if_any(self) -> None:
         if self:
             shown = self[:MAX_PROBLEMS]
-            more = f"\n  … and {len(self) - MAX_PROBLEMS} more" if len(self) > MAX_PROBLEMS else ""
+            more = (f"\n  … and {len(self) - MAX_PROBLEMS} more" if len(self) > MAX_PROBLEMS
+                    else "")
             raise CentralError("invalid", "roster refused, nothing changed:\n  "
                                + "\n  ".join(shown) + more)
 
@@ -152,7 +153,8 @@ def _parse_csv(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
             return cells[i].strip() if i is not None and i < len(cells) else ""
 
         sid = _text(cell("student_id"), where, "student_id", problems)
-        student = RosterStudent(where, sid, _text(cell("first_name"), where, "first_name", problems),
+        student = RosterStudent(where, sid,
+                                _text(cell("first_name"), where, "first_name", problems),
                                 _text(cell("last_name"), where, "last_name", problems),
                                 _text(cell("class"), where, "class", problems))
         student.badges = _badges([u for u in re.split(r"[\s|]+", cell("badges")) if u], where,

@@ -647,10 +647,11 @@ class CentralStore:
                       today: date | None = None) -> dict:
         """The school's sales journal: one row per article line of its sales, photocopies,
         voids and pickups, and of the reservations and refunds made on the platform
-        (``ledger.journal_lines``; they have no device), newest first, over a period (``period_days``; ``today`` defaults
-        to the business day now). Filters, all optional and together: the student, the
-        wallet (its lines only; pickups move no money, so they have none), the device (its
-        id or its name) and article text (in the code or the name, every word, case and
+        (``ledger.journal_lines``; they have no device), newest first, over a period
+        (``period_days``; ``today`` defaults to the business day now). Filters, all optional
+        and together: the student, the wallet (its lines only; pickups move no money, so they
+        have none), the device (its id or its name; it leaves the platform's rows out) and
+        article text (in the code or the name, every word, case and
         accents ignored). Returns the ``reports.SalesJournal`` fields: ``count`` and
         ``total_cents`` cover every matching row, ``rows`` the page ``offset``/``limit``.
 
