@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sync.models import MAX_SEQ, DataSet
+from sync.models import MAX_CENTS, MAX_SEQ, DataSet
 
 API = "/api/v1"
 MAX_PUSH_ENTRIES = 500          # per push request
@@ -100,6 +100,11 @@ ErrorCode = Literal[
     "chain_broken",     # 422: prev_hash or hash does not check out
     "cursor_expired",   # 410: too old to serve: pull again with no cursor (full resync)
     "server_error",     # 500
+    # The platform's admin endpoints only (``sync.server.ledger_api``), never to a terminal:
+    "not_found",        # 404: no such student, article, wallet or reservation in the school
+    "too_late",         # 409: the day's reservation cutoff has passed (or the day is past)
+    "insufficient_balance",  # 409: the wallet does not cover it (missing_cents says how much)
+    "not_cancellable",  # 409: the reservation is already delivered or cancelled
 ]
 
 
@@ -108,3 +113,4 @@ class ErrorBody(_Msg):
     message: str
     expected_seq: int | None = Field(default=None, ge=1, le=MAX_SEQ)   # gap: what comes next
     seq: int | None = Field(default=None, ge=1, le=MAX_SEQ)   # conflict / chain_broken
+    missing_cents: int | None = Field(default=None, ge=0, le=2 * MAX_CENTS)  # insufficient_balance

@@ -1,9 +1,10 @@
 """The HTTP layer of the reference central server: ``create_app(store)``.
 
 Only transport here (auth header, gzip, size limit, error bodies); every decision is in
-``storage.CentralStore``. Every answer is a ``sync.protocol`` model, errors included, but the
-admins' reports, which are ``sync.server.reports`` models (with admin tokens, not terminal
-ones)."""
+``storage.CentralStore``, ``ledger`` (reservations, top-ups, bank statements) and ``roster``.
+Every answer is a ``sync.protocol`` model, errors included, but the admins' ones, which are
+``sync.server.reports`` and ``sync.server.ledger_api`` models (with admin tokens, not
+terminal ones)."""
 from __future__ import annotations
 
 import logging
@@ -15,11 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync import protocol
-from sync.server import reports
+from sync.server import bank_statement, ledger, ledger_api, reports, roster
 from sync.server.storage import CentralError, CentralStore, Device
 
 log = logging.getLogger("comptoir.central")
@@ -27,7 +29,8 @@ log = logging.getLogger("comptoir.central")
 MAX_BODY = 10 * 1024 * 1024     # bytes, before and after gzip
 STATUS = {"unauthorized": 401, "revoked": 403, "forbidden": 403, "bad_code": 403,
           "invalid": 422, "gap": 409, "conflict": 409, "chain_broken": 422,
-          "cursor_expired": 410, "server_error": 500}
+          "cursor_expired": 410, "server_error": 500, "not_found": 404, "too_late": 409,
+          "insufficient_balance": 409, "not_cancellable": 409}
 
 
 def error_response(code: str, message: str, status: int | None = None, **extra) -> JSONResponse:
@@ -157,7 +160,8 @@ def create_app(store: CentralStore) -> FastAPI:
 
     @app.exception_handler(CentralError)
     async def _refused(request, exc: CentralError):
-        return error_response(exc.code, exc.message, seq=exc.seq, expected_seq=exc.expected_seq)
+        return error_response(exc.code, exc.message, seq=exc.seq, expected_seq=exc.expected_seq,
+                              missing_cents=getattr(exc, "missing_cents", None))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request, exc: RequestValidationError):
@@ -197,6 +201,12 @@ def create_app(store: CentralStore) -> FastAPI:
     def device_state(me: Device = Depends(device)) -> Response:
         return _answer(protocol.DeviceState(**store.device_state(me)))
 
+    def school_of(school: str) -> str:
+        try:
+            return store.school_id(school or None)
+        except CentralError as e:
+            raise CentralError(e.code, e.message.replace("--school-id", "?school=")) from None
+
     # -- reports (admin token) -----------------------------------------------------------
     @app.get(reports.ADMIN_SALES, dependencies=[Depends(admin)])
     def sales(student: str = "", wallet: str = "", device: str = "", article: str = "",
@@ -205,15 +215,53 @@ def create_app(store: CentralStore) -> FastAPI:
               limit: int = Query(1000, ge=1, le=reports.MAX_SALES_ROWS),
               offset: int = Query(0, ge=0)) -> Response:
         """The sales journal parents see; empty parameters are no filter."""
-        try:
-            school_id = store.school_id(school or None)
-        except CentralError as e:
-            raise CentralError(e.code, e.message.replace("--school-id", "?school=")) from None
+        school_id = school_of(school)
         found = store.sales_journal(
             school_id, student_id=student or None, wallet_id=wallet or None,
             device_id=device or None, article_text=article or None, period=period or None,
             first_day=_day(first, "from"), last_day=_day(last, "to"), limit=limit,
             offset=offset)
         return _answer(reports.SalesJournal.model_validate(found))
+
+    # -- the ledger and the roster (admin token) -----------------------------------------
+    @app.post(ledger_api.RESERVATIONS, dependencies=[Depends(admin)])
+    def reserve(req: ledger_api.ReservationRequest, school: str = "") -> Response:
+        return _answer(ledger_api.ReservationAnswer.model_validate(ledger.create_reservation(
+            store, school_of(school), req.student_id, req.day, req.article_code, req.quantity)))
+
+    @app.post(ledger_api.CANCEL, dependencies=[Depends(admin)])
+    def cancel(reservation_id: str, school: str = "") -> Response:
+        return _answer(ledger_api.CancelAnswer.model_validate(
+            ledger.cancel_reservation(store, school_of(school), reservation_id)))
+
+    @app.get(ledger_api.RESERVATIONS, dependencies=[Depends(admin)])
+    def reservation_list(day: str = "", student: str = "", school: str = "") -> Response:
+        found = ledger.reservations(store, school_of(school), day=_day(day, "day"),
+                                    student_id=student or None)
+        return _answer(ledger_api.ReservationList(reservations=found))
+
+    @app.post(ledger_api.TOPUPS, dependencies=[Depends(admin)])
+    def topup(req: ledger_api.TopupRequest, school: str = "") -> Response:
+        return _answer(ledger_api.TopupAnswer.model_validate(ledger.topup(
+            store, school_of(school), req.wallet_id, req.amount_cents, req.label)))
+
+    # The two file imports take the file itself as the body (text/csv, application/json).
+    @app.post(ledger_api.BANK_IMPORT, dependencies=[Depends(admin)])
+    async def bank_import(request: Request, school: str = "") -> Response:
+        text = bank_statement.read_text(await request.body())
+        found = await run_in_threadpool(lambda: ledger.import_bank(store, school_of(school), text))
+        return _answer(ledger_api.BankImport.model_validate(found))
+
+    @app.post(ledger_api.ROSTER, dependencies=[Depends(admin)])
+    async def roster_import(request: Request, school: str = "") -> Response:
+        text = bank_statement.read_text(await request.body())
+        found = await run_in_threadpool(
+            lambda: roster.import_roster(store, school_of(school), text))
+        return _answer(ledger_api.RosterImport.model_validate(found))
+
+    @app.get(ledger_api.WALLET_HISTORY, dependencies=[Depends(admin)])
+    def wallet_history(wallet_id: str, school: str = "") -> Response:
+        return _answer(ledger_api.WalletHistory.model_validate(
+            ledger.wallet_history(store, school_of(school), wallet_id)))
 
     return app

@@ -9,6 +9,15 @@
     sales      --db PATH [--student ID] [--wallet ID] [--device ID|NAME] [--article TEXT]
                [--period today|yesterday|last-7-days|last-30-days|this-month|last-month]
                [--from DAY --to DAY] [--school-id ID]     the sales journal, as a table
+    cutoff     --db PATH [--time HH:MM]                    show or set the reservation cutoff
+    reserve    --db PATH --student ID --day DAY --article CODE [--quantity N]
+                                                           reserve and pay (debit at once)
+    cancel-reservation --db PATH --id ID                   cancel before the cutoff: refund
+    topup      --db PATH --wallet ID (--cents N | --euros 12,50) [--label TEXT]
+    import-bank FILE.csv --db PATH                         credit a bank statement's transfers
+    import-roster FILE --db PATH                           load/refresh students, badges, wallets
+    wallet     --db PATH --wallet ID                       a wallet's balance and history
+Every command takes --school-id ID when the database holds several schools.
 """
 from __future__ import annotations
 
@@ -25,7 +34,7 @@ PERIOD_LABELS = {"today": "aujourd'hui", "yesterday": "hier", "last_7_days": "7 
                  "last_30_days": "30 derniers jours", "this_month": "ce mois-ci",
                  "last_month": "mois dernier", "custom": "période personnalisée"}
 KIND_LABELS = {"sale": "vente", "photocopy": "photocopie", "void": "annulation",
-               "pickup": "retrait"}
+               "pickup": "retrait", "reservation": "réservation", "refund": "remboursement"}
 
 
 def _day(text: str) -> date:
@@ -74,7 +83,48 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_", type=_day, metavar="DAY", help="first day, YYYY-MM-DD")
     p.add_argument("--to", type=_day, metavar="DAY", help="last day, YYYY-MM-DD (included)")
     p.add_argument("--school-id")
+    _ledger_parsers(sub)
     return parser
+
+
+def _ledger_parsers(sub) -> None:
+    p = sub.add_parser("cutoff", help="show or set the school's reservation cutoff")
+    p.add_argument("--db", required=True)
+    p.add_argument("--time", help="HH:MM, e.g. 08:15 (default 08:30)")
+    p.add_argument("--school-id")
+    p = sub.add_parser("reserve", help="reserve an article for a student's day; paid at once")
+    p.add_argument("--db", required=True)
+    p.add_argument("--student", required=True)
+    p.add_argument("--day", required=True, type=_day, help="YYYY-MM-DD")
+    p.add_argument("--article", required=True, help="a reservable article's code")
+    p.add_argument("--quantity", type=int, default=1)
+    p.add_argument("--school-id")
+    p = sub.add_parser("cancel-reservation", help="cancel before the cutoff (refunded)")
+    p.add_argument("--db", required=True)
+    p.add_argument("--id", required=True, help="the reservation's id")
+    p.add_argument("--school-id")
+    p = sub.add_parser("topup", help="credit a wallet")
+    p.add_argument("--db", required=True)
+    p.add_argument("--wallet", required=True)
+    amount = p.add_mutually_exclusive_group(required=True)
+    amount.add_argument("--cents", type=int)
+    amount.add_argument("--euros", help="e.g. 12,50")
+    p.add_argument("--label", help='what it is, e.g. "espèces au secrétariat"')
+    p.add_argument("--school-id")
+    p = sub.add_parser("import-bank", help="credit the transfers of a bank statement (CSV:"
+                                           " date, amount, communication[, reference])")
+    p.add_argument("file")
+    p.add_argument("--db", required=True)
+    p.add_argument("--school-id")
+    p = sub.add_parser("import-roster", help="load or refresh students, classes, badges and"
+                                             " wallets (CSV or JSON; balances untouched)")
+    p.add_argument("file")
+    p.add_argument("--db", required=True)
+    p.add_argument("--school-id")
+    p = sub.add_parser("wallet", help="a wallet's balance and history")
+    p.add_argument("--db", required=True)
+    p.add_argument("--wallet", required=True)
+    p.add_argument("--school-id")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -127,7 +177,86 @@ def _run(args) -> int:
             device_id=args.device, article_text=args.article, period=args.period,
             first_day=args.from_, last_day=args.to)
         print(_sales_table(journal))
+    else:
+        _run_ledger(args)
     return 0
+
+
+def _read(path: str) -> str:
+    from sync.server.bank_statement import read_text
+    try:
+        with open(path, "rb") as f:
+            return read_text(f.read())
+    except OSError as e:
+        raise CentralError("invalid", f"{path}: {e.strerror}") from None
+
+
+def _run_ledger(args) -> None:
+    from kiosk.money import format_cents, parse_euros
+    from sync.server import ledger, roster
+    store = CentralStore(args.db)
+    school_id = store.school_id(args.school_id)
+    if args.command == "cutoff":
+        s = (ledger.set_settings(store, school_id, cutoff=args.time) if args.time
+             else ledger.settings(store, school_id))
+        print(f"reservations close at {s.cutoff:%H:%M} ({s.timezone.key}) on their day")
+    elif args.command == "reserve":
+        done = ledger.create_reservation(store, school_id, args.student, args.day, args.article,
+                                         args.quantity)
+        print(f"reservation {done['reservation']['id']}: {format_cents(-done['amount_cents'])}"
+              f" paid from wallet {done['wallet_id']}, balance"
+              f" {format_cents(done['balance_cents'])}")
+    elif args.command == "cancel-reservation":
+        done = ledger.cancel_reservation(store, school_id, args.id)
+        print(f"reservation {args.id} cancelled: {format_cents(done['refunded_cents'])} refunded"
+              + (f" to wallet {done['wallet_id']}, balance {format_cents(done['balance_cents'])}"
+                 if done["wallet_id"] else ""))
+    elif args.command == "topup":
+        if args.euros is not None:
+            try:
+                cents = parse_euros(args.euros)
+            except ValueError:
+                raise CentralError("invalid", f"--euros {args.euros!r}: not an amount in euros"
+                                              " (e.g. 12,50)") from None
+        else:
+            cents = args.cents
+        done = ledger.topup(store, school_id, args.wallet, cents, args.label)
+        print(f"wallet {args.wallet}: {format_cents(cents)} credited, balance"
+              f" {format_cents(done['balance_cents'])}")
+    elif args.command == "import-bank":
+        print(_bank_summary(ledger.import_bank(store, school_id, _read(args.file))))
+    elif args.command == "import-roster":
+        done = roster.import_roster(store, school_id, _read(args.file))
+        print(f"{done['students']} students in the roster: {done['students_added']} added,"
+              f" {done['students_updated']} updated, {done['students_unchanged']} unchanged;"
+              f" {done['not_in_roster']} others left as they are; wallets:"
+              f" {done['wallets_added']} added, {done['wallets_updated']} updated; badges:"
+              f" {done['badges_changed']} added or moved, {done['badges_blocked']} blocked")
+    elif args.command == "wallet":
+        history = ledger.wallet_history(store, school_id, args.wallet)
+        for m in history["movements"]:
+            where = (f"{m['device_name']} #{m['seq']}" if m["device_name"]
+                     else m["reservation_id"] or m["label"] or "")
+            print(f"{_when(_local(m['ts']))}  {m['kind']:<11} {format_cents(m['amount_cents']):>12}"
+                  f"  {where}")
+        print(f"balance: {format_cents(history['balance_cents'])}")
+
+
+def _local(ts: str) -> str:
+    from sync.server.storage import _local_time
+    return _local_time(ts)
+
+
+def _bank_summary(done: dict) -> str:
+    from kiosk.money import format_cents
+    lines = [f"{done['lines']} transfer lines: {done['matched']} credited"
+             f" ({format_cents(done['matched_cents'])}), {done['already_imported']} already"
+             f" imported ({format_cents(done['already_imported_cents'])}),"
+             f" {len(done['unmatched'])} unmatched"]
+    for u in done["unmatched"]:
+        lines.append(f"  line {u['line']}: {u['reason']} — {u['date']} | {u['amount']} |"
+                     f" {u['communication']}")
+    return "\n".join(lines)
 
 
 def _cut(text: str | None, width: int = 24) -> str:
@@ -152,7 +281,7 @@ def _sales_table(journal: dict) -> str:
     else:
         head = ("Date", "Caisse", "Opération", "Élève", "Portefeuille", "Article", "Quantité",
                 "Montant")
-        table = [(_when(r["local_time"]), _cut(r["device_name"]),
+        table = [(_when(r["local_time"]), _cut(r["device_name"] or "plateforme"),
                   KIND_LABELS.get(r["kind"], r["kind"]), _cut(r["student_name"] or r["student_id"]),
                   _cut(r["wallet_name"] or r["wallet_id"]), _cut(r["article_name"], 32),
                   str(r["quantity"]), format_cents(r["amount_cents"]))

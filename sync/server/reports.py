@@ -25,10 +25,11 @@ class JournalRow(_Report):
     ts: str                         # the entry's instant, ISO 8601 UTC, as the terminal wrote it
     local_time: str                 # the same in Europe/Brussels, ISO 8601 with its offset
     day: str                        # the business day (YYYY-MM-DD)
-    kind: Literal["sale", "photocopy", "void", "pickup"]
-    device_id: str
-    device_name: str                # "Cantine 1"
-    seq: int = Field(ge=1)          # the entry's seq on that device
+    # reservation / refund: paid / refunded on the platform (no device, no seq)
+    kind: Literal["sale", "photocopy", "void", "pickup", "reservation", "refund"]
+    device_id: str | None
+    device_name: str | None         # "Cantine 1"
+    seq: int | None = Field(ge=1)   # the entry's seq on that device
     ref_seq: int | None = None      # a void: the seq of the entry it cancels
     student_id: str | None
     student_name: str | None        # "Emma Dubois"
@@ -37,7 +38,8 @@ class JournalRow(_Report):
     article: str                    # the article code
     article_name: str               # its name when sold
     quantity: int
-    amount_cents: int               # negative: a purchase; positive: a void's credit; 0: pickup
+    amount_cents: int               # negative: a purchase or reservation; positive: a void's
+                                    # credit or a refund; 0: a pickup
 
 
 class SalesJournal(_Report):

@@ -213,6 +213,22 @@ _DDL = [
     " id TEXT NOT NULL, day TEXT NOT NULL, student_id TEXT NOT NULL,"
     " article_code TEXT NOT NULL, quantity INTEGER NOT NULL, status TEXT NOT NULL,"
     " version BIGINT NOT NULL, PRIMARY KEY (school_id, id))",
+    # The platform's own money movements (``ledger``): top-ups, bank transfers, reservations
+    # and their refunds. ``source_key`` makes an imported bank line count once.
+    "CREATE TABLE IF NOT EXISTS wallet_movements (school_id TEXT NOT NULL REFERENCES"
+    " schools(id), id TEXT NOT NULL, wallet_id TEXT NOT NULL, kind TEXT NOT NULL,"
+    " amount_cents BIGINT NOT NULL, ts TEXT NOT NULL, day TEXT NOT NULL,"
+    " reservation_id TEXT, source_key TEXT, label TEXT, PRIMARY KEY (school_id, id))",
+    "CREATE UNIQUE INDEX IF NOT EXISTS wallet_movements_source"
+    " ON wallet_movements (school_id, source_key)",
+    "CREATE INDEX IF NOT EXISTS wallet_movements_wallet"
+    " ON wallet_movements (school_id, wallet_id, ts)",
+    "CREATE INDEX IF NOT EXISTS wallet_movements_day ON wallet_movements (school_id, day)",
+    "CREATE INDEX IF NOT EXISTS wallets_communication"
+    " ON wallets (school_id, structured_communication)",
+    # Per-school settings of the ledger (reservation cutoff "08:30", time zone).
+    "CREATE TABLE IF NOT EXISTS school_settings (school_id TEXT NOT NULL REFERENCES schools(id),"
+    " name TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (school_id, name))",
 ]
 
 
@@ -372,7 +388,9 @@ class CentralStore:
     # -- the platform's data -------------------------------------------------------------
     def load(self, school_id: str, data: DataSet) -> dict[str, int]:
         """Upsert a DataSet into a school in one transaction. Only rows that actually change
-        get a new version (re-loading the same file costs the terminals nothing)."""
+        get a new version (re-loading the same file costs the terminals nothing). A known
+        wallet keeps its balance and a delivered or cancelled reservation its status
+        (``_kept``): a file's balance is only the opening balance of a new wallet."""
         counts = {}
         with self._txn() as conn:
             self._check_references(conn, school_id, data)
@@ -382,6 +400,7 @@ class CentralStore:
                 old = {r[0]: tuple(r) for r in self._x(
                     conn, f"SELECT {', '.join(cols)} FROM {entity.name} WHERE school_id = ?",
                     (school_id,))}
+                rows = [_kept(entity.name, row, old.get(row[0])) for row in rows]
                 changed = [row for row in rows if old.get(row[0]) != row]
                 if not changed:
                     continue
@@ -570,6 +589,9 @@ class CentralStore:
                     (device.id, e.seq, data["uuid"], data["kind"], data["ts"], data["day"],
                      data.get("operator"), data.get("student"), data["amount_cents"], e.body,
                      e.prev_hash, e.hash, now))
+            if data["kind"] == "pickup":
+                from sync.server import ledger      # here: ledger imports this module
+                ledger.mark_delivered(self, conn, device, data)
             hw, last, applied = e.seq, e.hash, applied + 1
         if applied:
             # New balances and new versions, so that the next pulls deliver them.
@@ -624,10 +646,12 @@ class CentralStore:
                       limit: int | None = None, offset: int = 0,
                       today: date | None = None) -> dict:
         """The school's sales journal: one row per article line of its sales, photocopies,
-        voids and pickups, newest first, over a period (``period_days``; ``today`` defaults
-        to the business day now). Filters, all optional and together: the student, the
-        wallet (its lines only; pickups move no money, so they have none), the device (its
-        id or its name) and article text (in the code or the name, every word, case and
+        voids and pickups, and of the reservations and refunds made on the platform
+        (``ledger.journal_lines``; they have no device), newest first, over a period
+        (``period_days``; ``today`` defaults to the business day now). Filters, all optional
+        and together: the student, the wallet (its lines only; pickups move no money, so they
+        have none), the device (its id or its name; it leaves the platform's rows out) and
+        article text (in the code or the name, every word, case and
         accents ignored). Returns the ``reports.SalesJournal`` fields: ``count`` and
         ``total_cents`` cover every matching row, ``rows`` the page ``offset``/``limit``.
 
@@ -660,6 +684,10 @@ class CentralStore:
                                    (school_id,)))
             articles = dict(self._x(conn, "SELECT code, name_fr FROM articles"
                                           " WHERE school_id = ?", (school_id,)))
+            # Reservations and refunds are made on the platform: no device has them.
+            from sync.server import ledger
+            platform = [] if device_id else ledger.journal_lines(
+                self, conn, school_id, first, last, student_id=student_id, wallet_id=wallet_id)
         words = fold(article_text or "").split()
         rows = []
         for dev, dev_name, seq, kind, ts, day, student, first_name, last_name, body in entries:
@@ -679,12 +707,26 @@ class CentralStore:
                     "wallet_id": wallet, "wallet_name": wallets.get(wallet),
                     "article": code, "article_name": name, "quantity": qty,
                     "amount_cents": cents})
+        if platform:
+            rows += [r for r in platform if not words
+                     or all(w in fold(f"{r['article']} {r['article_name']}") for w in words)]
+            rows.sort(key=lambda r: r["ts"], reverse=True)      # stable: ties keep their order
         end = None if limit is None else offset + limit
         return {"school_id": school_id, "period": period_name(period, first_day is not None
                                                               or last_day is not None),
                 "first_day": first, "last_day": last,
                 "count": len(rows), "total_cents": sum(r["amount_cents"] for r in rows),
                 "offset": offset, "rows": rows[offset:end]}
+
+
+def _kept(entity: str, row: tuple, old: tuple | None) -> tuple:
+    """``row`` as ``load`` may write it over ``old``: a wallet's balance moves only with money
+    (pushed sales, top-ups, reservations, refunds), never with a re-loaded file; a reservation
+    delivered or cancelled (and refunded) is never made "reserved" again."""
+    if old is not None and (entity == "wallets"
+                            or (entity == "reservations" and old[-1] != "reserved")):
+        return row[:-1] + (old[-1],)    # balance_cents / status: the last column of both
+    return row
 
 
 def _local_time(ts: str) -> str:

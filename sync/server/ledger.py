@@ -1,0 +1,410 @@
+"""The platform's money: sandwich reservations, top-ups and bank transfers, each one a
+movement in the wallet's history (table ``wallet_movements``).
+
+The parents' manuals say (``/work/shared/seeds``): "Réservation = Paiement" — the article is
+debited from the wallet the moment it is reserved; reservations and cancellations close at the
+school's cutoff that morning (8:15 or 8:30: ``cutoff``, default 08:30 Europe/Brussels); a
+cancellation before the cutoff refunds; "si le solde du portefeuille est à 0, vous ne pourrez
+effectuer aucune réservation"; parents top up by bank transfer with the wallet's structured
+communication, credited when the finance office imports the bank statement (``import_bank``,
+lines parsed by ``bank_statement``).
+
+Every function here runs inside ``CentralStore``'s transaction helpers (``store._txn``,
+``store._x``) with portable SQL (``?`` placeholders, integer cents, ISO text), so that it
+works on each backend the store has. Every change of a wallet's balance or of a reservation
+takes a new change version (``store._versions``): the terminals' next pull delivers it, with
+the wallet's ``included_seq`` untouched (a platform movement is no terminal's entry).
+
+Balance invariant, for every wallet: balance = opening balance (when first loaded)
++ top-ups + transfers − pushed sales + pushed voids − reservations + refunds.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kiosk.money import format_cents
+from sync.models import MAX_CENTS
+from sync.server import bank_statement
+from sync.server.storage import (CentralError, CentralStore, Device, _local_time)
+
+log = logging.getLogger("comptoir.central")
+
+DEFAULT_CUTOFF = "08:30"
+DEFAULT_TIMEZONE = "Europe/Brussels"
+CUTOFF = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# Movement kinds: money in from the desk or a transfer, a reservation's debit, its refund.
+MOVEMENT_KINDS = ("topup", "transfer", "reservation", "refund")
+
+
+class LedgerRefusal(CentralError):
+    """A refusal of the ledger; ``missing_cents`` says how much the wallet lacks."""
+
+    def __init__(self, code: str, message: str, *, missing_cents: int | None = None):
+        super().__init__(code, message)
+        self.missing_cents = missing_cents
+
+
+def euros(cents: int) -> str:
+    """Cents for a message, as the school writes them.
+
+    >>> euros(-270)
+    '-2,70\\xa0€'
+    """
+    return format_cents(cents)
+
+
+# -- the school's settings ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Settings:
+    cutoff: time                # reservations for a day close at this local time that day
+    timezone: ZoneInfo
+
+
+def settings(store: CentralStore, school_id: str, conn=None) -> Settings:
+    """The school's reservation cutoff and time zone (defaults: 08:30, Europe/Brussels)."""
+    def read(c):
+        return dict(store._x(c, "SELECT name, value FROM school_settings WHERE school_id = ?",
+                             (school_id,)).fetchall())
+    if conn is None:
+        with store._txn(write=False) as c:
+            values = read(c)
+    else:
+        values = read(conn)
+    hours, minutes = CUTOFF.match(values.get("reservation_cutoff", DEFAULT_CUTOFF)).groups()
+    return Settings(time(int(hours), int(minutes)),
+                    ZoneInfo(values.get("timezone", DEFAULT_TIMEZONE)))
+
+
+def set_settings(store: CentralStore, school_id: str, *, cutoff: str | None = None,
+                 timezone: str | None = None) -> Settings:
+    """Change the school's cutoff ("08:15") and/or time zone ("Europe/Brussels")."""
+    values = {}
+    if cutoff is not None:
+        if not CUTOFF.match(cutoff.strip()):
+            raise CentralError("invalid", f"cutoff {cutoff!r}: not a time of day HH:MM"
+                                          " (e.g. 08:15)")
+        values["reservation_cutoff"] = cutoff.strip()
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CentralError("invalid", f"unknown time zone {timezone!r}") from None
+        values["timezone"] = timezone
+    with store._txn() as conn:
+        _school_exists(store, conn, school_id)
+        for name, value in values.items():
+            store._x(conn, "INSERT INTO school_settings (school_id, name, value) VALUES (?, ?, ?)"
+                           " ON CONFLICT (school_id, name) DO UPDATE SET value = excluded.value",
+                     (school_id, name, value))
+    return settings(store, school_id)
+
+
+def _school_exists(store, conn, school_id: str) -> None:
+    if not store._x(conn, "SELECT 1 FROM schools WHERE id = ?", (school_id,)).fetchone():
+        raise CentralError("invalid", f"no school {school_id!r}")
+
+
+# -- movements ------------------------------------------------------------------------------
+def _move(store: CentralStore, conn, school_id: str, wallet_id: str, kind: str, cents: int, *,
+          reservation_id: str | None = None, source_key: str | None = None,
+          label: str | None = None) -> tuple[str, int]:
+    """Add ``cents`` (signed) to a wallet's balance, with a new change version, and record the
+    movement; returns (movement id, new balance). Must run in the caller's write txn."""
+    row = store._x(conn, "SELECT balance_cents FROM wallets WHERE school_id = ? AND id = ?",
+                   (school_id, wallet_id)).fetchone()
+    if row is None:
+        raise LedgerRefusal("not_found", f"no wallet {wallet_id!r} in this school")
+    balance = row[0] + cents
+    if abs(balance) > MAX_CENTS:
+        raise CentralError("invalid", f"the balance would be {euros(balance)}: refused")
+    version = store._versions(conn, 1)
+    store._x(conn, "UPDATE wallets SET balance_cents = ?, version = ? WHERE school_id = ?"
+                   " AND id = ?", (balance, version, school_id, wallet_id))
+    now = store._now()
+    movement_id = "M" + secrets.token_hex(8)
+    store._x(conn, "INSERT INTO wallet_movements (school_id, id, wallet_id, kind, amount_cents,"
+                   " ts, day, reservation_id, source_key, label)"
+                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             (school_id, movement_id, wallet_id, kind, cents, store._stamp(),
+              now.astimezone(settings(store, school_id, conn).timezone).date().isoformat(),
+              reservation_id, source_key, label))
+    return movement_id, balance
+
+
+def topup(store: CentralStore, school_id: str, wallet_id: str, amount_cents: int,
+          label: str | None = None) -> dict:
+    """Credit a wallet (money received at the desk, a correction...): ``amount_cents`` > 0.
+    Returns the TopupAnswer fields."""
+    if type(amount_cents) is not int or not 0 < amount_cents <= MAX_CENTS:
+        raise CentralError("invalid", "a top-up is a whole number of cents above zero")
+    with store._txn() as conn:
+        movement, balance = _move(store, conn, school_id, wallet_id, "topup", amount_cents,
+                                  label=label)
+    log.info("top-up %s on wallet %s", euros(amount_cents), wallet_id)
+    return {"movement_id": movement, "wallet_id": wallet_id, "amount_cents": amount_cents,
+            "balance_cents": balance}
+
+
+# -- reservations -------------------------------------------------------------------------
+def _check_open(store, conn, school_id: str, day: date, what: str) -> None:
+    """Reservations and cancellations for ``day`` close at the school's cutoff that morning."""
+    s = settings(store, school_id, conn)
+    now = store._now().astimezone(s.timezone)
+    cutoff = f"{s.cutoff:%H:%M}"
+    if day < now.date():
+        raise LedgerRefusal("too_late", f"{day:%d/%m/%Y} is past: no {what} any more")
+    if now >= datetime.combine(day, s.cutoff, tzinfo=s.timezone):
+        raise LedgerRefusal("too_late", f"{what.capitalize()}s for {day:%d/%m/%Y} closed at"
+                                        f" {cutoff} that morning")
+
+
+def _record(row) -> dict:
+    return {"id": row[0], "day": row[1], "student_id": row[2], "article_code": row[3],
+            "quantity": row[4], "status": row[5]}
+
+
+def create_reservation(store: CentralStore, school_id: str, student_id: str, day: date,
+                       article_code: str, quantity: int = 1) -> dict:
+    """Reserve ``quantity`` of a reservable article for a student on ``day`` and pay for it at
+    once from the wallet that pays for the article's category (its ``wallet_kind``, else the
+    student's default wallet). Refused after the cutoff, for an article that is not
+    reservable, and when the balance does not cover it (``missing_cents``; a wallet at zero
+    or below reserves nothing, even a free article). Returns the ReservationAnswer fields."""
+    if type(quantity) is not int or not 1 <= quantity <= 50:
+        raise CentralError("invalid", "quantity: 1 to 50")
+    with store._txn() as conn:
+        _school_exists(store, conn, school_id)
+        _check_open(store, conn, school_id, day, "reservation")
+        if not store._x(conn, "SELECT 1 FROM students WHERE school_id = ? AND id = ?",
+                        (school_id, student_id)).fetchone():
+            raise LedgerRefusal("not_found", f"no student {student_id!r} in this school")
+        article = store._x(conn, "SELECT a.name_fr, a.price_cents, a.reservable, a.active,"
+                                 " c.wallet_kind FROM articles a LEFT JOIN categories c"
+                                 " ON c.school_id = a.school_id AND c.code = a.category"
+                                 " WHERE a.school_id = ? AND a.code = ?",
+                           (school_id, article_code)).fetchone()
+        if article is None:
+            raise LedgerRefusal("not_found", f"no article {article_code!r} in this school")
+        name, price, reservable, active, wallet_kind = article
+        if not reservable or not active:
+            raise CentralError("invalid", f"{name} cannot be reserved")
+        wallets = store._x(conn, "SELECT id, kind, balance_cents, name FROM wallets"
+                                 " WHERE school_id = ? AND student_id = ?"
+                                 " ORDER BY is_default DESC, id",
+                           (school_id, student_id)).fetchall()
+        if not wallets:
+            raise CentralError("invalid", f"student {student_id!r} has no wallet: nothing can"
+                                          " be reserved")
+        wallet = next((w for w in wallets if wallet_kind and w[1] == wallet_kind), wallets[0])
+        wallet_id, _, balance, wallet_name = wallet
+        cost = price * quantity
+        if balance <= 0:
+            raise LedgerRefusal("insufficient_balance",
+                                f"the wallet {wallet_name!r} is at {euros(balance)}: no"
+                                f" reservation is possible (top it up first)",
+                                missing_cents=cost - balance if cost > balance else None)
+        if balance < cost:
+            raise LedgerRefusal("insufficient_balance",
+                                f"{euros(cost)} to pay, {euros(balance)} in the wallet"
+                                f" {wallet_name!r}: {euros(cost - balance)} missing",
+                                missing_cents=cost - balance)
+        reservation_id = _new_reservation_id(store, conn, school_id, day)
+        store._x(conn, "INSERT INTO reservations (school_id, id, day, student_id, article_code,"
+                       " quantity, status, version) VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)",
+                 (school_id, reservation_id, day.isoformat(), student_id, article_code, quantity,
+                  store._versions(conn, 1)))
+        _, balance = _move(store, conn, school_id, wallet_id, "reservation", -cost,
+                           reservation_id=reservation_id, label=name)
+    log.info("reservation %s for %s: %s debited", reservation_id, day, euros(cost))
+    return {"reservation": {"id": reservation_id, "day": day.isoformat(),
+                            "student_id": student_id, "article_code": article_code,
+                            "quantity": quantity, "status": "reserved"},
+            "wallet_id": wallet_id, "amount_cents": -cost, "balance_cents": balance}
+
+
+def _new_reservation_id(store, conn, school_id: str, day: date) -> str:
+    while True:
+        candidate = f"R{day:%Y%m%d}-{secrets.token_hex(4).upper()}"
+        if not store._x(conn, "SELECT 1 FROM reservations WHERE school_id = ? AND id = ?",
+                        (school_id, candidate)).fetchone():
+            return candidate
+
+
+def cancel_reservation(store: CentralStore, school_id: str, reservation_id: str) -> dict:
+    """Cancel a reservation before its day's cutoff and refund what it debited (to the wallet
+    it came from). A reservation loaded from a file without a payment here refunds nothing.
+    Returns the CancelAnswer fields."""
+    with store._txn() as conn:
+        row = store._x(conn, "SELECT id, day, student_id, article_code, quantity, status"
+                             " FROM reservations WHERE school_id = ? AND id = ?",
+                       (school_id, reservation_id)).fetchone()
+        if row is None:
+            raise LedgerRefusal("not_found", f"no reservation {reservation_id!r} in this school")
+        if row[5] != "reserved":
+            raise LedgerRefusal("not_cancellable", f"reservation {reservation_id} is already"
+                                                   f" {row[5]}")
+        _check_open(store, conn, school_id, date.fromisoformat(row[1]), "cancellation")
+        store._x(conn, "UPDATE reservations SET status = 'cancelled', version = ?"
+                       " WHERE school_id = ? AND id = ?",
+                 (store._versions(conn, 1), school_id, reservation_id))
+        paid = store._x(conn, "SELECT wallet_id, SUM(amount_cents), MAX(label)"
+                              " FROM wallet_movements WHERE school_id = ? AND reservation_id = ?"
+                              " GROUP BY wallet_id ORDER BY wallet_id",
+                        (school_id, reservation_id)).fetchall()
+        wallet_id, refunded, balance = None, 0, None
+        for wallet_id, cents, label in paid:
+            cents = int(cents)      # SUM may come back as a decimal (PostgreSQL)
+            if cents < 0:
+                _, balance = _move(store, conn, school_id, wallet_id, "refund", -cents,
+                                   reservation_id=reservation_id, label=label)
+                refunded -= cents
+    log.info("reservation %s cancelled: %s refunded", reservation_id, euros(refunded))
+    return {"reservation": _record(row) | {"status": "cancelled"}, "wallet_id": wallet_id,
+            "refunded_cents": refunded, "balance_cents": balance}
+
+
+def reservations(store: CentralStore, school_id: str, *, day: date | None = None,
+                 student_id: str | None = None) -> list[dict]:
+    """The school's reservations (of a day, of a student), by day then id."""
+    where, params = ["school_id = ?"], [school_id]
+    if day:
+        where.append("day = ?")
+        params.append(day.isoformat())
+    if student_id:
+        where.append("student_id = ?")
+        params.append(student_id)
+    with store._txn(write=False) as conn:
+        rows = store._x(conn, "SELECT id, day, student_id, article_code, quantity, status"
+                              " FROM reservations WHERE " + " AND ".join(where)
+                        + " ORDER BY day, id", params).fetchall()
+    return [_record(r) for r in rows]
+
+
+# -- hooks called by CentralStore -----------------------------------------------------------
+def mark_delivered(store: CentralStore, conn, device: Device, data: dict) -> None:
+    """A pushed ``pickup`` entry (its ``items`` name their ``reservation``): those
+    reservations are delivered, with a new version so that every terminal learns it. A
+    reservation cancelled here but handed over by a terminal that did not know yet is
+    delivered all the same (that is what happened), and logged for the finance office."""
+    items = data.get("items")
+    for item in items if isinstance(items, list) else []:
+        rid = item.get("reservation") if isinstance(item, dict) else None
+        if not isinstance(rid, str):
+            continue
+        row = store._x(conn, "SELECT status FROM reservations WHERE school_id = ? AND id = ?",
+                       (device.school_id, rid)).fetchone()
+        if row is None or row[0] == "delivered":
+            continue        # not one of the platform's, or told already by another terminal
+        if row[0] == "cancelled":
+            log.warning("reservation %s was cancelled (and refunded) but delivered by device %s",
+                        rid, device.id)
+        store._x(conn, "UPDATE reservations SET status = 'delivered', version = ?"
+                       " WHERE school_id = ? AND id = ?",
+                 (store._versions(conn, 1), device.school_id, rid))
+
+
+def journal_lines(store: CentralStore, conn, school_id: str, first: date, last: date, *,
+                  student_id: str | None = None, wallet_id: str | None = None) -> list[dict]:
+    """The reservations and refunds made on the platform between two business days, as rows
+    of the parents' sales journal (``CentralStore.sales_journal``): no device, no seq."""
+    where = ["m.school_id = ?", "m.kind IN ('reservation', 'refund')", "m.day >= ?",
+             "m.day <= ?"]
+    params: list = [school_id, first.isoformat(), last.isoformat()]
+    if student_id:
+        where.append("r.student_id = ?")
+        params.append(student_id)
+    if wallet_id:
+        where.append("m.wallet_id = ?")
+        params.append(wallet_id)
+    rows = store._x(conn, "SELECT m.ts, m.day, m.kind, r.student_id, s.first_name, s.last_name,"
+                          " m.wallet_id, w.name, r.article_code, m.label, r.quantity,"
+                          " m.amount_cents FROM wallet_movements m"
+                          " JOIN reservations r ON r.school_id = m.school_id"
+                          " AND r.id = m.reservation_id"
+                          " LEFT JOIN students s ON s.school_id = m.school_id"
+                          " AND s.id = r.student_id"
+                          " LEFT JOIN wallets w ON w.school_id = m.school_id AND w.id = m.wallet_id"
+                          " WHERE " + " AND ".join(where) + " ORDER BY m.ts DESC, m.id",
+                    params).fetchall()
+    return [{"ts": ts, "local_time": _local_time(ts), "day": day, "kind": kind,
+             "device_id": None, "device_name": None, "seq": None, "ref_seq": None,
+             "student_id": student, "student_name": f"{first_name} {last_name}" if first_name
+             else None, "wallet_id": wallet, "wallet_name": wallet_name, "article": code,
+             "article_name": label or code, "quantity": qty, "amount_cents": cents}
+            for (ts, day, kind, student, first_name, last_name, wallet, wallet_name, code, label,
+                 qty, cents) in rows]
+
+
+# -- the wallet's history (the parents' "opérations financières") --------------------------
+def wallet_history(store: CentralStore, school_id: str, wallet_id: str) -> dict:
+    """Every movement of a wallet, oldest first: the platform's (top-ups, transfers,
+    reservations, refunds) and the terminals' pushed entries (sales, photocopies, voids).
+    Returns the WalletHistory fields: ``balance_cents`` and the ``movements``."""
+    with store._txn(write=False) as conn:
+        row = store._x(conn, "SELECT balance_cents FROM wallets WHERE school_id = ? AND id = ?",
+                       (school_id, wallet_id)).fetchone()
+        if row is None:
+            raise LedgerRefusal("not_found", f"no wallet {wallet_id!r} in this school")
+        platform = store._x(conn, "SELECT ts, day, kind, amount_cents, reservation_id, label"
+                                  " FROM wallet_movements WHERE school_id = ? AND wallet_id = ?",
+                            (school_id, wallet_id)).fetchall()
+        pushed = store._x(conn, "SELECT j.ts, j.day, j.kind, p.amount_cents, d.name, j.seq"
+                                " FROM postings p JOIN journal j ON j.device_id = p.device_id"
+                                " AND j.seq = p.seq JOIN devices d ON d.id = p.device_id"
+                                " WHERE d.school_id = ? AND p.wallet_id = ?",
+                          (school_id, wallet_id)).fetchall()
+    movements = [{"ts": ts, "day": day, "kind": kind, "amount_cents": cents,
+                  "reservation_id": rid, "label": label, "device_name": None, "seq": None}
+                 for ts, day, kind, cents, rid, label in platform]
+    movements += [{"ts": ts, "day": day, "kind": kind, "amount_cents": cents,
+                   "reservation_id": None, "label": None, "device_name": name, "seq": seq}
+                  for ts, day, kind, cents, name, seq in pushed]
+    movements.sort(key=lambda m: m["ts"])
+    return {"wallet_id": wallet_id, "balance_cents": row[0], "movements": movements}
+
+
+# -- bank statements --------------------------------------------------------------------------
+def import_bank(store: CentralStore, school_id: str, text: str) -> dict:
+    """Credit the wallets named by the structured communications of a bank statement (CSV,
+    ``bank_statement.parse``), all in one transaction. A line whose communication has a bad
+    check digit or names no wallet, or whose amount or date cannot be read, is reported in
+    ``unmatched`` (line number and reason) and credits nothing: never a guess. A line
+    imported before (same bank reference, or same date, amount, communication and
+    occurrence in its file) is counted in ``already_imported`` and not credited again.
+    Returns the BankImport fields."""
+    lines, unmatched = bank_statement.parse(text)
+    total, credited, already = len(lines) + len(unmatched), [], []
+    with store._txn() as conn:
+        _school_exists(store, conn, school_id)
+        for line in lines:
+            found = store._x(conn, "SELECT id FROM wallets WHERE school_id = ?"
+                                   " AND structured_communication = ?",
+                             (school_id, line.communication)).fetchall()
+            if len(found) != 1:
+                unmatched.append(line.problem(
+                    "unknown communication: no wallet has it" if not found else
+                    f"{len(found)} wallets have this communication: fix the roster first"))
+                continue
+            wallet = found[0]
+            if store._x(conn, "SELECT 1 FROM wallet_movements WHERE school_id = ?"
+                              " AND source_key = ?", (school_id, line.key)).fetchone():
+                already.append(line)
+                continue
+            _move(store, conn, school_id, wallet[0], "transfer", line.amount_cents,
+                  source_key=line.key, label=f"virement du {line.day:%d/%m/%Y}")
+            credited.append({"line": line.line, "day": line.day, "wallet_id": wallet[0],
+                             "amount_cents": line.amount_cents})
+    unmatched.sort(key=lambda u: u["line"])
+    log.info("bank import: %d credited, %d already imported, %d unmatched", len(credited),
+             len(already), len(unmatched))
+    return {"lines": total, "matched": len(credited),
+            "matched_cents": sum(c["amount_cents"] for c in credited),
+            "already_imported": len(already),
+            "already_imported_cents": sum(a.amount_cents for a in already),
+            "credited": credited,
+            "unmatched": unmatched}
