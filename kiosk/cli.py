@@ -74,8 +74,8 @@ class Context:
         from kiosk.money import format_cents
         return format_cents(cents, self.lang)
 
-    def out(self, text: str = "") -> None:
-        print(text)
+    def out(self, text: str = "", flush: bool = False) -> None:
+        print(text, flush=flush)
 
 
 def read_pin(prompt: str, env: str = "COMPTOIR_PIN") -> str:
@@ -388,7 +388,7 @@ def cmd_reader(ctx: Context) -> None:
     news: queue.Queue = queue.Queue()     # the reader's thread hands over; printing happens here
     chosen = f" (lecteur « {section.pcsc_reader} »)" if section.backend == "pcsc" and section.pcsc_reader else ""
     ctx.out(f"Test du lecteur de badges : {section.backend}{chosen}. Présentez des badges ;"
-            " Ctrl+C pour arrêter.")
+            " Ctrl+C pour arrêter.", flush=True)
     deadline = None if args.seconds is None else time.monotonic() + args.seconds
     badges, ever_connected, last_status = 0, False, reader.status
     reader.start(lambda event: news.put(event), lambda status: news.put(status))
@@ -405,7 +405,7 @@ def cmd_reader(ctx: Context) -> None:
             if isinstance(item, BadgeEvent):
                 badges += 1
                 ctx.out(f"[{stamp}] badge {badges} : {item.raw or item.uid}  →  {item.uid}"
-                        f"   ({item.reader})")
+                        f"   ({item.reader})", flush=True)
             else:
                 last_status = item
                 ever_connected |= item.state is ReaderState.CONNECTED
@@ -413,8 +413,7 @@ def cmd_reader(ctx: Context) -> None:
                          ReaderState.DISCONNECTED: "lecteur déconnecté",
                          ReaderState.ERROR: "lecteur en erreur"}[item.state]
                 detail = f" : {item.reason}" if item.reason else f" : {reader.name}"
-                ctx.out(f"[{stamp}] {label}{detail}")
-            sys.stdout.flush()
+                ctx.out(f"[{stamp}] {label}{detail}", flush=True)
     except KeyboardInterrupt:
         pass
     finally:

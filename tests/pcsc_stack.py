@@ -24,6 +24,7 @@ import glob
 import os
 import random
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -34,6 +35,9 @@ from pathlib import Path
 
 RUN_DIR = Path("/run/pcscd")
 LOCK_PATH = Path(tempfile.gettempdir()) / "comptoir-pcscd.lock"
+# pid and configuration folder of the pcscd this module last started: a run killed before its
+# clean-up leaves that pcscd behind, and the next run (holding the lock) may end it.
+OWNER_PATH = Path(tempfile.gettempdir()) / "comptoir-pcscd.owner"
 FRIENDLY_NAME = "Comptoir Test PCD"
 SLOT0 = f"{FRIENDLY_NAME} 00 00"        # the reader name pcscd gives vpcd's first slot
 # ATR of a contactless card as PC/SC part 3 readers show it (MIFARE Classic 1K).
@@ -99,6 +103,26 @@ def _live_pcscd_pids() -> list[int]:
         if state not in ("Z", "X"):
             pids.append(int(entry.name))
     return pids
+
+
+def _end_our_orphan() -> None:
+    """End the pcscd a killed earlier run of this module left behind, recognised by the pid
+    and the private configuration folder it recorded (never any other pcscd)."""
+    try:
+        pid_text, confdir = OWNER_PATH.read_text().strip().split(" ", 1)
+        pid = int(pid_text)
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError):
+        return
+    if pid in _live_pcscd_pids() and confdir.encode() in cmdline:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while pid in _live_pcscd_pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if pid in _live_pcscd_pids():
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(FileNotFoundError):
+        OWNER_PATH.unlink()
 
 
 class VirtualCard:
@@ -227,6 +251,7 @@ class PcscStack:
             self.started_at = time.monotonic()
             self.proc = subprocess.Popen([self.pcscd, "--foreground", "--info", "-c", str(self.confdir)],
                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        OWNER_PATH.write_text(f"{self.proc.pid} {self.confdir}\n")
         self.ready_at = self._wait_listed(timeout)
         return self.ready_at
 
@@ -240,6 +265,8 @@ class PcscStack:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(5)
+            with contextlib.suppress(FileNotFoundError):
+                OWNER_PATH.unlink()
         self.stopped_at = time.monotonic()
         return self.stopped_at
 
@@ -256,6 +283,7 @@ class PcscStack:
             return "(no pcscd log)"
 
     def _clear_stale_files(self) -> None:
+        _end_our_orphan()
         others = _live_pcscd_pids()
         deadline = time.monotonic() + 10
         while others and time.monotonic() < deadline:      # one that is just exiting

@@ -6,8 +6,8 @@ pcscd notices a card 0.2–0.5 s after it is laid down (it polls): waits below a
 from __future__ import annotations
 
 import logging
-import os
 import queue
+import signal
 import subprocess
 import sys
 import time
@@ -246,9 +246,9 @@ def write_config(folder, reader_filter: str) -> None:
 
 
 def run_cli(folder, *args) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # No PYTHONUNBUFFERED: each line must reach a pipe (e.g. `| tee`) as it happens.
     return subprocess.Popen([sys.executable, "-m", "kiosk.cli", "--data", str(folder), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL)
 
 
@@ -294,3 +294,19 @@ def test_reader_test_command_fails_clearly_when_no_reader_matches(stack, tmp_pat
     assert proc.returncode == 1, (out, err)
     assert "lecteur déconnecté : no PC/SC reader's name contains 'Omnikey'" in out
     assert err.startswith("comptoir: Lecteur de badges indisponible : no PC/SC reader's name contains 'Omnikey'")
+
+
+def test_reader_test_command_stops_on_ctrl_c(stack, tmp_path):
+    write_config(tmp_path / "data", "")
+    proc = run_cli(tmp_path / "data", "reader", "test")
+    out: list[str] = []
+    try:
+        read_until(proc, "lecteur connecté", out)
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "0 badge(s) lu(s)." in rest and err == ""
