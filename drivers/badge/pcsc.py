@@ -39,6 +39,14 @@ RETRY_SECONDS = 0.5     # how often to look for pcscd or the reader again once l
 WAIT_MS = 1000          # longest single wait inside pcscd (stop() cancels it anyway)
 
 
+# pcscd going away shows as one of these, depending on when it went: before the call, or
+# during it (the socket closed: COMM_ERROR; reset: libpcsclite says SECURITY_VIOLATION, the
+# code it also gives polkit's refusals). One reason for all: the state does not flap.
+_SERVICE_GONE = () if scard is None else (
+    scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED, scard.SCARD_F_COMM_ERROR,
+    scard.SCARD_W_SECURITY_VIOLATION)
+
+
 class _Lost(Exception):
     """The connection to pcscd or to the reader is gone; ``reason`` says why."""
 
@@ -90,6 +98,9 @@ class PcscReader(BadgeReader):
     def _session(self) -> None:
         """One connection to pcscd, from SCardEstablishContext to its loss (or stop)."""
         rv, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if rv == scard.SCARD_W_SECURITY_VIOLATION:     # pcscd's polkit check said no
+            raise _Lost("the PC/SC service (pcscd) refused this user: its polkit rules must allow"
+                        " it (or run the terminal in the local session)")
         if rv != scard.SCARD_S_SUCCESS:
             raise _Lost(self._service_reason(rv))
         with self._context_lock:
@@ -160,7 +171,7 @@ class PcscReader(BadgeReader):
         rv, card, protocol = scard.SCardConnect(context, reader, scard.SCARD_SHARE_SHARED,
                                                 scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
         if rv != scard.SCARD_S_SUCCESS:
-            if rv in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED, scard.SCARD_F_COMM_ERROR):
+            if rv in _SERVICE_GONE:
                 raise _Lost(self._service_reason(rv))
             log.warning("reader %s: badge not read, could not connect to it: %s", reader, _explain(rv))
             return
@@ -194,8 +205,6 @@ class PcscReader(BadgeReader):
 
     @staticmethod
     def _service_reason(code: int) -> str:
-        # pcscd gone shows as one of three codes depending on when it went (before a call,
-        # during one): one reason for all, so that the state does not flap between them.
-        if code in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED, scard.SCARD_F_COMM_ERROR):
+        if code in _SERVICE_GONE:
             return "the PC/SC service (pcscd) is not running"
         return f"PC/SC error: {_explain(code)}"
