@@ -239,20 +239,25 @@ class PcscStack:
             f"CHANNELID    0x{self.port:X}\n")
         self.log_path = self.workdir / "pcscd.log"
         self.proc: subprocess.Popen | None = None
+        self.has_reader = False
         self.started_at = self.ready_at = self.stopped_at = 0.0
 
     # -- the daemon ------------------------------------------------------------------------
-    def start(self, timeout: float = 10.0) -> float:
-        """Start pcscd and wait until it lists our reader; returns that moment (monotonic)."""
+    def start(self, timeout: float = 10.0, with_reader: bool = True) -> float:
+        """Start pcscd and wait until it lists our reader; returns that moment (monotonic).
+        ``with_reader=False``: a pcscd with no reader at all (as if it were unplugged)."""
         if self.proc is not None:
             raise RuntimeError("pcscd already started")
         self._clear_stale_files()
+        confdir = self.confdir if with_reader else self.workdir / "no-readers.conf.d"
+        confdir.mkdir(exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.started_at = time.monotonic()
-            self.proc = subprocess.Popen([self.pcscd, "--foreground", "--info", "-c", str(self.confdir)],
+            self.proc = subprocess.Popen([self.pcscd, "--foreground", "--info", "-c", str(confdir)],
                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        OWNER_PATH.write_text(f"{self.proc.pid} {self.confdir}\n")
-        self.ready_at = self._wait_listed(timeout)
+        OWNER_PATH.write_text(f"{self.proc.pid} {confdir}\n")
+        self.has_reader = with_reader
+        self.ready_at = self._wait_listed(timeout, [self.reader_name] if with_reader else [])
         return self.ready_at
 
     def stop(self) -> float:
@@ -298,7 +303,8 @@ class PcscStack:
             with contextlib.suppress(FileNotFoundError):
                 (RUN_DIR / name).unlink()
 
-    def _wait_listed(self, timeout: float) -> float:
+    def _wait_listed(self, timeout: float, expected: list[str]) -> float:
+        """Until pcscd answers and lists the ``expected`` readers (all; or none at all)."""
         from smartcard import scard
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -308,7 +314,9 @@ class PcscStack:
             if rv == scard.SCARD_S_SUCCESS:
                 try:
                     rv, readers = scard.SCardListReaders(ctx, [])
-                    if rv == scard.SCARD_S_SUCCESS and self.reader_name in readers:
+                    if rv == scard.SCARD_S_SUCCESS and expected and set(expected) <= set(readers):
+                        return time.monotonic()
+                    if rv == scard.SCARD_E_NO_READERS_AVAILABLE and not expected:
                         return time.monotonic()
                 finally:
                     scard.SCardReleaseContext(ctx)

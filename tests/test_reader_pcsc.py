@@ -48,7 +48,8 @@ def cards(stack):
     yield make
     for card in made:
         card.remove()
-    if stack.proc is None:          # a test that stopped pcscd and failed before restarting it
+    if stack.proc is None or not stack.has_reader:     # a test failed while pcscd was down
+        stack.stop()
         stack.start()
     for slot in ("00 00", "00 01"):
         stack.wait_slot(False, reader=f"{FRIENDLY_NAME} {slot}")
@@ -203,6 +204,20 @@ def test_pcscd_restart_disconnects_then_reconnects_within_2_s(stack, cards, star
     assert (event.uid, event.reader) == (UID7, stack.reader_name)
     states = [s.state for _, s in rec.timeline]
     assert states == [ReaderState.CONNECTED, ReaderState.DISCONNECTED, ReaderState.CONNECTED]
+
+
+def test_no_reader_plugged_in_then_one_appears(stack, cards, start_reader):
+    stack.stop()
+    stack.start(with_reader=False)          # pcscd runs, but without any reader
+    _, rec = start_reader()
+    _, status = rec.wait_state(ReaderState.DISCONNECTED, timeout=3)
+    assert status.reason == "no PC/SC reader is plugged in"
+    stack.stop()
+    ready = stack.start()                   # the reader is there again
+    back_at, _ = rec.wait_state(ReaderState.CONNECTED, timeout=5)
+    assert back_at <= ready + 2.0
+    with cards(UID4):
+        assert rec.next_event().uid == UID4
 
 
 def test_open_reader_from_config_uses_the_reader_name_filter(stack, cards):
