@@ -31,6 +31,10 @@ class UsageError(ComptoirError):
     code = "usage"
 
 
+class ReaderError(ComptoirError):
+    code = "reader_unavailable"
+
+
 # -- plumbing -------------------------------------------------------------------------------
 def data_dir(args) -> Path:
     folder = args.data or os.environ.get("COMPTOIR_DATA")
@@ -70,8 +74,8 @@ class Context:
         from kiosk.money import format_cents
         return format_cents(cents, self.lang)
 
-    def out(self, text: str = "") -> None:
-        print(text)
+    def out(self, text: str = "", flush: bool = False) -> None:
+        print(text, flush=flush)
 
 
 def read_pin(prompt: str, env: str = "COMPTOIR_PIN") -> str:
@@ -515,6 +519,55 @@ def cmd_reprint(ctx: Context) -> None:
     _, seq = print_jobs.reprint_last(service.store, service.clock.now())
     _print_waiting(ctx, f"Ticket n°{seq}")
 
+def cmd_reader(ctx: Context) -> None:
+    """``reader test``: the installer's check of the configured badge reader, on the local
+    screen. It shows the UIDs on purpose (that is its use); it logs nothing."""
+    import queue
+    import time
+    from drivers.badge import BadgeEvent, ReaderState, open_reader
+    args, section = ctx.args, ctx.config.reader
+    if args.count is not None and args.count < 1:
+        raise UsageError(detail="--count must be at least 1")
+    if args.seconds is not None and args.seconds <= 0:
+        raise UsageError(detail="--seconds must be more than 0")
+    reader = open_reader(section)
+    news: queue.Queue = queue.Queue()     # the reader's thread hands over; printing happens here
+    chosen = f" (lecteur « {section.pcsc_reader} »)" if section.backend == "pcsc" and section.pcsc_reader else ""
+    ctx.out(f"Test du lecteur de badges : {section.backend}{chosen}. Présentez des badges ;"
+            " Ctrl+C pour arrêter.", flush=True)
+    deadline = None if args.seconds is None else time.monotonic() + args.seconds
+    badges, ever_connected, last_status = 0, False, reader.status
+    reader.start(lambda event: news.put(event), lambda status: news.put(status))
+    try:
+        while args.count is None or badges < args.count:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                break
+            try:
+                item = news.get(timeout=left)
+            except queue.Empty:
+                break
+            stamp = time.strftime("%H:%M:%S")
+            if isinstance(item, BadgeEvent):
+                badges += 1
+                ctx.out(f"[{stamp}] badge {badges} : {item.raw or item.uid}  →  {item.uid}"
+                        f"   ({item.reader})", flush=True)
+            else:
+                last_status = item
+                ever_connected |= item.state is ReaderState.CONNECTED
+                label = {ReaderState.CONNECTED: "lecteur connecté",
+                         ReaderState.DISCONNECTED: "lecteur déconnecté",
+                         ReaderState.ERROR: "lecteur en erreur"}[item.state]
+                detail = f" : {item.reason}" if item.reason else f" : {reader.name}"
+                ctx.out(f"[{stamp}] {label}{detail}", flush=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        reader.stop()
+    ctx.out(f"{badges} badge(s) lu(s).")
+    if not ever_connected:
+        raise ReaderError(detail=last_status.reason or "never connected")
+
 
 # -- argument parsing -----------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
@@ -594,6 +647,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--day", metavar="DAY", help="picklist: the day (default today)")
     c = command("reprint", cmd_reprint, "print the last receipt again")
     c.add_argument("which", choices=("last",))
+    c = command("reader", cmd_reader, "test: show the badge reader's state and each badge tapped")
+    c.add_argument("action", choices=("test",))
+    c.add_argument("--count", type=int, help="stop after this many badges")
+    c.add_argument("--seconds", type=float, help="stop after this many seconds")
     command("check", cmd_check, "verify the database and the whole journal chain")
     command("status", cmd_status, "terminal state: integrity, journal, sync, printing")
     return p

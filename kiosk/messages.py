@@ -162,6 +162,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Disque plein : rien n'a été enregistré. Libérez de la place puis recommencez.",
         "nl": "Schijf vol: niets werd opgeslagen. Maak ruimte vrij en probeer opnieuw.",
         "en": "Disk full: nothing was saved. Free some space and try again."},
+    # badge reader
+    "reader_unavailable": {
+        "fr": "Lecteur de badges indisponible : {detail}",
+        "nl": "Badgelezer niet beschikbaar: {detail}",
+        "en": "Badge reader unavailable: {detail}"},
     # sync
     "offline": {
         "fr": "Plateforme injoignable ({detail}) : les ventes continuent, elles partiront plus tard.",

@@ -5,8 +5,8 @@ import importlib
 import pytest
 
 MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter",
-           "drivers.badge", "kiosk.payments", "drivers.printer", "drivers.printer.document",
-           "drivers.printer.layouts"]
+           "drivers.badge", "drivers.badge.pcsc", "kiosk.payments", "drivers.printer",
+           "drivers.printer.document", "drivers.printer.layouts"]
 
 
 @pytest.mark.parametrize("name", MODULES)
