@@ -519,6 +519,7 @@ def cmd_reprint(ctx: Context) -> None:
     _, seq = print_jobs.reprint_last(service.store, service.clock.now())
     _print_waiting(ctx, f"Ticket n°{seq}")
 
+
 def cmd_reader(ctx: Context) -> None:
     """``reader test``: the installer's check of the configured badge reader, on the local
     screen. It shows the UIDs on purpose (that is its use); it logs nothing."""
