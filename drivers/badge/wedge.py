@@ -25,7 +25,7 @@ readers read the UID as a little-endian number).
 >>> [p.feed(c, 0.0) for c in "04:a1:b2:c3\\n"][-1]
 '04A1B2C3'
 >>> p = WedgeParser("decimal10", reverse_bytes=True)
->>> p.feed_text("3283264004\\n", 0.0)
+>>> p.feed_text("3283263748\\n", 0.0)
 ['04A1B2C3']
 >>> WedgeParser("decimal10").feed_text("4294967296\\n", 0.0)    # > 2**32 - 1: dropped
 []
