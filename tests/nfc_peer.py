@@ -31,7 +31,7 @@ def cascade_levels(uid: bytes) -> list[bytes]:
     """The 5-byte SDD_RES of each cascade level (4 bytes + BCC).
 
     >>> [lvl.hex() for lvl in cascade_levels(bytes.fromhex("04112233445566"))]
-    ['880411229f', '33445566']
+    ['88041122bf', '3344556644']
     """
     if len(uid) == 4:
         parts = [uid]

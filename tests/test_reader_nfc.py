@@ -200,3 +200,13 @@ def test_unplugged_reader_comes_back_within_two_seconds(port, typea, started):
     rec.wait(lambda r: r.statuses[-1].state is ReaderState.CONNECTED, 2)
     rec.wait_events(2, 3)                   # the card still on it is read again
     assert rec.uids == ["A1B2C3D4", "A1B2C3D4"]
+
+
+def test_docstring_examples():
+    import doctest
+
+    from drivers.badge import nfcpy_reader
+    from tests import nfc_peer
+    for module in (nfcpy_reader, nfc_peer):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -313,3 +313,11 @@ def test_one_stray_key_never_makes_a_uid(uid, fmt, data):
     at = data.draw(st.integers(0, len(text)))
     parser = WedgeParser(fmt)
     assert parser.feed_text(text[:at] + stray + text[at:] + "\n", 0.0) == []
+
+
+def test_docstring_examples():
+    import doctest
+
+    from drivers.badge import wedge
+    result = doctest.testmod(wedge)
+    assert result.attempted > 0 and result.failed == 0

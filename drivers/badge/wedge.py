@@ -126,7 +126,7 @@ def decode(text: str, fmt: str, reverse_bytes: bool = False) -> tuple[str | None
     >>> decode("0077705923", "decimal10")
     ('04A1B2C3', '')
     >>> decode("04:A1B2:C3", "hex")[1]
-    'separators must stand between every byte (11 characters)'
+    'separators must stand between every byte (10 characters)'
     """
     text = text.strip(" ")
     if GARBAGE in text or any(not c.isascii() or not c.isprintable() for c in text):
