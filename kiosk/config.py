@@ -61,7 +61,8 @@ class ReaderSection:
     wedge_device: str = "-"             # /dev/input/event*, or "-" for standard input
     wedge_format: str = "hex"           # hex | decimal10 (what the reader types)
     wedge_reverse_bytes: bool = False   # the reader types the UID's bytes in reverse order
-    wedge_timeout_ms: int = 300         # a number not finished within this is dropped
+    wedge_timeout_ms: int = 300         # a pause between two keys longer than this drops the
+                                        # number being typed (0: no limit, typed by hand)
     simulated_socket: str = ""          # a local socket to inject UIDs into; empty: code only
 
 

@@ -1,0 +1,47 @@
+"""What the reader tests share: a callback that records events and states, and a wait."""
+from __future__ import annotations
+
+import threading
+import time
+
+
+class Recorder:
+    """Pass ``rec.event`` and ``rec.state`` to ``reader.start``; read ``uids`` / ``states``."""
+
+    def __init__(self) -> None:
+        self.events = []
+        self.statuses = []
+        self._cond = threading.Condition()
+
+    def event(self, event) -> None:
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+
+    def state(self, status) -> None:
+        with self._cond:
+            self.statuses.append(status)
+            self._cond.notify_all()
+
+    @property
+    def uids(self) -> list[str]:
+        with self._cond:
+            return [e.uid for e in self.events]
+
+    def wait(self, predicate, timeout: float, what: str = "") -> float:
+        """Wait until ``predicate(self)`` holds; fail the test after ``timeout`` seconds.
+        Returns how long it took."""
+        start = time.monotonic()
+        deadline = start + timeout
+        with self._cond:
+            # Re-checked every 20 ms too: a predicate may look at more than the recorder.
+            while not predicate(self) and time.monotonic() < deadline:
+                self._cond.wait(min(0.02, max(0.0, deadline - time.monotonic())))
+            if not predicate(self):
+                raise AssertionError(f"not within {timeout} s: {what or predicate}; "
+                                     f"events {[e.uid for e in self.events]}, "
+                                     f"states {self.statuses}")
+        return time.monotonic() - start
+
+    def wait_events(self, n: int, timeout: float) -> float:
+        return self.wait(lambda r: len(r.events) >= n, timeout, f"{n} badge event(s)")
