@@ -1,8 +1,11 @@
-"""What the reader tests share: a callback that records events and states, and a wait."""
+"""What the reader tests share: a callback that records events and states, a wait, and the
+``started`` fixture (import it into a test module to use it)."""
 from __future__ import annotations
 
 import threading
 import time
+
+import pytest
 
 
 class Recorder:
@@ -45,3 +48,19 @@ class Recorder:
 
     def wait_events(self, n: int, timeout: float) -> float:
         return self.wait(lambda r: len(r.events) >= n, timeout, f"{n} badge event(s)")
+
+
+@pytest.fixture
+def started():
+    """``start(reader)`` starts it with a fresh Recorder and returns that; every reader
+    started so is stopped at the end of the test."""
+    readers = []
+
+    def start(reader):
+        rec = Recorder()
+        reader.start(rec.event, rec.state)
+        readers.append(reader)
+        return rec
+    yield start
+    for reader in readers:
+        reader.stop()

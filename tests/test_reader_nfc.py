@@ -21,7 +21,7 @@ from drivers.badge import open_reader
 from drivers.badge.base import ReaderState
 from drivers.badge.nfcpy_reader import NfcpyReader
 from kiosk.config import ReaderSection
-from tests.readers import Recorder
+from tests.readers import Recorder, started  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,21 +62,6 @@ def typea(port):
     peer = Peer("typea", str(port))
     yield peer
     peer.close()
-
-
-@pytest.fixture
-def started():
-    """Start readers with a Recorder; stop them at the end of the test."""
-    readers = []
-
-    def start(reader):
-        rec = Recorder()
-        reader.start(rec.event, rec.state)
-        readers.append(reader)
-        return rec
-    yield start
-    for reader in readers:
-        reader.stop()
 
 
 @pytest.mark.parametrize("uid", ["A1B2C3D4", "04112233445566", "04112233445566778899"],

@@ -16,7 +16,7 @@ from drivers.badge import open_reader
 from drivers.badge.base import ReaderState
 from drivers.badge.wedge import (INPUT_EVENT, WedgeParser, WedgeReader, decode, input_events)
 from kiosk.config import ReaderSection
-from tests.readers import Recorder
+from tests.readers import Recorder, started  # noqa: F401 (fixture)
 
 # (format, reverse_bytes, what the reader types, the UIDs expected)
 PARSER_CASES = [
@@ -128,20 +128,6 @@ def test_unknown_format_is_refused():
 
 
 # -- the reader on a text stream --------------------------------------------------------------
-
-@pytest.fixture
-def started():
-    readers = []
-
-    def start(reader):
-        rec = Recorder()
-        reader.start(rec.event, rec.state)
-        readers.append(reader)
-        return rec
-    yield start
-    for reader in readers:
-        reader.stop()
-
 
 def test_reader_on_a_pipe(started, caplog):
     r, w = os.pipe()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 import threading
 import time
 from typing import Callable, NamedTuple
@@ -110,3 +111,38 @@ class BadgeReader:
         except Exception as exc:  # noqa: BLE001 - reported as the reader's state
             log.exception("reader %s stopped on an error", self.name)
             self._set_state(ReaderState.ERROR, f"{type(exc).__name__}: {exc}")
+
+
+class SelectLoopReader(BadgeReader):
+    """A reader whose loop waits in ``select()``: ``stop()`` (and anything that calls
+    ``_wake``) interrupts the wait through a pipe whose read end, ``_wake_r``, the loop adds
+    to what it selects on, and drains with ``_drain_wake``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._wake_r = self._wake_w = -1
+
+    def start(self, callback: BadgeCallback, on_state: StateCallback | None = None) -> None:
+        if self._wake_r < 0:
+            self._wake_r, self._wake_w = os.pipe()
+            os.set_blocking(self._wake_w, False)
+        super().start(callback, on_state)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        thread = self._thread
+        super().stop(timeout)
+        if thread is None or not thread.is_alive():     # else the loop may still select on it
+            for fd in (self._wake_r, self._wake_w):
+                if fd >= 0:
+                    os.close(fd)
+            self._wake_r = self._wake_w = -1
+
+    def _wake(self) -> None:
+        if self._wake_w >= 0:
+            try:
+                os.write(self._wake_w, b"x")
+            except OSError:         # pipe full: the loop is awake anyway
+                pass
+
+    def _drain_wake(self) -> None:
+        os.read(self._wake_r, 4096)

@@ -19,7 +19,7 @@ import select
 import socket
 import stat
 
-from drivers.badge.base import BadgeReader, ReaderState
+from drivers.badge.base import ReaderState, SelectLoopReader
 from kiosk.badges import normalise_uid
 from kiosk.errors import Refusal
 
@@ -28,14 +28,13 @@ log = logging.getLogger(__name__)
 _MAX_DATAGRAM = 256         # a UID is at most 29 characters even with separators
 
 
-class SimulatedReader(BadgeReader):
+class SimulatedReader(SelectLoopReader):
     name = "simulated"
 
     def __init__(self, socket_path: str = "") -> None:
         super().__init__()
         self.socket_path = socket_path
         self._taps: queue.Queue[str] = queue.Queue()
-        self._wake_r = self._wake_w = -1
 
     @classmethod
     def from_config(cls, section) -> "SimulatedReader":
@@ -47,28 +46,6 @@ class SimulatedReader(BadgeReader):
         self._wake()
 
     # -- the loop --------------------------------------------------------------------------
-    def start(self, callback, on_state=None) -> None:
-        if self._wake_r < 0:
-            self._wake_r, self._wake_w = os.pipe()
-            os.set_blocking(self._wake_w, False)
-        super().start(callback, on_state)
-
-    def stop(self, timeout: float = 5.0) -> None:
-        thread = self._thread
-        super().stop(timeout)
-        if thread is None or not thread.is_alive():
-            for fd in (self._wake_r, self._wake_w):
-                if fd >= 0:
-                    os.close(fd)
-            self._wake_r = self._wake_w = -1
-
-    def _wake(self) -> None:
-        if self._wake_w >= 0:
-            try:
-                os.write(self._wake_w, b"x")
-            except OSError:         # pipe full: the loop is awake anyway
-                pass
-
     def _run(self) -> None:
         sock = self._bind() if self.socket_path else None
         if self.socket_path and sock is None:
@@ -82,7 +59,7 @@ class SimulatedReader(BadgeReader):
                     return
                 ready, _, _ = select.select(waiting_on, [], [])
                 if self._wake_r in ready:
-                    os.read(self._wake_r, 4096)
+                    self._drain_wake()
                 if sock is not None and sock in ready:
                     self._receive(sock)
         finally:

@@ -44,7 +44,7 @@ import sys
 import time
 from typing import IO
 
-from drivers.badge.base import BadgeReader, ReaderState
+from drivers.badge.base import ReaderState, SelectLoopReader
 
 log = logging.getLogger(__name__)
 
@@ -246,7 +246,7 @@ def input_events(*keys: tuple[int, int, float]) -> bytes:
 
 # -- the backend ----------------------------------------------------------------------------
 
-class WedgeReader(BadgeReader):
+class WedgeReader(SelectLoopReader):
     """A keyboard-wedge reader.
 
     ``device`` is a path to a Linux input device (``/dev/input/event3``, or
@@ -262,7 +262,6 @@ class WedgeReader(BadgeReader):
         super().__init__()
         self.device = device
         self.parser = parser or WedgeParser()
-        self._wake_r = self._wake_w = -1
 
     @classmethod
     def from_config(cls, section) -> "WedgeReader":
@@ -277,27 +276,6 @@ class WedgeReader(BadgeReader):
         return cls(section.wedge_device, parser)
 
     # -- the loop ------------------------------------------------------------------------
-    def start(self, callback, on_state=None) -> None:
-        if self._wake_r < 0:
-            self._wake_r, self._wake_w = os.pipe()
-            os.set_blocking(self._wake_w, False)
-        super().start(callback, on_state)
-
-    def stop(self, timeout: float = 5.0) -> None:
-        thread = self._thread
-        super().stop(timeout)
-        if thread is None or not thread.is_alive():     # else the loop may still select on it
-            for fd in (self._wake_r, self._wake_w):
-                if fd >= 0:
-                    os.close(fd)
-            self._wake_r = self._wake_w = -1
-
-    def _wake(self) -> None:
-        try:
-            os.write(self._wake_w, b"x")
-        except OSError:             # pipe full: the loop is awake anyway
-            pass
-
     def _run(self) -> None:
         if isinstance(self.device, str) and self.device != "-":
             self._run_input_device(self.device)
