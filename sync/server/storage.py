@@ -1,9 +1,11 @@
 """The central database: schema and every SQL statement of the reference server.
 
-SQLite today (WAL, ``synchronous=FULL``, every write in one ``BEGIN IMMEDIATE`` … ``COMMIT``).
-The SQL is plain and portable on purpose (``ON CONFLICT … DO UPDATE``, ``BIGINT``, 0/1 for
-booleans, ISO text for instants) so that a PostgreSQL backend only has to replace
-``_connect``/``_txn`` and the placeholder in ``_x``.
+On a SQLite file or a PostgreSQL database (``backends``: ``--db central.db`` or ``--db
+postgresql://user@host/db``), with the same SQL: plain and portable on purpose (``?``
+placeholders, ``ON CONFLICT … DO UPDATE``, ``BIGINT`` for cents, seqs and versions, 0/1 for
+booleans, ISO text for instants). Every statement runs in ``_txn`` through ``_x``, which give
+both backends the same transactions: one writer at a time, readers on one snapshot (see
+``backends``).
 
 The sales journal parents see (``sales_journal``) reads the pushed entries back, one row per
 article line, filtered by period preset (``period_days``), student, wallet, device and article
@@ -11,8 +13,8 @@ text; it is served to admins with their own tokens (``admin_tokens``), never to 
 
 Pull cursors rest on one global change counter (table ``change_counter``): every write of an
 entity row takes the next value as the row's ``version``, inside the write transaction. As
-writers are serialised (SQLite's write lock; the counter row's lock on PostgreSQL), versions
-become visible in order and "rows with version > cursor" never skips a late commit.
+writers are serialised (SQLite's write lock; the writers' advisory lock on PostgreSQL),
+versions become visible in order and "rows with version > cursor" never skips a late commit.
 """
 from __future__ import annotations
 
@@ -21,19 +23,18 @@ import json
 import logging
 import re
 import secrets
-import sqlite3
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from kiosk.clock import iso_utc, parse_iso_utc
 from kiosk.journal import GENESIS, KINDS, canonical_json, chain_hash
 from sync.models import DataSet
 from sync.protocol import PushedEntry
+from sync.server.backends import open_database
 
 log = logging.getLogger("comptoir.central")
 
@@ -270,70 +271,70 @@ ENTITIES = (
 
 
 class CentralStore:
-    """The central database. Opens one short-lived connection per operation, so it can be
-    shared by the server's worker threads."""
+    """The central database, a SQLite file or a PostgreSQL database (``db``: a path or a
+    ``postgresql://`` URL). Safe to share between the server's worker threads; ``close()``
+    (or ``with``) gives a PostgreSQL pool's connections back."""
 
-    PARAM = "?"     # the driver's placeholder; the SQL below is written with "?"
-
-    def __init__(self, path: str | Path, create: bool = False,
+    def __init__(self, db: str | Path, create: bool = False,
                  now: Callable[[], datetime] | None = None):
-        self.path = Path(path)
+        self.db = str(db)                   # as given (a URL may hold a password: never shown)
+        self._db = open_database(db)
+        self.path: Path | None = self._db.path     # the SQLite file (None on PostgreSQL)
+        self.label = where = self._db.label        # for people: a URL without its password
         self._now = now or (lambda: datetime.now(timezone.utc))
-        if not self.path.exists() and not create:
-            raise CentralError("invalid", f"{self.path}: no central database"
-                                          " (make one with 'comptoir central init')")
         try:
+            if not create and not self._db.exists():
+                raise CentralError("invalid", f"{where}: no central database"
+                                              " (make one with 'comptoir central init')")
             if create:
-                conn = self._connect()
-                conn.execute("PRAGMA journal_mode=WAL")   # persistent: set once, outside a txn
-                conn.close()
-            if not create:      # only ever add tables to a file that is already ours
+                self._db.prepare()
+            if not create:      # only ever add tables to a database that is already ours
                 with self._txn(write=False) as conn:
                     self._x(conn, "SELECT value FROM central_meta WHERE name = 'schema'")
             with self._txn() as conn:
                 # Every statement is CREATE ... IF NOT EXISTS: run at each open, it brings a
                 # database made by an older version up to date (tables, indexes).
                 for ddl in _DDL:
-                    conn.execute(ddl)
+                    self._x(conn, ddl)
                 self._x(conn, "INSERT INTO change_counter (id, value) VALUES (1, 0)"
                               " ON CONFLICT (id) DO NOTHING")
                 self._x(conn, "INSERT INTO central_meta (name, value) VALUES (?, ?)"
-                              " ON CONFLICT (name) DO NOTHING", ("schema", SCHEMA_VERSION))
+                              " ON CONFLICT (name) DO NOTHING", ("schema", str(SCHEMA_VERSION)))
                 row = self._x(conn, "SELECT value FROM central_meta WHERE name = 'schema'"
                               ).fetchone()
-        except sqlite3.DatabaseError as e:
-            raise CentralError("invalid", f"{self.path}: not a central database ({e})") from None
+        except self._db.unreachable as e:
+            self.close()
+            raise CentralError("invalid", f"{where}: cannot open the central database"
+                                          f" ({' '.join(str(e).split())})") from None
+        except self._db.errors as e:
+            self.close()
+            raise CentralError("invalid", f"{where}: not a central database ({e})") from None
+        except CentralError:
+            self.close()
+            raise
         if not row or int(row[0]) != SCHEMA_VERSION:
-            raise CentralError("invalid", f"{self.path}: not a central database"
+            self.close()
+            raise CentralError("invalid", f"{where}: not a central database"
                                           f" of schema version {SCHEMA_VERSION}")
 
-    # -- plumbing (the only backend-specific part) ---------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        return conn
+    def close(self) -> None:
+        self._db.close()
 
-    @contextmanager
-    def _txn(self, write: bool = True) -> Iterator[sqlite3.Connection]:
-        """One transaction on a fresh connection: ``BEGIN IMMEDIATE`` takes the write lock up
-        front (no deadlock on upgrade); a plain ``BEGIN`` gives reads one WAL snapshot."""
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
+    def __enter__(self) -> "CentralStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- plumbing: every statement goes through these two (``backends`` says what differs) --
+    def _txn(self, write: bool = True):
+        """``with self._txn() as conn:`` one transaction; ``write=False``: a read-only one on
+        one snapshot. Writers run one at a time on both backends."""
+        return self._db.transaction(write)
 
     def _x(self, conn, sql: str, params=()):
-        if self.PARAM != "?":
-            sql = sql.replace("?", self.PARAM)
-        return conn.execute(sql, params)
+        """Run one statement written with ``?`` placeholders; returns the cursor."""
+        return conn.execute(self._db.sql(sql), params)
 
     def _versions(self, conn, count: int) -> int:
         """Reserve ``count`` change versions; returns the first."""
