@@ -5,7 +5,7 @@ import importlib
 import pytest
 
 MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter",
-           "drivers.badge"]
+           "drivers.badge", "sync.server.backends"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -81,6 +81,9 @@ class SQLite:
     def sql(self, text: str) -> str:
         return text
 
+    def executemany(self, conn, sql: str, rows: list) -> None:
+        conn.executemany(sql, rows)
+
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         conn.execute("PRAGMA synchronous=FULL")
@@ -181,6 +184,10 @@ class PostgreSQL:
 
     def sql(self, text: str) -> str:
         return postgres_sql(text)
+
+    def executemany(self, conn, sql: str, rows: list) -> None:
+        with conn.cursor() as cursor:       # psycopg pipelines the rows: one round trip
+            cursor.executemany(sql, rows)
 
     @contextmanager
     def transaction(self, write: bool = True):

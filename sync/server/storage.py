@@ -336,6 +336,11 @@ class CentralStore:
         """Run one statement written with ``?`` placeholders; returns the cursor."""
         return conn.execute(self._db.sql(sql), params)
 
+    def _xmany(self, conn, sql: str, rows: list) -> None:
+        """Run one statement for each row of parameters (in one round trip on PostgreSQL)."""
+        if rows:
+            self._db.executemany(conn, self._db.sql(sql), rows)
+
     def _versions(self, conn, count: int) -> int:
         """Reserve ``count`` change versions; returns the first."""
         self._x(conn, "UPDATE change_counter SET value = value + ? WHERE id = 1", (count,))
@@ -391,8 +396,8 @@ class CentralStore:
                        f" VALUES ({', '.join('?' * (len(cols) + 2))})"
                        f" ON CONFLICT (school_id, {cols[0]}) DO UPDATE SET "
                        + ", ".join(f"{c} = excluded.{c}" for c in cols[1:] + ("version",)))
-                for offset, row in enumerate(changed):
-                    self._x(conn, sql, (school_id, *row, first + offset))
+                self._xmany(conn, sql, [(school_id, *row, first + offset)
+                                        for offset, row in enumerate(changed)])
                 counts[entity.name] = len(changed)
         return counts
 
@@ -538,6 +543,7 @@ class CentralStore:
                 raise CentralError("invalid", "entries must have contiguous increasing seq",
                                    seq=e.seq)
         now, applied, deltas, wallets_ok = self._stamp(), 0, {}, set()
+        journal, postings = [], []      # the new rows, written together at the end
         for e in entries:
             if e.seq <= hw:
                 row = self._x(conn, "SELECT hash FROM journal WHERE device_id = ? AND seq = ?",
@@ -562,23 +568,24 @@ class CentralStore:
                                            f" {p['wallet']!r} in this school", seq=e.seq)
                     wallets_ok.add(p["wallet"])
                 deltas[p["wallet"]] = deltas.get(p["wallet"], 0) + p["amount_cents"]
-                self._x(conn, "INSERT INTO postings (device_id, seq, wallet_id, amount_cents)"
-                              " VALUES (?, ?, ?, ?)",
-                        (device.id, e.seq, p["wallet"], p["amount_cents"]))
-            self._x(conn, "INSERT INTO journal (device_id, seq, uuid, kind, ts, day, operator_id,"
-                          " student_id, amount_cents, body, prev_hash, hash, received_at)"
-                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (device.id, e.seq, data["uuid"], data["kind"], data["ts"], data["day"],
-                     data.get("operator"), data.get("student"), data["amount_cents"], e.body,
-                     e.prev_hash, e.hash, now))
+                postings.append((device.id, e.seq, p["wallet"], p["amount_cents"]))
+            journal.append((device.id, e.seq, data["uuid"], data["kind"], data["ts"],
+                            data["day"], data.get("operator"), data.get("student"),
+                            data["amount_cents"], e.body, e.prev_hash, e.hash, now))
             hw, last, applied = e.seq, e.hash, applied + 1
         if applied:
+            self._xmany(conn, "INSERT INTO journal (device_id, seq, uuid, kind, ts, day,"
+                              " operator_id, student_id, amount_cents, body, prev_hash, hash,"
+                              " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        journal)
+            self._xmany(conn, "INSERT INTO postings (device_id, seq, wallet_id, amount_cents)"
+                              " VALUES (?, ?, ?, ?)", postings)
             # New balances and new versions, so that the next pulls deliver them.
             first = self._versions(conn, len(deltas)) if deltas else 0
-            for offset, (wallet, cents) in enumerate(sorted(deltas.items())):
-                self._x(conn, "UPDATE wallets SET balance_cents = balance_cents + ?, version = ?"
+            self._xmany(conn, "UPDATE wallets SET balance_cents = balance_cents + ?, version = ?"
                               " WHERE school_id = ? AND id = ?",
-                        (cents, first + offset, device.school_id, wallet))
+                        [(cents, first + offset, device.school_id, wallet)
+                         for offset, (wallet, cents) in enumerate(sorted(deltas.items()))])
             self._x(conn, "UPDATE devices SET high_water = ?, last_hash = ? WHERE id = ?",
                     (hw, last, device.id))
         return {"high_water": hw, "last_hash": last, "applied": applied}
