@@ -100,6 +100,24 @@ def test_a_failed_transaction_leaves_nothing(central_db):
         assert store.push(chain.device, [good])["applied"] == 1
 
 
+def test_a_catching_up_push_checks_every_wallet(central_db):
+    """A big push (a terminal back online) checks its wallets in one query: one wallet not of
+    this school, anywhere in it, refuses the whole push, and the next big one goes through."""
+    with school(central_db) as store:
+        store.add_school("School B", "school-b")
+        other = generate(students=2, operators=False)
+        for w in other["wallets"]:
+            w["id"] = "B-" + w["id"]
+        store.load("school-b", DataSet.model_validate(other))
+        chain = Chain(store, "Cantine 1")
+        for n in range(40):
+            chain.sale("B-W00001" if n == 30 else ("W00001", "W00002")[n % 2], -10)
+        with pytest.raises(CentralError, match="entry 31: unknown wallet 'B-W00001'") as e:
+            store.push(chain.device, chain.entries)
+        assert e.value.seq == 31 and store.device_state(chain.device)["high_water"] == 0
+        assert store.push(chain.device, chain.entries[:30])["applied"] == 30
+
+
 # -- one writer at a time, readers never wait -----------------------------------------------
 def test_writers_wait_for_each_other_readers_do_not(central_db):
     with school(central_db) as store:
