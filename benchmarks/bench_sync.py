@@ -665,7 +665,7 @@ def run_backend(backend: str, work: Path, sizes: dict, today, bare_url: str,
         central.store.close()
     result["server_log_errors"] = [line for line in central.logfile.read_text(
         errors="replace").splitlines() if "Traceback" in line or '" 500' in line
-        or "ERROR" in line or "database is locked" in line][:20]
+        or "ERROR" in line or "unexpected" in line or "database is locked" in line][:20]
     return result
 
 

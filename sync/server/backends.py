@@ -41,7 +41,7 @@ import functools
 import re
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterator
 
@@ -68,6 +68,9 @@ class SQLite:
         self.label = str(path)
         self.errors = (sqlite3.DatabaseError,)      # "this is no central database"
         self.unreachable = ()                        # a file is always there or not
+        # This process's writers queue here, blocked, rather than in SQLite's busy handler,
+        # which polls with sleeps and lets a writer starve past its timeout when dozens wait.
+        self._writers = threading.Lock()
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -94,17 +97,18 @@ class SQLite:
     def transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
         """One transaction on a fresh connection: ``BEGIN IMMEDIATE`` takes the write lock up
         front (no deadlock on upgrade); a plain ``BEGIN`` gives reads one WAL snapshot."""
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
+        with self._writers if write else nullcontext():
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.close()
 
     def close(self) -> None:
         pass
@@ -165,7 +169,7 @@ class PostgreSQL:
                 from psycopg_pool import ConnectionPool
                 pool = ConnectionPool(self.url, min_size=1, max_size=self.pool_size,
                                       kwargs={"autocommit": True}, open=False,
-                                      timeout=10, name="comptoir-central")
+                                      timeout=30, name="comptoir-central")
                 # The first connection now, so that a wrong URL or a stopped server is said
                 # at once (not after the pool's 30 s of retrying).
                 self._psycopg.connect(self.url, connect_timeout=10).close()
