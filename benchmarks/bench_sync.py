@@ -1,24 +1,29 @@
 #!/usr/bin/env python3
 """Benchmark of the sync path, terminal <-> reference central server, over real loopback HTTP.
 
-    python benchmarks/bench_sync.py            # acceptance sizes
+    python benchmarks/bench_sync.py            # acceptance sizes, both backends
     python benchmarks/bench_sync.py --quick    # small sizes, a smoke run
+    python benchmarks/bench_sync.py --backends postgresql
 
-The central server is a real subprocess (``python -m kiosk.cli central serve``) on a SQLite
-database with the demo school (800 students). Measured (see benchmarks/README.md):
+The central server is a real subprocess (``python -m kiosk.cli central serve``) with the demo
+school (800 students), once on a SQLite file and once on a PostgreSQL database (a throw-away
+server started here, ``tests/pg_server.py``, with PostgreSQL's durable defaults: fsync and
+synchronous commit on), one after the other in the same run. Measured for each (see
+benchmarks/README.md):
 
 * **push** of 10,000 journal entries by ``Agent.push()`` (20 requests of 500), in entries per
   second, and its ratio to a bare baseline measured in the same run: (a) bare loopback POSTs
   of the very same gzip bodies to a trivial ``http.server`` subprocess that reads and discards
-  them, plus (b) a bare SQLite insert of the same rows (one transaction per 500 rows, WAL,
-  ``synchronous=FULL``, same folder);
+  them, plus (b) a bare insert of the same rows into the same backend (one transaction per
+  500 rows; SQLite: WAL, ``synchronous=FULL``, same folder; PostgreSQL: ``executemany`` into
+  a table of the same server);
 * **first pull** of the whole school (seconds; bytes on the wire, counted by a TCP proxy on
   loopback), and an **incremental pull** after 10 changed students (bytes, and the ratio to
   the full pull's bytes: it must follow the change, not the school);
 * **200 simulated terminals** pushing small chained batches and pulling incrementally at once
   against the one server (requests per second, p50/p99 latency, errors: must be 0).
 
-Only SQLite: the PostgreSQL backend does not exist yet. Results are printed and written to
+Results are printed side by side and written to
 ``benchmarks/results/bench_sync-<mode>-<time>.json``.
 """
 from __future__ import annotations
@@ -61,11 +66,13 @@ from sync.client import Client  # noqa: E402
 from sync.models import DataSet  # noqa: E402
 from sync.server.cli import main as central_main  # noqa: E402
 from sync.server.storage import CentralStore  # noqa: E402
+from tests.pg_server import PgServer  # noqa: E402
 
 TZ = ZoneInfo("Europe/Brussels")
 RESULTS = HERE / "results"
 SEED = 2026
 
+BACKENDS = ("sqlite", "postgresql")
 SIZES = {
     "full": {"school": 800, "entries": 10_000, "changes": 10, "terminals": 200,
              "load_seconds": 20.0, "baseline_reps": 3},
@@ -173,13 +180,21 @@ class CountingProxy:
 # -- the central server -----------------------------------------------------------------------
 
 class Central:
-    def __init__(self, folder: Path, students: int):
-        self.db = folder / "central.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.db}{suffix}").unlink(missing_ok=True)
-        db = str(self.db)
-        assert central_main(["init", "--db", db, "--school", "Institut Saint-Michel"]) == 0
-        assert central_main(["demo-data", "--db", db, "--students", str(students)]) == 0
+    """The demo school on a fresh central database (a SQLite file, or a database of ``pg``),
+    and its server."""
+
+    def __init__(self, folder: Path, students: int, backend: str, pg: PgServer | None = None):
+        self.backend = backend
+        if backend == "sqlite":
+            path = folder / "central.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            self.db = str(path)
+        else:
+            pg.drop_database("bench_central")
+            self.db = pg.create_database("bench_central")
+        assert central_main(["init", "--db", self.db, "--school", "Institut Saint-Michel"]) == 0
+        assert central_main(["demo-data", "--db", self.db, "--students", str(students)]) == 0
         self.store = CentralStore(self.db)
         self.school_id = self.store.school_id()
         self.port = free_port()
@@ -190,17 +205,15 @@ class Central:
     def start(self):
         with open(self.logfile, "ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "kiosk.cli", "central", "serve", "--db", str(self.db),
+                [sys.executable, "-m", "kiosk.cli", "central", "serve", "--db", self.db,
                  "--port", str(self.port)], cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out,
                 stderr=out)
         wait_up(self.url + protocol.DEVICE, self.proc, self.logfile)
 
     def query(self, sql, params=()):
-        conn = sqlite3.connect(self.db, timeout=30)
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
+        """Rows of one read (``?`` placeholders), whatever the backend."""
+        with self.store._txn(write=False) as conn:
+            return self.store._x(conn, sql, params).fetchall()
 
 
 BARE_SERVER = r'''
@@ -286,6 +299,25 @@ def bare_insert(path: Path, rows: list[tuple], device_id: str) -> float:
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     conn.close()
+    return elapsed
+
+
+def bare_insert_pg(url: str, rows: list[tuple], device_id: str) -> float:
+    """The same rows into a bare table of the same PostgreSQL server, the fastest plain way:
+    one transaction per 500 rows, ``executemany`` (psycopg pipelines it)."""
+    import psycopg
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bare_journal")
+        conn.execute("CREATE TABLE bare_journal (device_id TEXT NOT NULL, seq BIGINT NOT NULL,"
+                     " body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,"
+                     " PRIMARY KEY (device_id, seq))")
+        t0 = time.perf_counter()
+        for i in range(0, len(rows), protocol.MAX_PUSH_ENTRIES):
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany("INSERT INTO bare_journal VALUES (%s, %s, %s, %s, %s)",
+                                [(device_id, *r) for r in rows[i:i + protocol.MAX_PUSH_ENTRIES]])
+        elapsed = time.perf_counter() - t0
+        conn.execute("DROP TABLE bare_journal")
     return elapsed
 
 
@@ -473,6 +505,8 @@ def main(argv=None) -> int:
     p.add_argument("--dir", type=Path, help="work folder (default benchmarks/results/sync-<mode>)")
     p.add_argument("--terminals", type=int, help="simulated terminals (default by mode)")
     p.add_argument("--seconds", type=float, help="duration of the concurrent load")
+    p.add_argument("--backends", default=",".join(BACKENDS),
+                   help="central databases to measure, in this order (default: %(default)s)")
     p.add_argument("--keep", action="store_true", help="keep the work folder afterwards")
     args = p.parse_args(argv)
     mode = "quick" if args.quick else "full"
@@ -481,23 +515,65 @@ def main(argv=None) -> int:
         sizes["terminals"] = args.terminals
     if args.seconds:
         sizes["load_seconds"] = args.seconds
-    rng = random.Random(SEED)
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if not backends or set(backends) - set(BACKENDS):
+        p.error(f"--backends: some of {', '.join(BACKENDS)}")
     started = time.perf_counter()
     today = datetime.now(TZ).date()
 
     work = args.dir or RESULTS / f"sync-{mode}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
-    central = Central(work, sizes["school"])
+    result: dict = {"mode": mode, "sizes": sizes, "backends": {}}
+    env = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+           "platform": platform.platform(), "cpus": os.cpu_count()}
     bare_port = free_port()
-    bare_proc = proxy = store = None
-    result: dict = {"mode": mode, "sizes": sizes, "backend": "sqlite"}
+    bare_proc = pg = None
     try:
-        central.start()
         bare_proc = subprocess.Popen([sys.executable, "-c", BARE_SERVER, str(bare_port)],
                                      stdin=subprocess.DEVNULL)
         bare_url = f"http://127.0.0.1:{bare_port}"
         wait_up(bare_url, bare_proc)
+        if "postgresql" in backends:
+            pg = PgServer(durable=True).start()
+            import psycopg
+            with psycopg.connect(pg.url("postgres")) as conn:
+                env["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+            log(f"PostgreSQL {env['postgresql']} on port {pg.port} (fsync on)")
+        for backend in backends:
+            folder = work / backend
+            folder.mkdir()
+            log(f"== {backend}")
+            result["backends"][backend] = run_backend(backend, folder, sizes, today, bare_url,
+                                                      pg)
+    finally:
+        stop(bare_proc)
+        if pg is not None:
+            pg.stop()
+    result["env"] = env
+    result["total_seconds"] = time.perf_counter() - started
+    report(result)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    result["when"] = stamp
+    out = RESULTS / f"bench_sync-{mode}-{stamp}.json"
+    out.write_text(json.dumps(result, indent=1, default=str))
+    print(f"\nresults: {out}  (total {result['total_seconds']:.0f} s)")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    loads = [r["load"] for r in result["backends"].values()]
+    return 0 if all(ld["errors"] == 0 and ld["hung_threads"] == 0 for ld in loads) else 1
+
+
+def run_backend(backend: str, work: Path, sizes: dict, today, bare_url: str,
+                pg: PgServer | None) -> dict:
+    """Every measure on one backend: a fresh central database and server, a fresh terminal."""
+    rng = random.Random(SEED)           # the same sales and terminals on every backend
+    central = Central(work, sizes["school"], backend, pg)
+    proxy = store = None
+    result: dict = {"backend": backend}
+    try:
+        central.start()
         proxy = CountingProxy(central.port)
         log(f"central server up ({sizes['school']} students), proxy on {proxy.port}")
 
@@ -541,7 +617,9 @@ def main(argv=None) -> int:
         posts, inserts = [], []
         for rep in range(sizes["baseline_reps"]):
             posts.append(bare_posts(bare_url, bodies))
-            inserts.append(bare_insert(work / f"bare-{rep}.db", rows, store.device_id))
+            inserts.append(bare_insert(work / f"bare-{rep}.db", rows, store.device_id)
+                           if backend == "sqlite" else bare_insert_pg(pg.url("bench_central"),
+                                                                      rows, store.device_id))
         post_s, insert_s = statistics.median(posts), statistics.median(inserts)
         result["push"] = {
             "entries": applied, "requests": len(bodies), "seconds": push_s,
@@ -583,70 +661,65 @@ def main(argv=None) -> int:
             store.close()
         if proxy is not None:
             proxy.close()
-        stop(bare_proc)
         stop(central.proc)
-
+        central.store.close()
     result["server_log_errors"] = [line for line in central.logfile.read_text(
         errors="replace").splitlines() if "Traceback" in line or '" 500' in line
-        or "ERROR" in line or "database is locked" in line][:20]
-    result["env"] = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-                     "platform": platform.platform(), "cpus": os.cpu_count()}
-    result["total_seconds"] = time.perf_counter() - started
-    report(result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    result["when"] = stamp
-    out = RESULTS / f"bench_sync-{mode}-{stamp}.json"
-    out.write_text(json.dumps(result, indent=1, default=str))
-    print(f"\nresults: {out}  (total {result['total_seconds']:.0f} s)")
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    load = result["load"]
-    return 0 if load["errors"] == 0 and load["hung_threads"] == 0 else 1
+        or "ERROR" in line or "unexpected" in line or "database is locked" in line][:20]
+    return result
+
+
+def _ms(lat: dict) -> str:
+    return f"{lat.get('p50_ms', float('nan')):.1f} / {lat.get('p99_ms', float('nan')):.1f}"
+
+
+# (label, value of one backend's results): the rows of the report.
+REPORT_ROWS = [
+    ("push: entries (requests of 500)", lambda r: f"{r['push']['entries']:,} ({r['push']['requests']})"),
+    ("push, seconds", lambda r: f"{r['push']['seconds']:.3f}"),
+    ("push, entries per second", lambda r: f"{r['push']['entries_per_second']:,.0f}"),
+    ("push, gzip bytes sent", lambda r: f"{r['push']['gzip_bytes']:,}"),
+    ("  (a) bare loopback POSTs of the same bytes, s", lambda r: f"{r['push']['bare_post_seconds']:.3f}"),
+    ("  (b) bare insert of the same rows, same backend, s",
+     lambda r: f"{r['push']['bare_insert_seconds']:.3f}"),
+    ("push / (a + b)", lambda r: f"{r['push']['ratio_to_bare']:.2f}"),
+    ("first pull: records / pages", lambda r: f"{r['first_pull_raw']['records']:,} / {r['first_pull_raw']['pages']}"),
+    ("first pull, raw GETs, s", lambda r: f"{r['first_pull_raw']['seconds']:.3f}"),
+    ("first pull, agent (GET + apply to the store), s", lambda r: f"{r['first_pull_agent']['seconds']:.3f}"),
+    ("first pull, bytes on the wire (down)", lambda r: f"{r['first_pull_raw']['bytes_down']:,}"),
+    ("pull after the push (wallets changed), bytes", lambda r: f"{r['pull_after_push']['bytes_down']:,}"),
+    ("pull with nothing changed, bytes", lambda r: f"{r['incremental_pull']['nothing_changed_bytes_down']:,}"),
+    ("incremental pull after 10 changes: records", lambda r: f"{r['incremental_pull']['records']}"),
+    ("incremental pull, bytes", lambda r: f"{r['incremental_pull']['bytes_down']:,}"),
+    ("incremental / first pull bytes", lambda r: f"{r['incremental_pull']['ratio_to_full_bytes']:.4f}"),
+    ("terminals at once, for seconds", lambda r: f"{r['load']['terminals']}, {r['load']['wall_seconds']:.1f}"),
+    ("  requests", lambda r: f"{r['load']['requests']:,}"),
+    ("  requests per second", lambda r: f"{r['load']['requests_per_second']:,.1f}"),
+    ("  entries pushed per second", lambda r: f"{r['load']['entries_per_second']:,.1f}"),
+    ("  latency p50 / p99 ms (all)", lambda r: _ms(r["load"]["latency_all"])),
+    ("  push p50 / p99 ms", lambda r: _ms(r["load"]["latency_push"])),
+    ("  pull p50 / p99 ms", lambda r: _ms(r["load"]["latency_pull"])),
+    ("  errors (must be 0)", lambda r: f"{r['load']['errors']}"),
+    ("  server high-water mismatches", lambda r: f"{r['load']['server_high_water_mismatches']}"),
+]
 
 
 def report(r: dict) -> None:
-    ps, fp, fa, ip, ld = (r["push"], r["first_pull_raw"], r["first_pull_agent"],
-                          r["incremental_pull"], r["load"])
+    env, results = r["env"], r["backends"]
     print()
-    print(f"Comptoir sync benchmark ({r['mode']}): central server on SQLite {r['env']['sqlite']}"
-          f" (PostgreSQL backend: not implemented yet, not measured), Python"
-          f" {r['env']['python']}, {r['env']['cpus']} CPUs, loopback")
+    print(f"Comptoir sync benchmark ({r['mode']}): central server on "
+          + ", ".join(f"SQLite {env['sqlite']}" if b == "sqlite" else f"PostgreSQL"
+                      f" {env.get('postgresql', '')}" for b in results)
+          + f"; Python {env['python']}, {env['cpus']} CPUs, loopback")
     print()
-    print(f"{'measure':<52} {'value':>14}")
-    rows = [
-        (f"push {ps['entries']:,} entries ({ps['requests']} x 500), seconds", f"{ps['seconds']:.3f}"),
-        ("push, entries per second", f"{ps['entries_per_second']:,.0f}"),
-        ("push, gzip bytes sent (raw JSON bytes)", f"{ps['gzip_bytes']:,} ({ps['raw_json_bytes']:,})"),
-        ("  (a) bare loopback POSTs of the same bytes, s", f"{ps['bare_post_seconds']:.3f}"),
-        ("  (b) bare SQLite insert of the same rows, s", f"{ps['bare_insert_seconds']:.3f}"),
-        ("push / (a + b)", f"{ps['ratio_to_bare']:.2f}"),
-        (f"first pull, {fp['records']:,} records / {fp['pages']} pages, raw GETs, s", f"{fp['seconds']:.3f}"),
-        ("first pull, agent (GET + apply to the store), s", f"{fa['seconds']:.3f}"),
-        ("first pull, bytes on the wire (down)", f"{fp['bytes_down']:,}"),
-        ("pull after the push (wallets changed), bytes", f"{r['pull_after_push']['bytes_down']:,}"),
-        ("pull with nothing changed, bytes", f"{ip['nothing_changed_bytes_down']:,}"),
-        (f"incremental pull after {sum(ip['changed'].values())} changes ({ip['records']} records), bytes",
-         f"{ip['bytes_down']:,}"),
-        ("incremental / first pull bytes", f"{ip['ratio_to_full_bytes']:.4f}"),
-        (f"{ld['terminals']} terminals at once, {ld['wall_seconds']:.1f} s: requests", f"{ld['requests']:,}"),
-        ("  requests per second", f"{ld['requests_per_second']:,.1f}"),
-        ("  entries pushed per second", f"{ld['entries_per_second']:,.1f}"),
-        ("  latency p50 / p99 ms (all)",
-         f"{ld['latency_all'].get('p50_ms', float('nan')):.1f} / {ld['latency_all'].get('p99_ms', float('nan')):.1f}"),
-        ("  push p50 / p99 ms",
-         f"{ld['latency_push'].get('p50_ms', float('nan')):.1f} / {ld['latency_push'].get('p99_ms', float('nan')):.1f}"),
-        ("  pull p50 / p99 ms",
-         f"{ld['latency_pull'].get('p50_ms', float('nan')):.1f} / {ld['latency_pull'].get('p99_ms', float('nan')):.1f}"),
-        ("  errors (must be 0)", f"{ld['errors']}"),
-        ("  server high-water mismatches", f"{ld['server_high_water_mismatches']}"),
-    ]
-    for label, value in rows:
-        print(f"{label:<52} {value:>14}")
-    if ld["error_samples"]:
-        print("first errors:", *ld["error_samples"], sep="\n  ")
-    if r["server_log_errors"]:
-        print("server log:", *r["server_log_errors"][:5], sep="\n  ")
+    print(f"{'measure':<52}" + "".join(f" {b:>18}" for b in results))
+    for label, value in REPORT_ROWS:
+        print(f"{label:<52}" + "".join(f" {value(res):>18}" for res in results.values()))
+    for backend, res in results.items():
+        if res["load"]["error_samples"]:
+            print(f"{backend}: first errors:", *res["load"]["error_samples"], sep="\n  ")
+        if res["server_log_errors"]:
+            print(f"{backend}: server log:", *res["server_log_errors"][:5], sep="\n  ")
 
 
 if __name__ == "__main__":

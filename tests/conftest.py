@@ -1,5 +1,7 @@
 """Shared fixtures: a real store file in a temp folder, loaded with a small demo school,
-a counter service on a manual clock (lunchtime in Brussels), and logged-in operators."""
+a counter service on a manual clock (lunchtime in Brussels), and logged-in operators; for the
+central server's tests, fresh central databases on both backends (SQLite, and a throw-away
+PostgreSQL started once per session)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,6 +15,9 @@ from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo import DEMO_PINS, generate
 from kiosk.store import open_store
+
+from .central_db import BACKENDS, CentralDatabases
+from .pg_server import PgServer, PgUnavailable
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 LUNCH = datetime(2026, 11, 24, 12, 0, tzinfo=BRUSSELS)   # a Tuesday
@@ -69,3 +74,38 @@ def luc(service):
 @pytest.fixture
 def admin(service):
     return _login(service, "Admin")
+
+
+# -- the central server's databases: every server test runs on both backends ------------------
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL server for the whole session (about 1 s to start). Missing
+    PostgreSQL is a failure, not a skip: CI must show the server works on it."""
+    try:
+        server = PgServer().start()
+    except PgUnavailable as e:
+        pytest.fail(f"the PostgreSQL tests need a real PostgreSQL: {e}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def central_dbs(backend, request, tmp_path_factory):
+    """Makes fresh central databases of this module's backend (dropped at the end)."""
+    pg = request.getfixturevalue("postgres") if backend == "postgresql" else None
+    databases = CentralDatabases(backend, tmp_path_factory.mktemp(f"central-{backend}"), pg)
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture
+def central_db(central_dbs) -> str:
+    """A fresh, empty central database for one test: a file path or a postgresql:// URL."""
+    db = central_dbs.new()
+    yield db
+    central_dbs.drop(db)

@@ -6,7 +6,7 @@ import pytest
 
 MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter",
            "drivers.badge", "drivers.badge.pcsc", "kiosk.payments", "drivers.printer",
-           "drivers.printer.document", "drivers.printer.layouts"]
+           "drivers.printer.document", "drivers.printer.layouts", "sync.server.backends"]
 
 
 @pytest.mark.parametrize("name", MODULES)

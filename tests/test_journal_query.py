@@ -4,11 +4,12 @@ and the ``comptoir central sales`` table.
 
 The entries are real: two real terminal stores (a canteen and a reception desk) sell, void,
 deliver a reservation and close a day through ``CounterService`` on a manual clock, and their
-journals are pushed over HTTP to a real server (uvicorn in a thread, a real SQLite file)."""
+journals are pushed over HTTP to a real server (uvicorn in a thread), whose database is a real
+SQLite file or a real PostgreSQL database: every test of the server runs on both (``backend``,
+see conftest.py)."""
 from __future__ import annotations
 
 import re
-import sqlite3
 import uuid
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
@@ -29,6 +30,7 @@ from sync.server import reports
 from sync.server.cli import main as central_main
 from sync.server.storage import CentralError, CentralStore, _local_time, period_days
 
+from .central_db import central_rows
 from .conftest import BRUSSELS
 from .loopback import Served
 
@@ -150,7 +152,7 @@ def legacy_sale(device_id: str, wallet: str, student: str, cents: int) -> dict:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, central_dbs):
     tmp = tmp_path_factory.mktemp("journal")
     data = school_data()
     clock = ManualClock(datetime(2026, 10, 31, 11, 0, tzinfo=BRUSSELS))
@@ -178,7 +180,7 @@ def world(tmp_path_factory):
     at(clock, "2026-11-24T12:06")
     canteen.void(luc, juice.entry.seq, "erreur de caisse")                        # seq 8
 
-    central = CentralStore(tmp / "central.db", create=True, now=lambda: NOW)
+    central = CentralStore(central_dbs.new(), create=True, now=lambda: NOW)
     central.add_school("Athénée Royal", "school-a")
     central.add_school("School B", "school-b")
     central.load("school-a", DataSet.model_validate(data))
@@ -202,10 +204,11 @@ def world(tmp_path_factory):
     push(url, enrol(url, central, "school-b", "Cantine B", b_device),
          [legacy_sale(b_device, "B-W00001", "S00001", -300)])
 
-    assert central_main(["admin-token", "--db", str(central.path)]) == 0
+    assert central_main(["admin-token", "--db", central.db]) == 0
     yield SimpleNamespace(store=central, url=url, devices=devices, b_device=b_device,
-                          db=str(central.path))
+                          db=central.db)
     served.stop()
+    central.close()
 
 
 @pytest.fixture(scope="module")
@@ -269,10 +272,10 @@ def test_periods(world):
     assert query(world, period="custom", first_day=D("2026-11-03"),
                  last_day=D("2026-11-22"))["rows"] == []
     # "today" is the business day in Brussels: 23:30 UTC on the 24th is already the 25th.
-    late = CentralStore(world.store.path, now=lambda: datetime(2026, 11, 24, 23, 30,
-                                                               tzinfo=timezone.utc))
-    assert late.sales_journal("school-a", period="today")["rows"] == []
-    assert late.sales_journal("school-a", period="yesterday")["count"] == 5
+    with CentralStore(world.db, now=lambda: datetime(2026, 11, 24, 23, 30,
+                                                     tzinfo=timezone.utc)) as late:
+        assert late.sales_journal("school-a", period="today")["rows"] == []
+        assert late.sales_journal("school-a", period="yesterday")["count"] == 5
 
 
 def test_filters_by_student_wallet_and_device(world):
@@ -395,8 +398,7 @@ def test_http_admin_auth(world, admin_token):
     refused(requests.get(world.url + protocol.DEVICE,
                          headers={"Authorization": f"Bearer {admin_token}"}), 401, "unauthorized")
     # Each token made by the CLI works, and only its hash is kept.
-    with sqlite3.connect(world.db) as conn:
-        hashes = {r[0] for r in conn.execute("SELECT token_hash FROM admin_tokens")}
+    hashes = {r[0] for r in central_rows(world.store, "SELECT token_hash FROM admin_tokens")}
     assert len(hashes) == 2 and admin_token not in hashes and all(
         re.fullmatch(r"[0-9a-f]{64}", h) for h in hashes)
 
@@ -464,8 +466,8 @@ def test_cli_sales_table(world, capsys):
         central_main(["sales", "--db", world.db, "--period", "forever"])
 
 
-def test_cli_admin_token(tmp_path, capsys):
-    db = str(tmp_path / "c.db")
+def test_cli_admin_token(central_db, capsys):
+    db = central_db
     assert central_main(["admin-token", "--db", db]) == 1
     assert "no central database" in capsys.readouterr().err
     assert central_main(["init", "--db", db, "--school", "Solo"]) == 0
@@ -474,10 +476,10 @@ def test_cli_admin_token(tmp_path, capsys):
     captured = capsys.readouterr()
     token = captured.out.strip()
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token) and "once" in captured.err
-    store = CentralStore(db)
-    store.authenticate_admin(token)
-    with pytest.raises(CentralError) as e:
-        store.authenticate_admin(token + "x")
+    with CentralStore(db) as store:
+        store.authenticate_admin(token)
+        with pytest.raises(CentralError) as e:
+            store.authenticate_admin(token + "x")
     assert e.value.code == "unauthorized"
 
 

@@ -1,12 +1,12 @@
 """The reference central server over real loopback HTTP: a uvicorn server in a thread on a
-free port, a real SQLite central database, ``requests`` as the client. Two schools (A: the
-60-student demo school, B: a small one with the same student ids) to show isolation."""
+free port, ``requests`` as the client, on a real central database: every test runs twice, on
+a SQLite file and on a PostgreSQL database (``backend``, see conftest.py). Two schools (A:
+the 60-student demo school, B: a small one with the same student ids) to show isolation."""
 from __future__ import annotations
 
 import gzip
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,6 +23,7 @@ from sync.models import DataSet
 from sync.server.cli import main as central_main
 from sync.server.storage import CentralStore
 
+from .central_db import central_rows
 from .conftest import TODAY
 from .loopback import Served
 
@@ -105,8 +106,8 @@ def error(r: requests.Response, status: int, code: str) -> protocol.ErrorBody:
 
 
 @pytest.fixture(scope="module")
-def central(tmp_path_factory, demo_data):
-    store = CentralStore(tmp_path_factory.mktemp("central") / "central.db", create=True)
+def central(central_dbs, demo_data):
+    store = CentralStore(central_dbs.new(), create=True)
     store.add_school("School A", "school-a")
     store.add_school("School B", "school-b")
     store.load("school-a", DataSet.model_validate(demo_data))
@@ -114,6 +115,7 @@ def central(tmp_path_factory, demo_data):
     served = Served(store)
     yield Central(served.url, store)
     served.stop()
+    store.close()
 
 
 def wallet_balance(terminal: Terminal, wallet: str) -> int:
@@ -339,17 +341,17 @@ def test_garbage_and_oversized_requests(central):
 def test_unexpected_failure_is_500_without_internals(central, caplog):
     central.store.add_school("School C", "school-c")
     t = central.terminal("school-c", "Cantine C")
-    with sqlite3.connect(central.store.path) as conn:   # a row no terminal could take
-        conn.execute("INSERT INTO categories (school_id, code, name, wallet_kind, version)"
-                     " VALUES ('school-c', '', 'Secret name', NULL, 1)")
+    central_rows(central.store, "INSERT INTO categories (school_id, code, name, wallet_kind,"
+                 " version) VALUES ('school-c', '', 'Secret name', NULL, 1)",
+                 write=True)           # a row no terminal could take
     body = error(t.pull(), 500, "server_error")
     assert body.message == "internal error"
     assert "unexpected ValidationError" in caplog.text and "Secret" not in caplog.text
 
 
 # -- the admin commands ------------------------------------------------------------------
-def test_cli_commands(tmp_path, capsys):
-    db = str(tmp_path / "c.db")
+def test_cli_commands(central_db, capsys):
+    db = central_db
     assert central_main(["enrol-code", "--db", db, "--name", "Cantine 1"]) == 1
     assert "no central database" in capsys.readouterr().err
     assert central_main(["init", "--db", db, "--school", "Athénée Royal"]) == 0
@@ -370,8 +372,8 @@ def test_cli_commands(tmp_path, capsys):
     assert central_main(["enrol-code", "--db", db, "--name", "X", "--school-id", "other"]) == 0
 
 
-def test_cli_serve_answers_over_http(tmp_path):
-    db = str(tmp_path / "c.db")
+def test_cli_serve_answers_over_http(central_db):
+    db = central_db
     assert central_main(["init", "--db", db, "--school", "Serve"]) == 0
     with socket.socket() as s:          # a free port (tiny race with other processes: fine)
         s.bind(("127.0.0.1", 0))

@@ -1,5 +1,7 @@
 """End to end over real loopback HTTP: the reference server runs as its own process
-(`comptoir central serve`), the terminal is driven through its `comptoir` commands."""
+(`comptoir central serve`), the terminal is driven through its `comptoir` commands. The whole
+flow runs twice: the server on a SQLite file, then on a PostgreSQL database
+(`--db postgresql://...`; ``backend``, see conftest.py)."""
 from __future__ import annotations
 
 import json
@@ -14,6 +16,8 @@ import pytest
 import requests
 
 from kiosk.demo import Badge
+
+from .central_db import central_rows
 
 
 def comptoir(*args, data=None, operator=None, pin=None, check_rc=0):
@@ -36,15 +40,14 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def central(tmp_path_factory):
+def central(central_dbs):
     """A central server with the 800-student demo school, serving on loopback."""
-    folder = tmp_path_factory.mktemp("central")
-    db = folder / "central.db"
-    comptoir("central", "init", "--db", str(db), "--school", "Institut Saint-Michel")
-    comptoir("central", "demo-data", "--db", str(db), "--students", "800")
+    db = central_dbs.new()
+    comptoir("central", "init", "--db", db, "--school", "Institut Saint-Michel")
+    comptoir("central", "demo-data", "--db", db, "--students", "800")
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "central", "serve", "--db",
-                               str(db), "--port", str(port)], stdout=subprocess.DEVNULL,
+                               db, "--port", str(port)], stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -67,7 +70,7 @@ def enrolled_terminal(central, folder, name: str) -> tuple[str, str]:
     """A new terminal (`comptoir init`), enrolled with a fresh one-time code: (code, what
     `comptoir enrol` printed)."""
     comptoir("init", "--name", name, data=folder)
-    code = comptoir("central", "enrol-code", "--db", str(central["db"]), "--name", name).stdout.strip()
+    code = comptoir("central", "enrol-code", "--db", central["db"], "--name", name).stdout.strip()
     return code, comptoir("enrol", central["url"], code, data=folder).stdout
 
 
@@ -95,24 +98,23 @@ def test_enrol_pull_sell_push(central, tmp_path):
     # The platform holds the terminal's journal entry for entry, with device, wallet, article.
     local = sqlite3.connect(data / "comptoir.db").execute(
         "SELECT seq, hash FROM journal ORDER BY seq").fetchall()
-    conn = sqlite3.connect(db)
-    remote = conn.execute("SELECT seq, hash FROM journal ORDER BY seq").fetchall()
+    remote = central_rows(db, "SELECT seq, hash FROM journal ORDER BY seq")
     assert remote == local and len(local) == 4
     device = sqlite3.connect(data / "comptoir.db").execute(
         "SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
-    kind, body = conn.execute("SELECT kind, body FROM journal WHERE device_id = ? AND seq = 2",
-                              (device,)).fetchone()
+    [(kind, body)] = central_rows(db, "SELECT kind, body FROM journal"
+                                      " WHERE device_id = ? AND seq = 2", (device,))
     sale = json.loads(body)
     assert kind == "sale" and sale["postings"] == [{"wallet": "W00008", "amount_cents": -200}]
     assert [line["article"] for line in sale["lines"]] == ["SOUP", "APPLE"]
     # Balances: Emma's sale was voided (25,00 €), Louis paid 2,00 €.
-    balances = dict(conn.execute("SELECT id, balance_cents FROM wallets WHERE id IN"
-                                 " ('W00001', 'W00008')").fetchall())
+    balances = dict(central_rows(db, "SELECT id, balance_cents FROM wallets WHERE id IN"
+                                     " ('W00001', 'W00008')"))
     assert balances == {"W00001": 2500, "W00008": 800}
 
     # The parents' journal query (the platform's sales journal) shows them with device, wallet
     # and article.
-    admin = comptoir("central", "admin-token", "--db", str(db)).stdout.strip().split()[-1]
+    admin = comptoir("central", "admin-token", "--db", db).stdout.strip().split()[-1]
     answer = requests.get(url + "/api/v1/admin/sales", params={"student": "S00008", "period": "today"},
                           headers={"Authorization": f"Bearer {admin}"}, timeout=10)
     assert answer.status_code == 200, answer.text
@@ -140,7 +142,7 @@ def test_revoked_terminal_is_refused_and_keeps_selling(central, tmp_path):
     comptoir("sync", "--once", data=data)
     device = sqlite3.connect(data / "comptoir.db").execute(
         "SELECT value FROM meta WHERE key = 'device_id'").fetchone()[0]
-    comptoir("central", "revoke", "--db", str(db), "--device", device)
+    comptoir("central", "revoke", "--db", db, "--device", device)
     comptoir("sell", "--badge", Badge.EMMA, "SOUP", data=data, operator="Marie", pin="1234")
     refused = comptoir("sync", "--once", data=data, check_rc=1)
     assert "revoked" in refused.stderr
@@ -174,10 +176,9 @@ def test_daemon_pushes_a_sale_as_soon_as_it_is_made(central, tmp_path):
         marie = service.login("Marie", "1234")
         sale = service.sell(marie, Badge.EMMA, {"SOUP": 1})
         device = store.device_id
-        conn = sqlite3.connect(db)
         deadline = time.monotonic() + 10
-        while conn.execute("SELECT hash FROM journal WHERE device_id = ? AND seq = ?",
-                           (device, sale.entry.seq)).fetchone() != (sale.entry.hash,):
+        while central_rows(db, "SELECT hash FROM journal WHERE device_id = ? AND seq = ?",
+                           (device, sale.entry.seq)) != [(sale.entry.hash,)]:
             assert time.monotonic() < deadline, "the daemon did not push the sale"
             time.sleep(0.05)
         assert agent.waiting() == 0

@@ -1,5 +1,10 @@
 """``comptoir central ...``: set up and run the reference central server.
 
+``--db`` is a SQLite file (``central.db``) or a PostgreSQL database
+(``postgresql://user@host/dbname``: the database must exist, ``init`` makes its tables; a
+password comes from ``~/.pgpass`` or ``PGPASSWORD``, as for ``psql``). Without ``--db``, the
+environment variable ``COMPTOIR_CENTRAL_DB`` says which.
+
     init       --db PATH --school NAME [--school-id ID]   make the database (or add a school)
     demo-data  --db PATH [--students 800] [--school-id ID] load the demo school
     enrol-code --db PATH --name NAME [--school-id ID]      print a one-time enrolment code
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -33,6 +39,7 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 PERIOD_LABELS = {"today": "aujourd'hui", "yesterday": "hier", "last_7_days": "7 derniers jours",
                  "last_30_days": "30 derniers jours", "this_month": "ce mois-ci",
                  "last_month": "mois dernier", "custom": "période personnalisée"}
+DB_ENV = "COMPTOIR_CENTRAL_DB"
 KIND_LABELS = {"sale": "vente", "photocopy": "photocopie", "void": "annulation",
                "pickup": "retrait", "reservation": "réservation", "refund": "remboursement"}
 
@@ -44,36 +51,42 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
 
 
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=os.environ.get(DB_ENV) or None,
+                        help="the central database: a SQLite file or a postgresql:// URL"
+                             f" (default: ${DB_ENV})")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="comptoir central",
                                      description="The reference central server.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("init", help="create the database, or add a school to it")
-    p.add_argument("--db", required=True)
+    _db_option(p)
     p.add_argument("--school", required=True, help="the school's name")
     p.add_argument("--school-id", help="its id (default: made from the name)")
     p = sub.add_parser("demo-data", help="load the demo school (categories ... reservations)")
-    p.add_argument("--db", required=True)
+    _db_option(p)
     p.add_argument("--students", type=int, default=800)
     p.add_argument("--school-id")
     p = sub.add_parser("enrol-code", help="print a one-time code to enrol a terminal")
-    p.add_argument("--db", required=True)
+    _db_option(p)
     p.add_argument("--name", required=True, help='the terminal\'s name, e.g. "Cantine 1"')
     p.add_argument("--school-id")
     p = sub.add_parser("revoke", help="revoke a terminal's token")
-    p.add_argument("--db", required=True)
+    _db_option(p)
     p.add_argument("--device", required=True)
     p = sub.add_parser("serve", help="run the HTTP server")
-    p.add_argument("--db", required=True)
+    _db_option(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--tls-cert", metavar="PEM", help="serve https with this certificate (chain)")
     p.add_argument("--tls-key", metavar="PEM", help="and this private key")
     p = sub.add_parser("admin-token", help="print a new admin token (reports over HTTP);"
                                            " only its hash is kept")
-    p.add_argument("--db", required=True)
+    _db_option(p)
     p = sub.add_parser("sales", help="the sales journal (journal des ventes), newest first")
-    p.add_argument("--db", required=True)
+    _db_option(p)
     p.add_argument("--student", help="a student's id")
     p.add_argument("--wallet", help="a wallet's id")
     p.add_argument("--device", help="a terminal's id or name")
@@ -137,26 +150,32 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
+    if not args.db:
+        raise CentralError("invalid", f"say which database with --db (a file or a"
+                                      f" postgresql:// URL) or {DB_ENV}")
+    if args.command == "demo-data" and args.students < 1:
+        raise CentralError("invalid", "--students must be at least 1")
+    with CentralStore(args.db, create=args.command == "init") as store:
+        _command(args, store)
+    return 0
+
+
+def _command(args, store: CentralStore) -> None:
     if args.command == "init":
-        store = CentralStore(args.db, create=True)
         school_id = store.add_school(args.school, args.school_id)
-        print(f"school {school_id!r} ready in {args.db}")
+        print(f"school {school_id!r} ready in {store.label}")
     elif args.command == "demo-data":
         from kiosk.demo import generate
         from sync.models import DataSet
-        if args.students < 1:
-            raise CentralError("invalid", "--students must be at least 1")
-        store = CentralStore(args.db)
         school_id = store.school_id(args.school_id)
         day = datetime.now(BRUSSELS).date()
         counts = store.load(school_id, DataSet.model_validate(generate(args.students, day=day)))
         print(", ".join(f"{n} {name}" for name, n in counts.items()) or "nothing changed")
     elif args.command == "enrol-code":
-        store = CentralStore(args.db)
         code = store.create_enrol_code(store.school_id(args.school_id), args.name)
         print(code)
     elif args.command == "revoke":
-        CentralStore(args.db).revoke(args.device)
+        store.revoke(args.device)
         print(f"device {args.device} revoked")
     elif args.command == "serve":
         import uvicorn
@@ -164,22 +183,20 @@ def _run(args) -> int:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         if bool(args.tls_cert) != bool(args.tls_key):
             raise SystemExit("comptoir central serve: --tls-cert and --tls-key go together")
-        uvicorn.run(create_app(CentralStore(args.db)), host=args.host, port=args.port,
+        uvicorn.run(create_app(store), host=args.host, port=args.port,
                     ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     elif args.command == "admin-token":
-        token = CentralStore(args.db).create_admin_token()
+        token = store.create_admin_token()
         print(token)
         print("(shown once: only its hash is kept)", file=sys.stderr)
     elif args.command == "sales":
-        store = CentralStore(args.db)
         journal = store.sales_journal(
             store.school_id(args.school_id), student_id=args.student, wallet_id=args.wallet,
             device_id=args.device, article_text=args.article, period=args.period,
             first_day=args.from_, last_day=args.to)
         print(_sales_table(journal))
     else:
-        _run_ledger(args)
-    return 0
+        _run_ledger(args, store)
 
 
 def _read(path: str) -> str:
@@ -191,10 +208,9 @@ def _read(path: str) -> str:
         raise CentralError("invalid", f"{path}: {e.strerror}") from None
 
 
-def _run_ledger(args) -> None:
+def _run_ledger(args, store: CentralStore) -> None:
     from kiosk.money import format_cents, parse_euros
     from sync.server import ledger, roster
-    store = CentralStore(args.db)
     school_id = store.school_id(args.school_id)
     if args.command == "cutoff":
         s = (ledger.set_settings(store, school_id, cutoff=args.time) if args.time

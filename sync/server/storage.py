@@ -1,9 +1,11 @@
 """The central database: schema and every SQL statement of the reference server.
 
-SQLite today (WAL, ``synchronous=FULL``, every write in one ``BEGIN IMMEDIATE`` … ``COMMIT``).
-The SQL is plain and portable on purpose (``ON CONFLICT … DO UPDATE``, ``BIGINT``, 0/1 for
-booleans, ISO text for instants) so that a PostgreSQL backend only has to replace
-``_connect``/``_txn`` and the placeholder in ``_x``.
+On a SQLite file or a PostgreSQL database (``backends``: ``--db central.db`` or ``--db
+postgresql://user@host/db``), with the same SQL: plain and portable on purpose (``?``
+placeholders, ``ON CONFLICT … DO UPDATE``, ``BIGINT`` for cents, seqs and versions, 0/1 for
+booleans, ISO text for instants). Every statement runs in ``_txn`` through ``_x``, which give
+both backends the same transactions: one writer at a time, readers on one snapshot (see
+``backends``).
 
 The sales journal parents see (``sales_journal``) reads the pushed entries back, one row per
 article line, filtered by period preset (``period_days``), student, wallet, device and article
@@ -11,8 +13,8 @@ text; it is served to admins with their own tokens (``admin_tokens``), never to 
 
 Pull cursors rest on one global change counter (table ``change_counter``): every write of an
 entity row takes the next value as the row's ``version``, inside the write transaction. As
-writers are serialised (SQLite's write lock; the counter row's lock on PostgreSQL), versions
-become visible in order and "rows with version > cursor" never skips a late commit.
+writers are serialised (SQLite's write lock; the writers' advisory lock on PostgreSQL),
+versions become visible in order and "rows with version > cursor" never skips a late commit.
 """
 from __future__ import annotations
 
@@ -21,19 +23,18 @@ import json
 import logging
 import re
 import secrets
-import sqlite3
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from kiosk.clock import iso_utc, parse_iso_utc
 from kiosk.journal import GENESIS, KINDS, canonical_json, chain_hash
 from sync.models import DataSet
 from sync.protocol import PushedEntry
+from sync.server.backends import open_database
 
 log = logging.getLogger("comptoir.central")
 
@@ -286,70 +287,75 @@ ENTITIES = (
 
 
 class CentralStore:
-    """The central database. Opens one short-lived connection per operation, so it can be
-    shared by the server's worker threads."""
+    """The central database, a SQLite file or a PostgreSQL database (``db``: a path or a
+    ``postgresql://`` URL). Safe to share between the server's worker threads; ``close()``
+    (or ``with``) gives a PostgreSQL pool's connections back."""
 
-    PARAM = "?"     # the driver's placeholder; the SQL below is written with "?"
-
-    def __init__(self, path: str | Path, create: bool = False,
+    def __init__(self, db: str | Path, create: bool = False,
                  now: Callable[[], datetime] | None = None):
-        self.path = Path(path)
+        self.db = str(db)                   # as given (a URL may hold a password: never shown)
+        self._db = open_database(db)
+        self.path: Path | None = self._db.path     # the SQLite file (None on PostgreSQL)
+        self.label = where = self._db.label        # for people: a URL without its password
         self._now = now or (lambda: datetime.now(timezone.utc))
-        if not self.path.exists() and not create:
-            raise CentralError("invalid", f"{self.path}: no central database"
-                                          " (make one with 'comptoir central init')")
         try:
+            if not create and not self._db.exists():
+                raise CentralError("invalid", f"{where}: no central database"
+                                              " (make one with 'comptoir central init')")
             if create:
-                conn = self._connect()
-                conn.execute("PRAGMA journal_mode=WAL")   # persistent: set once, outside a txn
-                conn.close()
-            if not create:      # only ever add tables to a file that is already ours
+                self._db.prepare()
+            if not create:      # only ever add tables to a database that is already ours
                 with self._txn(write=False) as conn:
                     self._x(conn, "SELECT value FROM central_meta WHERE name = 'schema'")
             with self._txn() as conn:
                 # Every statement is CREATE ... IF NOT EXISTS: run at each open, it brings a
                 # database made by an older version up to date (tables, indexes).
                 for ddl in _DDL:
-                    conn.execute(ddl)
+                    self._x(conn, ddl)
                 self._x(conn, "INSERT INTO change_counter (id, value) VALUES (1, 0)"
                               " ON CONFLICT (id) DO NOTHING")
                 self._x(conn, "INSERT INTO central_meta (name, value) VALUES (?, ?)"
-                              " ON CONFLICT (name) DO NOTHING", ("schema", SCHEMA_VERSION))
+                              " ON CONFLICT (name) DO NOTHING", ("schema", str(SCHEMA_VERSION)))
                 row = self._x(conn, "SELECT value FROM central_meta WHERE name = 'schema'"
                               ).fetchone()
-        except sqlite3.DatabaseError as e:
-            raise CentralError("invalid", f"{self.path}: not a central database ({e})") from None
+        except self._db.unreachable as e:
+            self.close()
+            raise CentralError("invalid", f"{where}: cannot open the central database"
+                                          f" ({' '.join(str(e).split())})") from None
+        except self._db.errors as e:
+            self.close()
+            raise CentralError("invalid", f"{where}: not a central database ({e})") from None
+        except CentralError:
+            self.close()
+            raise
         if not row or int(row[0]) != SCHEMA_VERSION:
-            raise CentralError("invalid", f"{self.path}: not a central database"
+            self.close()
+            raise CentralError("invalid", f"{where}: not a central database"
                                           f" of schema version {SCHEMA_VERSION}")
 
-    # -- plumbing (the only backend-specific part) ---------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        return conn
+    def close(self) -> None:
+        self._db.close()
 
-    @contextmanager
-    def _txn(self, write: bool = True) -> Iterator[sqlite3.Connection]:
-        """One transaction on a fresh connection: ``BEGIN IMMEDIATE`` takes the write lock up
-        front (no deadlock on upgrade); a plain ``BEGIN`` gives reads one WAL snapshot."""
-        conn = self._connect()
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
+    def __enter__(self) -> "CentralStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- plumbing: every statement goes through these two (``backends`` says what differs) --
+    def _txn(self, write: bool = True):
+        """``with self._txn() as conn:`` one transaction; ``write=False``: a read-only one on
+        one snapshot. Writers run one at a time on both backends."""
+        return self._db.transaction(write)
 
     def _x(self, conn, sql: str, params=()):
-        if self.PARAM != "?":
-            sql = sql.replace("?", self.PARAM)
-        return conn.execute(sql, params)
+        """Run one statement written with ``?`` placeholders; returns the cursor."""
+        return conn.execute(self._db.sql(sql), params)
+
+    def _xmany(self, conn, sql: str, rows: list) -> None:
+        """Run one statement for each row of parameters (in one round trip on PostgreSQL)."""
+        if rows:
+            self._db.executemany(conn, self._db.sql(sql), rows)
 
     def _versions(self, conn, count: int) -> int:
         """Reserve ``count`` change versions; returns the first."""
@@ -409,8 +415,8 @@ class CentralStore:
                        f" VALUES ({', '.join('?' * (len(cols) + 2))})"
                        f" ON CONFLICT (school_id, {cols[0]}) DO UPDATE SET "
                        + ", ".join(f"{c} = excluded.{c}" for c in cols[1:] + ("version",)))
-                for offset, row in enumerate(changed):
-                    self._x(conn, sql, (school_id, *row, first + offset))
+                self._xmany(conn, sql, [(school_id, *row, first + offset)
+                                        for offset, row in enumerate(changed)])
                 counts[entity.name] = len(changed)
         return counts
 
@@ -556,6 +562,10 @@ class CentralStore:
                 raise CentralError("invalid", "entries must have contiguous increasing seq",
                                    seq=e.seq)
         now, applied, deltas, wallets_ok = self._stamp(), 0, {}, set()
+        if len(entries) > 20:       # a terminal catching up names many wallets: one query
+            wallets_ok = {r[0] for r in self._x(conn, "SELECT id FROM wallets"
+                                                      " WHERE school_id = ?", (device.school_id,))}
+        journal, postings = [], []      # the new rows, written together at the end
         for e in entries:
             if e.seq <= hw:
                 row = self._x(conn, "SELECT hash FROM journal WHERE device_id = ? AND seq = ?",
@@ -580,26 +590,27 @@ class CentralStore:
                                            f" {p['wallet']!r} in this school", seq=e.seq)
                     wallets_ok.add(p["wallet"])
                 deltas[p["wallet"]] = deltas.get(p["wallet"], 0) + p["amount_cents"]
-                self._x(conn, "INSERT INTO postings (device_id, seq, wallet_id, amount_cents)"
-                              " VALUES (?, ?, ?, ?)",
-                        (device.id, e.seq, p["wallet"], p["amount_cents"]))
-            self._x(conn, "INSERT INTO journal (device_id, seq, uuid, kind, ts, day, operator_id,"
-                          " student_id, amount_cents, body, prev_hash, hash, received_at)"
-                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (device.id, e.seq, data["uuid"], data["kind"], data["ts"], data["day"],
-                     data.get("operator"), data.get("student"), data["amount_cents"], e.body,
-                     e.prev_hash, e.hash, now))
+                postings.append((device.id, e.seq, p["wallet"], p["amount_cents"]))
+            journal.append((device.id, e.seq, data["uuid"], data["kind"], data["ts"],
+                            data["day"], data.get("operator"), data.get("student"),
+                            data["amount_cents"], e.body, e.prev_hash, e.hash, now))
             if data["kind"] == "pickup":
                 from sync.server import ledger      # here: ledger imports this module
                 ledger.mark_delivered(self, conn, device, data)
             hw, last, applied = e.seq, e.hash, applied + 1
         if applied:
+            self._xmany(conn, "INSERT INTO journal (device_id, seq, uuid, kind, ts, day,"
+                              " operator_id, student_id, amount_cents, body, prev_hash, hash,"
+                              " received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        journal)
+            self._xmany(conn, "INSERT INTO postings (device_id, seq, wallet_id, amount_cents)"
+                              " VALUES (?, ?, ?, ?)", postings)
             # New balances and new versions, so that the next pulls deliver them.
             first = self._versions(conn, len(deltas)) if deltas else 0
-            for offset, (wallet, cents) in enumerate(sorted(deltas.items())):
-                self._x(conn, "UPDATE wallets SET balance_cents = balance_cents + ?, version = ?"
+            self._xmany(conn, "UPDATE wallets SET balance_cents = balance_cents + ?, version = ?"
                               " WHERE school_id = ? AND id = ?",
-                        (cents, first + offset, device.school_id, wallet))
+                        [(cents, first + offset, device.school_id, wallet)
+                         for offset, (wallet, cents) in enumerate(sorted(deltas.items()))])
             self._x(conn, "UPDATE devices SET high_water = ?, last_hash = ? WHERE id = ?",
                     (hw, last, device.id))
         return {"high_water": hw, "last_hash": last, "applied": applied}

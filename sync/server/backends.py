@@ -1,0 +1,230 @@
+"""Where the central database lives: a SQLite file, or a PostgreSQL database given by URL.
+
+    open_database("central.db")                                   # SQLite (WAL, synchronous=FULL)
+    open_database("postgresql://comptoir@db.school.be/comptoir")  # PostgreSQL (psycopg 3, pool)
+
+``storage.CentralStore`` writes every statement once, in the SQL both speak, with ``?``
+placeholders, and runs it through ``transaction()`` and ``sql()`` of the backend it was given.
+A backend holds only what differs: how to connect, how a transaction begins and ends, and the
+spelling of a few things. The portable subset (new SQL, e.g. ``ledger.py``, must keep to it):
+
+- ``?`` placeholders, values always as parameters (no literal ``?`` in SQL text; ``%`` is
+  fine); ``INSERT … ON CONFLICT (…) DO NOTHING / DO UPDATE SET c = excluded.c``;
+  ``RETURNING``; no ``INSERT OR …``, no ``lastrowid``;
+- types ``TEXT``, ``INTEGER`` (0/1 for booleans), ``BIGINT`` for cents, seqs and versions;
+  instants as ISO text; ``INTEGER PRIMARY KEY AUTOINCREMENT`` for an id the database numbers
+  itself (an identity column on PostgreSQL; read it back with ``RETURNING``);
+- text compared and sorted as bytes: make the PostgreSQL database with ``--locale=C``
+  (``C.UTF-8``) to sort exactly as SQLite does.
+
+Transactions are the same on both: **one writer at a time**, readers on a snapshot.
+
+- SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock up front; readers ``BEGIN`` on
+  one WAL snapshot.
+- PostgreSQL: a write transaction is ``READ COMMITTED`` and first takes one transaction-level
+  advisory lock (``WRITER_LOCK``), so writers run one after the other, each seeing everything
+  committed before it, exactly as on SQLite. Nothing written for SQLite's semantics (read a
+  balance, then debit it) can then lose an update or apply an entry twice, there is no
+  serialization failure to retry and no deadlock between writers. Read transactions are
+  ``REPEATABLE READ READ ONLY``: one snapshot, never blocked, never blocking. The pull cursor
+  rests on this order (see storage.py). A write's own time is short (a push of 500 entries is
+  a few milliseconds); what a server can do per second is bounded by its commits, as on SQLite.
+
+Connections: SQLite opens one per transaction (cheap, and safe across the server's threads);
+PostgreSQL takes them from a ``psycopg_pool`` pool (autocommit, explicit ``BEGIN``/``COMMIT``),
+opened at first use and closed by ``close()``. A pooled connection found dead (the database
+restarted) is replaced before the transaction starts, so a restart costs no request.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import sqlite3
+import threading
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Iterator
+
+# Any constant shared by every Comptoir server on the database; "COMP" in ASCII.
+WRITER_LOCK = 0x434F4D50
+POOL_SIZE = 16          # connections at most, per server process; a write holds one briefly
+URL_PREFIXES = ("postgresql://", "postgres://")
+
+
+def is_url(db: str | Path) -> bool:
+    return str(db).startswith(URL_PREFIXES)
+
+
+def open_database(db: str | Path) -> "SQLite | PostgreSQL":
+    """The backend for ``db``: a ``postgresql://`` URL, else a SQLite file path."""
+    return PostgreSQL(str(db)) if is_url(db) else SQLite(Path(db))
+
+
+class SQLite:
+    """A SQLite file: WAL, ``synchronous=FULL``, foreign keys on."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.label = str(path)
+        self.errors = (sqlite3.DatabaseError,)      # "this is no central database"
+        self.unreachable = ()                        # a file is always there or not
+        # This process's writers queue here, blocked, rather than in SQLite's busy handler,
+        # which polls with sleeps and lets a writer starve past its timeout when dozens wait.
+        self._writers = threading.Lock()
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def prepare(self) -> None:
+        """Before the schema of a new database: WAL (persistent: set once, outside a txn)."""
+        conn = self._connect()
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.close()
+
+    def sql(self, text: str) -> str:
+        return text
+
+    def executemany(self, conn, sql: str, rows: list) -> None:
+        conn.executemany(sql, rows)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction on a fresh connection: ``BEGIN IMMEDIATE`` takes the write lock up
+        front (no deadlock on upgrade); a plain ``BEGIN`` gives reads one WAL snapshot."""
+        with self._writers if write else nullcontext():
+            conn = self._connect()
+            try:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.close()
+
+    def close(self) -> None:
+        pass
+
+
+_AUTOINCREMENT = re.compile(r"\bINTEGER\s+PRIMARY\s+KEY\s+AUTOINCREMENT\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=2048)
+def postgres_sql(text: str) -> str:
+    """The portable SQL above as psycopg wants it.
+
+    >>> postgres_sql("SELECT id FROM t WHERE name LIKE '%a' AND id = ?")
+    "SELECT id FROM t WHERE name LIKE '%%a' AND id = %s"
+    >>> postgres_sql("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)")
+    'CREATE TABLE t (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, v TEXT)'
+    """
+    text = text.replace("%", "%%").replace("?", "%s")
+    return _AUTOINCREMENT.sub("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", text)
+
+
+def safe_label(url: str) -> str:
+    """The URL without its password, for messages and logs.
+
+    >>> safe_label("postgresql://comptoir:s3cret@db.example:5433/central?sslmode=require")
+    'postgresql://comptoir@db.example:5433/central'
+    """
+    from psycopg.conninfo import conninfo_to_dict
+    try:
+        parts = conninfo_to_dict(url)
+    except Exception:       # noqa: BLE001 -- an unreadable URL: say so without quoting it
+        return "postgresql://(unreadable URL)"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    port = f":{parts['port']}" if parts.get("port") else ""
+    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
+
+
+class PostgreSQL:
+    """A PostgreSQL database (psycopg 3), through a pool of autocommit connections."""
+
+    BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
+    BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+    def __init__(self, url: str, pool_size: int = POOL_SIZE):
+        import psycopg
+        self._psycopg = psycopg
+        self.url, self.pool_size = url, pool_size
+        self.path = None
+        self.label = safe_label(url)
+        self.errors = (psycopg.Error,)
+        self.unreachable = (psycopg.OperationalError,)
+        self._pool = None
+        self._lock = threading.Lock()
+
+    def _get_pool(self):
+        with self._lock:
+            if self._pool is None:
+                from psycopg_pool import ConnectionPool
+                pool = ConnectionPool(self.url, min_size=1, max_size=self.pool_size,
+                                      kwargs={"autocommit": True}, open=False,
+                                      timeout=30, name="comptoir-central")
+                # The first connection now, so that a wrong URL or a stopped server is said
+                # at once (not after the pool's 30 s of retrying).
+                self._psycopg.connect(self.url, connect_timeout=10).close()
+                pool.open()
+                self._pool = pool
+            return self._pool
+
+    def exists(self) -> bool:
+        """The database answers and holds a central schema."""
+        with self.transaction(write=False) as conn:
+            return conn.execute("SELECT to_regclass('central_meta') IS NOT NULL"
+                                ).fetchone()[0]
+
+    def prepare(self) -> None:
+        pass
+
+    def sql(self, text: str) -> str:
+        return postgres_sql(text)
+
+    def executemany(self, conn, sql: str, rows: list) -> None:
+        with conn.cursor() as cursor:       # psycopg pipelines the rows: one round trip
+            cursor.executemany(sql, rows)
+
+    @contextmanager
+    def transaction(self, write: bool = True):
+        pool = self._get_pool()
+        begin = self.BEGIN_WRITE if write else self.BEGIN_READ
+        for _ in range(self.pool_size + 1):
+            conn = pool.getconn()
+            try:
+                conn.execute(begin)
+                break
+            except BaseException:
+                pool.putconn(conn)      # a dead connection is dropped by the pool
+                if not conn.broken:
+                    raise
+        else:
+            raise self._psycopg.OperationalError(f"{self.label}: no working connection")
+        try:
+            if write:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if not conn.broken:
+                try:
+                    conn.execute("ROLLBACK")
+                except self._psycopg.Error:
+                    pass        # the pool checks the connection when it comes back
+            raise
+        finally:
+            pool.putconn(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
