@@ -8,7 +8,6 @@ import doctest
 import importlib
 import json
 import re
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -28,6 +27,7 @@ from sync.models import DataSet
 from sync.server import ledger_api
 from sync.server.cli import main as central_main
 from sync.server.storage import CentralStore
+from tests.central_db import central_rows
 
 from .conftest import BRUSSELS
 from .loopback import Served
@@ -73,9 +73,8 @@ class World:
         assert r.status_code == 200, r.text
         return ledger_api.WalletHistory.model_validate(r.json()).balance_cents
 
-    def db(self, sql: str, params=()) -> list:
-        with sqlite3.connect(self.store.path) as conn:
-            return conn.execute(sql, params).fetchall()
+    def db(self, sql: str, params=(), write: bool = False) -> list:
+        return central_rows(self.store, sql, params, write=write)
 
 
 def ok(r: requests.Response, model):
@@ -91,14 +90,16 @@ def refused(r: requests.Response, status: int, code: str) -> protocol.ErrorBody:
 
 
 @pytest.fixture
-def world(tmp_path, demo_data):
+def world(central_db, tmp_path, demo_data):
+    """The platform (on each backend: SQLite and PostgreSQL) with the demo school, served."""
     clock = ManualClock(datetime(2026, 11, 24, 7, 30, tzinfo=BRUSSELS))
-    store = CentralStore(tmp_path / "central.db", create=True, now=clock.now)
+    store = CentralStore(central_db, create=True, now=clock.now)
     store.add_school("Institut Saint-Michel", "school-a")
     store.load("school-a", DataSet.model_validate(demo_data))
     served = Served(store)
     yield World(store, served.url, clock, store.create_admin_token(), tmp_path)
     served.stop()
+    store.close()
 
 
 class Terminal:
@@ -154,13 +155,13 @@ def test_reservation_is_paid_at_once_until_the_cutoff(world):
     assert "past" in refused(world.reserve("S00003", day=DAY), 409, "too_late").message
 
     # The school's own cutoff: 8:15 (the other manual's "au plus tard à 8h15").
-    assert central_main(["cutoff", "--db", str(world.store.path), "--time", "08:15"]) == 0
+    assert central_main(["cutoff", "--db", world.store.db, "--time", "08:15"]) == 0
     at(world.clock, "08:14", date(2026, 11, 25))
     ok(world.reserve("S00003", day=date(2026, 11, 25)), ledger_api.ReservationAnswer)
     at(world.clock, "08:16", date(2026, 11, 25))
     assert "08:15" in refused(world.reserve("S00003", day=date(2026, 11, 25)), 409,
                               "too_late").message
-    assert central_main(["cutoff", "--db", str(world.store.path), "--time", "8h15"]) == 1
+    assert central_main(["cutoff", "--db", world.store.db, "--time", "8h15"]) == 1
 
     # Nothing refused was debited or written.
     assert world.balance("W00003") == 1500 - 3 * HAM
@@ -243,7 +244,7 @@ def test_cancel_before_the_cutoff_refunds_after_is_refused(world):
 
 
 def test_cli_reserve_cancel_topup(world, capsys):
-    db = str(world.store.path)
+    db = world.store.db
     # The CLI runs on the real clock: reserve for tomorrow.
     day = date.fromordinal(datetime.now(BRUSSELS).date().toordinal() + 1).isoformat()
     assert central_main(["topup", "--db", db, "--wallet", "W00002", "--euros", "3,20"]) == 0
@@ -375,7 +376,7 @@ def test_bank_statement_matched_unmatched_and_idempotent(world, capsys):
     ]) + "\n"
     path = world.folder / "extrait.csv"
     path.write_text(statement, encoding="utf-8")
-    db = str(world.store.path)
+    db = world.store.db
     assert central_main(["import-bank", str(path), "--db", db]) == 0
     out = capsys.readouterr().out.replace("\xa0", " ")
     assert out.splitlines()[0] == ("10 transfer lines: 4 credited (67,50 €), 0 already imported"
@@ -433,7 +434,7 @@ def test_roster_import_and_reimport_keep_balances(world, capsys):
     block = re.search(r"<!-- roster-example -->\s*```csv\n(.*?)```", README.read_text(), re.S)[1]
     path = world.folder / "roster.csv"
     path.write_text(block, encoding="utf-8")
-    db = str(world.store.path)
+    db = world.store.db
     assert central_main(["import-roster", str(path), "--db", db]) == 0
     assert capsys.readouterr().out.startswith("3 students in the roster: 3 added")
     wallets = {r[0]: r[1:] for r in world.db(
@@ -501,7 +502,7 @@ def test_bad_roster_line_refuses_the_whole_file(world, capsys):
                     f"S2004,Noel,Tom,3B,,W2004,{good[:-5]}00+++\n"                   # 5
                     "S2005,Roy,Ana,3C,,W00001,\n"                                   # 6
                     f"S2006,Dia,Ali,3C,,W2006,{good}\n", encoding="utf-8")         # 7
-    assert central_main(["import-roster", str(path), "--db", str(world.store.path)]) == 1
+    assert central_main(["import-roster", str(path), "--db", world.store.db]) == 1
     err = capsys.readouterr().err
     assert "nothing changed" in err
     assert "line 3: first_name is missing" in err
@@ -514,7 +515,7 @@ def test_bad_roster_line_refuses_the_whole_file(world, capsys):
     path.write_text("student_id,last_name,first_name,class,wallet_id,communication\n"
                     "S2005,Roy,Ana,3C,W00001,\n"
                     f"S2006,Dia,Ali,3C,W2006,{good}\n", encoding="utf-8")
-    assert central_main(["import-roster", str(path), "--db", str(world.store.path)]) == 1
+    assert central_main(["import-roster", str(path), "--db", world.store.db]) == 1
     err = capsys.readouterr().err
     assert "line 2: wallet W00001 belongs to student S00001" in err
     assert f"line 3: communication {good} is wallet W00001's" in err
@@ -529,8 +530,7 @@ def test_reloading_the_platform_data_keeps_balances_and_delivered(world, demo_da
     balances, not a reset."""
     ok(world.topup("W00001", 700), ledger_api.TopupAnswer)
     rid = "R20261124-00008"
-    with sqlite3.connect(world.store.path) as conn:
-        conn.execute("UPDATE reservations SET status = 'delivered' WHERE id = ?", (rid,))
+    world.db("UPDATE reservations SET status = 'delivered' WHERE id = ?", (rid,), write=True)
     counts = world.store.load("school-a", DataSet.model_validate(demo_data))
     assert "wallets" not in counts and "reservations" not in counts
     assert world.balance("W00001") == 2500 + 700
