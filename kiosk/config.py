@@ -86,6 +86,12 @@ class SyncSection:
 
 
 @dataclass(frozen=True)
+class UiSection:
+    idle_lock_seconds: int = 120        # the touch screen locks after this long without a touch or tap
+    sound: bool = True                  # beeps on results, a distinct alarm on allergen alerts
+
+
+@dataclass(frozen=True)
 class TerminalConfig:
     terminal: TerminalSection = field(default_factory=TerminalSection)
     policy: PolicySection = field(default_factory=PolicySection)
@@ -95,6 +101,7 @@ class TerminalConfig:
     reader: ReaderSection = field(default_factory=ReaderSection)
     printer: PrinterSection = field(default_factory=PrinterSection)
     sync: SyncSection = field(default_factory=SyncSection)
+    ui: UiSection = field(default_factory=UiSection)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -157,6 +164,8 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
         fail("policy.double_tap_seconds", "must be at most 60")
     if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", config.sync.nightly_at):
         fail("sync.nightly_at", f"must be a time like 02:30 (got {config.sync.nightly_at!r})")
+    if config.ui.idle_lock_seconds < 1:
+        fail("ui.idle_lock_seconds", "must be at least 1")
     if config.sync.pull_minutes < 1:
         fail("sync.pull_minutes", "must be at least 1")
     return config

@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter",
+MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter", "kiosk.lookups",
            "drivers.badge"]
 
 

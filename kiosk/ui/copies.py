@@ -1,0 +1,5 @@
+from kivy.uix.screenmanager import Screen
+
+
+class CopiesScreen(Screen):
+    pass
