@@ -118,14 +118,20 @@ class Driver:
                     found.append(w)
         return found
 
-    def button(self, text: str, root=None):
-        found = self.buttons(root, text)
-        exact = [b for b in found if plain(b.text).strip() == text]
-        found = exact or found
-        if len(found) != 1:
-            raise AssertionError(f"expected one visible button {text!r}, found "
-                                 f"{[plain(b.text) for b in found]}")
-        return found[0]
+    def button(self, text: str, root=None, timeout: float = 3.0):
+        """The one visible button showing ``text`` (exactly, else containing it), waiting
+        a little for it to appear (screens fill themselves from the worker thread)."""
+        end = time.monotonic() + timeout
+        while True:
+            found = self.buttons(root, text)
+            exact = [b for b in found if plain(b.text).strip() == text]
+            found = exact or found
+            if len(found) == 1:
+                return found[0]
+            if time.monotonic() > end:
+                raise AssertionError(f"expected one visible button {text!r}, found "
+                                     f"{[plain(b.text) for b in found]}")
+            self.loop.idle()
 
     def tap(self, widget_or_text, root=None) -> None:
         """A finger down and up at the widget's centre, through the window like a real touch."""
@@ -157,3 +163,13 @@ class Driver:
 def plain(text: str) -> str:
     """A label's text without Kivy markup."""
     return re.sub(r"\[/?[a-z]+(=[^\]]*)?\]", "", text or "")
+
+
+def login(driver: Driver, name: str, pin: str) -> None:
+    """Tap the operator's name, the PIN's digits, OK; wait for the session."""
+    driver.tap(name)
+    for digit in pin:
+        driver.tap(digit)
+    driver.tap("OK")
+    driver.wait_for(lambda: driver.app.session is not None and driver.app.session.name == name,
+                    what=f"{name} logged in")
