@@ -137,7 +137,8 @@ class AdminScreen(Screen):
                      f"{s.articles}  [b]{app.money(-s.amount_cents)}[/b]"
                      + (f"  ({app.tr('voided')})" if s.voided else "")}
             for s in sales]
-        self.notice = "" if sales else app.tr("no_sales")
+        if not sales:
+            self.notice = app.tr("no_sales")
 
     def ask_void(self, seq: int, amount_cents: int, student: str) -> None:
         app = App.get_running_app()

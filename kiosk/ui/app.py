@@ -131,7 +131,7 @@ class ComptoirApp(App):
             self._poller.stop()
             self._poller = None
         if self._modal is not None:
-            self._modal.dismiss()
+            self._modal.dismiss(animation=False)
             self._modal = None
         if self.terminal is not None and self.terminal.reader is not None:
             self.terminal.reader.stop(timeout=2)
@@ -273,7 +273,7 @@ class ComptoirApp(App):
     def open_modal(self, view) -> None:
         self._modal = view
         view.bind(on_dismiss=self._modal_closed)
-        view.open()
+        view.open(animation=False)
 
     def _modal_closed(self, view) -> None:
         if self._modal is view:

@@ -43,8 +43,8 @@ class CopiesScreen(PayingMixin, Screen):
                  done=self._loaded)
 
     def _loaded(self, articles) -> None:
+        self.article_names = {a.code: a for a in articles}     # first: kv rules read it
         self.articles = articles
-        self.article_names = {a.code: a for a in articles}
         self._rebuild()
 
     def price(self, which: str) -> int:

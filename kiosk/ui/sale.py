@@ -40,8 +40,8 @@ class SaleScreen(PayingMixin, Screen):
                  done=self._loaded)
 
     def _loaded(self, articles) -> None:
+        self.article_names = {a.code: a for a in articles}     # first: kv rules read it
         self.articles = articles
-        self.article_names = {a.code: a for a in articles}
         if articles and self.category not in {a.category for a in articles}:
             self.category = articles[0].category
         self._rebuild()

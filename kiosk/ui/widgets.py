@@ -100,7 +100,7 @@ class ConfirmView(ModalView):
     __events__ = ("on_answer",)
 
     def answer(self, yes: bool) -> None:
-        self.dismiss()
+        self.dismiss(animation=False)       # gone at once: the next touch is not eaten by a fade
         self.dispatch("on_answer", yes)
 
     def on_answer(self, yes):
@@ -135,7 +135,7 @@ class SupervisorView(ModalView):
         if session.role not in ("supervisor", "admin"):
             self.message = app.message_of("forbidden", action="admin")
             return
-        self.dismiss()
+        self.dismiss(animation=False)
         if self.callback:
             self.callback(session)
 

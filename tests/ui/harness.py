@@ -137,6 +137,7 @@ class Driver:
         """A finger down and up at the widget's centre, through the window like a real touch."""
         from kivy.tests.common import UnitTestTouch
         widget = self.button(widget_or_text, root) if isinstance(widget_or_text, str) else widget_or_text
+        self.frame()                    # a widget just added is laid out in the next frame
         x, y = widget.to_window(*widget.center)
         touch = UnitTestTouch(x, y)
         touch.touch_down()
