@@ -5,7 +5,8 @@ import importlib
 import pytest
 
 MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter", "kiosk.lookups",
-           "drivers.badge"]
+           "drivers.badge", "kiosk.ui.formats", "kiosk.ui.texts", "kiosk.ui.topup", "kiosk.ui.flows",
+           "kiosk.ui.present", "kiosk.ui.terminal"]
 
 
 @pytest.mark.parametrize("name", MODULES)
