@@ -207,12 +207,17 @@ class ComptoirApp(App):
         first = PROFILE_SCREENS[self.terminal.config.terminal.profile][0]
         self.goto(first)
 
+    def _end_session(self) -> None:
+        self.session, self.operator_name = None, ""
+        if "admin" in self.screens.screen_names:           # a supervisor's PIN lasts one visit
+            self.screens.get_screen("admin").admin_session = None
+
     def lock(self) -> None:
         """Idle too long: the session locks; the same operator (or another) logs in again."""
         if self.session is None or self.self_service:
             return
         self.locked_name = self.session.name
-        self.session, self.operator_name = None, ""
+        self._end_session()
         login = self.screens.get_screen("login")
         login.show(locked=self.locked_name)
         self.goto("login")
@@ -221,7 +226,8 @@ class ComptoirApp(App):
         """First of the two taps that switch operator (the second taps the new name)."""
         if self.session is None:
             return
-        self.session, self.operator_name, self.locked_name = None, "", ""
+        self.locked_name = ""
+        self._end_session()
         self.screens.get_screen("login").show()
         self.goto("login")
 

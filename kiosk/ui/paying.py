@@ -29,7 +29,6 @@ class PayingMixin:
                  done=lambda out: self._charged(out, pay_call, tuple(confirm)))
 
     def _charged(self, out, pay_call, confirm) -> None:
-        app = App.get_running_app()
         if isinstance(out.error, NeedsConfirmation):
             self._ask(out, pay_call, confirm)
             return

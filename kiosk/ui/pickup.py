@@ -4,7 +4,7 @@ that student's reservations, handed over in one tap."""
 from __future__ import annotations
 
 from kivy.app import App
-from kivy.metrics import mm, sp
+from kivy.metrics import sp
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
@@ -50,7 +50,6 @@ class PickupScreen(Screen):
         self.ids.list.data = [{"text": self._row_text(r)} for r in shown]
 
     def _row_text(self, r) -> str:
-        app = App.get_running_app()
         return (f"[b]{r['class_name']}[/b]  {r['last_name']} {r['first_name']} — {r['quantity']} × {r['name']}"
                 f"  ({self._status(r)})")
 

@@ -2,8 +2,6 @@
 each test checks what the screen shows and what the store holds."""
 from __future__ import annotations
 
-import time
-
 from kiosk.demo import Badge
 from tests.ui.harness import login
 
@@ -26,10 +24,8 @@ def result_text(driver, screen=None):
 
 def tap_badge(driver, terminal, uid, until):
     """A badge on the simulated reader (its own thread), then wait for the screen to answer."""
-    before = driver.screen().last_shown_at if hasattr(driver.screen(), "last_shown_at") else None
     terminal.reader.inject(uid)
-    driver.wait_for(lambda: until(), what=f"the answer to badge {uid}")
-    return before
+    driver.wait_for(until, what=f"the answer to badge {uid}")
 
 
 def start_rush(driver):

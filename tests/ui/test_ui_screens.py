@@ -227,3 +227,18 @@ def test_every_touch_target_is_at_least_12_mm(driver, counter):
         driver.pump(0.2)
         small += [(name, b.text, tuple(b.size)) for b in driver.buttons() if min(b.size) < mm(12) - 0.5]
     assert small == []
+
+
+def test_self_service_balance_needs_no_operator(driver, counter):
+    terminal = counter()
+    driver.app.attach(terminal, self_service=True)
+    assert driver.app.screens.screen_names == ["balance"] and driver.app.session is None
+    assert driver.buttons(driver.app.root_view.ids.nav) == []
+    screen = driver.screen("balance")
+    terminal.reader.inject(Badge.NOAH)
+    driver.wait_for(lambda: screen.name_text, what="the balance card")
+    assert "Noah Peeters — 1A" in driver.texts(screen) and "Portefeuille : 0,00\xa0€" in driver.texts(screen)
+    terminal.reader.inject(Badge.LUCAS_BLOCKED)
+    driver.wait_for(lambda: screen.message, what="the blocked badge")
+    assert "Badge bloqué" in driver.texts(screen)
+    assert entries(terminal) == []
