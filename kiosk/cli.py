@@ -348,6 +348,17 @@ def cmd_status(ctx: Context) -> None:
     ctx.out("Contenu       : " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 
 
+def cmd_ui(ctx: Context) -> None:
+    from kiosk.ui.launch import run
+    if ctx.args.demo:
+        from kiosk.ui.demo_folder import make_demo_folder
+        profile = ctx.args.profile or "canteen"
+        if make_demo_folder(ctx.folder, profile):
+            print(f"École de démonstration créée dans {ctx.folder} (caisse {profile})", file=sys.stderr)
+    run(ctx.folder, demo=ctx.args.demo, self_service=ctx.args.self_service,
+        fullscreen=ctx.args.fullscreen)
+
+
 def cmd_enrol(ctx: Context) -> None:
     from sync.agent import enrol
     creds = enrol(ctx.service.store, ctx.folder, ctx.args.url, ctx.args.code,
@@ -636,6 +647,15 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--once", action="store_true", help="one round, then exit (the default)")
     mode.add_argument("--daemon", action="store_true", help="keep syncing until stopped")
     c.add_argument("--full", action="store_true", help="full resync and consistency check")
+    c = command("ui", cmd_ui, "the touch screen (Kivy)")
+    c.add_argument("--data", default=argparse.SUPPRESS, help="data folder (as before the command)")
+    c.add_argument("--demo", action="store_true",
+                   help="demo school in the data folder if empty, simulated reader, badges to tap on screen")
+    c.add_argument("--profile", choices=("canteen", "reception"),
+                   help="with --demo, for a new demo folder (default canteen)")
+    c.add_argument("--self-service", action="store_true",
+                   help="balance check only, for students (no operator)")
+    c.add_argument("--fullscreen", action="store_true")
     sub.add_parser("central", help="the reference central server (see 'comptoir central --help')",
                    add_help=False)
     c = command("printer", cmd_printer, "test: print a test page; status; run: print the queue"

@@ -90,6 +90,12 @@ class SyncSection:
 
 
 @dataclass(frozen=True)
+class UiSection:
+    idle_lock_seconds: int = 120        # the touch screen locks after this long without a touch or tap
+    sound: bool = True                  # beeps on results, a distinct alarm on allergen alerts
+
+
+@dataclass(frozen=True)
 class TerminalConfig:
     terminal: TerminalSection = field(default_factory=TerminalSection)
     policy: PolicySection = field(default_factory=PolicySection)
@@ -99,6 +105,7 @@ class TerminalConfig:
     reader: ReaderSection = field(default_factory=ReaderSection)
     printer: PrinterSection = field(default_factory=PrinterSection)
     sync: SyncSection = field(default_factory=SyncSection)
+    ui: UiSection = field(default_factory=UiSection)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -167,6 +174,8 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
             validate_iban(config.school.iban)
         except ValueError as e:
             fail("school.iban", str(e))
+    if config.ui.idle_lock_seconds < 1:
+        fail("ui.idle_lock_seconds", "must be at least 1")
     if config.sync.pull_minutes < 1:
         fail("sync.pull_minutes", "must be at least 1")
     if config.sync.ca_file and not Path(config.sync.ca_file).is_file():

@@ -434,6 +434,20 @@ class CounterService:
                 raise Refusal("void_not_found", seq=seq)
             return self._enqueue_print(conn, kind, seq, self.clock.now())
 
+    LIST_KINDS = ("pick_list", "uncollected_list")
+
+    def request_list(self, kind: str, day: str | None = None) -> int:
+        """Queue a printed list of a day's reservations: ``pick_list`` (everything to prepare)
+        or ``uncollected_list`` (reserved, not picked up yet). The job names the day only;
+        the printer worker reads the reservations when it prints."""
+        if kind not in self.LIST_KINDS:
+            raise ValueError(f"unknown list {kind!r}")
+        with self.store.write() as conn:
+            return conn.execute(
+                "INSERT INTO print_jobs (created_at, kind, payload) VALUES (?, ?, ?)",
+                (iso_utc(self.clock.now()), kind,
+                 json.dumps({"day": day or self.today()}))).lastrowid
+
     @staticmethod
     def _enqueue_print(conn, kind: str, seq: int, now, payload: dict | None = None) -> int:
         """One row in the print queue, in the caller's transaction: the printer worker

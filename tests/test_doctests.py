@@ -5,8 +5,10 @@ import importlib
 import pytest
 
 MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter",
-           "drivers.badge", "drivers.badge.pcsc", "kiosk.payments", "drivers.printer",
-           "drivers.printer.document", "drivers.printer.layouts", "sync.server.backends"]
+           "kiosk.lookups", "kiosk.payments", "drivers.badge", "drivers.badge.pcsc",
+           "drivers.printer", "drivers.printer.document", "drivers.printer.layouts",
+           "sync.server.backends", "kiosk.ui.formats", "kiosk.ui.texts", "kiosk.ui.topup",
+           "kiosk.ui.flows", "kiosk.ui.present", "kiosk.ui.terminal"]
 
 
 @pytest.mark.parametrize("name", MODULES)

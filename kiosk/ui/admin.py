@@ -1,0 +1,253 @@
+"""Admin (a supervisor's or admin's PIN): sync status and "sync now", voids of today's sales,
+reprints, X report and day close (Z), reader and printer state, blocking a lost badge, the
+language. Every action goes through the counter service with the supervisor's session."""
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.metrics import mm, sp
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+
+from kiosk import lookups
+from kiosk.ui import formats
+from kiosk.ui.widgets import BigButton, ConfirmView
+
+SECTIONS = ("sync", "sales", "reports", "badge", "devices", "language")
+SECTION_TEXT = {"sync": "sec_sync", "sales": "sec_sales", "reports": "sec_reports",
+                "badge": "sec_badge", "devices": "sec_devices", "language": "sec_language"}
+
+
+def _admin():
+    return App.get_running_app().screens.get_screen("admin")
+
+
+class SaleRow(BoxLayout):
+    """One of today's sales in the void list (a RecycleView row)."""
+    seq = NumericProperty(0)
+    text = StringProperty("")
+    voided = BooleanProperty(False)
+    amount_cents = NumericProperty(0)
+    student = StringProperty("")
+
+    def void(self):
+        _admin().ask_void(self.seq, self.amount_cents, self.student)
+
+    def reprint(self):
+        _admin().reprint(self.seq)
+
+
+class AdminScreen(Screen):
+    admin_session = ObjectProperty(None, allownone=True)
+    section = StringProperty("sync")
+    notice = StringProperty("")
+    sync_lines = StringProperty("")
+    device_lines = StringProperty("")
+    report_text = StringProperty("")
+    syncing = BooleanProperty(False)
+
+    def on_kv_post(self, *_):
+        App.get_running_app().bind(lang=lambda *_: self._label_menu())
+        menu = self.ids.menu
+        for name in SECTIONS:
+            button = BigButton(font_size=sp(20))
+            button.section = name
+            button.bind(on_release=lambda b: self.show(b.section))
+            menu.add_widget(button)
+        back = BigButton(font_size=sp(20), bg=(0.3, 0.3, 0.3, 1))
+        back.section = ""
+        back.bind(on_release=lambda _b: self.leave())
+        menu.add_widget(back)
+        self._label_menu()
+
+    def _label_menu(self, *_):
+        app = App.get_running_app()
+        for button in self.ids.menu.children:
+            button.text = app.tr(SECTION_TEXT[button.section]) if button.section else app.tr("back")
+            button.bg = (0.16, 0.36, 0.66, 1) if button.section == self.section else \
+                ((0.3, 0.3, 0.3, 1) if not button.section else (0.22, 0.27, 0.36, 1))
+        if App.get_running_app().snapshot is not None:
+            self.status_changed(App.get_running_app().snapshot)
+
+    def on_pre_enter(self, *_):
+        self.notice = ""
+        self.show(self.section)
+
+    def leave(self) -> None:
+        app = App.get_running_app()
+        self.admin_session = None
+        app.goto(next(n for n in app.screens.screen_names if n not in ("login", "admin")))
+
+    def show(self, section: str) -> None:
+        self.section = section
+        self.ids.panes.current = section
+        self.notice = ""
+        self._label_menu()
+        if section == "sales":
+            self.load_sales()
+
+    # -- sync and devices (from the status snapshot) --------------------------------------------
+    def status_changed(self, snap) -> None:
+        app = App.get_running_app()
+        s, now, lang = snap.store, app.terminal.service.clock.now(), app.lang
+        state = {"online": "online", "offline": "offline", "error": "sync_error"}.get(s.sync)
+        lines = [app.tr("sync_state", state=app.tr(state) if state else app.tr("never_synced"))]
+        if not s.enrolled:
+            lines.append(app.tr("not_enrolled"))
+        lines += [app.tr("last_success", when=formats.ago(s.last_success_at, now, lang)),
+                  app.tr("data_age", when=formats.ago(s.last_pull_at, now, lang)),
+                  app.tr("waiting_entries", count=s.waiting)]
+        if s.last_error:
+            lines.append(app.tr("last_error", error=s.last_error))
+        self.sync_lines = "\n".join(lines)
+        self.syncing = snap.syncing
+        self.device_lines = "\n".join((
+            f"{app.tr('reader')} : {app.tr('state_' + snap.reader.state)} {snap.reader.reason}".strip(),
+            f"{app.tr('printer')} : {app.tr('state_' + snap.printer.state)} {snap.printer.reason}".strip(),
+            app.tr("print_queue", pending=s.pending_prints, failed=s.failed_prints)))
+
+    def sync_now(self) -> None:
+        app = App.get_running_app()
+        if app.terminal.sync.run_now(lambda result, error: Clock.schedule_once(
+                lambda _dt: self._synced(result, error))):
+            self.syncing = True
+            self.notice = app.tr("sync_running")
+
+    def _synced(self, result, error) -> None:
+        app = App.get_running_app()
+        self.syncing = False
+        self.notice = app.explain(error) if error is not None else app.tr("sync_done", **result)
+        if app._poller is not None:
+            app._poller.poke()
+
+    # -- today's sales: void and reprint ---------------------------------------------------------
+    def load_sales(self) -> None:
+        app = App.get_running_app()
+        app.call(lookups.sales_of_day, app.terminal.service.store, app.terminal.service.today(),
+                 done=self._sales)
+
+    def _sales(self, sales) -> None:
+        app = App.get_running_app()
+        tz = app.terminal.config.tz
+        self.ids.sales.data = [
+            {"seq": s.seq, "voided": s.voided, "amount_cents": -s.amount_cents, "student": s.student,
+             "text": f"n°{s.seq}  {formats.clock_time(s.ts, tz, app.lang)}  {s.student}\n"
+                     f"{s.articles}  [b]{app.money(-s.amount_cents)}[/b]"
+                     + (f"  ({app.tr('voided')})" if s.voided else "")}
+            for s in sales]
+        if not sales:
+            self.notice = app.tr("no_sales")
+
+    def ask_void(self, seq: int, amount_cents: int, student: str) -> None:
+        app = App.get_running_app()
+        view = ConfirmView(kind="warning", title=app.tr("void"),
+                           text=app.tr("void_confirm", seq=seq, amount=app.money(amount_cents), student=student),
+                           yes_text=app.tr("void"), no_text=app.tr("back"))
+        view.bind(on_answer=lambda _v, yes: yes and self._void(seq))
+        app.open_modal(view)
+
+    def _void(self, seq: int) -> None:
+        app = App.get_running_app()
+        app.call(app.terminal.service.void, self.admin_session, seq, "",
+                 done=self._voided, failed=self._failed)
+
+    def _voided(self, result) -> None:
+        app = App.get_running_app()
+        self.notice = app.tr("void_done", seq=result.voided_seq, amount=app.money(result.credited_cents))
+        self.load_sales()
+
+    def reprint(self, seq: int) -> None:
+        app = App.get_running_app()
+        app.call(app.terminal.service.request_receipt, seq,
+                 done=lambda job: setattr(self, "notice", app.tr("print_queued", job=job)),
+                 failed=self._failed)
+
+    def reprint_last(self) -> None:
+        app = App.get_running_app()
+
+        def last(sales):
+            if sales:
+                self.reprint(sales[0].seq)
+            else:
+                self.notice = app.tr("no_sales")
+        app.call(lookups.sales_of_day, app.terminal.service.store, app.terminal.service.today(), 1,
+                 done=last)
+
+    def _failed(self, error) -> None:
+        self.notice = App.get_running_app().explain(error)
+
+    # -- X and Z ----------------------------------------------------------------------------------
+    def report_x(self) -> None:
+        app = App.get_running_app()
+        app.call(app.terminal.service.report_x, self.admin_session, done=self._report, failed=self._failed)
+
+    def ask_close(self) -> None:
+        app = App.get_running_app()
+        view = ConfirmView(kind="warning", title=app.tr("report_z"), text=app.tr("z_confirm"),
+                           yes_text=app.tr("report_z"), no_text=app.tr("back"))
+        view.bind(on_answer=lambda _v, yes: yes and app.call(
+            app.terminal.service.close_day, self.admin_session, done=self._closed, failed=self._failed))
+        app.open_modal(view)
+
+    def _closed(self, report) -> None:
+        self._report(report)
+        self.notice = App.get_running_app().tr("report_closed", seq=report.close_seq)
+
+    def _report(self, report) -> None:
+        app = App.get_running_app()
+        money = app.money
+        lines = [app.tr("report_head", kind=app.tr("report_x") if report.kind == "X" else app.tr("report_z"),
+                        day=formats.long_day(report.day, app.lang), first=report.first_seq or "-",
+                        last=report.last_seq or "-"), ""]
+        for a in sorted(report.articles.values(), key=lambda a: a["name"]):
+            lines.append(f"{a['qty']:>5} × {a['name']}   {money(a['total_cents'])}")
+        for p in sorted(report.pickups.values(), key=lambda p: p["name"]):
+            lines.append(f"{p['qty']:>5} × {p['name']}   ({app.tr('delivered')})")
+        lines.append("")
+        for op in report.operators.values():
+            lines.append(f"{op['name']} : {op['sales']} — {money(op['total_cents'])}")
+        lines.append("")
+        lines.append(app.tr("report_totals", gross=money(report.gross_cents),
+                            voids=f"{report.voids['count']} ({money(report.voids['total_cents'])})",
+                            net=money(report.net_cents)))
+        self.report_text = "\n".join(lines)
+        self.notice = ""
+
+    # -- a lost badge -------------------------------------------------------------------------------
+    def search_badges(self, text: str) -> None:
+        app = App.get_running_app()
+        app.call(lookups.find_students, app.terminal.service.store, text, done=self._found)
+
+    def _found(self, students) -> None:
+        app = App.get_running_app()
+        box = self.ids.badges
+        box.clear_widgets()
+        for s in students:
+            for uid, status in s.badges:
+                row = BoxLayout(size_hint_y=None, height=mm(14), spacing=sp(8))
+                row.add_widget(Label(text=f"{s.name} ({s.class_name}) — {uid}", font_size=sp(19),
+                                     halign="left", text_size=(sp(520), None)))
+                if status == "active":
+                    button = BigButton(text=app.tr("block"), size_hint_x=None, width=mm(40),
+                                       bg=(0.72, 0.11, 0.1, 1))
+                    button.bind(on_release=lambda _b, u=uid, n=s.name: self.ask_block(u, n))
+                    row.add_widget(button)
+                else:
+                    row.add_widget(Label(text=app.tr("blocked"), size_hint_x=None, width=mm(40)))
+                box.add_widget(row)
+
+    def ask_block(self, uid: str, name: str) -> None:
+        app = App.get_running_app()
+        view = ConfirmView(kind="warning", title=app.tr("sec_badge"),
+                           text=app.tr("block_confirm", uid=uid, name=name),
+                           yes_text=app.tr("block"), no_text=app.tr("back"))
+        view.bind(on_answer=lambda _v, yes: yes and app.call(
+            app.terminal.service.block_badge, self.admin_session, uid,
+            done=lambda _r: self._blocked(), failed=self._failed))
+        app.open_modal(view)
+
+    def _blocked(self) -> None:
+        self.notice = App.get_running_app().tr("block_done")
+        self.search_badges(self.ids.badge_search.text)

@@ -1,0 +1,353 @@
+"""The touch app: one window with the status bar on top, a banner when the reader or the
+printer is gone, the screens of this terminal's profile, and the navigation at the bottom.
+
+Threads: the badge reader calls back from its own thread, the counter service runs on the
+terminal's worker thread, the status is read on a thread of its own; every result reaches
+the screen through ``Clock.schedule_once``. Nothing here decides anything about money.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.metrics import sp
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk.errors import ComptoirError
+from kiosk.messages import render
+from kiosk.ui import formats
+from kiosk.ui.sounds import Sounds
+from kiosk.ui.terminal import StatusPoller, Terminal
+from kiosk.ui.texts import tr
+from kiosk.ui.widgets import BigButton
+
+log = logging.getLogger("comptoir.ui")
+HERE = Path(__file__).resolve().parent
+KV_FILES = ("widgets.kv", "app.kv", "login.kv", "sale.kv", "pickup.kv", "copies.kv", "balance.kv",
+            "admin.kv")
+
+# Which screens each kind of terminal shows, in the navigation's order.
+PROFILE_SCREENS = {"canteen": ("sale", "pickup", "balance", "admin"),
+                   "reception": ("copies", "balance", "admin")}
+NAV_TEXT = {"sale": "nav_sale", "pickup": "nav_pickup", "copies": "nav_copies",
+            "balance": "nav_balance", "admin": "nav_admin"}
+
+
+class RootView(BoxLayout):
+    pass
+
+
+class ComptoirApp(App):
+    lang = StringProperty("fr")
+    operator_name = StringProperty("")
+    terminal_name = StringProperty("")
+    self_service = BooleanProperty(False)
+    session = ObjectProperty(None, allownone=True)
+    title = "Comptoir"
+
+    def __init__(self, terminal: Terminal, demo: bool = False, self_service: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.terminal = terminal
+        self.demo = demo
+        self.self_service = self_service
+        self.sounds = Sounds(terminal.config.ui.sound)
+        self.snapshot = None
+        self.locked_name = ""            # who was logged in when the session locked itself
+        self._poller: StatusPoller | None = None
+        self._last_activity = time.monotonic()
+        self._modal = None
+        self._pending_taps: deque = deque()
+
+    # -- words, money, errors --------------------------------------------------------------
+    def tr(self, key: str, lang: str | None = None, **params) -> str:
+        return tr(key, lang or self.lang, **params)
+
+    def money(self, cents: int, lang: str | None = None) -> str:
+        return formats.money(cents, lang or self.lang)
+
+    def message_of(self, code: str, **params) -> str:
+        return render(code, params, self.lang)
+
+    def explain(self, error: BaseException) -> str:
+        if isinstance(error, ComptoirError):
+            return error.message(self.lang)
+        log.error("unexpected error in a counter call: %s", type(error).__name__, exc_info=error)
+        return f"{self.tr('error')} : {type(error).__name__}"
+
+    def set_language(self, lang: str) -> None:
+        self.lang = lang
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def build(self):
+        for name in KV_FILES:
+            Builder.load_file(str(HERE / name))
+        Window.clearcolor = (0.11, 0.13, 0.17, 1)
+        Window.bind(on_touch_down=self._activity)
+        self.root_view = RootView()
+        self.screens: ScreenManager = self.root_view.ids.screens
+        self.screens.transition = NoTransition()
+        Clock.schedule_interval(self._tick, 1.0)
+        self.bind(lang=lambda *_: self._label_nav())
+        self.attach(self.terminal, self.demo, self.self_service)
+        return self.root_view
+
+    def attach(self, terminal: Terminal, demo: bool = False, self_service: bool = False) -> None:
+        """Show ``terminal``: its profile's screens, its reader, its status. Tests attach a
+        fresh terminal (a fresh data folder) to the one app of their session."""
+        self.detach()
+        self.terminal, self.demo, self.self_service = terminal, demo, self_service
+        self.sounds.enabled = terminal.config.ui.sound
+        self.lang = terminal.config.terminal.language
+        self.terminal_name = terminal.config.terminal.name
+        self.session, self.operator_name, self.locked_name = None, "", ""
+        self._pending_taps.clear()
+        from kiosk.ui import admin, balance, copies, login, pickup, sale
+        classes = {"login": login.LoginScreen, "sale": sale.SaleScreen, "pickup": pickup.PickupScreen,
+                   "copies": copies.CopiesScreen, "balance": balance.BalanceScreen,
+                   "admin": admin.AdminScreen}
+        names = ("balance",) if self_service else \
+            ("login",) + PROFILE_SCREENS[terminal.config.terminal.profile]
+        self.screens.clear_widgets()
+        for name in names:
+            self.screens.add_widget(classes[name](name=name))
+        self._build_nav(names)
+        self._build_demo_panel(demo)
+        if terminal.reader is not None:
+            terminal.reader.start(self._reader_event, self._reader_state)
+        self._poller = StatusPoller(terminal, self._status_from_thread).start()
+        self.goto("balance" if self_service else "login")
+        self._last_activity = time.monotonic()
+
+    def detach(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
+            self._poller = None
+        if self._modal is not None:
+            self._modal.dismiss(animation=False)
+            self._modal = None
+        if self.terminal is not None and self.terminal.reader is not None:
+            self.terminal.reader.stop(timeout=2)
+        self.sounds.stop("alert")
+
+    def on_stop(self):
+        self.detach()
+
+    # -- navigation --------------------------------------------------------------------------
+    def _build_nav(self, names) -> None:
+        nav = self.root_view.ids.nav
+        nav.clear_widgets()
+        shown = [n for n in names if n != "login"]
+        nav.height = 0 if self.self_service else nav.height_when_shown
+        nav.opacity = 0 if self.self_service else 1
+        if self.self_service:
+            return
+        for name in shown:
+            button = BigButton(font_size=sp(24))
+            button.screen_name = name
+            button.bind(on_release=lambda b: self.open_screen(b.screen_name))
+            nav.add_widget(button)
+        self._label_nav()
+
+    def _label_nav(self) -> None:
+        if not hasattr(self, "root_view"):
+            return
+        for button in self.root_view.ids.nav.children:
+            button.text = self.tr(NAV_TEXT[button.screen_name])
+            button.bg = (0.16, 0.36, 0.66, 1) if self.screens.current == button.screen_name \
+                else (0.22, 0.27, 0.36, 1)
+
+    def open_screen(self, name: str) -> None:
+        if self.session is None and not self.self_service:
+            return
+        if name == "admin":
+            self.require_supervisor(lambda session: self._open_admin(session))
+            return
+        self.goto(name)
+
+    def _open_admin(self, session) -> None:
+        self.screens.get_screen("admin").admin_session = session
+        self.goto("admin")
+
+    def goto(self, name: str) -> None:
+        self.screens.current = name
+        self.root_view.ids.nav.disabled = name == "login"
+        self._label_nav()
+
+    def _build_demo_panel(self, demo: bool) -> None:
+        panel = self.root_view.ids.demo
+        panel.clear_widgets()
+        panel.width = panel.width_when_shown if demo else 0
+        panel.opacity = 1 if demo else 0
+        if not demo:
+            return
+        from kivy.uix.label import Label
+        from kiosk.demo import DEMO_BADGES
+        panel.add_widget(Label(text=self.tr("demo_badges"), bold=True, size_hint_y=None,
+                               height=sp(30)))
+        for uid, label in DEMO_BADGES.items():
+            button = BigButton(text=label, font_size=sp(15))
+            button.badge_uid = uid
+            button.bind(on_release=lambda b: self.terminal.reader.inject(b.badge_uid))
+            panel.add_widget(button)
+
+    # -- operators -----------------------------------------------------------------------------
+    def logged_in(self, session) -> None:
+        self.session = session
+        self.operator_name = session.name
+        self.locked_name = ""
+        self._last_activity = time.monotonic()
+        first = PROFILE_SCREENS[self.terminal.config.terminal.profile][0]
+        self.goto(first)
+
+    def _end_session(self) -> None:
+        self.session, self.operator_name = None, ""
+        if "admin" in self.screens.screen_names:           # a supervisor's PIN lasts one visit
+            self.screens.get_screen("admin").admin_session = None
+
+    def lock(self) -> None:
+        """Idle too long: the session locks; the same operator (or another) logs in again."""
+        if self.session is None or self.self_service:
+            return
+        self.locked_name = self.session.name
+        self._end_session()
+        login = self.screens.get_screen("login")
+        login.show(locked=self.locked_name)
+        self.goto("login")
+
+    def switch_operator(self) -> None:
+        """First of the two taps that switch operator (the second taps the new name)."""
+        if self.session is None:
+            return
+        self.locked_name = ""
+        self._end_session()
+        self.screens.get_screen("login").show()
+        self.goto("login")
+
+    def require_supervisor(self, then) -> None:
+        """Run ``then(session)`` as a supervisor: the current one, or after a supervisor's PIN."""
+        if self.session is not None and self.session.role in ("supervisor", "admin"):
+            then(self.session)
+            return
+        from kiosk import operators
+        from kiosk.ui.widgets import SupervisorView
+
+        def show(ops):
+            view = SupervisorView(callback=then)
+            view.operators = [op for op in ops if op["role"] in ("supervisor", "admin") and op["active"]]
+            self.open_modal(view)
+        self.call(operators.list_operators, self.terminal.service.store, done=show)
+
+    # -- calls to the counter service ----------------------------------------------------------
+    def call(self, fn, *args, done=None, failed=None, **kwargs):
+        """Run ``fn`` on the worker thread; ``done(result)`` or ``failed(error)`` run on the UI
+        thread afterwards (an error with no ``failed`` is shown in the banner for a while)."""
+        future = self.terminal.submit(fn, *args, **kwargs)
+
+        def deliver(f):
+            Clock.schedule_once(lambda _dt: self._deliver(f, done, failed))
+        future.add_done_callback(deliver)
+        return future
+
+    def _deliver(self, future, done, failed) -> None:
+        error = future.exception()
+        if error is not None:
+            if failed is not None:
+                failed(error)
+            else:
+                self.flash(self.explain(error))
+            return
+        if done is not None:
+            done(future.result())
+        if self._poller is not None:
+            self._poller.poke()
+
+    def flash(self, text: str, seconds: float = 6.0) -> None:
+        """A message in the banner for a few seconds (errors no screen asked for)."""
+        banner = self.root_view.ids.banner
+        banner.text = text
+        self._flash_until = time.monotonic() + seconds
+
+    # -- modal views (confirmations): badge taps wait until they are answered ------------------
+    def open_modal(self, view) -> None:
+        self._modal = view
+        view.bind(on_dismiss=self._modal_closed)
+        view.open(animation=False)
+
+    def _modal_closed(self, view) -> None:
+        if self._modal is view:
+            self._modal = None
+        Clock.schedule_once(lambda _dt: self._drain_taps())
+
+    def _drain_taps(self) -> None:
+        while self._pending_taps and self._modal is None:
+            uid, at = self._pending_taps.popleft()
+            self.on_badge(uid, at)
+
+    # -- badges ------------------------------------------------------------------------------------
+    def _reader_event(self, event) -> None:          # the reader's thread
+        Clock.schedule_once(lambda _dt: self.on_badge(event.uid, event.at))
+
+    def _reader_state(self, _status) -> None:        # the reader's thread
+        if self._poller is not None:
+            self._poller.poke()
+
+    def on_badge(self, uid: str, at: float | None = None) -> None:
+        self._last_activity = time.monotonic()
+        if self._modal is not None:
+            self._pending_taps.append((uid, at))
+            return
+        screen = self.screens.current_screen
+        handler = getattr(screen, "handle_badge", None)
+        if handler is None or (self.session is None and not self.self_service):
+            return
+        handler(uid, at)
+
+    # -- status bar and idle lock ----------------------------------------------------------------
+    def _status_from_thread(self, snapshot) -> None:     # the status thread
+        Clock.schedule_once(lambda _dt: self.apply_snapshot(snapshot))
+
+    def apply_snapshot(self, snap) -> None:
+        self.snapshot = snap
+        bar, store = self.root_view.ids.status, snap.store
+        now = self.terminal.service.clock.now()
+        if not store.enrolled and store.sync is None:
+            state = self.tr("not_enrolled_short")
+        else:
+            state = self.tr({"online": "online", "error": "sync_error"}.get(store.sync, "offline"))
+        bar.sync_kind = "online" if store.sync == "online" else "offline"
+        bar.sync_text = f"{state} · {self.tr('data_from', when=formats.ago(store.last_pull_at, now, self.lang))}"
+        bar.waiting_text = self.tr("waiting_entries", count=store.waiting)
+        bar.reader_ok = not snap.reader.gone
+        bar.reader_text = f"{self.tr('reader')} {self.tr('state_' + snap.reader.state)}"
+        bar.printer_ok = not snap.printer.gone
+        bar.printer_text = f"{self.tr('printer')} {self.tr('state_' + snap.printer.state)}"
+        if time.monotonic() >= getattr(self, "_flash_until", 0):
+            lines = []
+            if snap.reader.gone:
+                lines.append(self.tr("banner_reader", reason=snap.reader.reason))
+            if snap.printer.gone:
+                lines.append(self.tr("banner_printer", reason=snap.printer.reason))
+            self.root_view.ids.banner.text = "  ".join(lines)
+        for screen in self.screens.screens:
+            getattr(screen, "status_changed", lambda _s: None)(snap)
+
+    def _tick(self, _dt) -> None:
+        self.root_view.ids.status.clock_text = formats.clock_time(
+            self.terminal.service.clock.now(), self.terminal.config.tz, self.lang)
+        idle = time.monotonic() - self._last_activity
+        if (self.session is not None and self._modal is None
+                and idle > self.terminal.config.ui.idle_lock_seconds):
+            self.lock()
+        if self.snapshot is not None and time.monotonic() >= getattr(self, "_flash_until", 0):
+            self.apply_snapshot(self.snapshot)
+
+    def _activity(self, *_args) -> None:
+        self._last_activity = time.monotonic()

@@ -1,0 +1,84 @@
+"""Balance check (a screen of the counter, or the whole app in self-service mode): the
+student taps and sees name, balances, last purchases and how to top up (IBAN, structured
+communication, the EPC QR code their parents' banking app can scan)."""
+from __future__ import annotations
+
+import io
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.image import Image as CoreImage
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.ui import flows, formats, present
+from kiosk.ui.topup import epc_qr_png
+
+SHOW_SECONDS = 30          # then back to "tap your badge" (the next student is waiting)
+
+
+def look_up(service, school, uid: str, limit: int = 5):
+    """Worker thread: identity, last purchases and the QR code of the default wallet."""
+    identity, error = flows.identify(service, uid)
+    if error is not None:
+        return None, error, [], None
+    recent = service.recent_entries(identity.student.id, limit)
+    wallet = identity.wallets[0]
+    return identity, None, recent, epc_qr_png(school, wallet.structured_communication)
+
+
+class BalanceScreen(Screen):
+    shown = BooleanProperty(False)
+    name_text = StringProperty("")
+    balances = StringProperty("")
+    purchases = StringProperty("")
+    topup = StringProperty("")
+    message = StringProperty("")
+    photo = StringProperty("")
+    has_qr = BooleanProperty(False)
+
+    def handle_badge(self, uid: str, at: float | None = None) -> None:
+        app = App.get_running_app()
+        app.call(look_up, app.terminal.service, app.terminal.config.school, uid, done=self._show)
+
+    def _show(self, found) -> None:
+        app = App.get_running_app()
+        identity, error, recent, qr = found
+        Clock.unschedule(self._reset)
+        Clock.schedule_once(self._reset, SHOW_SECONDS)
+        self.shown = True
+        if error is not None:
+            self.name_text, self.balances, self.purchases, self.topup = "", "", "", ""
+            self.photo, self.has_qr = "", False
+            self.message = error.message(app.lang)
+            app.sounds.play("refused")
+            return
+        tz, lang = app.terminal.config.tz, app.lang
+        photo = app.terminal.photo_path(identity.student)
+        self.photo = str(photo) if photo else ""
+        self.message = ""
+        self.name_text = present.student_line(identity.student)
+        self.balances = "\n".join(f"{w.name} : [b]{app.money(w.balance_cents)}[/b]" for w in identity.wallets)
+        lines = []
+        for e in reversed(recent):
+            what = present.lines_text(e.data.get("lines") or
+                                      [{"article": i["article"], "name": i["name"], "qty": i["qty"]}
+                                       for i in e.data.get("items", [])], lang)
+            amount = f"  {app.money(e.amount_cents)}" if e.amount_cents else ""
+            lines.append(f"{formats.day_and_time(e.ts, tz, lang)}  {app.tr('kind_' + e.kind)} : {what}{amount}")
+        self.purchases = "\n".join(lines) or app.tr("no_purchases")
+        school = app.terminal.config.school
+        comm = identity.wallets[0].structured_communication
+        if school.iban:
+            self.topup = "\n".join((app.tr("topup_how", iban=school.iban, bic=school.bic or "-",
+                                           name=school.name or "-", comm=comm), app.tr("topup_delay")))
+        else:
+            self.topup = "\n".join((app.tr("topup_no_iban"), app.tr("topup_comm", comm=comm)))
+        self.has_qr = qr is not None
+        if qr is not None:
+            self.ids.qr.texture = CoreImage(io.BytesIO(qr), ext="png").texture
+        app.sounds.play("ok")
+
+    def _reset(self, *_):
+        self.shown = False
+        self.message = ""

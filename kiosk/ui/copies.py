@@ -1,0 +1,150 @@
+"""Reception: black-and-white and colour page counts (large − / + and number keys), then the
+badge; the other reception articles (t-shirt, locker…) as buttons."""
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.metrics import mm, sp
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk import lookups
+from kiosk.ui import flows, present
+from kiosk.ui.paying import PayingMixin
+from kiosk.ui.widgets import BigButton
+
+MAX_PAGES = 999
+
+
+def _copies(bw: int, colour: int):
+    return lambda service, session, uid, confirm: service.photocopies(session, uid, bw, colour, confirm)
+
+
+def _one(code: str):
+    return lambda service, session, uid, confirm: service.sell(session, uid, {code: 1}, confirm)
+
+
+class CopiesScreen(PayingMixin, Screen):
+    bw = NumericProperty(0)
+    colour = NumericProperty(0)
+    target = StringProperty("bw")        # which count the number keys type into
+    typing = BooleanProperty(False)      # the next digit starts a new number
+    armed = StringProperty("")           # "copies", an article code, or "" (nothing to pay)
+    result_visible = BooleanProperty(False)
+    articles = ListProperty([])
+    info = StringProperty("")
+
+    def on_kv_post(self, *_):
+        self.article_names = {}
+        App.get_running_app().bind(lang=lambda *_: self._rebuild())
+
+    def on_pre_enter(self, *_):
+        app = App.get_running_app()
+        app.call(lookups.articles, app.terminal.service.store, app.terminal.config.terminal.profile,
+                 done=self._loaded)
+
+    def _loaded(self, articles) -> None:
+        self.article_names = {a.code: a for a in articles}     # first: kv rules read it
+        self.articles = articles
+        self._rebuild()
+
+    def price(self, which: str) -> int:
+        app = App.get_running_app()
+        code = getattr(app.terminal.config.photocopy, "bw_article" if which == "bw" else "colour_article")
+        a = self.article_names.get(code)
+        return a.price_cents if a else 0
+
+    def total(self) -> int:
+        return self.bw * self.price("bw") + self.colour * self.price("colour")
+
+    def _rebuild(self, *_):
+        app = App.get_running_app()
+        box = self.ids.others
+        box.clear_widgets()
+        copy_codes = {app.terminal.config.photocopy.bw_article, app.terminal.config.photocopy.colour_article}
+        for a in self.articles:
+            if a.code in copy_codes:
+                continue
+            button = BigButton(text=f"{a.name(app.lang)}\n[b]{app.money(a.price_cents)}[/b]",
+                               font_size=sp(22), size_hint_y=None, height=mm(22))
+            button.article = a.code
+            button.bind(on_release=lambda b: self.arm(b.article))
+            box.add_widget(button)
+        self._update()
+
+    # -- counts ----------------------------------------------------------------------------------
+    def select(self, which: str) -> None:
+        self.target, self.typing = which, False
+
+    def step(self, which: str, delta: int) -> None:
+        setattr(self, which, max(0, min(MAX_PAGES, getattr(self, which) + delta)))
+        self.target, self.typing = which, False
+        self.armed = ""
+        self._update()
+
+    def key(self, key: str) -> None:
+        current = getattr(self, self.target)
+        if key == "erase":
+            value = current // 10
+        elif key == "clear":
+            value = 0
+        else:
+            value = int(key) if not self.typing else current * 10 + int(key)
+            self.typing = True
+        setattr(self, self.target, min(MAX_PAGES, value))
+        self.armed = ""
+        self._update()
+
+    def _update(self) -> None:
+        app = App.get_running_app()
+        self.ids.total.text = f"{app.tr('total')} : {app.money(self.total())}"
+        if self.armed == "copies":
+            self.info = app.tr("waiting_badge", amount=app.money(self.total()))
+        elif self.armed:
+            a = self.article_names.get(self.armed)
+            self.info = app.tr("waiting_badge", amount=f"{a.name(app.lang)} {app.money(a.price_cents)}") if a else ""
+        else:
+            self.info = ""
+
+    def arm(self, what: str = "copies") -> None:
+        if what == "copies" and not (self.bw or self.colour):
+            return
+        self.armed = what
+        self._update()
+
+    def clear(self) -> None:
+        self.bw = self.colour = 0
+        self.armed = ""
+        self._update()
+
+    def dismiss_result(self) -> None:
+        self.result_visible = False
+
+    # -- badges ----------------------------------------------------------------------------------
+    def handle_badge(self, uid: str, at: float | None = None) -> None:
+        if self.armed == "copies":
+            self.charge_badge(uid, _copies(int(self.bw), int(self.colour)), at=at)
+        elif self.armed:
+            self.charge_badge(uid, _one(self.armed), at=at)
+        else:
+            app = App.get_running_app()
+            app.call(flows.identify, app.terminal.service, uid, done=self._preview)
+
+    def _preview(self, found) -> None:
+        app = App.get_running_app()
+        identity, error = found
+        if error is not None:
+            self.ids.result.message("refused", app.tr("refused"), error.message(app.lang))
+        else:
+            photo = app.terminal.photo_path(identity.student)
+            self.ids.result.message(
+                "info", app.tr("balance_of"), name=present.student_line(identity.student),
+                reason=" · ".join(f"{w.name} : {app.money(w.balance_cents)}" for w in identity.wallets),
+                photo=str(photo) if photo else "")
+        self.result_visible = True
+
+    def charged(self, out) -> None:
+        if out.result is not None:
+            if self.armed == "copies":
+                self.bw = self.colour = 0
+            self.armed = ""
+            self._update()

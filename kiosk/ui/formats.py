@@ -1,0 +1,52 @@
+"""Money, times and ages for people, in the screen's language (Babel), in the terminal's
+time zone.
+
+>>> from zoneinfo import ZoneInfo
+>>> from datetime import datetime, timezone
+>>> clock_time("2026-11-24T11:05:00.000000Z", ZoneInfo("Europe/Brussels"), "fr")
+'12:05'
+>>> ago("2026-11-24T11:00:00.000000Z", datetime(2026, 11, 24, 11, 3, tzinfo=timezone.utc), "fr")
+'il y a 3 minutes'
+>>> ago(None, datetime(2026, 11, 24, tzinfo=timezone.utc), "en")
+'never'
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time, format_timedelta
+
+from kiosk.clock import parse_iso_utc
+from kiosk.money import LOCALES, format_cents
+
+NEVER = {"fr": "jamais", "nl": "nooit", "en": "never"}
+
+
+def money(cents: int, lang: str) -> str:
+    return format_cents(cents, lang)
+
+
+def _instant(ts: str | datetime) -> datetime:
+    return ts if isinstance(ts, datetime) else parse_iso_utc(ts)
+
+
+def clock_time(ts: str | datetime, tz: ZoneInfo, lang: str) -> str:
+    return format_time(_instant(ts), "HH:mm", tzinfo=tz, locale=LOCALES.get(lang, lang))
+
+
+def day_and_time(ts: str | datetime, tz: ZoneInfo, lang: str) -> str:
+    return format_datetime(_instant(ts), "short", tzinfo=tz, locale=LOCALES.get(lang, lang))
+
+
+def long_day(day: str | date, lang: str) -> str:
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    return format_date(day, "full", locale=LOCALES.get(lang, lang))
+
+
+def ago(ts: str | None, now: datetime, lang: str) -> str:
+    """'il y a 3 minutes'; 'jamais' when there is no such time."""
+    if not ts:
+        return NEVER.get(lang, NEVER["fr"])
+    return format_timedelta(_instant(ts) - now, add_direction=True, threshold=1.0,
+                            locale=LOCALES.get(lang, lang))

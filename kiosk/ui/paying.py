@@ -1,0 +1,80 @@
+"""What the paying screens (canteen sale, photocopies) share: a badge tap charges what the
+screen has ready, the answer is shown big, and a confirmation the counter service asks for
+(double tap, allergen) is put to the operator before the same charge is tried again."""
+from __future__ import annotations
+
+import time
+
+from kivy.app import App
+
+from kiosk.errors import NeedsConfirmation
+from kiosk.ui import flows, present
+from kiosk.ui.widgets import ConfirmView
+
+
+class PayingMixin:
+    """Needs ``self.ids.result`` (a ResultPanel) and ``self.article_names`` (code → Article)."""
+    last_outcome = None
+    last_shown_at = 0.0          # time.monotonic() when the last answer was put on screen
+    last_tap_at = 0.0            # when the reader read that badge (BadgeEvent.at)
+
+    def charge_badge(self, uid: str, pay_call, confirm=(), at: float | None = None) -> None:
+        """``pay_call(service, session, uid, confirm)`` is the counter-service call, made on
+        the worker thread."""
+        app = App.get_running_app()
+        service, session = app.terminal.service, app.session
+        self.last_tap_at = at or time.monotonic()
+        app.call(flows.charge, service, uid,
+                 lambda c: pay_call(service, session, uid, c), tuple(confirm),
+                 done=lambda out: self._charged(out, pay_call, tuple(confirm)))
+
+    def _charged(self, out, pay_call, confirm) -> None:
+        if isinstance(out.error, NeedsConfirmation):
+            self._ask(out, pay_call, confirm)
+            return
+        self.show_outcome(out)
+        self.charged(out)
+
+    def show_outcome(self, out) -> None:
+        app = App.get_running_app()
+        shown = present.outcome(out, app.lang, self.article_names)
+        photo = app.terminal.photo_path(out.student)
+        self.ids.result.show(shown, str(photo) if photo else "")
+        self.result_visible = True
+        app.sounds.play("ok" if shown.kind == "ok" else "refused")
+        self.last_outcome = out
+        self.last_shown_at = time.monotonic()
+
+    def charged(self, out) -> None:
+        """After a sale or a refusal was shown (screens reset their cart here)."""
+
+    def _ask(self, out, pay_call, confirm) -> None:
+        app = App.get_running_app()
+        error = out.error
+        photo = app.terminal.photo_path(out.student)
+        allergen = error.code == "allergen"
+        view = ConfirmView(
+            full=allergen, kind="warning",
+            title=app.tr("allergy_title") if allergen else app.tr("double_tap_title"),
+            text=(app.tr("allergy_article", article=error.params["article"],
+                         flags=", ".join(error.params["flags"]).upper())
+                  if allergen else error.message(app.lang)),
+            detail=present.student_line(out.student),
+            photo=str(photo) if photo else "",
+            yes_text=app.tr("sell_anyway") if allergen else app.tr("confirm"),
+            no_text=app.tr("do_not_sell") if allergen else app.tr("cancel"))
+        if allergen:
+            app.sounds.play("alert", loop=True)
+
+        def answered(_view, yes):
+            app.sounds.stop("alert")
+            if yes:
+                self.charge_badge(out.uid, pay_call, set(confirm) | {error.code}, self.last_tap_at)
+            else:
+                self.ids.result.message("info", app.tr("sale_cancelled"),
+                                        name=present.student_line(out.student),
+                                        photo=str(photo) if photo else "")
+                self.result_visible = True
+        view.bind(on_answer=answered)
+        self.confirm_view = view
+        app.open_modal(view)

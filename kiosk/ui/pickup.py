@@ -1,0 +1,127 @@
+"""Sandwich pickup: today's reservations with counts per sandwich (reserved / delivered /
+left), a search by name or class, printable pick and uncollected lists; a badge tapped shows
+that student's reservations, handed over in one tap."""
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.metrics import sp
+from kivy.properties import ListProperty, StringProperty
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+
+from kiosk import lookups
+from kiosk.ui import flows, formats, present
+
+
+class PickupScreen(Screen):
+    rows = ListProperty([])              # reservations_of_day()
+    query = StringProperty("")
+    pending_uid = StringProperty("")     # the badge whose reservations are on the right
+    to_deliver = ListProperty([])        # their reservation ids still to hand over
+    notice = StringProperty("")
+
+    def on_kv_post(self, *_):
+        App.get_running_app().bind(lang=lambda *_: self._show_rows())
+
+    def on_pre_enter(self, *_):
+        self.refresh()
+
+    def refresh(self) -> None:
+        app = App.get_running_app()
+        app.call(app.terminal.service.reservations_of_day, done=self._loaded)
+
+    def _loaded(self, rows) -> None:
+        self.rows = rows
+        self._show_rows()
+
+    # -- the day's list ----------------------------------------------------------------------
+    def _show_rows(self, *_):
+        app = App.get_running_app()
+        table = self.ids.counts
+        table.clear_widgets()
+        for text in (app.tr("pickup_title"), app.tr("reserved"), app.tr("delivered"), app.tr("left")):
+            table.add_widget(Label(text=text, bold=True, font_size=sp(18)))
+        for c in lookups.reservation_counts(self.rows):
+            for text in (c["name"], str(c["reserved"]), str(c["delivered"]), str(c["left"])):
+                table.add_widget(Label(text=text, font_size=sp(20)))
+        q = self.query.strip().lower()
+        shown = [r for r in self.rows if not q or q in f"{r['first_name']} {r['last_name']}".lower()
+                 or q in f"{r['last_name']} {r['first_name']}".lower() or q == (r["class_name"] or "").lower()]
+        self.ids.list.data = [{"text": self._row_text(r)} for r in shown]
+
+    def _row_text(self, r) -> str:
+        return (f"[b]{r['class_name']}[/b]  {r['last_name']} {r['first_name']} — {r['quantity']} × {r['name']}"
+                f"  ({self._status(r)})")
+
+    def _status(self, r) -> str:
+        app = App.get_running_app()
+        if r["status"] == "delivered":
+            return app.tr("status_delivered", when=formats.clock_time(
+                r["delivered_at"], app.terminal.config.tz, app.lang) if r["delivered_at"] else "")
+        return app.tr("status_" + r["status"])
+
+    def on_query(self, *_):
+        self._show_rows()
+
+    def print_list(self, kind: str) -> None:
+        app = App.get_running_app()
+        app.call(app.terminal.service.request_list, kind,
+                 done=lambda job: setattr(self, "notice", app.tr("print_queued", job=job)))
+
+    # -- a badge -------------------------------------------------------------------------------
+    def handle_badge(self, uid: str, at: float | None = None) -> None:
+        app = App.get_running_app()
+        app.call(flows.identify, app.terminal.service, uid, done=lambda found: self._show_student(uid, found))
+
+    def _show_student(self, uid, found) -> None:
+        app = App.get_running_app()
+        identity, error = found
+        panel = self.ids.result
+        self.pending_uid, self.to_deliver = "", []
+        if error is not None:
+            panel.message("refused", app.tr("refused"), error.message(app.lang))
+            app.sounds.play("refused")
+            return
+        photo = app.terminal.photo_path(identity.student)
+        photo = str(photo) if photo else ""
+        todo = [r for r in identity.reservations if r["status"] == "reserved"]
+        done = [r for r in identity.reservations if r["status"] == "delivered"]
+        lines = [f"{r['quantity']} × {r['name']}" for r in todo]
+        lines += [f"{r['quantity']} × {r['name']} : " + app.message_of(
+            "already_delivered", when=formats.day_and_time(r["delivered_at"], app.terminal.config.tz, app.lang),
+            where=r["delivered_where"]) for r in done]
+        name = present.student_line(identity.student)
+        if todo:
+            self.pending_uid, self.to_deliver = uid, [r["id"] for r in todo]
+            panel.message("info", app.tr("status_reserved").upper(), "\n".join(lines), name, photo)
+        elif done:
+            panel.message("refused", app.tr("refused"), "\n".join(lines), name, photo)
+            app.sounds.play("refused")
+        else:
+            panel.message("refused", app.tr("refused"), app.message_of("no_reservation"), name, photo)
+            app.sounds.play("refused")
+
+    def deliver(self) -> None:
+        """The one tap that hands over what the badge holder reserved today."""
+        app = App.get_running_app()
+        uid, ids = self.pending_uid, list(self.to_deliver)
+        if not uid:
+            return
+        self.pending_uid, self.to_deliver = "", []
+        app.call(app.terminal.service.pickup, app.session, uid, ids,
+                 done=self._delivered, failed=self._refused)
+
+    def _delivered(self, result) -> None:
+        app = App.get_running_app()
+        photo = app.terminal.photo_path(result.student)
+        self.ids.result.message("ok", app.tr("delivered_ok"),
+                                "\n".join(f"{i['qty']} × {i['name']}" for i in result.delivered),
+                                present.student_line(result.student), str(photo) if photo else "")
+        app.sounds.play("ok")
+        self.refresh()
+
+    def _refused(self, error) -> None:
+        app = App.get_running_app()
+        self.ids.result.message("refused", app.tr("refused"), app.explain(error))
+        app.sounds.play("refused")
+        self.refresh()

@@ -1,0 +1,199 @@
+"""Canteen sale: article buttons by category, a cart, then "badge to pay"; and rush mode,
+where every badge tapped buys one of the chosen article (soup) and the answer fills the
+screen for each student."""
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.metrics import mm, sp
+from kivy.properties import BooleanProperty, DictProperty, ListProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+
+from kiosk import lookups
+from kiosk.ui import flows, present
+from kiosk.ui.paying import PayingMixin
+from kiosk.ui.widgets import BigButton
+
+
+def _sell(cart):
+    return lambda service, session, uid, confirm: service.sell(session, uid, cart, confirm)
+
+
+class SaleScreen(PayingMixin, Screen):
+    category = StringProperty("")
+    cart = DictProperty({})              # article code -> quantity, in the order added
+    armed = BooleanProperty(False)       # the next badge pays the cart
+    rush_pick = BooleanProperty(False)   # the next article tapped starts rush mode
+    rush_article = StringProperty("")
+    result_visible = BooleanProperty(False)
+    articles = ListProperty([])
+    info = StringProperty("")
+
+    def on_kv_post(self, *_):
+        self.article_names = {}
+        App.get_running_app().bind(lang=lambda *_: self._rebuild())
+
+    def on_pre_enter(self, *_):
+        app = App.get_running_app()
+        app.call(lookups.articles, app.terminal.service.store, app.terminal.config.terminal.profile,
+                 done=self._loaded)
+
+    def _loaded(self, articles) -> None:
+        self.article_names = {a.code: a for a in articles}     # first: kv rules read it
+        self.articles = articles
+        if articles and self.category not in {a.category for a in articles}:
+            self.category = articles[0].category
+        self._rebuild()
+
+    # -- building the buttons ---------------------------------------------------------------
+    def _rebuild(self, *_):
+        app = App.get_running_app()
+        tabs, grid = self.ids.categories, self.ids.articles
+        tabs.clear_widgets()
+        seen = []
+        for a in self.articles:
+            if a.category not in seen:
+                seen.append(a.category)
+                tab = BigButton(text=a.category_name, font_size=sp(20),
+                                bg=(0.16, 0.36, 0.66, 1) if a.category == self.category else (0.22, 0.27, 0.36, 1))
+                tab.category = a.category
+                tab.bind(on_release=lambda b: self.choose_category(b.category))
+                tabs.add_widget(tab)
+        grid.clear_widgets()
+        for a in self.articles:
+            if a.category != self.category:
+                continue
+            button = BigButton(text=f"{a.name(app.lang)}\n[b]{app.money(a.price_cents)}[/b]",
+                               font_size=sp(22), size_hint=(0.32, None), height=mm(24))
+            button.article = a.code
+            button.bind(on_release=lambda b: self.article_tapped(b.article))
+            grid.add_widget(button)
+        self._show_cart()
+
+    def choose_category(self, category: str) -> None:
+        self.category = category
+        self._rebuild()
+
+    # -- cart -------------------------------------------------------------------------------
+    def article_tapped(self, code: str) -> None:
+        if self.rush_pick:
+            self.start_rush(code)
+            return
+        self.cart[code] = self.cart.get(code, 0) + 1
+        self.armed = False
+        self._show_cart()
+
+    def change(self, code: str, delta: int) -> None:
+        qty = self.cart.get(code, 0) + delta
+        if qty <= 0:
+            self.cart.pop(code, None)
+        else:
+            self.cart[code] = qty
+        self.armed = False
+        self._show_cart()
+
+    def clear(self) -> None:
+        self.cart.clear()
+        self.armed = False
+        self._show_cart()
+
+    def cart_total(self) -> int:
+        return sum(self.article_names[c].price_cents * q for c, q in self.cart.items()
+                   if c in self.article_names)
+
+    def _show_cart(self) -> None:
+        app = App.get_running_app()
+        box = self.ids.cart_lines
+        box.clear_widgets()
+        for code, qty in self.cart.items():
+            a = self.article_names.get(code)
+            if a is None:
+                continue
+            row = BoxLayout(size_hint_y=None, height=mm(14), spacing=sp(6))
+            row.add_widget(Label(text=a.name(app.lang), font_size=sp(20), halign="left",
+                                 shorten=True, text_size=(sp(200), None)))
+            minus = BigButton(text="−", font_size=sp(30), size_hint_x=None, width=mm(14))
+            minus.bind(on_release=lambda _b, c=code: self.change(c, -1))
+            plus = BigButton(text="+", font_size=sp(30), size_hint_x=None, width=mm(14))
+            plus.bind(on_release=lambda _b, c=code: self.change(c, +1))
+            row.add_widget(minus)
+            row.add_widget(Label(text=str(qty), font_size=sp(28), bold=True, size_hint_x=None,
+                                 width=mm(12)))
+            row.add_widget(plus)
+            row.add_widget(Label(text=app.money(a.price_cents * qty), font_size=sp(20),
+                                 size_hint_x=None, width=mm(26)))
+            box.add_widget(row)
+        self.ids.total.text = f"{app.tr('total')} : {app.money(self.cart_total())}"
+        if not self.cart:
+            box.add_widget(Label(text=app.tr("cart_empty"), font_size=sp(18), color=(0.7, 0.7, 0.7, 1)))
+        self.info = app.tr("waiting_badge", amount=app.money(self.cart_total())) if self.armed else ""
+
+    def arm(self) -> None:
+        """'Badge to pay': the next badge tapped pays the cart."""
+        if self.cart:
+            self.armed = True
+            self._show_cart()
+
+    # -- rush mode --------------------------------------------------------------------------
+    def toggle_rush_pick(self) -> None:
+        if self.rush_article:
+            self.stop_rush()
+        else:
+            self.rush_pick = not self.rush_pick
+
+    def start_rush(self, code: str) -> None:
+        app = App.get_running_app()
+        self.rush_pick, self.rush_article = False, code
+        self.armed = False
+        self.ids.result.message("idle", app.tr("tap_badge"))
+        self.result_visible = True
+
+    def stop_rush(self) -> None:
+        self.rush_article, self.rush_pick = "", False
+        self.result_visible = False
+
+    def rush_text(self, lang: str) -> str:
+        app = App.get_running_app()
+        a = self.article_names.get(self.rush_article)
+        if a is None:
+            return ""
+        return app.tr("rush_on", article=a.name(lang), price=app.money(a.price_cents))
+
+    def dismiss_result(self) -> None:
+        if self.rush_article:
+            self.stop_rush()
+        else:
+            self.result_visible = False
+
+    # -- badges -----------------------------------------------------------------------------
+    def handle_badge(self, uid: str, at: float | None = None) -> None:
+        if self.rush_article:
+            self.charge_badge(uid, _sell({self.rush_article: 1}), at=at)
+        elif self.armed and self.cart:
+            self.charge_badge(uid, _sell(dict(self.cart)), at=at)
+        else:
+            self._preview(uid)
+
+    def charged(self, out) -> None:
+        if out.result is not None and not self.rush_article:
+            self.cart.clear()
+            self.armed = False
+            self._show_cart()
+
+    def _preview(self, uid: str) -> None:
+        """A badge with nothing to pay: who it is and the balance (photo shown on every tap)."""
+        app = App.get_running_app()
+
+        def show(found):
+            identity, error = found
+            if error is not None:
+                self.ids.result.message("refused", app.tr("refused"), error.message(app.lang))
+            else:
+                photo = app.terminal.photo_path(identity.student)
+                self.ids.result.message(
+                    "info", app.tr("balance_of"), name=present.student_line(identity.student),
+                    reason=" · ".join(f"{w.name} : {app.money(w.balance_cents)}" for w in identity.wallets),
+                    photo=str(photo) if photo else "")
+            self.result_visible = True
+        app.call(flows.identify, app.terminal.service, uid, done=show)

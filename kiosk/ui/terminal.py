@@ -1,0 +1,224 @@
+"""Everything behind the touch screen, without Kivy: the counter service, the badge reader,
+the printer's state, the sync agent, and one worker thread for the counter service's calls.
+
+The UI thread never waits on any of them: a call goes to the worker (or the sync thread) and
+its result comes back through a callback that the app hands over to Kivy's clock.
+
+>>> from kiosk.demo import demo_service
+>>> service, session = demo_service()
+>>> terminal = Terminal(service.store.path.parent, service.config, service)
+>>> terminal.submit(service.identify, "04A1B2C3").result().student.first_name
+'Emma'
+>>> terminal.status_snapshot().waiting
+0
+>>> terminal.close()
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+from kiosk import lookups
+from kiosk.config import TerminalConfig, load_config
+from kiosk.counter import CounterService
+from kiosk.store import open_store
+
+log = logging.getLogger("comptoir.ui")
+
+DB_NAME = "comptoir.db"
+CONFIG_NAME = "terminal.toml"
+
+
+class DeviceState(NamedTuple):
+    state: str          # ok | missing | error | unknown | none (not configured)
+    reason: str = ""
+
+    @property
+    def gone(self) -> bool:
+        """The banner case: the device should be there and is not."""
+        return self.state in ("missing", "error")
+
+
+class PrinterStatus:
+    """The printer's state as the printer worker reports it (``update`` from any thread).
+    The screen only reads ``status``; until a worker reports, the state is ``unknown``.
+
+    >>> p = PrinterStatus()
+    >>> p.update("missing", "no paper")
+    >>> p.status
+    DeviceState(state='missing', reason='no paper')
+    """
+
+    def __init__(self, state: str = "unknown", reason: str = ""):
+        self._status = DeviceState(state, reason)
+        self._lock = threading.Lock()
+
+    def update(self, state: str, reason: str = "") -> None:
+        with self._lock:
+            self._status = DeviceState(state, reason)
+
+    @property
+    def status(self) -> DeviceState:
+        with self._lock:
+            return self._status
+
+
+def reader_state(reader) -> DeviceState:
+    """A badge reader's ``Status`` in the screen's terms."""
+    if reader is None:
+        return DeviceState("none")
+    status = reader.status
+    return DeviceState({"connected": "ok", "disconnected": "missing"}.get(status.state.value, "error"),
+                       status.reason)
+
+
+class Snapshot(NamedTuple):
+    """What the status bar shows, read in one go off the UI thread."""
+    store: lookups.TerminalStatus
+    reader: DeviceState
+    printer: DeviceState
+    syncing: bool
+
+    @property
+    def waiting(self) -> int:
+        return self.store.waiting
+
+
+class SyncRunner:
+    """``sync now``: one ``Agent.run_once`` in a thread of its own, on its own connection to
+    the store (a long pull never holds up a sale). The outcome is recorded by the agent in
+    the store's ``sync_state``; ``done(result, error)`` is called from that thread."""
+
+    def __init__(self, folder: Path, config: TerminalConfig):
+        self.folder = folder
+        self.config = config
+        self._thread: threading.Thread | None = None
+
+    @property
+    def enrolled(self) -> bool:
+        from sync.agent import CREDENTIALS
+        return (self.folder / CREDENTIALS).exists()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def run_now(self, done: Callable[[dict | None, Exception | None], None]) -> bool:
+        if self.running:
+            return False
+        self._thread = threading.Thread(target=self._run, args=(done,), name="sync-now", daemon=True)
+        self._thread.start()
+        return True
+
+    def _run(self, done) -> None:
+        from sync.agent import Agent, load_credentials
+        from sync.client import Client
+        try:
+            creds = load_credentials(self.folder)
+            store = open_store(self.folder / DB_NAME, check=False)
+            client = Client(creds.url, creds.token, allow_http=self.config.sync.allow_http)
+            try:
+                result = Agent(store, client, self.config).run_once()
+            finally:
+                client.close()
+                store.close()
+        except Exception as e:      # reported on screen; the agent has recorded it too
+            done(None, e)
+            return
+        done(result, None)
+
+
+class Terminal:
+    def __init__(self, folder: Path, config: TerminalConfig, service: CounterService,
+                 reader=None, printer: PrinterStatus | None = None):
+        self.folder = Path(folder)
+        self.config = config
+        self.service = service
+        self.reader = reader
+        self.printer = printer or PrinterStatus("none" if config.printer.backend == "none" else "unknown")
+        self.sync = SyncRunner(self.folder, config)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="counter")
+        self._status_store = None
+        self._status_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, folder: str | Path, reader=None, clock=None) -> "Terminal":
+        """The terminal of a data folder made by ``comptoir init`` (store checked on open)."""
+        folder = Path(folder)
+        config = load_config(folder / CONFIG_NAME)
+        store = open_store(folder / DB_NAME)
+        service = CounterService(store, config, clock)
+        if reader is None:
+            from drivers.badge import open_reader
+            reader = open_reader(config.reader)
+        return cls(folder, config, service, reader)
+
+    # -- the worker ---------------------------------------------------------------------
+    def submit(self, fn, *args, **kwargs) -> Future:
+        """Run a counter-service call on the worker thread (one at a time, in order)."""
+        return self._worker.submit(fn, *args, **kwargs)
+
+    # -- status -------------------------------------------------------------------------
+    def status_snapshot(self) -> Snapshot:
+        """Read on a connection of its own (called from the status thread)."""
+        with self._status_lock:
+            if self._status_store is None:
+                self._status_store = open_store(self.folder / DB_NAME, check=False)
+            store_status = lookups.terminal_status(self._status_store, self.sync.enrolled)
+        return Snapshot(store_status, reader_state(self.reader), self.printer.status, self.sync.running)
+
+    def photo_path(self, student) -> Path | None:
+        """The student's photo file, when the platform sent one and it is on this terminal."""
+        if student is None or not student.photo_ref:
+            return None
+        path = (self.folder / student.photo_ref).resolve()
+        if self.folder.resolve() not in path.parents or not path.is_file():
+            return None
+        return path
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.stop(timeout=2)
+        self._worker.shutdown(wait=True)
+        with self._status_lock:
+            if self._status_store is not None:
+                self._status_store.close()
+                self._status_store = None
+        self.service.store.close()
+
+
+class StatusPoller:
+    """Calls ``deliver(snapshot)`` every ``interval`` seconds from a thread of its own."""
+
+    def __init__(self, terminal: Terminal, deliver: Callable[[Snapshot], None], interval: float = 1.0):
+        self.terminal, self.deliver, self.interval = terminal, deliver, interval
+        self._stop = threading.Event()
+        self._poke = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="status", daemon=True)
+
+    def start(self) -> "StatusPoller":
+        self._thread.start()
+        return self
+
+    def poke(self) -> None:
+        """Refresh now (after a sale, a sync, a reader state change)."""
+        self._poke.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._poke.set()
+        self._thread.join(timeout=2)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            try:
+                self.deliver(self.terminal.status_snapshot())
+            except Exception:       # a bad read must not kill the status bar for good
+                log.exception("status read failed")
+            self._poke.wait(max(0.05, self.interval - (time.monotonic() - started)))
+            self._poke.clear()

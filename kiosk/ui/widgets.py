@@ -1,0 +1,143 @@
+"""Widgets every screen uses (their look is in widgets.kv): big buttons, icons drawn from a
+font that has them, the PIN pad, the status bar, the result panel and the modal views."""
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.metrics import sp
+from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
+                             OptionProperty, StringProperty)
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.label import Label
+from kivy.uix.modalview import ModalView
+
+GLYPHS = {"ok": "✔", "refused": "✖", "warning": "⚠", "info": "ℹ", "wait": "⌛", "idle": "ℹ",
+          "online": "●", "offline": "○", "erase": "⌫"}
+
+# colours: background, panels, and one per meaning (always with an icon and words too)
+COLOURS = {
+    "ok": (0.09, 0.48, 0.2, 1), "refused": (0.72, 0.11, 0.1, 1), "warning": (0.86, 0.5, 0.02, 1),
+    "info": (0.16, 0.36, 0.66, 1), "idle": (0.17, 0.2, 0.26, 1), "wait": (0.17, 0.2, 0.26, 1),
+}
+
+
+class BigButton(Button):
+    """A touch target of at least 12 mm each way (kivy.metrics.mm), flat, readable."""
+    bg = ListProperty([0.22, 0.27, 0.36, 1])
+
+
+class Icon(Label):
+    """A symbol from DejaVu Sans (Roboto has no ✔ ✖ ⚠)."""
+    kind = StringProperty("info")
+
+
+class PinPad(BoxLayout):
+    """Digits, erase and OK. ``on_submit(pin)`` when OK is pressed."""
+    pin = StringProperty("")
+    max_len = NumericProperty(8)
+    __events__ = ("on_submit",)
+
+    def press(self, key: str) -> None:
+        if key == "erase":
+            self.pin = self.pin[:-1]
+        elif key == "ok":
+            pin, self.pin = self.pin, ""
+            self.dispatch("on_submit", pin)
+        elif len(self.pin) < self.max_len:
+            self.pin += key
+
+    def on_submit(self, pin):
+        pass
+
+
+class StatusBar(BoxLayout):
+    """Online/offline and the age of the data, entries waiting, reader and printer; the
+    operator's name (tap: lock or switch operator). Fed by ``App.apply_snapshot``."""
+    sync_text = StringProperty("")
+    sync_kind = StringProperty("offline")
+    waiting_text = StringProperty("")
+    reader_text = StringProperty("")
+    reader_ok = BooleanProperty(True)
+    printer_text = StringProperty("")
+    printer_ok = BooleanProperty(True)
+    clock_text = StringProperty("")
+
+
+class Banner(BoxLayout):
+    text = StringProperty("")
+
+
+class ResultPanel(BoxLayout):
+    """The big answer to a tap: colour, icon and words (never colour alone)."""
+    kind = OptionProperty("idle", options=["idle", "ok", "refused", "warning", "info", "wait"])
+    title = StringProperty("")
+    name = StringProperty("")
+    detail = StringProperty("")
+    big = StringProperty("")
+    reason = StringProperty("")
+    photo = StringProperty("")
+
+    def show(self, shown, photo: str = "") -> None:
+        self.kind, self.title, self.name = shown.kind, shown.title, shown.name
+        self.detail, self.big, self.reason = shown.detail, shown.big, shown.reason
+        self.photo = photo
+
+    def message(self, kind: str, title: str, reason: str = "", name: str = "", photo: str = "") -> None:
+        self.kind, self.title, self.name, self.detail = kind, title, name, ""
+        self.big, self.reason, self.photo = "", reason, photo
+
+
+class ConfirmView(ModalView):
+    """Confirm / cancel, both large; ``on_answer(bool)``."""
+    kind = StringProperty("warning")
+    title = StringProperty("")
+    text = StringProperty("")
+    detail = StringProperty("")
+    photo = StringProperty("")
+    yes_text = StringProperty("")
+    no_text = StringProperty("")
+    full = BooleanProperty(False)          # the allergen alert fills the screen
+    __events__ = ("on_answer",)
+
+    def answer(self, yes: bool) -> None:
+        self.dismiss(animation=False)       # gone at once: the next touch is not eaten by a fade
+        self.dispatch("on_answer", yes)
+
+    def on_answer(self, yes):
+        pass
+
+
+class SupervisorView(ModalView):
+    """Operator buttons (supervisors and admins only) and a PIN pad: a second login for one
+    action (void, day close, block) without logging the seller out."""
+    operators = ListProperty([])
+    chosen = StringProperty("")
+    message = StringProperty("")
+    callback = ObjectProperty(None, allownone=True)
+
+    def on_operators(self, _view, operators) -> None:
+        app = App.get_running_app()
+        box = self.ids.names
+        box.clear_widgets()
+        for op in operators:
+            box.add_widget(BigButton(
+                text=f"{op['name']}\n[size={int(sp(14))}]{app.tr('role_' + op['role'], app.lang)}[/size]",
+                on_release=lambda _b, name=op["name"]: setattr(self, "chosen", name)))
+
+    def submit(self, pin: str) -> None:
+        app = App.get_running_app()
+        if not self.chosen:
+            return
+        app.call(app.terminal.service.login, self.chosen, pin, done=self._done, failed=self._failed)
+
+    def _done(self, session) -> None:
+        app = App.get_running_app()
+        if session.role not in ("supervisor", "admin"):
+            self.message = app.message_of("forbidden", action="admin")
+            return
+        self.dismiss(animation=False)
+        if self.callback:
+            self.callback(session)
+
+    def _failed(self, error) -> None:
+        self.message = App.get_running_app().explain(error)

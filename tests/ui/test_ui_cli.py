@@ -1,0 +1,39 @@
+"""``python -m kiosk.ui --demo`` (the same as ``comptoir ui --demo``) starts the app on a new
+demo data folder, in a process of its own, on the tests' X server."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from kiosk.store import open_store
+
+
+def test_entry_point_starts_the_demo_app(display, tmp_path):
+    folder = tmp_path / "demo"
+    env = {k: v for k, v in os.environ.items() if k != "KIVY_NO_CONSOLELOG"}   # we read Kivy's log
+    env["DISPLAY"] = display
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.ui", "--data", str(folder), "--demo"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    try:
+        deadline = time.monotonic() + 40
+        for line in proc.stderr:
+            seen.append(line)
+            if "Start application main loop" in line or time.monotonic() > deadline:
+                break
+        assert any("Start application main loop" in line for line in seen), "".join(seen[-20:])
+        time.sleep(1.0)
+        assert proc.poll() is None, "".join(seen[-20:])          # still running, not crashed
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert not any("Traceback" in line for line in seen), "".join(seen)
+    assert any("École de démonstration créée" in line for line in seen)
+    store = open_store(folder / "comptoir.db")
+    try:
+        assert store.conn.execute("SELECT COUNT(*) FROM students").fetchone()[0] == 800
+    finally:
+        store.close()
+    assert (folder / "photos" / "S00001.jpg").is_file()
