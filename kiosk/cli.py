@@ -460,8 +460,8 @@ def cmd_printer(ctx: Context) -> None:
     elif action == "picklist":
         service = ctx.service
         day = parse_day(ctx.args.day, "--day")
-        print_jobs.enqueue_pick_list(service.store, day.isoformat() if day else service.today(),
-                                     service.clock.now())
+        print_jobs.enqueue_list(service.store, day.isoformat() if day else service.today(),
+                                service.clock.now())
         _print_waiting(ctx, "Liste des sandwichs")
 
 

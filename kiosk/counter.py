@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import NamedTuple
 
-from kiosk import journal, operators, reports
+from kiosk import journal, operators, print_jobs, reports
 from kiosk.badges import normalise_uid
 from kiosk.clock import SystemClock, business_day, iso_utc, parse_iso_utc
 from kiosk.config import TerminalConfig
@@ -434,27 +434,16 @@ class CounterService:
                 raise Refusal("void_not_found", seq=seq)
             return self._enqueue_print(conn, kind, seq, self.clock.now())
 
-    LIST_KINDS = ("pick_list", "uncollected_list")
-
     def request_list(self, kind: str, day: str | None = None) -> int:
         """Queue a printed list of a day's reservations: ``pick_list`` (everything to prepare)
-        or ``uncollected_list`` (reserved, not picked up yet). The job names the day only;
-        the printer worker reads the reservations when it prints."""
-        if kind not in self.LIST_KINDS:
-            raise ValueError(f"unknown list {kind!r}")
-        with self.store.write() as conn:
-            return conn.execute(
-                "INSERT INTO print_jobs (created_at, kind, payload) VALUES (?, ?, ?)",
-                (iso_utc(self.clock.now()), kind,
-                 json.dumps({"day": day or self.today()}))).lastrowid
+        or ``uncollected_list`` (reserved, not picked up yet)."""
+        return print_jobs.enqueue_list(self.store, day or self.today(), self.clock.now(), kind)
 
     @staticmethod
     def _enqueue_print(conn, kind: str, seq: int, now, payload: dict | None = None) -> int:
         """One row in the print queue, in the caller's transaction: the printer worker
         (``kiosk.print_worker``) prints it; a sale never waits for the printer."""
-        return conn.execute(
-            "INSERT INTO print_jobs (created_at, kind, entry_seq, payload) VALUES (?, ?, ?, ?)",
-            (iso_utc(now), kind, seq, _JSON.encode(payload) if payload else "{}")).lastrowid
+        return print_jobs.enqueue(conn, kind, now, seq, payload)
 
     # -- integrity monitor -----------------------------------------------------------------
     def start_integrity_monitor(self) -> None:
@@ -571,7 +560,6 @@ def _wallets(rows) -> tuple[Wallet, ...]:
     return tuple(wallets)
 
 
-_JSON = json.JSONEncoder(separators=(",", ":"))
 _parse_cached = functools.lru_cache(maxsize=16)(parse_iso_utc)   # last_pull_at, per sale
 
 

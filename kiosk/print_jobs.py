@@ -8,7 +8,7 @@ sale never waits for paper. The worker (``kiosk.print_worker``) renders jobs wit
 them.
 
 Kinds: ``receipt`` (a sale, photocopies, or a void entry), ``void``, ``z_report`` (the close
-entry), ``x_report`` (payload: the report), ``pick_list`` (payload: the day),
+entry), ``x_report`` (payload: the report), ``pick_list`` and ``uncollected_list`` (payload: the day),
 ``low_balance`` (payload: the wallet and the suggested top-up).
 """
 from __future__ import annotations
@@ -23,7 +23,8 @@ from kiosk.clock import iso_utc, parse_iso_utc
 from kiosk.config import TerminalConfig
 from kiosk.errors import Refusal
 
-KINDS = ("receipt", "void", "z_report", "x_report", "pick_list", "low_balance")
+KINDS = ("receipt", "void", "z_report", "x_report", "pick_list", "uncollected_list", "low_balance")
+LIST_KINDS = ("pick_list", "uncollected_list")
 RECEIPT_KINDS = ("sale", "photocopy", "void")
 
 
@@ -51,9 +52,13 @@ def enqueue_x_report(store, report, now: datetime) -> int:
                                                        "generated_at": report.generated_at})
 
 
-def enqueue_pick_list(store, day: str, now: datetime) -> int:
+def enqueue_list(store, day: str, now: datetime, kind: str = "pick_list") -> int:
+    """A day's reservations for the kitchen: ``pick_list`` (all of them) or
+    ``uncollected_list`` (those not picked up yet). The worker reads them when it prints."""
+    if kind not in LIST_KINDS:
+        raise ValueError(f"unknown list {kind!r}")
     with store.write() as conn:
-        return enqueue(conn, "pick_list", now, payload={"day": day})
+        return enqueue(conn, kind, now, payload={"day": day})
 
 
 def enqueue_low_balance(store, wallet_id: str, now: datetime, amount_cents: int = 0) -> int:
@@ -247,14 +252,17 @@ def _pick_list(ctx: _Context, job: Job) -> Document:
     day = job["payload"].get("day")
     if not day:
         raise JobError("payload without the day")
+    uncollected = job["kind"] == "uncollected_list"
     rows = ctx.conn.execute(
         "SELECT s.class_name, s.last_name, s.first_name, COALESCE(a.name_fr, r.article_code),"
         " r.quantity FROM reservations r LEFT JOIN students s ON s.id = r.student_id"
         " LEFT JOIN articles a ON a.code = r.article_code"
-        " WHERE r.day = ? AND r.status != 'cancelled'", (day,)).fetchall()
+        " WHERE r.day = ? AND r.status " + ("= 'reserved'" if uncollected else "!= 'cancelled'"),
+        (day,)).fetchall()
     keys = ("class_name", "last_name", "first_name", "name", "quantity")
     return layouts.pick_list(ctx.columns, day=day, reservations=[dict(zip(keys, r)) for r in rows],
-                             terminal=ctx.config.terminal.name, lang=ctx.lang)
+                             terminal=ctx.config.terminal.name, lang=ctx.lang,
+                             uncollected=uncollected)
 
 
 def _low_balance(ctx: _Context, job: Job) -> Document:
@@ -293,4 +301,5 @@ def low_balance_document(config: TerminalConfig, columns: int, *, student: str, 
 
 
 _RENDERERS = {"receipt": _receipt, "void": _void, "z_report": _z_report, "x_report": _x_report,
-              "pick_list": _pick_list, "low_balance": _low_balance}
+              "pick_list": _pick_list, "uncollected_list": _pick_list,
+              "low_balance": _low_balance}

@@ -17,6 +17,7 @@ from drivers.printer import PrinterState, open_printer
 from drivers.printer.dummy import DummyPrinter
 from drivers.printer.network import NetworkPrinter
 from kiosk import payments, print_jobs
+from kiosk.demo import Badge
 from kiosk.config import (PolicySection, PrinterSection, PrintingSection, SchoolSection,
                           TerminalConfig, TerminalSection)
 from kiosk.print_worker import AlreadyPrinting, PrintWorker
@@ -77,12 +78,14 @@ def day_of_work(service, marie, luc, clock, store):
     sale = service.sell(marie, "04A1B2C3", {"SOUP": 1, "JUICE": 2})
     clock.advance(60)
     void = service.void(luc, sale.entry.seq, "erreur de caisse")
+    picked = service.pickup(marie, Badge.LOUIS_RESERVED)
     print_jobs.enqueue_x_report(store, service.report_x(luc), clock.now())
-    print_jobs.enqueue_pick_list(store, service.today(), clock.now())
+    print_jobs.enqueue_list(store, service.today(), clock.now())
+    service.request_list("uncollected_list")
     emma = service.identify("04A1B2C3").wallets[0]
     print_jobs.enqueue_low_balance(store, emma.id, clock.now(), 2000)
     z = service.close_day(luc)
-    return {"sale": sale, "void": void, "z": z, "wallet": emma}
+    return {"sale": sale, "void": void, "z": z, "wallet": emma, "picked": picked}
 
 
 @pytest.mark.parametrize("columns", [32, 42, 48])
@@ -102,7 +105,7 @@ def test_every_layout_decodes_to_what_it_should_say(columns, day_of_work, store,
                 assert line.printed_width <= columns, (job["kind"], line)
             printed[job["kind"]] = decoded
     assert sorted(printed) == sorted(["receipt", "void", "x_report", "pick_list", "low_balance",
-                                      "z_report"])
+                                      "z_report", "uncollected_list"])
     sale, void, z = day_of_work["sale"], day_of_work["void"], day_of_work["z"]
 
     text = squeeze(printed["receipt"].text)
@@ -123,7 +126,7 @@ def test_every_layout_decodes_to_what_it_should_say(columns, day_of_work, store,
 
     for kind, title in (("x_report", "RAPPORT X"), ("z_report", "RAPPORT Z")):
         text = squeeze(printed[kind].text)
-        for phrase in (title, "Journée du 24/11/2026", "Opérations n°1 à n°2 (2)",
+        for phrase in (title, "Journée du 24/11/2026", "Opérations n°1 à n°3 (3)",
                        "2 x Jus d'orange 2,40 €", "1 x Potage et pain 1,00 €",
                        "Annulations : 1 -3,40 €", "Marie (1) 3,40 €", "Total brut 3,40 €",
                        "Total net 0,00 €"):
@@ -145,6 +148,19 @@ def test_every_layout_decodes_to_what_it_should_say(columns, day_of_work, store,
         assert f"{name} {count}" in text                      # the kitchen's totals
     assert f"{sum(per_type.values())} pièces au total" in text
     assert "Sandwich végétarien" in text or "Sandwich végétarien" not in per_type
+
+    # The end-of-service list: the same, less what was picked up (Louis's sandwich).
+    text = squeeze(printed["uncollected_list"].text)
+    assert "NON RETIRÉS" in text and "SANDWICHS" not in text
+    louis = day_of_work["picked"].student
+    assert squeeze(f"{louis.last_name} {louis.first_name}") not in text
+    left = collections.Counter()
+    for r in reservations:
+        if r["status"] == "reserved":
+            left[r["name"]] += r["quantity"]
+            assert squeeze(f"{r['last_name']} {r['first_name']}") in text
+    assert left and f"{sum(left.values())} pièces au total" in text
+    assert sum(left.values()) < sum(per_type.values())
 
     slip = printed["low_balance"]
     text = squeeze(slip.text)

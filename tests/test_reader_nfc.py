@@ -21,7 +21,7 @@ from drivers.badge import open_reader
 from drivers.badge.base import ReaderState
 from drivers.badge.nfcpy_reader import NfcpyReader
 from kiosk.config import ReaderSection
-from tests.readers import Recorder, started  # noqa: F401 (fixture)
+from tests.readers import started  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 

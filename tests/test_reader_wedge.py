@@ -16,7 +16,7 @@ from drivers.badge import open_reader
 from drivers.badge.base import ReaderState
 from drivers.badge.wedge import (INPUT_EVENT, WedgeParser, WedgeReader, decode, input_events)
 from kiosk.config import ReaderSection
-from tests.readers import Recorder, started  # noqa: F401 (fixture)
+from tests.readers import started  # noqa: F401 (a fixture)
 
 # (format, reverse_bytes, what the reader types, the UIDs expected)
 PARSER_CASES = [

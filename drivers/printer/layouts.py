@@ -49,7 +49,7 @@ LABELS = {
            "operators": "Par opérateur (nombre de ventes)", "gross": "Total brut",
            "net": "Total net", "hash": "Empreinte finale :", "printed": "Imprimé le {when}",
            "none": "(aucune)",
-           "picklist": "SANDWICHS", "picklist_day": "Réservations du {day}",
+           "picklist": "SANDWICHS", "uncollected": "NON RETIRÉS", "picklist_day": "Réservations du {day}",
            "per_type": "Total par sandwich", "per_class": "Par classe et par élève",
            "class": "Classe {name}", "pieces": "{count} pièces au total",
            "low": "SOLDE BAS", "wallet_balance": "Solde {wallet}",
@@ -71,7 +71,7 @@ LABELS = {
            "operators": "Per operator (aantal verkopen)", "gross": "Bruto totaal",
            "net": "Netto totaal", "hash": "Laatste vingerafdruk:", "printed": "Afgedrukt op {when}",
            "none": "(geen)",
-           "picklist": "BROODJES", "picklist_day": "Reservaties van {day}",
+           "picklist": "BROODJES", "uncollected": "NIET AFGEHAALD", "picklist_day": "Reservaties van {day}",
            "per_type": "Totaal per broodje", "per_class": "Per klas en per leerling",
            "class": "Klas {name}", "pieces": "{count} stuks in totaal",
            "low": "LAAG SALDO", "wallet_balance": "Saldo {wallet}",
@@ -92,7 +92,7 @@ LABELS = {
            "pickups": "Reservations picked up", "voids": "Voids: {count}",
            "operators": "By operator (number of sales)", "gross": "Gross total",
            "net": "Net total", "hash": "Last hash:", "printed": "Printed {when}", "none": "(none)",
-           "picklist": "SANDWICHES", "picklist_day": "Reservations for {day}",
+           "picklist": "SANDWICHES", "uncollected": "NOT COLLECTED", "picklist_day": "Reservations for {day}",
            "per_type": "Total per sandwich", "per_class": "By class and student",
            "class": "Class {name}", "pieces": "{count} in all",
            "low": "LOW BALANCE", "wallet_balance": "Balance {wallet}",
@@ -217,12 +217,14 @@ def report(columns: int, summary: dict, *, school: str, terminal: str, when: dat
 
 # -- kitchen ----------------------------------------------------------------------------------
 def pick_list(columns: int, *, day: str, reservations: list[dict], terminal: str = "",
-              lang: str = "fr") -> Document:
+              lang: str = "fr", uncollected: bool = False) -> Document:
     """The kitchen's list for ``day``: how many of each sandwich, then class by class who gets
     what. ``reservations``: dicts with class_name, last_name, first_name, name (the article)
-    and quantity (cancelled ones are the caller's to leave out)."""
+    and quantity (cancelled ones are the caller's to leave out). ``uncollected``: the same
+    list, titled for the end of service (the caller passes only what was not picked up)."""
     doc = Document(columns)
-    doc.line(_t(lang, "picklist"), bold=True, double=True, align="center")
+    doc.line(_t(lang, "uncollected" if uncollected else "picklist"), bold=True, double=True,
+             align="center")
     doc.line(_t(lang, "picklist_day", day=_day(day)), align="center")
     if terminal:
         doc.line(terminal, align="center")

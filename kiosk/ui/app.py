@@ -266,6 +266,7 @@ class ComptoirApp(App):
             return
         if done is not None:
             done(future.result())
+        self.terminal.wake_printer()
         if self._poller is not None:
             self._poller.poke()
 

@@ -1,5 +1,6 @@
 """Everything behind the touch screen, without Kivy: the counter service, the badge reader,
-the printer's state, the sync agent, and one worker thread for the counter service's calls.
+the printer worker and its state, the sync agent, and one worker thread for the counter
+service's calls.
 
 The UI thread never waits on any of them: a call goes to the worker (or the sync thread) and
 its result comes back through a callback that the app hands over to Kivy's clock.
@@ -67,6 +68,17 @@ class PrinterStatus:
             return self._status
 
 
+# The print worker's states, as the status bar shows them.
+_PRINTER_STATES = {"ok": "ok", "busy": "ok", "none": "none", "offline": "missing",
+                   "paper_out": "missing", "cover_open": "missing"}
+
+
+def printer_state(status) -> DeviceState:
+    """A ``kiosk.print_worker.WorkerStatus`` in the screen's terms."""
+    state = _PRINTER_STATES.get(status.state, "error")
+    return DeviceState(state, "" if state == "ok" else status.message)
+
+
 def reader_state(reader) -> DeviceState:
     """A badge reader's ``Status`` in the screen's terms."""
     if reader is None:
@@ -120,7 +132,8 @@ class SyncRunner:
         try:
             creds = load_credentials(self.folder)
             store = open_store(self.folder / DB_NAME, check=False)
-            client = Client(creds.url, creds.token, allow_http=self.config.sync.allow_http)
+            client = Client(creds.url, creds.token, allow_http=self.config.sync.allow_http,
+                            ca_file=self.config.sync.ca_file)
             try:
                 result = Agent(store, client, self.config).run_once()
             finally:
@@ -141,6 +154,7 @@ class Terminal:
         self.reader = reader
         self.printer = printer or PrinterStatus("none" if config.printer.backend == "none" else "unknown")
         self.sync = SyncRunner(self.folder, config)
+        self.print_worker = None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="counter")
         self._status_store = None
         self._status_lock = threading.Lock()
@@ -155,7 +169,34 @@ class Terminal:
         if reader is None:
             from drivers.badge import open_reader
             reader = open_reader(config.reader)
-        return cls(folder, config, service, reader)
+        terminal = cls(folder, config, service, reader)
+        terminal.start_printing()
+        return terminal
+
+    def start_printing(self) -> None:
+        """Print the store's queue in a thread of its own (``kiosk.print_worker``) and show
+        its state. If another program of this terminal already prints it (``comptoir printer
+        run``), that one prints and the screen says so."""
+        if self.config.printer.backend == "none":
+            return
+        from drivers.printer import open_printer
+        from kiosk.print_worker import AlreadyPrinting, PrintWorker
+        worker = PrintWorker(self.folder / DB_NAME, self.config,
+                             open_printer(self.config.printer, self.folder),
+                             on_status=lambda st: self.printer.update(*printer_state(st)))
+        try:
+            worker.start()
+        except AlreadyPrinting:
+            self.printer.update("ok", "printed by another program of this terminal")
+            return
+        self.printer.update(*printer_state(worker.status()))
+        self.print_worker = worker
+
+    def wake_printer(self) -> None:
+        """A call may have queued a job (a receipt, a list): print it now, not at the next
+        poll of the queue."""
+        if self.print_worker is not None:
+            self.print_worker.wake()
 
     # -- the worker ---------------------------------------------------------------------
     def submit(self, fn, *args, **kwargs) -> Future:
@@ -183,6 +224,8 @@ class Terminal:
     def close(self) -> None:
         if self.reader is not None:
             self.reader.stop(timeout=2)
+        if self.print_worker is not None:
+            self.print_worker.stop(timeout=5)
         self._worker.shutdown(wait=True)
         with self._status_lock:
             if self._status_store is not None:

@@ -7,6 +7,7 @@ import json
 from kivy.metrics import mm
 
 from kiosk.demo import Badge
+from tests.printer_emulator import PrinterEmulator
 from tests.ui.harness import login
 from tests.ui.test_ui_counter import balance, entries, result_text, start_rush, tap_badge
 
@@ -198,22 +199,35 @@ def test_language_switch_at_run_time(driver, counter, shot):
 
 
 def test_banners_when_the_reader_or_the_printer_is_gone(driver, counter, shot):
-    terminal = counter()
-    login(driver, "Marie", "1234")
-    banner = driver.app.root_view.ids.banner
-    status = driver.app.root_view.ids.status
-    driver.wait_for(lambda: "Lecteur OK" in driver.texts(status), what="the reader's state")
-    assert banner.text == ""
-    terminal.printer.update("missing", "plus de papier")
-    driver.wait_for(lambda: banner.text, timeout=3, what="the printer banner")
-    assert "IMPRIMANTE INDISPONIBLE" in banner.text and "plus de papier" in banner.text
-    terminal.reader.stop()
-    driver.wait_for(lambda: "LECTEUR DE BADGES DÉBRANCHÉ" in banner.text, timeout=3, what="the reader banner")
-    assert "Lecteur absent" in driver.texts(status) and "Imprimante absent" in driver.texts(status)
-    assert "0 en attente" in driver.texts(status)
-    shot("banners")
-    terminal.printer.update("ok")
-    driver.wait_for(lambda: "IMPRIMANTE" not in banner.text, timeout=3, what="the printer back")
+    """A real network printer (the loopback emulator) runs out of paper while a job waits:
+    the print worker's state reaches the banner; paper back, the job prints once and the
+    banner goes. The reader stopping shows its own banner."""
+    emulator = PrinterEmulator().start()
+    try:
+        terminal = counter(printer={"backend": "network", "host": "127.0.0.1", "port": emulator.port})
+        terminal.start_printing()
+        login(driver, "Marie", "1234")
+        banner = driver.app.root_view.ids.banner
+        status = driver.app.root_view.ids.status
+        driver.wait_for(lambda: "Lecteur OK" in driver.texts(status), what="the reader's state")
+        assert banner.text == ""
+        emulator.paper_out = True
+        terminal.service.request_list("pick_list")
+        terminal.wake_printer()
+        driver.wait_for(lambda: banner.text, timeout=5, what="the printer banner")
+        assert "IMPRIMANTE INDISPONIBLE" in banner.text and "papier" in banner.text
+        assert emulator.jobs == []
+        terminal.reader.stop()
+        driver.wait_for(lambda: "LECTEUR DE BADGES DÉBRANCHÉ" in banner.text, timeout=3,
+                        what="the reader banner")
+        assert "Lecteur absent" in driver.texts(status) and "Imprimante absent" in driver.texts(status)
+        shot("banners")
+        emulator.paper_out = False
+        terminal.print_worker.retry_now()
+        driver.wait_for(lambda: "IMPRIMANTE" not in banner.text, timeout=5, what="the printer back")
+        assert len(emulator.jobs) == 1 and "SANDWICHS".encode() in emulator.jobs[0]
+    finally:
+        emulator.stop()
 
 
 def test_every_touch_target_is_at_least_12_mm(driver, counter):
