@@ -463,6 +463,39 @@ def test_server_restored_behind_a_terminal_with_nothing_new_to_push(tmp_path):
         central.stop()
 
 
+def test_a_change_made_after_a_restore_reaches_the_terminal(tmp_path):
+    """The platform loses a top-up in a restore from backup, then makes another change whose
+    version number the terminal has already seen (the restored counter hands it out again).
+    The terminal must not skip it: the restarted server's new cursor epoch sends it into a
+    full resync, and it ends showing exactly the platform's balances."""
+    central = Central(tmp_path / "central")
+    t = None
+
+    def topup(wallet: str, cents: int) -> None:
+        from sync.server.cli import main as central_main
+        assert central_main(["topup", "--db", str(central.db), "--wallet", wallet,
+                             "--cents", str(cents)]) == 0
+
+    try:
+        central.start()
+        t = _terminal(tmp_path, central)
+        backup = _backup(central, tmp_path / "backup.db")
+        before = central.balances()
+        topup("W00001", 500)                    # lost in the restore
+        t.agent.run_once()
+        assert t.shown_balances()["W00001"] == before["W00001"] + 500
+        _restore(central, backup)
+        topup("W00002", 700)                    # reuses the lost top-up's version number
+        t.agent.run_once()
+        server = central.balances()
+        assert server["W00001"] == before["W00001"] and server["W00002"] == before["W00002"] + 700
+        assert t.shown_balances() == server
+    finally:
+        if t:
+            t.close()
+        central.stop()
+
+
 def test_server_killed_mid_push(tmp_path):
     """SIGKILL while a push of several requests is in flight: before anything committed, just
     after the first request committed, just after the second. Each request is all or

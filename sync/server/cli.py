@@ -183,6 +183,7 @@ def _command(args, store: CentralStore) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         if bool(args.tls_cert) != bool(args.tls_key):
             raise SystemExit("comptoir central serve: --tls-cert and --tls-key go together")
+        store.new_epoch()       # see CentralStore.new_epoch: restored backups stay safe
         uvicorn.run(create_app(store), host=args.host, port=args.port,
                     ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     elif args.command == "admin-token":

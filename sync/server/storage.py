@@ -42,9 +42,11 @@ SCHEMA_VERSION = 1
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud, typed by hand
 CODE_LENGTH = 10
 CODE_TTL = timedelta(days=7)
-# "v1:<version>"; pages of a full resync carry ":full" so every one of them says so, but the
-# cursor after its last page is a plain one (the next pull is incremental).
-CURSOR = re.compile(r"^v1:(\d{1,18})(:full)?$")
+# "v2:<epoch>:<version>"; pages of a full resync carry ":full" so every one of them says so,
+# but the cursor after its last page is a plain one (the next pull is incremental). The epoch
+# changes each time the server starts (``new_epoch``): a database restored from a backup
+# reuses version numbers a terminal has already seen, and only a new epoch tells it so.
+CURSOR = re.compile(r"^v2:([0-9a-f]{8}):(\d{1,18})(:full)?$")
 BRUSSELS = ZoneInfo("Europe/Brussels")     # the schools' business days
 # The period presets of the parents' "journal des ventes" (see ``period_days``).
 PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "this_month", "last_month",
@@ -616,15 +618,33 @@ class CentralStore:
         return {"high_water": hw, "last_hash": last, "applied": applied}
 
     # -- pull ----------------------------------------------------------------------------
+    def new_epoch(self) -> str:
+        """Start a new cursor epoch (``comptoir central serve`` does at each start): every
+        terminal's next pull is a full resync, so none can miss a change whose version number
+        a restored database hands out a second time. Costs each terminal one full pull."""
+        epoch = secrets.token_hex(4)
+        with self._txn() as conn:
+            self._x(conn, "INSERT INTO central_meta (name, value) VALUES ('epoch', ?)"
+                          " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (epoch,))
+        return epoch
+
+    def _epoch(self, conn) -> str:
+        row = self._x(conn, "SELECT value FROM central_meta WHERE name = 'epoch'").fetchone()
+        return row[0] if row else "00000000"
+
     def pull(self, device: Device, cursor: str, limit: int) -> dict:
         """The school's rows changed since ``cursor`` ("" = everything), oldest change first,
         ``limit`` records in all kinds together; returns the PullPage fields."""
         match = CURSOR.match(cursor)
         if cursor and not match:
             raise CentralError("cursor_expired", "unreadable cursor: pull again without one")
-        full = not cursor or bool(match.group(2))
-        since = int(match.group(1)) if cursor else 0
+        full = not cursor or bool(match.group(3))
+        since = int(match.group(2)) if cursor else 0
         with self._txn(write=False) as conn:     # one snapshot: balances and high water agree
+            epoch = self._epoch(conn)
+            if cursor and match.group(1) != epoch:
+                raise CentralError("cursor_expired", "the platform restarted (or was restored"
+                                                     " from a backup): pull again without one")
             if since > self._x(conn, "SELECT value FROM change_counter WHERE id = 1").fetchone()[0]:
                 raise CentralError("cursor_expired", "cursor from the future: pull again"
                                                      " without one")
@@ -646,7 +666,7 @@ class CentralStore:
             page[entity.name].append(record)
         last = found[min(limit, len(found)) - 1][0] if found else since
         more = len(found) > limit
-        return {**page, "cursor": f"v1:{last}" + (":full" if full and more else ""),
+        return {**page, "cursor": f"v2:{epoch}:{last}" + (":full" if full and more else ""),
                 "has_more": more, "full": full}
 
     # -- the sales journal (what parents see) ---------------------------------------------
