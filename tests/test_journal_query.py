@@ -518,3 +518,25 @@ def test_odd_bodies_never_break_the_journal(world):
     ]
     assert found["total_cents"] == 0
     reports.SalesJournal.model_validate(found)
+
+
+def test_an_admin_token_revoked_is_refused_and_the_others_still_work(world, admin_token, capsys):
+    db = world.store.db
+    assert central_main(["admin-token", "--db", db]) == 0
+    captured = capsys.readouterr()
+    token = captured.out.strip()
+    token_id = re.search(r"its id, to revoke it: ([0-9a-f]{12})", captured.err).group(1)
+    assert answer(get(world, token, school="school-a", period="today")).count >= 0
+    assert central_main(["admin-token", "--db", db, "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert token_id in listed and token not in listed
+    assert central_main(["admin-token", "--db", db, "--revoke", token_id]) == 0
+    assert f"admin token {token_id} revoked" in capsys.readouterr().out
+    refused(get(world, token, school="school-a"), 401, "unauthorized")
+    assert answer(get(world, admin_token, school="school-a", period="today")).count >= 0
+    # An unknown or malformed id is a clear error, and revokes nothing.
+    assert central_main(["admin-token", "--db", db, "--revoke", token_id]) == 1
+    assert f"no admin token {token_id}" in capsys.readouterr().err
+    assert central_main(["admin-token", "--db", db, "--revoke", "xyz"]) == 1
+    assert "12 hexadecimal" in capsys.readouterr().err
+    assert answer(get(world, admin_token, school="school-a", period="today")).count >= 0

@@ -33,7 +33,7 @@ import sys
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sync.server.storage import PERIODS, CentralError, CentralStore
+from sync.server.storage import PERIODS, CentralError, CentralStore, sha256
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PERIOD_LABELS = {"today": "aujourd'hui", "yesterday": "hier", "last_7_days": "7 derniers jours",
@@ -85,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("admin-token", help="print a new admin token (reports over HTTP);"
                                            " only its hash is kept")
     _db_option(p)
+    p.add_argument("--list", action="store_true", help="list the admin tokens' ids instead")
+    p.add_argument("--revoke", metavar="ID", help="revoke the admin token with this id instead")
     p = sub.add_parser("sales", help="the sales journal (journal des ventes), newest first")
     _db_option(p)
     p.add_argument("--student", help="a student's id")
@@ -187,9 +189,17 @@ def _command(args, store: CentralStore) -> None:
         uvicorn.run(create_app(store), host=args.host, port=args.port,
                     ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     elif args.command == "admin-token":
-        token = store.create_admin_token()
-        print(token)
-        print("(shown once: only its hash is kept)", file=sys.stderr)
+        if args.revoke:
+            store.revoke_admin_token(args.revoke)
+            print(f"admin token {args.revoke} revoked")
+        elif args.list:
+            for t in store.admin_tokens():
+                print(f"{t['id']}  made {t['created_at']}")
+        else:
+            token = store.create_admin_token()
+            print(token)
+            print(f"(shown once: only its hash is kept; its id, to revoke it: {sha256(token)[:12]})",
+                  file=sys.stderr)
     elif args.command == "sales":
         journal = store.sales_journal(
             store.school_id(args.school_id), student_id=args.student, wallet_id=args.wallet,

@@ -513,13 +513,35 @@ class CentralStore:
 
     # -- admins (reporting) -------------------------------------------------------------
     def create_admin_token(self) -> str:
-        """A new admin token, returned once; only its hash is kept."""
+        """A new admin token, returned once; only its hash is kept. Its id (``admin_tokens``,
+        ``revoke_admin_token``) is the hash's first 12 characters: no secret."""
         token = secrets.token_urlsafe(32)
         with self._txn() as conn:
             self._x(conn, "INSERT INTO admin_tokens (token_hash, created_at) VALUES (?, ?)",
                     (sha256(token), self._stamp()))
-        log.info("admin token created")
+        log.info("admin token %s created", sha256(token)[:12])
         return token
+
+    def admin_tokens(self) -> list[dict]:
+        """Every admin token: its id and when it was made (oldest first)."""
+        with self._txn(write=False) as conn:
+            rows = self._x(conn, "SELECT token_hash, created_at FROM admin_tokens"
+                                 " ORDER BY created_at").fetchall()
+        return [{"id": h[:12], "created_at": at} for h, at in rows]
+
+    def revoke_admin_token(self, token_id: str) -> None:
+        """Revoke the admin token whose id is ``token_id``: it is refused from then on."""
+        token_id = token_id.strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{12}", token_id):
+            raise CentralError("invalid", "an admin token's id is 12 hexadecimal characters"
+                                          " (see 'admin-token --list')")
+        with self._txn() as conn:
+            hashes = [r[0] for r in self._x(conn, "SELECT token_hash FROM admin_tokens")
+                      if r[0].startswith(token_id)]
+            if not hashes:
+                raise CentralError("not_found", f"no admin token {token_id}")
+            self._x(conn, "DELETE FROM admin_tokens WHERE token_hash = ?", (hashes[0],))
+        log.info("admin token %s revoked", token_id)
 
     def authenticate_admin(self, token: str) -> None:
         """An admin's token passes; a terminal's is ``forbidden`` (terminals read no reports);
