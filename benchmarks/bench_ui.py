@@ -5,7 +5,10 @@ against bare baselines taken in the same run:
 * **tap → result on screen**: from the badge handed to the simulated reader (its thread) to
   the end of the event-loop iteration that drew the answer (the frame was rendered and
   swapped): p50 and p95 over ``--sales`` sales, against the counter service's own ``sell``
-  time in the same sales (measured on the worker thread around the call);
+  time in the same sales (measured on the worker thread around the call), and against a
+  bare Kivy app doing the same hops with no work (an event from a thread → Clock → a worker
+  thread → Clock → a label changed → frame swapped): the floor of this design on this
+  machine's OpenGL (software rendering, Mesa llvmpipe, when there is no GPU);
 * **cold start** to the login screen with its operators drawn, in a new process, against a
   bare Kivy app (one label) started and drawn the same way;
 * **resident memory** after 500 and after 1,000 sales (growth between the two).
@@ -57,6 +60,9 @@ def child(kind: str, folder: str) -> None:
     """Start the app (or a bare Kivy app), print READY once its first screen is drawn."""
     from tests.ui.harness import start_kivy
     start_kivy(os.environ["DISPLAY"])
+    if kind == "bare-taps":
+        bare_taps(int(folder))
+        return
     if kind == "bare":
         from kivy.app import App
         from kivy.clock import Clock
@@ -86,6 +92,64 @@ def child(kind: str, folder: str) -> None:
             Clock.schedule_once(lambda _dt: app.stop())
     Window.bind(on_flip=flipped)
     app.run()
+
+
+def bare_taps(count: int) -> None:
+    """In a child: the app's hops with no work in them, timed like ``rush`` times a tap.
+    Prints one JSON line: the latencies in seconds."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kivy.app import App
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+    from kivy.uix.label import Label
+
+    worker = ThreadPoolExecutor(max_workers=1)
+    shown, flipped = threading.Event(), threading.Event()
+    latencies = []
+
+    class Bare(App):
+        def build(self):
+            self.label = Label(text="Comptoir", font_size=60)
+            return self.label
+
+    app = Bare()
+
+    def on_flip(*_):
+        if shown.is_set():
+            flipped.set()
+    Window.bind(on_flip=on_flip)
+
+    def show(i):                        # UI thread, second hop: the answer on screen
+        app.label.text = f"Payé {i}"
+        shown.set()
+
+    def on_event(i):                    # UI thread, first hop: hand over to the worker
+        worker.submit(lambda: None).add_done_callback(
+            lambda _f: Clock.schedule_once(lambda _dt: show(i)))
+
+    def taps():                         # the "reader" thread
+        for i in range(count + 20):
+            shown.clear()
+            flipped.clear()
+            started = time.monotonic()
+            Clock.schedule_once(lambda _dt, i=i: on_event(i))
+            flipped.wait(10)
+            if i >= 20:                 # after a warm-up, like ``rush``
+                latencies.append(time.monotonic() - started)
+        print(json.dumps(latencies), flush=True)
+        Clock.schedule_once(lambda _dt: app.stop())
+
+    Clock.schedule_once(lambda _dt: threading.Thread(target=taps, daemon=True).start(), 0.5)
+    app.run()
+
+
+def bare_tap_latencies(count: int, display: str) -> list[float]:
+    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, __file__, "--child", "bare-taps", str(count)], env=env,
+                         capture_output=True, text=True, timeout=600)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def cold_starts(kind: str, folder: Path, runs: int, display: str) -> list[float]:
@@ -184,6 +248,8 @@ def main() -> int:
         needed = 20 + args.sales + args.memory_sales
         if len(badges) < needed:
             raise SystemExit(f"only {len(badges)} eligible badges for {needed} sales: raise --students")
+        print(f"{args.sales} bare Kivy taps (the same hops, no work) …", flush=True)
+        bare_latencies = bare_tap_latencies(args.sales, x.display)
         print(f"{args.sales} timed rush-mode sales …", flush=True)
         rush(driver, terminal, badges[:20], 20)                      # warm-up
         latencies, sells = rush(driver, terminal, badges[20:], args.sales)
@@ -207,6 +273,8 @@ def main() -> int:
         "tap_to_frame_ms": {"p50": ms(statistics.median(latencies)), "p95": ms(pct(latencies, 95)),
                             "n": len(latencies)},
         "service_sell_ms": {"p50": ms(statistics.median(sells)), "p95": ms(pct(sells, 95))},
+        "bare_kivy_tap_ms": {"p50": ms(statistics.median(bare_latencies)),
+                             "p95": ms(pct(bare_latencies, 95)), "n": len(bare_latencies)},
         "cold_start_s": {"app_median": round(statistics.median(app_starts), 3),
                          "bare_kivy_median": round(statistics.median(bare), 3),
                          "runs": len(app_starts)},
@@ -215,12 +283,17 @@ def main() -> int:
     }
     results["tap_to_frame_ms"]["ratio_p50_to_sell"] = round(
         results["tap_to_frame_ms"]["p50"] / max(results["service_sell_ms"]["p50"], 1e-6), 1)
+    results["tap_to_frame_ms"]["ratio_p50_to_bare_kivy"] = round(
+        results["tap_to_frame_ms"]["p50"] / max(results["bare_kivy_tap_ms"]["p50"], 1e-6), 2)
     results["cold_start_s"]["ratio_to_bare"] = round(
         results["cold_start_s"]["app_median"] / results["cold_start_s"]["bare_kivy_median"], 2)
     t, s, c, r = (results[k] for k in ("tap_to_frame_ms", "service_sell_ms", "cold_start_s", "rss_kib"))
     print(f"tap → result drawn : p50 {t['p50']} ms, p95 {t['p95']} ms over {t['n']} sales"
           f" (× {t['ratio_p50_to_sell']} the service's sell)")
     print(f"service sell       : p50 {s['p50']} ms, p95 {s['p95']} ms (same sales)")
+    k = results["bare_kivy_tap_ms"]
+    print(f"bare Kivy, same hops: p50 {k['p50']} ms, p95 {k['p95']} ms"
+          f" (tap → result drawn is × {t['ratio_p50_to_bare_kivy']} that)")
     print(f"cold start → login : {c['app_median']} s median over {c['runs']}"
           f" (bare Kivy app {c['bare_kivy_median']} s, × {c['ratio_to_bare']})")
     print(f"resident memory    : {r['after_half'] // 1024} MiB after {r['sales'] // 2} sales,"
