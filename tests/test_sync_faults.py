@@ -36,6 +36,8 @@ from sync.client import Client, Refused, SyncError
 from sync.server.cli import main as central_main
 from sync.server.storage import CentralStore
 
+from .central_db import central_rows
+
 from .faultproxy import MODES, FaultProxy
 
 STUDENTS = 100                  # the demo school; its first students are the hand-made badges
@@ -55,9 +57,11 @@ def free_port() -> int:
 class Central:
     """The reference server as its own process, on a fixed port it keeps across restarts."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, db: str | None = None):
+        """``db``: an empty central database (a file or a postgresql:// URL); default a
+        SQLite file in ``folder`` (the tests that restore a backup copy that file)."""
         folder.mkdir(parents=True, exist_ok=True)
-        self.folder, self.db = folder, folder / "central.db"
+        self.folder, self.db = folder, db or folder / "central.db"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -65,7 +69,8 @@ class Central:
         db = str(self.db)
         assert central_main(["init", "--db", db, "--school", "Institut Saint-Michel"]) == 0
         assert central_main(["demo-data", "--db", db, "--students", str(STUDENTS)]) == 0
-        self.school_id = CentralStore(self.db).school_id()
+        with CentralStore(self.db) as store:
+            self.school_id = store.school_id()
 
     def start(self) -> None:
         with open(self.log, "ab") as log:
@@ -97,14 +102,11 @@ class Central:
         self.proc = None
 
     def enrol_code(self, name: str) -> str:
-        return CentralStore(self.db).create_enrol_code(self.school_id, name)
+        with CentralStore(self.db) as store:
+            return store.create_enrol_code(self.school_id, name)
 
     def query(self, sql: str, params=()) -> list[tuple]:
-        conn = sqlite3.connect(self.db, timeout=10)
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
+        return central_rows(str(self.db), sql, params)
 
     def journal(self, device_id: str) -> list[tuple]:
         return self.query("SELECT seq, prev_hash, hash, body FROM journal WHERE device_id = ?"

@@ -51,10 +51,10 @@ def _shown(t: Terminal, student_id: str):
 
 
 @pytest.mark.parametrize("order", ORDERS, ids=lambda o: "-".join(f"T{i + 1}" for i in o))
-def test_offline_sales_to_the_same_wallets_converge_in_any_order(tmp_path, order):
+def test_offline_sales_to_the_same_wallets_converge_in_any_order(tmp_path, central_db, order):
     initial = {w["id"]: w["balance_cents"] for w in generate(STUDENTS)["wallets"]}
     assert initial[EMMA_WALLET] == 2500 and initial[LOUIS_WALLET] == 1000
-    central = Central(tmp_path / "central")
+    central = Central(tmp_path / "central", central_db)     # on SQLite and on PostgreSQL
     terminals: list[Terminal] = []
     offline_clients: list[Client] = []
     try:
