@@ -31,6 +31,14 @@ class Recorder:
         with self._cond:
             return [e.uid for e in self.events]
 
+    @property
+    def last_state(self):
+        """The last state reported, or a placeholder before the reader's thread reports one
+        (a predicate must not fail on an empty list while the thread is starting)."""
+        from drivers.badge.base import Status
+        with self._cond:
+            return self.statuses[-1] if self.statuses else Status(None, "no state yet")
+
     def wait(self, predicate, timeout: float, what: str = "") -> float:
         """Wait until ``predicate(self)`` holds; fail the test after ``timeout`` seconds.
         Returns how long it took."""

@@ -69,7 +69,7 @@ def typea(port):
 def test_type_a_card_is_one_event_per_presentation(port, typea, started, uid):
     reader = NfcpyReader(f"udp:127.0.0.1:{port}", targets=["106A"])
     rec = started(reader)
-    rec.wait(lambda r: r.statuses and r.statuses[-1].state is ReaderState.CONNECTED, 3)
+    rec.wait(lambda r: r.last_state.state is ReaderState.CONNECTED, 3)
 
     typea.say(f"present {uid}")
     rec.wait_events(1, 3)
@@ -170,19 +170,19 @@ def test_unplugged_reader_comes_back_within_two_seconds(port, typea, started):
     assert rec.events == []
 
     PluggableFrontend.plugged.set()         # plugged in
-    took = rec.wait(lambda r: r.statuses[-1].state is ReaderState.CONNECTED, 2)
+    took = rec.wait(lambda r: r.last_state.state is ReaderState.CONNECTED, 2)
     assert took < 2.0
     rec.wait_events(1, 3)
 
     PluggableFrontend.unplug()              # pulled out with the card on it
-    rec.wait(lambda r: r.statuses[-1].state is ReaderState.DISCONNECTED, 3)
+    rec.wait(lambda r: r.last_state.state is ReaderState.DISCONNECTED, 3)
     reason = reader.status.reason
     assert "unplugged or not answering" in reason and "No such device" in reason, reason
     time.sleep(0.6)
     assert reader.status.state is ReaderState.DISCONNECTED    # still trying, still down
 
     PluggableFrontend.plugged.set()         # back
-    rec.wait(lambda r: r.statuses[-1].state is ReaderState.CONNECTED, 2)
+    rec.wait(lambda r: r.last_state.state is ReaderState.CONNECTED, 2)
     rec.wait_events(2, 3)                   # the card still on it is read again
     assert rec.uids == ["A1B2C3D4", "A1B2C3D4"]
 

@@ -144,7 +144,7 @@ def test_reader_on_a_pipe(started, caplog):
             os.write(w, b"0A0B0C0D\n04112233445566\n")
             rec.wait_events(3, 2)
             os.close(w)                         # the stream ends
-            rec.wait(lambda r: r.statuses[-1] == (ReaderState.DISCONNECTED, "input ended"), 2)
+            rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended"), 2)
     assert rec.uids == ["04A1B2C3", "0A0B0C0D", "04112233445566"]
     assert rec.events[0].reader == "wedge"
 
@@ -153,7 +153,7 @@ def test_reader_on_an_in_memory_stream(started):
     reader = WedgeReader(io.StringIO("0077705923\n4294967296\n0000000001\n"),
                          WedgeParser("decimal10"))
     rec = started(reader)
-    rec.wait(lambda r: r.statuses[-1] == (ReaderState.DISCONNECTED, "input ended"), 2)
+    rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended"), 2)
     assert rec.uids == ["04A1B2C3", "00000001"]
 
 
@@ -237,11 +237,11 @@ def test_input_device_records(fifo, started):
     data = input_events(*keys)
     assert len(data) % INPUT_EVENT.size == 0
     with open(fifo, "wb", buffering=0) as device:       # opens once the reader has it open
-        rec.wait(lambda r: r.statuses and r.statuses[-1].state is ReaderState.CONNECTED, 2)
+        rec.wait(lambda r: r.last_state.state is ReaderState.CONNECTED, 2)
         for i in range(0, len(data), 100):              # records cut across writes
             device.write(data[i:i + 100])
         rec.wait_events(5, 3)
-    rec.wait(lambda r: r.statuses[-1] == (ReaderState.DISCONNECTED, "input ended"), 2)
+    rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended"), 2)
     assert rec.uids == ["04A1B2C3", "0A0B0C0D", "04112233445566", "1234ABCD", "11223344"]
 
 
@@ -252,7 +252,7 @@ def test_input_device_plugged_in_later(tmp_path, started):
     rec.wait(lambda r: r.statuses, 2)
     assert reader.status == (ReaderState.DISCONNECTED, f"no keyboard reader at {path} (plugged in?)")
     os.mkfifo(path)                                     # plugged in
-    took = rec.wait(lambda r: r.statuses[-1].state is ReaderState.CONNECTED, 2)
+    took = rec.wait(lambda r: r.last_state.state is ReaderState.CONNECTED, 2)
     assert took < 1.0
     keys, _ = typed("0077705923\n", time.monotonic())
 
