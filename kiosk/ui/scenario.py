@@ -244,6 +244,7 @@ class Scenario:
                      for item in decoded.items]
             text_path = target / (path.stem + ".txt")
             text_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            text_path.chmod(0o600)          # receipts carry students' names, as the .escpos do
             made.append(text_path)
         return made
 
@@ -290,7 +291,7 @@ class Scenario:
         echo("")
         echo("Résumé de la démo (école de démonstration : élèves fictifs)")
         echo(f"  Ventes ({len(sales)}) :")
-        for s in sales:
+        for s in reversed(sales):           # in the order they were made
             echo(f"    n°{s.seq}  {s.student}  {s.articles}  {money(-s.amount_cents)}"
                  + ("  (annulée)" if s.voided else ""))
         echo("  Soldes :")
