@@ -320,7 +320,8 @@ def run_scenario(folder: Path, out: Path, echo=say) -> int:
 
     folder, out = Path(folder), Path(out)
     if not (folder / DB_NAME).exists():
-        echo(f"Pas de caisse dans {folder} : lancez d'abord 'comptoir init' (et 'comptoir enrol').")
+        print(f"comptoir: pas de caisse dans {folder} : lancez d'abord 'comptoir init'"
+              " (et 'comptoir enrol').", file=sys.stderr)
         return 2
     out.mkdir(parents=True, exist_ok=True)
     # stopped by a signal (the demo script's clean-up): unwind, so that Xvfb is stopped too
