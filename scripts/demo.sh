@@ -37,6 +37,16 @@ run() {     # print, run, stop the demo if it fails
   printf '$ %s\n' "$*"
   "$@" || { rc=$?; echo "La démo s'arrête : « $* » a échoué (code $rc). Dossier : $DEMO_DIR" >&2; exit "$rc"; }
 }
+# the same for a long-running program: in the background and waited for, so that a signal to
+# this script runs its clean-up at once (bash delays traps until a foreground command ends)
+run_waited() {
+  printf '$ %s\n' "$*"
+  "$@" &
+  PIDS+=($!)
+  wait "${PIDS[-1]}"; rc=$?
+  unset 'PIDS[-1]'
+  [ $rc -eq 0 ] || { echo "La démo s'arrête : « $* » a échoué (code $rc). Dossier : $DEMO_DIR" >&2; exit $rc; }
+}
 # set KEY = VALUE in [SECTION] of the terminal's configuration (VALUE as TOML)
 set_config() {
   local section=$1 key=$2 value=$3 file="$COMPTOIR_DATA/terminal.toml"
@@ -75,7 +85,7 @@ if [ -n "${DISPLAY:-}" ] && [ -z "${DEMO_HEADLESS:-}" ]; then
   echo "Log in as Marie (PIN 1234), or Luc (5678) for the admin screen; tap the badges on the right."
   comptoir sync --daemon > "$DEMO_DIR/sync.log" 2>&1 &
   PIDS+=($!)
-  run comptoir ui --badge-panel
+  run_waited comptoir ui --badge-panel
   stop_all
   say "— Sync and the platform's journal —"
   run comptoir sync --once
@@ -83,11 +93,7 @@ if [ -n "${DISPLAY:-}" ] && [ -z "${DEMO_HEADLESS:-}" ]; then
   echo; echo "Receipts printed: $COMPTOIR_DATA/receipts"
 else
   say "— The touch app under a virtual X screen, walked through a lunch service —"
-  comptoir ui --scenario "$OUT" &
-  PIDS+=($!)
-  wait "${PIDS[-1]}"; rc=$?
-  unset 'PIDS[-1]'
-  [ $rc -eq 0 ] || { echo "La démo s'arrête : le scénario a échoué (code $rc). Dossier : $DEMO_DIR" >&2; exit $rc; }
+  run_waited comptoir ui --scenario "$OUT"
   say "— Sync (the day close too) and the platform's journal —"
   run comptoir sync --once
   run comptoir central sales --db "$CENTRAL_DB" --period today
