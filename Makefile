@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 # libusb for nfcpy, zbar to decode printed QR codes, a virtual X screen for Kivy, PostgreSQL.
 APT_PACKAGES := sqlite3 libpcsclite-dev pcscd vsmartcard-vpcd libusb-1.0-0 libzbar0 xvfb xauth libgl1 libegl1 libmtdev1 postgresql
 
-.PHONY: test demo bench system-deps clean
+.PHONY: test demo demo-cli bench system-deps clean
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,7 +33,12 @@ test: $(STAMP)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
+# The touch app on the demo school (a scripted walk under Xvfb when there is no display, or
+# with DEMO_HEADLESS=1); `make demo-cli` walks the same service on the command line.
 demo: $(STAMP)
+	@PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+demo-cli: $(STAMP)
 	@PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo-cli.sh
 
 bench: $(STAMP)

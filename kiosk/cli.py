@@ -349,6 +349,12 @@ def cmd_status(ctx: Context) -> None:
 
 
 def cmd_ui(ctx: Context) -> None:
+    if ctx.args.scenario:
+        from kiosk.ui.scenario import run_scenario
+        code = run_scenario(ctx.folder, Path(ctx.args.scenario))
+        if code:
+            raise SystemExit(code)
+        return
     from kiosk.ui.launch import run
     if ctx.args.demo:
         from kiosk.ui.demo_folder import make_demo_folder
@@ -356,7 +362,7 @@ def cmd_ui(ctx: Context) -> None:
         if make_demo_folder(ctx.folder, profile):
             print(f"École de démonstration créée dans {ctx.folder} (caisse {profile})", file=sys.stderr)
     run(ctx.folder, demo=ctx.args.demo, self_service=ctx.args.self_service,
-        fullscreen=ctx.args.fullscreen)
+        fullscreen=ctx.args.fullscreen, badge_panel=ctx.args.badge_panel)
 
 
 def cmd_enrol(ctx: Context) -> None:
@@ -653,6 +659,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="demo school in the data folder if empty, simulated reader, badges to tap on screen")
     c.add_argument("--profile", choices=("canteen", "reception"),
                    help="with --demo, for a new demo folder (default canteen)")
+    c.add_argument("--badge-panel", action="store_true",
+                   help="the demo badges on screen (simulated reader) on this folder, whatever it holds")
+    c.add_argument("--scenario", metavar="OUT",
+                   help="walk the scripted demo on this folder under a virtual X screen;"
+                        " screenshots and receipts into OUT")
     c.add_argument("--self-service", action="store_true",
                    help="balance check only, for students (no operator)")
     c.add_argument("--fullscreen", action="store_true")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make demo` (until the touch UI lands): the reference platform with the demo school, a
+# `make demo-cli`: the reference platform with the demo school, a
 # terminal enrolled to it, a lunch service on the command line, the sales pushed and seen on
 # the platform. Everything in a fresh folder; every command is printed before it runs.
 set -uo pipefail

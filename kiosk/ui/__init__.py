@@ -6,6 +6,7 @@ This package is the only place that imports Kivy, and only in the modules that n
 plain Python that tests and benchmarks can use without a screen. Every rule lives in the
 counter service: the screens ask it and show what it answers.
 
-Start it with ``comptoir ui`` (``--demo`` for the demo school and a panel of badges to tap)
-or ``python -m kiosk.ui``.
+Start it with ``comptoir ui`` (``--demo`` for the demo school and a panel of badges to tap,
+``--badge-panel`` for that panel on any folder) or ``python -m kiosk.ui``. ``autopilot``
+drives the running app with real touches (tests, benchmarks, the scripted demo: ``--scenario``).
 """

@@ -23,16 +23,19 @@ def prepare_kivy(fullscreen: bool = False, size: tuple[int, int] = (1280, 800)) 
         Config.set("graphics", "height", str(size[1]))
 
 
-def run(folder: Path, demo: bool = False, self_service: bool = False, fullscreen: bool = False) -> None:
+def run(folder: Path, demo: bool = False, self_service: bool = False, fullscreen: bool = False,
+        badge_panel: bool = False) -> None:
+    """``demo`` or ``badge_panel``: the demo badges on screen, tapped on a simulated reader."""
     prepare_kivy(fullscreen)
     from drivers.badge.simulated import SimulatedReader
     from kiosk.ui.app import ComptoirApp
     from kiosk.ui.terminal import Terminal
-    reader = SimulatedReader() if demo else None       # demo: badges tapped on screen
+    panel = demo or badge_panel
+    reader = SimulatedReader() if panel else None       # badges tapped on screen
     terminal = Terminal.open(folder, reader=reader)
     terminal.service.start_integrity_monitor()
     try:
-        ComptoirApp(terminal, demo=demo, self_service=self_service).run()
+        ComptoirApp(terminal, demo=panel, self_service=self_service).run()
     finally:
         terminal.service.stop_integrity_monitor()
         terminal.close()
