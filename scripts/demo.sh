@@ -76,6 +76,7 @@ run comptoir enrol "$URL" "$CODE"
 run comptoir sync --once
 set_config school name "\"$SCHOOL\""
 set_config school iban "\"$IBAN\""
+set_config school bic "\"BBRUBEBB\""
 set_config reader backend '"simulated"'
 set_config printing receipt '"always"'        # every sale prints its receipt (to files here)
 echo "configured: [school] $SCHOOL, IBAN $IBAN; simulated reader; receipts to $COMPTOIR_DATA/receipts"
