@@ -15,6 +15,7 @@ import functools
 import json
 import threading
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import NamedTuple
@@ -209,29 +210,30 @@ class CounterService:
             state = _state(conn)
             _refuse_if_closed(state, today)
             holder = _holder(conn, uid, today)
-            student, wallets = holder.student, holder.wallets
-            if not wallets:
-                raise Refusal("no_wallet")
-            confirmed = self._check_double_tap(holder.last_sale_ts, now, confirm)
-            cart_ = self._price(conn, wanted, student, wallets)
-            debits: dict[str, int] = {}
-            for line in cart_.lines:
-                debits[line["wallet"]] = debits.get(line["wallet"], 0) + line["total_cents"]
-            self._check_spending(holder, cart_.total, self.is_stale(state))
-            for wallet in wallets:
-                if wallet.id not in debits:       # another wallet's state is not this sale's business
-                    continue
-                available = wallet.balance_cents + self.config.policy.overdraft_limit_cents
-                if debits[wallet.id] > available:
-                    raise Refusal("insufficient_balance", wallet=wallet.name,
-                                  missing_cents=debits[wallet.id] - available,
-                                  balance_cents=wallet.balance_cents)
-            confirmed += self._check_allergens(cart_, student, confirm)
-            entry = journal.append(
-                conn, device_id=self.store.device_id, kind=kind, ts=iso_utc(now), day=today,
-                operator_id=session.operator_id, student_id=student.id,
-                postings=[(w, -c) for w, c in sorted(debits.items())],
-                details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {})})
+            with _naming(holder.student):     # refused or not, the screen shows who
+                student, wallets = holder.student, holder.wallets
+                if not wallets:
+                    raise Refusal("no_wallet")
+                confirmed = self._check_double_tap(holder.last_sale_ts, now, confirm)
+                cart_ = self._price(conn, wanted, student, wallets)
+                debits: dict[str, int] = {}
+                for line in cart_.lines:
+                    debits[line["wallet"]] = debits.get(line["wallet"], 0) + line["total_cents"]
+                self._check_spending(holder, cart_.total, self.is_stale(state))
+                for wallet in wallets:
+                    if wallet.id not in debits:       # another wallet's state is not this sale's business
+                        continue
+                    available = wallet.balance_cents + self.config.policy.overdraft_limit_cents
+                    if debits[wallet.id] > available:
+                        raise Refusal("insufficient_balance", wallet=wallet.name,
+                                      missing_cents=debits[wallet.id] - available,
+                                      balance_cents=wallet.balance_cents)
+                confirmed += self._check_allergens(cart_, student, confirm)
+                entry = journal.append(
+                    conn, device_id=self.store.device_id, kind=kind, ts=iso_utc(now), day=today,
+                    operator_id=session.operator_id, student_id=student.id,
+                    postings=[(w, -c) for w, c in sorted(debits.items())],
+                    details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {})})
             after = tuple(w.debited(debits.get(w.id, 0)) for w in wallets)
             if self.config.printing.receipt == "always":
                 # the balances the counter shows now, for the receipt printed later
@@ -509,6 +511,18 @@ def _state(conn) -> _State:
         "SELECT COALESCE((SELECT seq FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1), 0),"
         " (SELECT day FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1),"
         " (SELECT value FROM sync_state WHERE key = 'last_pull_at')").fetchone())
+
+
+@contextmanager
+def _naming(student: "Student"):
+    """A refusal or a question raised once the badge is known carries its holder
+    (``error.student``): the counter shows the name and photo with the reason, without a
+    second query."""
+    try:
+        yield
+    except (Refusal, NeedsConfirmation) as e:
+        e.student = student
+        raise
 
 
 def _refuse_if_closed(state: _State, today: str) -> None:

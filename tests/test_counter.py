@@ -96,6 +96,19 @@ def test_insufficient_balance_gives_missing_amount(service, marie):
     assert error.params["missing_cents"] == 530        # balance -2,30 € and 3,00 € to pay
 
 
+def test_a_refusal_once_the_badge_is_known_names_its_holder(service, marie):
+    """The counter shows who was refused (name, photo) from the sale call alone."""
+    error = refused(service, service.sell, marie, Badge.NOAH, {"SOUP": 1}, code="insufficient_balance")
+    assert error.student.first_name == "Noah"
+    service.sell(marie, Badge.EMMA, {"SOUP": 1})
+    with pytest.raises(NeedsConfirmation) as asked:
+        service.sell(marie, Badge.EMMA, {"SOUP": 1})
+    assert asked.value.code == "double_tap" and asked.value.student.first_name == "Emma"
+    for badge, code in ((Badge.UNKNOWN, "unknown_badge"), (Badge.LUCAS_BLOCKED, "blocked_badge")):
+        error = refused(service, service.sell, marie, badge, {"SOUP": 1}, code=code)
+        assert not hasattr(error, "student")          # nobody to name
+
+
 def test_overdraft_limit_from_config(store, clock, marie):
     config = TerminalConfig(policy=PolicySection(overdraft_limit_cents=500))
     service = CounterService(store, config, clock)
