@@ -15,7 +15,6 @@ import functools
 import json
 import threading
 from collections.abc import Iterable, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import NamedTuple
@@ -210,7 +209,7 @@ class CounterService:
             state = _state(conn)
             _refuse_if_closed(state, today)
             holder = _holder(conn, uid, today)
-            with _naming(holder.student):     # refused or not, the screen shows who
+            try:
                 student, wallets = holder.student, holder.wallets
                 if not wallets:
                     raise Refusal("no_wallet")
@@ -234,6 +233,11 @@ class CounterService:
                     operator_id=session.operator_id, student_id=student.id,
                     postings=[(w, -c) for w, c in sorted(debits.items())],
                     details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {})})
+            except (Refusal, NeedsConfirmation) as e:
+                # Refused once the badge is known: the error names its holder, so the counter
+                # shows who it was (name, photo) from this one call.
+                e.student = holder.student
+                raise
             after = tuple(w.debited(debits.get(w.id, 0)) for w in wallets)
             if self.config.printing.receipt == "always":
                 # the balances the counter shows now, for the receipt printed later
@@ -511,18 +515,6 @@ def _state(conn) -> _State:
         "SELECT COALESCE((SELECT seq FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1), 0),"
         " (SELECT day FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1),"
         " (SELECT value FROM sync_state WHERE key = 'last_pull_at')").fetchone())
-
-
-@contextmanager
-def _naming(student: "Student"):
-    """A refusal or a question raised once the badge is known carries its holder
-    (``error.student``): the counter shows the name and photo with the reason, without a
-    second query."""
-    try:
-        yield
-    except (Refusal, NeedsConfirmation) as e:
-        e.student = student
-        raise
 
 
 def _refuse_if_closed(state: _State, today: str) -> None:
