@@ -7,7 +7,6 @@ from kivy.metrics import mm, sp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk import lookups
 from kiosk.ui import flows, present
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.widgets import BigButton
@@ -32,20 +31,6 @@ class CopiesScreen(PayingMixin, Screen):
     result_visible = BooleanProperty(False)
     articles = ListProperty([])
     info = StringProperty("")
-
-    def on_kv_post(self, *_):
-        self.article_names = {}
-        App.get_running_app().bind(lang=lambda *_: self._rebuild())
-
-    def on_pre_enter(self, *_):
-        app = App.get_running_app()
-        app.call(lookups.articles, app.terminal.service.store, app.terminal.config.terminal.profile,
-                 done=self._loaded)
-
-    def _loaded(self, articles) -> None:
-        self.article_names = {a.code: a for a in articles}     # first: kv rules read it
-        self.articles = articles
-        self._rebuild()
 
     def price(self, which: str) -> int:
         app = App.get_running_app()

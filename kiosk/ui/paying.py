@@ -7,16 +7,37 @@ import time
 
 from kivy.app import App
 
+from kiosk import lookups
 from kiosk.errors import NeedsConfirmation
 from kiosk.ui import flows, present
 from kiosk.ui.widgets import ConfirmView
 
 
 class PayingMixin:
-    """Needs ``self.ids.result`` (a ResultPanel) and ``self.article_names`` (code → Article)."""
+    """Needs ``self.ids.result`` (a ResultPanel), an ``articles`` ListProperty and a
+    ``_rebuild()`` that lays out the article buttons."""
     last_outcome = None
     last_shown_at = 0.0          # time.monotonic() when the last answer was put on screen
     last_tap_at = 0.0            # when the reader read that badge (BadgeEvent.at)
+
+    # -- the articles this counter sells (loaded off the UI thread at each visit) ----------
+    def on_kv_post(self, *_):
+        self.article_names = {}
+        App.get_running_app().bind(lang=lambda *_: self._rebuild())
+
+    def on_pre_enter(self, *_):
+        app = App.get_running_app()
+        app.call(lookups.articles, app.terminal.service.store, app.terminal.config.terminal.profile,
+                 done=self._loaded)
+
+    def _loaded(self, articles) -> None:
+        self.article_names = {a.code: a for a in articles}     # first: kv rules read it
+        self.articles = articles
+        self.articles_loaded(articles)
+        self._rebuild()
+
+    def articles_loaded(self, articles) -> None:
+        """A screen's own use of the new list, before its buttons are laid out again."""
 
     def charge_badge(self, uid: str, pay_call, confirm=(), at: float | None = None) -> None:
         """``pay_call(service, session, uid, confirm)`` is the counter-service call, made on

@@ -10,7 +10,6 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
-from kiosk import lookups
 from kiosk.ui import flows, present
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.widgets import BigButton
@@ -30,21 +29,9 @@ class SaleScreen(PayingMixin, Screen):
     articles = ListProperty([])
     info = StringProperty("")
 
-    def on_kv_post(self, *_):
-        self.article_names = {}
-        App.get_running_app().bind(lang=lambda *_: self._rebuild())
-
-    def on_pre_enter(self, *_):
-        app = App.get_running_app()
-        app.call(lookups.articles, app.terminal.service.store, app.terminal.config.terminal.profile,
-                 done=self._loaded)
-
-    def _loaded(self, articles) -> None:
-        self.article_names = {a.code: a for a in articles}     # first: kv rules read it
-        self.articles = articles
+    def articles_loaded(self, articles) -> None:
         if articles and self.category not in {a.category for a in articles}:
             self.category = articles[0].category
-        self._rebuild()
 
     # -- building the buttons ---------------------------------------------------------------
     def _rebuild(self, *_):
