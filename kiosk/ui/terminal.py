@@ -17,6 +17,7 @@ its result comes back through a callback that the app hands over to Kivy's clock
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -212,12 +213,15 @@ class Terminal:
             store_status = lookups.terminal_status(self._status_store, self.sync.enrolled)
         return Snapshot(store_status, reader_state(self.reader), self.printer.status, self.sync.running)
 
-    def photo_path(self, student) -> Path | None:
-        """The student's photo file, when the platform sent one and it is on this terminal."""
+    def photo_path(self, student) -> str | None:
+        """The student's photo file, when the platform sent one and it is on this terminal
+        (inside the data folder). Plain ``os.path`` rather than ``pathlib``: pathlib interns
+        every path part for good, and a path per student tapped grew the app's memory."""
         if student is None or not student.photo_ref:
             return None
-        path = (self.folder / student.photo_ref).resolve()
-        if self.folder.resolve() not in path.parents or not path.is_file():
+        root = os.path.realpath(self.folder)
+        path = os.path.realpath(os.path.join(root, student.photo_ref))
+        if os.path.commonpath((root, path)) != root or path == root or not os.path.isfile(path):
             return None
         return path
 
