@@ -292,13 +292,19 @@ def test_decimal10_round_trip(value, reverse):
 @settings(max_examples=300, deadline=None)
 @given(uid=st.binary(min_size=4, max_size=10), fmt=st.sampled_from(["hex", "decimal10"]),
        data=st.data())
-def test_one_stray_key_never_makes_a_uid(uid, fmt, data):
+def test_one_stray_key_never_makes_a_wrong_uid(uid, fmt, data):
     text = uid.hex().upper() if fmt == "hex" else f"{int.from_bytes(uid[:4], 'big'):010d}"
     allowed = "0123456789ABCDEFabcdef:- " if fmt == "hex" else "0123456789"
     stray = data.draw(st.characters(blacklist_characters=allowed + "\r\n"))
     at = data.draw(st.integers(0, len(text)))
     parser = WedgeParser(fmt)
-    assert parser.feed_text(text[:at] + stray + text[at:] + "\n", 0.0) == []
+    got = parser.feed_text(text[:at] + stray + text[at:] + "\n", 0.0)
+    if stray == " " and at in (0, len(text)):
+        # A space before or after the number is padding, trimmed: the digits, and so the
+        # UID, are untouched. Anywhere else it is garbage.
+        assert got == [uid[:4].hex().upper()]
+    else:
+        assert got == []
 
 
 def test_docstring_examples():
