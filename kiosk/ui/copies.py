@@ -7,7 +7,6 @@ from kivy.metrics import mm, sp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.ui import flows, present
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.widgets import BigButton
 
@@ -111,21 +110,7 @@ class CopiesScreen(PayingMixin, Screen):
         elif self.armed:
             self.charge_badge(uid, _one(self.armed), at=at)
         else:
-            app = App.get_running_app()
-            app.call(flows.identify, app.terminal.service, uid, done=self._preview)
-
-    def _preview(self, found) -> None:
-        app = App.get_running_app()
-        identity, error = found
-        if error is not None:
-            self.ids.result.message("refused", app.tr("refused"), error.message(app.lang))
-        else:
-            photo = app.terminal.photo_path(identity.student)
-            self.ids.result.message(
-                "info", app.tr("balance_of"), name=present.student_line(identity.student),
-                reason=" · ".join(f"{w.name} : {app.money(w.balance_cents)}" for w in identity.wallets),
-                photo=str(photo) if photo else "")
-        self.result_visible = True
+            self.preview_badge(uid)
 
     def charged(self, out) -> None:
         if out.result is not None:

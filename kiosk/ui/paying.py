@@ -39,6 +39,22 @@ class PayingMixin:
     def articles_loaded(self, articles) -> None:
         """A screen's own use of the new list, before its buttons are laid out again."""
 
+    def preview_badge(self, uid: str) -> None:
+        """A badge with nothing to pay: who it is and the balance (photo shown on every tap)."""
+        app = App.get_running_app()
+
+        def show(found):
+            identity, error = found
+            if error is not None:
+                self.ids.result.message("refused", app.tr("refused"), error.message(app.lang))
+            else:
+                self.ids.result.message(
+                    "info", app.tr("balance_of"), name=present.student_line(identity.student),
+                    reason=" · ".join(f"{w.name} : {app.money(w.balance_cents)}" for w in identity.wallets),
+                    photo=app.terminal.photo_path(identity.student) or "")
+            self.result_visible = True
+        app.call(flows.identify, app.terminal.service, uid, done=show)
+
     def charge_badge(self, uid: str, pay_call, confirm=(), at: float | None = None) -> None:
         """``pay_call(service, session, uid, confirm)`` is the counter-service call, made on
         the worker thread."""

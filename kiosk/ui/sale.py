@@ -10,7 +10,6 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
-from kiosk.ui import flows, present
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.widgets import BigButton
 
@@ -160,7 +159,7 @@ class SaleScreen(PayingMixin, Screen):
         elif self.armed and self.cart:
             self.charge_badge(uid, _sell(dict(self.cart)), at=at)
         else:
-            self._preview(uid)
+            self.preview_badge(uid)
 
     def charged(self, out) -> None:
         if out.result is not None and not self.rush_article:
@@ -168,19 +167,3 @@ class SaleScreen(PayingMixin, Screen):
             self.armed = False
             self._show_cart()
 
-    def _preview(self, uid: str) -> None:
-        """A badge with nothing to pay: who it is and the balance (photo shown on every tap)."""
-        app = App.get_running_app()
-
-        def show(found):
-            identity, error = found
-            if error is not None:
-                self.ids.result.message("refused", app.tr("refused"), error.message(app.lang))
-            else:
-                photo = app.terminal.photo_path(identity.student)
-                self.ids.result.message(
-                    "info", app.tr("balance_of"), name=present.student_line(identity.student),
-                    reason=" · ".join(f"{w.name} : {app.money(w.balance_cents)}" for w in identity.wallets),
-                    photo=str(photo) if photo else "")
-            self.result_visible = True
-        app.call(flows.identify, app.terminal.service, uid, done=show)
