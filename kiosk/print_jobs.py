@@ -34,6 +34,8 @@ class JobError(Exception):
 
 
 # -- enqueue ----------------------------------------------------------------------------------
+# Built once: json.dumps with options makes a new encoder per call, on the sale path here.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _INSERT = "INSERT INTO print_jobs (created_at, kind, entry_seq, payload) VALUES (?, ?, ?, ?)"
 
 
@@ -42,7 +44,7 @@ def enqueue(conn, kind: str, now: datetime, entry_seq: int | None = None,
     """Queue a job inside the caller's write transaction; returns its id."""
     if kind not in KINDS:
         raise ValueError(f"unknown print job kind {kind!r}")
-    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":")) if payload else "{}"
+    text = _JSON.encode(payload) if payload else "{}"
     return conn.execute(_INSERT, (iso_utc(now), kind, entry_seq, text)).lastrowid
 
 
