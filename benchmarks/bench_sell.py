@@ -322,11 +322,12 @@ def _verify_between(conn, after: int, prev: str, upto: int):
     mem = sqlite3.connect(":memory:")
     cols = journal._COLUMNS
     mem.execute(f"CREATE TABLE journal ({cols})")
-    mem.execute("CREATE TABLE postings (seq, wallet_id, amount_cents)")
+    mem.execute("CREATE TABLE postings (wallet_id TEXT, seq INTEGER, amount_cents INTEGER,"
+                " PRIMARY KEY (wallet_id, seq)) WITHOUT ROWID")
     mem.executemany(f"INSERT INTO journal VALUES ({','.join('?' * 12)})", conn.execute(
         f"SELECT {cols} FROM journal WHERE seq > ? AND seq <= ?", (after, upto)))
     mem.executemany("INSERT INTO postings VALUES (?, ?, ?)", conn.execute(
-        "SELECT seq, wallet_id, amount_cents FROM postings WHERE seq > ? AND seq <= ?",
+        "SELECT wallet_id, seq, amount_cents FROM postings WHERE seq > ? AND seq <= ?",
         (after, upto)))
     try:
         return journal.verify(mem, after, prev)

@@ -16,7 +16,7 @@ import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from kiosk import journal, operators, print_jobs, reports
@@ -136,7 +136,7 @@ class CounterService:
     def today(self) -> str:
         return business_day(self.clock.now(), self._tz).isoformat()
 
-    def is_stale(self, state: "_State | None" = None) -> bool:
+    def is_stale(self, state: "_State | None" = None, now: datetime | None = None) -> bool:
         """No successful pull (or import) for ``stale_after_minutes``: the offline cap applies."""
         if state is None:
             with self.store.read() as conn:
@@ -144,7 +144,7 @@ class CounterService:
         last_pull = state.last_pull_at
         if last_pull is None:
             return True
-        age = self.clock.now() - _parse_cached(last_pull)
+        age = (now or self.clock.now()) - _parse_cached(last_pull)
         return age > timedelta(minutes=self.config.policy.stale_after_minutes)
 
     def day_closed(self) -> bool:
@@ -218,7 +218,7 @@ class CounterService:
                 debits: dict[str, int] = {}
                 for line in cart_.lines:
                     debits[line["wallet"]] = debits.get(line["wallet"], 0) + line["total_cents"]
-                self._check_spending(holder, cart_.total, self.is_stale(state))
+                self._check_spending(holder, cart_.total, self.is_stale(state, now))
                 for wallet in wallets:
                     if wallet.id not in debits:       # another wallet's state is not this sale's business
                         continue
@@ -229,7 +229,8 @@ class CounterService:
                                       balance_cents=wallet.balance_cents)
                 confirmed += self._check_allergens(cart_, student, confirm)
                 entry = journal.append(
-                    conn, device_id=self.store.device_id, kind=kind, ts=iso_utc(now), day=today,
+                    conn, head=state.head, device_id=self.store.device_id, kind=kind,
+                    ts=iso_utc(now), day=today,
                     operator_id=session.operator_id, student_id=student.id,
                     postings=[(w, -c) for w, c in sorted(debits.items())],
                     details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {})})
@@ -506,15 +507,25 @@ class _State(NamedTuple):
     close_seq: int              # the last day close (Z) entry, 0 if none
     close_day: str | None
     last_pull_at: str | None    # the last successful pull or import
+    head: tuple[int, str]       # (seq, hash) of the newest entry: what a new entry chains to
+
+
+# Scalar subqueries only: SQLite answers each from an index (or the table's last row), with
+# no temporary table. Built once: it starts every sale.
+_STATE_SQL = (
+    "SELECT COALESCE((SELECT seq FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1), 0),"
+    " (SELECT day FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1),"
+    " (SELECT value FROM sync_state WHERE key = 'last_pull_at'),"
+    " (SELECT seq FROM journal ORDER BY seq DESC LIMIT 1),"
+    " (SELECT hash FROM journal ORDER BY seq DESC LIMIT 1)")
 
 
 def _state(conn) -> _State:
-    """The terminal's own state in one read (it starts every sale)."""
-    # Scalar subqueries only: SQLite answers each from an index, with no temporary table.
-    return _State(*conn.execute(
-        "SELECT COALESCE((SELECT seq FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1), 0),"
-        " (SELECT day FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1),"
-        " (SELECT value FROM sync_state WHERE key = 'last_pull_at')").fetchone())
+    """The terminal's own state in one read (it starts every sale). Inside a write
+    transaction, ``head`` stays the chain's head until this transaction appends."""
+    close_seq, close_day, last_pull_at, head_seq, head_hash = conn.execute(_STATE_SQL).fetchone()
+    return _State(close_seq, close_day, last_pull_at,
+                  (head_seq, head_hash) if head_seq else (0, journal.GENESIS))
 
 
 def _refuse_if_closed(state: _State, today: str) -> None:

@@ -26,6 +26,7 @@ BODY_VERSION = 1
 
 _COLUMNS = "seq, uuid, kind, ts, day, operator_id, student_id, amount_cents, ref_seq, body, prev_hash, hash"
 _INSERT = f"INSERT INTO journal ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"   # built once: hot
+_INSERT_POSTING = "INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?,?,?)"
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -100,12 +101,14 @@ def make_entry(*, device_id: str, seq: int, prev_hash: str, kind: str, ts: str, 
 def append(conn: sqlite3.Connection, *, device_id: str, kind: str, ts: str, day: str,
            operator_id: str | None, student_id: str | None = None,
            postings: list[tuple[str, int]] = (), ref_seq: int | None = None,
-           details: dict | None = None) -> Entry:
+           details: dict | None = None, head: tuple[int, str] | None = None) -> Entry:
     """Append one entry. Must run inside the caller's write transaction (``Store.write()``)
-    so that the read of the last link and the insert are one atomic step."""
+    so that the read of the last link and the insert are one atomic step. ``head`` is that
+    last link when the caller has already read it in this same transaction (a sale reads it
+    with the terminal's state: one statement fewer per tap); otherwise it is read here."""
     if not conn.in_transaction:
         raise RuntimeError("journal.append outside a write transaction")
-    prev_seq, prev_hash = last_link(conn)
+    prev_seq, prev_hash = head or last_link(conn)
     seq = prev_seq + 1
     data, body, digest = make_entry(device_id=device_id, seq=seq, prev_hash=prev_hash, kind=kind,
                                     ts=ts, day=day, operator_id=operator_id,
@@ -115,8 +118,7 @@ def append(conn: sqlite3.Connection, *, device_id: str, kind: str, ts: str, day:
            ref_seq, body, prev_hash, digest)
     conn.execute(_INSERT, row)
     for wallet, cents in postings:        # one or two
-        conn.execute("INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?,?,?)",
-                     (seq, wallet, cents))
+        conn.execute(_INSERT_POSTING, (seq, wallet, cents))
     return Entry(*row, data)
 
 
@@ -143,51 +145,113 @@ class ChainReport:
 def verify(conn: sqlite3.Connection, after_seq: int = 0, prev_hash: str = GENESIS,
            progress=None, batch: int = 5000) -> ChainReport:
     """Verify the chain from ``after_seq`` (whose hash is ``prev_hash``) to the end: contiguous
-    seq, canonical bodies, hashes, indexed columns and postings equal to what the body says.
+    seq, canonical bodies, hashes, indexed columns and postings equal to what the body says
+    (each one there with its amount, and no other posting in the range checked).
     Stops at the first bad entry and names it."""
-    expected_seq, expected_prev, checked = after_seq + 1, prev_hash, 0
+    expected_seq, expected_prev, checked, postings_said = after_seq + 1, prev_hash, 0, 0
     while True:
         rows = conn.execute(
             f"SELECT {_COLUMNS} FROM journal WHERE seq >= ? ORDER BY seq LIMIT ?",
             (expected_seq, batch)).fetchall()
         if not rows:
-            return ChainReport(True, expected_seq - 1, expected_prev, checked)
-        postings: dict[int, list] = {}
-        for seq, wallet, cents in conn.execute(
-                "SELECT seq, wallet_id, amount_cents FROM postings WHERE seq BETWEEN ? AND ?"
-                " ORDER BY seq, wallet_id", (rows[0][0], rows[-1][0])):
-            postings.setdefault(seq, []).append((wallet, cents))
-        for row in rows:
-            reason = _check_row(row, expected_seq, expected_prev, postings.get(row[0], []))
+            break
+        said: list[list] = []          # per row: its postings as the body says them
+        bad = None
+        for i, row in enumerate(rows):
+            seq = expected_seq + i
+            reason, postings = _check_row(row, seq, rows[i - 1][11] if i else expected_prev)
             if reason:
-                return ChainReport(False, expected_seq - 1, expected_prev, checked,
-                                   bad_seq=expected_seq, reason=reason)
-            expected_seq, expected_prev, checked = row[0] + 1, row[11], checked + 1
+                bad = (i, reason)
+                break
+            said.append(postings)
+        missing = _first_missing_posting(conn, rows, said)
+        if missing is not None and (bad is None or missing < bad[0]):
+            bad = (missing, "wallet postings differ from the entry's content")
+        if bad:
+            i, reason = bad
+            return ChainReport(False, expected_seq + i - 1, rows[i - 1][11] if i else expected_prev,
+                               checked + i, bad_seq=expected_seq + i, reason=reason)
+        postings_said += sum(map(len, said))
+        expected_seq, expected_prev, checked = rows[-1][0] + 1, rows[-1][11], checked + len(rows)
         if progress:
             progress(expected_seq - 1)
+    last_seq = expected_seq - 1
+    if checked:
+        extra = _first_extra_posting(conn, after_seq, last_seq, postings_said)
+        if extra is not None:
+            before = get(conn, extra - 1)
+            return ChainReport(False, extra - 1, before.hash if before else prev_hash,
+                               extra - 1 - after_seq, bad_seq=extra,
+                               reason="wallet postings differ from the entry's content")
+    return ChainReport(True, last_seq, expected_prev, checked)
 
 
-def _check_row(row, expected_seq: int, expected_prev: str, postings: list) -> str | None:
+def _check_row(row, expected_seq: int, expected_prev: str) -> tuple[str | None, list]:
+    """(what is wrong with this row or None, its postings as [wallet, seq, cents])."""
     seq, uid, kind, ts, day, operator_id, student_id, amount, ref_seq, body, prev, digest = row
     if seq != expected_seq:
-        return f"entry {expected_seq} is missing (next entry is {seq})"
+        return f"entry {expected_seq} is missing (next entry is {seq})", []
     if prev != expected_prev:
-        return "prev_hash does not match the previous entry"
+        return "prev_hash does not match the previous entry", []
     if chain_hash(prev, body) != digest:
-        return "hash does not match the entry's content"
+        return "hash does not match the entry's content", []
     try:
         data = json.loads(body)
     except ValueError:
-        return "entry body is not JSON"
+        return "entry body is not JSON", []
     if canonical_json(data) != body:
-        return "entry body is not canonical JSON"
+        return "entry body is not canonical JSON", []
     copies = {"seq": seq, "uuid": uid, "kind": kind, "ts": ts, "day": day,
               "operator": operator_id, "student": student_id, "amount_cents": amount,
               "ref_seq": ref_seq}
     for key, value in copies.items():
         if data.get(key) != value:
-            return f"column {key!r} differs from the entry's content"
-    said = sorted((p["wallet"], p["amount_cents"]) for p in data.get("postings", []))
-    if said != sorted(postings) or sum(c for _, c in said) != amount:
-        return "wallet postings differ from the entry's content"
+            return f"column {key!r} differs from the entry's content", []
+    try:
+        postings = [[p["wallet"], seq, p["amount_cents"]] for p in data.get("postings", [])]
+    except (TypeError, KeyError):
+        return "wallet postings differ from the entry's content", []
+    if sum(c for _, _, c in postings) != amount or len({w for w, _, _ in postings}) != len(postings):
+        return "wallet postings differ from the entry's content", []
+    return None, postings
+
+
+# Every posting a batch of bodies names, looked up by the table's key in one statement; the
+# amount found (NULL when there is none) comes back in the order asked.
+_LOOKUP_POSTINGS = (
+    "SELECT p.amount_cents FROM json_each(?) k LEFT JOIN postings p"
+    " ON p.wallet_id = k.value ->> 0 AND p.seq = k.value ->> 1 ORDER BY k.key")
+
+
+def _first_missing_posting(conn, rows, said: list[list]) -> int | None:
+    """Index (in ``rows``) of the first entry whose body names a posting that the postings
+    table does not hold with that amount, or None."""
+    asked = [p for postings in said for p in postings]
+    if not asked:
+        return None
+    found = conn.execute(_LOOKUP_POSTINGS, (canonical_json(asked),)).fetchall()
+    k = 0
+    for i, postings in enumerate(said):
+        for _, _, cents in postings:
+            if found[k][0] != cents:
+                return i
+            k += 1
     return None
+
+
+def _first_extra_posting(conn, after_seq: int, last_seq: int, said: int) -> int | None:
+    """Every posting the bodies name is there (checked per batch); any other posting in the
+    range makes the count larger. Then find the first entry it belongs to (rare: a scan)."""
+    held = conn.execute("SELECT COUNT(*) FROM postings WHERE seq > ? AND seq <= ?",
+                        (after_seq, last_seq)).fetchone()[0]
+    if held == said:
+        return None
+    by_seq: dict[int, int] = {}
+    for (seq,) in conn.execute("SELECT seq FROM postings WHERE seq > ? AND seq <= ?",
+                               (after_seq, last_seq)):
+        by_seq[seq] = by_seq.get(seq, 0) + 1
+    for seq in sorted(by_seq):
+        entry = get(conn, seq)
+        if entry is None or len(entry.data.get("postings", [])) != by_seq[seq]:
+            return seq
+    return after_seq + 1      # not reached: the counts differ, so some entry differs

@@ -47,6 +47,7 @@ def tamper(store, sql, *params):
     conn.execute("DROP TRIGGER IF EXISTS journal_append_only_u")
     conn.execute("DROP TRIGGER IF EXISTS journal_append_only_d")
     conn.execute("DROP TRIGGER IF EXISTS postings_append_only_u")
+    conn.execute("DROP TRIGGER IF EXISTS postings_append_only_d")
     conn.execute(sql, params)
     conn.commit()
     conn.close()
@@ -58,13 +59,33 @@ def tamper(store, sql, *params):
     ("UPDATE journal SET prev_hash = hash WHERE seq = 2", "prev_hash does not match"),
     ("UPDATE journal SET body = replace(body, '-150', '-15') WHERE seq = 2", "hash does not match"),
     ("UPDATE postings SET amount_cents = -1 WHERE seq = 2", "wallet postings differ"),
+    ("DELETE FROM postings WHERE seq = 2", "wallet postings differ"),
+    # A posting no entry names (it would change a displayed balance): found by the count.
+    ("INSERT INTO postings (wallet_id, seq, amount_cents) VALUES ('W-OTHER', 2, -5)",
+     "wallet postings differ"),
     ("DELETE FROM journal WHERE seq = 2", "entry 2 is missing"),
 ])
 def test_each_kind_of_damage_is_found_at_its_seq(three_sales, sql, reason):
     tamper(three_sales, sql)
-    report = journal.verify(three_sales.conn)
-    assert (report.ok, report.bad_seq, report.last_seq) == (False, 2, 1)
-    assert reason in report.reason
+    for batch in (5000, 2, 1):          # wherever the batches of the check split the journal
+        report = journal.verify(three_sales.conn, batch=batch)
+        assert (report.ok, report.bad_seq, report.last_seq) == (False, 2, 1)
+        assert reason in report.reason
+
+
+def test_damage_found_by_an_incremental_check_too(three_sales):
+    """From a verified point: a posting added to a later entry, or one taken away."""
+    conn = three_sales.conn
+    head_1 = conn.execute("SELECT hash FROM journal WHERE seq = 1").fetchone()[0]
+    assert journal.verify(conn, 1, head_1).ok
+    tamper(three_sales, "INSERT INTO postings (wallet_id, seq, amount_cents) VALUES ('W-X', 3, 7)")
+    report = journal.verify(conn, 1, head_1)
+    assert (report.ok, report.bad_seq, report.last_seq) == (False, 3, 2)
+    assert report.last_hash == conn.execute("SELECT hash FROM journal WHERE seq = 2").fetchone()[0]
+    tamper(three_sales, "DELETE FROM postings WHERE wallet_id = 'W-X'")
+    assert journal.verify(conn, 1, head_1).ok
+    tamper(three_sales, "DELETE FROM postings WHERE seq = 3")
+    assert journal.verify(conn, 1, head_1).bad_seq == 3
 
 
 def test_rewritten_chain_from_the_middle_is_still_caught_by_the_next_entry(three_sales):

@@ -80,6 +80,41 @@ def test_store_from_schema_v1_opens_migrated_with_its_data(tmp_path):
     assert store.check_integrity(full=True).ok
 
 
+
+def test_store_from_schema_v3_keeps_its_postings_under_the_wallet_key(tmp_path):
+    """Version 4 re-keys postings by (wallet, seq): every row kept, balances unchanged, the
+    table still append-only, the chain still whole."""
+    path = tmp_path / "v3.db"
+    conn = connect(path)
+    assert migrate(conn, target=3) == 3
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO meta VALUES ('device_id', 'dev-old')")
+    for sid, uid, wid, balance in (("S1", "04AABBCC", "W1", 1000), ("S2", "04AABBDD", "W2", 500)):
+        conn.execute("INSERT INTO students (id, first_name, last_name, class_name) VALUES"
+                     " (?, 'Ana', 'Old', '3B')", (sid,))
+        conn.execute("INSERT INTO badges VALUES (?, ?, 'active')", (uid, sid))
+        conn.execute("INSERT INTO wallets (id, student_id, name, structured_communication,"
+                     " balance_cents, included_seq) VALUES (?, ?, 'Portefeuille',"
+                     " '+++090/9337/55493+++', ?, 0)", (wid, sid, balance))
+    prev = journal.GENESIS
+    for seq, (sid, wid) in enumerate((("S2", "W2"), ("S1", "W1"), ("S2", "W2"), ("S1", "W1")), 1):
+        prev = _old_entry(conn, seq, prev, wid, -10 * seq, student=sid)
+        conn.execute("INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?, ?, ?)",
+                     (seq, wid, -10 * seq))
+    conn.execute("COMMIT")
+    conn.close()
+
+    store = open_store(path)
+    assert store.schema_version == CURRENT_VERSION and store.health.ok
+    assert sorted(store.conn.execute("SELECT seq, wallet_id, amount_cents FROM postings")) == [
+        (1, "W2", -10), (2, "W1", -20), (3, "W2", -30), (4, "W1", -40)]
+    service = CounterService(store, TerminalConfig(), SystemClock())
+    assert service.identify("04AABBCC").wallets[0].balance_cents == 1000 - 20 - 40
+    assert service.identify("04AABBDD").wallets[0].balance_cents == 500 - 10 - 30
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.conn.execute("UPDATE postings SET amount_cents = 0")
+    assert store.check_integrity(full=True).ok
+
 def test_store_from_a_newer_version_is_refused(tmp_path):
     path = tmp_path / "future.db"
     open_store(path, create=True).close()

@@ -156,6 +156,34 @@ def _v3(conn: sqlite3.Connection) -> None:
         conn.execute(stmt)
 
 
+# Version 4: postings keyed by wallet. A displayed balance reads one wallet's postings after
+# its included seq: with (wallet_id, seq) as the table's own key that is one range of the
+# table, and a sale writes one page fewer than with the old (seq, wallet_id) key plus an
+# index on (wallet_id, seq). The chain check, which reads postings by entry, looks them up
+# by key (kiosk.journal.verify). Rebuilt from the old table, row for row.
+V4 = """
+CREATE TABLE postings_v4 (
+    wallet_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    PRIMARY KEY (wallet_id, seq)
+) WITHOUT ROWID;
+INSERT INTO postings_v4 (wallet_id, seq, amount_cents)
+    SELECT wallet_id, seq, amount_cents FROM postings ORDER BY wallet_id, seq;
+DROP TABLE postings;
+ALTER TABLE postings_v4 RENAME TO postings;
+""" + _APPEND_ONLY.format(t="postings")
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    before = conn.execute("SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM postings").fetchone()
+    for stmt in _split(V4):
+        conn.execute(stmt)
+    after = conn.execute("SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM postings").fetchone()
+    if after != before:        # cannot happen; if it did, the transaction is rolled back
+        raise RuntimeError(f"postings rebuild lost rows: {before} -> {after}")
+
+
 def _v1(conn: sqlite3.Connection) -> None:
     for stmt in _split(V1):
         conn.execute(stmt)
@@ -176,7 +204,7 @@ def _split(script: str) -> list[str]:
     return out
 
 
-MIGRATIONS = [_v1, _v2, _v3]
+MIGRATIONS = [_v1, _v2, _v3, _v4]
 CURRENT_VERSION = len(MIGRATIONS)
 
 
