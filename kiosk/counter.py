@@ -293,6 +293,8 @@ class CounterService:
         return []
 
     def _check_allergens(self, cart: _Cart, student: Student, confirm) -> list[str]:
+        if not student.flags:
+            return []
         flags = set(student.flags)
         hits = [(line["name"], sorted(flags & set(line.get("allergens", ()))))
                 for line in cart.lines]

@@ -87,11 +87,10 @@ def make_entry(*, device_id: str, seq: int, prev_hash: str, kind: str, ts: str, 
     benchmarks) that has no store."""
     if kind not in KINDS:
         raise ValueError(f"unknown journal kind {kind!r}")
-    data = dict(details or {})
-    data.update(v=BODY_VERSION, uuid=uuid7(), device=device_id, seq=seq, kind=kind, ts=ts,
-                day=day, operator=operator_id, student=student_id,
-                amount_cents=sum(cents for _, cents in postings),
-                postings=[{"wallet": w, "amount_cents": c} for w, c in postings])
+    data = {**(details or {}), "v": BODY_VERSION, "uuid": uuid7(), "device": device_id,
+            "seq": seq, "kind": kind, "ts": ts, "day": day, "operator": operator_id,
+            "student": student_id, "amount_cents": sum(cents for _, cents in postings),
+            "postings": [{"wallet": w, "amount_cents": c} for w, c in postings]}
     if ref_seq is not None:
         data["ref_seq"] = ref_seq
     body = canonical_json(data)
