@@ -57,9 +57,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))        # runs from a checkout too
 
 
-def rss_kib() -> int:
+def rss_kib(field: str = "VmRSS") -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 
@@ -93,10 +93,13 @@ def _sqlite_memory_used():
 
 
 def memory_sample(sales: int) -> dict:
-    """VmRSS, the C heap in use (small blocks + mmapped big ones) and SQLite's memory, KiB,
-    after a garbage collection (Python's cycles would otherwise come and go at random)."""
+    """VmRSS and its anonymous part (not files mapped), the C heap in use (small blocks +
+    mmapped big ones) and SQLite's memory, KiB, and Python's live memory blocks (a count:
+    its small objects live in arenas of its own, outside the C heap); after a garbage
+    collection (Python's cycles would otherwise come and go at random)."""
     gc.collect()
-    sample = {"sales": sales, "rss_kib": rss_kib()}
+    sample = {"sales": sales, "rss_kib": rss_kib(), "rss_anon_kib": rss_kib("RssAnon"),
+              "python_blocks": sys.getallocatedblocks()}
     mallinfo2, sqlite_used = _libc_mallinfo2(), _sqlite_memory_used()
     if mallinfo2 is not None:
         info = mallinfo2()
@@ -318,7 +321,7 @@ def long_rush(driver, terminal, badges, start, count, every):
 
 
 def growth(samples, key, first, last):
-    """``key``'s growth (KiB) between the samples taken after ``first`` and ``last`` sales."""
+    """``key``'s growth (KiB, or blocks) between the samples taken after ``first`` and ``last`` sales."""
     at = {s["sales"]: s.get(key) for s in samples}
     if at.get(first) is None or at.get(last) is None:
         return None
@@ -326,7 +329,7 @@ def growth(samples, key, first, last):
 
 
 def slope_per_1000(samples, key, since):
-    """Least-squares slope of ``key`` (KiB per 1,000 sales) over the samples from ``since``."""
+    """Least-squares slope of ``key`` (KiB, or blocks, per 1,000 sales) over the samples from ``since``."""
     points = [(s["sales"], s[key]) for s in samples if s["sales"] >= since and key in s]
     if len(points) < 3:
         return None
@@ -396,11 +399,11 @@ def main() -> int:
     half = half - half % args.sample_every            # a sampled point
     memory = {"sales": n, "sample_every": args.sample_every, "students_cycled": len(badges),
               "answers_with_photo": photos, "samples": samples}
-    for key in ("rss_kib", "heap_kib", "sqlite_kib"):
+    for key in ("rss_kib", "rss_anon_kib", "heap_kib", "sqlite_kib", "python_blocks"):
         name = key.removesuffix("_kib")
-        memory[f"{name}_growth_500_to_1000_kib"] = growth(samples, key, 500, 1000)
-        memory[f"{name}_growth_last_half_kib"] = growth(samples, key, half, n)
-        memory[f"{name}_slope_last_half_kib_per_1000"] = slope_per_1000(samples, key, half)
+        memory[f"{name}_growth_500_to_1000"] = growth(samples, key, 500, 1000)
+        memory[f"{name}_growth_last_half"] = growth(samples, key, half, n)
+        memory[f"{name}_slope_last_half_per_1000"] = slope_per_1000(samples, key, half)
     tail = [s["rss_kib"] for s in samples if s["sales"] >= half]
     memory["rss_last_half_range_kib"] = [min(tail), max(tail)]
     memory["last_half_from"] = half
@@ -434,17 +437,21 @@ def main() -> int:
     print(f"cold start → login : {c['app_median']} s median over {c['runs']}"
           f" (bare Kivy app {c['bare_kivy_median']} s, × {c['ratio_to_bare']})")
     print(f"resident memory    : {n} more sales, {photos} answers with a photo, cycling over"
-          f" {len(badges)} students; samples (sales: RSS MiB / C heap in use MiB / SQLite MiB):")
+          f" {len(badges)} students; samples (sales: RSS, its anonymous part, C heap in use,"
+          f" SQLite: MiB; Python's live blocks):")
     for sample in samples:
-        print(f"  {sample['sales']:5d}: {sample['rss_kib'] / 1024:6.1f}"
-              f" / {sample.get('heap_kib', 0) / 1024:5.1f} / {sample.get('sqlite_kib', 0) / 1024:4.1f}")
+        print(f"  {sample['sales']:5d}: {sample['rss_kib'] / 1024:6.1f} {sample['rss_anon_kib'] / 1024:6.1f}"
+              f" {sample.get('heap_kib', 0) / 1024:5.1f} {sample.get('sqlite_kib', 0) / 1024:4.1f}"
+              f" {sample['python_blocks']:8d}")
 
-    def kib(value):
-        return "n/a" if value is None else f"{value:+d} KiB"
-    for name, label in (("rss", "RSS"), ("heap", "C heap in use"), ("sqlite", "SQLite")):
-        print(f"  {label:14}: 500th → 1,000th sale {kib(memory[f'{name}_growth_500_to_1000_kib'])},"
-              f" last half ({half} → {n}) {kib(memory[f'{name}_growth_last_half_kib'])}"
-              f" (slope {memory[f'{name}_slope_last_half_kib_per_1000']} KiB per 1,000 sales)")
+    def kib(value, unit=" KiB"):
+        return "n/a" if value is None else f"{value:+d}{unit}"
+    for name, label, unit in (("rss", "RSS", " KiB"), ("rss_anon", "RSS anonymous", " KiB"),
+                              ("heap", "C heap in use", " KiB"), ("sqlite", "SQLite", " KiB"),
+                              ("python_blocks", "Python blocks", "")):
+        print(f"  {label:14}: 500th → 1,000th sale {kib(memory[f'{name}_growth_500_to_1000'], unit)},"
+              f" last half ({half} → {n}) {kib(memory[f'{name}_growth_last_half'], unit)}"
+              f" (slope {memory[f'{name}_slope_last_half_per_1000']}{unit} per 1,000 sales)")
     lo, hi = memory["rss_last_half_range_kib"]
     print(f"  RSS over the last half stays within {lo / 1024:.1f}–{hi / 1024:.1f} MiB")
     print(f"machine load (1 min): {results['machine']['load']:.1f} on {os.cpu_count()} cpus")
