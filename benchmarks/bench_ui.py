@@ -14,9 +14,10 @@ against bare baselines taken in the same run:
 * **resident memory during a long rush**: ``--memory-sales`` more sales (5,000), VmRSS
   sampled every ``--sample-every`` (250) sales, with the C heap in use (glibc's
   ``mallinfo2``: what is allocated, not what the allocator holds) and SQLite's own memory
-  (``sqlite3_memory_used``: page caches, bounded by ``cache_size``) at the same moments.
-  Reported: the growth between the 500th and the 1,000th sale of the phase (the acceptance
-  point) and over its last half (the plateau), with the slope over the last half.
+  (``sqlite3_memory_used``: page caches, bounded by ``cache_size``), RSS's anonymous part
+  and Python's live blocks (``sys.getallocatedblocks``) at the same moments. Reported (KiB,
+  blocks for Python): the growth between the 500th and the 1,000th sale of the phase (the
+  acceptance point) and over its last half (the plateau), with the last half's slope.
 
     python benchmarks/bench_ui.py            # 200 timed sales, 5,000 for memory, 5 cold starts
     python benchmarks/bench_ui.py --quick    # a smoke run (40 timed, 300 for memory, 2 starts)
@@ -31,9 +32,16 @@ import the platform's data takes), so every tap, the 5,000th too, is a real sale
 The first round taps students never seen before; the later ones, students already served.
 
 Why RSS is read with the heap and SQLite beside it: VmRSS also counts memory the allocator
-has freed but not handed back to the system, which moves by megabytes from one sample to
-the next with no change in what is allocated; a leak shows in the heap in use, a warm-up of
-SQLite's page cache in SQLite's figure, and both level off when the caches are full.
+has freed but not handed back to the system, which moves by up to megabytes from one sample
+to the next with no change in what is allocated; a leak shows in the heap in use (or in
+Python's blocks), a warm-up in figures that level off. Two warm-ups are expected early in
+the phase, both bounded: SQLite's page cache on the sale connection, filled as rows never
+read before are read, up to ``cache_size`` (SQLite's default, 2,000 KiB per connection;
+with ``PRAGMA cache_size = -500`` it stays flat from the start), and Kivy's cache of
+resolved file names (``kv.resourcefind``: each photo's path, kept 60 s, so at this
+benchmark's pace some 800 entries). Kivy's image cache would be a third, unbounded in
+count (every photo shown in the last 60 s, half a megabyte each): the photos are kept out
+of it (``kiosk.ui.widgets.Photo``).
 Results are printed and written to benchmarks/results/ui.json.
 """
 from __future__ import annotations
