@@ -11,18 +11,44 @@ against bare baselines taken in the same run:
   machine's OpenGL (software rendering, Mesa llvmpipe, when there is no GPU);
 * **cold start** to the login screen with its operators drawn, in a new process, against a
   bare Kivy app (one label) started and drawn the same way;
-* **resident memory** after 500 and after 1,000 sales (growth between the two).
+* **resident memory during a long rush**: ``--memory-sales`` more sales (5,000), VmRSS
+  sampled every ``--sample-every`` (250) sales, with the C heap in use (glibc's
+  ``mallinfo2``: what is allocated, not what the allocator holds) and SQLite's own memory
+  (``sqlite3_memory_used``: page caches, bounded by ``cache_size``), RSS's anonymous part
+  and Python's live blocks (``sys.getallocatedblocks``) at the same moments. Reported (KiB,
+  blocks for Python): the growth between the 500th and the 1,000th sale of the phase (the
+  acceptance point) and over its last half (the plateau), with the last half's slope.
 
-    python benchmarks/bench_ui.py            # 200 timed sales, 1,000 for memory, 5 cold starts
-    python benchmarks/bench_ui.py --quick    # a smoke run (40 sales, 200 for memory, 2 starts)
+    python benchmarks/bench_ui.py            # 200 timed sales, 5,000 for memory, 5 cold starts
+    python benchmarks/bench_ui.py --quick    # a smoke run (40 timed, 300 for memory, 2 starts)
 
 The app is the real one (``kiosk.ui.app.ComptoirApp``) on a demo school of ``--students``
-students (the badges used have enough money, no allergen flag: every tap is a sale), driven
-by its own Kivy event loop. Results are printed and written to benchmarks/results/ui.json.
+students, driven by its own Kivy event loop. Like a real school's, the students have photos:
+a portrait file for each one the demo gives a ``photo_ref`` (about 70 %), shown with the
+answer to each of their taps. The badges tapped are those of the students a soup is sold to
+without a question on any day (active badge, no allergy flag, no daily limit, no blocked
+category), in turn, cycling: their wallets are topped up first (100 €, written by the same
+import the platform's data takes), so every tap, the 5,000th too, is a real sale (checked).
+The first round taps students never seen before; the later ones, students already served.
+
+Why RSS is read with the heap and SQLite beside it: VmRSS also counts memory the allocator
+has freed but not handed back to the system, which moves by up to megabytes from one sample
+to the next with no change in what is allocated; a leak shows in the heap in use (or in
+Python's blocks), a warm-up in figures that level off. Two warm-ups are expected early in
+the phase, both bounded: SQLite's page cache on the sale connection, filled as rows never
+read before are read, up to ``cache_size`` (SQLite's default, 2,000 KiB per connection;
+with ``PRAGMA cache_size = -500`` it stays flat from the start), and Kivy's cache of
+resolved file names (``kv.resourcefind``: each photo's path, kept 60 s, so at this
+benchmark's pace some 800 entries). Kivy's image cache would be a third, unbounded in
+count (every photo shown in the last 60 s, half a megabyte each): the photos are kept out
+of it (``kiosk.ui.widgets.Photo``).
+Results are printed and written to benchmarks/results/ui.json.
 """
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gc
 import json
 import os
@@ -39,11 +65,56 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))        # runs from a checkout too
 
 
-def rss_kib() -> int:
+def rss_kib(field: str = "VmRSS") -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def _libc_mallinfo2():
+    try:
+        fn = ctypes.CDLL(None).mallinfo2          # glibc 2.33+
+    except (OSError, AttributeError):
+        return None
+    fn.restype = _MallInfo2
+    return fn
+
+
+def _sqlite_memory_used():
+    """``sqlite3_memory_used`` of the SQLite library the sqlite3 module runs on (only if that
+    library is the shared one this process mapped, not a copy linked into Python)."""
+    import sqlite3  # noqa: F401 - maps the library
+    name = ctypes.util.find_library("sqlite3")
+    maps = Path("/proc/self/maps").read_text()
+    if not name or "libsqlite3" not in maps:
+        return None
+    fn = ctypes.CDLL(name).sqlite3_memory_used
+    fn.restype = ctypes.c_int64
+    return fn
+
+
+def memory_sample(sales: int) -> dict:
+    """VmRSS and its anonymous part (not files mapped), the C heap in use (small blocks +
+    mmapped big ones) and SQLite's memory, KiB, and Python's live memory blocks (a count:
+    its small objects live in arenas of its own, outside the C heap); after a garbage
+    collection (Python's cycles would otherwise come and go at random)."""
+    gc.collect()
+    sample = {"sales": sales, "rss_kib": rss_kib(), "rss_anon_kib": rss_kib("RssAnon"),
+              "python_blocks": sys.getallocatedblocks()}
+    mallinfo2, sqlite_used = _libc_mallinfo2(), _sqlite_memory_used()
+    if mallinfo2 is not None:
+        info = mallinfo2()
+        sample["heap_kib"] = (info.uordblks + info.hblkhd) // 1024
+    if sqlite_used is not None:
+        sample["sqlite_kib"] = sqlite_used() // 1024
+    return sample
 
 
 def pct(values, p):
@@ -168,48 +239,120 @@ def cold_starts(kind: str, folder: Path, runs: int, display: str) -> list[float]
 
 
 # -- in process: taps ------------------------------------------------------------------------------
-def eligible_badges(store) -> list[str]:
-    """Badges whose holder can buy a soup without a question: active, money, no flags."""
-    return [r[0] for r in store.conn.execute(
-        "SELECT b.uid FROM badges b JOIN students s ON s.id = b.student_id"
-        " JOIN wallets w ON w.student_id = s.id WHERE b.status = 'active' AND w.balance_cents >= 300"
-        " AND s.flags = '[]' AND (s.daily_limit_cents IS NULL OR s.daily_limit_cents >= 300)"
-        " AND s.blocked_categories = '[]' ORDER BY b.uid")]
+def rush_pool(store) -> list[tuple[str, str]]:
+    """(badge uid, student id) of the students a soup is sold to without a question on any
+    day: active badge, no allergy flag, no daily limit, no blocked category."""
+    return store.conn.execute(
+        "SELECT b.uid, s.id FROM badges b JOIN students s ON s.id = b.student_id"
+        " WHERE b.status = 'active' AND s.flags = '[]' AND s.daily_limit_cents IS NULL"
+        " AND s.blocked_categories = '[]' AND EXISTS (SELECT 1 FROM wallets w"
+        " WHERE w.student_id = s.id) ORDER BY b.uid").fetchall()
 
 
-def rush(driver, terminal, badges, count):
-    """``count`` rush-mode sales; returns (tap→frame seconds, sell seconds) per sale."""
+def make_school(folder: Path, students: int, top_up_cents: int = 10_000) -> list[str]:
+    """The demo school with a portrait for every student who has a ``photo_ref``, and the
+    wallets of the rush pool topped up (an import of their new balances, as the platform's
+    data arrives). Returns the pool's badges."""
+    from kiosk import importer
+    from kiosk.clock import SystemClock
+    from kiosk.store import open_store
+    from kiosk.ui.demo_folder import make_demo_folder, make_portraits
+    from kiosk.ui.terminal import DB_NAME
+    make_demo_folder(folder, "canteen", students=students)
+    store = open_store(folder / DB_NAME)
+    try:
+        photos = [dict(zip(("first_name", "last_name", "photo_ref"), row)) for row in store.conn.execute(
+            "SELECT first_name, last_name, photo_ref FROM students WHERE photo_ref IS NOT NULL"
+            " ORDER BY id")]
+        make_portraits(folder, photos)
+        pool = rush_pool(store)
+        ids = {student for _uid, student in pool}
+        wallets = [{"id": w, "student_id": sid, "kind": kind, "name": name,
+                    "structured_communication": comm, "is_default": bool(default),
+                    "balance_cents": top_up_cents, "included_seq": 0}
+                   for w, sid, kind, name, comm, default in store.conn.execute(
+                       "SELECT id, student_id, kind, name, structured_communication, is_default"
+                       " FROM wallets ORDER BY id") if sid in ids]
+        importer.apply(store, importer.parse({"format": "comptoir-data/1", "wallets": wallets}),
+                       SystemClock().now(), source="top-up")
+    finally:
+        store.close()
+    return [uid for uid, _student in pool]
+
+
+def rush(driver, terminal, badges, start, count):
+    """``count`` rush-mode sales, tapping ``badges`` in turn from ``start`` (cycling);
+    returns (tap→frame seconds, sell seconds) per sale and how many answers had a photo."""
     from kivy.core.window import Window
     flips = [0]
-    Window.bind(on_flip=lambda *_: flips.__setitem__(0, flips[0] + 1))
+
+    def flipped(*_):
+        flips[0] += 1
+    Window.bind(on_flip=flipped)
     sale = driver.screen("sale")
-    latencies, sells = [], []
-    for i in range(count):
-        uid = badges[i % len(badges)]
-        shown = sale.last_shown_at
-        started = time.monotonic()
-        terminal.reader.inject(uid)
-        while True:
-            flips_before = flips[0]
-            driver.loop.idle()
-            if sale.last_shown_at > shown and flips[0] > flips_before:
-                done = time.monotonic()
-                break
-            if time.monotonic() - started > 10:
-                raise RuntimeError("no answer on screen after 10 s")
-        out = sale.last_outcome
-        if out.result is None:
-            raise RuntimeError(f"tap {i} was not a sale: {out.error and out.error.code}")
-        latencies.append(done - started)
-        sells.append(out.sale_seconds)
-    return latencies, sells
+    latencies, sells, photos = [], [], 0
+    try:
+        for i in range(start, start + count):
+            uid = badges[i % len(badges)]
+            shown = sale.last_shown_at
+            started = time.monotonic()
+            terminal.reader.inject(uid)
+            while True:
+                flips_before = flips[0]
+                driver.loop.idle()
+                if sale.last_shown_at > shown and flips[0] > flips_before:
+                    done = time.monotonic()
+                    break
+                if time.monotonic() - started > 10:
+                    raise RuntimeError("no answer on screen after 10 s")
+            out = sale.last_outcome
+            if out.result is None:
+                raise RuntimeError(f"tap {i} was not a sale: {out.error and out.error.code}")
+            latencies.append(done - started)
+            sells.append(out.sale_seconds)
+            photos += bool(sale.ids.result.photo)
+    finally:
+        Window.unbind(on_flip=flipped)
+    return latencies, sells, photos
+
+
+def long_rush(driver, terminal, badges, start, count, every):
+    """``count`` sales with a memory sample before them and after every ``every``; the
+    per-sale figures are dropped as they come (the benchmark's own lists must not grow)."""
+    samples, photos = [memory_sample(0)], 0
+    for done in range(0, count, every):
+        n = min(every, count - done)
+        photos += rush(driver, terminal, badges, start + done, n)[2]
+        samples.append(memory_sample(done + n))
+        print(f"  {done + n:5d} sales: RSS {samples[-1]['rss_kib'] / 1024:.1f} MiB", flush=True)
+    return samples, photos
+
+
+def growth(samples, key, first, last):
+    """``key``'s growth (KiB, or blocks) between the samples taken after ``first`` and ``last`` sales."""
+    at = {s["sales"]: s.get(key) for s in samples}
+    if at.get(first) is None or at.get(last) is None:
+        return None
+    return at[last] - at[first]
+
+
+def slope_per_1000(samples, key, since):
+    """Least-squares slope of ``key`` (KiB, or blocks, per 1,000 sales) over the samples from ``since``."""
+    points = [(s["sales"], s[key]) for s in samples if s["sales"] >= since and key in s]
+    if len(points) < 3:
+        return None
+    mx = statistics.fmean(x for x, _ in points)
+    my = statistics.fmean(y for _, y in points)
+    den = sum((x - mx) ** 2 for x, _ in points)
+    return round(1000 * sum((x - mx) * (y - my) for x, y in points) / den, 1)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sales", type=int, default=200)
-    parser.add_argument("--memory-sales", type=int, default=1000)
+    parser.add_argument("--memory-sales", type=int, default=5000)
+    parser.add_argument("--sample-every", type=int, default=250)
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--students", type=int, default=2500)
     parser.add_argument("--child", nargs=2, metavar=("KIND", "FOLDER"), help=argparse.SUPPRESS)
@@ -218,13 +361,15 @@ def main() -> int:
         child(*args.child)
         return 0
     if args.quick:
-        args.sales, args.memory_sales, args.starts, args.students = 40, 200, 2, 800
+        args.sales, args.memory_sales, args.sample_every = 40, 300, 50
+        args.starts, args.students = 2, 800
 
     from tests.ui.harness import Driver, Xvfb, login, start_kivy
-    from kiosk.ui.demo_folder import make_demo_folder
     work = Path(tempfile.mkdtemp(prefix="bench-ui-"))
     folder = work / "data"
-    make_demo_folder(folder, "canteen", students=args.students)
+    badges = make_school(folder, args.students)
+    if len(badges) < 20 + args.sales:
+        raise SystemExit(f"only {len(badges)} badges for {20 + args.sales} timed sales: raise --students")
     x = Xvfb()
     try:
         print(f"cold start: {args.starts} × app, {args.starts} × bare Kivy app …", flush=True)
@@ -244,42 +389,45 @@ def main() -> int:
         driver.tap("Mode rush")
         driver.tap(driver.buttons(text="Potage et pain")[0])
         driver.wait_for(lambda: driver.screen().rush_article == "SOUP", what="rush mode")
-        badges = eligible_badges(terminal.service.store)
-        needed = 20 + args.sales + args.memory_sales
-        if len(badges) < needed:
-            raise SystemExit(f"only {len(badges)} eligible badges for {needed} sales: raise --students")
         print(f"{args.sales} bare Kivy taps (the same hops, no work) …", flush=True)
         bare_latencies = bare_tap_latencies(args.sales, x.display)
         print(f"{args.sales} timed rush-mode sales …", flush=True)
-        rush(driver, terminal, badges[:20], 20)                      # warm-up
-        latencies, sells = rush(driver, terminal, badges[20:], args.sales)
-        print(f"{args.memory_sales} sales for memory …", flush=True)
-        half = args.memory_sales // 2
-        rest = badges[20 + args.sales:]
-        rush(driver, terminal, rest[:half], half)
-        gc.collect()
-        rss_half = rss_kib()
-        rush(driver, terminal, rest[half:], args.memory_sales - half)
-        gc.collect()
-        rss_full = rss_kib()
+        rush(driver, terminal, badges, 0, 20)                                 # warm-up
+        latencies, sells, timed_photos = rush(driver, terminal, badges, 20, args.sales)
+        print(f"{args.memory_sales} sales for memory, cycling over {len(badges)} students …",
+              flush=True)
+        samples, photos = long_rush(driver, terminal, badges, 20 + args.sales, args.memory_sales,
+                                    args.sample_every)
         driver.app.detach()
         terminal.close()
     finally:
         x.stop()
 
+    n, half = args.memory_sales, args.memory_sales // 2
+    half = half - half % args.sample_every            # a sampled point
+    memory = {"sales": n, "sample_every": args.sample_every, "students_cycled": len(badges),
+              "answers_with_photo": photos, "samples": samples}
+    for key in ("rss_kib", "rss_anon_kib", "heap_kib", "sqlite_kib", "python_blocks"):
+        name = key.removesuffix("_kib")
+        memory[f"{name}_growth_500_to_1000"] = growth(samples, key, 500, 1000)
+        memory[f"{name}_growth_last_half"] = growth(samples, key, half, n)
+        memory[f"{name}_slope_last_half_per_1000"] = slope_per_1000(samples, key, half)
+    tail = [s["rss_kib"] for s in samples if s["sales"] >= half]
+    memory["rss_last_half_range_kib"] = [min(tail), max(tail)]
+    memory["last_half_from"] = half
+
     results = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load": os.getloadavg()[0]},
         "tap_to_frame_ms": {"p50": ms(statistics.median(latencies)), "p95": ms(pct(latencies, 95)),
-                            "n": len(latencies)},
+                            "n": len(latencies), "answers_with_photo": timed_photos},
         "service_sell_ms": {"p50": ms(statistics.median(sells)), "p95": ms(pct(sells, 95))},
         "bare_kivy_tap_ms": {"p50": ms(statistics.median(bare_latencies)),
                              "p95": ms(pct(bare_latencies, 95)), "n": len(bare_latencies)},
         "cold_start_s": {"app_median": round(statistics.median(app_starts), 3),
                          "bare_kivy_median": round(statistics.median(bare), 3),
                          "runs": len(app_starts)},
-        "rss_kib": {"after_half": rss_half, "after_all": rss_full, "growth": rss_full - rss_half,
-                    "sales": args.memory_sales},
+        "memory": memory,
     }
     results["tap_to_frame_ms"]["ratio_p50_to_sell"] = round(
         results["tap_to_frame_ms"]["p50"] / max(results["service_sell_ms"]["p50"], 1e-6), 1)
@@ -287,23 +435,38 @@ def main() -> int:
         results["tap_to_frame_ms"]["p50"] / max(results["bare_kivy_tap_ms"]["p50"], 1e-6), 2)
     results["cold_start_s"]["ratio_to_bare"] = round(
         results["cold_start_s"]["app_median"] / results["cold_start_s"]["bare_kivy_median"], 2)
-    t, s, c, r = (results[k] for k in ("tap_to_frame_ms", "service_sell_ms", "cold_start_s", "rss_kib"))
+    t, s, c = (results[k] for k in ("tap_to_frame_ms", "service_sell_ms", "cold_start_s"))
     print(f"tap → result drawn : p50 {t['p50']} ms, p95 {t['p95']} ms over {t['n']} sales"
-          f" (× {t['ratio_p50_to_sell']} the service's sell)")
+          f" ({t['answers_with_photo']} with a photo; × {t['ratio_p50_to_sell']} the service's sell)")
     print(f"service sell       : p50 {s['p50']} ms, p95 {s['p95']} ms (same sales)")
     k = results["bare_kivy_tap_ms"]
     print(f"bare Kivy, same hops: p50 {k['p50']} ms, p95 {k['p95']} ms"
           f" (tap → result drawn is × {t['ratio_p50_to_bare_kivy']} that)")
     print(f"cold start → login : {c['app_median']} s median over {c['runs']}"
           f" (bare Kivy app {c['bare_kivy_median']} s, × {c['ratio_to_bare']})")
-    print(f"resident memory    : {r['after_half'] // 1024} MiB after {r['sales'] // 2} sales,"
-          f" {r['after_all'] // 1024} MiB after {r['sales']} ({r['growth']:+d} KiB)")
+    print(f"resident memory    : {n} more sales, {photos} answers with a photo, cycling over"
+          f" {len(badges)} students; samples (sales: RSS, its anonymous part, C heap in use,"
+          f" SQLite: MiB; Python's live blocks):")
+    for sample in samples:
+        print(f"  {sample['sales']:5d}: {sample['rss_kib'] / 1024:6.1f} {sample['rss_anon_kib'] / 1024:6.1f}"
+              f" {sample.get('heap_kib', 0) / 1024:5.1f} {sample.get('sqlite_kib', 0) / 1024:4.1f}"
+              f" {sample['python_blocks']:8d}")
+
+    def kib(value, unit=" KiB"):
+        return "n/a" if value is None else f"{value:+d}{unit}"
+    for name, label, unit in (("rss", "RSS", " KiB"), ("rss_anon", "RSS anonymous", " KiB"),
+                              ("heap", "C heap in use", " KiB"), ("sqlite", "SQLite", " KiB"),
+                              ("python_blocks", "Python blocks", "")):
+        print(f"  {label:14}: 500th → 1,000th sale {kib(memory[f'{name}_growth_500_to_1000'], unit)},"
+              f" last half ({half} → {n}) {kib(memory[f'{name}_growth_last_half'], unit)}"
+              f" (slope {memory[f'{name}_slope_last_half_per_1000']}{unit} per 1,000 sales)")
+    lo, hi = memory["rss_last_half_range_kib"]
+    print(f"  RSS over the last half stays within {lo / 1024:.1f}–{hi / 1024:.1f} MiB")
     print(f"machine load (1 min): {results['machine']['load']:.1f} on {os.cpu_count()} cpus")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / ("ui-quick.json" if args.quick else "ui.json")).write_text(json.dumps(results, indent=1) + "\n")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

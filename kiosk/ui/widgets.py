@@ -8,6 +8,7 @@ from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, Obj
                              OptionProperty, StringProperty)
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
+from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
@@ -24,6 +25,15 @@ COLOURS = {
 class BigButton(Button):
     """A touch target of at least 12 mm each way (kivy.metrics.mm), flat, readable."""
     bg = ListProperty([0.22, 0.27, 0.36, 1])
+
+
+class Photo(Image):
+    """A student's photo. Kept out of Kivy's image cache (``nocache``): that cache holds
+    every image loaded in the last 60 s, with no limit on their number, and at a counter each
+    tap shows another student, so it only fills up: about half a megabyte of texture per
+    photo, hundreds of megabytes in a fast rush. A photo shown again is read again from the
+    disk (a few milliseconds)."""
+    nocache = BooleanProperty(True)
 
 
 class Icon(Label):

@@ -2,6 +2,8 @@
 each test checks what the screen shows and what the store holds."""
 from __future__ import annotations
 
+from kivy.cache import Cache
+
 from kiosk.demo import Badge
 from tests.ui.harness import login
 
@@ -86,6 +88,9 @@ def test_rush_mode_three_soups(driver, counter, shot):
         assert sale.ids.result.kind == "ok"
         if uid == Badge.EMMA:
             assert sale.ids.result.photo.endswith("photos/S00001.jpg")       # her photo is shown
+            assert tuple(sale.ids.result.ids.photo.texture.size) == (360, 440)
+            # ... and not kept in Kivy's image cache (it would keep every student's for 60 s)
+            assert not [key for key in Cache._objects["kv.image"] if "S00001.jpg" in key]
         if uid == Badge.LOUIS_RESERVED:
             assert sale.ids.result.photo == ""                               # he has no photo file
     shot("rush-result")
