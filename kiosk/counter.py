@@ -141,7 +141,9 @@ class CounterService:
         if state is None:
             with self.store.read() as conn:
                 state = _state(conn)
-        last_pull = state.last_pull_at
+        return self._stale_since(state.last_pull_at, now)
+
+    def _stale_since(self, last_pull: str | None, now: datetime | None = None) -> bool:
         if last_pull is None:
             return True
         age = (now or self.clock.now()) - _parse_cached(last_pull)
@@ -158,13 +160,13 @@ class CounterService:
         (unknown badge, blocked badge, no wallet)."""
         uid = normalise_uid(uid)
         today = self.today()
-        with self.store.read() as conn:
-            holder = _holder(conn, uid, today)
-            if not holder.wallets:
-                raise Refusal("no_wallet")
-            return Identity(uid, holder.student, holder.wallets,
-                            self._reservations(conn, holder.student.id, today),
-                            self.is_stale(_state(conn)), holder.spent_today_cents)
+        rows = self.store.fetch_all(_IDENTIFY_SQL, {"uid": uid, "day": today})
+        holder = _holder_of(rows)
+        if not holder.wallets:
+            raise Refusal("no_wallet")
+        last_pull_at, reservations = rows[0][20], rows[0][21]
+        return Identity(uid, holder.student, holder.wallets, _reservations_of(reservations),
+                        self._stale_since(last_pull_at), holder.spent_today_cents)
 
     def recent_entries(self, student_id: str, limit: int = 5) -> list[Entry]:
         """The student's last purchases on this terminal (balance screen)."""
@@ -488,13 +490,9 @@ class CounterService:
         return _wallets(rows)
 
     def _reservations(self, conn, student_id: str, day: str) -> tuple[dict, ...]:
-        rows = conn.execute(
-            "SELECT r.id, r.article_code, COALESCE(a.name_fr, r.article_code), r.quantity, r.status,"
-            " r.delivered_at, r.delivered_where FROM reservations r LEFT JOIN articles a"
-            " ON a.code = r.article_code WHERE r.student_id = ? AND r.day = ?",
-            (student_id, day)).fetchall()
-        keys = ("id", "article", "name", "quantity", "status", "delivered_at", "delivered_where")
-        return tuple(dict(zip(keys, r)) for r in sorted(rows))     # by id, in Python (see _wallets)
+        text = conn.execute(f"SELECT {_RESERVATIONS_JSON.format(student=':student')}",
+                            {"student": student_id, "day": day}).fetchone()[0]
+        return _reservations_of(text)
 
     def _local_time(self, ts: str | None) -> str:
         if not ts:
@@ -543,31 +541,58 @@ class _Holder(NamedTuple):
 
 
 # What a tap needs about the badge holder, in one query (built once: it runs on every tap).
-_HOLDER_SQL = (
-    "SELECT b.status, s.id, s.first_name, s.last_name, s.class_name, s.photo_ref,"
+_HOLDER_COLUMNS = (
+    "b.status, s.id, s.first_name, s.last_name, s.class_name, s.photo_ref,"
     " s.daily_limit_cents, s.blocked_categories, s.blocked_articles, s.flags,"
     " (SELECT j.ts FROM journal j WHERE j.student_id = s.id AND j.day = :day"
     "   AND j.kind IN ('sale', 'photocopy') ORDER BY j.seq DESC LIMIT 1),"
     " (SELECT -COALESCE(SUM(j.amount_cents), 0) FROM journal j"
     "   WHERE j.student_id = s.id AND j.day = :day),"
-    f" {_WALLET_COLUMNS} FROM badges b JOIN students s ON s.id = b.student_id"
+    f" {_WALLET_COLUMNS}")                       # columns 12-19
+_HOLDER_FROM = (
+    " FROM badges b JOIN students s ON s.id = b.student_id"
     " LEFT JOIN wallets w ON w.student_id = s.id"
     " WHERE b.uid = :uid")
+_HOLDER_SQL = f"SELECT {_HOLDER_COLUMNS}{_HOLDER_FROM}"
+
+# A student's reservations of a day as one JSON array (one value: it fits in a column).
+_RESERVATIONS_JSON = (
+    "(SELECT json_group_array(json_array(r.id, r.article_code, COALESCE(a.name_fr, r.article_code),"
+    " r.quantity, r.status, r.delivered_at, r.delivered_where)) FROM reservations r"
+    " LEFT JOIN articles a ON a.code = r.article_code"
+    " WHERE r.student_id = {student} AND r.day = :day)")
+_RESERVATION_KEYS = ("id", "article", "name", "quantity", "status", "delivered_at",
+                     "delivered_where")
+
+# identify: the holder, the freshness of the data and today's reservations in one statement,
+# which is one snapshot by itself (no transaction to open and close around it).
+_IDENTIFY_SQL = (
+    f"SELECT {_HOLDER_COLUMNS}, (SELECT value FROM sync_state WHERE key = 'last_pull_at'),"
+    f" {_RESERVATIONS_JSON.format(student='s.id')}{_HOLDER_FROM}")
 
 
 def _holder(conn, uid: str, today: str) -> _Holder:
     """Everything a sale needs about the badge holder, in one query (it runs on every tap):
     the student, their wallets with displayed balances, and today's activity here. Refuses
     unknown and blocked badges; having no wallet is the caller's call (a pickup needs none)."""
-    rows = conn.execute(_HOLDER_SQL, {"uid": uid, "day": today}).fetchall()
+    return _holder_of(conn.execute(_HOLDER_SQL, {"uid": uid, "day": today}).fetchall())
+
+
+def _holder_of(rows) -> _Holder:
+    """The holder from the rows of ``_HOLDER_COLUMNS`` (one per wallet)."""
     if not rows:
         raise Refusal("unknown_badge")
     first = rows[0]
     if first[0] != "active":
         raise Refusal("blocked_badge")
     student = Student(*first[1:7], _json_list(first[7]), _json_list(first[8]), _json_list(first[9]))
-    wallets = _wallets([r[12:] for r in rows if r[12] is not None])
+    wallets = _wallets([r[12:20] for r in rows if r[12] is not None])
     return _Holder(student, wallets, first[10], first[11])
+
+
+def _reservations_of(text: str) -> tuple[dict, ...]:
+    """Reservations from a ``_RESERVATIONS_JSON`` value, by id (sorted here: see _wallets)."""
+    return tuple(dict(zip(_RESERVATION_KEYS, r)) for r in sorted(json.loads(text)))
 
 
 def _wallets(rows) -> tuple[Wallet, ...]:

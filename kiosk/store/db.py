@@ -62,6 +62,12 @@ class Store:
     # Reads outside ``read()``/``write()`` still take the lock: on a connection shared by
     # threads, a statement run in the middle of another thread's transaction would see (and
     # might act on) rows that are not committed yet.
+    def fetch_all(self, sql: str, params=()) -> list[tuple]:
+        """The rows of one SELECT. One statement is one consistent snapshot by itself: no
+        transaction to open and close around it (``read()`` is for several)."""
+        with self._lock:
+            return self.conn.execute(sql, params).fetchall()
+
     def meta(self, key: str, default: str | None = None) -> str | None:
         with self._lock:
             row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
