@@ -287,7 +287,6 @@ def bare_insert(path: Path, rows: list[tuple], device_id: str) -> float:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     conn = connect(path)        # the terminal store's pragmas: WAL, synchronous=FULL
-    conn.execute("PRAGMA synchronous = FULL")
     conn.execute("CREATE TABLE journal (device_id TEXT NOT NULL, seq INTEGER NOT NULL,"
                  " body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,"
                  " PRIMARY KEY (device_id, seq))")

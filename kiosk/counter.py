@@ -323,7 +323,8 @@ class CounterService:
         now = self.clock.now()
         today = business_day(now, self._tz).isoformat()
         with self.store.write() as conn:
-            _refuse_if_closed(_state(conn), today)
+            state = _state(conn)
+            _refuse_if_closed(state, today)
             student = _holder(conn, uid, today).student
             todays = {r["id"]: r for r in self._reservations(conn, student.id, today)}
             if reservation_ids is None:
@@ -350,8 +351,9 @@ class CounterService:
                     raise Refusal("no_reservation")
             items = [{"reservation": r["id"], "article": r["article"], "name": r["name"],
                       "qty": r["quantity"]} for r in chosen]
-            entry = journal.append(conn, device_id=self.store.device_id, kind="pickup",
-                                   ts=iso_utc(now), day=today, operator_id=session.operator_id,
+            entry = journal.append(conn, head=state.head, device_id=self.store.device_id,
+                                   kind="pickup", ts=iso_utc(now), day=today,
+                                   operator_id=session.operator_id,
                                    student_id=student.id, details={"items": items})
             conn.executemany(
                 "UPDATE reservations SET status = 'delivered', delivered_at = ?, delivered_where = ?,"
@@ -422,8 +424,9 @@ class CounterService:
             state = _state(conn)
             _refuse_if_closed(state, today)
             report = reports.build(conn, "Z", state.close_seq, today, now)
-            entry = journal.append(conn, device_id=self.store.device_id, kind="close",
-                                   ts=iso_utc(now), day=today, operator_id=session.operator_id,
+            entry = journal.append(conn, head=state.head, device_id=self.store.device_id,
+                                   kind="close", ts=iso_utc(now), day=today,
+                                   operator_id=session.operator_id,
                                    details={"report": report.summary()})
             self._enqueue_print(conn, "z_report", entry.seq, now)
         report.close_seq = entry.seq
