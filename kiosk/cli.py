@@ -16,6 +16,7 @@ import getpass
 import io
 import json
 import os
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -537,6 +538,9 @@ def cmd_reprint(ctx: Context) -> None:
     _print_waiting(ctx, f"Ticket n°{seq}")
 
 
+_POLL_SECONDS = 0.2     # how soon ``reader test`` notices Ctrl+C
+
+
 def cmd_reader(ctx: Context) -> None:
     """``reader test``: the installer's check of the configured badge reader, on the local
     screen. It shows the UIDs on purpose (that is its use); it logs nothing."""
@@ -555,16 +559,20 @@ def cmd_reader(ctx: Context) -> None:
             " Ctrl+C pour arrêter.", flush=True)
     deadline = None if args.seconds is None else time.monotonic() + args.seconds
     badges, ever_connected, last_status = 0, False, reader.status
+    # Ctrl+C only raises a flag: a KeyboardInterrupt thrown into queue.get() can leave the
+    # queue's lock released twice ("release unlocked lock") and end in a traceback.
+    stop: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     reader.start(lambda event: news.put(event), lambda status: news.put(status))
     try:
-        while args.count is None or badges < args.count:
+        while not stop and (args.count is None or badges < args.count):
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
                 break
             try:
-                item = news.get(timeout=left)
+                item = news.get(timeout=_POLL_SECONDS if left is None else min(left, _POLL_SECONDS))
             except queue.Empty:
-                break
+                continue
             stamp = time.strftime("%H:%M:%S")
             if isinstance(item, BadgeEvent):
                 badges += 1
@@ -578,9 +586,8 @@ def cmd_reader(ctx: Context) -> None:
                          ReaderState.ERROR: "lecteur en erreur"}[item.state]
                 detail = f" : {item.reason}" if item.reason else f" : {reader.name}"
                 ctx.out(f"[{stamp}] {label}{detail}", flush=True)
-    except KeyboardInterrupt:
-        pass
     finally:
+        signal.signal(signal.SIGINT, previous)
         reader.stop()
     ctx.out(f"{badges} badge(s) lu(s).")
     if not ever_connected:

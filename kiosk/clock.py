@@ -3,7 +3,7 @@ date in the terminal's time zone (Europe/Brussels unless configured). Tests pass
 ``ManualClock`` to move time without sleeping."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -30,6 +30,34 @@ class ManualClock:
 
 def business_day(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
+
+
+class BusinessDay:
+    """``business_day(instant, tz).isoformat()``, remembered from one local midnight to the
+    next: every tap asks for it, and a time zone conversion costs more than two comparisons.
+
+    >>> from zoneinfo import ZoneInfo
+    >>> day = BusinessDay(ZoneInfo("Europe/Brussels"))
+    >>> day.of(datetime(2026, 3, 28, 22, 59, tzinfo=timezone.utc))    # 23:59 in Brussels
+    '2026-03-28'
+    >>> day.of(datetime(2026, 3, 28, 23, 0, tzinfo=timezone.utc))     # midnight
+    '2026-03-29'
+    """
+
+    def __init__(self, tz: ZoneInfo):
+        self.tz = tz
+        self._span: tuple[datetime, datetime, str] | None = None   # [start, end) in UTC, day
+
+    def of(self, instant: datetime) -> str:
+        span = self._span          # one read: another thread may replace it meanwhile
+        if span is not None and span[0] <= instant < span[1]:
+            return span[2]
+        day = business_day(instant, self.tz)
+        start = datetime.combine(day, time(0), self.tz).astimezone(timezone.utc)
+        end = datetime.combine(day + timedelta(days=1), time(0), self.tz).astimezone(timezone.utc)
+        text = day.isoformat()
+        self._span = (start, end, text)
+        return text
 
 
 def iso_utc(instant: datetime) -> str:

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from kiosk import journal, operators, print_jobs, reports
 from kiosk.badges import normalise_uid
-from kiosk.clock import SystemClock, business_day, iso_utc, parse_iso_utc
+from kiosk.clock import BusinessDay, SystemClock, iso_utc, parse_iso_utc
 from kiosk.config import TerminalConfig
 from kiosk.errors import NeedsConfirmation, Refusal
 from kiosk.journal import Entry
@@ -122,6 +122,8 @@ class CounterService:
         self.config = config or TerminalConfig()
         self.clock = clock or SystemClock()
         self._tz = self.config.tz
+        self._day = BusinessDay(self._tz)
+        self._stale_after = timedelta(minutes=self.config.policy.stale_after_minutes)
         self._monitor: threading.Thread | None = None
         self._stop_monitor = threading.Event()
 
@@ -134,7 +136,7 @@ class CounterService:
 
     # -- time and freshness ----------------------------------------------------------------
     def today(self) -> str:
-        return business_day(self.clock.now(), self._tz).isoformat()
+        return self._day.of(self.clock.now())
 
     def is_stale(self, state: "_State | None" = None, now: datetime | None = None) -> bool:
         """No successful pull (or import) for ``stale_after_minutes``: the offline cap applies."""
@@ -146,8 +148,7 @@ class CounterService:
     def _stale_since(self, last_pull: str | None, now: datetime | None = None) -> bool:
         if last_pull is None:
             return True
-        age = (now or self.clock.now()) - _parse_cached(last_pull)
-        return age > timedelta(minutes=self.config.policy.stale_after_minutes)
+        return (now or self.clock.now()) - _parse_cached(last_pull) > self._stale_after
 
     def day_closed(self) -> bool:
         """Has today been closed (Z report) on this terminal?"""
@@ -159,14 +160,14 @@ class CounterService:
         """Who holds this badge, their balances and today's reservations; or a ``Refusal``
         (unknown badge, blocked badge, no wallet)."""
         uid = normalise_uid(uid)
-        today = self.today()
-        rows = self.store.fetch_all(_IDENTIFY_SQL, {"uid": uid, "day": today})
+        now = self.clock.now()
+        rows = self.store.fetch_all(_IDENTIFY_SQL, {"uid": uid, "day": self._day.of(now)})
         holder = _holder_of(rows)
         if not holder.wallets:
             raise Refusal("no_wallet")
         last_pull_at, reservations = rows[0][20], rows[0][21]
         return Identity(uid, holder.student, holder.wallets, _reservations_of(reservations),
-                        self._stale_since(last_pull_at), holder.spent_today_cents)
+                        self._stale_since(last_pull_at, now), holder.spent_today_cents)
 
     def recent_entries(self, student_id: str, limit: int = 5) -> list[Entry]:
         """The student's last purchases on this terminal (balance screen)."""
@@ -206,11 +207,9 @@ class CounterService:
         uid = normalise_uid(uid)
         wanted = _merge_cart(cart)
         now = self.clock.now()
-        today = business_day(now, self._tz).isoformat()
+        today = self._day.of(now)
         with self.store.write() as conn:
-            state = _state(conn)
-            _refuse_if_closed(state, today)
-            holder = _holder(conn, uid, today)
+            state, holder = _state_and_holder(conn, uid, today)
             try:
                 student, wallets = holder.student, holder.wallets
                 if not wallets:
@@ -321,11 +320,10 @@ class CounterService:
         self.store.health.raise_if_bad()
         uid = normalise_uid(uid)
         now = self.clock.now()
-        today = business_day(now, self._tz).isoformat()
+        today = self._day.of(now)
         with self.store.write() as conn:
-            state = _state(conn)
-            _refuse_if_closed(state, today)
-            student = _holder(conn, uid, today).student
+            state, holder = _state_and_holder(conn, uid, today)
+            student = holder.student
             todays = {r["id"]: r for r in self._reservations(conn, student.id, today)}
             if reservation_ids is None:
                 chosen = [r for r in todays.values() if r["status"] == "reserved"]
@@ -381,7 +379,7 @@ class CounterService:
         session.require("void")
         self.store.health.raise_if_bad()
         now = self.clock.now()
-        today = business_day(now, self._tz).isoformat()
+        today = self._day.of(now)
         with self.store.write() as conn:
             original = journal.get(conn, seq)
             if original is None:
@@ -419,7 +417,7 @@ class CounterService:
         session.require("close_day")
         self.store.health.raise_if_bad()
         now = self.clock.now()
-        today = business_day(now, self._tz).isoformat()
+        today = self._day.of(now)
         with self.store.write() as conn:
             state = _state(conn)
             _refuse_if_closed(state, today)
@@ -514,19 +512,24 @@ class _State(NamedTuple):
 
 
 # Scalar subqueries only: SQLite answers each from an index (or the table's last row), with
-# no temporary table. Built once: it starts every sale.
-_STATE_SQL = (
-    "SELECT COALESCE((SELECT seq FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1), 0),"
+# no temporary table, and once per statement (they do not depend on the row).
+_STATE_COLUMNS = (
+    "COALESCE((SELECT seq FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1), 0),"
     " (SELECT day FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1),"
     " (SELECT value FROM sync_state WHERE key = 'last_pull_at'),"
     " (SELECT seq FROM journal ORDER BY seq DESC LIMIT 1),"
     " (SELECT hash FROM journal ORDER BY seq DESC LIMIT 1)")
+_STATE_SQL = f"SELECT {_STATE_COLUMNS}"
 
 
 def _state(conn) -> _State:
-    """The terminal's own state in one read (it starts every sale). Inside a write
-    transaction, ``head`` stays the chain's head until this transaction appends."""
-    close_seq, close_day, last_pull_at, head_seq, head_hash = conn.execute(_STATE_SQL).fetchone()
+    """The terminal's own state in one read. Inside a write transaction, ``head`` stays the
+    chain's head until this transaction appends."""
+    return _state_of(conn.execute(_STATE_SQL).fetchone())
+
+
+def _state_of(row) -> _State:
+    close_seq, close_day, last_pull_at, head_seq, head_hash = row
     return _State(close_seq, close_day, last_pull_at,
                   (head_seq, head_hash) if head_seq else (0, journal.GENESIS))
 
@@ -556,7 +559,8 @@ _HOLDER_FROM = (
     " FROM badges b JOIN students s ON s.id = b.student_id"
     " LEFT JOIN wallets w ON w.student_id = s.id"
     " WHERE b.uid = :uid")
-_HOLDER_SQL = f"SELECT {_HOLDER_COLUMNS}{_HOLDER_FROM}"
+# What starts every sale and pickup: the terminal's state (columns 20-24) with the holder.
+_STATE_AND_HOLDER_SQL = f"SELECT {_HOLDER_COLUMNS}, {_STATE_COLUMNS}{_HOLDER_FROM}"
 
 # A student's reservations of a day as one JSON array (one value: it fits in a column).
 _RESERVATIONS_JSON = (
@@ -574,11 +578,15 @@ _IDENTIFY_SQL = (
     f" {_RESERVATIONS_JSON.format(student='s.id')}{_HOLDER_FROM}")
 
 
-def _holder(conn, uid: str, today: str) -> _Holder:
-    """Everything a sale needs about the badge holder, in one query (it runs on every tap):
-    the student, their wallets with displayed balances, and today's activity here. Refuses
-    unknown and blocked badges; having no wallet is the caller's call (a pickup needs none)."""
-    return _holder_of(conn.execute(_HOLDER_SQL, {"uid": uid, "day": today}).fetchall())
+def _state_and_holder(conn, uid: str, today: str) -> tuple[_State, _Holder]:
+    """What a sale or a pickup reads first, in one statement (it runs on every tap): the
+    terminal's state, and everything about the badge holder (the student, their wallets with
+    displayed balances, today's activity here). Refuses a closed day, then unknown and
+    blocked badges; having no wallet is the caller's call (a pickup needs none)."""
+    rows = conn.execute(_STATE_AND_HOLDER_SQL, {"uid": uid, "day": today}).fetchall()
+    state = _state_of(rows[0][20:25]) if rows else _state(conn)    # unknown badge: state alone
+    _refuse_if_closed(state, today)
+    return state, _holder_of(rows)
 
 
 def _holder_of(rows) -> _Holder:
@@ -595,6 +603,8 @@ def _holder_of(rows) -> _Holder:
 
 def _reservations_of(text: str) -> tuple[dict, ...]:
     """Reservations from a ``_RESERVATIONS_JSON`` value, by id (sorted here: see _wallets)."""
+    if text == "[]":              # most students, most days: nothing to parse
+        return ()
     return tuple(dict(zip(_RESERVATION_KEYS, r)) for r in sorted(json.loads(text)))
 
 

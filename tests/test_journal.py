@@ -7,6 +7,7 @@ import sqlite3
 import uuid
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from kiosk import journal
 from kiosk.demo import Badge
@@ -32,6 +33,48 @@ def test_chain_is_sha256_of_prev_hash_and_canonical_json(three_sales):
         assert all(isinstance(p["amount_cents"], int) for p in data["postings"])
         prev = digest
     assert [r[0] for r in rows] == [1, 2, 3]
+
+
+def _reference(obj) -> str:
+    """The canonical form as DESIGN.md defines it, by the standard library."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# Every character but lone surrogates (UTF-8 cannot carry them): controls, quotes,
+# backslashes, DEL, U+2028, accents, emoji.
+_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=5),
+    max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON)
+def test_canonical_json_is_the_standard_librarys_sorted_compact_form(value):
+    assert journal.canonical_json(value) == _reference(value)
+
+
+@pytest.mark.parametrize("value", [{"amount_cents": 2**70}, {"name": "\ud800"}, {1: "x"}])
+def test_a_value_without_canonical_form_is_a_value_error(value):
+    with pytest.raises(ValueError):
+        journal.canonical_json(value)
+
+
+def test_a_body_without_canonical_form_fails_the_chain_check(three_sales):
+    # A body the stdlib reads (an integer beyond 64 bits) but that has no canonical form:
+    # the check names the entry instead of crashing.
+    conn = three_sales.conn
+    body = conn.execute("SELECT body FROM journal WHERE seq = 2").fetchone()[0]
+    data = json.loads(body)
+    data["big"] = 2**70
+    forged = _reference(data)
+    conn.execute("DROP TRIGGER journal_append_only_u")
+    prev = conn.execute("SELECT prev_hash FROM journal WHERE seq = 2").fetchone()[0]
+    conn.execute("UPDATE journal SET body = ?, hash = ? WHERE seq = 2",
+                 (forged, hashlib.sha256((prev + forged).encode()).hexdigest()))
+    report = journal.verify(conn)
+    assert not report.ok and report.bad_seq == 2 and "canonical" in report.reason
 
 
 def test_append_needs_a_write_transaction(store):

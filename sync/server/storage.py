@@ -843,7 +843,11 @@ def _parse_body(e: PushedEntry, device: Device) -> dict:
     def bad(why: str):
         return CentralError("invalid", f"entry {e.seq}: {why}", seq=e.seq)
 
-    if not isinstance(data, dict) or canonical_json(data) != e.body:
+    try:
+        canonical = canonical_json(data) if isinstance(data, dict) else None
+    except ValueError:
+        canonical = None
+    if canonical != e.body:
         raise bad("body is not a canonical JSON object")
     if data.get("seq") != e.seq or data.get("device") != device.id:
         raise bad("body seq or device does not match")
