@@ -39,8 +39,8 @@ _WALLET_COLUMNS = (
 
 
 
-# Student and Wallet are NamedTuples: immutable like frozen dataclasses, but far cheaper to
-# build, and several are built on every badge tap.
+# What the service hands out (Student, Wallet, Identity and the results) are NamedTuples:
+# immutable like frozen dataclasses, but far cheaper to build, and several are built per tap.
 class Student(NamedTuple):
     id: str
     first_name: str
@@ -74,8 +74,7 @@ class Wallet(NamedTuple):
                       self.server_balance_cents, self.included_seq, self.balance_cents - cents)
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     uid: str
     student: Student
     wallets: tuple[Wallet, ...]
@@ -84,8 +83,7 @@ class Identity:
     spent_today_cents: int           # at this terminal (daily limit, offline cap)
 
 
-@dataclass(frozen=True)
-class SaleResult:
+class SaleResult(NamedTuple):
     entry: Entry
     student: Student
     lines: tuple[dict, ...]
@@ -93,15 +91,13 @@ class SaleResult:
     wallets: tuple[Wallet, ...]      # balances after the sale
 
 
-@dataclass(frozen=True)
-class PickupResult:
+class PickupResult(NamedTuple):
     entry: Entry
     student: Student
     delivered: tuple[dict, ...]
 
 
-@dataclass(frozen=True)
-class VoidResult:
+class VoidResult(NamedTuple):
     entry: Entry
     voided_seq: int
     credited_cents: int
