@@ -86,9 +86,17 @@ TEXT = st.text(max_size=30)
 
 @st.composite
 def entry_body(draw, wallets: list[str]) -> dict | object:
-    """A sale-like entry body, its fields sometimes twisted, or any JSON at all."""
+    """A sale-like entry body, its fields sometimes twisted, or any JSON at all; one in four
+    is a plain valid sale, so that every run reaches the apply (not only the refusals)."""
     if draw(st.integers(0, 9)) == 0:
         return draw(JSON)
+    if draw(st.integers(0, 3)) == 0:
+        wallet, cents = draw(st.sampled_from(wallets)), draw(st.integers(1, 1000))
+        return {"v": 1, "uuid": str(draw(st.uuids())), "kind": "sale",
+                "ts": "2026-11-24T11:00:00.000000Z", "day": "2026-11-24", "operator": "op-marie",
+                "student": "S00001", "amount_cents": -cents,
+                "postings": [{"wallet": wallet, "amount_cents": -cents}],
+                "lines": [{"article": "SANDW-HAM", "quantity": 1, "price_cents": cents}]}
     postings = draw(st.lists(st.fixed_dictionaries(
         {"wallet": st.sampled_from(wallets) | TEXT, "amount_cents": CENTS}), max_size=3))
     data = {"v": 1, "uuid": draw(TEXT), "kind": draw(st.sampled_from(KINDS) | TEXT),
