@@ -3,8 +3,9 @@ the previous one by ``hash = sha256(prev_hash + canonical JSON of the entry)``.
 
 The canonical JSON (sorted keys, no spaces, UTF-8, integers only) is stored as ``body``; the
 other columns are copies for indexed queries and are checked against the body on verification.
-It is what ``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
-gives, made by orjson: one is made on every sale, and orjson takes a tenth of the time
+For what bodies hold (objects, arrays, strings, integers, booleans, null) it is exactly what
+``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` gives, made
+by orjson: one is made on every sale, and orjson takes a tenth of the time
 (tests/test_journal.py holds the two to the same bytes).
 There is deliberately no function here that changes or removes an entry.
 
