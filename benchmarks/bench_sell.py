@@ -9,9 +9,10 @@ Two flows are measured, because the counter has both:
   counter (rush mode, or "badge to pay" after the cart): ``sell`` identifies the badge itself
   (badge → student → wallets and balances, every refusal) inside its one write transaction.
 * **preview + sale**: ``identify(uid)`` (the read-only look-up: name, photo, balances,
-  today's reservations) and then ``sell``, back to back. No screen does both for one tap
-  (the sale screen's tap is ``sell``; the balance and pickup screens' tap is ``identify``):
-  an upper bound, the badge's holder read twice.
+  today's reservations) and then ``sell``, back to back. No screen does both for one tap:
+  a tap that pays is ``sell`` alone; ``identify`` answers a tap with nothing to pay (who it
+  is, the balance) and the balance and pickup screens' taps. Back to back: an upper bound,
+  the badge's holder read twice.
 
     python benchmarks/bench_sell.py            # acceptance sizes: 100,000 students, 1,000,000 entries
     python benchmarks/bench_sell.py --quick    # small sizes, a smoke run of a few seconds
