@@ -384,7 +384,8 @@ class CounterService:
                 raise Refusal("void_wrong_kind", seq=seq, kind=original.kind)
             if original.day != today:
                 raise Refusal("void_not_today", seq=seq, day=original.day)
-            if seq <= _state(conn).close_seq:
+            state = _state(conn)
+            if seq <= state.close_seq:
                 raise Refusal("void_closed", seq=seq)
             done = conn.execute("SELECT seq FROM journal WHERE ref_seq = ? AND kind = 'void'",
                                 (seq,)).fetchone()
@@ -392,7 +393,8 @@ class CounterService:
                 raise Refusal("already_voided", seq=seq, void_seq=done[0])
             credits = [(p["wallet"], -p["amount_cents"]) for p in original.data["postings"]]
             entry = journal.append(
-                conn, device_id=self.store.device_id, kind="void", ts=iso_utc(now), day=today,
+                conn, head=state.head, device_id=self.store.device_id, kind="void",
+                ts=iso_utc(now), day=today,
                 operator_id=session.operator_id, student_id=original.student_id,
                 postings=credits, ref_seq=seq,
                 details={"lines": original.data.get("lines", []), "reason": reason})

@@ -44,6 +44,15 @@ def canonical_json(obj) -> str:
         raise ValueError(f"no canonical JSON for this value: {e}") from None
 
 
+def is_canonical(data, body: str) -> bool:
+    """Is ``body`` the canonical JSON of ``data`` (its parse)? False too when ``data`` has
+    no canonical form: the chain check and the server judge bodies alike."""
+    try:
+        return canonical_json(data) == body
+    except ValueError:
+        return False
+
+
 def chain_hash(prev_hash: str, body: str) -> str:
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
@@ -171,7 +180,7 @@ def verify(conn: sqlite3.Connection, after_seq: int = 0, prev_hash: str = GENESI
                 bad = (i, reason)
                 break
             said.append(postings)
-        missing = _first_missing_posting(conn, rows, said)
+        missing = _first_missing_posting(conn, said)
         if missing is not None and (bad is None or missing < bad[0]):
             bad = (missing, "wallet postings differ from the entry's content")
         if bad:
@@ -206,11 +215,7 @@ def _check_row(row, expected_seq: int, expected_prev: str) -> tuple[str | None, 
         data = json.loads(body)
     except ValueError:
         return "entry body is not JSON", []
-    try:
-        canonical = canonical_json(data)
-    except ValueError:
-        canonical = None
-    if canonical != body:
+    if not is_canonical(data, body):
         return "entry body is not canonical JSON", []
     copies = {"seq": seq, "uuid": uid, "kind": kind, "ts": ts, "day": day,
               "operator": operator_id, "student": student_id, "amount_cents": amount,
@@ -234,9 +239,9 @@ _LOOKUP_POSTINGS = (
     " ON p.wallet_id = k.value ->> 0 AND p.seq = k.value ->> 1 ORDER BY k.key")
 
 
-def _first_missing_posting(conn, rows, said: list[list]) -> int | None:
-    """Index (in ``rows``) of the first entry whose body names a posting that the postings
-    table does not hold with that amount, or None."""
+def _first_missing_posting(conn, said: list[list]) -> int | None:
+    """Index (in ``said``: the batch's entries) of the first entry whose body names a posting
+    that the postings table does not hold with that amount, or None."""
     asked = [p for postings in said for p in postings]
     if not asked:
         return None

@@ -80,7 +80,6 @@ def test_store_from_schema_v1_opens_migrated_with_its_data(tmp_path):
     assert store.check_integrity(full=True).ok
 
 
-
 def test_store_from_schema_v3_keeps_its_postings_under_the_wallet_key(tmp_path):
     """Version 4 re-keys postings by (wallet, seq): every row kept, balances unchanged, the
     table still append-only, the chain still whole."""
@@ -114,6 +113,7 @@ def test_store_from_schema_v3_keeps_its_postings_under_the_wallet_key(tmp_path):
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         store.conn.execute("UPDATE postings SET amount_cents = 0")
     assert store.check_integrity(full=True).ok
+
 
 def test_store_from_a_newer_version_is_refused(tmp_path):
     path = tmp_path / "future.db"

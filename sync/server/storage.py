@@ -31,7 +31,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from kiosk.clock import iso_utc, parse_iso_utc
-from kiosk.journal import GENESIS, KINDS, canonical_json, chain_hash
+from kiosk.journal import GENESIS, KINDS, chain_hash, is_canonical
 from sync.models import DataSet
 from sync.protocol import PushedEntry
 from sync.server.backends import open_database
@@ -843,11 +843,7 @@ def _parse_body(e: PushedEntry, device: Device) -> dict:
     def bad(why: str):
         return CentralError("invalid", f"entry {e.seq}: {why}", seq=e.seq)
 
-    try:
-        canonical = canonical_json(data) if isinstance(data, dict) else None
-    except ValueError:
-        canonical = None
-    if canonical != e.body:
+    if not isinstance(data, dict) or not is_canonical(data, e.body):
         raise bad("body is not a canonical JSON object")
     if data.get("seq") != e.seq or data.get("device") != device.id:
         raise bad("body seq or device does not match")
