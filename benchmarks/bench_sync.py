@@ -63,6 +63,7 @@ from kiosk.store.db import connect  # noqa: E402
 from sync import protocol  # noqa: E402
 from sync.agent import Agent, enrol  # noqa: E402
 from sync.client import Client  # noqa: E402
+from sync.server.storage import make_cursor  # noqa: E402
 from sync.models import DataSet  # noqa: E402
 from sync.server.cli import main as central_main  # noqa: E402
 from sync.server.storage import CentralStore  # noqa: E402
@@ -461,8 +462,11 @@ def load_test(central: Central, sizes: dict, today: str, rng: random.Random) -> 
     log(f"load: {n} terminals enrolled in {enrol_seconds:.1f} s")
     wallets = central.query("SELECT w.id, w.student_id FROM wallets w WHERE w.school_id = ?"
                             " AND w.student_id IS NOT NULL", (central.school_id,))
+    # Each terminal starts up to date: a cursor at the server's current change, as a pull
+    # would have handed it.
     counter = central.query("SELECT value FROM change_counter WHERE id = 1")[0][0]
-    sims = [SimTerminal(central.url, d, tok, f"v1:{counter}", today, wallets,
+    epoch = central.query("SELECT value FROM central_meta WHERE name = 'epoch'")[0][0]
+    sims = [SimTerminal(central.url, d, tok, make_cursor(epoch, counter), today, wallets,
                         random.Random(rng.random())) for d, tok in terms]
     start = threading.Barrier(n + 1)
     deadline_box = [0.0]

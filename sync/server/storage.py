@@ -47,6 +47,11 @@ CODE_TTL = timedelta(days=7)
 # changes each time the server starts (``new_epoch``): a database restored from a backup
 # reuses version numbers a terminal has already seen, and only a new epoch tells it so.
 CURSOR = re.compile(r"^v2:([0-9a-f]{8}):(\d{1,18})(:full)?$")
+
+
+def make_cursor(epoch: str, version: int, full: bool = False) -> str:
+    """A pull cursor (what ``CURSOR`` reads): changes after ``version`` of this ``epoch``."""
+    return f"v2:{epoch}:{version}" + (":full" if full else "")
 BRUSSELS = ZoneInfo("Europe/Brussels")     # the schools' business days
 # The period presets of the parents' "journal des ventes" (see ``period_days``).
 PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "this_month", "last_month",
@@ -688,7 +693,7 @@ class CentralStore:
             page[entity.name].append(record)
         last = found[min(limit, len(found)) - 1][0] if found else since
         more = len(found) > limit
-        return {**page, "cursor": f"v2:{epoch}:{last}" + (":full" if full and more else ""),
+        return {**page, "cursor": make_cursor(epoch, last, full and more),
                 "has_more": more, "full": full}
 
     # -- the sales journal (what parents see) ---------------------------------------------
