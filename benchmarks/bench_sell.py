@@ -59,7 +59,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))        # runs from a checkout too
 
 from kiosk import importer, journal  # noqa: E402
-from kiosk.clock import SystemClock, business_day, iso_utc  # noqa: E402
+from sync.common.clock import SystemClock, business_day, iso_utc  # noqa: E402
 from kiosk.config import PolicySection, TerminalConfig  # noqa: E402
 from kiosk.counter import CounterService  # noqa: E402
 from kiosk.demo import DEMO_PINS, generate, structured_communication  # noqa: E402

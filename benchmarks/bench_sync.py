@@ -53,7 +53,7 @@ sys.path.insert(0, str(ROOT))        # runs from a checkout too
 
 import requests  # noqa: E402
 
-from kiosk.clock import SystemClock, iso_utc  # noqa: E402
+from sync.common.clock import SystemClock, iso_utc  # noqa: E402
 from kiosk.config import PolicySection, TerminalConfig  # noqa: E402
 from kiosk.counter import CounterService  # noqa: E402
 from kiosk.demo import DEMO_PINS, generate  # noqa: E402

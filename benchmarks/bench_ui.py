@@ -254,7 +254,7 @@ def make_school(folder: Path, students: int, top_up_cents: int = 10_000) -> list
     wallets of the rush pool topped up (an import of their new balances, as the platform's
     data arrives). Returns the pool's badges."""
     from kiosk import importer
-    from kiosk.clock import SystemClock
+    from sync.common.clock import SystemClock
     from kiosk.store import open_store
     from kiosk.ui.demo_folder import make_demo_folder, make_portraits
     from kiosk.ui.terminal import DB_NAME
@@ -378,7 +378,7 @@ def main() -> int:
 
         start_kivy(x.display)
         from drivers.badge.simulated import SimulatedReader
-        from kiosk.clock import SystemClock, iso_utc
+        from sync.common.clock import SystemClock, iso_utc
         from kiosk.ui.terminal import Terminal
         terminal = Terminal.open(folder, reader=SimulatedReader())
         with terminal.service.store.write() as conn:      # a fresh pull: no offline cap

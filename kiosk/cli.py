@@ -21,7 +21,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from kiosk.errors import AuthError, ComptoirError, NeedsConfirmation, Refusal, StoreError
+from sync.common.errors import AuthError, ComptoirError, NeedsConfirmation, Refusal, StoreError
 
 DB_NAME = "comptoir.db"
 CONFIG_NAME = "terminal.toml"
@@ -72,7 +72,7 @@ class Context:
         return self.service.login(name, read_pin("PIN"))
 
     def money(self, cents: int) -> str:
-        from kiosk.money import format_cents
+        from sync.common.money import format_cents
         return format_cents(cents, self.lang)
 
     def out(self, text: str = "", flush: bool = False) -> None:
@@ -154,7 +154,7 @@ def cmd_import(ctx: Context) -> None:
 
 
 def cmd_demo_data(ctx: Context) -> None:
-    from kiosk.clock import SystemClock, business_day
+    from sync.common.clock import SystemClock, business_day
     from kiosk.demo import generate
     today = business_day(SystemClock().now(), ctx.config.tz)     # reservations are for today
     text = json.dumps(generate(ctx.args.students, day=today, seed=ctx.args.seed),
@@ -405,7 +405,7 @@ def cmd_sync(ctx: Context) -> None:
 def _printer(ctx: Context):
     """The configured printer (None for backend "none"); bad settings are a ConfigError."""
     from drivers.printer import open_printer
-    from kiosk.errors import ConfigError
+    from sync.common.errors import ConfigError
     try:
         return open_printer(ctx.config.printer, ctx.folder)
     except ValueError as e:

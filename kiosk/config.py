@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kiosk.errors import ConfigError
+from sync.common.errors import ConfigError
 
 PROFILES = ("canteen", "reception")
 LANGUAGES = ("fr", "nl", "en")

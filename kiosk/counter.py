@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from kiosk import journal, operators, print_jobs, reports
-from kiosk.badges import normalise_uid
-from kiosk.clock import BusinessDay, SystemClock, iso_utc, parse_iso_utc
+from sync.common.uids import normalise_uid
+from sync.common.clock import BusinessDay, SystemClock, iso_utc, parse_iso_utc
 from kiosk.config import TerminalConfig
-from kiosk.errors import NeedsConfirmation, Refusal
+from sync.common.errors import NeedsConfirmation, Refusal
+from sync.common.wallets import paying_wallet
 from kiosk.journal import Entry
 from kiosk.operators import Session
 from kiosk.store import Store, open_store
@@ -264,7 +265,7 @@ class CounterService:
             if category in student.blocked_categories:
                 raise Refusal("category_blocked", article=name, category=category_name or category)
             line = {"article": code, "name": name, "qty": qty, "unit_cents": price,
-                    "total_cents": qty * price, "wallet": _wallet_for(wallets, wallet_kind).id}
+                    "total_cents": qty * price, "wallet": paying_wallet(wallets, wallet_kind).id}
             if allergens != "[]":        # recorded with the sale only when there are some
                 line["allergens"] = _json_list(allergens)
             cart.lines.append(line)
@@ -635,12 +636,3 @@ def _merge_cart(cart) -> dict[str, int]:
     if not merged:
         raise Refusal("empty_cart")
     return merged
-
-
-def _wallet_for(wallets: tuple[Wallet, ...], kind: str | None) -> Wallet:
-    """The category's wallet kind if the student has one, else the default wallet."""
-    if kind:
-        for w in wallets:
-            if w.kind == kind:
-                return w
-    return wallets[0]   # ordered default-first

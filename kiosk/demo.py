@@ -187,7 +187,7 @@ def demo_service(students: int = 20, folder: str | Path | None = None, clock=Non
     """A counter service on a fresh demo store in a temporary folder, with Marie logged in.
     For examples and quick experiments."""
     from kiosk import importer
-    from kiosk.clock import SystemClock, business_day
+    from sync.common.clock import SystemClock, business_day
     from kiosk.config import TerminalConfig
     from kiosk.counter import CounterService
     from kiosk.store import open_store

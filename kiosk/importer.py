@@ -15,8 +15,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kiosk import journal
-from kiosk.clock import iso_utc
-from kiosk.errors import DataImportError
+from sync.common.clock import iso_utc
+from sync.common.errors import DataImportError
 from kiosk.store import Store
 from sync.models import DataSet
 

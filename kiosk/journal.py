@@ -3,20 +3,12 @@ the previous one by ``hash = sha256(prev_hash + canonical JSON of the entry)``.
 
 The canonical JSON (sorted keys, no spaces, UTF-8, integers only) is stored as ``body``; the
 other columns are copies for indexed queries and are checked against the body on verification.
-For what bodies hold (objects, arrays, strings, integers, booleans, null) it is exactly what
-``json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` gives, made
-by orjson: one is made on every sale, and orjson takes a tenth of the time
-(tests/test_journal.py holds the two to the same bytes).
+The canonical form and the hash are ``sync.common.chain``'s: the platform checks the
+chains it receives with the same two functions.
 There is deliberately no function here that changes or removes an entry.
-
->>> canonical_json({"b": 1, "a": "é"})
-'{"a":"é","b":1}'
->>> chain_hash(GENESIS, '{"a":1}')[:12]
-'fc6cee09194d'
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import sqlite3
@@ -24,37 +16,13 @@ import time
 from dataclasses import dataclass
 from typing import Iterator, NamedTuple
 
-import orjson
+from sync.common.chain import GENESIS, KINDS, canonical_json, chain_hash, is_canonical
 
-GENESIS = "0" * 64
-KINDS = ("sale", "void", "pickup", "photocopy", "close")
 BODY_VERSION = 1
 
 _COLUMNS = "seq, uuid, kind, ts, day, operator_id, student_id, amount_cents, ref_seq, body, prev_hash, hash"
 _INSERT = f"INSERT INTO journal ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"   # built once: hot
 _INSERT_POSTING = "INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?,?,?)"
-
-
-def canonical_json(obj) -> str:
-    """Sorted keys, no spaces, UTF-8 text. ``ValueError`` for what has no canonical form here
-    (an integer beyond 64 bits, a lone surrogate, a non-string key): such a body is refused."""
-    try:
-        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS).decode()
-    except orjson.JSONEncodeError as e:
-        raise ValueError(f"no canonical JSON for this value: {e}") from None
-
-
-def is_canonical(data, body: str) -> bool:
-    """Is ``body`` the canonical JSON of ``data`` (its parse)? False too when ``data`` has
-    no canonical form: the chain check and the server judge bodies alike."""
-    try:
-        return canonical_json(data) == body
-    except ValueError:
-        return False
-
-
-def chain_hash(prev_hash: str, body: str) -> str:
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
 class Entry(NamedTuple):

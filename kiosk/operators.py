@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from kiosk.clock import iso_utc, parse_iso_utc
-from kiosk.errors import AuthError
+from sync.common.clock import iso_utc, parse_iso_utc
+from sync.common.errors import AuthError
 from kiosk.store import Store
 
 # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.

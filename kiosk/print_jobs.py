@@ -19,9 +19,9 @@ from datetime import datetime
 from drivers.printer import layouts       # layouts and documents only: no python-escpos
 from drivers.printer.document import Document
 from kiosk import journal, payments
-from kiosk.clock import iso_utc, parse_iso_utc
+from sync.common.clock import iso_utc, parse_iso_utc
 from kiosk.config import TerminalConfig
-from kiosk.errors import Refusal
+from sync.common.errors import Refusal
 
 KINDS = ("receipt", "void", "z_report", "x_report", "pick_list", "uncollected_list", "low_balance")
 LIST_KINDS = ("pick_list", "uncollected_list")

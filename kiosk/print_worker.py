@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 from kiosk import print_jobs
-from kiosk.clock import SystemClock
+from sync.common.clock import SystemClock
 from kiosk.config import TerminalConfig
 from kiosk.store import open_store
 
@@ -238,5 +238,5 @@ class PrintWorker:
 
 
 def _message(code: str, params: dict, lang: str) -> str:
-    from kiosk.messages import render
+    from sync.common.messages import render
     return render(code, params, lang)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk import journal
-from kiosk.clock import iso_utc
+from sync.common.clock import iso_utc
 
 
 @dataclass

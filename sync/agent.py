@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from kiosk import importer, journal
-from kiosk.clock import SystemClock, iso_utc
+from sync.common.clock import SystemClock, iso_utc
 from kiosk.config import TerminalConfig
-from kiosk.errors import ComptoirError
+from sync.common.errors import ComptoirError
 from kiosk.store import Store
 from sync import protocol
 from sync.client import Client, Offline, Refused, SyncError

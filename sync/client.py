@@ -20,7 +20,7 @@ import requests
 import urllib3
 from pydantic import BaseModel, ValidationError
 
-from kiosk.errors import ComptoirError
+from sync.common.errors import ComptoirError
 from sync.protocol import ErrorBody
 
 M = TypeVar("M", bound=BaseModel)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk import importer
-from kiosk.clock import ManualClock
+from sync.common.clock import ManualClock
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo import DEMO_PINS, generate

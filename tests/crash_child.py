@@ -25,7 +25,7 @@ def main(argv: list[str]) -> int:
     path, badges = argv[0], argv[1].split(",")
     out = sys.stdout
 
-    from kiosk.clock import SystemClock
+    from sync.common.clock import SystemClock
     from kiosk.config import PolicySection, TerminalConfig
     from kiosk.counter import CounterService
     from kiosk.demo import DEMO_PINS

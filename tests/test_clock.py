@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings, strategies as st
 
-from kiosk.clock import BusinessDay, business_day
+from sync.common.clock import BusinessDay, business_day
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 # Around both 2026 clock changes in Brussels (29 March, 25 October) and a few plain days.

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import load_config, parse_config, render_config
-from kiosk.errors import ConfigError
+from sync.common.errors import ConfigError
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "config").glob("*.toml"))
 

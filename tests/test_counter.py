@@ -10,7 +10,7 @@ from kiosk import importer
 from kiosk.config import PolicySection, PrintingSection, TerminalConfig, TerminalSection
 from kiosk.counter import CounterService
 from kiosk.demo import Badge, structured_communication
-from kiosk.errors import AuthError, NeedsConfirmation, Refusal, StoreError
+from sync.common.errors import AuthError, NeedsConfirmation, Refusal, StoreError
 
 from .conftest import TODAY
 

@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk import importer, journal
-from kiosk.clock import SystemClock, business_day
+from sync.common.clock import SystemClock, business_day
 from kiosk.demo import Badge, generate
 from kiosk.store import open_store
 

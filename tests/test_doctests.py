@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-MODULES = ["kiosk.money", "kiosk.messages", "kiosk.journal", "kiosk.badges", "kiosk.counter",
+MODULES = ["sync.common.money", "sync.common.messages", "sync.common.chain", "sync.common.wallets", "sync.common.uids", "kiosk.counter",
            "kiosk.lookups", "kiosk.payments", "drivers.badge", "drivers.badge.pcsc",
            "drivers.printer", "drivers.printer.document", "drivers.printer.layouts",
            "sync.server.backends", "kiosk.ui.formats", "kiosk.ui.texts", "kiosk.ui.topup",

@@ -8,7 +8,7 @@ import pytest
 
 from kiosk import importer
 from kiosk.demo import Badge
-from kiosk.errors import AuthError, DataImportError
+from sync.common.errors import AuthError, DataImportError
 
 
 def dump(store):

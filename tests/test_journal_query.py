@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from kiosk import importer, journal
-from kiosk.clock import ManualClock
+from sync.common.clock import ManualClock
 from kiosk.config import TerminalConfig, TerminalSection
 from kiosk.counter import CounterService
 from kiosk.demo import DEMO_PINS, Badge, generate, structured_communication

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from kiosk.clock import ManualClock
+from sync.common.clock import ManualClock
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo import DEMO_PINS, Badge, structured_communication

@@ -6,7 +6,7 @@ import logging
 import pytest
 
 from kiosk import operators
-from kiosk.errors import AuthError
+from sync.common.errors import AuthError
 
 
 def pin_hash_of(store, name):
@@ -22,7 +22,7 @@ def test_pin_is_stored_as_argon2id_never_in_clear(store):
 
 def _admin(store):
     from kiosk.demo import DEMO_PINS
-    from kiosk.clock import SystemClock
+    from sync.common.clock import SystemClock
     return operators.login(store, "Admin", DEMO_PINS["Admin"], SystemClock().now())
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from kiosk import payments
 from kiosk.config import parse_config
-from kiosk.errors import ConfigError
+from sync.common.errors import ConfigError
 
 SCHOOL_IBAN = "BE04 3631 3602 2231"          # the seeds' school account (valid)
 

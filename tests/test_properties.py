@@ -30,11 +30,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from kiosk import importer, journal
-from kiosk.clock import ManualClock, business_day, iso_utc
+from sync.common.clock import ManualClock, business_day, iso_utc
 from kiosk.config import PolicySection, TerminalConfig, TerminalSection
 from kiosk.counter import CounterService
 from kiosk.demo import DEMO_PINS, SANDWICHES, Badge, generate, structured_communication
-from kiosk.errors import AuthError, NeedsConfirmation, Refusal
+from sync.common.errors import AuthError, NeedsConfirmation, Refusal
 from kiosk.store import open_store
 
 BRUSSELS = ZoneInfo("Europe/Brussels")

@@ -12,7 +12,7 @@ from drivers.badge import open_reader
 from drivers.badge.base import ReaderState
 from drivers.badge.simulated import SimulatedReader
 from kiosk.config import ReaderSection
-from kiosk.errors import Refusal
+from sync.common.errors import Refusal
 from tests.readers import Recorder
 
 

@@ -20,7 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 
 from kiosk.demo import generate
-from kiosk.journal import KINDS, canonical_json, chain_hash
+from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync import protocol
 from sync.models import DataSet
 from sync.server import ledger_api, reports

@@ -7,11 +7,11 @@ import threading
 import pytest
 
 from kiosk import journal
-from kiosk.clock import SystemClock
+from sync.common.clock import SystemClock
 from kiosk.config import PolicySection, TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo import Badge, DEMO_PINS
-from kiosk.errors import StoreError
+from sync.common.errors import StoreError
 from kiosk.store import open_store
 from kiosk.store.db import connect
 from kiosk.store.schema import CURRENT_VERSION, migrate

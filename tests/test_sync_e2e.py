@@ -194,7 +194,7 @@ def test_nightly_full_sync_runs_once_per_night(central, tmp_path):
     import threading
     from datetime import datetime
     from zoneinfo import ZoneInfo
-    from kiosk.clock import ManualClock
+    from sync.common.clock import ManualClock
     from kiosk.config import TerminalConfig
     from kiosk.store import open_store
     from sync.agent import Agent, load_credentials

@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk import importer, journal
-from kiosk.clock import ManualClock
+from sync.common.clock import ManualClock
 from kiosk.counter import CounterService
 from kiosk.demo import DEMO_PINS, generate
-from kiosk.errors import ComptoirError
+from sync.common.errors import ComptoirError
 from kiosk.store import open_store
 from sync import client as client_module
 from sync import protocol

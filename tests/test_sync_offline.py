@@ -19,7 +19,7 @@ import pytest
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo import generate
-from kiosk.errors import Refusal
+from sync.common.errors import Refusal
 from sync.agent import Agent, load_credentials
 from sync.client import Client, Offline
 from sync.server.storage import CentralStore

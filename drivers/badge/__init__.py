@@ -33,5 +33,5 @@ def open_reader(section) -> BadgeReader:
     if backend == "wedge":
         from drivers.badge.wedge import WedgeReader
         return WedgeReader.from_config(section)
-    from kiosk.errors import ConfigError
+    from sync.common.errors import ConfigError
     raise ConfigError(detail=f"reader.backend: unknown backend {backend!r}")

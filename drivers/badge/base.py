@@ -5,7 +5,7 @@ presented: a card left on the reader is one event, not a stream. It reconnects b
 its device comes back, and reports its state so that the UI can show a banner.
 
 The UID in an event is already normalised (upper-case hex, no separators): see
-``kiosk.badges.normalise_uid``. Nothing here logs a UID: it is personal data.
+``sync.common.uids.normalise_uid``. Nothing here logs a UID: it is personal data.
 """
 from __future__ import annotations
 

@@ -32,8 +32,8 @@ import nfc.clf
 from nfc.clf import RemoteTarget
 
 from drivers.badge.base import BadgeReader, ReaderState
-from kiosk.badges import normalise_uid
-from kiosk.errors import Refusal
+from sync.common.uids import normalise_uid
+from sync.common.errors import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class NfcpyReader(BadgeReader):
 
     @classmethod
     def from_config(cls, section) -> "NfcpyReader":
-        from kiosk.errors import ConfigError
+        from sync.common.errors import ConfigError
         if not section.nfc_device:
             raise ConfigError(detail="reader.nfc_device: empty (usb, usb:VID:PID, tty:..., udp)")
         return cls(section.nfc_device)

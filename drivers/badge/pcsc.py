@@ -24,8 +24,8 @@ import logging
 import threading
 
 from drivers.badge.base import BadgeReader, ReaderState
-from kiosk.badges import normalise_uid
-from kiosk.errors import ComptoirError, ConfigError
+from sync.common.uids import normalise_uid
+from sync.common.errors import ComptoirError, ConfigError
 
 try:
     from smartcard import scard

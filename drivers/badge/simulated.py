@@ -20,8 +20,8 @@ import socket
 import stat
 
 from drivers.badge.base import ReaderState, SelectLoopReader
-from kiosk.badges import normalise_uid
-from kiosk.errors import Refusal
+from sync.common.uids import normalise_uid
+from sync.common.errors import Refusal
 
 log = logging.getLogger(__name__)
 

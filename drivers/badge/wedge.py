@@ -265,7 +265,7 @@ class WedgeReader(SelectLoopReader):
 
     @classmethod
     def from_config(cls, section) -> "WedgeReader":
-        from kiosk.errors import ConfigError
+        from sync.common.errors import ConfigError
         try:
             parser = WedgeParser(section.wedge_format, section.wedge_reverse_bytes,
                                  section.wedge_timeout_ms)

@@ -64,7 +64,7 @@ class PrinterState(enum.Enum):
 
 class PrinterStatus(NamedTuple):
     state: PrinterState
-    code: str = "printer_ok"      # a kiosk.messages code: what to tell the canteen worker
+    code: str = "printer_ok"      # a sync.common.messages code: what to tell the canteen worker
     params: dict = {}
 
     @property
@@ -72,7 +72,7 @@ class PrinterStatus(NamedTuple):
         return self.state is PrinterState.OK
 
     def reason(self, lang: str = "fr") -> str:
-        from kiosk.messages import render
+        from sync.common.messages import render
         return render(self.code, self.params, lang)
 
 

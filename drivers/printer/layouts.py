@@ -3,7 +3,7 @@ receipt, X and Z reports, the kitchen's sandwich pick list, the low-balance slip
 top-up instructions (and its EPC QR code), and the printer test page.
 
 Layouts are pure: plain values in (names, cents, an aware local datetime), a ``Document`` out.
-Amounts go through ``kiosk.money.format_cents`` (fr-BE by default); the words follow the
+Amounts go through ``sync.common.money.format_cents`` (fr-BE by default); the words follow the
 terminal's language (fr, nl, en).
 
 >>> from datetime import datetime
@@ -35,7 +35,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from drivers.printer.document import Document
-from kiosk.money import format_cents
+from sync.common.money import format_cents
 
 LABELS = {
     "fr": {"receipt": "Ticket n°{seq}", "void": "ANNULATION n°{seq}", "of_sale": "de la vente n°{seq}",

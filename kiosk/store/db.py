@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlite_utils
 
 from kiosk import journal
-from kiosk.errors import StoreError
+from sync.common.errors import StoreError
 from kiosk.store.schema import CURRENT_VERSION, migrate
 
 BUSY_TIMEOUT_MS = 10_000

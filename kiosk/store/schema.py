@@ -212,7 +212,7 @@ def migrate(conn: sqlite3.Connection, target: int = CURRENT_VERSION) -> int:
     """Bring the store up to ``target`` in one transaction per step; returns the version."""
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > CURRENT_VERSION:
-        from kiosk.errors import StoreError
+        from sync.common.errors import StoreError
         raise StoreError("store_too_new", version=version, supported=CURRENT_VERSION)
     while version < target:
         conn.execute("BEGIN IMMEDIATE")

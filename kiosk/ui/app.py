@@ -21,8 +21,8 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk.errors import ComptoirError
-from kiosk.messages import render
+from sync.common.errors import ComptoirError
+from sync.common.messages import render
 from kiosk.ui import formats
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.terminal import StatusPoller, Terminal

@@ -14,7 +14,7 @@ PORTRAIT_COLOURS = [(66, 103, 178), (178, 82, 66), (60, 140, 90), (150, 90, 160)
 def make_demo_folder(folder: Path, profile: str = "canteen", students: int = 800) -> bool:
     """Create the demo data folder unless it already has a store; True if it was created."""
     from kiosk import importer
-    from kiosk.clock import SystemClock, business_day
+    from sync.common.clock import SystemClock, business_day
     from kiosk.config import load_config, render_config
     from kiosk.demo import generate
     from kiosk.store import open_store

@@ -19,7 +19,7 @@ import time
 from typing import Callable, NamedTuple
 
 from kiosk.counter import Identity, SaleResult
-from kiosk.errors import AuthError, ComptoirError, Refusal
+from sync.common.errors import AuthError, ComptoirError, Refusal
 
 
 class TapOutcome(NamedTuple):

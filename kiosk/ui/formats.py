@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time, format_timedelta
 
-from kiosk.clock import parse_iso_utc
-from kiosk.money import LOCALES, format_cents
+from sync.common.clock import parse_iso_utc
+from sync.common.money import LOCALES, format_cents
 
 NEVER = {"fr": "jamais", "nl": "nooit", "en": "never"}
 

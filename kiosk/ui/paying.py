@@ -8,7 +8,7 @@ import time
 from kivy.app import App
 
 from kiosk import lookups
-from kiosk.errors import NeedsConfirmation
+from sync.common.errors import NeedsConfirmation
 from kiosk.ui import flows, present
 from kiosk.ui.widgets import ConfirmView
 

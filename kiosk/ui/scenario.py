@@ -306,7 +306,7 @@ class Scenario:
 
 
 def service_money(service):
-    from kiosk.money import format_cents
+    from sync.common.money import format_cents
     lang = service.config.terminal.language
     return lambda cents: format_cents(cents, lang)
 

@@ -1,5 +1,5 @@
 """The screens' own words in French (default), Dutch and English. Error and refusal texts
-come from ``kiosk.messages`` (the counter service's codes); these are labels and titles.
+come from ``sync.common.messages`` (the counter service's codes); these are labels and titles.
 
 >>> tr("badge_to_pay", "nl")
 'Badge om te betalen'

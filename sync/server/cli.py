@@ -220,7 +220,7 @@ def _read(path: str) -> str:
 
 
 def _run_ledger(args, store: CentralStore) -> None:
-    from kiosk.money import format_cents, parse_euros
+    from sync.common.money import format_cents, parse_euros
     from sync.server import ledger, roster
     school_id = store.school_id(args.school_id)
     if args.command == "cutoff":
@@ -275,7 +275,7 @@ def _local(ts: str) -> str:
 
 
 def _bank_summary(done: dict) -> str:
-    from kiosk.money import format_cents
+    from sync.common.money import format_cents
     lines = [f"{done['lines']} transfer lines: {done['matched']} credited"
              f" ({format_cents(done['matched_cents'])}), {done['already_imported']} already"
              f" imported ({format_cents(done['already_imported_cents'])}),"
@@ -299,7 +299,7 @@ def _when(local_time: str) -> str:
 
 
 def _sales_table(journal: dict) -> str:
-    from kiosk.money import format_cents
+    from sync.common.money import format_cents
     first, last = journal["first_day"], journal["last_day"]
     lines = [f"Journal des ventes — {journal['school_id']} — du {first:%d/%m/%Y}"
              f" au {last:%d/%m/%Y} ({PERIOD_LABELS[journal['period']]})"]

@@ -23,11 +23,13 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from operator import itemgetter
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kiosk.money import format_cents
+from sync.common.money import format_cents
+from sync.common.wallets import paying_wallet
 from sync.models import MAX_CENTS
 from sync.server import bank_statement
 from sync.server.storage import (CentralError, CentralStore, Device, _local_time)
@@ -200,7 +202,7 @@ def create_reservation(store: CentralStore, school_id: str, student_id: str, day
         if not wallets:
             raise CentralError("invalid", f"student {student_id!r} has no wallet: nothing can"
                                           " be reserved")
-        wallet = next((w for w in wallets if wallet_kind and w[1] == wallet_kind), wallets[0])
+        wallet = paying_wallet(wallets, wallet_kind, kind=itemgetter(1))
         wallet_id, _, balance, wallet_name = wallet
         cost = price * quantity
         if balance <= 0:

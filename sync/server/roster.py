@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 
 from stdnum.be import ogm_vcs
 
-from kiosk.badges import normalise_uid
-from kiosk.errors import Refusal
+from sync.common.uids import normalise_uid
+from sync.common.errors import Refusal
 from sync.server.bank_statement import parse_communication
 from sync.server.storage import CentralError, CentralStore
 

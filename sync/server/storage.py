@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from kiosk.clock import iso_utc, parse_iso_utc
-from kiosk.journal import GENESIS, KINDS, chain_hash, is_canonical
+from sync.common.clock import iso_utc, parse_iso_utc
+from sync.common.chain import GENESIS, KINDS, chain_hash, is_canonical
 from sync.models import DataSet
 from sync.protocol import PushedEntry
 from sync.server.backends import open_database

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import importer
-from kiosk.clock import SystemClock, business_day
+from sync.common.clock import SystemClock, business_day
 from kiosk.config import parse_config
 from kiosk.counter import CounterService
 from kiosk.demo import generate

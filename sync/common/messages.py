@@ -6,7 +6,7 @@ Amount parameters end in ``_cents`` and are formatted for the language by Babel.
 """
 from __future__ import annotations
 
-from kiosk.money import format_cents
+from sync.common.money import format_cents
 
 CATALOGUE: dict[str, dict[str, str]] = {
     # badges

@@ -1,11 +1,11 @@
 """Every failure a person may see is one of these: a stable ``code`` for programs (the UI
 translates it), ``params`` for the message, and ``str(error)`` as one clear line in the
-terminal's language (see ``kiosk.messages``)."""
+terminal's language (see ``sync.common.messages``)."""
 from __future__ import annotations
 
 
 class ComptoirError(Exception):
-    """Base class: ``code`` + ``params``, rendered by ``kiosk.messages``."""
+    """Base class: ``code`` + ``params``, rendered by ``sync.common.messages``."""
 
     code = "error"
 
@@ -16,7 +16,7 @@ class ComptoirError(Exception):
         super().__init__(self.code)
 
     def message(self, lang: str | None = None) -> str:
-        from kiosk.messages import render
+        from sync.common.messages import render
         return render(self.code, self.params, lang or self.lang)
 
     def __str__(self) -> str:

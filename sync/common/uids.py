@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from kiosk.errors import Refusal
+from sync.common.errors import Refusal
 
 _SEPARATORS = re.compile(r"[\s:\-]")
 _HEX = re.compile(r"^(?:[0-9A-F]{2}){4,10}$")
