@@ -404,7 +404,7 @@ def cmd_sync(ctx: Context) -> None:
 # -- printing -------------------------------------------------------------------------------
 def _printer(ctx: Context):
     """The configured printer (None for backend "none"); bad settings are a ConfigError."""
-    from drivers.printer import open_printer
+    from kiosk.hardware import open_printer
     from sync.common.errors import ConfigError
     try:
         return open_printer(ctx.config.printer, ctx.folder)
@@ -473,8 +473,8 @@ def cmd_printer(ctx: Context) -> None:
 
 
 def _printer_test(ctx: Context) -> None:
-    from drivers.printer import PrinterUnavailable
-    from drivers.printer.layouts import test_page
+    from kiosk.hardware import PrinterUnavailable
+    from kiosk.receipts import test_page
     from kiosk import payments
     printer = _printer(ctx)
     if printer is None:
@@ -546,7 +546,8 @@ def cmd_reader(ctx: Context) -> None:
     screen. It shows the UIDs on purpose (that is its use); it logs nothing."""
     import queue
     import time
-    from drivers.badge import BadgeEvent, ReaderState, open_reader
+    from drivers.badge import BadgeEvent, ReaderState
+    from kiosk.hardware import open_reader
     args, section = ctx.args, ctx.config.reader
     if args.count is not None and args.count < 1:
         raise UsageError(detail="--count must be at least 1")
