@@ -155,7 +155,7 @@ def cmd_import(ctx: Context) -> None:
 
 def cmd_demo_data(ctx: Context) -> None:
     from sync.common.clock import SystemClock, business_day
-    from kiosk.demo import generate
+    from kiosk.demo.school import generate
     today = business_day(SystemClock().now(), ctx.config.tz)     # reservations are for today
     text = json.dumps(generate(ctx.args.students, day=today, seed=ctx.args.seed),
                       ensure_ascii=False, indent=1)
@@ -351,14 +351,14 @@ def cmd_status(ctx: Context) -> None:
 
 def cmd_ui(ctx: Context) -> None:
     if ctx.args.scenario:
-        from kiosk.ui.scenario import run_scenario
+        from kiosk.demo.scenario import run_scenario
         code = run_scenario(ctx.folder, Path(ctx.args.scenario))
         if code:
             raise SystemExit(code)
         return
-    from kiosk.ui.launch import run
+    from kiosk.demo.launch import run
     if ctx.args.demo:
-        from kiosk.ui.demo_folder import make_demo_folder
+        from kiosk.demo.folder import make_demo_folder
         profile = ctx.args.profile or "canteen"
         if make_demo_folder(ctx.folder, profile):
             print(f"École de démonstration créée dans {ctx.folder} (caisse {profile})", file=sys.stderr)

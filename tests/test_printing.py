@@ -17,7 +17,7 @@ from drivers.printer import PrinterState, open_printer
 from drivers.printer.dummy import DummyPrinter
 from drivers.printer.network import NetworkPrinter
 from kiosk import payments, print_jobs
-from kiosk.demo import Badge
+from kiosk.demo.school import Badge
 from kiosk.hardware import printer_message
 from kiosk.config import (PolicySection, PrinterSection, PrintingSection, SchoolSection,
                           TerminalConfig, TerminalSection)

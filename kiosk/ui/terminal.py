@@ -5,7 +5,7 @@ service's calls.
 The UI thread never waits on any of them: a call goes to the worker (or the sync thread) and
 its result comes back through a callback that the app hands over to Kivy's clock.
 
->>> from kiosk.demo import demo_service
+>>> from kiosk.demo.store import demo_service
 >>> service, session = demo_service()
 >>> terminal = Terminal(service.store.path.parent, service.config, service)
 >>> terminal.submit(service.identify, "04A1B2C3").result().student.first_name
