@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 from kiosk import print_jobs
-from sync.common.clock import SystemClock
-from sync.common.retry import Backoff
 from kiosk.config import TerminalConfig
 from kiosk.store import open_store
+from sync.common.clock import SystemClock
+from sync.common.retry import Backoff
 
 log = logging.getLogger(__name__)
 

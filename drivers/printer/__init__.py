@@ -20,8 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from drivers.printer.document import Document
-from drivers.printer.status import (OK, PrinterConfigError, PrinterState, PrinterStatus,
-                                    PrinterUnavailable)
+from drivers.printer.status import OK, PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
 
 __all__ = ["open_printer", "ReceiptPrinter", "PrinterConfigError", "PrinterState",
            "PrinterStatus", "PrinterUnavailable", "Document", "OK", "choose_codepage"]

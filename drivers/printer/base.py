@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 from drivers.printer.document import QR, Blank, Document, Line
-from drivers.printer.status import (OK, PrinterConfigError, PrinterState, PrinterStatus,
-                                    PrinterUnavailable)
+from drivers.printer.status import OK, PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
 
 __all__ = ["ReceiptPrinter", "PrinterConfigError", "PrinterState", "PrinterStatus",
            "PrinterUnavailable", "OK", "choose_codepage", "CODEPAGES"]
