@@ -36,7 +36,7 @@ sys.path.insert(0, str(HERE.parent))
 from kiosk import importer  # noqa: E402
 from kiosk.config import PolicySection, PrintingSection, TerminalConfig  # noqa: E402
 from kiosk.counter import CounterService  # noqa: E402
-from kiosk.demo import DEMO_PINS, generate  # noqa: E402
+from kiosk.demo.school import DEMO_PINS, generate  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
 from kiosk.store.db import connect  # noqa: E402
 

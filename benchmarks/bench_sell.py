@@ -62,7 +62,7 @@ from kiosk import importer, journal  # noqa: E402
 from sync.common.clock import SystemClock, business_day, iso_utc  # noqa: E402
 from kiosk.config import PolicySection, TerminalConfig  # noqa: E402
 from kiosk.counter import CounterService  # noqa: E402
-from kiosk.demo import DEMO_PINS, generate, structured_communication  # noqa: E402
+from kiosk.demo.school import DEMO_PINS, generate, structured_communication  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
 from kiosk.store.db import connect  # noqa: E402
 from kiosk.store.schema import CURRENT_VERSION  # noqa: E402

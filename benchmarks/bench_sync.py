@@ -56,7 +56,7 @@ import requests  # noqa: E402
 from sync.common.clock import SystemClock, iso_utc  # noqa: E402
 from kiosk.config import PolicySection, TerminalConfig  # noqa: E402
 from kiosk.counter import CounterService  # noqa: E402
-from kiosk.demo import DEMO_PINS, generate  # noqa: E402
+from kiosk.demo.school import DEMO_PINS, generate  # noqa: E402
 from kiosk.journal import GENESIS, make_entry  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
 from kiosk.store.db import connect  # noqa: E402

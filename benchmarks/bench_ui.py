@@ -256,7 +256,7 @@ def make_school(folder: Path, students: int, top_up_cents: int = 10_000) -> list
     from kiosk import importer
     from sync.common.clock import SystemClock
     from kiosk.store import open_store
-    from kiosk.ui.demo_folder import make_demo_folder, make_portraits
+    from kiosk.demo.folder import make_demo_folder, make_portraits
     from kiosk.ui.terminal import DB_NAME
     make_demo_folder(folder, "canteen", students=students)
     store = open_store(folder / DB_NAME)

@@ -155,7 +155,7 @@ def cmd_import(ctx: Context) -> None:
 
 def cmd_demo_data(ctx: Context) -> None:
     from sync.common.clock import SystemClock, business_day
-    from kiosk.demo import generate
+    from kiosk.demo.school import generate
     today = business_day(SystemClock().now(), ctx.config.tz)     # reservations are for today
     text = json.dumps(generate(ctx.args.students, day=today, seed=ctx.args.seed),
                       ensure_ascii=False, indent=1)
@@ -351,14 +351,14 @@ def cmd_status(ctx: Context) -> None:
 
 def cmd_ui(ctx: Context) -> None:
     if ctx.args.scenario:
-        from kiosk.ui.scenario import run_scenario
+        from kiosk.demo.scenario import run_scenario
         code = run_scenario(ctx.folder, Path(ctx.args.scenario))
         if code:
             raise SystemExit(code)
         return
-    from kiosk.ui.launch import run
+    from kiosk.demo.launch import run
     if ctx.args.demo:
-        from kiosk.ui.demo_folder import make_demo_folder
+        from kiosk.demo.folder import make_demo_folder
         profile = ctx.args.profile or "canteen"
         if make_demo_folder(ctx.folder, profile):
             print(f"École de démonstration créée dans {ctx.folder} (caisse {profile})", file=sys.stderr)
@@ -404,7 +404,7 @@ def cmd_sync(ctx: Context) -> None:
 # -- printing -------------------------------------------------------------------------------
 def _printer(ctx: Context):
     """The configured printer (None for backend "none"); bad settings are a ConfigError."""
-    from drivers.printer import open_printer
+    from kiosk.hardware import open_printer
     from sync.common.errors import ConfigError
     try:
         return open_printer(ctx.config.printer, ctx.folder)
@@ -473,8 +473,8 @@ def cmd_printer(ctx: Context) -> None:
 
 
 def _printer_test(ctx: Context) -> None:
-    from drivers.printer import PrinterUnavailable
-    from drivers.printer.layouts import test_page
+    from kiosk.hardware import PrinterUnavailable
+    from kiosk.receipts import test_page
     from kiosk import payments
     printer = _printer(ctx)
     if printer is None:
@@ -546,7 +546,8 @@ def cmd_reader(ctx: Context) -> None:
     screen. It shows the UIDs on purpose (that is its use); it logs nothing."""
     import queue
     import time
-    from drivers.badge import BadgeEvent, ReaderState, open_reader
+    from drivers.badge import BadgeEvent, ReaderState
+    from kiosk.hardware import open_reader
     args, section = ctx.args, ctx.config.reader
     if args.count is not None and args.count < 1:
         raise UsageError(detail="--count must be at least 1")

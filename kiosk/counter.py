@@ -4,7 +4,7 @@ Each operation that writes is one ``Store.write()`` transaction: every rule is c
 it (so two processes selling at once see each other), and either the journal entry and its
 effects are all committed, or a ``Refusal``/``NeedsConfirmation`` leaves nothing behind.
 
->>> from kiosk.demo import demo_service
+>>> from kiosk.demo.store import demo_service
 >>> service, session = demo_service()          # a tiny in-temp-folder school, logged in
 >>> service.sell(session, "04A1B2C3", {"SOUP": 1}).total_cents
 100

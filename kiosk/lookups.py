@@ -2,7 +2,7 @@
 void, students to find a lost badge, sync and print state). No rule lives here: selling,
 voiding and blocking go through the counter service.
 
->>> from kiosk.demo import demo_service
+>>> from kiosk.demo.store import demo_service
 >>> service, session = demo_service()
 >>> [a.code for a in articles(service.store, "canteen")][:3]
 ['SOUP', 'SANDW-HAM', 'SANDW-CHEESE']

@@ -16,9 +16,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from drivers.printer import layouts       # layouts and documents only: no python-escpos
 from drivers.printer.document import Document
-from kiosk import journal, payments
+from kiosk import journal, payments, receipts
 from sync.common.clock import iso_utc, parse_iso_utc
 from kiosk.config import TerminalConfig
 from sync.common.errors import Refusal
@@ -215,7 +214,7 @@ def _receipt(ctx: _Context, job: Job) -> Document:
         balances = [(names.get(w, w), cents) for w, cents in balances]
     else:
         balances = ctx.balances_after(entry)
-    return layouts.sale_receipt(
+    return receipts.sale_receipt(
         ctx.columns, **ctx.header(), operator=ctx.operator(entry.operator_id),
         when=ctx.local(entry.ts), seq=entry.seq, student=ctx.student(entry.student_id),
         lines=entry.data.get("lines", []), total_cents=-entry.amount_cents, balances=balances,
@@ -226,7 +225,7 @@ def _void(ctx: _Context, job: Job) -> Document:
     entry = ctx.entry(job)
     if entry.kind != "void":
         raise JobError(f"entry {entry.seq} is a {entry.kind}, not a void")
-    return layouts.void_receipt(
+    return receipts.void_receipt(
         ctx.columns, **ctx.header(), operator=ctx.operator(entry.operator_id),
         when=ctx.local(entry.ts), seq=entry.seq, voided_seq=entry.ref_seq,
         student=ctx.student(entry.student_id), lines=entry.data.get("lines", []),
@@ -238,7 +237,7 @@ def _z_report(ctx: _Context, job: Job) -> Document:
     entry = ctx.entry(job)
     if entry.kind != "close":
         raise JobError(f"entry {entry.seq} is a {entry.kind}, not a day close")
-    return layouts.report(ctx.columns, entry.data["report"], **ctx.header(),
+    return receipts.report(ctx.columns, entry.data["report"], **ctx.header(),
                           when=ctx.local(entry.ts), close_seq=entry.seq, lang=ctx.lang)
 
 
@@ -247,7 +246,7 @@ def _x_report(ctx: _Context, job: Job) -> Document:
         summary, at = job["payload"]["report"], job["payload"]["generated_at"]
     except KeyError as e:
         raise JobError(f"payload without {e}") from None
-    return layouts.report(ctx.columns, summary, **ctx.header(), when=ctx.local(at), lang=ctx.lang)
+    return receipts.report(ctx.columns, summary, **ctx.header(), when=ctx.local(at), lang=ctx.lang)
 
 
 def _pick_list(ctx: _Context, job: Job) -> Document:
@@ -262,7 +261,7 @@ def _pick_list(ctx: _Context, job: Job) -> Document:
         " WHERE r.day = ? AND r.status " + ("= 'reserved'" if uncollected else "!= 'cancelled'"),
         (day,)).fetchall()
     keys = ("class_name", "last_name", "first_name", "name", "quantity")
-    return layouts.pick_list(ctx.columns, day=day, reservations=[dict(zip(keys, r)) for r in rows],
+    return receipts.pick_list(ctx.columns, day=day, reservations=[dict(zip(keys, r)) for r in rows],
                              terminal=ctx.config.terminal.name, lang=ctx.lang,
                              uncollected=uncollected)
 
@@ -296,7 +295,7 @@ def low_balance_document(config: TerminalConfig, columns: int, *, student: str, 
     bic = school.bic or payments.bic_of(school.iban) or ""
     qr = (payments.epc_payload(school.name, school.iban, amount_cents, communication, bic or None)
           if amount_cents > 0 and school.name else None)
-    return layouts.low_balance_slip(
+    return receipts.low_balance_slip(
         columns, school=school.name, iban=iban, bic=bic, student=student, wallet=wallet,
         balance_cents=balance_cents, communication=communication, amount_cents=amount_cents,
         epc_payload=qr, when=when, lang=config.terminal.language)

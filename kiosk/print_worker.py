@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 from kiosk import print_jobs
-from sync.common.clock import SystemClock
 from kiosk.config import TerminalConfig
 from kiosk.store import open_store
+from sync.common.clock import SystemClock
+from sync.common.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +50,17 @@ class PrintWorker:
     """``PrintWorker(store_path, config, printer).start()``; ``stop()`` at exit.
 
     ``printer`` is a ``drivers.printer.ReceiptPrinter`` (None: no printer configured, jobs
-    wait). ``poll`` is how often the queue is looked at when nothing wakes the worker."""
+    wait). ``poll`` is how often the queue is looked at when nothing wakes the worker.
+    ``backoff`` is (first pause, longest pause) in seconds between attempts on a printer that
+    does not answer, doubling in between (``sync.common.retry.Backoff``, no jitter)."""
 
     def __init__(self, store_path: str | os.PathLike, config: TerminalConfig, printer, *,
                  poll: float = 0.5, backoff: tuple[float, float] = (1.0, 30.0), clock=None,
                  on_status: Callable[[WorkerStatus], None] | None = None):
         self.store_path = Path(store_path)
         self.config, self.printer = config, printer
-        self.poll, self.backoff = poll, backoff
+        self.poll = poll
+        self.backoff = Backoff(base=backoff[0], factor=2.0, cap=backoff[1])
         self.clock = clock or SystemClock()
         self.lang = config.terminal.language
         self._on_status = on_status
@@ -65,7 +69,6 @@ class PrintWorker:
         self._thread: threading.Thread | None = None
         self._lock_file = None
         self._store = None
-        self._failures = 0                  # consecutive printer failures (backoff)
         self._retry_at = 0.0                # time.monotonic() of the next attempt
         self._status = self._make_status("none" if printer is None else "ok", None)
 
@@ -156,17 +159,15 @@ class PrintWorker:
         return printed
 
     def _print(self, store, job, document) -> bool:
-        from drivers.printer import PrinterUnavailable
+        from kiosk.hardware import PrinterUnavailable, printer_message
         try:
             data = self.printer.render(document)
             status = self.printer.send(data, name=f"job{job['id']}")
         except PrinterUnavailable as e:
-            reason = e.status.reason(self.lang)
+            reason = printer_message(e.status, self.lang)
             with store.write() as conn:
                 print_jobs.mark_attempt(conn, job["id"], reason)
-            self._failures += 1
-            base, ceiling = self.backoff
-            delay = min(ceiling, base * 2 ** (self._failures - 1))
+            delay = self.backoff.failed()
             self._retry_at = time.monotonic() + delay
             log.info("printer unavailable (%s), job %s waits; retry in %.1f s",
                      e.status.state.value, job["id"], delay)
@@ -174,10 +175,11 @@ class PrintWorker:
             return False
         with store.write() as conn:
             print_jobs.mark_printed(conn, job["id"], self.clock.now())
-        self._failures, self._retry_at = 0, 0.0
+        self.backoff.succeeded()
+        self._retry_at = 0.0
         self._last_printed = time.time()
         # last_error stays: the last problem seen, for the UI's details
-        self._set_status("ok", self._status.last_error, message=status.reason(self.lang))
+        self._set_status("ok", self._status.last_error, message=printer_message(status, self.lang))
         return True
 
     # -- helpers --------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from kiosk import importer, journal
 from sync.common.clock import SystemClock, iso_utc
 from kiosk.config import TerminalConfig
 from sync.common.errors import ComptoirError
+from sync.common.retry import Backoff
 from kiosk.store import Store
 from sync import protocol
 from sync.client import Client, Offline, Refused, SyncError
@@ -83,11 +83,13 @@ def load_credentials(folder: Path) -> Credentials:
 # -- the agent ---------------------------------------------------------------------------------
 class Agent:
     def __init__(self, store: Store, client: Client, config: TerminalConfig | None = None,
-                 clock=None):
+                 clock=None, backoff: Backoff | None = None):
         self.store = store
         self.client = client
         self.config = config or TerminalConfig()
         self.clock = clock or SystemClock()
+        # when the platform cannot be reached: 1 s, 2 s, 4 s … 5 min, each spread by ±50 %
+        self.backoff = backoff or Backoff(base=1.0, factor=2.0, cap=300.0, jitter=0.5)
 
     # push -----------------------------------------------------------------------------------
     def push(self) -> int:
@@ -204,7 +206,7 @@ class Agent:
         """Push as soon as there is something to push, pull every ``pull_minutes``, a full
         resync with the consistency check every night; back off (with jitter) when the
         platform cannot be reached."""
-        backoff, next_pull = 0.0, self.clock.now()
+        next_pull = self.clock.now()
         while not stop.is_set():
             now = self.clock.now()
             try:
@@ -217,15 +219,14 @@ class Agent:
                 elif self.waiting():
                     self.push()
                     self._set_state(status="online", last_success_at=iso_utc(self.clock.now()))
-                backoff = 0.0
+                self.backoff.succeeded()
                 stop.wait(poll_seconds)
             except Exception as e:      # the daemon outlives any one failed round
                 what = e.message("en") if isinstance(e, ComptoirError) else type(e).__name__
                 log.warning("sync failed: %s", what)
                 if not isinstance(e, ComptoirError):
                     log.exception("unexpected error in the sync round")
-                backoff = min(300.0, max(1.0, backoff * 2))
-                stop.wait(backoff * random.uniform(0.5, 1.5))
+                stop.wait(self.backoff.failed())
 
     def _nightly_due(self, now: datetime) -> bool:
         local = now.astimezone(self.config.tz)

@@ -13,7 +13,7 @@ from kiosk import importer
 from sync.common.clock import ManualClock
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
-from kiosk.demo import DEMO_PINS, generate
+from kiosk.demo.school import DEMO_PINS, generate
 from kiosk.store import open_store
 
 from .central_db import BACKENDS, CentralDatabases

@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
     from sync.common.clock import SystemClock
     from kiosk.config import PolicySection, TerminalConfig
     from kiosk.counter import CounterService
-    from kiosk.demo import DEMO_PINS
+    from kiosk.demo.school import DEMO_PINS
     from kiosk.store import open_store
 
     if sys.stdin.readline().strip() != "go":   # EOF: the parent gave up on us

@@ -48,22 +48,7 @@ ALLOWED = {("sync.server.cli", "kiosk.demo.school")}
 # Crossings found when the walk was written (issue 12), being removed in steps: each entry is
 # (importer, imported). The test fails on any crossing not listed here, and on an entry that no
 # longer happens (so the list only shrinks). Empty when issue 12 is done.
-KNOWN = {
-    ("drivers.badge", "sync.common.errors"),
-    ("drivers.badge.nfcpy_reader", "sync.common.uids"),
-    ("drivers.badge.nfcpy_reader", "sync.common.errors"),
-    ("drivers.badge.pcsc", "sync.common.uids"),
-    ("drivers.badge.pcsc", "sync.common.errors"),
-    ("drivers.badge.simulated", "sync.common.uids"),
-    ("drivers.badge.simulated", "sync.common.errors"),
-    ("drivers.badge.wedge", "sync.common.errors"),
-    ("drivers.printer.base", "sync.common.messages"),
-    ("drivers.printer.layouts", "sync.common.money"),
-    ("kiosk.ui.app", "kiosk.demo"),
-    ("kiosk.ui.demo_folder", "kiosk.demo"),
-    ("kiosk.ui.scenario", "kiosk.demo"),
-    ("sync.server.cli", "kiosk.demo"),
-}
+KNOWN: set[tuple[str, str]] = set()
 KNOWN_CYCLES = [["sync.server.bank_statement", "sync.server.ledger", "sync.server.storage"]]
 
 

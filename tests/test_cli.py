@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from kiosk.demo import Badge
+from kiosk.demo.school import Badge
 
 
 def run(folder, *args, operator=None, pin=None, env=None, check_rc=None):

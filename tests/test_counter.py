@@ -9,7 +9,7 @@ import pytest
 from kiosk import importer
 from kiosk.config import PolicySection, PrintingSection, TerminalConfig, TerminalSection
 from kiosk.counter import CounterService
-from kiosk.demo import Badge, structured_communication
+from kiosk.demo.school import Badge, structured_communication
 from sync.common.errors import AuthError, NeedsConfirmation, Refusal, StoreError
 
 from .conftest import TODAY

@@ -51,7 +51,7 @@ import pytest
 
 from kiosk import importer, journal
 from sync.common.clock import SystemClock, business_day
-from kiosk.demo import Badge, generate
+from kiosk.demo.school import Badge, generate
 from kiosk.store import open_store
 
 CHILD = Path(__file__).with_name("crash_child.py")

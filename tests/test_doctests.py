@@ -4,9 +4,10 @@ import importlib
 
 import pytest
 
-MODULES = ["sync.common.money", "sync.common.messages", "sync.common.chain", "sync.common.wallets", "sync.common.uids", "kiosk.counter",
+MODULES = ["sync.common.money", "sync.common.retry", "sync.common.messages", "sync.common.chain", "sync.common.wallets", "sync.common.uids", "kiosk.counter",
            "kiosk.lookups", "kiosk.payments", "drivers.badge", "drivers.badge.pcsc",
-           "drivers.printer", "drivers.printer.document", "drivers.printer.layouts",
+           "drivers.printer", "drivers.printer.document", "drivers.printer.status", "drivers.badge.base",
+           "kiosk.hardware", "kiosk.receipts", "kiosk.demo.store",
            "sync.server.backends", "kiosk.ui.formats", "kiosk.ui.texts", "kiosk.ui.topup",
            "kiosk.ui.flows", "kiosk.ui.present", "kiosk.ui.terminal"]
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from kiosk import importer
-from kiosk.demo import Badge
+from kiosk.demo.school import Badge
 from sync.common.errors import AuthError, DataImportError
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from kiosk import journal
-from kiosk.demo import Badge
+from kiosk.demo.school import Badge
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from kiosk import importer, journal
 from sync.common.clock import ManualClock
 from kiosk.config import TerminalConfig, TerminalSection
 from kiosk.counter import CounterService
-from kiosk.demo import DEMO_PINS, Badge, generate, structured_communication
+from kiosk.demo.school import DEMO_PINS, Badge, generate, structured_communication
 from kiosk.journal import GENESIS, canonical_json, chain_hash, uuid7
 from kiosk.store import open_store
 from sync import protocol

@@ -18,7 +18,7 @@ import requests
 from sync.common.clock import ManualClock
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
-from kiosk.demo import DEMO_PINS, Badge, structured_communication
+from kiosk.demo.school import DEMO_PINS, Badge, structured_communication
 from kiosk.store import open_store
 from sync import protocol
 from sync.agent import Agent, enrol

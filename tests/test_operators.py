@@ -21,7 +21,7 @@ def test_pin_is_stored_as_argon2id_never_in_clear(store):
 
 
 def _admin(store):
-    from kiosk.demo import DEMO_PINS
+    from kiosk.demo.school import DEMO_PINS
     from sync.common.clock import SystemClock
     return operators.login(store, "Admin", DEMO_PINS["Admin"], SystemClock().now())
 

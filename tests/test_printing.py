@@ -17,7 +17,8 @@ from drivers.printer import PrinterState, open_printer
 from drivers.printer.dummy import DummyPrinter
 from drivers.printer.network import NetworkPrinter
 from kiosk import payments, print_jobs
-from kiosk.demo import Badge
+from kiosk.demo.school import Badge
+from kiosk.hardware import printer_message
 from kiosk.config import (PolicySection, PrinterSection, PrintingSection, SchoolSection,
                           TerminalConfig, TerminalSection)
 from kiosk.print_worker import AlreadyPrinting, PrintWorker
@@ -336,15 +337,15 @@ def test_unreachable_printers_say_why(tmp_path, emulator):
     host, port = emulator.address
     emulator.stop()
     status = NetworkPrinter(host, port).status()
-    assert status.state is PrinterState.OFFLINE and f"{host}:{port}" in status.reason()
+    assert status.state is PrinterState.OFFLINE and f"{host}:{port}" in printer_message(status)
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     status = open_printer(PrinterSection(backend="file", path=str(blocker))).status()
-    assert status.state is PrinterState.OFFLINE and "not-a-folder" in status.reason()
+    assert status.state is PrinterState.OFFLINE and "not-a-folder" in printer_message(status)
     status = open_printer(PrinterSection(backend="usb", usb_vendor=0x04B8, usb_product=0x0202)).status()
-    assert status.state is PrinterState.OFFLINE and "USB 04b8:0202" in status.reason()
+    assert status.state is PrinterState.OFFLINE and "USB 04b8:0202" in printer_message(status)
     status = open_printer(PrinterSection(backend="serial", serial_device=str(tmp_path / "ttyNone"))).status()
-    assert status.state is PrinterState.OFFLINE and "ttyNone" in status.reason()
+    assert status.state is PrinterState.OFFLINE and "ttyNone" in printer_message(status)
 
 
 # -- the command line --------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from kiosk import importer, journal
 from sync.common.clock import ManualClock, business_day, iso_utc
 from kiosk.config import PolicySection, TerminalConfig, TerminalSection
 from kiosk.counter import CounterService
-from kiosk.demo import DEMO_PINS, SANDWICHES, Badge, generate, structured_communication
+from kiosk.demo.school import DEMO_PINS, SANDWICHES, Badge, generate, structured_communication
 from sync.common.errors import AuthError, NeedsConfirmation, Refusal
 from kiosk.store import open_store
 

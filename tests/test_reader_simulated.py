@@ -9,10 +9,9 @@ import stat
 import pytest
 
 from drivers.badge import open_reader
-from drivers.badge.base import ReaderState
+from drivers.badge.base import InvalidUid, ReaderState
 from drivers.badge.simulated import SimulatedReader
 from kiosk.config import ReaderSection
-from sync.common.errors import Refusal
 from tests.readers import Recorder
 
 
@@ -32,7 +31,7 @@ def test_inject_from_code():
     reader.start(rec.event, rec.state)
     reader.inject("04:a1:b2:c3")
     reader.inject("0A0B0C0D")
-    with pytest.raises(Refusal):
+    with pytest.raises(InvalidUid):
         reader.inject("zz")                 # refused at the caller, nothing emitted
     rec.wait_events(2, 2)
     reader.stop()

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from kiosk.demo import generate
+from kiosk.demo.school import generate
 from kiosk.journal import GENESIS, chain_hash, make_entry
 from sync import protocol
 from sync.models import DataSet

@@ -15,7 +15,7 @@ import uuid
 import psycopg
 import pytest
 
-from kiosk.demo import generate
+from kiosk.demo.school import generate
 from kiosk.journal import GENESIS, make_entry
 from sync.models import DataSet
 from sync.protocol import PushedEntry

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 
-from kiosk.demo import generate
+from kiosk.demo.school import generate
 from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync import protocol
 from sync.models import DataSet

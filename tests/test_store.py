@@ -10,7 +10,7 @@ from kiosk import journal
 from sync.common.clock import SystemClock
 from kiosk.config import PolicySection, TerminalConfig
 from kiosk.counter import CounterService
-from kiosk.demo import Badge, DEMO_PINS
+from kiosk.demo.school import Badge, DEMO_PINS
 from sync.common.errors import StoreError
 from kiosk.store import open_store
 from kiosk.store.db import connect

@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from kiosk.demo import Badge
+from kiosk.demo.school import Badge
 
 from .central_db import central_rows
 

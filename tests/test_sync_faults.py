@@ -27,7 +27,7 @@ import requests
 
 from kiosk.config import PolicySection, TerminalConfig, TerminalSection
 from kiosk.counter import CounterService
-from kiosk.demo import DEMO_BADGES, DEMO_PINS, generate
+from kiosk.demo.school import DEMO_BADGES, DEMO_PINS, generate
 from sync.common.errors import NeedsConfirmation, Refusal
 from kiosk.store import open_store
 from sync import protocol

@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from kiosk import importer, journal
 from sync.common.clock import ManualClock
 from kiosk.counter import CounterService
-from kiosk.demo import DEMO_PINS, generate
+from kiosk.demo.school import DEMO_PINS, generate
 from sync.common.errors import ComptoirError
 from kiosk.store import open_store
 from sync import client as client_module

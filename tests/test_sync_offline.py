@@ -18,7 +18,7 @@ import pytest
 
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
-from kiosk.demo import generate
+from kiosk.demo.school import generate
 from sync.common.errors import Refusal
 from sync.agent import Agent, load_credentials
 from sync.client import Client, Offline

@@ -15,7 +15,7 @@ import pytest
 import requests
 import trustme
 
-from kiosk.demo import Badge
+from kiosk.demo.school import Badge
 from tests.test_sync_e2e import comptoir, free_port
 
 

@@ -1,8 +1,10 @@
 """Badge readers behind one interface (``base.BadgeReader``), chosen by the ``[reader]``
-section of the terminal's configuration.
+section of the terminal's configuration (any object with the section's attributes: the
+terminal passes ``kiosk.config.ReaderSection`` through ``kiosk.hardware.open_reader``, which
+also words the errors for people).
 
->>> from kiosk.config import ReaderSection
->>> reader = open_reader(ReaderSection(backend="simulated"))
+>>> from types import SimpleNamespace
+>>> reader = open_reader(SimpleNamespace(backend="simulated", simulated_socket=""))
 >>> seen = []
 >>> reader.start(seen.append)
 >>> reader.inject("04:a1:b2:c3")
@@ -12,14 +14,17 @@ section of the terminal's configuration.
 """
 from __future__ import annotations
 
-from drivers.badge.base import BadgeEvent, BadgeReader, ReaderState, Status
+from drivers.badge.base import (BadgeEvent, BadgeReader, InvalidUid, ReaderConfigError, ReaderError,
+                                ReaderState, Status, normalise_uid)
 
-__all__ = ["BadgeEvent", "BadgeReader", "ReaderState", "Status", "open_reader"]
+__all__ = ["BadgeEvent", "BadgeReader", "InvalidUid", "ReaderConfigError", "ReaderError",
+           "ReaderState", "Status", "normalise_uid", "open_reader"]
 
 
 def open_reader(section) -> BadgeReader:
     """The reader the configuration asks for (not started). Backends are imported only when
-    chosen, so a canteen with a PC/SC reader does not need nfcpy installed."""
+    chosen, so a canteen with a PC/SC reader does not need nfcpy installed. Settings that
+    cannot work: ``ReaderConfigError``."""
     backend = section.backend
     if backend == "simulated":
         from drivers.badge.simulated import SimulatedReader
@@ -33,5 +38,4 @@ def open_reader(section) -> BadgeReader:
     if backend == "wedge":
         from drivers.badge.wedge import WedgeReader
         return WedgeReader.from_config(section)
-    from sync.common.errors import ConfigError
-    raise ConfigError(detail=f"reader.backend: unknown backend {backend!r}")
+    raise ReaderConfigError(f"reader.backend: unknown backend {backend!r}")

@@ -4,19 +4,71 @@ A reader is started with a callback and calls it, from its own thread, once per 
 presented: a card left on the reader is one event, not a stream. It reconnects by itself when
 its device comes back, and reports its state so that the UI can show a banner.
 
-The UID in an event is already normalised (upper-case hex, no separators): see
-``sync.common.uids.normalise_uid``. Nothing here logs a UID: it is personal data.
+The UID in an event is already normalised (upper-case hex, no separators, 4 to 10 bytes:
+``normalise_uid`` here, the same rule as the store's). Nothing here logs a UID: it is personal
+data.
+
+Readers raise their own errors (``ReaderError`` and its kinds), each with a stable ``code``;
+the terminal (``kiosk.hardware``) turns them into what the canteen worker reads.
+
+>>> normalise_uid("04:a2:2b:1c")
+'04A22B1C'
+>>> try:
+...     normalise_uid("zz")
+... except InvalidUid as e:
+...     print(e.code, "-", e.detail)
+bad_badge - 2 characters, expected 8 to 20 hex digits
 """
 from __future__ import annotations
 
 import enum
 import logging
 import os
+import re
 import threading
 import time
 from typing import Callable, NamedTuple
 
 log = logging.getLogger(__name__)
+
+
+class ReaderError(Exception):
+    """A badge reader problem: ``code`` says which kind (stable, for programs), ``detail`` what
+    exactly (English, never a UID)."""
+
+    code = "reader_error"
+
+    def __init__(self, detail: str = ""):
+        self.detail = detail
+        super().__init__(detail or self.code)
+
+
+class ReaderConfigError(ReaderError, ValueError):
+    """The ``[reader]`` settings cannot work (unknown backend, missing device, a library not
+    installed): ``detail`` names the setting."""
+
+    code = "config_error"
+
+
+class InvalidUid(ReaderError, ValueError):
+    """What a reader (or a caller of ``SimulatedReader.inject``) gave is not a badge UID."""
+
+    code = "bad_badge"
+
+
+_SEPARATORS = re.compile(r"[\s:\-]")
+_HEX = re.compile(r"^(?:[0-9A-F]{2}){4,10}$")
+
+
+def normalise_uid(raw: str) -> str:
+    """Upper-case hex without separators, 4 to 10 bytes; else ``InvalidUid`` (whose detail
+    does not repeat the value: it may be a real badge's)."""
+    if isinstance(raw, str) and _HEX.match(raw):      # already normalised: the usual case
+        return raw
+    uid = _SEPARATORS.sub("", str(raw)).upper()
+    if not _HEX.match(uid):
+        raise InvalidUid(f"{len(uid)} characters, expected 8 to 20 hex digits")
+    return uid
 
 
 class ReaderState(enum.Enum):

@@ -31,9 +31,7 @@ import nfc
 import nfc.clf
 from nfc.clf import RemoteTarget
 
-from drivers.badge.base import BadgeReader, ReaderState
-from sync.common.uids import normalise_uid
-from sync.common.errors import Refusal
+from drivers.badge.base import BadgeReader, InvalidUid, ReaderConfigError, ReaderState, normalise_uid
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +75,8 @@ class NfcpyReader(BadgeReader):
 
     @classmethod
     def from_config(cls, section) -> "NfcpyReader":
-        from sync.common.errors import ConfigError
         if not section.nfc_device:
-            raise ConfigError(detail="reader.nfc_device: empty (usb, usb:VID:PID, tty:..., udp)")
+            raise ReaderConfigError("reader.nfc_device: empty (usb, usb:VID:PID, tty:..., udp)")
         return cls(section.nfc_device)
 
     # -- the loop --------------------------------------------------------------------------
@@ -171,7 +168,7 @@ class NfcpyReader(BadgeReader):
         ident = identifier(target)
         try:
             uid = normalise_uid(ident.hex().upper()) if ident else None
-        except Refusal:
+        except InvalidUid:
             uid = None
         if uid is None:
             # Said without the identifier itself: it may be a real badge's.

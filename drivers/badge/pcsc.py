@@ -23,9 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from drivers.badge.base import BadgeReader, ReaderState
-from sync.common.uids import normalise_uid
-from sync.common.errors import ComptoirError, ConfigError
+from drivers.badge.base import BadgeReader, InvalidUid, ReaderConfigError, ReaderState, normalise_uid
 
 try:
     from smartcard import scard
@@ -76,8 +74,8 @@ class PcscReader(BadgeReader):
     @classmethod
     def from_config(cls, section) -> "PcscReader":
         if scard is None:
-            raise ConfigError(detail="reader.backend = \"pcsc\" needs pyscard: pip install pyscard"
-                                     " (and the Debian packages pcscd libpcsclite-dev)")
+            raise ReaderConfigError("reader.backend = \"pcsc\" needs pyscard: pip install pyscard"
+                                    " (and the Debian packages pcscd libpcsclite-dev)")
         return cls(section.pcsc_reader)
 
     # -- the thread ------------------------------------------------------------------------
@@ -192,7 +190,7 @@ class PcscReader(BadgeReader):
         raw = " ".join(f"{b:02X}" for b in data)
         try:
             uid = normalise_uid(raw)
-        except ComptoirError:
+        except InvalidUid:
             log.warning("reader %s: badge not read, its number has %d bytes (4 to 10 expected)",
                         reader, len(data))
             return

@@ -19,9 +19,7 @@ import select
 import socket
 import stat
 
-from drivers.badge.base import ReaderState, SelectLoopReader
-from sync.common.uids import normalise_uid
-from sync.common.errors import Refusal
+from drivers.badge.base import InvalidUid, ReaderState, SelectLoopReader, normalise_uid
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +39,7 @@ class SimulatedReader(SelectLoopReader):
         return cls(section.simulated_socket)
 
     def inject(self, raw_uid: str) -> None:
-        """Tap a badge. A malformed UID raises ``Refusal('bad_badge')`` here, at the caller."""
+        """Tap a badge. A malformed UID raises ``InvalidUid`` here, at the caller."""
         self._taps.put(normalise_uid(raw_uid))
         self._wake()
 
@@ -126,7 +124,7 @@ def parse_datagram(data: bytes) -> tuple[str | None, str]:
         return None, "more than one line"
     try:
         return normalise_uid(text), ""
-    except Refusal:
+    except InvalidUid:
         return None, f"not a badge UID ({len(text)} characters, expected 8 to 20 hex digits)"
 
 

@@ -44,7 +44,7 @@ import sys
 import time
 from typing import IO
 
-from drivers.badge.base import ReaderState, SelectLoopReader
+from drivers.badge.base import ReaderConfigError, ReaderState, SelectLoopReader
 
 log = logging.getLogger(__name__)
 
@@ -265,14 +265,13 @@ class WedgeReader(SelectLoopReader):
 
     @classmethod
     def from_config(cls, section) -> "WedgeReader":
-        from sync.common.errors import ConfigError
         try:
             parser = WedgeParser(section.wedge_format, section.wedge_reverse_bytes,
                                  section.wedge_timeout_ms)
         except ValueError as exc:
-            raise ConfigError(detail=f"reader.wedge_format: {exc}") from None
+            raise ReaderConfigError(f"reader.wedge_format: {exc}") from None
         if not section.wedge_device:
-            raise ConfigError(detail="reader.wedge_device: empty (an input device, or - )")
+            raise ReaderConfigError("reader.wedge_device: empty (an input device, or - )")
         return cls(section.wedge_device, parser)
 
     # -- the loop ------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 """Receipt printers behind one class (``ReceiptPrinter``: layout → ESC/POS bytes, status) and
-small transports: USB, network (port 9100), serial, a folder of files, memory.
+small transports: USB, network (port 9100), serial, a folder of files, memory. What a slip
+says is the terminal's (``kiosk.receipts``); how the printer is comes back by code
+(``PrinterStatus``), worded by the terminal (``kiosk.hardware``).
 
->>> from kiosk.config import PrinterSection
+>>> from types import SimpleNamespace
 >>> from drivers.printer.document import Document
->>> printer = open_printer(PrinterSection(backend="dummy", columns=32))
+>>> printer = open_printer(SimpleNamespace(backend="dummy", columns=32, profile="TM-T88V"))
 >>> doc = Document(printer.columns)
 >>> doc.pair("Potage et pain", "1,00 €")
->>> printer.print(doc).reason("fr")
-'Imprimante prête.'
+>>> printer.print(doc).code
+'printer_ok'
 >>> printer.jobs[0][:5]            # ESC @ (reset), ESC t 19 (code page PC858)
 b'\\x1b@\\x1bt\\x13'
 >>> "1,00 €".encode("cp858") in printer.jobs[0]
@@ -18,24 +20,26 @@ from __future__ import annotations
 from pathlib import Path
 
 from drivers.printer.document import Document
+from drivers.printer.status import OK, PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
 
-__all__ = ["open_printer", "ReceiptPrinter", "PrinterState", "PrinterStatus",
-           "PrinterUnavailable", "Document", "OK", "choose_codepage"]
+__all__ = ["open_printer", "ReceiptPrinter", "PrinterConfigError", "PrinterState",
+           "PrinterStatus", "PrinterUnavailable", "Document", "OK", "choose_codepage"]
 
 
 def __getattr__(name: str):
     # python-escpos is imported only when a printer is used: it takes a third of a second
-    # and configures logging, neither of which the core (or the layouts) should pay for.
-    if name in __all__:
+    # and configures logging, neither of which the core (or its receipt layouts) should pay for.
+    if name in ("ReceiptPrinter", "choose_codepage"):
         from drivers.printer import base
         return getattr(base, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def open_printer(section, data_dir: str | Path | None = None):
-    """The ``ReceiptPrinter`` the ``[printer]`` section describes (``kiosk.config.PrinterSection``), or
-    None for ``backend = "none"``. Nothing is opened yet: each job opens its own connection.
-    A relative ``path`` (file backend) is inside ``data_dir``. Bad settings: ``ValueError``."""
+    """The ``ReceiptPrinter`` the ``[printer]`` section describes (any object with the
+    attributes of ``kiosk.config.PrinterSection``), or None for ``backend = "none"``. Nothing
+    is opened yet: each job opens its own connection. A relative ``path`` (file backend) is
+    inside ``data_dir``. Bad settings: ``PrinterConfigError`` (a ``ValueError``)."""
     common = {"columns": section.columns, "profile": section.profile}
     backend = section.backend
     if backend == "none":
@@ -58,4 +62,4 @@ def open_printer(section, data_dir: str | Path | None = None):
     if backend == "usb":
         from drivers.printer.usb import UsbPrinter
         return UsbPrinter(section.usb_vendor, section.usb_product, **common)
-    raise ValueError(f"unknown printer backend {backend!r}")
+    raise PrinterConfigError(f"unknown printer backend {backend!r}")

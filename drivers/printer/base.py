@@ -9,15 +9,17 @@ read (a file) or a printer that does not answer is taken as ready once it accept
 """
 from __future__ import annotations
 
-import enum
 import logging
 import os
 import threading
 import time
 from pathlib import Path
-from typing import NamedTuple
 
 from drivers.printer.document import QR, Blank, Document, Line
+from drivers.printer.status import OK, PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
+
+__all__ = ["ReceiptPrinter", "PrinterConfigError", "PrinterState", "PrinterStatus",
+           "PrinterUnavailable", "OK", "choose_codepage", "CODEPAGES"]
 
 log = logging.getLogger(__name__)
 
@@ -54,44 +56,16 @@ _COVER_OPEN, _PAPER_STOP, _ERROR = 0x04, 0x20, 0x40      # n=2 offline cause
 _NEAR_END, _PAPER_END = 0x0C, 0x60        # n=4 roll paper sensor
 
 
-class PrinterState(enum.Enum):
-    OK = "ok"
-    OFFLINE = "offline"
-    PAPER_OUT = "paper_out"
-    COVER_OPEN = "cover_open"
-    ERROR = "error"
-
-
-class PrinterStatus(NamedTuple):
-    state: PrinterState
-    code: str = "printer_ok"      # a sync.common.messages code: what to tell the canteen worker
-    params: dict = {}
-
-    @property
-    def ok(self) -> bool:
-        return self.state is PrinterState.OK
-
-    def reason(self, lang: str = "fr") -> str:
-        from sync.common.messages import render
-        return render(self.code, self.params, lang)
-
-
-OK = PrinterStatus(PrinterState.OK)
-
-
-class PrinterUnavailable(Exception):
-    """The job was not printed (nothing, or nothing we know of, reached the paper): keep it."""
-
-    def __init__(self, status: PrinterStatus):
-        self.status = status
-        super().__init__(status.reason("en"))
-
-
 class ReceiptPrinter:
     """Base class. Backends implement ``_open``, ``_write``, ``_close`` and, if their
-    transport can read, ``_exchange``; ``where`` names the printer in messages."""
+    transport can read, ``_exchange``; ``where`` names the printer in messages.
+
+    ``status_type``: the class of the statuses ``send``, ``print`` and ``status`` give (and
+    ``PrinterUnavailable`` carries): a ``PrinterStatus``, or a subclass the terminal chose
+    (``kiosk.hardware`` gives them a ``reason(lang)`` in the terminal's words)."""
 
     name = "printer"
+    status_type: type[PrinterStatus] = PrinterStatus
 
     def __init__(self, columns: int = 42, profile: str = "TM-T88V"):
         self.columns = columns
@@ -145,6 +119,13 @@ class ReceiptPrinter:
         it, close; returns the status seen before printing (ready, or ready with the paper
         nearly out). Raises ``PrinterUnavailable`` when the job did not (surely) reach
         paper. ``name`` (e.g. the job id) is for backends that keep one file per job."""
+        try:
+            return self._reported(self._send(data, name))
+        except PrinterUnavailable as e:
+            e.status = self._reported(e.status)
+            raise
+
+    def _send(self, data: bytes, name: str) -> PrinterStatus:
         with self._lock:
             self._open_checked()
             try:
@@ -163,6 +144,12 @@ class ReceiptPrinter:
 
     def status(self) -> PrinterStatus:
         """Ask the printer how it is, now (a connection of its own)."""
+        return self._reported(self._status())
+
+    def _reported(self, status: PrinterStatus) -> PrinterStatus:
+        return status if type(status) is self.status_type else self.status_type(*status)
+
+    def _status(self) -> PrinterStatus:
         with self._lock:
             try:
                 self._open_checked()
@@ -253,15 +240,15 @@ class ReceiptPrinter:
 
 
 def choose_codepage(profile: str) -> str:
-    """The first code page of ``CODEPAGES`` the printer profile has; a ValueError if none
-    (the profile's printer could not print é, è, à, ç or €)."""
+    """The first code page of ``CODEPAGES`` the printer profile has; ``PrinterConfigError`` (a
+    ValueError) if none (the profile's printer could not print é, è, à, ç or €)."""
     try:
         pages = get_profile(profile).get_code_pages()
     except Exception:
-        raise ValueError(f"unknown python-escpos printer profile {profile!r}"
+        raise PrinterConfigError(f"unknown python-escpos printer profile {profile!r}"
                          " (e.g. TM-T88V, TM-T20II, default)") from None
     for page in CODEPAGES:
         if page in pages:
             return page
-    raise ValueError(f"printer profile {profile!r} has none of the code pages {', '.join(CODEPAGES)}:"
+    raise PrinterConfigError(f"printer profile {profile!r} has none of the code pages {', '.join(CODEPAGES)}:"
                      " it could not print é, è, à, ç and €")

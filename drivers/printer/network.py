@@ -10,6 +10,7 @@ import socket
 from escpos.printer import Network
 
 from drivers.printer.base import ReceiptPrinter
+from drivers.printer.status import PrinterConfigError
 
 
 class NetworkPrinter(ReceiptPrinter):
@@ -19,7 +20,7 @@ class NetworkPrinter(ReceiptPrinter):
     def __init__(self, host: str, port: int = 9100, **kwargs):
         super().__init__(**kwargs)
         if not host:
-            raise ValueError("a network printer needs its address: [printer] host")
+            raise PrinterConfigError("a network printer needs its address: [printer] host")
         self.host, self.port = host, port
         self._dev: Network | None = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from escpos.printer import Usb
 
 from drivers.printer.base import ReceiptPrinter
+from drivers.printer.status import PrinterConfigError
 
 
 class UsbPrinter(ReceiptPrinter):
@@ -13,7 +14,7 @@ class UsbPrinter(ReceiptPrinter):
     def __init__(self, vendor: int, product: int, **kwargs):
         super().__init__(**kwargs)
         if not vendor or not product:
-            raise ValueError("a USB printer needs its ids: [printer] usb_vendor and usb_product"
+            raise PrinterConfigError("a USB printer needs its ids: [printer] usb_vendor and usb_product"
                              " (see lsusb, e.g. 0x04b8 and 0x0202)")
         self.vendor, self.product = vendor, product
         self._dev: Usb | None = None

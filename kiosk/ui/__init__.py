@@ -7,6 +7,7 @@ plain Python that tests and benchmarks can use without a screen. Every rule live
 counter service: the screens ask it and show what it answers.
 
 Start it with ``comptoir ui`` (``--demo`` for the demo school and a panel of badges to tap,
-``--badge-panel`` for that panel on any folder) or ``python -m kiosk.ui``. ``autopilot``
-drives the running app with real touches (tests, benchmarks, the scripted demo: ``--scenario``).
+``--badge-panel`` for that panel on any folder) or ``python -m kiosk.ui``. The demo's badges
+come from above (``kiosk.demo.launch``); ``kiosk.demo.autopilot`` drives the running app with
+real touches (tests, benchmarks, the scripted demo: ``--scenario``).
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
 
 from kivy.app import App
@@ -53,10 +54,13 @@ class ComptoirApp(App):
     session = ObjectProperty(None, allownone=True)
     title = "Comptoir"
 
-    def __init__(self, terminal: Terminal, demo: bool = False, self_service: bool = False, **kwargs):
+    def __init__(self, terminal: Terminal, badge_panel: Mapping[str, str] | None = None,
+                 self_service: bool = False, **kwargs):
+        """``badge_panel``: badges to tap on screen (UID → label), sent to the terminal's
+        reader (a simulated one); the demo passes its own (``kiosk.demo.launch``)."""
         super().__init__(**kwargs)
         self.terminal = terminal
-        self.demo = demo
+        self.badge_panel = badge_panel
         self.self_service = self_service
         self.sounds = Sounds(terminal.config.ui.sound)
         self.snapshot = None
@@ -97,14 +101,15 @@ class ComptoirApp(App):
         self.screens.transition = NoTransition()
         Clock.schedule_interval(self._tick, 1.0)
         self.bind(lang=lambda *_: self._label_nav())
-        self.attach(self.terminal, self.demo, self.self_service)
+        self.attach(self.terminal, self.badge_panel, self.self_service)
         return self.root_view
 
-    def attach(self, terminal: Terminal, demo: bool = False, self_service: bool = False) -> None:
+    def attach(self, terminal: Terminal, badge_panel: Mapping[str, str] | None = None,
+               self_service: bool = False) -> None:
         """Show ``terminal``: its profile's screens, its reader, its status. Tests attach a
         fresh terminal (a fresh data folder) to the one app of their session."""
         self.detach()
-        self.terminal, self.demo, self.self_service = terminal, demo, self_service
+        self.terminal, self.badge_panel, self.self_service = terminal, badge_panel, self_service
         self.sounds.enabled = terminal.config.ui.sound
         self.lang = terminal.config.terminal.language
         self.terminal_name = terminal.config.terminal.name
@@ -121,7 +126,7 @@ class ComptoirApp(App):
         for name in names:
             self.screens.add_widget(classes[name](name=name))
         self._build_nav(names)
-        self._build_demo_panel(demo)
+        self._build_badge_panel(badge_panel)
         if terminal.reader is not None:
             terminal.reader.start(self._reader_event, self._reader_state)
         self._poller = StatusPoller(terminal, self._status_from_thread).start()
@@ -183,18 +188,17 @@ class ComptoirApp(App):
         self.root_view.ids.nav.disabled = name == "login"
         self._label_nav()
 
-    def _build_demo_panel(self, demo: bool) -> None:
+    def _build_badge_panel(self, badges: Mapping[str, str] | None) -> None:
         panel = self.root_view.ids.demo
         panel.clear_widgets()
-        panel.width = panel.width_when_shown if demo else 0
-        panel.opacity = 1 if demo else 0
-        if not demo:
+        panel.width = panel.width_when_shown if badges else 0
+        panel.opacity = 1 if badges else 0
+        if not badges:
             return
         from kivy.uix.label import Label
-        from kiosk.demo import DEMO_BADGES
         panel.add_widget(Label(text=self.tr("demo_badges"), bold=True, size_hint_y=None,
                                height=sp(30)))
-        for uid, label in DEMO_BADGES.items():
+        for uid, label in badges.items():
             button = BigButton(text=label, font_size=sp(15))
             button.badge_uid = uid
             button.bind(on_release=lambda b: self.terminal.reader.inject(b.badge_uid))

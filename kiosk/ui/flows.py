@@ -3,7 +3,7 @@ one counter-service call that identifies the badge in the sale's own transaction
 made once the badge is known carries its holder (``error.student``), so the name and photo
 show with the reason at no extra cost. The screen gets one ``TapOutcome`` and only shows it.
 
->>> from kiosk.demo import demo_service
+>>> from kiosk.demo.store import demo_service
 >>> service, session = demo_service()
 >>> out = charge(service, "04112233445566", lambda confirm: service.sell(session,
 ...              "04112233445566", {"SOUP": 1}, confirm))

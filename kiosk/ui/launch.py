@@ -1,10 +1,12 @@
 """Starting the touch app: Kivy's environment first (before Kivy is imported), then the
 terminal of the data folder, then the app.
 
-``comptoir ui`` (kiosk/cli.py) and ``python -m kiosk.ui`` come here."""
+``comptoir ui`` (kiosk/cli.py, through ``kiosk.demo.launch`` which adds the demo's badge
+panel when asked) and ``python -m kiosk.ui`` come here."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -23,19 +25,19 @@ def prepare_kivy(fullscreen: bool = False, size: tuple[int, int] = (1280, 800)) 
         Config.set("graphics", "height", str(size[1]))
 
 
-def run(folder: Path, demo: bool = False, self_service: bool = False, fullscreen: bool = False,
-        badge_panel: bool = False) -> None:
-    """``demo`` or ``badge_panel``: the demo badges on screen, tapped on a simulated reader."""
+def run(folder: Path, self_service: bool = False, fullscreen: bool = False,
+        badge_panel: Mapping[str, str] | None = None) -> None:
+    """``badge_panel``: badges to show on screen (UID → label), tapped on a simulated reader
+    instead of the configured one."""
     prepare_kivy(fullscreen)
     from drivers.badge.simulated import SimulatedReader
     from kiosk.ui.app import ComptoirApp
     from kiosk.ui.terminal import Terminal
-    panel = demo or badge_panel
-    reader = SimulatedReader() if panel else None       # badges tapped on screen
+    reader = SimulatedReader() if badge_panel else None       # badges tapped on screen
     terminal = Terminal.open(folder, reader=reader)
     terminal.service.start_integrity_monitor()
     try:
-        ComptoirApp(terminal, demo=panel, self_service=self_service).run()
+        ComptoirApp(terminal, badge_panel=badge_panel, self_service=self_service).run()
     finally:
         terminal.service.stop_integrity_monitor()
         terminal.close()

@@ -2,7 +2,7 @@
 green "PAID" with the name, class, what was bought and the new balance; red "REFUSED" with
 the reason and, for a balance too low, the missing amount.
 
->>> from kiosk.demo import demo_service
+>>> from kiosk.demo.store import demo_service
 >>> from kiosk.ui.flows import charge
 >>> service, session = demo_service()
 >>> out = charge(service, "04A1B2C3", lambda c: service.sell(session, "04A1B2C3", {"SOUP": 1}, c))

@@ -5,7 +5,7 @@ service's calls.
 The UI thread never waits on any of them: a call goes to the worker (or the sync thread) and
 its result comes back through a callback that the app hands over to Kivy's clock.
 
->>> from kiosk.demo import demo_service
+>>> from kiosk.demo.store import demo_service
 >>> service, session = demo_service()
 >>> terminal = Terminal(service.store.path.parent, service.config, service)
 >>> terminal.submit(service.identify, "04A1B2C3").result().student.first_name
@@ -168,7 +168,7 @@ class Terminal:
         store = open_store(folder / DB_NAME)
         service = CounterService(store, config, clock)
         if reader is None:
-            from drivers.badge import open_reader
+            from kiosk.hardware import open_reader
             reader = open_reader(config.reader)
         terminal = cls(folder, config, service, reader)
         terminal.start_printing()
@@ -180,7 +180,7 @@ class Terminal:
         run``), that one prints and the screen says so."""
         if self.config.printer.backend == "none":
             return
-        from drivers.printer import open_printer
+        from kiosk.hardware import open_printer
         from kiosk.print_worker import AlreadyPrinting, PrintWorker
         worker = PrintWorker(self.folder / DB_NAME, self.config,
                              open_printer(self.config.printer, self.folder),

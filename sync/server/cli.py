@@ -167,7 +167,7 @@ def _command(args, store: CentralStore) -> None:
         school_id = store.add_school(args.school, args.school_id)
         print(f"school {school_id!r} ready in {store.label}")
     elif args.command == "demo-data":
-        from kiosk.demo import generate
+        from kiosk.demo.school import generate
         from sync.models import DataSet
         school_id = store.school_id(args.school_id)
         day = datetime.now(BRUSSELS).date()

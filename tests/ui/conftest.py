@@ -13,7 +13,7 @@ from kiosk import importer
 from sync.common.clock import SystemClock, business_day
 from kiosk.config import parse_config
 from kiosk.counter import CounterService
-from kiosk.demo import generate
+from kiosk.demo.school import generate
 from kiosk.store import open_store
 from tests.ui.harness import Driver, Xvfb, start_kivy
 
@@ -33,7 +33,7 @@ def display():
 @pytest.fixture(scope="session")
 def template(tmp_path_factory) -> Path:
     """A demo school (60 students, today's reservations) and portraits for the demo students."""
-    from kiosk.ui.demo_folder import make_portraits
+    from kiosk.demo.folder import make_portraits
     folder = tmp_path_factory.mktemp("template")
     now = SystemClock().now()
     data = generate(60, day=business_day(now, parse_config({}).tz))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kivy.cache import Cache
 
-from kiosk.demo import Badge
+from kiosk.demo.school import Badge
 from tests.ui.harness import login
 
 

@@ -6,7 +6,7 @@ import json
 
 from kivy.metrics import mm
 
-from kiosk.demo import Badge
+from kiosk.demo.school import Badge
 from tests.printer_emulator import PrinterEmulator
 from tests.ui.harness import login
 from tests.ui.test_ui_counter import balance, entries, result_text, start_rush, tap_badge

@@ -1,6 +1,8 @@
 """What each printed slip says, for 32, 42 or 48 characters per line: sale receipt, void
 receipt, X and Z reports, the kitchen's sandwich pick list, the low-balance slip with the
-top-up instructions (and its EPC QR code), and the printer test page.
+top-up instructions (and its EPC QR code), and the printer test page. The printer driver
+(``drivers.printer``) only prints the ``Document`` these make: what a slip says is the
+terminal's business.
 
 Layouts are pure: plain values in (names, cents, an aware local datetime), a ``Document`` out.
 Amounts go through ``sync.common.money.format_cents`` (fr-BE by default); the words follow the

@@ -1,6 +1,6 @@
 """The app's autopilot: a virtual X screen (Xvfb), Kivy set up for it, and hands that touch
 the real widgets of the running app with real touch events, wait for the screen to answer,
-read what it shows and take screenshots. The scripted demo (``kiosk.ui.scenario``), the UI
+read what it shows and take screenshots. The scripted demo (``kiosk.demo.scenario``), the UI
 tests (tests/ui/) and benchmarks/bench_ui.py drive the app with it.
 
 Nothing here decides anything: it only touches and reads, as a person in front of the screen

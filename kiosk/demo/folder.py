@@ -1,4 +1,4 @@
-"""A data folder for the demo: the demo school (kiosk.demo), a terminal configuration with
+"""A data folder for the demo: the demo school (kiosk.demo.school), a terminal configuration with
 the school's IBAN (for the top-up QR code), and portrait placeholders for the hand-made demo
 students so that the screens show photos. Never for a real terminal (the PINs are public)."""
 from __future__ import annotations
@@ -14,11 +14,11 @@ PORTRAIT_COLOURS = [(66, 103, 178), (178, 82, 66), (60, 140, 90), (150, 90, 160)
 def make_demo_folder(folder: Path, profile: str = "canteen", students: int = 800) -> bool:
     """Create the demo data folder unless it already has a store; True if it was created."""
     from kiosk import importer
-    from sync.common.clock import SystemClock, business_day
     from kiosk.config import load_config, render_config
-    from kiosk.demo import generate
+    from kiosk.demo.school import generate
     from kiosk.store import open_store
     from kiosk.ui.terminal import CONFIG_NAME, DB_NAME
+    from sync.common.clock import SystemClock, business_day
 
     folder = Path(folder)
     if (folder / DB_NAME).exists():

@@ -4,20 +4,24 @@ operators and today's sandwich reservations. Deterministic for a given seed.
 
 The first students are hand-made cases the demo, the tests and the touch UI's badge panel use
 (``DEMO_BADGES``). Demo PINs are public: never import demo data into a real terminal.
+
+Pure data: it imports nothing of the terminal, so that the platform's ``comptoir central
+demo-data`` can load it (the one crossing tests/layers.py allows). ``generate`` gives the
+document a ``comptoir import`` file holds, in the shape of ``sync.models.DataSet``.
 """
 from __future__ import annotations
 
 import random
-import tempfile
 from datetime import date
-from pathlib import Path
 
+from argon2 import PasswordHasher
 from stdnum.be import ogm_vcs
 
 DEMO_PINS = {"Marie": "1234", "Luc": "5678", "Admin": "9999"}
 DEMO_ROLES = {"Marie": "seller", "Luc": "supervisor", "Admin": "admin"}
-
-
+# The terminal's PIN hashing parameters (kiosk.operators: Argon2id, OWASP), so that a demo
+# operator's first login does not rehash its PIN.
+_PIN_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 class Badge:
     """The hand-made demo badges, by who holds them."""
@@ -177,28 +181,6 @@ def generate(students: int = 800, day: date | None = None, seed: int = 2026,
                                      "student_id": "S00008", "article_code": "SANDW-CHEESE",
                                      "quantity": 1, "status": "reserved"})
     if operators:
-        from kiosk.operators import hash_pin
         data["operators"] = [{"id": f"op-{name.lower()}", "name": name, "role": DEMO_ROLES[name],
-                              "pin_hash": hash_pin(pin)} for name, pin in DEMO_PINS.items()]
+                              "pin_hash": _PIN_HASHER.hash(pin)} for name, pin in DEMO_PINS.items()]
     return data
-
-
-def demo_service(students: int = 20, folder: str | Path | None = None, clock=None, config=None):
-    """A counter service on a fresh demo store in a temporary folder, with Marie logged in.
-    For examples and quick experiments."""
-    from kiosk import importer
-    from sync.common.clock import SystemClock, business_day
-    from kiosk.config import TerminalConfig
-    from kiosk.counter import CounterService
-    from kiosk.store import open_store
-
-    clock = clock or SystemClock()
-    config = config or TerminalConfig()
-    folder = Path(folder or tempfile.mkdtemp(prefix="comptoir-demo-"))
-    store = open_store(folder / "comptoir.db", create=True)
-    day = business_day(clock.now(), config.tz)
-    importer.apply(store, importer.parse(generate(students, day=day)), clock.now())
-    service = CounterService(store, config, clock)
-    return service, service.login("Marie", DEMO_PINS["Marie"])
-
-

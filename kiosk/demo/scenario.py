@@ -10,8 +10,10 @@ and a non-zero exit code.
 
     comptoir --data DIR ui --scenario OUT        (or: python -m kiosk.ui --data DIR --scenario OUT)
 
+``make demo`` runs it (scripts/demo.sh) when there is no display.
+
 The folder must hold the demo school (``comptoir central demo-data`` through sync, or
-``comptoir ui --demo``): the walk uses its badges (``kiosk.demo.Badge``) and PINs. Photocopies
+``comptoir ui --demo``): the walk uses its badges (``kiosk.demo.school.Badge``) and PINs. Photocopies
 are sold at a reception terminal, which this canteen terminal is not: the walk leaves them out
 and says so.
 """
@@ -23,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from kiosk.demo import DEMO_BADGES, DEMO_PINS, Badge
+from kiosk.demo.school import DEMO_BADGES, DEMO_PINS, Badge
 
 SOUP = "Potage et pain\n1,00\xa0€"
 WATER = "Eau 50 cl\n0,80\xa0€"
@@ -90,7 +92,7 @@ class Scenario:
         d = self.d
         d.wait_for(lambda: d.buttons(text="Marie"), what="the operators on the login screen")
         self.shot("login")
-        from kiosk.ui.autopilot import login
+        from kiosk.demo.autopilot import login
         login(d, "Marie", DEMO_PINS["Marie"])
         expect(d.app.screens.current == "sale", "Marie's login did not open the sale screen")
         return "Marie (vendeuse) connectée"
@@ -231,7 +233,7 @@ class Scenario:
             self.d.pump(0.2)
 
     def collect_receipts(self, before: set[str]) -> list[Path]:
-        from kiosk.escpos_decode import decode
+        from kiosk.demo.escpos_decode import decode
         target = self.out / "receipts"
         target.mkdir(parents=True, exist_ok=True)
         made = []
@@ -315,7 +317,7 @@ def run_scenario(folder: Path, out: Path, echo=say) -> int:
     """Start a virtual X screen and the app on ``folder``, walk the scenario into ``out``;
     0 when every step got its expected answer."""
     from drivers.badge.simulated import SimulatedReader
-    from kiosk.ui.autopilot import Driver, Xvfb, start_kivy
+    from kiosk.demo.autopilot import Driver, Xvfb, start_kivy
     from kiosk.ui.terminal import DB_NAME, Terminal
 
     folder, out = Path(folder), Path(out)
@@ -331,7 +333,7 @@ def run_scenario(folder: Path, out: Path, echo=say) -> int:
         start_kivy(xvfb.display)
         terminal = Terminal.open(folder, reader=SimulatedReader())
         try:
-            driver = Driver.start(terminal, demo=True)
+            driver = Driver.start(terminal, badge_panel=DEMO_BADGES)
             try:
                 return Scenario(driver, terminal, out, echo).run()
             finally:

@@ -1,6 +1,6 @@
 """A small ESC/POS decoder of the project's own: the bytes a printer gets, back into what it
-would print. The tests check receipts with it; the scripted demo (``kiosk.ui.scenario``) writes
-each printed receipt as text with it. Text is decoded with the code page the bytes selected
+would print. The scripted demo (``kiosk.demo.scenario``) writes each printed receipt as text
+with it; the tests check receipts with it (``tests/escpos_decode.py``). Text is decoded with the code page the bytes selected
 (ESC t n); line feeds end lines; bold, size and alignment are tracked (so a test can check
 widths); native QR codes (GS ( k) give their payload; cuts and feeds are counted; real-time
 status queries (DLE EOT n) are listed. An unknown command is an error: we must know every byte

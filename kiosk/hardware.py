@@ -1,0 +1,67 @@
+"""The terminal's side of the hardware: it opens the badge reader and the receipt printer
+its configuration names (``drivers``, which know nothing of the terminal), and words what they
+report for the canteen worker.
+
+The drivers raise their own errors and report states by code; here they become the
+terminal's: a reader or printer setting that cannot work is a ``ConfigError`` (the same message
+as any other bad setting), a printer status is worded in the terminal's language.
+
+>>> from kiosk.config import PrinterSection, ReaderSection
+>>> try:
+...     open_reader(ReaderSection(backend="carrier-pigeon"))
+... except ConfigError as e:
+...     print(e.message("en"))
+Invalid configuration: reader.backend: unknown backend 'carrier-pigeon'
+>>> printer = open_printer(PrinterSection(backend="dummy"))
+>>> printer.status().reason("fr")
+'Imprimante prête.'
+>>> printer_message(PrinterStatus(PrinterState.PAPER_OUT, "printer_paper_out"), "en")
+'The printer is out of paper: put in a new roll. Receipts are waiting.'
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from drivers.badge import BadgeReader, ReaderConfigError
+from drivers.badge import open_reader as _open_reader
+from drivers.printer import PrinterState, PrinterStatus, PrinterUnavailable
+from drivers.printer import open_printer as _open_printer
+from sync.common.errors import ConfigError
+from sync.common.messages import render
+
+__all__ = ["open_reader", "open_printer", "printer_message", "CounterPrinterStatus",
+           "PrinterState", "PrinterStatus", "PrinterUnavailable"]
+
+
+def printer_message(status: PrinterStatus, lang: str = "fr") -> str:
+    """What to tell the canteen worker about a printer's status, in ``lang``."""
+    return render(status.code, status.params, lang)
+
+
+class CounterPrinterStatus(PrinterStatus):
+    """The statuses of a printer opened here: the driver's, with the terminal's words."""
+
+    __slots__ = ()
+
+    def reason(self, lang: str = "fr") -> str:
+        return printer_message(self, lang)
+
+
+def open_reader(section) -> BadgeReader:
+    """The reader ``[reader]`` names (not started); settings that cannot work: ``ConfigError``."""
+    try:
+        return _open_reader(section)
+    except ReaderConfigError as e:
+        raise ConfigError(detail=e.detail) from None
+
+
+def open_printer(section, data_dir: str | Path | None = None):
+    """The printer ``[printer]`` names (None for ``backend = "none"``), its statuses worded
+    by ``CounterPrinterStatus``; settings that cannot work: ``ConfigError``."""
+    try:
+        printer = _open_printer(section, data_dir)
+    except ValueError as e:          # drivers.printer.PrinterConfigError and the like
+        raise ConfigError(detail=f"[printer]: {e}") from None
+    if printer is not None:
+        printer.status_type = CounterPrinterStatus
+    return printer
