@@ -10,9 +10,12 @@ is refused untouched; a revision that fails rolls the whole upgrade back; severa
 at once on one new database leave one schema."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from datetime import date
@@ -212,8 +215,7 @@ def upgrade_to(db: str, revision: str) -> None:
     engine = open_database(db).migration_engine()
     try:
         with engine.connect() as conn, conn.begin():
-            from alembic import command
-            command.upgrade(migrations._config(conn), revision)
+            migrations._alembic_upgrade(conn, revision)
     finally:
         engine.dispose()
 
@@ -270,11 +272,31 @@ def test_a_failing_revision_rolls_the_whole_upgrade_back(central_dbs, monkeypatc
 
 
 # -- several processes at once --------------------------------------------------------------
+UPGRADER = """
+import sys
+from sync.server import migrations
+from sync.server.backends import open_database
+current = migrations.current
+def counted(backend):
+    found = current(backend)
+    print("read", found, flush=True)        # next: the lock, which the test holds
+    return found
+migrations.current = counted
+backend = open_database(sys.argv[1])
+try:
+    done = migrations.upgrade(backend, create=True)
+    print("done", done.before, done.after, flush=True)
+finally:
+    backend.close()
+"""
+
+
 def test_upgraders_at_once_on_a_new_database_leave_one_schema(central_dbs, monkeypatch):
-    """Each server process upgrades at start: here four at once (threads, each with its own
-    connections), all held at the upgrade's lock (the database's write lock on SQLite, the
-    writers' advisory lock on PostgreSQL) until every one waits for it, then let go together:
-    one makes the schema, the others find it made and change nothing."""
+    """Each server process upgrades at start: here two processes and two threads (each with
+    its own connections) at once on a new database, all held at the upgrade's lock (the
+    database's write lock on SQLite, the writers' advisory lock on PostgreSQL) until every
+    one waits for it, then let go together: one makes the schema, the others find it made
+    and change nothing."""
     db = central_dbs.new()
     results, failures, past_first_read = [], [], []
     current = migrations.current
@@ -287,26 +309,37 @@ def test_upgraders_at_once_on_a_new_database_leave_one_schema(central_dbs, monke
 
     def start():
         try:
-            results.append(upgrade(db, create=True))
+            done = upgrade(db, create=True)
+            results.append((done.before, done.after))
         except Exception as e:          # noqa: BLE001 -- the test says which
             failures.append(e)
 
-    threads = [threading.Thread(target=start) for _ in range(4)]
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    root = str(Path(__file__).resolve().parent.parent)
     with held_lock(db) as waiting:
+        processes = [subprocess.Popen([sys.executable, "-c", UPGRADER, db], cwd=root,
+                                      env={**os.environ, "PYTHONPATH": root},
+                                      stdout=subprocess.PIPE, text=True) for _ in range(2)]
         for t in threads:
             t.start()
+        for process in processes:           # each has read the schema: none yet
+            assert process.stdout.readline() == "read (None, False)\n"
         deadline = time.monotonic() + 30
-        while (len(past_first_read) < len(threads) or waiting() < len(threads)) and (
+        while (len(past_first_read) < len(threads) or waiting() < 4) and (
                 time.monotonic() < deadline):
             time.sleep(0.05)
         assert past_first_read == [(None, False)] * len(threads)
         time.sleep(0.3)                 # SQLite says nothing of who waits: let them get there
         assert not results and not failures
+    for process in processes:
+        out, _ = process.communicate(timeout=60)
+        assert process.returncode == 0
+        before, after = out.split()[1:]
+        results.append((None if before == "None" else before, after))
     for t in threads:
         t.join(60)
     assert not failures, failures
-    assert sorted(results, key=repr) == sorted(
-        [Upgrade(None, HEAD)] + [Upgrade(HEAD, HEAD)] * 3, key=repr)
+    assert sorted(results, key=repr) == sorted([(None, HEAD)] + [(HEAD, HEAD)] * 3, key=repr)
     new = fresh(central_dbs)
     assert schema_of(db) == schema_of(new)
     assert central_rows_raw(db, "SELECT version_num FROM alembic_version") == [(HEAD,)]
@@ -340,3 +373,15 @@ class held_lock:
         else:
             self.conn.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK,))
         self.conn.close()
+
+
+def test_new_revision_writes_the_next_numbered_file(monkeypatch, tmp_path):
+    from alembic.script import ScriptDirectory
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrations.FOLDER, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrations, "VERSIONS", folder / "versions")
+    path = migrations.new_revision("Devices: last IP address")
+    assert path.name == f"{int(HEAD) + 1:04d}_devices_last_ip_address.py"
+    script = ScriptDirectory(str(folder)).get_revision(path.name[:4])
+    assert (script.revision, script.down_revision) == (path.name[:4], HEAD)
+    assert script.doc == "Devices: last IP address"

@@ -35,7 +35,9 @@ no Alembic, no lock).
   forward: ``downgrade()`` is not written; going back means restoring a backup.
 - A revision's SQL must keep to what a transaction may hold on both backends (no ``CREATE
   INDEX CONCURRENTLY``, no ``VACUUM``). Values are literals in the text: ``execute`` passes
-  no parameters, so ``%`` and ``?`` are plain characters.
+  no parameters, so ``%`` and ``?`` are plain characters. On SQLite, foreign keys are not
+  enforced while revisions run (SQLite's own way to rebuild a table: new table, copy,
+  drop, rename), so a revision that moves rows keeps them consistent itself.
 
 Adding a migration: ``python -m sync.server.migrations new "devices: last IP"`` writes the
 next numbered file in ``versions/``; fill its ``upgrade()`` and bump nothing else (``HEAD``
@@ -47,9 +49,12 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sync.server.backends import WRITER_LOCK, postgres_ddl
+
+if TYPE_CHECKING:
+    from sync.server.backends import PostgreSQL, SQLite
 
 log = logging.getLogger("comptoir.central")
 
@@ -116,14 +121,14 @@ def _check(revision: str | None, unversioned: bool, create: bool) -> None:
         raise SchemaError(NO_CENTRAL_DATABASE)
 
 
-def current(backend) -> tuple[str | None, bool]:
+def current(backend: "SQLite | PostgreSQL") -> tuple[str | None, bool]:
     """The database's ``(revision, unversioned)`` (see ``_state``), read through the app's
     own connection (``backend``: ``backends.open_database(db)``)."""
     with backend.transaction(write=False) as conn:
         return _state(lambda sql: conn.execute(backend.sql(sql)).fetchall(), backend.TABLES)
 
 
-def upgrade(backend, create: bool = False) -> Upgrade:
+def upgrade(backend: "SQLite | PostgreSQL", create: bool = False) -> Upgrade:
     """Bring the database to ``HEAD``, under the writers' lock, in one transaction.
 
     ``create``: a database with no schema at all gets one (``init``); without it, that is a
@@ -176,9 +181,9 @@ def _config(connection=None):
     return config
 
 
-def _alembic_upgrade(conn) -> None:
+def _alembic_upgrade(conn, target: str = "head") -> None:
     from alembic import command
-    command.upgrade(_config(conn), "head")
+    command.upgrade(_config(conn), target)
 
 
 def run_env(context) -> None:
