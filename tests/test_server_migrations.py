@@ -193,6 +193,20 @@ def test_database_of_release_0_1_0_upgrades_in_place(central_dbs, capsys):
     central_dbs.drop(new)
 
 
+def test_any_command_upgrades_and_says_so(central_dbs, capsys):
+    """A school without IT installs the new version and runs it: the first command (``serve``
+    at boot, here ``admin-token --list``) upgrades the database and says so."""
+    old = release_0_1_0(central_dbs.new())
+    assert central_main(["admin-token", "--db", old, "--list"]) == 0
+    out, err = capsys.readouterr()
+    assert "made 2026-11-24T06:30:00" in out        # the admin token of 0.1.0
+    assert err.endswith(": schema upgraded from revision none (release 0.1.0's schema) to"
+                        f" {HEAD}\n")
+    assert central_main(["admin-token", "--db", old, "--list"]) == 0
+    assert capsys.readouterr().err == ""
+    central_dbs.drop(old)
+
+
 def test_a_new_database_is_made_at_head(central_dbs, capsys):
     db = central_dbs.new()
     assert central_main(["init", "--db", db, "--school", "Solo"]) == 0

@@ -164,6 +164,11 @@ def _run(args) -> int:
     if args.command == "demo-data" and args.students < 1:
         raise CentralError("invalid", "--students must be at least 1")
     with CentralStore(args.db, create=args.command == "init") as store:
+        done = store.schema
+        if done.changed and (done.before or done.unversioned) and args.command != "migrate":
+            from sync.server.migrations import describe
+            print(f"{store.label}: schema upgraded from revision"
+                  f" {describe(done.before, done.unversioned)} to {done.after}", file=sys.stderr)
         _command(args, store)
     return 0
 

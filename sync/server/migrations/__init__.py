@@ -162,6 +162,8 @@ def upgrade(backend: "SQLite | PostgreSQL", create: bool = False) -> Upgrade:
                                backend.TABLES)[0]
                 assert after == HEAD, after
     except DBAPIError as e:
+        if e.orig is None:
+            raise
         raise e.orig from None          # the driver's own error, as the app's queries raise
     finally:
         engine.dispose()
@@ -223,9 +225,9 @@ def new_revision(message: str) -> Path:
 
 _TEMPLATE = '''"""{message}
 
-What it changes and why, for the next reader. Revision {number}, after {previous}. Portable SQL through ``execute`` (see
-``sync.server.migrations``): it runs inside the upgrade's one transaction, on SQLite and
-PostgreSQL alike.
+What it changes and why, for the next reader. Revision {number}, after {previous}.
+Portable SQL through ``execute`` (see ``sync.server.migrations``): it runs inside the
+upgrade's one transaction, on SQLite and PostgreSQL alike.
 """
 from sync.server.migrations import execute
 
