@@ -65,7 +65,6 @@ _REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
 REVISIONS: tuple[str, ...] = tuple(sorted(
     m.group(1) for m in map(_REVISION_FILE.match, (p.name for p in VERSIONS.iterdir())) if m))
 HEAD = REVISIONS[-1]
-RELEASE_0_1_0 = "0001"          # the revision a database of release 0.1.0 is at
 NO_CENTRAL_DATABASE = "no central database (make one with 'comptoir central init')"
 
 
@@ -115,8 +114,8 @@ def _check(revision: str | None, unversioned: bool, create: bool) -> None:
     if revision is not None and revision not in REVISIONS:
         raise SchemaError(
             f"the database is at schema revision {revision}, newer than this version of"
-            f" comptoir knows (up to {HEAD}): install the version that made it (the database"
-            " was not changed)")
+            f" comptoir knows (up to {HEAD}): run a version that knows it (the database was"
+            " not changed)")
     if revision is None and not unversioned and not create:
         raise SchemaError(NO_CENTRAL_DATABASE)
 
