@@ -310,8 +310,12 @@ def test_upgraders_at_once_on_a_new_database_leave_one_schema(central_dbs, monke
     its own connections) at once on a new database, all held at the upgrade's lock (the
     database's write lock on SQLite, the writers' advisory lock on PostgreSQL) until every
     one waits for it, then let go together: one makes the schema, the others find it made
-    and change nothing."""
+    and change nothing. (On PostgreSQL, whatever the database's default isolation: here
+    REPEATABLE READ, where a transaction's snapshot would predate the lock.)"""
     db = central_dbs.new()
+    if central_dbs.pg is not None:
+        central_dbs.pg.admin(f"ALTER DATABASE {db.rsplit('/', 1)[-1]}"
+                             " SET default_transaction_isolation = 'repeatable read'")
     results, failures, past_first_read = [], [], []
     current = migrations.current
 

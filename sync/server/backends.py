@@ -263,8 +263,11 @@ class PostgreSQL:
     def migration_engine(self):
         """A SQLAlchemy engine for the schema migrations, on the same URL (a password still
         comes from ``~/.pgpass`` or ``PGPASSWORD``; SQLAlchemy never sees the URL, so it never
-        shows it), no pool: each connection is closed when given back."""
+        shows it), no pool: each connection is closed when given back. ``READ COMMITTED``
+        whatever the database's default, as the writers here: the statements after the
+        advisory lock see what the previous holder committed."""
         from sqlalchemy import create_engine
         from sqlalchemy.pool import NullPool
         return create_engine("postgresql+psycopg://", poolclass=NullPool,
+                             isolation_level="READ COMMITTED",
                              creator=lambda: self._psycopg.connect(self.url, connect_timeout=10))
