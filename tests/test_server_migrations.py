@@ -189,6 +189,8 @@ def test_database_of_release_0_1_0_upgrades_in_place(central_dbs, capsys):
         assert journal["count"] >= 4
     central_rows(old, "UPDATE devices SET version = ?, last_seen_at = ? WHERE id = ?",
                  ("0.2.0", "2026-11-25T11:00:01Z", DEVICE), write=True)
+    assert central_rows(old, "SELECT version, last_seen_at FROM devices WHERE id = ?",
+                        (DEVICE,)) == [("0.2.0", "2026-11-25T11:00:01Z")]
     central_dbs.drop(old)
     central_dbs.drop(new)
 
@@ -207,7 +209,7 @@ def test_any_command_upgrades_and_says_so(central_dbs, capsys):
     central_dbs.drop(old)
 
 
-def test_a_new_database_is_made_at_head(central_dbs, capsys):
+def test_a_new_database_is_made_at_head(central_dbs):
     db = central_dbs.new()
     assert central_main(["init", "--db", db, "--school", "Solo"]) == 0
     assert central_rows_raw(db, "SELECT version_num FROM alembic_version") == [(HEAD,)]
