@@ -22,6 +22,8 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
     import-bank FILE.csv --db PATH                         credit a bank statement's transfers
     import-roster FILE --db PATH                           load/refresh students, badges, wallets
     wallet     --db PATH --wallet ID                       a wallet's balance and history
+    migrate    --db PATH                                   upgrade the schema (every command
+                                                           does it too), say the revisions
 Every command takes --school-id ID when the database holds several schools.
 """
 from __future__ import annotations
@@ -98,6 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_", type=_day, metavar="DAY", help="first day, YYYY-MM-DD")
     p.add_argument("--to", type=_day, metavar="DAY", help="last day, YYYY-MM-DD (included)")
     p.add_argument("--school-id")
+    p = sub.add_parser("migrate", help="bring the database's schema to this version's (every"
+                                       " command does it first); print the revision before"
+                                       " and after")
+    _db_option(p)
     _ledger_parsers(sub)
     return parser
 
@@ -158,6 +164,11 @@ def _run(args) -> int:
     if args.command == "demo-data" and args.students < 1:
         raise CentralError("invalid", "--students must be at least 1")
     with CentralStore(args.db, create=args.command == "init") as store:
+        done = store.schema
+        if done.changed and (done.before or done.unversioned) and args.command != "migrate":
+            from sync.server.migrations import describe
+            print(f"{store.label}: schema upgraded from revision"
+                  f" {describe(done.before, done.unversioned)} to {done.after}", file=sys.stderr)
         _command(args, store)
     return 0
 
@@ -166,6 +177,11 @@ def _command(args, store: CentralStore) -> None:
     if args.command == "init":
         school_id = store.add_school(args.school, args.school_id)
         print(f"school {school_id!r} ready in {store.label}")
+    elif args.command == "migrate":
+        from sync.server.migrations import describe
+        done = store.schema
+        print(f"{store.label}: schema revision {describe(done.before, done.unversioned)}"
+              + (f" -> {describe(done.after)}" if done.changed else ": up to date"))
     elif args.command == "demo-data":
         from kiosk.demo.school import generate
         from sync.models import DataSet

@@ -34,6 +34,7 @@ from sync.common.clock import iso_utc, parse_iso_utc
 from sync.common.chain import GENESIS, KINDS, chain_hash, is_canonical
 from sync.models import DataSet
 from sync.protocol import PushedEntry
+from sync.server import migrations
 from sync.server.backends import open_database
 
 log = logging.getLogger("comptoir.central")
@@ -306,25 +307,13 @@ class CentralStore:
         self.label = where = self._db.label        # for people: a URL without its password
         self._now = now or (lambda: datetime.now(timezone.utc))
         try:
-            if not create and not self._db.exists():
-                raise CentralError("invalid", f"{where}: no central database"
-                                              " (make one with 'comptoir central init')")
             if create:
                 self._db.prepare()
-            if not create:      # only ever add tables to a database that is already ours
-                with self._txn(write=False) as conn:
-                    self._x(conn, "SELECT value FROM central_meta WHERE name = 'schema'")
-            with self._txn() as conn:
-                # Every statement is CREATE ... IF NOT EXISTS: run at each open, it brings a
-                # database made by an older version up to date (tables, indexes).
-                for ddl in _DDL:
-                    self._x(conn, ddl)
-                self._x(conn, "INSERT INTO change_counter (id, value) VALUES (1, 0)"
-                              " ON CONFLICT (id) DO NOTHING")
-                self._x(conn, "INSERT INTO central_meta (name, value) VALUES (?, ?)"
-                              " ON CONFLICT (name) DO NOTHING", ("schema", str(SCHEMA_VERSION)))
-                row = self._x(conn, "SELECT value FROM central_meta WHERE name = 'schema'"
-                              ).fetchone()
+            # The schema at HEAD: made (create), upgraded, or refused (see migrations).
+            self.schema = migrations.upgrade(self._db, create=create)
+        except migrations.SchemaError as e:
+            self.close()
+            raise CentralError("invalid", f"{where}: {e}") from None
         except self._db.unreachable as e:
             self.close()
             raise CentralError("invalid", f"{where}: cannot open the central database"
@@ -335,10 +324,6 @@ class CentralStore:
         except CentralError:
             self.close()
             raise
-        if not row or int(row[0]) != SCHEMA_VERSION:
-            self.close()
-            raise CentralError("invalid", f"{where}: not a central database"
-                                          f" of schema version {SCHEMA_VERSION}")
 
     def close(self) -> None:
         self._db.close()
