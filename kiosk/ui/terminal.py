@@ -28,6 +28,7 @@ from kiosk import lookups
 from kiosk.config import TerminalConfig, load_config
 from kiosk.counter import CounterService
 from kiosk.store import open_store
+from sync.common.messages import render
 
 log = logging.getLogger("comptoir.ui")
 
@@ -188,7 +189,7 @@ class Terminal:
         try:
             worker.start()
         except AlreadyPrinting:
-            self.printer.update("ok", "printed by another program of this terminal")
+            self.printer.update("ok", render("printer_busy", {}, self.config.terminal.language))
             return
         self.printer.update(*printer_state(worker.status()))
         self.print_worker = worker
