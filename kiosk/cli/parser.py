@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help=_("the operator confirms this warning"))
 
     c = command("init", cmd_init, _("create the data folder, its configuration and the store"))
-    c.add_argument("--name", default="Caisse",
+    c.add_argument("--name", default=_("Till"),
                    help=_("terminal name shown on receipts (e.g. 'Cantine 1')"))
     c.add_argument("--profile", default="canteen", choices=("canteen", "reception"))
     c = command("import", cmd_import,

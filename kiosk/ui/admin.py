@@ -104,8 +104,10 @@ class AdminScreen(Screen):
         self.sync_lines = "\n".join(lines)
         self.syncing = snap.syncing
         self.device_lines = "\n".join((
-            f"{app.tr('reader')} : {app.tr('state_' + snap.reader.state)} {snap.reader.reason}".strip(),
-            f"{app.tr('printer')} : {app.tr('state_' + snap.printer.state)} {snap.printer.reason}".strip(),
+            app.tr("label_value", label=app.tr("reader"),
+                   value=f"{app.tr('state_' + snap.reader.state)} {snap.reader.reason}".strip()),
+            app.tr("label_value", label=app.tr("printer"),
+                   value=f"{app.tr('state_' + snap.printer.state)} {snap.printer.reason}".strip()),
             app.tr("print_queue", pending=s.pending_prints, failed=s.failed_prints)))
 
     def sync_now(self) -> None:

@@ -117,12 +117,15 @@ def _mo_bytes(lang: str) -> bytes:
     return data
 
 
-@functools.cache
 def translator(lang: str | None = DEFAULT_LANGUAGE) -> gettext.NullTranslations:
     """The catalogue of ``lang`` (normalised, see :func:`normalise`): ``.gettext(text)`` for
     plain messages, ``.pgettext(code, text)`` for coded ones. A missing catalogue gives the
-    English source texts."""
-    lang = normalise(lang)
+    English source texts. Loaded once per language and process."""
+    return _translator(normalise(lang))
+
+
+@functools.cache
+def _translator(lang: str) -> gettext.NullTranslations:
     try:
         return gettext.GNUTranslations(io.BytesIO(_mo_bytes(lang)))
     except OSError:
