@@ -252,3 +252,22 @@ def test_cli_language_comes_from_the_terminal_then_the_environment(store, tmp_pa
     assert "Intégrité" in comptoir(folder, "--lang", "fr", "status",
                                    env={"COMPTOIR_LANG": "en"}).stdout
     assert "Intégrité" in comptoir(store, "status").stdout                  # French by default
+
+
+def test_log_lines_of_the_agent_follow_the_language(caplog):
+    """``comptoir sync`` and ``printer run`` show the agent's and the worker's log lines: the
+    CLI translates them (their messages are msgids, see babel.cfg)."""
+    import logging
+
+    from kiosk.cli import base
+    from kiosk.cli.logs import translate_logs
+    translate_logs()
+    base.set_language("nl")
+    try:
+        with caplog.at_level(logging.INFO):
+            logging.getLogger("comptoir.sync").warning("pull cursor expired: full resync")
+            logging.getLogger("comptoir.sync").warning("sync failed: %s", "x")
+    finally:
+        base.set_language(i18n.DEFAULT_LANGUAGE)
+    assert caplog.messages == ["ontvangstcursor verlopen: volledige hersynchronisatie",
+                               "synchronisatie mislukt: x"]

@@ -14,10 +14,12 @@ from kiosk.cli.devices import cmd_printer, cmd_reader, cmd_reprint
 from sync.common.i18n import LANGUAGES
 
 
-def add_global_options(p: argparse.ArgumentParser, default=None) -> None:
-    """``--data`` and ``--lang``, before the command (and, for ``ui``, after it)."""
-    p.add_argument("--data", default=default,
-                   help=_("data folder (default: $COMPTOIR_DATA or ~/.local/share/comptoir)"))
+def add_global_options(p: argparse.ArgumentParser, default=None, data: bool = True) -> None:
+    """``--data`` and ``--lang`` before the command; ``--lang`` after it too (and ``--data``
+    for ``ui``): ``default`` is SUPPRESS there, not to undo what was given before it."""
+    if data:
+        p.add_argument("--data", default=default,
+                       help=_("data folder (default: $COMPTOIR_DATA or ~/.local/share/comptoir)"))
     p.add_argument("--lang", choices=LANGUAGES, default=default,
                    help=_("language of what is printed (default: $COMPTOIR_LANG, else the"
                           " terminal's [terminal] language)"))
@@ -31,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name, func, help_, operator=False):
         c = sub.add_parser(name, help=help_, description=help_)
         c.set_defaults(func=func)
+        if name != "ui":
+            add_global_options(c, default=argparse.SUPPRESS, data=False)
         if operator:
             c.add_argument("--operator", help=_("operator name (PIN from $COMPTOIR_PIN or asked)"))
         return c

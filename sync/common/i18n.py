@@ -84,8 +84,11 @@ def compile_po(po: bytes | Path, lang: str) -> bytes:
     return out.getvalue()
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+def _cache_dir() -> Path | None:
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:                              # no home directory at all
+        return None
     return Path(base) / "comptoir" / "locale"
 
 
@@ -98,23 +101,30 @@ def _mo_bytes(lang: str) -> bytes:
     except OSError:
         pass
     source = po.read_bytes()
-    cached = _cache_dir() / f"{lang}-{hashlib.sha256(source).hexdigest()[:20]}.mo"
-    try:
-        return cached.read_bytes()
-    except OSError:
-        pass
+    cache = _cache_dir()
+    name = f"{lang}-{hashlib.sha256(source).hexdigest()[:20]}.mo"
+    if cache is not None:
+        try:
+            return (cache / name).read_bytes()
+        except OSError:
+            pass
     data = compile_po(source, lang)
-    try:                                              # a read-only home only costs time
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, cached)
-        for stale in cached.parent.glob(f"{lang}-*.mo"):    # made from an older .po
-            if stale != cached:
-                stale.unlink(missing_ok=True)
-    except OSError:
-        pass
+    if cache is not None:
+        try:                                          # a read-only home only costs time
+            _keep(cache, name, lang, data)
+        except OSError:
+            pass
     return data
+
+
+def _keep(cache: Path, name: str, lang: str, data: bytes) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = cache / f".{name}.{os.getpid()}"
+    tmp.write_bytes(data)
+    os.replace(tmp, cache / name)                     # readers never see half a file
+    for stale in cache.glob(f"{lang}-*.mo"):          # made from an older .po
+        if stale.name != name:
+            stale.unlink(missing_ok=True)
 
 
 def translator(lang: str | None = DEFAULT_LANGUAGE) -> gettext.NullTranslations:
