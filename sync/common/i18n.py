@@ -5,9 +5,14 @@ Where they live: ``sync/common/locale/comptoir.pot`` (the template, extracted fr
 with the mapping in ``babel.cfg``) and ``sync/common/locale/<lang>/LC_MESSAGES/comptoir.po``.
 A translator runs, from the repository root::
 
-    pybabel extract -F babel.cfg -o sync/common/locale/comptoir.pot .
+    pybabel extract -F babel.cfg -o sync/common/locale/comptoir.pot --add-location=file \
+        --sort-output --project=Comptoir --copyright-holder="the Comptoir contributors" .
     pybabel update -i sync/common/locale/comptoir.pot -d sync/common/locale -D comptoir
-    pybabel compile -d sync/common/locale -D comptoir      # optional, see below
+    pybabel compile -d sync/common/locale -D comptoir --statistics    # optional, see below
+
+then translates what is new or fuzzy in each ``.po`` (any PO editor) and runs
+``tests/test_translations.py``, which fails on a message missing, empty, fuzzy or left in
+English, on placeholders that differ, and on catalogues out of step with the code.
 
 The msgid convention:
 
@@ -16,10 +21,14 @@ The msgid convention:
   with :func:`coded`. The code is what programs and tests rely on and it never changes; the
   English text is what a translator reads (a bare code tells a translator nothing), and when
   it changes, ``pybabel update`` marks the translations fuzzy so they are looked at again.
-* **Everything else** (the CLI's lines and help, the few texts written in the touch app's
-  Python): the English text is the ``msgid``, marked with ``_()`` as gettext users expect.
-  Placeholders are ``str.format`` names (``{seq}``), never positional, so a translation may
-  put them in another order.
+* **Everything else** (the command line's lines and help, the log lines of the sync agent and
+  the print worker): the English text is the ``msgid``, marked with ``_()`` as gettext users
+  expect. Placeholders are ``str.format`` names (``{seq}``), never positional, so a
+  translation may put them in another order (``%s`` only in log calls, as logging wants).
+
+To translate in a module: ``_ = translator(lang).gettext`` (or ``gettext_for(lang)``), then
+``_("Sale no. {seq}").format(seq=...)``; the call must hold the literal text for extraction
+(``babel.cfg`` lists the folders scanned). Never build a msgid from pieces or an f-string.
 
 English is the source language; ``en/comptoir.po`` still holds every message (its msgstr
 mostly equal to the msgid) so that an English wording can be fixed without touching the code.
