@@ -19,8 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.cli.base import (EXIT, Context, UsageError, _, choose_language, data_dir,
-                            set_language)
+from kiosk.cli.base import EXIT, Context, UsageError, _, choose_language, data_dir, set_language
 from sync.common.errors import ComptoirError
 
 __all__ = ["main"]

@@ -21,9 +21,11 @@ def cmd_journal(ctx: Context) -> None:
     start, end = parse_day(ctx.args.from_, "--from"), parse_day(ctx.args.to, "--to")
     where, params = ["1"], []
     if start:
-        where.append("day >= ?"), params.append(start.isoformat())
+        where.append("day >= ?")
+        params.append(start.isoformat())
     if end:
-        where.append("day <= ?"), params.append(end.isoformat())
+        where.append("day <= ?")
+        params.append(end.isoformat())
     entries = list(journal.entries(ctx.service.store.conn, " AND ".join(where), tuple(params)))
     if ctx.args.format == "json":
         text = json.dumps([{**e.data, "prev_hash": e.prev_hash, "hash": e.hash} for e in entries],

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 
-from kiosk.cli.base import (CONFIG_NAME, DB_NAME, Context, UsageError, _, parse_items, read_pin,
-                            write_atomically)
+from kiosk.cli.base import CONFIG_NAME, DB_NAME, Context, UsageError, _, parse_items, read_pin, write_atomically
 
 
 def N_(text: str) -> str:

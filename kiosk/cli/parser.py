@@ -8,8 +8,17 @@ from pathlib import Path
 from kiosk.cli.admin import cmd_check, cmd_enrol, cmd_journal, cmd_status, cmd_sync
 from kiosk.cli.apps import cmd_demo_data, cmd_ui
 from kiosk.cli.base import _
-from kiosk.cli.counter import (cmd_balance, cmd_copies, cmd_import, cmd_init, cmd_operator,
-                               cmd_pickup, cmd_report, cmd_sell, cmd_void)
+from kiosk.cli.counter import (
+    cmd_balance,
+    cmd_copies,
+    cmd_import,
+    cmd_init,
+    cmd_operator,
+    cmd_pickup,
+    cmd_report,
+    cmd_sell,
+    cmd_void,
+)
 from kiosk.cli.devices import cmd_printer, cmd_reader, cmd_reprint
 from sync.common.i18n import LANGUAGES
 

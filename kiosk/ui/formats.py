@@ -17,10 +17,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time, format_timedelta
 
-from sync.common.clock import parse_iso_utc
 from kiosk.ui.texts import tr
+from sync.common.clock import parse_iso_utc
 from sync.common.money import LOCALES, format_cents
-
 
 
 def money(cents: int, lang: str) -> str:
