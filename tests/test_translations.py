@@ -271,3 +271,16 @@ def test_log_lines_of_the_agent_follow_the_language(caplog):
         base.set_language(i18n.DEFAULT_LANGUAGE)
     assert caplog.messages == ["ontvangstcursor verlopen: volledige hersynchronisatie",
                                "synchronisatie mislukt: x"]
+
+
+def test_the_touch_app_takes_the_language_asked(store):
+    """``comptoir --lang nl ui``: the screens speak Dutch whatever the terminal's configuration."""
+    from drivers.badge.simulated import SimulatedReader
+    from kiosk.ui.terminal import Terminal
+    from kiosk.ui.texts import tr
+    terminal = Terminal.open(store, reader=SimulatedReader(), language="nl")
+    try:
+        assert terminal.config.terminal.language == "nl"
+        assert tr("badge_to_pay", terminal.config.terminal.language) == "Badge om te betalen"
+    finally:
+        terminal.close()

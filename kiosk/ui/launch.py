@@ -24,15 +24,16 @@ def prepare_kivy(fullscreen: bool = False, size: tuple[int, int] = (1280, 800)) 
 
 
 def run(folder: Path, demo: bool = False, self_service: bool = False, fullscreen: bool = False,
-        badge_panel: bool = False) -> None:
-    """``demo`` or ``badge_panel``: the demo badges on screen, tapped on a simulated reader."""
+        badge_panel: bool = False, language: str | None = None) -> None:
+    """``demo`` or ``badge_panel``: the demo badges on screen, tapped on a simulated reader;
+    ``language``: the screens' language instead of the configured one."""
     prepare_kivy(fullscreen)
     from drivers.badge.simulated import SimulatedReader
     from kiosk.ui.app import ComptoirApp
     from kiosk.ui.terminal import Terminal
     panel = demo or badge_panel
     reader = SimulatedReader() if panel else None       # badges tapped on screen
-    terminal = Terminal.open(folder, reader=reader)
+    terminal = Terminal.open(folder, reader=reader, language=language)
     terminal.service.start_integrity_monitor()
     try:
         ComptoirApp(terminal, demo=panel, self_service=self_service).run()
