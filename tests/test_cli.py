@@ -72,9 +72,9 @@ def test_sell_and_refusals_exit_codes(fresh):
         (sell(fresh, "--badge", Badge.LINA, "SOUP"), 4, "ALLERGIE"),
         (sell(fresh, "--badge", Badge.LINA, "SOUP", pin="0000"), 5, "PIN incorrect"),
         (sell(fresh, "--badge", Badge.LINA, "SOUP", operator="Nobody"), 5, "Opérateur inconnu"),
-        (sell(fresh, "--badge", Badge.LINA, "SOUP=x"), 2, "cannot read 'SOUP=x'"),
-        (run(fresh, "sell", "--badge", Badge.LINA, "SOUP"), 2, "which operator?"),
-        (run(fresh, "sell", "--badge", Badge.LINA, "SOUP", operator="Marie"), 2, "no PIN"),
+        (sell(fresh, "--badge", Badge.LINA, "SOUP=x"), 2, "illisible : 'SOUP=x'"),
+        (run(fresh, "sell", "--badge", Badge.LINA, "SOUP"), 2, "quel opérateur ?"),
+        (run(fresh, "sell", "--badge", Badge.LINA, "SOUP", operator="Marie"), 2, "pas de code PIN"),
         (run(fresh, "void", "1", operator="Marie", pin="1234"), 5, "réservée à un responsable"),
     ]
     for proc, code, needle in cases:
@@ -154,7 +154,7 @@ def test_journal_export_csv_with_dates_to_file(fresh):
     empty = run(fresh, "journal", "export", "--from", "2000-01-01", "--to", "2000-01-02", check_rc=0)
     assert empty.stdout.splitlines() == [lines[0]]
     bad = run(fresh, "journal", "export", "--from", "yesterday", check_rc=2)
-    assert "expected a date" in bad.stderr
+    assert "une date comme 2026-11-25 était attendue" in bad.stderr
 
 
 def test_import_errors_leave_store_unchanged(fresh):
@@ -183,7 +183,7 @@ def test_operator_add_first_admin_then_others(tmp_path):
     run(folder, "init", check_rc=0)
     run(folder, "operator", "add", "Root", "--role", "admin", env={"COMPTOIR_NEW_PIN": "4321"}, check_rc=0)
     no_session = run(folder, "operator", "add", "Nadia", env={"COMPTOIR_NEW_PIN": "1111"}, check_rc=2)
-    assert "which operator?" in no_session.stderr
+    assert "quel opérateur ?" in no_session.stderr
     run(folder, "operator", "add", "Nadia", "--role", "seller", operator="Root", pin="4321",
         env={"COMPTOIR_NEW_PIN": "1111"}, check_rc=0)
     listing = run(folder, "operator", "list", check_rc=0).stdout
@@ -194,5 +194,5 @@ def test_status_reports_everything(school):
     out = run(school, "status", check_rc=0).stdout
     from kiosk.store.schema import CURRENT_VERSION
     for needle in ("Cantine 1 (canteen)", f"schéma v{CURRENT_VERSION}", "Intégrité     : OK", "Journal       : 0",
-                   "60 students", "en attente d'envoi"):
+                   "60 élèves", "en attente d'envoi"):
         assert needle in out, out

@@ -84,8 +84,8 @@ def test_enrol_pull_sell_push(central, tmp_path):
 
     first = comptoir("sync", "--once", data=data).stdout
     status = comptoir("status", data=data).stdout
-    assert "800 students" in status and "799 wallets" in status, status
-    assert "0 opération(s) en attente" in status and "online" in status
+    assert "800 élèves" in status and "799 portefeuilles" in status, status
+    assert "0 opération(s) en attente" in status and "en ligne" in status
     assert "0 opération(s) envoyée(s)" in first
 
     for uid, items in ((Badge.EMMA, ["SOUP"]), (Badge.LOUIS_RESERVED, ["SOUP", "APPLEx2"])):
@@ -147,7 +147,7 @@ def test_revoked_terminal_is_refused_and_keeps_selling(central, tmp_path):
     refused = comptoir("sync", "--once", data=data, check_rc=1)
     assert "revoked" in refused.stderr
     status = comptoir("status", data=data).stdout
-    assert "1 opération(s) en attente" in status and "error" in status
+    assert "1 opération(s) en attente" in status and "en erreur" in status
 
 
 def test_daemon_pushes_a_sale_as_soon_as_it_is_made(central, tmp_path):

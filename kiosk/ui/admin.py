@@ -104,8 +104,10 @@ class AdminScreen(Screen):
         self.sync_lines = "\n".join(lines)
         self.syncing = snap.syncing
         self.device_lines = "\n".join((
-            f"{app.tr('reader')} : {app.tr('state_' + snap.reader.state)} {snap.reader.reason}".strip(),
-            f"{app.tr('printer')} : {app.tr('state_' + snap.printer.state)} {snap.printer.reason}".strip(),
+            app.tr("label_value", label=app.tr("reader"),
+                   value=f"{app.tr('state_' + snap.reader.state)} {snap.reader.reason}".strip()),
+            app.tr("label_value", label=app.tr("printer"),
+                   value=f"{app.tr('state_' + snap.printer.state)} {snap.printer.reason}".strip()),
             app.tr("print_queue", pending=s.pending_prints, failed=s.failed_prints)))
 
     def sync_now(self) -> None:
@@ -133,7 +135,7 @@ class AdminScreen(Screen):
         tz = app.terminal.config.tz
         self.ids.sales.data = [
             {"seq": s.seq, "voided": s.voided, "amount_cents": -s.amount_cents, "student": s.student,
-             "text": f"n°{s.seq}  {formats.clock_time(s.ts, tz, app.lang)}  {s.student}\n"
+             "text": f"{app.tr('sale_no', seq=s.seq)}  {formats.clock_time(s.ts, tz, app.lang)}  {s.student}\n"
                      f"{s.articles}  [b]{app.money(-s.amount_cents)}[/b]"
                      + (f"  ({app.tr('voided')})" if s.voided else "")}
             for s in sales]
@@ -207,7 +209,8 @@ class AdminScreen(Screen):
             lines.append(f"{p['qty']:>5} × {p['name']}   ({app.tr('delivered')})")
         lines.append("")
         for op in report.operators.values():
-            lines.append(f"{op['name']} : {op['sales']} — {money(op['total_cents'])}")
+            lines.append(app.tr("label_value", label=op["name"],
+                                value=f"{op['sales']} — {money(op['total_cents'])}"))
         lines.append("")
         lines.append(app.tr("report_totals", gross=money(report.gross_cents),
                             voids=f"{report.voids['count']} ({money(report.voids['total_cents'])})",

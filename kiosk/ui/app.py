@@ -85,7 +85,7 @@ class ComptoirApp(App):
         if isinstance(error, ComptoirError):
             return error.message(self.lang)
         log.error("unexpected error in a counter call: %s", type(error).__name__, exc_info=error)
-        return f"{self.tr('error')} : {type(error).__name__}"
+        return self.tr("label_value", label=self.tr("error"), value=type(error).__name__)
 
     def set_language(self, lang: str) -> None:
         self.lang = lang

@@ -58,14 +58,17 @@ class BalanceScreen(Screen):
         self.photo = str(photo) if photo else ""
         self.message = ""
         self.name_text = present.student_line(identity.student)
-        self.balances = "\n".join(f"{w.name} : [b]{app.money(w.balance_cents)}[/b]" for w in identity.wallets)
+        self.balances = "\n".join(app.tr("label_value", label=w.name,
+                                          value=f"[b]{app.money(w.balance_cents)}[/b]")
+                                   for w in identity.wallets)
         lines = []
         for e in reversed(recent):
             what = present.lines_text(e.data.get("lines") or
                                       [{"article": i["article"], "name": i["name"], "qty": i["qty"]}
                                        for i in e.data.get("items", [])], lang)
             amount = f"  {app.money(e.amount_cents)}" if e.amount_cents else ""
-            lines.append(f"{formats.day_and_time(e.ts, tz, lang)}  {app.tr('kind_' + e.kind)} : {what}{amount}")
+            lines.append(f"{formats.day_and_time(e.ts, tz, lang)}  "
+                         + app.tr("label_value", label=app.tr("kind_" + e.kind), value=what) + amount)
         self.purchases = "\n".join(lines) or app.tr("no_purchases")
         school = app.terminal.config.school
         comm = identity.wallets[0].structured_communication

@@ -80,7 +80,7 @@ class CopiesScreen(PayingMixin, Screen):
 
     def _update(self) -> None:
         app = App.get_running_app()
-        self.ids.total.text = f"{app.tr('total')} : {app.money(self.total())}"
+        self.ids.total.text = app.tr("label_value", label=app.tr("total"), value=app.money(self.total()))
         if self.armed == "copies":
             self.info = app.tr("waiting_badge", amount=app.money(self.total()))
         elif self.armed:

@@ -17,10 +17,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time, format_timedelta
 
+from kiosk.ui.texts import tr
 from sync.common.clock import parse_iso_utc
 from sync.common.money import LOCALES, format_cents
-
-NEVER = {"fr": "jamais", "nl": "nooit", "en": "never"}
 
 
 def money(cents: int, lang: str) -> str:
@@ -47,6 +46,6 @@ def long_day(day: str | date, lang: str) -> str:
 def ago(ts: str | None, now: datetime, lang: str) -> str:
     """'il y a 3 minutes'; 'jamais' when there is no such time."""
     if not ts:
-        return NEVER.get(lang, NEVER["fr"])
+        return tr("never", lang)
     return format_timedelta(_instant(ts) - now, add_direction=True, threshold=1.0,
                             locale=LOCALES.get(lang, lang))

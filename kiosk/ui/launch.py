@@ -26,15 +26,16 @@ def prepare_kivy(fullscreen: bool = False, size: tuple[int, int] = (1280, 800)) 
 
 
 def run(folder: Path, self_service: bool = False, fullscreen: bool = False,
-        badge_panel: Mapping[str, str] | None = None) -> None:
+        badge_panel: Mapping[str, str] | None = None, language: str | None = None) -> None:
     """``badge_panel``: badges to show on screen (UID → label), tapped on a simulated reader
-    instead of the configured one."""
+    instead of the configured one; ``language``: the screens' language instead of the
+    configured one."""
     prepare_kivy(fullscreen)
     from drivers.badge.simulated import SimulatedReader
     from kiosk.ui.app import ComptoirApp
     from kiosk.ui.terminal import Terminal
     reader = SimulatedReader() if badge_panel else None       # badges tapped on screen
-    terminal = Terminal.open(folder, reader=reader)
+    terminal = Terminal.open(folder, reader=reader, language=language)
     terminal.service.start_integrity_monitor()
     try:
         ComptoirApp(terminal, badge_panel=badge_panel, self_service=self_service).run()

@@ -50,7 +50,8 @@ class PayingMixin:
             else:
                 self.ids.result.message(
                     "info", app.tr("balance_of"), name=present.student_line(identity.student),
-                    reason=" · ".join(f"{w.name} : {app.money(w.balance_cents)}" for w in identity.wallets),
+                    reason=" · ".join(app.tr("label_value", label=w.name, value=app.money(w.balance_cents))
+                                     for w in identity.wallets),
                     photo=app.terminal.photo_path(identity.student) or "")
             self.result_visible = True
         app.call(flows.identify, app.terminal.service, uid, done=show)

@@ -87,9 +87,9 @@ class PickupScreen(Screen):
         todo = [r for r in identity.reservations if r["status"] == "reserved"]
         done = [r for r in identity.reservations if r["status"] == "delivered"]
         lines = [f"{r['quantity']} × {r['name']}" for r in todo]
-        lines += [f"{r['quantity']} × {r['name']} : " + app.message_of(
+        lines += [app.tr("label_value", label=f"{r['quantity']} × {r['name']}", value=app.message_of(
             "already_delivered", when=formats.day_and_time(r["delivered_at"], app.terminal.config.tz, app.lang),
-            where=r["delivered_where"]) for r in done]
+            where=r["delivered_where"])) for r in done]
         name = present.student_line(identity.student)
         if todo:
             self.pending_uid, self.to_deliver = uid, [r["id"] for r in todo]

@@ -110,7 +110,8 @@ class SaleScreen(PayingMixin, Screen):
             row.add_widget(Label(text=app.money(a.price_cents * qty), font_size=sp(20),
                                  size_hint_x=None, width=mm(26)))
             box.add_widget(row)
-        self.ids.total.text = f"{app.tr('total')} : {app.money(self.cart_total())}"
+        self.ids.total.text = app.tr("label_value", label=app.tr("total"),
+                                     value=app.money(self.cart_total()))
         if not self.cart:
             box.add_widget(Label(text=app.tr("cart_empty"), font_size=sp(18), color=(0.7, 0.7, 0.7, 1)))
         self.info = app.tr("waiting_badge", amount=app.money(self.cart_total())) if self.armed else ""

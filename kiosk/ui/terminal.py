@@ -21,6 +21,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -28,6 +29,7 @@ from kiosk import lookups
 from kiosk.config import TerminalConfig, load_config
 from kiosk.counter import CounterService
 from kiosk.store import open_store
+from sync.common.messages import render
 
 log = logging.getLogger("comptoir.ui")
 
@@ -161,10 +163,13 @@ class Terminal:
         self._status_lock = threading.Lock()
 
     @classmethod
-    def open(cls, folder: str | Path, reader=None, clock=None) -> "Terminal":
-        """The terminal of a data folder made by ``comptoir init`` (store checked on open)."""
+    def open(cls, folder: str | Path, reader=None, clock=None, language: str | None = None) -> "Terminal":
+        """The terminal of a data folder made by ``comptoir init`` (store checked on open);
+        ``language`` instead of the configured one (``comptoir --lang nl ui``)."""
         folder = Path(folder)
         config = load_config(folder / CONFIG_NAME)
+        if language and language != config.terminal.language:
+            config = replace(config, terminal=replace(config.terminal, language=language))
         store = open_store(folder / DB_NAME)
         service = CounterService(store, config, clock)
         if reader is None:
@@ -188,7 +193,7 @@ class Terminal:
         try:
             worker.start()
         except AlreadyPrinting:
-            self.printer.update("ok", "printed by another program of this terminal")
+            self.printer.update("ok", render("printer_busy", {}, self.config.terminal.language))
             return
         self.printer.update(*printer_state(worker.status()))
         self.print_worker = worker

@@ -1,0 +1,63 @@
+"""``comptoir``: the terminal from the command line, all of it through the counter service.
+
+Exit codes: 0 done; 1 error (store, config, import, disk); 2 bad usage; 3 refused (nothing
+written); 4 the operator must confirm (re-run with ``--confirm CODE``); 5 operator not allowed
+(unknown, wrong PIN, locked, role). Errors are one line on stderr.
+
+The data folder is ``--data DIR``, else ``$COMPTOIR_DATA``, else ``~/.local/share/comptoir``.
+Commands acting for an operator take ``--operator NAME`` (or ``$COMPTOIR_OPERATOR``) and read the
+PIN from ``$COMPTOIR_PIN`` or ask for it; a PIN is never an argument (it would show in ``ps``).
+Every line is in the terminal's language: ``--lang fr|nl|en``, else ``$COMPTOIR_LANG``, else
+``[terminal] language`` of the data folder's ``terminal.toml`` (see ``kiosk.cli.base``).
+
+The modules: ``base`` (context, language, shared parsing), ``counter`` (selling and its
+reports), ``admin`` (journal, check, status, enrol, sync), ``devices`` (printer, reader),
+``apps`` (demo data and the touch app: the only imports of the demo tooling), ``parser``.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kiosk.cli.base import EXIT, Context, UsageError, _, choose_language, data_dir, set_language
+from sync.common.errors import ComptoirError
+
+__all__ = ["main"]
+
+
+def _language_of(argv: list[str]) -> str:
+    """The language, read before the whole command line is (its help is in that language)."""
+    early = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    early.add_argument("--data")
+    early.add_argument("--lang")
+    known, _rest = early.parse_known_args(argv)
+    return choose_language(known.lang, data_dir(known))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["central"]:          # the platform side has its own commands
+        from sync.server.cli import main as central_main
+        return central_main(argv[1:])
+    lang = _language_of(argv)
+    set_language(lang)
+    from kiosk.cli.parser import build_parser
+    args = build_parser().parse_args(argv)
+    if args.command == "operator" and args.action in ("add", "unlock") and not args.name:
+        print("comptoir: " + _("operator add/unlock needs a NAME"), file=sys.stderr)
+        return 2
+    try:
+        ctx = Context(args, lang)
+        args.func(ctx)
+        return 0
+    except UsageError as e:
+        print(f"comptoir: {e.message(lang)}", file=sys.stderr)
+        return 2
+    except ComptoirError as e:
+        print(f"comptoir: {e.message(lang)}", file=sys.stderr)
+        return next((code for cls, code in EXIT.items() if isinstance(e, cls)), 1)
+    except KeyboardInterrupt:
+        print("comptoir: " + _("interrupted, nothing was half saved"), file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
