@@ -204,7 +204,7 @@ def store(tmp_path_factory):
 def test_cli_speaks_the_language_asked_and_no_french(lang, store, tmp_path):
     import shutil
 
-    from kiosk.demo import Badge
+    from kiosk.demo.school import Badge
     folder = tmp_path / "terminal"
     shutil.copytree(store, folder)
     seller = {"COMPTOIR_OPERATOR": "Marie", "COMPTOIR_PIN": "1234"}
