@@ -6,7 +6,9 @@ terminal's business.
 
 Layouts are pure: plain values in (names, cents, an aware local datetime), a ``Document`` out.
 Amounts go through ``sync.common.money.format_cents`` (fr-BE by default); the words follow the
-terminal's language (fr, nl, en).
+terminal's language (fr, nl, en). They are in the gettext catalogues (``sync.common.i18n``), as
+the screens' are (``kiosk.ui.texts``): the key of :data:`TEXTS` is the ``msgctxt``, its English
+text the ``msgid``.
 
 >>> from datetime import datetime
 >>> doc = sale_receipt(32, school="Institut Saint-Michel", terminal="Cantine 1",
@@ -30,6 +32,8 @@ Nouveau solde
 Portefeuille             23,00 €
 <BLANKLINE>
 Merci et bon appétit !
+>>> _t("nl", "slip_receipt", seq=17), _t("en", "slip_receipt", seq=17)
+('Ticket nr. 17', 'Receipt 17')
 """
 from __future__ import annotations
 
@@ -37,80 +41,73 @@ from collections import defaultdict
 from datetime import datetime
 
 from drivers.printer.document import Document
+from sync.common.i18n import coded, translator
 from sync.common.money import format_cents
 
-LABELS = {
-    "fr": {"receipt": "Ticket n°{seq}", "void": "ANNULATION n°{seq}", "of_sale": "de la vente n°{seq}",
-           "operator": "Servi par {operator}", "total": "TOTAL", "credited": "Recrédité",
-           "reason": "Motif : {reason}", "balance": "Nouveau solde {wallet}", "thanks": "Merci et bon appétit !",
-           "photocopy": "Photocopies n°{seq}",
-           "x": "RAPPORT X", "z": "RAPPORT Z", "x_sub": "Totaux en cours (rien n'est clôturé)",
-           "z_sub": "Clôture de la journée n°{seq}", "day": "Journée du {day}",
-           "entries": "Opérations n°{first} à n°{last} ({count})", "articles": "Articles vendus",
-           "pickups": "Réservations retirées", "voids": "Annulations : {count}",
-           "operators": "Par opérateur (nombre de ventes)", "gross": "Total brut",
-           "net": "Total net", "hash": "Empreinte finale :", "printed": "Imprimé le {when}",
-           "none": "(aucune)",
-           "picklist": "SANDWICHS", "uncollected": "NON RETIRÉS", "picklist_day": "Réservations du {day}",
-           "per_type": "Total par sandwich", "per_class": "Par classe et par élève",
-           "class": "Classe {name}", "pieces": "{count} pièces au total",
-           "low": "SOLDE BAS", "wallet_balance": "Solde {wallet}",
-           "topup": "Pour recharger, faites un virement :", "to": "Bénéficiaire : {name}",
-           "iban": "IBAN : {iban}", "bic": "BIC : {bic}", "communication": "Communication structurée :",
-           "amount": "Montant suggéré : {amount}", "scan": "Ou scannez ce code avec l'app de votre banque :",
-           "delay": "L'argent apparaît sur le portefeuille environ 4 jours ouvrables après le virement.",
-           "test": "TEST IMPRIMANTE", "columns": "{n} colonnes :", "accents": "Accents :",
-           "bold": "Texte en gras", "double": "Double taille", "qr": "Code QR (virement de test) :",
-           "end": "Fin du test"},
-    "nl": {"receipt": "Ticket nr. {seq}", "void": "ANNULERING nr. {seq}", "of_sale": "van verkoop nr. {seq}",
-           "operator": "Bediend door {operator}", "total": "TOTAAL", "credited": "Teruggestort",
-           "reason": "Reden: {reason}", "balance": "Nieuw saldo {wallet}", "thanks": "Dank je en smakelijk!",
-           "photocopy": "Kopieën nr. {seq}",
-           "x": "X-RAPPORT", "z": "Z-RAPPORT", "x_sub": "Lopende totalen (niets afgesloten)",
-           "z_sub": "Dagafsluiting nr. {seq}", "day": "Dag {day}",
-           "entries": "Verrichtingen nr. {first} tot nr. {last} ({count})", "articles": "Verkochte artikelen",
-           "pickups": "Afgehaalde reservaties", "voids": "Annuleringen: {count}",
-           "operators": "Per operator (aantal verkopen)", "gross": "Bruto totaal",
-           "net": "Netto totaal", "hash": "Laatste vingerafdruk:", "printed": "Afgedrukt op {when}",
-           "none": "(geen)",
-           "picklist": "BROODJES", "uncollected": "NIET AFGEHAALD", "picklist_day": "Reservaties van {day}",
-           "per_type": "Totaal per broodje", "per_class": "Per klas en per leerling",
-           "class": "Klas {name}", "pieces": "{count} stuks in totaal",
-           "low": "LAAG SALDO", "wallet_balance": "Saldo {wallet}",
-           "topup": "Opladen met een overschrijving:", "to": "Begunstigde: {name}",
-           "iban": "IBAN: {iban}", "bic": "BIC: {bic}", "communication": "Gestructureerde mededeling:",
-           "amount": "Voorgesteld bedrag: {amount}", "scan": "Of scan deze code met je bankapp:",
-           "delay": "Het geld staat ongeveer 4 werkdagen na de overschrijving op de portefeuille.",
-           "test": "PRINTERTEST", "columns": "{n} kolommen:", "accents": "Accenten:",
-           "bold": "Vetgedrukt", "double": "Dubbele grootte", "qr": "QR-code (testoverschrijving):",
-           "end": "Einde van de test"},
-    "en": {"receipt": "Receipt {seq}", "void": "VOID {seq}", "of_sale": "of sale {seq}",
-           "operator": "Served by {operator}", "total": "TOTAL", "credited": "Credited back",
-           "reason": "Reason: {reason}", "balance": "New balance {wallet}", "thanks": "Thank you, enjoy!",
-           "photocopy": "Copies {seq}",
-           "x": "X REPORT", "z": "Z REPORT", "x_sub": "Running totals (nothing closed)",
-           "z_sub": "Day close {seq}", "day": "Day {day}",
-           "entries": "Entries {first} to {last} ({count})", "articles": "Articles sold",
-           "pickups": "Reservations picked up", "voids": "Voids: {count}",
-           "operators": "By operator (number of sales)", "gross": "Gross total",
-           "net": "Net total", "hash": "Last hash:", "printed": "Printed {when}", "none": "(none)",
-           "picklist": "SANDWICHES", "uncollected": "NOT COLLECTED", "picklist_day": "Reservations for {day}",
-           "per_type": "Total per sandwich", "per_class": "By class and student",
-           "class": "Class {name}", "pieces": "{count} in all",
-           "low": "LOW BALANCE", "wallet_balance": "Balance {wallet}",
-           "topup": "To top up, make a bank transfer:", "to": "Beneficiary: {name}",
-           "iban": "IBAN: {iban}", "bic": "BIC: {bic}", "communication": "Structured communication:",
-           "amount": "Suggested amount: {amount}", "scan": "Or scan this code with your banking app:",
-           "delay": "The money shows on the wallet about 4 working days after the transfer.",
-           "test": "PRINTER TEST", "columns": "{n} columns:", "accents": "Accents:",
-           "bold": "Bold text", "double": "Double size", "qr": "QR code (test transfer):",
-           "end": "End of test"},
+TEXTS: dict[str, str] = {      # key: English source text (the msgid)
+    # sale and void receipts
+    "slip_receipt": coded("slip_receipt", "Receipt {seq}"),
+    "slip_photocopy": coded("slip_photocopy", "Copies {seq}"),
+    "slip_void": coded("slip_void", "VOID {seq}"),
+    "slip_of_sale": coded("slip_of_sale", "of sale {seq}"),
+    "slip_operator": coded("slip_operator", "Served by {operator}"),
+    "slip_total": coded("slip_total", "TOTAL"),
+    "slip_credited": coded("slip_credited", "Credited back"),
+    "slip_reason": coded("slip_reason", "Reason: {reason}"),
+    "slip_balance": coded("slip_balance", "New balance {wallet}"),
+    "slip_thanks": coded("slip_thanks", "Thank you, enjoy!"),
+    # X and Z reports
+    "slip_x": coded("slip_x", "X REPORT"),
+    "slip_z": coded("slip_z", "Z REPORT"),
+    "slip_x_sub": coded("slip_x_sub", "Running totals (nothing closed)"),
+    "slip_z_sub": coded("slip_z_sub", "Day close {seq}"),
+    "slip_day": coded("slip_day", "Day {day}"),
+    "slip_entries": coded("slip_entries", "Entries {first} to {last} ({count})"),
+    "slip_articles": coded("slip_articles", "Articles sold"),
+    "slip_none": coded("slip_none", "(none)"),
+    "slip_pickups": coded("slip_pickups", "Reservations picked up"),
+    "slip_voids": coded("slip_voids", "Voids: {count}"),
+    "slip_operators": coded("slip_operators", "By operator (number of sales)"),
+    "slip_gross": coded("slip_gross", "Gross total"),
+    "slip_net": coded("slip_net", "Net total"),
+    "slip_hash": coded("slip_hash", "Last hash:"),
+    "slip_printed": coded("slip_printed", "Printed {when}"),
+    # the kitchen's pick list
+    "slip_picklist": coded("slip_picklist", "SANDWICHES"),
+    "slip_uncollected": coded("slip_uncollected", "NOT COLLECTED"),
+    "slip_picklist_day": coded("slip_picklist_day", "Reservations for {day}"),
+    "slip_per_type": coded("slip_per_type", "Total per sandwich"),
+    "slip_per_class": coded("slip_per_class", "By class and student"),
+    "slip_class": coded("slip_class", "Class {name}"),
+    "slip_pieces": coded("slip_pieces", "{count} in all"),
+    # the low-balance slip
+    "slip_low": coded("slip_low", "LOW BALANCE"),
+    "slip_wallet_balance": coded("slip_wallet_balance", "Balance {wallet}"),
+    "slip_topup": coded("slip_topup", "To top up, make a bank transfer:"),
+    "slip_to": coded("slip_to", "Beneficiary: {name}"),
+    "slip_iban": coded("slip_iban", "IBAN: {iban}"),
+    "slip_bic": coded("slip_bic", "BIC: {bic}"),
+    "slip_communication": coded("slip_communication", "Structured communication:"),
+    "slip_amount": coded("slip_amount", "Suggested amount: {amount}"),
+    "slip_scan": coded("slip_scan", "Or scan this code with your banking app:"),
+    "slip_delay": coded("slip_delay",
+                        "The money shows on the wallet about 4 working days after the transfer."),
+    # the printer test page
+    "slip_test": coded("slip_test", "PRINTER TEST"),
+    "slip_accents": coded("slip_accents", "Accents:"),
+    "slip_bold": coded("slip_bold", "Bold text"),
+    "slip_double": coded("slip_double", "Double size"),
+    "slip_columns": coded("slip_columns", "{n} columns:"),
+    "slip_qr": coded("slip_qr", "QR code (test transfer):"),
+    "slip_end": coded("slip_end", "End of test"),
 }
 ACCENTS = "é è à ç € ù â ê ô ë ï ü « »"
 
 
-def _t(lang: str, key: str, **params) -> str:
-    return (LABELS.get(lang) or LABELS["fr"])[key].format(**params)
+def _t(lang: str | None, key: str, **params) -> str:
+    """The text ``key`` of :data:`TEXTS` in ``lang`` (French for a language we do not speak),
+    its ``{placeholders}`` filled in."""
+    return translator(lang).pgettext(key, TEXTS[key]).format(**params)
 
 
 def _when(when: datetime) -> str:
@@ -138,18 +135,19 @@ def sale_receipt(columns: int, *, school: str, terminal: str, operator: str, whe
     doc = Document(columns)
     _header(doc, school, terminal)
     doc.rule()
-    doc.line(_t(lang, "photocopy" if kind == "photocopy" else "receipt", seq=seq), bold=True)
-    doc.pair(_when(when), _t(lang, "operator", operator=operator))
+    title = "slip_photocopy" if kind == "photocopy" else "slip_receipt"
+    doc.line(_t(lang, title, seq=seq), bold=True)
+    doc.pair(_when(when), _t(lang, "slip_operator", operator=operator))
     doc.line(student)
     doc.rule()
     for line in lines:
         doc.pair(f"{line['qty']} x {line['name']}", money(line["total_cents"]))
     doc.rule()
-    doc.pair(_t(lang, "total"), money(total_cents), bold=True)
+    doc.pair(_t(lang, "slip_total"), money(total_cents), bold=True)
     for wallet, cents in balances:
-        doc.pair(_t(lang, "balance", wallet=wallet), money(cents))
+        doc.pair(_t(lang, "slip_balance", wallet=wallet), money(cents))
     doc.blank()
-    doc.line(_t(lang, "thanks"), align="center")
+    doc.line(_t(lang, "slip_thanks"), align="center")
     return doc
 
 
@@ -161,19 +159,19 @@ def void_receipt(columns: int, *, school: str, terminal: str, operator: str, whe
     doc = Document(columns)
     _header(doc, school, terminal)
     doc.rule()
-    doc.line(_t(lang, "void", seq=seq), bold=True)
-    doc.line(_t(lang, "of_sale", seq=voided_seq), bold=True)
-    doc.pair(_when(when), _t(lang, "operator", operator=operator))
+    doc.line(_t(lang, "slip_void", seq=seq), bold=True)
+    doc.line(_t(lang, "slip_of_sale", seq=voided_seq), bold=True)
+    doc.pair(_when(when), _t(lang, "slip_operator", operator=operator))
     doc.line(student)
     doc.rule()
     for line in lines:
         doc.pair(f"{line['qty']} x {line['name']}", money(-line["total_cents"]))
     doc.rule()
-    doc.pair(_t(lang, "credited"), money(credited_cents), bold=True)
+    doc.pair(_t(lang, "slip_credited"), money(credited_cents), bold=True)
     if reason:
-        doc.line(_t(lang, "reason", reason=reason))
+        doc.line(_t(lang, "slip_reason", reason=reason))
     for wallet, cents in balances:
-        doc.pair(_t(lang, "balance", wallet=wallet), money(cents))
+        doc.pair(_t(lang, "slip_balance", wallet=wallet), money(cents))
     return doc
 
 
@@ -186,34 +184,34 @@ def report(columns: int, summary: dict, *, school: str, terminal: str, when: dat
     doc = Document(columns)
     _header(doc, school, terminal)
     doc.rule()
-    doc.line(_t(lang, "z" if z else "x"), bold=True, double=True, align="center")
-    doc.line(_t(lang, "z_sub", seq=close_seq) if z else _t(lang, "x_sub"), align="center")
-    doc.line(_t(lang, "day", day=_day(summary["day"])))
-    doc.line(_t(lang, "entries", first=summary.get("first_seq") or "-",
+    doc.line(_t(lang, "slip_z" if z else "slip_x"), bold=True, double=True, align="center")
+    doc.line(_t(lang, "slip_z_sub", seq=close_seq) if z else _t(lang, "slip_x_sub"), align="center")
+    doc.line(_t(lang, "slip_day", day=_day(summary["day"])))
+    doc.line(_t(lang, "slip_entries", first=summary.get("first_seq") or "-",
                 last=summary.get("last_seq") or "-", count=summary.get("entries", 0)))
     doc.rule()
-    doc.line(_t(lang, "articles"), bold=True)
+    doc.line(_t(lang, "slip_articles"), bold=True)
     for code, a in sorted(summary["articles"].items()):
         doc.pair(f"{a['qty']} x {a['name']}", money(a["total_cents"]))
     if not summary["articles"]:
-        doc.line(_t(lang, "none"))
+        doc.line(_t(lang, "slip_none"))
     if summary.get("pickups"):
-        doc.line(_t(lang, "pickups"), bold=True)
+        doc.line(_t(lang, "slip_pickups"), bold=True)
         for code, p in sorted(summary["pickups"].items()):
             doc.line(f"{p['qty']} x {p['name']}")
     voids = summary["voids"]
-    doc.pair(_t(lang, "voids", count=voids["count"]), money(-voids["total_cents"]))
+    doc.pair(_t(lang, "slip_voids", count=voids["count"]), money(-voids["total_cents"]))
     doc.rule()
-    doc.line(_t(lang, "operators"), bold=True)
+    doc.line(_t(lang, "slip_operators"), bold=True)
     for op in sorted(summary["operators"].values(), key=lambda o: o["name"]):
         doc.pair(f"{op['name']} ({op['sales']})", money(op["total_cents"]))
     doc.rule()
-    doc.pair(_t(lang, "gross"), money(summary["gross_cents"]))
-    doc.pair(_t(lang, "net"), money(summary["net_cents"]), bold=True)
+    doc.pair(_t(lang, "slip_gross"), money(summary["gross_cents"]))
+    doc.pair(_t(lang, "slip_net"), money(summary["net_cents"]), bold=True)
     if summary.get("last_hash"):
-        doc.line(_t(lang, "hash"))
+        doc.line(_t(lang, "slip_hash"))
         doc.line(summary["last_hash"])
-    doc.line(_t(lang, "printed", when=_when(when)))
+    doc.line(_t(lang, "slip_printed", when=_when(when)))
     return doc
 
 
@@ -225,30 +223,30 @@ def pick_list(columns: int, *, day: str, reservations: list[dict], terminal: str
     and quantity (cancelled ones are the caller's to leave out). ``uncollected``: the same
     list, titled for the end of service (the caller passes only what was not picked up)."""
     doc = Document(columns)
-    doc.line(_t(lang, "uncollected" if uncollected else "picklist"), bold=True, double=True,
-             align="center")
-    doc.line(_t(lang, "picklist_day", day=_day(day)), align="center")
+    title = "slip_uncollected" if uncollected else "slip_picklist"
+    doc.line(_t(lang, title), bold=True, double=True, align="center")
+    doc.line(_t(lang, "slip_picklist_day", day=_day(day)), align="center")
     if terminal:
         doc.line(terminal, align="center")
     doc.rule()
-    doc.line(_t(lang, "per_type"), bold=True)
+    doc.line(_t(lang, "slip_per_type"), bold=True)
     per_type: dict[str, int] = defaultdict(int)
     for r in reservations:
         per_type[r["name"]] += r["quantity"]
     for name, count in sorted(per_type.items()):
         doc.pair(name, str(count))
     if not per_type:
-        doc.line(_t(lang, "none"))
-    doc.line(_t(lang, "pieces", count=sum(per_type.values())), bold=True)
+        doc.line(_t(lang, "slip_none"))
+    doc.line(_t(lang, "slip_pieces", count=sum(per_type.values())), bold=True)
     doc.rule()
-    doc.line(_t(lang, "per_class"), bold=True)
+    doc.line(_t(lang, "slip_per_class"), bold=True)
     by_class: dict[str, dict[str, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
     for r in reservations:
         who = f"{r['last_name']} {r['first_name']}"
         by_class[r["class_name"] or "?"][who].append((r["name"], r["quantity"]))
     for class_name in sorted(by_class):
         doc.blank()
-        doc.line(_t(lang, "class", name=class_name), bold=True)
+        doc.line(_t(lang, "slip_class", name=class_name), bold=True)
         for who in sorted(by_class[class_name]):
             items = sorted(by_class[class_name][who])
             doc.pair(who, f"{items[0][1]} x {items[0][0]}")
@@ -268,25 +266,25 @@ def low_balance_slip(columns: int, *, school: str, iban: str, bic: str, student:
     doc = Document(columns)
     if school:
         doc.title(school)
-    doc.line(_t(lang, "low"), bold=True, double=True, align="center")
+    doc.line(_t(lang, "slip_low"), bold=True, double=True, align="center")
     doc.rule()
     doc.line(student, bold=True)
-    doc.pair(_t(lang, "wallet_balance", wallet=wallet), money(balance_cents), bold=True)
+    doc.pair(_t(lang, "slip_wallet_balance", wallet=wallet), money(balance_cents), bold=True)
     doc.line(_when(when))
     doc.rule()
-    doc.line(_t(lang, "topup"))
-    doc.line(_t(lang, "to", name=school))
-    doc.line(_t(lang, "iban", iban=iban))
+    doc.line(_t(lang, "slip_topup"))
+    doc.line(_t(lang, "slip_to", name=school))
+    doc.line(_t(lang, "slip_iban", iban=iban))
     if bic:
-        doc.line(_t(lang, "bic", bic=bic))
-    doc.line(_t(lang, "communication"))
+        doc.line(_t(lang, "slip_bic", bic=bic))
+    doc.line(_t(lang, "slip_communication"))
     doc.line(communication, bold=True, align="center")
     if amount_cents:
-        doc.line(_t(lang, "amount", amount=money(amount_cents)))
+        doc.line(_t(lang, "slip_amount", amount=money(amount_cents)))
     if epc_payload:
-        doc.line(_t(lang, "scan"))
+        doc.line(_t(lang, "slip_scan"))
         doc.qr(epc_payload)
-    doc.line(_t(lang, "delay"))
+    doc.line(_t(lang, "slip_delay"))
     return doc
 
 
@@ -300,21 +298,21 @@ def test_page(columns: int, *, description: list[str], epc_payload: str | None,
     in the chosen code page, bold and double size, one ruler per supported width (the widest
     ruler that stays on one line is the ``columns`` to configure) and a QR code."""
     doc = Document(max(TEST_WIDTHS))      # rulers wider than the paper wrap: that is the test
-    doc.line(_t(lang, "test"), bold=True, double=True, align="center")
+    doc.line(_t(lang, "slip_test"), bold=True, double=True, align="center")
     for text in description:
         doc.line(text)
     doc.line("=" * min(columns, max(TEST_WIDTHS)))
-    doc.line(_t(lang, "accents"))
+    doc.line(_t(lang, "slip_accents"))
     doc.line(ACCENTS)
-    doc.line(_t(lang, "bold"), bold=True)
-    doc.line(_t(lang, "double"), double=True)
+    doc.line(_t(lang, "slip_bold"), bold=True)
+    doc.line(_t(lang, "slip_double"), double=True)
     for width in TEST_WIDTHS:
-        doc.line(_t(lang, "columns", n=width))
+        doc.line(_t(lang, "slip_columns", n=width))
         doc.line(("1234567890" * 5)[:width])
     if epc_payload:
-        doc.line(_t(lang, "qr"))
+        doc.line(_t(lang, "slip_qr"))
         doc.qr(epc_payload)
-    doc.line(_t(lang, "end"), align="center")
+    doc.line(_t(lang, "slip_end"), align="center")
     return doc
 
 

@@ -27,12 +27,12 @@ POT = i18n.LOCALE_DIR / "comptoir.pot"
 # msgctxt of a coded message). Keep it short: anything else identical is untranslated.
 SAME_AS_ENGLISH = {
     "fr": {"Total", "Terminal", "Journal", "articles", "badges", "{detail}", "ok", "state_ok",
-           "state_unknown", "total", "pages"},
+           "state_unknown", "total", "pages", "slip_total"},
     "nl": {"Terminal", "Printer", "Platform", "badges", "open", "online", "offline", "{detail}",
            "ok", "state_ok", "state_unknown", "printer",
            "{label}: {value}", "{label}:{pad} {value}", "{state}: {detail}",
            "{folder}  (schema v{version})", "badge {count}: {raw}  →  {uid}   ({reader})",
-           "label_value"},
+           "label_value", "slip_iban", "slip_bic"},
 }
 
 
@@ -120,6 +120,7 @@ def test_catalogues_compile_and_load():
 
 
 def test_every_coded_message_renders_in_every_language():
+    from kiosk import receipts
     from kiosk.ui.texts import T, tr
     from sync.common.messages import MESSAGES, render
     for lang in i18n.LANGUAGES:
@@ -130,6 +131,9 @@ def test_every_coded_message_renders_in_every_language():
         for key, source in T.items():
             params = {f: 1 for _, f, _, _ in string.Formatter().parse(source) if f}
             assert "{" not in tr(key, lang, **params), (lang, key)
+        for key, source in receipts.TEXTS.items():          # what the printed slips say
+            params = {f: 1 for _, f, _, _ in string.Formatter().parse(source) if f}
+            assert "{" not in receipts._t(lang, key, **params), (lang, key)
 
 
 def test_the_screens_use_only_known_keys():
