@@ -63,7 +63,7 @@ from kiosk.store.db import connect  # noqa: E402
 from sync import protocol  # noqa: E402
 from sync.agent import Agent, enrol  # noqa: E402
 from sync.client import Client  # noqa: E402
-from sync.server.storage import make_cursor  # noqa: E402
+from sync.server.pull import make_cursor  # noqa: E402
 from sync.models import DataSet  # noqa: E402
 from sync.server.cli import main as central_main  # noqa: E402
 from sync.server.storage import CentralStore  # noqa: E402

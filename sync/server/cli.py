@@ -22,6 +22,7 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
     import-bank FILE.csv --db PATH                         credit a bank statement's transfers
     import-roster FILE --db PATH                           load/refresh students, badges, wallets
     wallet     --db PATH --wallet ID                       a wallet's balance and history
+    devices    --db PATH                                   the terminals: version, last seen
 Every command takes --school-id ID when the database holds several schools.
 """
 from __future__ import annotations
@@ -31,11 +32,13 @@ import logging
 import os
 import sys
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from sync.server.storage import PERIODS, CentralError, CentralStore, sha256
+from sync.common.clock import local_time
+from sync.server import schools
+from sync.server.database import sha256
+from sync.server.sales_journal import PERIODS
+from sync.server.storage import CentralError, CentralStore
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 PERIOD_LABELS = {"today": "aujourd'hui", "yesterday": "hier", "last_7_days": "7 derniers jours",
                  "last_30_days": "30 derniers jours", "this_month": "ce mois-ci",
                  "last_month": "mois dernier", "custom": "période personnalisée"}
@@ -140,6 +143,9 @@ def _ledger_parsers(sub) -> None:
     p.add_argument("--db", required=True)
     p.add_argument("--wallet", required=True)
     p.add_argument("--school-id")
+    p = sub.add_parser("devices", help="the school's terminals: version, last seen, revoked")
+    _db_option(p)
+    p.add_argument("--school-id")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,7 +176,7 @@ def _command(args, store: CentralStore) -> None:
         from kiosk.demo import generate
         from sync.models import DataSet
         school_id = store.school_id(args.school_id)
-        day = datetime.now(BRUSSELS).date()
+        day = schools.today(store, school_id)
         counts = store.load(school_id, DataSet.model_validate(generate(args.students, day=day)))
         print(", ".join(f"{n} {name}" for name, n in counts.items()) or "nothing changed")
     elif args.command == "enrol-code":
@@ -200,6 +206,9 @@ def _command(args, store: CentralStore) -> None:
             print(token)
             print(f"(shown once: only its hash is kept; its id, to revoke it: {sha256(token)[:12]})",
                   file=sys.stderr)
+    elif args.command == "devices":
+        print(_devices_table(store.device_list(store.school_id(args.school_id)),
+                             schools.timezone_of(store, store.school_id(args.school_id))))
     elif args.command == "sales":
         journal = store.sales_journal(
             store.school_id(args.school_id), student_id=args.student, wallet_id=args.wallet,
@@ -261,17 +270,13 @@ def _run_ledger(args, store: CentralStore) -> None:
               f" {done['badges_changed']} added or moved, {done['badges_blocked']} blocked")
     elif args.command == "wallet":
         history = ledger.wallet_history(store, school_id, args.wallet)
+        tz = schools.timezone_of(store, school_id)
         for m in history["movements"]:
             where = (f"{m['device_name']} #{m['seq']}" if m["device_name"]
                      else m["reservation_id"] or m["label"] or "")
-            print(f"{_when(_local(m['ts']))}  {m['kind']:<11} {format_cents(m['amount_cents']):>12}"
-                  f"  {where}")
+            print(f"{_when(local_time(m['ts'], tz))}  {m['kind']:<11}"
+                  f" {format_cents(m['amount_cents']):>12}  {where}")
         print(f"balance: {format_cents(history['balance_cents'])}")
-
-
-def _local(ts: str) -> str:
-    from sync.server.storage import _local_time
-    return _local_time(ts)
 
 
 def _bank_summary(done: dict) -> str:
@@ -291,11 +296,35 @@ def _cut(text: str | None, width: int = 24) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _when(local_time: str) -> str:
+def _when(text: str) -> str:
     try:
-        return f"{datetime.fromisoformat(local_time):%d/%m/%Y %H:%M}"
+        return f"{datetime.fromisoformat(text):%d/%m/%Y %H:%M}"
     except ValueError:
-        return local_time
+        return text
+
+
+def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: int = 0) -> list[str]:
+    """Columns padded to their widest cell; the last ``right`` columns aligned right."""
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+    lines = []
+    for row in [head, *rows]:
+        cells = [cell.rjust(w) if i >= len(head) - right else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _devices_table(found: list[dict], tz) -> str:
+    """The terminals as a table: local times in the school's zone."""
+    if not found:
+        return "no terminal enrolled yet (see 'comptoir central enrol-code')"
+    head = ("Device", "Name", "Version", "Last seen", "Enrolled", "Revoked", "High water")
+    return "\n".join(_table(head, [
+        (d["id"], _cut(d["name"]), d["version"] or "-",
+         _when(local_time(d["last_seen_at"], tz)) if d["last_seen_at"] else "never",
+         _when(local_time(d["enrolled_at"], tz)),
+         _when(local_time(d["revoked_at"], tz)) if d["revoked_at"] else "-",
+         str(d["high_water"])) for d in found], right=1))
 
 
 def _sales_table(journal: dict) -> str:
