@@ -495,13 +495,22 @@ def test_terminals_report_their_version_and_last_sighting(central_db, demo_data,
 def test_sales_journal_counts_in_the_schools_time_zone(central_db, demo_data, capsys, zone,
                                                        today, local, shown):
     """A sale at 20:30 UTC: 21:30 in Brussels, 05:30 the next morning in Tokyo, 15:30 in
-    Montreal; "today" and the local times are the school's."""
-    clock = ManualClock(datetime(2026, 11, 24, 20, 45, tzinfo=timezone.utc))
+    Montreal; "today", the days of the platform's own rows and the local times are the
+    school's."""
+    clock = ManualClock(datetime(2026, 11, 24, 20, 30, tzinfo=timezone.utc))
     with CentralStore(central_db, create=True, now=clock.now) as store:
         store.add_school("School A", "school-a")
         store.load("school-a", DataSet.model_validate(demo_data))
-        if zone != "Europe/Brussels":       # Brussels: the default, nothing set
+        if zone == "Asia/Tokyo":
             ledger.set_settings(store, "school-a", timezone=zone)
+    if zone == "America/Montreal":
+        assert central_main(["timezone", "--db", central_db, "--zone", "Mars/Olympus"]) == 1
+        assert "unknown time zone 'Mars/Olympus'" in capsys.readouterr().err
+        assert central_main(["timezone", "--db", central_db, "--zone", zone]) == 0
+        capsys.readouterr()
+    assert central_main(["timezone", "--db", central_db]) == 0
+    assert capsys.readouterr().out == f"time zone: {zone}\n"      # Brussels: the default
+    with CentralStore(central_db, now=clock.now) as store:
         device_id = str(uuid.uuid4())
         me = store.authenticate(store.enrol(store.create_enrol_code("school-a", "Cantine 1"),
                                             device_id)["token"])
@@ -512,9 +521,13 @@ def test_sales_journal_counts_in_the_schools_time_zone(central_db, demo_data, ca
                 "article": "SOUP", "name": "Potage", "qty": 1, "unit_cents": 120,
                 "total_cents": 120, "wallet": "W00001"}]})
         store.push(me, [PushedEntry(seq=1, body=body, prev_hash=GENESIS, hash=digest)])
+        clock.advance(minutes=15)           # 21:00 UTC: a reservation made on the platform
+        sandwich = next(a["code"] for a in demo_data["articles"] if a["reservable"])
+        ledger.create_reservation(store, "school-a", "S00001", date(2026, 11, 26), sandwich)
         journal = store.sales_journal("school-a", period="today")
-        assert (journal["first_day"].isoformat(), journal["count"]) == (today, 1)
-        assert journal["rows"][0]["local_time"] == local
+        assert (journal["first_day"].isoformat(), journal["count"]) == (today, 2)
+        assert [(r["kind"], r["local_time"]) for r in journal["rows"]] == [
+            ("reservation", local.replace("30:00", "45:00")), ("sale", local)]
         other_day = "2026-11-25" if today == "2026-11-24" else "2026-11-24"
         assert store.sales_journal("school-a", first_day=date.fromisoformat(other_day),
                                    last_day=date.fromisoformat(other_day))["count"] == 0

@@ -1,6 +1,7 @@
 """An OpenAPI-driven fuzz of the reference central server (schemathesis + hypothesis) over
-real loopback HTTP: no request, with or without a token, gets a 5xx, and every error answer
-is a ``sync.protocol.ErrorBody`` (the admins' reports use the same error body).
+real loopback HTTP: no request, with or without a token, gets a 5xx, every error answer is a
+``sync.protocol.ErrorBody`` (the admins' reports use the same error body), and every answer
+fits the schema the served description gives for its status.
 
 The schema is the one the running server serves to admins (``reports.ADMIN_OPENAPI``, with
 an admin token: there is no public ``/openapi.json``), fetched over HTTP like the requests
@@ -16,7 +17,7 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.generation.modes import GenerationMode
 
 from kiosk.demo import generate
@@ -211,7 +212,10 @@ def test_openapi_fuzz_finds_no_5xx(fuzzed, tokens):
             def call(case):
                 response = case.call(base_url=fuzzed.url, headers=headers)
                 SENT[response.status_code] += 1
-                case.validate_response(response, checks=[not_a_server_error], headers=headers)
+                # Every answer fits the model the served description gives for its status
+                # (the route's response_model, or ErrorBody for a refusal).
+                case.validate_response(response, headers=headers,
+                                       checks=[not_a_server_error, response_schema_conformance])
                 assert response.status_code < 500, case.as_curl_command(headers=headers)
                 if response.status_code >= 400:
                     protocol.ErrorBody.model_validate(response.json())

@@ -15,6 +15,7 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
                [--period today|yesterday|last-7-days|last-30-days|this-month|last-month]
                [--from DAY --to DAY] [--school-id ID]     the sales journal, as a table
     cutoff     --db PATH [--time HH:MM]                    show or set the reservation cutoff
+    timezone   --db PATH [--zone AREA/CITY]                show or set the school's time zone
     reserve    --db PATH --student ID --day DAY --article CODE [--quantity N]
                                                            reserve and pay (debit at once)
     cancel-reservation --db PATH --id ID                   cancel before the cutoff: refund
@@ -109,6 +110,11 @@ def _ledger_parsers(sub) -> None:
     p = sub.add_parser("cutoff", help="show or set the school's reservation cutoff")
     p.add_argument("--db", required=True)
     p.add_argument("--time", help="HH:MM, e.g. 08:15 (default 08:30)")
+    p.add_argument("--school-id")
+    p = sub.add_parser("timezone", help="show or set the school's time zone (its days, its"
+                                        " local times)")
+    p.add_argument("--db", required=True)
+    p.add_argument("--zone", help="an IANA time zone, e.g. Europe/Brussels (the default)")
     p.add_argument("--school-id")
     p = sub.add_parser("reserve", help="reserve an article for a student's day; paid at once")
     p.add_argument("--db", required=True)
@@ -236,6 +242,10 @@ def _run_ledger(args, store: CentralStore) -> None:
         s = (ledger.set_settings(store, school_id, cutoff=args.time) if args.time
              else ledger.settings(store, school_id))
         print(f"reservations close at {s.cutoff:%H:%M} ({s.timezone.key}) on their day")
+    elif args.command == "timezone":
+        s = (ledger.set_settings(store, school_id, timezone=args.zone) if args.zone
+             else ledger.settings(store, school_id))
+        print(f"time zone: {s.timezone.key}")
     elif args.command == "reserve":
         done = ledger.create_reservation(store, school_id, args.student, args.day, args.article,
                                          args.quantity)

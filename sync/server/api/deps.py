@@ -1,7 +1,11 @@
 """What routes declare they need, as ``Annotated`` types FastAPI resolves per request: the
 store (``Store``), the terminal behind a bearer token (``CurrentDevice``; its reported
-version and last sighting are recorded on the way), an admin's token (``AdminAuth``) and the
-school meant (``SchoolId``: ``?school=ID``, needed only when the platform has several)."""
+version and last sighting are recorded on the way) and the school meant (``SchoolId``:
+``?school=ID``, needed only when the platform has several).
+
+An admin's token is checked by ``admin_auth``, which the admin routers declare for all their
+routes at once (``APIRouter(dependencies=[Depends(admin_auth)])``): a route added to one of
+them cannot forget it."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -34,8 +38,6 @@ def admin_auth(request: Request, store: Store) -> None:
     """An admin's token, or a refusal (a terminal's token is ``forbidden``)."""
     store.authenticate_admin(bearer(request))
 
-
-AdminAuth = Annotated[None, Depends(admin_auth)]
 
 
 def school_id(store: Store, school: str = "") -> str:
