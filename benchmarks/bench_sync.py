@@ -213,8 +213,8 @@ class Central:
 
     def query(self, sql, params=()):
         """Rows of one read (``?`` placeholders), whatever the backend."""
-        with self.store._txn(write=False) as conn:
-            return self.store._x(conn, sql, params).fetchall()
+        with self.store.transaction(write=False) as conn:
+            return self.store.execute(conn, sql, params).fetchall()
 
 
 BARE_SERVER = r'''

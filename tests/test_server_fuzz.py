@@ -73,7 +73,7 @@ def check_answer(r: requests.Response, what: str) -> None:
         protocol.ErrorBody.model_validate(r.json())
 
 
-# -- hypothesis-built journal pushes that pass the chain check (reaching _parse_body/_push) ---
+# -- hypothesis-built journal pushes that pass the chain check (reaching parse_body and the apply)
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats(allow_nan=False)
     | st.text(max_size=20),
