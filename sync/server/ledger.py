@@ -29,7 +29,7 @@ from datetime import date, datetime, time
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from sync.common.clock import DEFAULT_TIMEZONE, business_day, local_time
+from sync.common.clock import business_day, local_time
 from sync.common.money import format_cents
 from sync.common.wallets import paying_wallet
 from sync.models import MAX_CENTS
@@ -42,6 +42,7 @@ from sync.server.schools import (
     require_school,
     set_setting_values,
     setting_values,
+    timezone_in,
     zone,
 )
 
@@ -78,11 +79,10 @@ class Settings:
 
 
 def settings(db: Database, school_id: str, conn=None) -> Settings:
-    """The school's reservation cutoff and time zone (defaults: 08:30, DEFAULT_TIMEZONE)."""
+    """The school's reservation cutoff and time zone (defaults: 08:30, Europe/Brussels)."""
     values = setting_values(db, school_id, conn)
     hours, minutes = CUTOFF.match(values.get("reservation_cutoff", DEFAULT_CUTOFF)).groups()
-    return Settings(time(int(hours), int(minutes)),
-                    ZoneInfo(values.get(TIMEZONE, DEFAULT_TIMEZONE)))
+    return Settings(time(int(hours), int(minutes)), timezone_in(values))
 
 
 def set_settings(db: Database, school_id: str, *, cutoff: str | None = None,

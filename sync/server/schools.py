@@ -83,9 +83,18 @@ def zone(name: str) -> ZoneInfo:
         raise CentralError("invalid", f"unknown time zone {name!r}") from None
 
 
+def timezone_in(values: dict[str, str]) -> ZoneInfo:
+    """The time zone a school's settings (``setting_values``) name, else the default.
+
+    >>> timezone_in({}).key, timezone_in({"timezone": "Asia/Tokyo"}).key
+    ('Europe/Brussels', 'Asia/Tokyo')
+    """
+    return ZoneInfo(values.get(TIMEZONE, DEFAULT_TIMEZONE))
+
+
 def timezone_of(db: Database, school_id: str, conn=None) -> ZoneInfo:
     """The school's time zone: its setting, else ``DEFAULT_TIMEZONE``."""
-    return ZoneInfo(setting_values(db, school_id, conn).get(TIMEZONE, DEFAULT_TIMEZONE))
+    return timezone_in(setting_values(db, school_id, conn))
 
 
 def today(db: Database, school_id: str, conn=None) -> date:
