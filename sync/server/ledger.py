@@ -81,7 +81,10 @@ class Settings:
 def settings(db: Database, school_id: str, conn=None) -> Settings:
     """The school's reservation cutoff and time zone (defaults: 08:30, Europe/Brussels)."""
     values = setting_values(db, school_id, conn)
-    hours, minutes = CUTOFF.match(values.get("reservation_cutoff", DEFAULT_CUTOFF)).groups()
+    cutoff = CUTOFF.match(values.get("reservation_cutoff", DEFAULT_CUTOFF))
+    if cutoff is None:      # set_settings writes only HH:MM: someone wrote the table by hand
+        raise CentralError("invalid", f"school {school_id!r}: unreadable reservation cutoff")
+    hours, minutes = cutoff.groups()
     return Settings(time(int(hours), int(minutes)), timezone_in(values))
 
 

@@ -29,11 +29,11 @@ def pull(db: Database, device: Device, cursor: str, limit: int) -> dict:
     match = CURSOR.match(cursor)
     if cursor and not match:
         raise CentralError("cursor_expired", "unreadable cursor: pull again without one")
-    full = not cursor or bool(match.group(3))
-    since = int(match.group(2)) if cursor else 0
+    cursor_epoch, since, full = (match.group(1), int(match.group(2)), bool(match.group(3))
+                                 ) if match else (None, 0, True)
     with db.transaction(write=False) as conn:     # one snapshot: balances and high water agree
         epoch = db.epoch(conn)
-        if cursor and match.group(1) != epoch:
+        if cursor_epoch is not None and cursor_epoch != epoch:
             raise CentralError("cursor_expired", "the platform restarted (or was restored"
                                                  " from a backup): pull again without one")
         if since > db.last_version(conn):
@@ -49,7 +49,7 @@ def pull(db: Database, device: Device, cursor: str, limit: int) -> dict:
                                   (device.school_id, since, limit + 1)):
                 found.append((row[0], entity, row[1:]))
     found.sort(key=lambda item: item[0])
-    page = {entity.name: [] for entity in ENTITIES}
+    page: dict[str, list[dict]] = {entity.name: [] for entity in ENTITIES}
     for _, entity, row in found[:limit]:
         record = entity.to_record(row)
         if entity.name == "wallets":

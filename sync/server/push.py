@@ -57,7 +57,9 @@ def _apply(db: Database, conn, device: Device, entries: list[PushedEntry]) -> di
         if e.seq != entries[0].seq + i:
             raise CentralError("invalid", "entries must have contiguous increasing seq",
                                seq=e.seq)
-    now, applied, deltas, wallets_ok = db.stamp(), 0, {}, set()
+    now, applied = db.stamp(), 0
+    deltas: dict[str, int] = {}         # wallet -> cents, all entries together
+    wallets_ok: set[str] = set()        # wallets known to be the school's
     if len(entries) > 20:       # a terminal catching up names many wallets: one query
         wallets_ok = {r[0] for r in db.execute(conn, "SELECT id FROM wallets"
                                                      " WHERE school_id = ?", (device.school_id,))}

@@ -150,7 +150,7 @@ def sales_journal(db: Database, school_id: str, *, student_id: str | None = None
             rows.append({
                 "ts": ts, "local_time": local_time(ts, tz), "day": day, "kind": kind,
                 "device_id": dev, "device_name": dev_name, "seq": seq,
-                "ref_seq": _int(data.get("ref_seq"), None) if kind == "void" else None,
+                "ref_seq": _int_or_none(data.get("ref_seq")) if kind == "void" else None,
                 "student_id": student,
                 "student_name": f"{first_name} {last_name}" if first_name else None,
                 "wallet_id": wallet, "wallet_name": wallets.get(wallet),
@@ -168,8 +168,13 @@ def sales_journal(db: Database, school_id: str, *, student_id: str | None = None
             "offset": offset, "rows": rows[offset:end]}
 
 
-def _int(value, default: int | None = 0) -> int | None:
+def _int(value, default: int = 0) -> int:
+    """An integer field as written (never a bool or a float), else ``default``."""
     return value if type(value) is int else default
+
+
+def _int_or_none(value) -> int | None:
+    return value if type(value) is int else None
 
 
 def _str(value) -> str | None:

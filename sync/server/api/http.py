@@ -22,7 +22,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": protocol.ErrorBody}
 
 
 def error_response(code: str, message: str, status: int | None = None, **extra) -> JSONResponse:
-    body = protocol.ErrorBody(error=code, message=message, **extra)
+    body = protocol.ErrorBody.model_validate({"error": code, "message": message, **extra})
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status or STATUS[code])
 
 

@@ -31,7 +31,7 @@ def reservation_list(store: Store, school_id: SchoolId, day: str = "",
                      student: str = "") -> Response:
     found = ledger.reservations(store, school_id, day=query_day(day, "day"),
                                 student_id=student or None)
-    return json_answer(ledger_api.ReservationList(reservations=found))
+    return json_answer(ledger_api.ReservationList.model_validate({"reservations": found}))
 
 
 @router.post(ledger_api.TOPUPS, response_model=ledger_api.TopupAnswer)
