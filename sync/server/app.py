@@ -11,9 +11,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.exceptions import HTTPException
 
-from sync.server.api.http import error_response
+from sync.server.api import http
 from sync.server.api.main import api_router
 from sync.server.api.middleware import CatchAll, RequestBody
 from sync.server.errors import CentralError
@@ -22,29 +22,12 @@ from sync.server.storage import CentralStore
 
 def create_app(store: CentralStore) -> FastAPI:
     app = FastAPI(title="Comptoir central", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.store = store
+    app.state.store = store                 # what ``api.deps.Store`` hands to the routes
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(RequestBody)
-    app.add_middleware(CatchAll)        # added last: runs first
-
-    @app.exception_handler(CentralError)
-    async def _refused(request, exc: CentralError):
-        return error_response(exc.code, exc.message, seq=exc.seq, expected_seq=exc.expected_seq,
-                              missing_cents=getattr(exc, "missing_cents", None))
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request, exc: RequestValidationError):
-        # Where and what only: never echo the input (it may hold personal data).
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        return error_response("invalid", f"{where}: {first.get('msg', 'invalid request')}")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request, exc: StarletteHTTPException):
-        code = {401: "unauthorized", 403: "forbidden"}.get(exc.status_code, "invalid")
-        if exc.status_code >= 500:
-            code = "server_error"
-        return error_response(code, str(exc.detail), exc.status_code)
-
+    app.add_middleware(CatchAll)            # added last: runs first
+    app.add_exception_handler(CentralError, http.refused)
+    app.add_exception_handler(RequestValidationError, http.invalid_request)
+    app.add_exception_handler(HTTPException, http.http_error)
     app.include_router(api_router)
     return app

@@ -6,8 +6,10 @@ from datetime import date
 from typing import Any
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 
 from sync import protocol
 from sync.server.errors import CentralError
@@ -47,3 +49,29 @@ def query_day(text: str, name: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise CentralError("invalid", f"{name}: not a day (YYYY-MM-DD)") from None
+
+
+# -- exception handlers (``app.create_app`` registers them) ------------------------------
+async def refused(request: Request, exc: Exception) -> JSONResponse:
+    """A ``CentralError``: its code, message and the fields it carries."""
+    assert isinstance(exc, CentralError)
+    return error_response(exc.code, exc.message, seq=exc.seq, expected_seq=exc.expected_seq,
+                          missing_cents=getattr(exc, "missing_cents", None))
+
+
+async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """A request FastAPI could not read: where and what only, never the input (it may hold
+    personal data)."""
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    return error_response("invalid", f"{where}: {first.get('msg', 'invalid request')}")
+
+
+async def http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own refusals (an unknown path, a method not allowed) as ErrorBody too."""
+    assert isinstance(exc, HTTPException)
+    code = {401: "unauthorized", 403: "forbidden"}.get(exc.status_code, "invalid")
+    if exc.status_code >= 500:
+        code = "server_error"
+    return error_response(code, str(exc.detail), exc.status_code)
