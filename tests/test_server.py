@@ -481,9 +481,9 @@ def test_terminals_report_their_version_and_last_sighting(central_db, demo_data,
     assert central_main(["devices", "--db", central_db]) == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split() == ["Device", "Name", "Version", "Last", "seen", "Enrolled",
-                                "Revoked", "High", "water"]
+                                "Revoked", "High", "water", "Conflicts"]
     assert table[1].split() == [t.device_id, "Cantine", "1", "1.5.0", "24/11/2026", "11:01",
-                                "24/11/2026", "11:00", "24/11/2026", "11:01", "1"]
+                                "24/11/2026", "11:00", "24/11/2026", "11:01", "1", "0"]
 
 
 # -- the school's own time zone ------------------------------------------------------------

@@ -328,13 +328,14 @@ def _devices_table(found: list[dict], tz) -> str:
     """The terminals as a table: local times in the school's zone."""
     if not found:
         return "no terminal enrolled yet (see 'comptoir central enrol-code')"
-    head = ("Device", "Name", "Version", "Last seen", "Enrolled", "Revoked", "High water")
+    head = ("Device", "Name", "Version", "Last seen", "Enrolled", "Revoked", "High water",
+            "Conflicts")
     return "\n".join(_table(head, [
         (d["id"], _cut(d["name"]), d["version"] or "-",
          _when(local_time(d["last_seen_at"], tz)) if d["last_seen_at"] else "never",
          _when(local_time(d["enrolled_at"], tz)),
          _when(local_time(d["revoked_at"], tz)) if d["revoked_at"] else "-",
-         str(d["high_water"])) for d in found], right=1))
+         str(d["high_water"]), str(d["conflicts"])) for d in found], right=2))
 
 
 def _sales_table(journal: dict) -> str:

@@ -21,7 +21,7 @@ import hashlib
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Self
 
 from sync.common.clock import iso_utc
 from sync.server.backends import open_database
@@ -89,7 +89,7 @@ class Database:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
