@@ -213,8 +213,8 @@ def _command(args, store: CentralStore) -> None:
             print(f"(shown once: only its hash is kept; its id, to revoke it: {sha256(token)[:12]})",
                   file=sys.stderr)
     elif args.command == "devices":
-        print(_devices_table(store.device_list(store.school_id(args.school_id)),
-                             schools.timezone_of(store, store.school_id(args.school_id))))
+        school_id = store.school_id(args.school_id)
+        print(_devices_table(store.device_list(school_id), schools.timezone_of(store, school_id)))
     elif args.command == "sales":
         journal = store.sales_journal(
             store.school_id(args.school_id), student_id=args.student, wallet_id=args.wallet,
