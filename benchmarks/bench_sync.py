@@ -63,7 +63,7 @@ from kiosk.store.db import connect  # noqa: E402
 from sync import protocol  # noqa: E402
 from sync.agent import Agent, enrol  # noqa: E402
 from sync.client import Client  # noqa: E402
-from sync.server.storage import make_cursor  # noqa: E402
+from sync.server.pull import make_cursor  # noqa: E402
 from sync.models import DataSet  # noqa: E402
 from sync.server.cli import main as central_main  # noqa: E402
 from sync.server.storage import CentralStore  # noqa: E402
@@ -213,8 +213,8 @@ class Central:
 
     def query(self, sql, params=()):
         """Rows of one read (``?`` placeholders), whatever the backend."""
-        with self.store._txn(write=False) as conn:
-            return self.store._x(conn, sql, params).fetchall()
+        with self.store.transaction(write=False) as conn:
+            return self.store.execute(conn, sql, params).fetchall()
 
 
 BARE_SERVER = r'''

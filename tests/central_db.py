@@ -48,8 +48,8 @@ def central_rows(db: str | CentralStore, sql: str, params=(), write: bool = Fals
     """Run one statement (``?`` placeholders) on a central database: its rows, if any."""
     store = db if isinstance(db, CentralStore) else CentralStore(db)
     try:
-        with store._txn(write=write) as conn:
-            cursor = store._x(conn, sql, params)
+        with store.transaction(write=write) as conn:
+            cursor = store.execute(conn, sql, params)
             return cursor.fetchall() if cursor.description else []
     finally:
         if store is not db:

@@ -28,7 +28,9 @@ from sync import protocol
 from sync.models import DataSet
 from sync.server import reports
 from sync.server.cli import main as central_main
-from sync.server.storage import CentralError, CentralStore, _local_time, period_days
+from sync.common.clock import local_time
+from sync.server.sales_journal import period_days
+from sync.server.storage import CentralError, CentralStore
 
 from .central_db import central_rows
 from .conftest import BRUSSELS
@@ -92,9 +94,9 @@ def test_custom_period():
 
 
 def test_local_time_is_brussels_with_summer_time():
-    assert _local_time("2026-07-01T10:00:00.000000Z") == "2026-07-01T12:00:00+02:00"
-    assert _local_time("2026-11-24T11:06:00.000000Z") == "2026-11-24T12:06:00+01:00"
-    assert _local_time("not a time") == "not a time"
+    assert local_time("2026-07-01T10:00:00.000000Z", BRUSSELS) == "2026-07-01T12:00:00+02:00"
+    assert local_time("2026-11-24T11:06:00.000000Z", BRUSSELS) == "2026-11-24T12:06:00+01:00"
+    assert local_time("not a time", BRUSSELS) == "not a time"
 
 
 # -- the world: two terminals, a central server, pushed journals ---------------------------

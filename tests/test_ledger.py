@@ -537,7 +537,9 @@ def test_reloading_the_platform_data_keeps_balances_and_delivered(world, demo_da
     assert world.db("SELECT status FROM reservations WHERE id = ?", (rid,)) == [("delivered",)]
 
 
-@pytest.mark.parametrize("name", ["sync.server.bank_statement", "sync.server.ledger"])
+@pytest.mark.parametrize("name", ["sync.server.bank_statement", "sync.server.ledger",
+                                  "sync.server.devices", "sync.server.schools",
+                                  "sync.server.text"])
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0

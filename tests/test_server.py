@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -19,7 +19,10 @@ import requests
 from kiosk.demo.school import generate
 from kiosk.journal import GENESIS, chain_hash, make_entry
 from sync import protocol
+from sync.common.clock import ManualClock
 from sync.models import DataSet
+from sync.protocol import PushedEntry
+from sync.server import ledger, reports
 from sync.server.cli import main as central_main
 from sync.server.storage import CentralStore
 
@@ -396,3 +399,138 @@ def test_cli_serve_answers_over_http(central_db):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+# -- the API's description: admins only --------------------------------------------------
+def test_openapi_is_served_to_admins_only(central):
+    url = central.url + reports.ADMIN_OPENAPI
+    error(requests.get(url), 401, "unauthorized")
+    error(requests.get(url, headers={"Authorization": "Bearer nope"}), 401, "unauthorized")
+    error(requests.get(url, headers=central.terminal().auth), 403, "forbidden")
+    admin = {"Authorization": f"Bearer {central.store.create_admin_token()}"}
+    r = requests.get(url, headers=admin)
+    assert r.status_code == 200, r.text
+    paths = r.json()["paths"]
+    assert {protocol.ENROL, protocol.JOURNAL, protocol.CHANGES, protocol.DEVICE,
+            reports.ADMIN_SALES, reports.ADMIN_DEVICES} <= set(paths)
+    assert reports.ADMIN_OPENAPI not in paths
+    push = paths[protocol.JOURNAL]["post"]["responses"]
+    assert push["200"]["content"]["application/json"]["schema"]["$ref"].endswith("PushResponse")
+    assert push["409"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorBody")
+    for public in ("/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"):
+        assert requests.get(central.url + public).status_code == 404, public
+
+
+# -- what the platform knows of its terminals (version, last seen) ------------------------
+def test_terminals_report_their_version_and_last_sighting(central_db, demo_data, capsys):
+    clock = ManualClock(datetime(2026, 11, 24, 10, 0, tzinfo=timezone.utc))
+    store = CentralStore(central_db, create=True, now=clock.now)
+    store.add_school("School A", "school-a")
+    store.load("school-a", DataSet.model_validate(demo_data))
+    served = Served(store)
+    try:
+        central = Central(served.url, store)
+        t = central.terminal()
+        admin = {"Authorization": f"Bearer {store.create_admin_token()}"}
+
+        def listed() -> reports.DeviceInfo:
+            r = requests.get(served.url + reports.ADMIN_DEVICES, headers=admin)
+            assert r.status_code == 200, r.text
+            found = reports.DeviceList.model_validate(r.json())
+            assert found.school_id == "school-a" and len(found.devices) == 1
+            return found.devices[0]
+
+        def as_terminal(agent: str) -> None:
+            r = requests.get(served.url + protocol.DEVICE,
+                             headers=t.auth | {"User-Agent": agent})
+            assert r.status_code == 200, r.text
+
+        first = listed()
+        assert (first.id, first.name, first.version, first.last_seen_at, first.revoked_at) == (
+            t.device_id, "Cantine 1", None, None, None)
+        as_terminal("comptoir/1.4.0 (terminal)")
+        assert (listed().version, listed().last_seen_at) == ("1.4.0",
+                                                             "2026-11-24T10:00:00.000000Z")
+        # Within the minute, the same version costs no write: last_seen_at stays.
+        clock.advance(30)
+        r = requests.post(served.url + protocol.JOURNAL, json={"entries": [t.sale()]},
+                          headers=t.auth | {"User-Agent": "comptoir/1.4.0 (terminal)"})
+        assert r.status_code == 200, r.text
+        assert listed().last_seen_at == "2026-11-24T10:00:00.000000Z"
+        assert listed().high_water == 1
+        # A new version is recorded at once; a minute later the time moves on.
+        as_terminal("comptoir/1.5.0rc1 (terminal)")
+        assert (listed().version, listed().last_seen_at) == ("1.5.0rc1",
+                                                             "2026-11-24T10:00:30.000000Z")
+        clock.advance(61)
+        as_terminal("comptoir/1.5.0rc1 (terminal)")
+        assert listed().last_seen_at == "2026-11-24T10:01:31.000000Z"
+        # Anything else is "unknown", never the text the terminal sent.
+        for agent in ("comptoir-terminal/1", "comptoir/1.0<script>", "x" * 5000, ""):
+            as_terminal(agent)
+            assert listed().version == "unknown", agent
+        # Terminals and strangers do not read the list.
+        error(requests.get(served.url + reports.ADMIN_DEVICES, headers=t.auth), 403, "forbidden")
+        error(requests.get(served.url + reports.ADMIN_DEVICES), 401, "unauthorized")
+        as_terminal("comptoir/1.5.0 (terminal)")
+        store.revoke(t.device_id)
+        assert listed().revoked_at == "2026-11-24T10:01:31.000000Z"
+    finally:
+        served.stop()
+        store.close()
+    assert central_main(["devices", "--db", central_db]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["Device", "Name", "Version", "Last", "seen", "Enrolled",
+                                "Revoked", "High", "water", "Conflicts"]
+    assert table[1].split() == [t.device_id, "Cantine", "1", "1.5.0", "24/11/2026", "11:01",
+                                "24/11/2026", "11:00", "24/11/2026", "11:01", "1", "0"]
+
+
+# -- the school's own time zone ------------------------------------------------------------
+@pytest.mark.parametrize("zone, today, local, shown", [
+    ("Europe/Brussels", "2026-11-24", "2026-11-24T21:30:00+01:00", "24/11/2026 21:30"),
+    ("Asia/Tokyo", "2026-11-25", "2026-11-25T05:30:00+09:00", "25/11/2026 05:30"),
+    ("America/Montreal", "2026-11-24", "2026-11-24T15:30:00-05:00", "24/11/2026 15:30"),
+])
+def test_sales_journal_counts_in_the_schools_time_zone(central_db, demo_data, capsys, zone,
+                                                       today, local, shown):
+    """A sale at 20:30 UTC: 21:30 in Brussels, 05:30 the next morning in Tokyo, 15:30 in
+    Montreal; "today", the days of the platform's own rows and the local times are the
+    school's."""
+    clock = ManualClock(datetime(2026, 11, 24, 20, 30, tzinfo=timezone.utc))
+    with CentralStore(central_db, create=True, now=clock.now) as store:
+        store.add_school("School A", "school-a")
+        store.load("school-a", DataSet.model_validate(demo_data))
+        if zone == "Asia/Tokyo":
+            ledger.set_settings(store, "school-a", timezone=zone)
+    if zone == "America/Montreal":
+        assert central_main(["timezone", "--db", central_db, "--zone", "Mars/Olympus"]) == 1
+        assert "unknown time zone 'Mars/Olympus'" in capsys.readouterr().err
+        assert central_main(["timezone", "--db", central_db, "--zone", zone]) == 0
+        capsys.readouterr()
+    assert central_main(["timezone", "--db", central_db]) == 0
+    assert capsys.readouterr().out == f"time zone: {zone}\n"      # Brussels: the default
+    with CentralStore(central_db, now=clock.now) as store:
+        device_id = str(uuid.uuid4())
+        me = store.authenticate(store.enrol(store.create_enrol_code("school-a", "Cantine 1"),
+                                            device_id)["token"])
+        _, body, digest = make_entry(
+            device_id=device_id, seq=1, prev_hash=GENESIS, kind="sale",
+            ts="2026-11-24T20:30:00.000000Z", day=today, operator_id="op-marie",
+            student_id="S00001", postings=[("W00001", -120)], details={"lines": [{
+                "article": "SOUP", "name": "Potage", "qty": 1, "unit_cents": 120,
+                "total_cents": 120, "wallet": "W00001"}]})
+        store.push(me, [PushedEntry(seq=1, body=body, prev_hash=GENESIS, hash=digest)])
+        clock.advance(minutes=15)           # 21:00 UTC: a reservation made on the platform
+        sandwich = next(a["code"] for a in demo_data["articles"] if a["reservable"])
+        ledger.create_reservation(store, "school-a", "S00001", date(2026, 11, 26), sandwich)
+        journal = store.sales_journal("school-a", period="today")
+        assert (journal["first_day"].isoformat(), journal["count"]) == (today, 2)
+        assert [(r["kind"], r["local_time"]) for r in journal["rows"]] == [
+            ("reservation", local.replace("30:00", "45:00")), ("sale", local)]
+        other_day = "2026-11-25" if today == "2026-11-24" else "2026-11-24"
+        assert store.sales_journal("school-a", first_day=date.fromisoformat(other_day),
+                                   last_day=date.fromisoformat(other_day))["count"] == 0
+    assert central_main(["sales", "--db", central_db, "--from", today, "--to", today]) == 0
+    out = capsys.readouterr().out
+    assert shown in out and "Potage" in out, out

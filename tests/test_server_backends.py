@@ -61,20 +61,20 @@ def test_portable_sql_runs_alike(central_db):
     ``%`` in text, ids numbered by the database and read back with RETURNING, upserts with
     ``excluded``, BIGINT cents beyond 32 bits, NULLs, rowcount."""
     with CentralStore(central_db, create=True) as store:
-        with store._txn() as conn:
-            store._x(conn, "CREATE TABLE IF NOT EXISTS top_ups (id INTEGER PRIMARY KEY"
-                           " AUTOINCREMENT, wallet_id TEXT NOT NULL, cents BIGINT NOT NULL,"
-                           " note TEXT, UNIQUE (wallet_id, note))")
-            ids = [store._x(conn, "INSERT INTO top_ups (wallet_id, cents, note) VALUES (?, ?, ?)"
-                                  " RETURNING id", row).fetchone()[0]
+        with store.transaction() as conn:
+            store.execute(conn, "CREATE TABLE IF NOT EXISTS top_ups (id INTEGER PRIMARY KEY"
+                                " AUTOINCREMENT, wallet_id TEXT NOT NULL, cents BIGINT NOT NULL,"
+                                " note TEXT, UNIQUE (wallet_id, note))")
+            ids = [store.execute(conn, "INSERT INTO top_ups (wallet_id, cents, note)"
+                                       " VALUES (?, ?, ?) RETURNING id", row).fetchone()[0]
                    for row in [("W1", 2500, "100% remboursé"), ("W1", 5_000_000_000, None),
                                ("W2", -1, "?")]]
             assert ids == [1, 2, 3]
-            store._x(conn, "INSERT INTO top_ups (wallet_id, cents, note) VALUES (?, ?, ?)"
-                           " ON CONFLICT (wallet_id, note) DO UPDATE SET cents ="
-                           " top_ups.cents + excluded.cents", ("W1", 100, "100% remboursé"))
-            assert store._x(conn, "UPDATE top_ups SET cents = cents * 2 WHERE wallet_id = ?",
-                            ("W1",)).rowcount == 2
+            store.execute(conn, "INSERT INTO top_ups (wallet_id, cents, note) VALUES (?, ?, ?)"
+                                " ON CONFLICT (wallet_id, note) DO UPDATE SET cents ="
+                                " top_ups.cents + excluded.cents", ("W1", 100, "100% remboursé"))
+            assert store.execute(conn, "UPDATE top_ups SET cents = cents * 2 WHERE wallet_id = ?",
+                                 ("W1",)).rowcount == 2
         rows = central_rows(store, "SELECT id, cents, note FROM top_ups WHERE note LIKE '%rem%'"
                                    " OR note IS NULL OR note = ? ORDER BY id", ("?",))
         assert rows == [(1, 5200, "100% remboursé"), (2, 10_000_000_000, None), (3, -1, "?")]
@@ -85,8 +85,8 @@ def test_a_failed_transaction_leaves_nothing(central_db):
     with school(central_db) as store:
         balances = central_rows(store, "SELECT id, balance_cents FROM wallets ORDER BY id")
         with pytest.raises(ZeroDivisionError):
-            with store._txn() as conn:
-                store._x(conn, "UPDATE wallets SET balance_cents = 12345")
+            with store.transaction() as conn:
+                store.execute(conn, "UPDATE wallets SET balance_cents = 12345")
                 1 / 0
         assert central_rows(store, "SELECT id, balance_cents FROM wallets ORDER BY id") == balances
         # A refusal inside a transaction (a CentralError) rolls back the same way.
@@ -127,8 +127,8 @@ def test_writers_wait_for_each_other_readers_do_not(central_db):
         def run(name, fn):
             done[name] = fn()
 
-        with store._txn() as conn:          # a write transaction, held open, on rows the
-            store._x(conn, "UPDATE schools SET name = 'Renamed'")    # push below never touches
+        with store.transaction() as conn:          # a write transaction, held open, on rows the
+            store.execute(conn, "UPDATE schools SET name = 'Renamed'")    # push below never touches
             reader = threading.Thread(target=run, args=("read", lambda: store.device_state(
                 chain.device)["high_water"]))
             writer = threading.Thread(target=run, args=("write", lambda: store.push(

@@ -1,10 +1,13 @@
 """Time in one place: wall-clock instants are aware UTC datetimes; the business day is the
-date in the terminal's time zone (Europe/Brussels unless configured). Tests pass a
-``ManualClock`` to move time without sleeping."""
+date in the school's time zone (``DEFAULT_TIMEZONE`` unless the terminal's configuration or
+the platform's school settings say another). Tests pass a ``ManualClock`` to move time
+without sleeping."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+DEFAULT_TIMEZONE = "Europe/Brussels"     # a school that says nothing else counts its days here
 
 
 class SystemClock:
@@ -71,3 +74,20 @@ def parse_iso_utc(text: str) -> datetime:
     if instant.tzinfo is None:
         raise ValueError(f"timestamp without time zone: {text!r}")
     return instant
+
+
+def local_time(ts: str, tz: ZoneInfo) -> str:
+    """A journal timestamp (UTC) as the school's local time, ISO 8601 with its offset; text
+    that is no timestamp is given back as it is (a report shows it rather than failing).
+
+    >>> local_time("2026-07-01T10:00:00.000000Z", ZoneInfo("Europe/Brussels"))
+    '2026-07-01T12:00:00+02:00'
+    >>> local_time("2026-11-24T11:06:00.000000Z", ZoneInfo("Asia/Tokyo"))
+    '2026-11-24T20:06:00+09:00'
+    >>> local_time("not a time", ZoneInfo("Europe/Brussels"))
+    'not a time'
+    """
+    try:
+        return parse_iso_utc(ts).astimezone(tz).isoformat(timespec="seconds")
+    except ValueError:
+        return ts

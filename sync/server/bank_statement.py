@@ -34,7 +34,8 @@ from stdnum.be import ogm_vcs
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from sync.models import MAX_CENTS
-from sync.server.storage import CentralError, fold
+from sync.server.errors import CentralError
+from sync.server.text import fold
 
 COLUMNS = {     # the names a header may give each column (compared case and accents folded)
     "date": {"date", "day", "jour", "date valeur", "date de valeur", "value date", "datum",

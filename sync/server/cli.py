@@ -15,6 +15,7 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
                [--period today|yesterday|last-7-days|last-30-days|this-month|last-month]
                [--from DAY --to DAY] [--school-id ID]     the sales journal, as a table
     cutoff     --db PATH [--time HH:MM]                    show or set the reservation cutoff
+    timezone   --db PATH [--zone AREA/CITY]                show or set the school's time zone
     reserve    --db PATH --student ID --day DAY --article CODE [--quantity N]
                                                            reserve and pay (debit at once)
     cancel-reservation --db PATH --id ID                   cancel before the cutoff: refund
@@ -24,6 +25,7 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
     wallet     --db PATH --wallet ID                       a wallet's balance and history
     migrate    --db PATH                                   upgrade the schema (every command
                                                            does it too), say the revisions
+    devices    --db PATH                                   the terminals: version, last seen
 Every command takes --school-id ID when the database holds several schools.
 """
 from __future__ import annotations
@@ -33,11 +35,13 @@ import logging
 import os
 import sys
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from sync.server.storage import PERIODS, CentralError, CentralStore, sha256
+from sync.common.clock import local_time
+from sync.server import schools
+from sync.server.database import sha256
+from sync.server.sales_journal import PERIODS
+from sync.server.storage import CentralError, CentralStore
 
-BRUSSELS = ZoneInfo("Europe/Brussels")
 PERIOD_LABELS = {"today": "aujourd'hui", "yesterday": "hier", "last_7_days": "7 derniers jours",
                  "last_30_days": "30 derniers jours", "this_month": "ce mois-ci",
                  "last_month": "mois dernier", "custom": "période personnalisée"}
@@ -113,6 +117,11 @@ def _ledger_parsers(sub) -> None:
     p.add_argument("--db", required=True)
     p.add_argument("--time", help="HH:MM, e.g. 08:15 (default 08:30)")
     p.add_argument("--school-id")
+    p = sub.add_parser("timezone", help="show or set the school's time zone (its days, its"
+                                        " local times)")
+    p.add_argument("--db", required=True)
+    p.add_argument("--zone", help="an IANA time zone, e.g. Europe/Brussels (the default)")
+    p.add_argument("--school-id")
     p = sub.add_parser("reserve", help="reserve an article for a student's day; paid at once")
     p.add_argument("--db", required=True)
     p.add_argument("--student", required=True)
@@ -145,6 +154,9 @@ def _ledger_parsers(sub) -> None:
     p = sub.add_parser("wallet", help="a wallet's balance and history")
     p.add_argument("--db", required=True)
     p.add_argument("--wallet", required=True)
+    p.add_argument("--school-id")
+    p = sub.add_parser("devices", help="the school's terminals: version, last seen, revoked")
+    _db_option(p)
     p.add_argument("--school-id")
 
 
@@ -186,7 +198,7 @@ def _command(args, store: CentralStore) -> None:
         from kiosk.demo.school import generate
         from sync.models import DataSet
         school_id = store.school_id(args.school_id)
-        day = datetime.now(BRUSSELS).date()
+        day = schools.today(store, school_id)
         counts = store.load(school_id, DataSet.model_validate(generate(args.students, day=day)))
         print(", ".join(f"{n} {name}" for name, n in counts.items()) or "nothing changed")
     elif args.command == "enrol-code":
@@ -216,6 +228,9 @@ def _command(args, store: CentralStore) -> None:
             print(token)
             print(f"(shown once: only its hash is kept; its id, to revoke it: {sha256(token)[:12]})",
                   file=sys.stderr)
+    elif args.command == "devices":
+        school_id = store.school_id(args.school_id)
+        print(_devices_table(store.device_list(school_id), schools.timezone_of(store, school_id)))
     elif args.command == "sales":
         journal = store.sales_journal(
             store.school_id(args.school_id), student_id=args.student, wallet_id=args.wallet,
@@ -243,6 +258,10 @@ def _run_ledger(args, store: CentralStore) -> None:
         s = (ledger.set_settings(store, school_id, cutoff=args.time) if args.time
              else ledger.settings(store, school_id))
         print(f"reservations close at {s.cutoff:%H:%M} ({s.timezone.key}) on their day")
+    elif args.command == "timezone":
+        s = (ledger.set_settings(store, school_id, timezone=args.zone) if args.zone
+             else ledger.settings(store, school_id))
+        print(f"time zone: {s.timezone.key}")
     elif args.command == "reserve":
         done = ledger.create_reservation(store, school_id, args.student, args.day, args.article,
                                          args.quantity)
@@ -277,17 +296,13 @@ def _run_ledger(args, store: CentralStore) -> None:
               f" {done['badges_changed']} added or moved, {done['badges_blocked']} blocked")
     elif args.command == "wallet":
         history = ledger.wallet_history(store, school_id, args.wallet)
+        tz = schools.timezone_of(store, school_id)
         for m in history["movements"]:
             where = (f"{m['device_name']} #{m['seq']}" if m["device_name"]
                      else m["reservation_id"] or m["label"] or "")
-            print(f"{_when(_local(m['ts']))}  {m['kind']:<11} {format_cents(m['amount_cents']):>12}"
-                  f"  {where}")
+            print(f"{_when(local_time(m['ts'], tz))}  {m['kind']:<11}"
+                  f" {format_cents(m['amount_cents']):>12}  {where}")
         print(f"balance: {format_cents(history['balance_cents'])}")
-
-
-def _local(ts: str) -> str:
-    from sync.server.storage import _local_time
-    return _local_time(ts)
 
 
 def _bank_summary(done: dict) -> str:
@@ -307,11 +322,36 @@ def _cut(text: str | None, width: int = 24) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _when(local_time: str) -> str:
+def _when(text: str) -> str:
     try:
-        return f"{datetime.fromisoformat(local_time):%d/%m/%Y %H:%M}"
+        return f"{datetime.fromisoformat(text):%d/%m/%Y %H:%M}"
     except ValueError:
-        return local_time
+        return text
+
+
+def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: int = 0) -> list[str]:
+    """Columns padded to their widest cell; the last ``right`` columns aligned right."""
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+    lines = []
+    for row in [head, *rows]:
+        cells = [cell.rjust(w) if i >= len(head) - right else cell.ljust(w)
+                 for i, (cell, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _devices_table(found: list[dict], tz) -> str:
+    """The terminals as a table: local times in the school's zone."""
+    if not found:
+        return "no terminal enrolled yet (see 'comptoir central enrol-code')"
+    head = ("Device", "Name", "Version", "Last seen", "Enrolled", "Revoked", "High water",
+            "Conflicts")
+    return "\n".join(_table(head, [
+        (d["id"], _cut(d["name"]), d["version"] or "-",
+         _when(local_time(d["last_seen_at"], tz)) if d["last_seen_at"] else "never",
+         _when(local_time(d["enrolled_at"], tz)),
+         _when(local_time(d["revoked_at"], tz)) if d["revoked_at"] else "-",
+         str(d["high_water"]), str(d["conflicts"])) for d in found], right=2))
 
 
 def _sales_table(journal: dict) -> str:

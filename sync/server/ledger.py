@@ -3,17 +3,18 @@ movement in the wallet's history (table ``wallet_movements``).
 
 The parents' manuals say (``/work/shared/seeds``): "Réservation = Paiement" — the article is
 debited from the wallet the moment it is reserved; reservations and cancellations close at the
-school's cutoff that morning (8:15 or 8:30: ``cutoff``, default 08:30 Europe/Brussels); a
+school's cutoff that morning (8:15 or 8:30: ``cutoff``, default 08:30 in the school's time zone); a
 cancellation before the cutoff refunds; "si le solde du portefeuille est à 0, vous ne pourrez
 effectuer aucune réservation"; parents top up by bank transfer with the wallet's structured
 communication, credited when the finance office imports the bank statement (``import_bank``,
 lines parsed by ``bank_statement``).
 
-Every function here runs inside ``CentralStore``'s transaction helpers (``store._txn``,
-``store._x``) with portable SQL (``?`` placeholders, integer cents, ISO text), so that it
-works on each backend the store has. Every change of a wallet's balance or of a reservation
-takes a new change version (``store._versions``): the terminals' next pull delivers it, with
-the wallet's ``included_seq`` untouched (a platform movement is no terminal's entry).
+Every function here works through the database's public interface
+(``Database.transaction``, ``Database.execute``) with portable SQL (``?`` placeholders,
+integer cents, ISO text), so that it works on each backend. Every change of a wallet's
+balance or of a reservation takes a new change version (``Database.next_versions``): the
+terminals' next pull delivers it, with the wallet's ``included_seq`` untouched (a platform
+movement is no terminal's entry). Days are the school's, in its own time zone.
 
 Balance invariant, for every wallet: balance = opening balance (when first loaded)
 + top-ups + transfers − pushed sales + pushed voids − reservations + refunds.
@@ -23,21 +24,31 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from operator import itemgetter
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from operator import itemgetter
+from zoneinfo import ZoneInfo
 
+from sync.common.clock import business_day, local_time
 from sync.common.money import format_cents
 from sync.common.wallets import paying_wallet
 from sync.models import MAX_CENTS
 from sync.server import bank_statement
-from sync.server.storage import (CentralError, CentralStore, Device, _local_time)
+from sync.server.database import Database
+from sync.server.devices import Device
+from sync.server.errors import CentralError
+from sync.server.schools import (
+    TIMEZONE,
+    require_school,
+    set_setting_values,
+    setting_values,
+    timezone_in,
+    zone,
+)
 
 log = logging.getLogger("comptoir.central")
 
 DEFAULT_CUTOFF = "08:30"
-DEFAULT_TIMEZONE = "Europe/Brussels"
 CUTOFF = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # Movement kinds: money in from the desk or a transfer, a reservation's debit, its refund.
 MOVEMENT_KINDS = ("topup", "transfer", "reservation", "refund")
@@ -67,22 +78,17 @@ class Settings:
     timezone: ZoneInfo
 
 
-def settings(store: CentralStore, school_id: str, conn=None) -> Settings:
+def settings(db: Database, school_id: str, conn=None) -> Settings:
     """The school's reservation cutoff and time zone (defaults: 08:30, Europe/Brussels)."""
-    def read(c):
-        return dict(store._x(c, "SELECT name, value FROM school_settings WHERE school_id = ?",
-                             (school_id,)).fetchall())
-    if conn is None:
-        with store._txn(write=False) as c:
-            values = read(c)
-    else:
-        values = read(conn)
-    hours, minutes = CUTOFF.match(values.get("reservation_cutoff", DEFAULT_CUTOFF)).groups()
-    return Settings(time(int(hours), int(minutes)),
-                    ZoneInfo(values.get("timezone", DEFAULT_TIMEZONE)))
+    values = setting_values(db, school_id, conn)
+    cutoff = CUTOFF.match(values.get("reservation_cutoff", DEFAULT_CUTOFF))
+    if cutoff is None:      # set_settings writes only HH:MM: someone wrote the table by hand
+        raise CentralError("invalid", f"school {school_id!r}: unreadable reservation cutoff")
+    hours, minutes = cutoff.groups()
+    return Settings(time(int(hours), int(minutes)), timezone_in(values))
 
 
-def set_settings(store: CentralStore, school_id: str, *, cutoff: str | None = None,
+def set_settings(db: Database, school_id: str, *, cutoff: str | None = None,
                  timezone: str | None = None) -> Settings:
     """Change the school's cutoff ("08:15") and/or time zone ("Europe/Brussels")."""
     values = {}
@@ -92,60 +98,45 @@ def set_settings(store: CentralStore, school_id: str, *, cutoff: str | None = No
                                           " (e.g. 08:15)")
         values["reservation_cutoff"] = cutoff.strip()
     if timezone is not None:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise CentralError("invalid", f"unknown time zone {timezone!r}") from None
-        values["timezone"] = timezone
-    with store._txn() as conn:
-        _school_exists(store, conn, school_id)
-        for name, value in values.items():
-            store._x(conn, "INSERT INTO school_settings (school_id, name, value) VALUES (?, ?, ?)"
-                           " ON CONFLICT (school_id, name) DO UPDATE SET value = excluded.value",
-                     (school_id, name, value))
-    return settings(store, school_id)
-
-
-def _school_exists(store, conn, school_id: str) -> None:
-    if not store._x(conn, "SELECT 1 FROM schools WHERE id = ?", (school_id,)).fetchone():
-        raise CentralError("invalid", f"no school {school_id!r}")
+        values[TIMEZONE] = zone(timezone).key
+    set_setting_values(db, school_id, values)
+    return settings(db, school_id)
 
 
 # -- movements ------------------------------------------------------------------------------
-def _move(store: CentralStore, conn, school_id: str, wallet_id: str, kind: str, cents: int, *,
+def _move(db: Database, conn, school_id: str, wallet_id: str, kind: str, cents: int, *,
           reservation_id: str | None = None, source_key: str | None = None,
           label: str | None = None) -> tuple[str, int]:
     """Add ``cents`` (signed) to a wallet's balance, with a new change version, and record the
     movement; returns (movement id, new balance). Must run in the caller's write txn."""
-    row = store._x(conn, "SELECT balance_cents FROM wallets WHERE school_id = ? AND id = ?",
-                   (school_id, wallet_id)).fetchone()
+    row = db.execute(conn, "SELECT balance_cents FROM wallets WHERE school_id = ? AND id = ?",
+                     (school_id, wallet_id)).fetchone()
     if row is None:
         raise LedgerRefusal("not_found", f"no wallet {wallet_id!r} in this school")
     balance = row[0] + cents
     if abs(balance) > MAX_CENTS:
         raise CentralError("invalid", f"the balance would be {euros(balance)}: refused")
-    version = store._versions(conn, 1)
-    store._x(conn, "UPDATE wallets SET balance_cents = ?, version = ? WHERE school_id = ?"
-                   " AND id = ?", (balance, version, school_id, wallet_id))
-    now = store._now()
+    version = db.next_versions(conn, 1)
+    db.execute(conn, "UPDATE wallets SET balance_cents = ?, version = ? WHERE school_id = ?"
+                     " AND id = ?", (balance, version, school_id, wallet_id))
     movement_id = "M" + secrets.token_hex(8)
-    store._x(conn, "INSERT INTO wallet_movements (school_id, id, wallet_id, kind, amount_cents,"
-                   " ts, day, reservation_id, source_key, label)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-             (school_id, movement_id, wallet_id, kind, cents, store._stamp(),
-              now.astimezone(settings(store, school_id, conn).timezone).date().isoformat(),
-              reservation_id, source_key, label))
+    db.execute(conn, "INSERT INTO wallet_movements (school_id, id, wallet_id, kind, amount_cents,"
+                     " ts, day, reservation_id, source_key, label)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (school_id, movement_id, wallet_id, kind, cents, db.stamp(),
+                business_day(db.now(), settings(db, school_id, conn).timezone).isoformat(),
+                reservation_id, source_key, label))
     return movement_id, balance
 
 
-def topup(store: CentralStore, school_id: str, wallet_id: str, amount_cents: int,
+def topup(db: Database, school_id: str, wallet_id: str, amount_cents: int,
           label: str | None = None) -> dict:
     """Credit a wallet (money received at the desk, a correction...): ``amount_cents`` > 0.
     Returns the TopupAnswer fields."""
     if type(amount_cents) is not int or not 0 < amount_cents <= MAX_CENTS:
         raise CentralError("invalid", "a top-up is a whole number of cents above zero")
-    with store._txn() as conn:
-        movement, balance = _move(store, conn, school_id, wallet_id, "topup", amount_cents,
+    with db.transaction() as conn:
+        movement, balance = _move(db, conn, school_id, wallet_id, "topup", amount_cents,
                                   label=label)
     log.info("top-up %s on wallet %s", euros(amount_cents), wallet_id)
     return {"movement_id": movement, "wallet_id": wallet_id, "amount_cents": amount_cents,
@@ -153,10 +144,10 @@ def topup(store: CentralStore, school_id: str, wallet_id: str, amount_cents: int
 
 
 # -- reservations -------------------------------------------------------------------------
-def _check_open(store, conn, school_id: str, day: date, what: str) -> None:
+def _check_open(db, conn, school_id: str, day: date, what: str) -> None:
     """Reservations and cancellations for ``day`` close at the school's cutoff that morning."""
-    s = settings(store, school_id, conn)
-    now = store._now().astimezone(s.timezone)
+    s = settings(db, school_id, conn)
+    now = db.now().astimezone(s.timezone)
     cutoff = f"{s.cutoff:%H:%M}"
     if day < now.date():
         raise LedgerRefusal("too_late", f"{day:%d/%m/%Y} is past: no {what} any more")
@@ -170,7 +161,7 @@ def _record(row) -> dict:
             "quantity": row[4], "status": row[5]}
 
 
-def create_reservation(store: CentralStore, school_id: str, student_id: str, day: date,
+def create_reservation(db: Database, school_id: str, student_id: str, day: date,
                        article_code: str, quantity: int = 1) -> dict:
     """Reserve ``quantity`` of a reservable article for a student on ``day`` and pay for it at
     once from the wallet that pays for the article's category (its ``wallet_kind``, else the
@@ -179,26 +170,26 @@ def create_reservation(store: CentralStore, school_id: str, student_id: str, day
     or below reserves nothing, even a free article). Returns the ReservationAnswer fields."""
     if type(quantity) is not int or not 1 <= quantity <= 50:
         raise CentralError("invalid", "quantity: 1 to 50")
-    with store._txn() as conn:
-        _school_exists(store, conn, school_id)
-        _check_open(store, conn, school_id, day, "reservation")
-        if not store._x(conn, "SELECT 1 FROM students WHERE school_id = ? AND id = ?",
-                        (school_id, student_id)).fetchone():
+    with db.transaction() as conn:
+        require_school(db, conn, school_id)
+        _check_open(db, conn, school_id, day, "reservation")
+        if not db.execute(conn, "SELECT 1 FROM students WHERE school_id = ? AND id = ?",
+                          (school_id, student_id)).fetchone():
             raise LedgerRefusal("not_found", f"no student {student_id!r} in this school")
-        article = store._x(conn, "SELECT a.name_fr, a.price_cents, a.reservable, a.active,"
-                                 " c.wallet_kind FROM articles a LEFT JOIN categories c"
-                                 " ON c.school_id = a.school_id AND c.code = a.category"
-                                 " WHERE a.school_id = ? AND a.code = ?",
-                           (school_id, article_code)).fetchone()
+        article = db.execute(conn, "SELECT a.name_fr, a.price_cents, a.reservable, a.active,"
+                                   " c.wallet_kind FROM articles a LEFT JOIN categories c"
+                                   " ON c.school_id = a.school_id AND c.code = a.category"
+                                   " WHERE a.school_id = ? AND a.code = ?",
+                             (school_id, article_code)).fetchone()
         if article is None:
             raise LedgerRefusal("not_found", f"no article {article_code!r} in this school")
         name, price, reservable, active, wallet_kind = article
         if not reservable or not active:
             raise CentralError("invalid", f"{name} cannot be reserved")
-        wallets = store._x(conn, "SELECT id, kind, balance_cents, name FROM wallets"
-                                 " WHERE school_id = ? AND student_id = ?"
-                                 " ORDER BY is_default DESC, id",
-                           (school_id, student_id)).fetchall()
+        wallets = db.execute(conn, "SELECT id, kind, balance_cents, name FROM wallets"
+                                   " WHERE school_id = ? AND student_id = ?"
+                                   " ORDER BY is_default DESC, id",
+                             (school_id, student_id)).fetchall()
         if not wallets:
             raise CentralError("invalid", f"student {student_id!r} has no wallet: nothing can"
                                           " be reserved")
@@ -215,12 +206,12 @@ def create_reservation(store: CentralStore, school_id: str, student_id: str, day
                                 f"{euros(cost)} to pay, {euros(balance)} in the wallet"
                                 f" {wallet_name!r}: {euros(cost - balance)} missing",
                                 missing_cents=cost - balance)
-        reservation_id = _new_reservation_id(store, conn, school_id, day)
-        store._x(conn, "INSERT INTO reservations (school_id, id, day, student_id, article_code,"
-                       " quantity, status, version) VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)",
-                 (school_id, reservation_id, day.isoformat(), student_id, article_code, quantity,
-                  store._versions(conn, 1)))
-        _, balance = _move(store, conn, school_id, wallet_id, "reservation", -cost,
+        reservation_id = _new_reservation_id(db, conn, school_id, day)
+        db.execute(conn, "INSERT INTO reservations (school_id, id, day, student_id, article_code,"
+                         " quantity, status, version) VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?)",
+                   (school_id, reservation_id, day.isoformat(), student_id, article_code, quantity,
+                    db.next_versions(conn, 1)))
+        _, balance = _move(db, conn, school_id, wallet_id, "reservation", -cost,
                            reservation_id=reservation_id, label=name)
     log.info("reservation %s for %s: %s debited", reservation_id, day, euros(cost))
     return {"reservation": {"id": reservation_id, "day": day.isoformat(),
@@ -229,40 +220,40 @@ def create_reservation(store: CentralStore, school_id: str, student_id: str, day
             "wallet_id": wallet_id, "amount_cents": -cost, "balance_cents": balance}
 
 
-def _new_reservation_id(store, conn, school_id: str, day: date) -> str:
+def _new_reservation_id(db, conn, school_id: str, day: date) -> str:
     while True:
         candidate = f"R{day:%Y%m%d}-{secrets.token_hex(4).upper()}"
-        if not store._x(conn, "SELECT 1 FROM reservations WHERE school_id = ? AND id = ?",
-                        (school_id, candidate)).fetchone():
+        if not db.execute(conn, "SELECT 1 FROM reservations WHERE school_id = ? AND id = ?",
+                          (school_id, candidate)).fetchone():
             return candidate
 
 
-def cancel_reservation(store: CentralStore, school_id: str, reservation_id: str) -> dict:
+def cancel_reservation(db: Database, school_id: str, reservation_id: str) -> dict:
     """Cancel a reservation before its day's cutoff and refund what it debited (to the wallet
     it came from). A reservation loaded from a file without a payment here refunds nothing.
     Returns the CancelAnswer fields."""
-    with store._txn() as conn:
-        row = store._x(conn, "SELECT id, day, student_id, article_code, quantity, status"
-                             " FROM reservations WHERE school_id = ? AND id = ?",
-                       (school_id, reservation_id)).fetchone()
+    with db.transaction() as conn:
+        row = db.execute(conn, "SELECT id, day, student_id, article_code, quantity, status"
+                               " FROM reservations WHERE school_id = ? AND id = ?",
+                         (school_id, reservation_id)).fetchone()
         if row is None:
             raise LedgerRefusal("not_found", f"no reservation {reservation_id!r} in this school")
         if row[5] != "reserved":
             raise LedgerRefusal("not_cancellable", f"reservation {reservation_id} is already"
                                                    f" {row[5]}")
-        _check_open(store, conn, school_id, date.fromisoformat(row[1]), "cancellation")
-        store._x(conn, "UPDATE reservations SET status = 'cancelled', version = ?"
-                       " WHERE school_id = ? AND id = ?",
-                 (store._versions(conn, 1), school_id, reservation_id))
-        paid = store._x(conn, "SELECT wallet_id, SUM(amount_cents), MAX(label)"
-                              " FROM wallet_movements WHERE school_id = ? AND reservation_id = ?"
-                              " GROUP BY wallet_id ORDER BY wallet_id",
-                        (school_id, reservation_id)).fetchall()
+        _check_open(db, conn, school_id, date.fromisoformat(row[1]), "cancellation")
+        db.execute(conn, "UPDATE reservations SET status = 'cancelled', version = ?"
+                         " WHERE school_id = ? AND id = ?",
+                   (db.next_versions(conn, 1), school_id, reservation_id))
+        paid = db.execute(conn, "SELECT wallet_id, SUM(amount_cents), MAX(label)"
+                                " FROM wallet_movements WHERE school_id = ? AND reservation_id = ?"
+                                " GROUP BY wallet_id ORDER BY wallet_id",
+                          (school_id, reservation_id)).fetchall()
         wallet_id, refunded, balance = None, 0, None
         for wallet_id, cents, label in paid:
             cents = int(cents)      # SUM may come back as a decimal (PostgreSQL)
             if cents < 0:
-                _, balance = _move(store, conn, school_id, wallet_id, "refund", -cents,
+                _, balance = _move(db, conn, school_id, wallet_id, "refund", -cents,
                                    reservation_id=reservation_id, label=label)
                 refunded -= cents
     log.info("reservation %s cancelled: %s refunded", reservation_id, euros(refunded))
@@ -270,7 +261,7 @@ def cancel_reservation(store: CentralStore, school_id: str, reservation_id: str)
             "refunded_cents": refunded, "balance_cents": balance}
 
 
-def reservations(store: CentralStore, school_id: str, *, day: date | None = None,
+def reservations(db: Database, school_id: str, *, day: date | None = None,
                  student_id: str | None = None) -> list[dict]:
     """The school's reservations (of a day, of a student), by day then id."""
     where, params = ["school_id = ?"], [school_id]
@@ -280,15 +271,15 @@ def reservations(store: CentralStore, school_id: str, *, day: date | None = None
     if student_id:
         where.append("student_id = ?")
         params.append(student_id)
-    with store._txn(write=False) as conn:
-        rows = store._x(conn, "SELECT id, day, student_id, article_code, quantity, status"
-                              " FROM reservations WHERE " + " AND ".join(where)
-                        + " ORDER BY day, id", params).fetchall()
+    with db.transaction(write=False) as conn:
+        rows = db.execute(conn, "SELECT id, day, student_id, article_code, quantity, status"
+                                " FROM reservations WHERE " + " AND ".join(where)
+                          + " ORDER BY day, id", params).fetchall()
     return [_record(r) for r in rows]
 
 
-# -- hooks called by CentralStore -----------------------------------------------------------
-def mark_delivered(store: CentralStore, conn, device: Device, data: dict) -> None:
+# -- hooks called by push and the sales journal ---------------------------------------
+def mark_delivered(db: Database, conn, device: Device, data: dict) -> None:
     """A pushed ``pickup`` entry (its ``items`` name their ``reservation``): those
     reservations are delivered, with a new version so that every terminal learns it. A
     reservation cancelled here but handed over by a terminal that did not know yet is
@@ -298,22 +289,24 @@ def mark_delivered(store: CentralStore, conn, device: Device, data: dict) -> Non
         rid = item.get("reservation") if isinstance(item, dict) else None
         if not isinstance(rid, str):
             continue
-        row = store._x(conn, "SELECT status FROM reservations WHERE school_id = ? AND id = ?",
-                       (device.school_id, rid)).fetchone()
+        row = db.execute(conn, "SELECT status FROM reservations WHERE school_id = ? AND id = ?",
+                         (device.school_id, rid)).fetchone()
         if row is None or row[0] == "delivered":
             continue        # not one of the platform's, or told already by another terminal
         if row[0] == "cancelled":
             log.warning("reservation %s was cancelled (and refunded) but delivered by device %s",
                         rid, device.id)
-        store._x(conn, "UPDATE reservations SET status = 'delivered', version = ?"
-                       " WHERE school_id = ? AND id = ?",
-                 (store._versions(conn, 1), device.school_id, rid))
+        db.execute(conn, "UPDATE reservations SET status = 'delivered', version = ?"
+                         " WHERE school_id = ? AND id = ?",
+                   (db.next_versions(conn, 1), device.school_id, rid))
 
 
-def journal_lines(store: CentralStore, conn, school_id: str, first: date, last: date, *,
-                  student_id: str | None = None, wallet_id: str | None = None) -> list[dict]:
+def journal_lines(db: Database, conn, school_id: str, first: date, last: date,
+                  tz: ZoneInfo, *, student_id: str | None = None,
+                  wallet_id: str | None = None) -> list[dict]:
     """The reservations and refunds made on the platform between two business days, as rows
-    of the parents' sales journal (``CentralStore.sales_journal``): no device, no seq."""
+    of the parents' sales journal (``sales_journal``; local times in ``tz``, the school's):
+    no device, no seq."""
     where = ["m.school_id = ?", "m.kind IN ('reservation', 'refund')", "m.day >= ?",
              "m.day <= ?"]
     params: list = [school_id, first.isoformat(), last.isoformat()]
@@ -323,17 +316,18 @@ def journal_lines(store: CentralStore, conn, school_id: str, first: date, last: 
     if wallet_id:
         where.append("m.wallet_id = ?")
         params.append(wallet_id)
-    rows = store._x(conn, "SELECT m.ts, m.day, m.kind, r.student_id, s.first_name, s.last_name,"
-                          " m.wallet_id, w.name, r.article_code, m.label, r.quantity,"
-                          " m.amount_cents FROM wallet_movements m"
-                          " JOIN reservations r ON r.school_id = m.school_id"
-                          " AND r.id = m.reservation_id"
-                          " LEFT JOIN students s ON s.school_id = m.school_id"
-                          " AND s.id = r.student_id"
-                          " LEFT JOIN wallets w ON w.school_id = m.school_id AND w.id = m.wallet_id"
-                          " WHERE " + " AND ".join(where) + " ORDER BY m.ts DESC, m.id",
-                    params).fetchall()
-    return [{"ts": ts, "local_time": _local_time(ts), "day": day, "kind": kind,
+    rows = db.execute(conn, "SELECT m.ts, m.day, m.kind, r.student_id, s.first_name, s.last_name,"
+                            " m.wallet_id, w.name, r.article_code, m.label, r.quantity,"
+                            " m.amount_cents FROM wallet_movements m"
+                            " JOIN reservations r ON r.school_id = m.school_id"
+                            " AND r.id = m.reservation_id"
+                            " LEFT JOIN students s ON s.school_id = m.school_id"
+                            " AND s.id = r.student_id"
+                            " LEFT JOIN wallets w ON w.school_id = m.school_id"
+                            " AND w.id = m.wallet_id"
+                            " WHERE " + " AND ".join(where) + " ORDER BY m.ts DESC, m.id",
+                      params).fetchall()
+    return [{"ts": ts, "local_time": local_time(ts, tz), "day": day, "kind": kind,
              "device_id": None, "device_name": None, "seq": None, "ref_seq": None,
              "student_id": student, "student_name": f"{first_name} {last_name}" if first_name
              else None, "wallet_id": wallet, "wallet_name": wallet_name, "article": code,
@@ -343,23 +337,23 @@ def journal_lines(store: CentralStore, conn, school_id: str, first: date, last: 
 
 
 # -- the wallet's history (the parents' "opérations financières") --------------------------
-def wallet_history(store: CentralStore, school_id: str, wallet_id: str) -> dict:
+def wallet_history(db: Database, school_id: str, wallet_id: str) -> dict:
     """Every movement of a wallet, oldest first: the platform's (top-ups, transfers,
     reservations, refunds) and the terminals' pushed entries (sales, photocopies, voids).
     Returns the WalletHistory fields: ``balance_cents`` and the ``movements``."""
-    with store._txn(write=False) as conn:
-        row = store._x(conn, "SELECT balance_cents FROM wallets WHERE school_id = ? AND id = ?",
-                       (school_id, wallet_id)).fetchone()
+    with db.transaction(write=False) as conn:
+        row = db.execute(conn, "SELECT balance_cents FROM wallets WHERE school_id = ? AND id = ?",
+                         (school_id, wallet_id)).fetchone()
         if row is None:
             raise LedgerRefusal("not_found", f"no wallet {wallet_id!r} in this school")
-        platform = store._x(conn, "SELECT ts, day, kind, amount_cents, reservation_id, label"
-                                  " FROM wallet_movements WHERE school_id = ? AND wallet_id = ?",
+        platform = db.execute(conn, "SELECT ts, day, kind, amount_cents, reservation_id, label"
+                                    " FROM wallet_movements WHERE school_id = ? AND wallet_id = ?",
+                              (school_id, wallet_id)).fetchall()
+        pushed = db.execute(conn, "SELECT j.ts, j.day, j.kind, p.amount_cents, d.name, j.seq"
+                                  " FROM postings p JOIN journal j ON j.device_id = p.device_id"
+                                  " AND j.seq = p.seq JOIN devices d ON d.id = p.device_id"
+                                  " WHERE d.school_id = ? AND p.wallet_id = ?",
                             (school_id, wallet_id)).fetchall()
-        pushed = store._x(conn, "SELECT j.ts, j.day, j.kind, p.amount_cents, d.name, j.seq"
-                                " FROM postings p JOIN journal j ON j.device_id = p.device_id"
-                                " AND j.seq = p.seq JOIN devices d ON d.id = p.device_id"
-                                " WHERE d.school_id = ? AND p.wallet_id = ?",
-                          (school_id, wallet_id)).fetchall()
     movements = [{"ts": ts, "day": day, "kind": kind, "amount_cents": cents,
                   "reservation_id": rid, "label": label, "device_name": None, "seq": None}
                  for ts, day, kind, cents, rid, label in platform]
@@ -371,7 +365,7 @@ def wallet_history(store: CentralStore, school_id: str, wallet_id: str) -> dict:
 
 
 # -- bank statements --------------------------------------------------------------------------
-def import_bank(store: CentralStore, school_id: str, text: str) -> dict:
+def import_bank(db: Database, school_id: str, text: str) -> dict:
     """Credit the wallets named by the structured communications of a bank statement (CSV,
     ``bank_statement.parse``), all in one transaction. A line whose communication has a bad
     check digit or names no wallet, or whose amount or date cannot be read, is reported in
@@ -381,23 +375,23 @@ def import_bank(store: CentralStore, school_id: str, text: str) -> dict:
     Returns the BankImport fields."""
     lines, unmatched = bank_statement.parse(text)
     total, credited, already = len(lines) + len(unmatched), [], []
-    with store._txn() as conn:
-        _school_exists(store, conn, school_id)
+    with db.transaction() as conn:
+        require_school(db, conn, school_id)
         for line in lines:
-            found = store._x(conn, "SELECT id FROM wallets WHERE school_id = ?"
-                                   " AND structured_communication = ?",
-                             (school_id, line.communication)).fetchall()
+            found = db.execute(conn, "SELECT id FROM wallets WHERE school_id = ?"
+                                     " AND structured_communication = ?",
+                               (school_id, line.communication)).fetchall()
             if len(found) != 1:
                 unmatched.append(line.problem(
                     "unknown communication: no wallet has it" if not found else
                     f"{len(found)} wallets have this communication: fix the roster first"))
                 continue
             wallet = found[0]
-            if store._x(conn, "SELECT 1 FROM wallet_movements WHERE school_id = ?"
-                              " AND source_key = ?", (school_id, line.key)).fetchone():
+            if db.execute(conn, "SELECT 1 FROM wallet_movements WHERE school_id = ?"
+                                " AND source_key = ?", (school_id, line.key)).fetchone():
                 already.append(line)
                 continue
-            _move(store, conn, school_id, wallet[0], "transfer", line.amount_cents,
+            _move(db, conn, school_id, wallet[0], "transfer", line.amount_cents,
                   source_key=line.key, label=f"virement du {line.day:%d/%m/%Y}")
             credited.append({"line": line.line, "day": line.day, "wallet_id": wallet[0],
                              "amount_cents": line.amount_cents})

@@ -1,7 +1,9 @@
 """The central server's reporting answers (admins and, later, the parents' portal), apart from
 the terminal protocol (``sync.protocol``): terminals never see these.
 
-    GET /api/v1/admin/sales  (admin token)  ->  SalesJournal
+    GET /api/v1/admin/sales    (admin token)  ->  SalesJournal
+    GET /api/v1/admin/devices  (admin token)  ->  DeviceList
+    GET /api/v1/openapi.json   (admin token)  ->  the OpenAPI description of the whole API
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from sync.protocol import API
 
 ADMIN_SALES = f"{API}/admin/sales"   # ?student=&wallet=&device=&article=&period=&from=&to=
 MAX_SALES_ROWS = 10_000              # rows per answer (limit)
+ADMIN_DEVICES = f"{API}/admin/devices"
+ADMIN_OPENAPI = f"{API}/openapi.json"  # served to admins only: no public /docs, /openapi.json
 
 
 class _Report(BaseModel):
@@ -23,7 +27,8 @@ class _Report(BaseModel):
 class JournalRow(_Report):
     """One article line of the sales journal."""
     ts: str                         # the entry's instant, ISO 8601 UTC, as the terminal wrote it
-    local_time: str                 # the same in Europe/Brussels, ISO 8601 with its offset
+    local_time: str                 # the same in the school's time zone, ISO 8601 with
+                                    # its offset
     day: str                        # the business day (YYYY-MM-DD)
     # reservation / refund: paid / refunded on the platform (no device, no seq)
     kind: Literal["sale", "photocopy", "void", "pickup", "reservation", "refund"]
@@ -52,3 +57,20 @@ class SalesJournal(_Report):
     total_cents: int                # their amounts added up, all pages together
     offset: int = Field(ge=0)
     rows: list[JournalRow]          # newest first
+
+
+class DeviceInfo(_Report):
+    """One terminal of the school, as the platform last heard from it."""
+    id: str
+    name: str                       # "Cantine 1"
+    enrolled_at: str                # ISO 8601 UTC
+    revoked_at: str | None
+    version: str | None             # what it reports ("1.4.0"), "unknown", None: never heard
+    last_seen_at: str | None        # its last authenticated request (to the minute), UTC
+    high_water: int = Field(ge=0)   # the last seq of its journal the platform holds
+    conflicts: int = Field(ge=0)    # entries it sent that differed from ones held (evidence)
+
+
+class DeviceList(_Report):
+    school_id: str
+    devices: list[DeviceInfo]       # by name

@@ -34,10 +34,12 @@ from dataclasses import dataclass, field
 
 from stdnum.be import ogm_vcs
 
-from sync.common.uids import normalise_uid
 from sync.common.errors import Refusal
+from sync.common.uids import normalise_uid
 from sync.server.bank_statement import parse_communication
-from sync.server.storage import CentralError, CentralStore
+from sync.server.database import Database
+from sync.server.errors import CentralError
+from sync.server.schools import require_school
 
 FORMAT = "comptoir-roster/1"
 REQUIRED = ("student_id", "last_name", "first_name", "class")
@@ -273,16 +275,15 @@ def _check_unique(students: list[RosterStudent], problems: list) -> None:
 
 
 # -- loading --------------------------------------------------------------------------------
-def import_roster(store: CentralStore, school_id: str, text: str) -> dict:
+def import_roster(db: Database, school_id: str, text: str) -> dict:
     """Load or refresh the school's roster from a CSV or JSON text, all or nothing. Returns
     the RosterImport fields (counts of what changed)."""
     students, has_badges = parse(text)
     counts = dict.fromkeys(("students_added", "students_updated", "badges_changed",
                             "badges_blocked", "wallets_added", "wallets_updated"), 0)
-    with store._txn() as conn:
-        if not store._x(conn, "SELECT 1 FROM schools WHERE id = ?", (school_id,)).fetchone():
-            raise CentralError("invalid", f"no school {school_id!r}")
-        x = store._x
+    with db.transaction() as conn:
+        require_school(db, conn, school_id)
+        x = db.execute
         old_students = {r[0]: tuple(r[1:]) for r in x(
             conn, "SELECT id, first_name, last_name, class_name FROM students"
                   " WHERE school_id = ?", (school_id,))}
@@ -294,7 +295,7 @@ def import_roster(store: CentralStore, school_id: str, text: str) -> dict:
         _check_against(students, old_wallets)
 
         def version() -> int:
-            return store._versions(conn, 1)
+            return db.next_versions(conn, 1)
 
         used = {w[3] for w in old_wallets.values()} | {
             w.communication for s in students for w in s.wallets if w.communication}

@@ -1,0 +1,1 @@
+"""One router per area of the API (``main.api_router`` includes them all)."""

@@ -1,0 +1,34 @@
+"""The terminal protocol (``sync.protocol``): enrolment with a one-time code, then, with the
+terminal's own token, journal push, change pull and the platform's view of its chain."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from sync import protocol
+from sync.server.api.deps import CurrentDevice, Store
+from sync.server.api.http import ERRORS, json_answer
+
+router = APIRouter(tags=["terminal"], responses=ERRORS)
+
+
+@router.post(protocol.ENROL, response_model=protocol.EnrolResponse)
+def enrol(req: protocol.EnrolRequest, store: Store) -> Response:
+    return json_answer(protocol.EnrolResponse(**store.enrol(req.code, req.device_id)))
+
+
+@router.post(protocol.JOURNAL, response_model=protocol.PushResponse)
+def push(req: protocol.PushRequest, me: CurrentDevice, store: Store) -> Response:
+    return json_answer(protocol.PushResponse(**store.push(me, req.entries)))
+
+
+@router.get(protocol.CHANGES, response_model=protocol.PullPage)
+def changes(me: CurrentDevice, store: Store, cursor: str = "",
+            limit: int = Query(protocol.MAX_PAGE_RECORDS, ge=1,
+                               le=protocol.MAX_PAGE_RECORDS)) -> Response:
+    return json_answer(protocol.PullPage.model_validate(store.pull(me, cursor, limit)))
+
+
+@router.get(protocol.DEVICE, response_model=protocol.DeviceState)
+def device_state(me: CurrentDevice, store: Store) -> Response:
+    return json_answer(protocol.DeviceState(**store.device_state(me)))
