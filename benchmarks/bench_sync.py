@@ -63,6 +63,7 @@ from kiosk.store.db import connect  # noqa: E402
 from sync import protocol  # noqa: E402
 from sync.agent import Agent, enrol  # noqa: E402
 from sync.client import Client  # noqa: E402
+from sync.common.version import user_agent  # noqa: E402
 from sync.server.storage import make_cursor  # noqa: E402
 from sync.models import DataSet  # noqa: E402
 from sync.server.cli import main as central_main  # noqa: E402
@@ -365,7 +366,7 @@ class SimTerminal:
         self.session = requests.Session()
         self.session.headers.update({"Authorization": f"Bearer {token}",
                                      "Accept-Encoding": "gzip",
-                                     "User-Agent": "comptoir-terminal/1"})
+                                     "User-Agent": user_agent("terminal")})
         self.samples: list[tuple[str, int, bool]] = []  # (kind, ns, ok)
         self.errors: list[str] = []
         self.pulled = 0

@@ -21,6 +21,7 @@ import urllib3
 from pydantic import BaseModel, ValidationError
 
 from sync.common.errors import ComptoirError
+from sync.common.version import user_agent
 from sync.protocol import ErrorBody
 
 M = TypeVar("M", bound=BaseModel)
@@ -81,7 +82,7 @@ class Client:
         # Passed with every request: requests lets REQUESTS_CA_BUNDLE override session.verify.
         self.verify = ca_file or True
         self.session.headers["Accept-Encoding"] = "gzip"
-        self.session.headers["User-Agent"] = "comptoir-terminal/1"
+        self.session.headers["User-Agent"] = user_agent("terminal")   # comptoir/0.2.0 (terminal)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 

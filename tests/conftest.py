@@ -4,21 +4,25 @@ central server's tests, fresh central databases on both backends (SQLite, and a 
 PostgreSQL started once per session)."""
 from __future__ import annotations
 
+import sqlite3
+import traceback
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from kiosk import importer
-from sync.common.clock import ManualClock
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo import DEMO_PINS, generate
 from kiosk.store import open_store
+from sync.common.clock import ManualClock
 
 from .central_db import BACKENDS, CentralDatabases
 from .pg_server import PgServer, PgUnavailable
 
+TESTS = Path(__file__).resolve().parent
 BRUSSELS = ZoneInfo("Europe/Brussels")
 LUNCH = datetime(2026, 11, 24, 12, 0, tzinfo=BRUSSELS)   # a Tuesday
 TODAY = LUNCH.date().isoformat()
@@ -74,6 +78,62 @@ def luc(service):
 @pytest.fixture
 def admin(service):
     return _login(service, "Admin")
+
+
+# -- what tests open, tests close ---------------------------------------------------------------
+@pytest.fixture(scope="module", autouse=True)
+def closes_what_it_opens():
+    """Every PostgreSQL pool and terminal store a test module opens (its fixtures included) is
+    closed by the module's end. A pool left to the garbage collector stops its workers in
+    ``__del__``, at a random later moment, and logs a warning when that takes over 5 s; a
+    store left open keeps its SQLite file and WAL open. Held here until checked (so nothing
+    is collected behind the check's back), closed after it."""
+    from kiosk.store.db import Store
+    try:
+        from psycopg_pool import ConnectionPool
+    except ImportError:             # no server extra: no pools
+        ConnectionPool = None
+    opened: list = []
+    patched = [cls for cls in (Store, ConnectionPool) if cls is not None]
+    originals = {cls: cls.__init__ for cls in patched}
+
+    def tracking(cls):
+        def __init__(self, *args, **kwargs):
+            originals[cls](self, *args, **kwargs)
+            opened.append((self, _opener()))
+        return __init__
+
+    for cls in patched:
+        cls.__init__ = tracking(cls)
+    try:
+        yield
+    finally:
+        for cls in patched:
+            cls.__init__ = originals[cls]
+    left = [(thing, where) for thing, where in opened if _still_open(thing)]
+    for thing, _ in left:
+        thing.close()
+    assert not left, "left open by this module:\n" + "\n".join(
+        f"  {type(thing).__name__} opened at {where}" for thing, where in left)
+
+
+def _opener() -> str:
+    """The innermost line of the tests (not this file) that led to the opening."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        path = Path(frame.filename)
+        if TESTS in path.parents and path.name != "conftest.py":
+            return f"{path.relative_to(TESTS.parent)}:{frame.lineno} ({frame.name})"
+    return "?"
+
+
+def _still_open(thing) -> bool:
+    if hasattr(thing, "conn"):                      # a terminal store: its SQLite connection
+        try:
+            thing.conn.execute("SELECT 1")
+        except sqlite3.ProgrammingError:            # "Cannot operate on a closed database."
+            return False
+        return True
+    return not thing.closed                         # a psycopg pool
 
 
 # -- the central server's databases: every server test runs on both backends ------------------

@@ -46,7 +46,7 @@ print(json.dumps({"code": int(code), "ids": items.ids, "kivy": "kivy" in sys.mod
 
 def collect(*args: str) -> dict:
     out = subprocess.run([sys.executable, "-c", COLLECT, *args], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120, check=False).stdout
+                         text=True, timeout=600, check=False).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

@@ -134,8 +134,8 @@ def test_import_file_shape_matches_readme_example(tmp_path, clock):
     from kiosk.store import open_store
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- import-example -->\s*```json\n(.*?)```", readme, re.S).group(1)
-    store = open_store(tmp_path / "fresh.db", create=True)
-    counts = importer.apply(store, importer.parse(json.loads(block)), clock.now())
+    with open_store(tmp_path / "fresh.db", create=True) as store:
+        counts = importer.apply(store, importer.parse(json.loads(block)), clock.now())
     assert counts["students"] == 1 and counts["reservations"] == 1
 
 

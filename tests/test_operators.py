@@ -105,21 +105,21 @@ def test_pin_never_logged(service, caplog):
 
 def test_first_operator_must_be_admin_then_only_admins_add(tmp_path, clock):
     from kiosk.store import open_store
-    store = open_store(tmp_path / "new.db", create=True)
-    with pytest.raises(AuthError) as info:
-        operators.add_operator(store, "Marie", "seller", "1234")
-    assert info.value.code == "first_operator_admin"
-    operators.add_operator(store, "Root", "admin", "4321")
-    with pytest.raises(AuthError):
-        operators.add_operator(store, "Marie", "seller", "1234")        # no session
-    root = operators.login(store, "Root", "4321", clock.now())
-    operators.add_operator(store, "Marie", "seller", "1234", by=root)
-    marie = operators.login(store, "marie", "1234", clock.now())       # names ignore case
-    with pytest.raises(AuthError):
-        operators.add_operator(store, "Paul", "seller", "1234", by=marie)
-    with pytest.raises(AuthError) as info:
-        operators.add_operator(store, "MARIE", "seller", "1111", by=root)
-    assert info.value.code == "operator_exists"
+    with open_store(tmp_path / "new.db", create=True) as store:
+        with pytest.raises(AuthError) as info:
+            operators.add_operator(store, "Marie", "seller", "1234")
+        assert info.value.code == "first_operator_admin"
+        operators.add_operator(store, "Root", "admin", "4321")
+        with pytest.raises(AuthError):
+            operators.add_operator(store, "Marie", "seller", "1234")        # no session
+        root = operators.login(store, "Root", "4321", clock.now())
+        operators.add_operator(store, "Marie", "seller", "1234", by=root)
+        marie = operators.login(store, "marie", "1234", clock.now())       # names ignore case
+        with pytest.raises(AuthError):
+            operators.add_operator(store, "Paul", "seller", "1234", by=marie)
+        with pytest.raises(AuthError) as info:
+            operators.add_operator(store, "MARIE", "seller", "1111", by=root)
+        assert info.value.code == "operator_exists"
 
 
 @pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "", " 1234"])

@@ -142,6 +142,12 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 class _Transaction:
     """The context manager behind ``Store.write``/``Store.read`` (a class rather than a
