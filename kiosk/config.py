@@ -161,7 +161,7 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
         sections[sec_field.name] = cls(**values)
     config = TerminalConfig(**sections)
     try:
-        config.tz
+        _ = config.tz                   # the zone is looked up: a name the system lacks fails here
     except (ZoneInfoNotFoundError, ValueError):
         fail("terminal.timezone", f"unknown time zone {config.terminal.timezone!r}")
     if config.policy.double_tap_seconds > 60:

@@ -20,14 +20,14 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from kiosk import journal, operators, print_jobs, reports
-from sync.common.uids import normalise_uid
-from sync.common.clock import BusinessDay, SystemClock, iso_utc, parse_iso_utc
 from kiosk.config import TerminalConfig
-from sync.common.errors import NeedsConfirmation, Refusal
-from sync.common.wallets import paying_wallet
 from kiosk.journal import Entry
 from kiosk.operators import Session
 from kiosk.store import Store, open_store
+from sync.common.clock import BusinessDay, SystemClock, iso_utc, parse_iso_utc
+from sync.common.errors import NeedsConfirmation, Refusal
+from sync.common.uids import normalise_uid
+from sync.common.wallets import paying_wallet
 
 SPENDING_KINDS = ("sale", "photocopy")
 
@@ -68,7 +68,7 @@ class Wallet(NamedTuple):
     included_seq: int             # this terminal's entries the platform had applied then
     balance_cents: int            # what the counter shows: server balance + own later entries
 
-    def debited(self, cents: int) -> "Wallet":
+    def debited(self, cents: int) -> Wallet:
         if not cents:
             return self
         return Wallet(self.id, self.name, self.kind, self.structured_communication, self.is_default,
@@ -135,7 +135,7 @@ class CounterService:
     def today(self) -> str:
         return self._day.of(self.clock.now())
 
-    def is_stale(self, state: "_State | None" = None, now: datetime | None = None) -> bool:
+    def is_stale(self, state: _State | None = None, now: datetime | None = None) -> bool:
         """No successful pull (or import) for ``stale_after_minutes``: the offline cap applies."""
         if state is None:
             with self.store.read() as conn:
@@ -271,7 +271,7 @@ class CounterService:
             cart.lines.append(line)
         return cart
 
-    def _check_spending(self, holder: "_Holder", total: int, stale: bool) -> None:
+    def _check_spending(self, holder: _Holder, total: int, stale: bool) -> None:
         limit, spent = holder.student.daily_limit_cents, holder.spent_today_cents
         if limit is not None and spent + total > limit:
             raise Refusal("daily_limit", limit_cents=limit, spent_cents=spent)

@@ -15,9 +15,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kiosk import journal
+from kiosk.store import Store
 from sync.common.clock import iso_utc
 from sync.common.errors import DataImportError
-from kiosk.store import Store
 from sync.models import DataSet
 
 MAX_SHOWN = 3

@@ -13,8 +13,9 @@ import json
 import random
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from sync.common.chain import GENESIS, KINDS, canonical_json, chain_hash, is_canonical
 
@@ -43,7 +44,7 @@ class Entry(NamedTuple):
     data: dict
 
     @classmethod
-    def from_row(cls, row) -> "Entry":
+    def from_row(cls, row) -> Entry:
         return cls(*row, json.loads(row[9]))
 
 

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from kiosk.store import Store
 from sync.common.clock import iso_utc, parse_iso_utc
 from sync.common.errors import AuthError
-from kiosk.store import Store
 
 # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)

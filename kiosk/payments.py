@@ -32,8 +32,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from stdnum.be import iban as be_iban
-from stdnum.be import ogm_vcs
+from stdnum.be import iban as be_iban, ogm_vcs
 from stdnum.exceptions import ValidationError
 
 __all__ = ["structured_communication", "validate_structured_communication",
@@ -61,10 +60,11 @@ def validate_structured_communication(text: str) -> str:
 
     >>> validate_structured_communication("090/9337/55493")
     '+++090/9337/55493+++'
-    >>> validate_structured_communication("+++090/9337/55494+++")
+    >>> validate_structured_communication("+++090/9337/55494+++")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    ValueError: +++090/9337/55494+++ is not a valid structured communication: its last two digits (the check) do not match; check for a typing error
+    ValueError: +++090/9337/55494+++ is not a valid structured communication: its last two
+    digits (the check) do not match; check for a typing error
     """
     try:
         return _formatted(ogm_vcs.validate(str(text)))
@@ -94,10 +94,11 @@ def _formatted(digits: str) -> str:
 def validate_iban(text: str) -> str:
     """A Belgian IBAN in its compact form (``BE04363136022231``), or a ``ValueError``.
 
-    >>> validate_iban("BE05 3631 3602 2231")
+    >>> validate_iban("BE05 3631 3602 2231")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    ValueError: BE05 3631 3602 2231 is not a valid Belgian IBAN: its check digits do not match; check for a typing error
+    ValueError: BE05 3631 3602 2231 is not a valid Belgian IBAN: its check digits do not match;
+    check for a typing error
     """
     try:
         return be_iban.validate(str(text))

@@ -47,7 +47,7 @@ def test_unknown_operator_and_wrong_pin(service):
 
 
 def test_five_wrong_pins_lock_for_60s_then_doubling(service, clock, luc):
-    for attempt in range(4):
+    for _attempt in range(4):
         with pytest.raises(AuthError) as info:
             service.login("Marie", "0000")
         assert info.value.code == "wrong_pin"
@@ -58,7 +58,7 @@ def test_five_wrong_pins_lock_for_60s_then_doubling(service, clock, luc):
         service.login("Marie", "1234")
     assert info.value.code == "operator_locked"
     clock.advance(61)
-    for attempt in range(5):                           # lock again: twice as long
+    for _attempt in range(5):                           # lock again: twice as long
         with pytest.raises(AuthError):
             service.login("Marie", "0000")
     with pytest.raises(AuthError) as info:
@@ -69,7 +69,7 @@ def test_five_wrong_pins_lock_for_60s_then_doubling(service, clock, luc):
 
 
 def test_supervisor_unlocks(service, luc):
-    for attempt in range(5):
+    for _attempt in range(5):
         with pytest.raises(AuthError):
             service.login("Marie", "9999")
     with pytest.raises(AuthError):
@@ -84,7 +84,7 @@ def _seller(service):
 
 
 def test_lock_holds_across_processes(service, store_path, clock):
-    for attempt in range(5):
+    for _attempt in range(5):
         with pytest.raises(AuthError):
             service.login("Marie", "0000")
     from kiosk.store import open_store

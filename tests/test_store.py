@@ -7,14 +7,14 @@ import threading
 import pytest
 
 from kiosk import journal
-from sync.common.clock import SystemClock
 from kiosk.config import PolicySection, TerminalConfig
 from kiosk.counter import CounterService
-from kiosk.demo import Badge, DEMO_PINS
-from sync.common.errors import StoreError
+from kiosk.demo import DEMO_PINS, Badge
 from kiosk.store import open_store
 from kiosk.store.db import connect
 from kiosk.store.schema import CURRENT_VERSION, migrate
+from sync.common.clock import SystemClock
+from sync.common.errors import StoreError
 
 
 def test_wal_and_full_sync(store):
@@ -70,8 +70,9 @@ def test_store_from_schema_v1_opens_migrated_with_its_data(tmp_path):
     with open_store(path) as store:          # migrates to the current version
         assert store.schema_version == CURRENT_VERSION
         assert store.health.ok
-        assert store.conn.execute("SELECT seq, wallet_id, amount_cents FROM postings ORDER BY seq").fetchall() == [
-            (1, "W1", -100), (2, "W1", -200), (3, "W1", -300)]
+        postings = store.conn.execute(
+            "SELECT seq, wallet_id, amount_cents FROM postings ORDER BY seq").fetchall()
+        assert postings == [(1, "W1", -100), (2, "W1", -200), (3, "W1", -300)]
         service = CounterService(store, TerminalConfig(), SystemClock())
         who = service.identify("04AABBCC")
         assert who.student.display_name == "Ana Old"
@@ -164,7 +165,8 @@ def test_verified_point_moves_forward(service, marie, clock):
         service.sell(marie, uid, {"APPLE": 1}, confirm={"allergen"})
     assert service.store.check_integrity().ok
     last_seq, last_hash = journal.last_link(service.store.conn)
-    assert (int(service.store.meta("verified_seq")), service.store.meta("verified_hash")) == (last_seq, last_hash)
+    verified = (int(service.store.meta("verified_seq")), service.store.meta("verified_hash"))
+    assert verified == (last_seq, last_hash)
 
 
 def test_two_writers_never_fork_the_chain(store_path, store, clock):

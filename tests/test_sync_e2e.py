@@ -152,6 +152,7 @@ def test_revoked_terminal_is_refused_and_keeps_selling(central, tmp_path):
 
 def test_daemon_pushes_a_sale_as_soon_as_it_is_made(central, tmp_path):
     import threading
+
     from kiosk.config import TerminalConfig
     from kiosk.counter import CounterService
     from kiosk.store import open_store
@@ -194,11 +195,12 @@ def test_nightly_full_sync_runs_once_per_night(central, tmp_path):
     import threading
     from datetime import datetime
     from zoneinfo import ZoneInfo
-    from sync.common.clock import ManualClock
+
     from kiosk.config import TerminalConfig
     from kiosk.store import open_store
     from sync.agent import Agent, load_credentials
     from sync.client import Client
+    from sync.common.clock import ManualClock
 
     data = tmp_path / "terminal"
     enrolled_terminal(central, data, "Cantine 3")

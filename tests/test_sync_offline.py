@@ -19,9 +19,9 @@ import pytest
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo import generate
-from sync.common.errors import Refusal
 from sync.agent import Agent, load_credentials
 from sync.client import Client, Offline
+from sync.common.errors import Refusal
 from sync.server.storage import CentralStore
 
 from .test_sync_faults import STUDENTS, TIMEOUT, Central, Terminal, assert_converged, free_port

@@ -7,8 +7,7 @@ import configparser
 import json
 import subprocess
 import sys
-from importlib.metadata import distribution
-from importlib.metadata import version as installed_version
+from importlib.metadata import distribution, version as installed_version
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 

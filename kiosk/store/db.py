@@ -19,8 +19,8 @@ from pathlib import Path
 import sqlite_utils
 
 from kiosk import journal
-from sync.common.errors import StoreError
 from kiosk.store.schema import CURRENT_VERSION, migrate
+from sync.common.errors import StoreError
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -48,12 +48,12 @@ class Store:
         self.device_id = self.meta("device_id")
 
     # -- transactions -------------------------------------------------------------------
-    def write(self) -> "_Transaction":
+    def write(self) -> _Transaction:
         """``with store.write() as conn``: one atomic, durable write, ``BEGIN IMMEDIATE`` …
         ``COMMIT``, rolled back if the block raises. A full disk is a ``StoreError``."""
         return _Transaction(self, "BEGIN IMMEDIATE", commit_on_error=False)
 
-    def read(self) -> "_Transaction":
+    def read(self) -> _Transaction:
         """``with store.read() as conn``: a consistent snapshot for several SELECTs (WAL
         readers never block the writer)."""
         return _Transaction(self, "BEGIN", commit_on_error=True)
@@ -165,7 +165,7 @@ class _Transaction:
             store.conn.execute(self._begin)
         except BaseException as e:
             store._lock.release()
-            raise _translated(e)
+            raise _translated(e)    # noqa: B904 -- e itself, or its translation (e as context)
         return store.conn
 
     def __exit__(self, exc_type, exc, tb) -> bool:

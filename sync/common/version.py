@@ -9,8 +9,7 @@ Run from a source tree that was never installed, there is no metadata: the versi
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _installed_version
+from importlib.metadata import PackageNotFoundError, version as _installed_version
 
 DISTRIBUTION = "comptoir"
 UNKNOWN = "0+unknown"
