@@ -31,9 +31,13 @@ EUR20
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from stdnum.be import iban as be_iban, ogm_vcs
 from stdnum.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    import segno
 
 __all__ = ["structured_communication", "validate_structured_communication",
            "is_valid_structured_communication", "communication_digits", "validate_iban",
@@ -143,7 +147,7 @@ def epc_payload(name: str, iban: str, amount_cents: int, communication: str,
     Every part is validated first; a bad one is a ``ValueError``."""
     # segno's own payload builder, the one make_epc_qr encodes (private, but tests pin it: the
     # QR code made by make_epc_qr must decode to this very text).
-    from segno.helpers import _make_epc_qr_data
+    from segno.helpers import _make_epc_qr_data  # type: ignore[attr-defined]  # private: see above
     args = _epc_arguments(name, iban, amount_cents, communication, bic)
     return _make_epc_qr_data(*args[:3], **args[3]).decode("utf-8")
 
@@ -160,7 +164,8 @@ def _epc_arguments(name, iban, amount_cents, communication, bic):
              "bic": bic or bic_of(compact), "encoding": "utf-8"})
 
 
-def epc_qr(name: str, iban: str, amount_cents: int, communication: str, bic: str | None = None):
+def epc_qr(name: str, iban: str, amount_cents: int, communication: str,
+           bic: str | None = None) -> segno.QRCode:
     """The EPC QR code as a ``segno.QRCode`` (error correction M, version ≤ 13), e.g. to save
     as PNG: ``epc_qr(...).save("topup.png", scale=4)``. Same validation as ``epc_payload``."""
     import segno.helpers

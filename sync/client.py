@@ -13,7 +13,7 @@ import ipaddress
 import json
 import re
 import zlib
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -74,7 +74,7 @@ def _is_loopback(host: str) -> bool:
 
 class Client:
     def __init__(self, base_url: str, token: str | None = None, allow_http: bool = False,
-                 timeout=TIMEOUT, ca_file: str = ""):
+                 timeout: float | tuple[float, float] = TIMEOUT, ca_file: str = "") -> None:
         self.base_url = check_url(base_url, allow_http)
         self.timeout = timeout
         self.session = requests.Session()
@@ -94,7 +94,7 @@ class Client:
     def get(self, path: str, answer: type[M], params: dict | None = None) -> M:
         return self._call("GET", path, answer, params=params)
 
-    def _call(self, method: str, path: str, answer: type[M], **kwargs) -> M:
+    def _call(self, method: str, path: str, answer: type[M], **kwargs: Any) -> M:
         try:
             response = self.session.request(method, self.base_url + path, timeout=self.timeout,
                                             stream=True, verify=self.verify, **kwargs)

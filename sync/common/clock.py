@@ -4,7 +4,14 @@ date in the terminal's time zone (Europe/Brussels unless configured). Tests pass
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol
 from zoneinfo import ZoneInfo
+
+
+class Clock(Protocol):
+    """What the counter and the agent ask of a clock (``SystemClock``, ``ManualClock``)."""
+
+    def now(self) -> datetime: ...
 
 
 class SystemClock:
@@ -23,7 +30,7 @@ class ManualClock:
     def now(self) -> datetime:
         return self._now
 
-    def advance(self, seconds: float = 0, **kwargs) -> datetime:
+    def advance(self, seconds: float = 0, **kwargs: float) -> datetime:
         self._now += timedelta(seconds=seconds, **kwargs)
         return self._now
 
