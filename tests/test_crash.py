@@ -139,8 +139,11 @@ class _Child:
         assert first.startswith(b"ready "), f"child at start-up said {first!r}"
 
     def wait_sales(self, n: int, timeout: float) -> None:
-        """Until the child has reported ``n`` sales (every 'sold' line follows a newline)."""
-        self._read_until(lambda: self.buf.count(b"\nsold ") >= n, timeout, f"done with {n} sales")
+        """Until the child has reported ``n`` sales: complete 'sold' lines (each follows a
+        newline and ends with one)."""
+        def done() -> bool:
+            return self.buf[: self.buf.rfind(b"\n") + 1].count(b"\nsold ") >= n
+        self._read_until(done, timeout, f"done with {n} sales")
 
     def kill_and_collect(self) -> tuple[list[tuple[str, int]], bool, bool]:
         """SIGKILL, reap; the sales reported (complete lines only), whether it was ready and
