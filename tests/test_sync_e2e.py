@@ -64,6 +64,7 @@ def central(central_dbs):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        server.stderr.close()
 
 
 def enrolled_terminal(central, folder, name: str) -> tuple[str, str]:

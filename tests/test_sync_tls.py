@@ -62,6 +62,7 @@ def central_tls(authority, tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        server.stderr.close()
 
 
 def new_terminal(folder, name, ca_file=None):
@@ -117,6 +118,7 @@ def test_a_certificate_for_another_host_is_refused_even_from_a_trusted_ca(author
     finally:
         server.terminate()
         server.wait(timeout=10)
+        server.stderr.close()
 
 
 def test_ca_file_that_does_not_exist_is_a_config_error_naming_the_key(tmp_path):

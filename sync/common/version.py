@@ -25,7 +25,11 @@ def version() -> str:
 
 
 def user_agent(role: str = "terminal") -> str:
-    """What our HTTP clients say they are: ``comptoir/0.2.0.dev0 (terminal)``."""
+    """What our HTTP clients say they are, e.g. ``comptoir/0.2.0.dev0 (terminal)``.
+
+    >>> user_agent() == f"comptoir/{version()} (terminal)"
+    True
+    """
     return f"{DISTRIBUTION}/{version()} ({role})"
 
 
