@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 # libusb for nfcpy, zbar to decode printed QR codes, a virtual X screen for Kivy, PostgreSQL.
 APT_PACKAGES := sqlite3 libpcsclite-dev pcscd vsmartcard-vpcd libusb-1.0-0 libzbar0 xvfb xauth libgl1 libegl1 libmtdev1 postgresql
 
-.PHONY: test demo demo-cli bench system-deps clean
+.PHONY: test check demo demo-cli bench system-deps clean
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,8 +28,15 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,server,ui,nfc,pcsc,printer]'
 	@touch $@
 
+# The gates: lint and import order (ruff), types (mypy); settings in pyproject.toml.
+# `make test` runs them first; .pre-commit-config.yaml runs the same at commit time.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
-test: $(STAMP)
+# pytest collects tests/ and the docstring examples of kiosk, sync, drivers (pyproject.toml).
+test: check
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
@@ -45,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sell.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache build *.egg-info

@@ -93,7 +93,7 @@ def main() -> int:
               "bare": bare_commit}
     samples = {name: [] for name in series}
     paired = []
-    for name, op in series.items():          # warm-up
+    for op in series.values():               # warm-up
         for _ in range(30):
             op()
     for _ in range(rounds):
@@ -117,7 +117,8 @@ def main() -> int:
     enqueue_paired = statistics.median(paired) / 1e6
     with store.read() as conn:
         queued = conn.execute("SELECT COUNT(*) FROM print_jobs").fetchone()[0]
-    print(f"sales per series: {len(ms['never'])} ({rounds} rounds x {args.block}), print jobs queued: {queued}")
+    print(f"sales per series: {len(ms['never'])} ({rounds} rounds x {args.block}),"
+          f" print jobs queued: {queued}")
     for name in ("bare", "never", "always"):
         print(f"  {name:<7} p50 {p50[name]:.3f} ms   p95 {p95[name]:.3f} ms")
     print(f"enqueue cost (always - never): p50 difference {enqueue_p50 * 1000:.1f} µs,"

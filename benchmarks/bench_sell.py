@@ -59,13 +59,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))        # runs from a checkout too
 
 from kiosk import importer, journal  # noqa: E402
-from sync.common.clock import SystemClock, business_day, iso_utc  # noqa: E402
 from kiosk.config import PolicySection, TerminalConfig  # noqa: E402
 from kiosk.counter import CounterService  # noqa: E402
 from kiosk.demo.school import DEMO_PINS, generate, structured_communication  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
 from kiosk.store.db import connect  # noqa: E402
 from kiosk.store.schema import CURRENT_VERSION  # noqa: E402
+from sync.common.clock import SystemClock, business_day, iso_utc  # noqa: E402
 
 TZ = ZoneInfo("Europe/Brussels")
 RESULTS = HERE / "results"
@@ -645,7 +645,8 @@ def main(argv=None) -> int:
     out = RESULTS / f"bench_sell-{mode}-{stamp}.json"
     out.write_text(json.dumps({
         "mode": mode, "when": stamp, "sizes": sizes, "build": build, "spot_verify": spot,
-        "copy_seconds": copy_seconds, "open_seconds": opened, "stats": stats, "ratios": ratios, "paired_ratios": paired,
+        "copy_seconds": copy_seconds, "open_seconds": opened, "stats": stats, "ratios": ratios,
+        "paired_ratios": paired,
         "targets": {"p50_ratio": TARGET_P50_RATIO, "large_vs_empty": TARGET_LARGE_EMPTY},
         "verdict": verdict, "samples_ns": samples,
         "env": {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version,

@@ -53,7 +53,6 @@ sys.path.insert(0, str(ROOT))        # runs from a checkout too
 
 import requests  # noqa: E402
 
-from sync.common.clock import SystemClock, iso_utc  # noqa: E402
 from kiosk.config import PolicySection, TerminalConfig  # noqa: E402
 from kiosk.counter import CounterService  # noqa: E402
 from kiosk.demo.school import DEMO_PINS, generate  # noqa: E402
@@ -63,9 +62,11 @@ from kiosk.store.db import connect  # noqa: E402
 from sync import protocol  # noqa: E402
 from sync.agent import Agent, enrol  # noqa: E402
 from sync.client import Client  # noqa: E402
-from sync.server.pull import make_cursor  # noqa: E402
+from sync.common.clock import SystemClock, iso_utc  # noqa: E402
+from sync.common.version import user_agent  # noqa: E402
 from sync.models import DataSet  # noqa: E402
 from sync.server.cli import main as central_main  # noqa: E402
+from sync.server.pull import make_cursor  # noqa: E402
 from sync.server.storage import CentralStore  # noqa: E402
 from tests.pg_server import PgServer  # noqa: E402
 
@@ -100,9 +101,10 @@ def wait_up(url: str, proc: subprocess.Popen, logfile: Path | None = None) -> No
             return
         except requests.ConnectionError:
             if proc.poll() is not None:
-                raise RuntimeError("server died: " + (logfile.read_text()[-3000:] if logfile else ""))
+                tail = logfile.read_text()[-3000:] if logfile else ""
+                raise RuntimeError("server died: " + tail) from None
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
+                raise RuntimeError("server did not start") from None
             time.sleep(0.05)
 
 
@@ -244,7 +246,8 @@ def make_entries(store, service, entries: int, rng: random.Random) -> float:
     session = service.login("Marie", DEMO_PINS["Marie"])
     badges = [r[0] for r in store.conn.execute(
         "SELECT DISTINCT b.uid FROM badges b JOIN students s ON s.id = b.student_id"
-        " JOIN wallets w ON w.student_id = s.id WHERE b.status = 'active' AND s.flags = '[]' AND s.daily_limit_cents IS NULL"
+        " JOIN wallets w ON w.student_id = s.id WHERE b.status = 'active' AND s.flags = '[]'"
+        " AND s.daily_limit_cents IS NULL"
         " AND s.blocked_articles = '[]' AND s.blocked_categories = '[]'")]
     carts = [{"SOUP": 1}, {"WATER": 1}, {"APPLE": 2}, {"SANDW-HAM": 1}, {"SOUP": 1, "APPLE": 1}]
     made = 0
@@ -273,11 +276,11 @@ def bare_posts(url: str, bodies: list[bytes]) -> float:
     session = requests.Session()
     headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
                "Accept-Encoding": "gzip", "Authorization": "Bearer " + "x" * 43}
-    session.post(url + protocol.JOURNAL, data=b"warm", headers=headers).content   # connect
+    _ = session.post(url + protocol.JOURNAL, data=b"warm", headers=headers).content   # connect
     t0 = time.perf_counter()
     for body in bodies:
         r = session.post(url + protocol.JOURNAL, data=body, headers=headers)
-        r.content
+        _ = r.content                   # the whole answer read, as a client does
         assert r.status_code == 200
     elapsed = time.perf_counter() - t0
     session.close()
@@ -365,7 +368,7 @@ class SimTerminal:
         self.session = requests.Session()
         self.session.headers.update({"Authorization": f"Bearer {token}",
                                      "Accept-Encoding": "gzip",
-                                     "User-Agent": "comptoir-terminal/1"})
+                                     "User-Agent": user_agent("terminal")})
         self.samples: list[tuple[str, int, bool]] = []  # (kind, ns, ok)
         self.errors: list[str] = []
         self.pulled = 0
@@ -686,16 +689,20 @@ REPORT_ROWS = [
     ("  (b) bare insert of the same rows, same backend, s",
      lambda r: f"{r['push']['bare_insert_seconds']:.3f}"),
     ("push / (a + b)", lambda r: f"{r['push']['ratio_to_bare']:.2f}"),
-    ("first pull: records / pages", lambda r: f"{r['first_pull_raw']['records']:,} / {r['first_pull_raw']['pages']}"),
+    ("first pull: records / pages",
+     lambda r: f"{r['first_pull_raw']['records']:,} / {r['first_pull_raw']['pages']}"),
     ("first pull, raw GETs, s", lambda r: f"{r['first_pull_raw']['seconds']:.3f}"),
-    ("first pull, agent (GET + apply to the store), s", lambda r: f"{r['first_pull_agent']['seconds']:.3f}"),
+    ("first pull, agent (GET + apply to the store), s",
+     lambda r: f"{r['first_pull_agent']['seconds']:.3f}"),
     ("first pull, bytes on the wire (down)", lambda r: f"{r['first_pull_raw']['bytes_down']:,}"),
     ("pull after the push (wallets changed), bytes", lambda r: f"{r['pull_after_push']['bytes_down']:,}"),
-    ("pull with nothing changed, bytes", lambda r: f"{r['incremental_pull']['nothing_changed_bytes_down']:,}"),
+    ("pull with nothing changed, bytes",
+     lambda r: f"{r['incremental_pull']['nothing_changed_bytes_down']:,}"),
     ("incremental pull after 10 changes: records", lambda r: f"{r['incremental_pull']['records']}"),
     ("incremental pull, bytes", lambda r: f"{r['incremental_pull']['bytes_down']:,}"),
     ("incremental / first pull bytes", lambda r: f"{r['incremental_pull']['ratio_to_full_bytes']:.4f}"),
-    ("terminals at once, for seconds", lambda r: f"{r['load']['terminals']}, {r['load']['wall_seconds']:.1f}"),
+    ("terminals at once, for seconds",
+     lambda r: f"{r['load']['terminals']}, {r['load']['wall_seconds']:.1f}"),
     ("  requests", lambda r: f"{r['load']['requests']:,}"),
     ("  requests per second", lambda r: f"{r['load']['requests_per_second']:,.1f}"),
     ("  entries pushed per second", lambda r: f"{r['load']['entries_per_second']:,.1f}"),

@@ -146,9 +146,10 @@ def child(kind: str, folder: str) -> None:
         app = Bare()
         ready = lambda: True         # noqa: E731 - drawn at the first flip
     else:
-        from drivers.badge.simulated import SimulatedReader
         from kivy.clock import Clock
         from kivy.core.window import Window
+
+        from drivers.badge.simulated import SimulatedReader
         from kiosk.ui.app import ComptoirApp
         from kiosk.ui.terminal import Terminal
         app = ComptoirApp(Terminal.open(Path(folder), reader=SimulatedReader()))
@@ -254,10 +255,10 @@ def make_school(folder: Path, students: int, top_up_cents: int = 10_000) -> list
     wallets of the rush pool topped up (an import of their new balances, as the platform's
     data arrives). Returns the pool's badges."""
     from kiosk import importer
-    from sync.common.clock import SystemClock
     from kiosk.store import open_store
     from kiosk.demo.folder import make_demo_folder, make_portraits
     from kiosk.ui.terminal import DB_NAME
+    from sync.common.clock import SystemClock
     make_demo_folder(folder, "canteen", students=students)
     store = open_store(folder / DB_NAME)
     try:
@@ -378,8 +379,8 @@ def main() -> int:
 
         start_kivy(x.display)
         from drivers.badge.simulated import SimulatedReader
-        from sync.common.clock import SystemClock, iso_utc
         from kiosk.ui.terminal import Terminal
+        from sync.common.clock import SystemClock, iso_utc
         terminal = Terminal.open(folder, reader=SimulatedReader())
         with terminal.service.store.write() as conn:      # a fresh pull: no offline cap
             terminal.service.store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(SystemClock().now()))

@@ -8,6 +8,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync.common.errors import ConfigError
@@ -125,7 +126,7 @@ _CHOICES = {
 
 
 def parse_config(data: dict, source: str = "config") -> TerminalConfig:
-    def fail(key: str, why: str):
+    def fail(key: str, why: str) -> NoReturn:
         raise ConfigError(detail=f"{source}: {key}: {why}")
 
     sections = {}
@@ -134,7 +135,7 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
         if name not in known:
             fail(f"[{name}]", f"unknown section (known: {', '.join(known)})")
     for sec_field in fields(TerminalConfig):
-        cls = sec_field.default_factory
+        cls: Any = sec_field.default_factory     # every section is a dataclass made by default
         raw = data.get(sec_field.name, {})
         if not isinstance(raw, dict):
             fail(f"[{sec_field.name}]", "must be a table")
@@ -156,12 +157,12 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
                 fail(where, f"must be text (got {value!r})")
             choices = _CHOICES.get((sec_field.name, key))
             if choices and value not in choices:
-                fail(where, f"must be one of {', '.join(choices)} (got {value!r})")
+                fail(where, f"must be one of {', '.join(map(str, choices))} (got {value!r})")
             values[key] = value
         sections[sec_field.name] = cls(**values)
     config = TerminalConfig(**sections)
     try:
-        config.tz
+        _ = config.tz                   # the zone is looked up: a name the system lacks fails here
     except (ZoneInfoNotFoundError, ValueError):
         fail("terminal.timezone", f"unknown time zone {config.terminal.timezone!r}")
     if config.policy.double_tap_seconds > 60:

@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from kiosk import journal, operators, print_jobs, reports
-from sync.common.uids import normalise_uid
-from sync.common.clock import BusinessDay, SystemClock, iso_utc, parse_iso_utc
 from kiosk.config import TerminalConfig
-from sync.common.errors import NeedsConfirmation, Refusal
-from sync.common.wallets import paying_wallet
 from kiosk.journal import Entry
 from kiosk.operators import Session
 from kiosk.store import Store, open_store
+from sync.common.clock import BusinessDay, Clock, SystemClock, iso_utc, parse_iso_utc
+from sync.common.errors import NeedsConfirmation, Refusal
+from sync.common.uids import normalise_uid
+from sync.common.wallets import paying_wallet
 
 SPENDING_KINDS = ("sale", "photocopy")
 
@@ -38,6 +39,9 @@ _WALLET_COLUMNS = (
     " w.included_seq, w.balance_cents + COALESCE((SELECT SUM(p.amount_cents) FROM postings p"
     " WHERE p.wallet_id = w.id AND p.seq > w.included_seq), 0)")
 
+
+# What a sale is asked for: article code -> quantity, or (code, quantity) pairs.
+Cart = Mapping[str, int] | Iterable[tuple[str, int]]
 
 
 # What the service hands out (Student, Wallet, Identity and the results) are NamedTuples:
@@ -68,7 +72,7 @@ class Wallet(NamedTuple):
     included_seq: int             # this terminal's entries the platform had applied then
     balance_cents: int            # what the counter shows: server balance + own later entries
 
-    def debited(self, cents: int) -> "Wallet":
+    def debited(self, cents: int) -> Wallet:
         if not cents:
             return self
         return Wallet(self.id, self.name, self.kind, self.structured_communication, self.is_default,
@@ -114,7 +118,8 @@ class _Cart:
 
 
 class CounterService:
-    def __init__(self, store: Store, config: TerminalConfig | None = None, clock=None):
+    def __init__(self, store: Store, config: TerminalConfig | None = None,
+                 clock: Clock | None = None) -> None:
         self.store = store
         self.config = config or TerminalConfig()
         self.clock = clock or SystemClock()
@@ -135,7 +140,7 @@ class CounterService:
     def today(self) -> str:
         return self._day.of(self.clock.now())
 
-    def is_stale(self, state: "_State | None" = None, now: datetime | None = None) -> bool:
+    def is_stale(self, state: _State | None = None, now: datetime | None = None) -> bool:
         """No successful pull (or import) for ``stale_after_minutes``: the offline cap applies."""
         if state is None:
             with self.store.read() as conn:
@@ -175,7 +180,7 @@ class CounterService:
                 (student_id, limit)))[::-1]
 
     # -- selling ---------------------------------------------------------------------------
-    def sell(self, session: Session, uid: str, cart: Mapping[str, int] | Iterable[tuple[str, int]],
+    def sell(self, session: Session, uid: str, cart: Cart,
              confirm: Iterable[str] = ()) -> SaleResult:
         """Sell ``cart`` (article code → quantity) to the badge holder.
 
@@ -198,7 +203,8 @@ class CounterService:
                 pages[code] = count
         return self._sell(session, uid, pages, set(confirm), kind="photocopy")
 
-    def _sell(self, session: Session, uid: str, cart, confirm: set[str], kind: str) -> SaleResult:
+    def _sell(self, session: Session, uid: str, cart: Cart, confirm: set[str],
+              kind: str) -> SaleResult:
         session.require("sell")
         self.store.health.raise_if_bad()
         uid = normalise_uid(uid)
@@ -244,7 +250,7 @@ class CounterService:
                     [w.id, w.balance_cents] for w in after if w.id in debits]})
         return SaleResult(entry, student, tuple(cart_.lines), cart_.total, after)
 
-    def _price(self, conn, wanted: dict[str, int], student: Student,
+    def _price(self, conn: sqlite3.Connection, wanted: dict[str, int], student: Student,
                wallets: tuple[Wallet, ...]) -> _Cart:
         cart = _Cart()
         profile = self.config.terminal.profile
@@ -271,7 +277,7 @@ class CounterService:
             cart.lines.append(line)
         return cart
 
-    def _check_spending(self, holder: "_Holder", total: int, stale: bool) -> None:
+    def _check_spending(self, holder: _Holder, total: int, stale: bool) -> None:
         limit, spent = holder.student.daily_limit_cents, holder.spent_today_cents
         if limit is not None and spent + total > limit:
             raise Refusal("daily_limit", limit_cents=limit, spent_cents=spent)
@@ -281,7 +287,8 @@ class CounterService:
 
     # The two checks below return the confirmations that were needed and given (they are
     # recorded in the entry), or raise NeedsConfirmation.
-    def _check_double_tap(self, last_sale_ts: str | None, now, confirm) -> list[str]:
+    def _check_double_tap(self, last_sale_ts: str | None, now: datetime,
+                          confirm: Collection[str]) -> list[str]:
         if last_sale_ts:
             ago = (now - parse_iso_utc(last_sale_ts)).total_seconds()
             if 0 <= ago < self.config.policy.double_tap_seconds:
@@ -290,7 +297,8 @@ class CounterService:
                 return ["double_tap"]
         return []
 
-    def _check_allergens(self, cart: _Cart, student: Student, confirm) -> list[str]:
+    def _check_allergens(self, cart: _Cart, student: Student,
+                         confirm: Collection[str]) -> list[str]:
         if not student.flags:
             return []
         flags = set(student.flags)
@@ -299,7 +307,7 @@ class CounterService:
         hits = [(name, found) for name, found in hits if found]
         if not hits:
             return []
-        params = {"article": ", ".join(n for n, _ in hits),
+        params: dict[str, Any] = {"article": ", ".join(n for n, _ in hits),
                   "flags": sorted({f for _, found in hits for f in found})}
         if self.config.policy.allergen_policy == "refuse":
             raise Refusal("allergen_refused", **params)
@@ -451,7 +459,8 @@ class CounterService:
         return print_jobs.enqueue_list(self.store, day or self.today(), self.clock.now(), kind)
 
     @staticmethod
-    def _enqueue_print(conn, kind: str, seq: int, now, payload: dict | None = None) -> int:
+    def _enqueue_print(conn: sqlite3.Connection, kind: str, seq: int, now: datetime,
+                       payload: dict | None = None) -> int:
         """One row in the print queue, in the caller's transaction: the printer worker
         (``kiosk.print_worker``) prints it; a sale never waits for the printer."""
         return print_jobs.enqueue(conn, kind, now, seq, payload)
@@ -489,7 +498,7 @@ class CounterService:
                                 (student_id,)).fetchall()
         return _wallets(rows)
 
-    def _reservations(self, conn, student_id: str, day: str) -> tuple[dict, ...]:
+    def _reservations(self, conn: sqlite3.Connection, student_id: str, day: str) -> tuple[dict, ...]:
         text = conn.execute(f"SELECT {_RESERVATIONS_JSON.format(student=':student')}",
                             {"student": student_id, "day": day}).fetchone()[0]
         return _reservations_of(text)
@@ -521,13 +530,13 @@ _STATE_COLUMNS = (
 _STATE_SQL = f"SELECT {_STATE_COLUMNS}"
 
 
-def _state(conn) -> _State:
+def _state(conn: sqlite3.Connection) -> _State:
     """The terminal's own state in one read. Inside a write transaction, ``head`` stays the
     chain's head until this transaction appends."""
     return _state_of(conn.execute(_STATE_SQL).fetchone())
 
 
-def _state_of(row) -> _State:
+def _state_of(row: Sequence[Any]) -> _State:
     close_seq, close_day, last_pull_at, head_seq, head_hash = row
     return _State(close_seq, close_day, last_pull_at,
                   (head_seq, head_hash) if head_seq else (0, journal.GENESIS))
@@ -577,7 +586,7 @@ _IDENTIFY_SQL = (
     f" {_RESERVATIONS_JSON.format(student='s.id')}{_HOLDER_FROM}")
 
 
-def _state_and_holder(conn, uid: str, today: str) -> tuple[_State, _Holder]:
+def _state_and_holder(conn: sqlite3.Connection, uid: str, today: str) -> tuple[_State, _Holder]:
     """What a sale or a pickup reads first, in one statement (it runs on every tap): the
     terminal's state, and everything about the badge holder (the student, their wallets with
     displayed balances, today's activity here). Refuses a closed day, then unknown and
@@ -588,14 +597,15 @@ def _state_and_holder(conn, uid: str, today: str) -> tuple[_State, _Holder]:
     return state, _holder_of(rows)
 
 
-def _holder_of(rows) -> _Holder:
+def _holder_of(rows: Sequence[Sequence[Any]]) -> _Holder:
     """The holder from the rows of ``_HOLDER_COLUMNS`` (one per wallet)."""
     if not rows:
         raise Refusal("unknown_badge")
     first = rows[0]
     if first[0] != "active":
         raise Refusal("blocked_badge")
-    student = Student(*first[1:7], _json_list(first[7]), _json_list(first[8]), _json_list(first[9]))
+    student = Student._make((*first[1:7], _json_list(first[7]), _json_list(first[8]),
+                             _json_list(first[9])))
     wallets = _wallets([r[12:20] for r in rows if r[12] is not None])
     return _Holder(student, wallets, first[10], first[11])
 
@@ -607,10 +617,10 @@ def _reservations_of(text: str) -> tuple[dict, ...]:
     return tuple(dict(zip(_RESERVATION_KEYS, r)) for r in sorted(json.loads(text)))
 
 
-def _wallets(rows) -> tuple[Wallet, ...]:
+def _wallets(rows: Iterable[Sequence[Any]]) -> tuple[Wallet, ...]:
     """Wallets from ``_WALLET_COLUMNS`` rows, the default one first (ordered here rather than
     in SQL: an ORDER BY costs SQLite a temporary b-tree on every tap, for one or two rows)."""
-    wallets = [Wallet(*r[:4], bool(r[4]), *r[5:]) for r in rows]
+    wallets = [Wallet._make((*r[:4], bool(r[4]), *r[5:])) for r in rows]
     if len(wallets) > 1:
         wallets.sort(key=lambda w: (not w.is_default, w.id))
     return tuple(wallets)
@@ -626,7 +636,7 @@ def _json_list(text: str) -> tuple:
     return tuple(json.loads(text))
 
 
-def _merge_cart(cart) -> dict[str, int]:
+def _merge_cart(cart: Cart) -> dict[str, int]:
     items = cart.items() if isinstance(cart, Mapping) else cart
     merged: dict[str, int] = {}
     for code, qty in items:

@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from kiosk import journal
+from kiosk.store import Store
 from sync.common.clock import iso_utc
 from sync.common.errors import DataImportError
-from kiosk.store import Store
 from sync.models import DataSet
 
 MAX_SHOWN = 3
@@ -41,7 +42,7 @@ def load_file(path: str | Path) -> DataSet:
     return parse(raw, str(path))
 
 
-def parse(raw, source: str = "data") -> DataSet:
+def parse(raw: object, source: str = "data") -> DataSet:
     if not isinstance(raw, dict):
         raise DataImportError(detail=f"{source}: the top level must be a JSON object")
     try:
@@ -51,7 +52,7 @@ def parse(raw, source: str = "data") -> DataSet:
         raise DataImportError(detail=_join(source, problems)) from None
 
 
-def _where(loc) -> str:
+def _where(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -90,11 +91,11 @@ def apply(store: Store, data: DataSet, now: datetime, source: str = "data",
             if getattr(data, name)}
 
 
-def _known(conn, table: str, key: str, extra) -> set[str]:
+def _known(conn: sqlite3.Connection, table: str, key: str, extra: Iterable[str]) -> set[str]:
     return {r[0] for r in conn.execute(f"SELECT {key} FROM {table}")} | set(extra)
 
 
-def _reference_problems(conn, data: DataSet) -> list[str]:
+def _reference_problems(conn: sqlite3.Connection, data: DataSet) -> list[str]:
     problems = []
     for name, key in (("categories", "code"), ("articles", "code"), ("students", "id"),
                       ("badges", "uid"), ("wallets", "id"), ("operators", "id"),
@@ -134,7 +135,7 @@ def _reference_problems(conn, data: DataSet) -> list[str]:
     return problems
 
 
-def _seq_problems(conn, data: DataSet) -> list[str]:
+def _seq_problems(conn: sqlite3.Connection, data: DataSet) -> list[str]:
     """A balance can only include entries this terminal has made."""
     problems = []
     last_seq = journal.last_link(conn)[0]
@@ -145,29 +146,29 @@ def _seq_problems(conn, data: DataSet) -> list[str]:
     return problems
 
 
-def _write(store: Store, conn, data: DataSet) -> None:
+def _write(store: Store, conn: sqlite3.Connection, data: DataSet) -> None:
     db = store.db   # sqlite-utils nests its writes in our transaction (savepoints)
     if data.categories:
-        db["categories"].upsert_all([c.model_dump() for c in data.categories], pk="code")
+        db.table("categories").upsert_all([c.model_dump() for c in data.categories], pk="code")
     if data.articles:
-        db["articles"].upsert_all([{
+        db.table("articles").upsert_all([{
             "code": a.code, "name_fr": a.name.fr, "name_nl": a.name.nl, "name_en": a.name.en,
             "price_cents": a.price_cents, "category": a.category,
             "allergens": json.dumps(sorted(set(a.allergens))), "profiles": json.dumps(a.profiles),
             "reservable": a.reservable, "active": a.active} for a in data.articles], pk="code")
     if data.students:
-        db["students"].upsert_all([{
+        db.table("students").upsert_all([{
             **s.model_dump(exclude={"blocked_categories", "blocked_articles", "flags"}),
             "blocked_categories": json.dumps(s.blocked_categories),
             "blocked_articles": json.dumps(s.blocked_articles),
             "flags": json.dumps(sorted(set(s.flags)))} for s in data.students], pk="id")
     if data.badges:
-        db["badges"].upsert_all([b.model_dump() for b in data.badges], pk="uid")
+        db.table("badges").upsert_all([b.model_dump() for b in data.badges], pk="uid")
     if data.wallets:
-        db["wallets"].upsert_all([w.model_dump() for w in data.wallets], pk="id")
+        db.table("wallets").upsert_all([w.model_dump() for w in data.wallets], pk="id")
     if data.operators:
         # upsert_all touches only the columns given: local lockout counters are kept.
-        db["operators"].upsert_all([o.model_dump() for o in data.operators], pk="id")
+        db.table("operators").upsert_all([o.model_dump() for o in data.operators], pk="id")
     if data.reservations:
         conn.executemany(
             "INSERT INTO reservations (id, day, student_id, article_code, quantity, status)"

@@ -13,8 +13,9 @@ import json
 import random
 import sqlite3
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 from sync.common.chain import GENESIS, KINDS, canonical_json, chain_hash, is_canonical
 
@@ -43,8 +44,8 @@ class Entry(NamedTuple):
     data: dict
 
     @classmethod
-    def from_row(cls, row) -> "Entry":
-        return cls(*row, json.loads(row[9]))
+    def from_row(cls, row: Sequence[Any]) -> Entry:
+        return cls._make((*row, json.loads(row[9])))
 
 
 def uuid7() -> str:
@@ -65,7 +66,7 @@ def last_link(conn: sqlite3.Connection) -> tuple[int, str]:
 
 def make_entry(*, device_id: str, seq: int, prev_hash: str, kind: str, ts: str, day: str,
                operator_id: str | None, student_id: str | None = None,
-               postings: list[tuple[str, int]] = (), ref_seq: int | None = None,
+               postings: Sequence[tuple[str, int]] = (), ref_seq: int | None = None,
                details: dict | None = None) -> tuple[dict, str, str]:
     """An entry as the chain holds it: (its data, the canonical JSON body, its hash). The one
     place that shapes an entry: ``append`` uses it, and so can a simulated terminal (tests,
@@ -84,7 +85,7 @@ def make_entry(*, device_id: str, seq: int, prev_hash: str, kind: str, ts: str, 
 
 def append(conn: sqlite3.Connection, *, device_id: str, kind: str, ts: str, day: str,
            operator_id: str | None, student_id: str | None = None,
-           postings: list[tuple[str, int]] = (), ref_seq: int | None = None,
+           postings: Sequence[tuple[str, int]] = (), ref_seq: int | None = None,
            details: dict | None = None, head: tuple[int, str] | None = None) -> Entry:
     """Append one entry. Must run inside the caller's write transaction (``Store.write()``)
     so that the read of the last link and the insert are one atomic step. ``head`` is that
@@ -127,7 +128,7 @@ class ChainReport:
 
 
 def verify(conn: sqlite3.Connection, after_seq: int = 0, prev_hash: str = GENESIS,
-           progress=None, batch: int = 5000) -> ChainReport:
+           progress: Callable[[int], object] | None = None, batch: int = 5000) -> ChainReport:
     """Verify the chain from ``after_seq`` (whose hash is ``prev_hash``) to the end: contiguous
     seq, canonical bodies, hashes, indexed columns and postings equal to what the body says
     (each one there with its amount, and no other posting in the range checked).
@@ -170,7 +171,7 @@ def verify(conn: sqlite3.Connection, after_seq: int = 0, prev_hash: str = GENESI
     return ChainReport(True, last_seq, expected_prev, checked)
 
 
-def _check_row(row, expected_seq: int, expected_prev: str) -> tuple[str | None, list]:
+def _check_row(row: Sequence[Any], expected_seq: int, expected_prev: str) -> tuple[str | None, list]:
     """(what is wrong with this row or None, its postings as [wallet, seq, cents])."""
     seq, uid, kind, ts, day, operator_id, student_id, amount, ref_seq, body, prev, digest = row
     if seq != expected_seq:
@@ -207,7 +208,7 @@ _LOOKUP_POSTINGS = (
     " ON p.wallet_id = k.value ->> 0 AND p.seq = k.value ->> 1 ORDER BY k.key")
 
 
-def _first_missing_posting(conn, said: list[list]) -> int | None:
+def _first_missing_posting(conn: sqlite3.Connection, said: list[list]) -> int | None:
     """Index (in ``said``: the batch's entries) of the first entry whose body names a posting
     that the postings table does not hold with that amount, or None."""
     asked = [p for postings in said for p in postings]
@@ -223,7 +224,7 @@ def _first_missing_posting(conn, said: list[list]) -> int | None:
     return None
 
 
-def _first_extra_posting(conn, after_seq: int, last_seq: int, said: int) -> int | None:
+def _first_extra_posting(conn: sqlite3.Connection, after_seq: int, last_seq: int, said: int) -> int | None:
     """Every posting the bodies name is there (checked per batch); any other posting in the
     range makes the count larger. Then find the first entry it belongs to (rare: a scan)."""
     held = conn.execute("SELECT COUNT(*) FROM postings WHERE seq > ? AND seq <= ?",

@@ -7,13 +7,14 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from kiosk.store import Store
 from sync.common.clock import iso_utc, parse_iso_utc
 from sync.common.errors import AuthError
-from kiosk.store import Store
 
 # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -98,7 +99,7 @@ def login(store: Store, name: str, pin: str, now: datetime) -> Session:
     return Session(op_id, op_name, role)
 
 
-def _wrong_pin(store: Store, op_id: str, now: datetime):
+def _wrong_pin(store: Store, op_id: str, now: datetime) -> NoReturn:
     with store.write() as conn:
         failed, lock_count = conn.execute(
             "SELECT failed_attempts, lock_count FROM operators WHERE id = ?", (op_id,)).fetchone()

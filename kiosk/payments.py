@@ -31,10 +31,13 @@ EUR20
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from stdnum.be import iban as be_iban
-from stdnum.be import ogm_vcs
+from stdnum.be import iban as be_iban, ogm_vcs
 from stdnum.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    import segno
 
 __all__ = ["structured_communication", "validate_structured_communication",
            "is_valid_structured_communication", "communication_digits", "validate_iban",
@@ -61,10 +64,11 @@ def validate_structured_communication(text: str) -> str:
 
     >>> validate_structured_communication("090/9337/55493")
     '+++090/9337/55493+++'
-    >>> validate_structured_communication("+++090/9337/55494+++")
+    >>> validate_structured_communication("+++090/9337/55494+++")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    ValueError: +++090/9337/55494+++ is not a valid structured communication: its last two digits (the check) do not match; check for a typing error
+    ValueError: +++090/9337/55494+++ is not a valid structured communication: its last two
+    digits (the check) do not match; check for a typing error
     """
     try:
         return _formatted(ogm_vcs.validate(str(text)))
@@ -94,10 +98,11 @@ def _formatted(digits: str) -> str:
 def validate_iban(text: str) -> str:
     """A Belgian IBAN in its compact form (``BE04363136022231``), or a ``ValueError``.
 
-    >>> validate_iban("BE05 3631 3602 2231")
+    >>> validate_iban("BE05 3631 3602 2231")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    ValueError: BE05 3631 3602 2231 is not a valid Belgian IBAN: its check digits do not match; check for a typing error
+    ValueError: BE05 3631 3602 2231 is not a valid Belgian IBAN: its check digits do not match;
+    check for a typing error
     """
     try:
         return be_iban.validate(str(text))
@@ -142,7 +147,7 @@ def epc_payload(name: str, iban: str, amount_cents: int, communication: str,
     Every part is validated first; a bad one is a ``ValueError``."""
     # segno's own payload builder, the one make_epc_qr encodes (private, but tests pin it: the
     # QR code made by make_epc_qr must decode to this very text).
-    from segno.helpers import _make_epc_qr_data
+    from segno.helpers import _make_epc_qr_data  # type: ignore[attr-defined]  # private: see above
     args = _epc_arguments(name, iban, amount_cents, communication, bic)
     return _make_epc_qr_data(*args[:3], **args[3]).decode("utf-8")
 
@@ -159,7 +164,8 @@ def _epc_arguments(name, iban, amount_cents, communication, bic):
              "bic": bic or bic_of(compact), "encoding": "utf-8"})
 
 
-def epc_qr(name: str, iban: str, amount_cents: int, communication: str, bic: str | None = None):
+def epc_qr(name: str, iban: str, amount_cents: int, communication: str,
+           bic: str | None = None) -> segno.QRCode:
     """The EPC QR code as a ``segno.QRCode`` (error correction M, version ≤ 13), e.g. to save
     as PNG: ``epc_qr(...).save("topup.png", scale=4)``. Same validation as ``epc_payload``."""
     import segno.helpers

@@ -4,6 +4,7 @@ The X report is read-only; the Z report is the same figures recorded in a ``clos
 (its ``summary()`` goes into the hashed body, so only integers and text)."""
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -36,7 +37,7 @@ class Report:
                 "net_cents": self.net_cents}
 
 
-def build(conn, kind: str, after_seq: int, day: str, now: datetime) -> Report:
+def build(conn: sqlite3.Connection, kind: str, after_seq: int, day: str, now: datetime) -> Report:
     names = dict(conn.execute("SELECT id, name FROM operators"))
     report = Report(kind=kind, day=day, generated_at=iso_utc(now))
     for entry in journal.entries(conn, "seq > ?", (after_seq,)):

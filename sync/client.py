@@ -13,7 +13,7 @@ import ipaddress
 import json
 import re
 import zlib
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -21,6 +21,7 @@ import urllib3
 from pydantic import BaseModel, ValidationError
 
 from sync.common.errors import ComptoirError
+from sync.common.version import user_agent
 from sync.protocol import ErrorBody
 
 M = TypeVar("M", bound=BaseModel)
@@ -73,7 +74,7 @@ def _is_loopback(host: str) -> bool:
 
 class Client:
     def __init__(self, base_url: str, token: str | None = None, allow_http: bool = False,
-                 timeout=TIMEOUT, ca_file: str = ""):
+                 timeout: float | tuple[float, float] = TIMEOUT, ca_file: str = "") -> None:
         self.base_url = check_url(base_url, allow_http)
         self.timeout = timeout
         self.session = requests.Session()
@@ -81,7 +82,7 @@ class Client:
         # Passed with every request: requests lets REQUESTS_CA_BUNDLE override session.verify.
         self.verify = ca_file or True
         self.session.headers["Accept-Encoding"] = "gzip"
-        self.session.headers["User-Agent"] = "comptoir-terminal/1"
+        self.session.headers["User-Agent"] = user_agent("terminal")   # comptoir/0.2.0 (terminal)
         if token:
             self.session.headers["Authorization"] = f"Bearer {token}"
 
@@ -93,7 +94,7 @@ class Client:
     def get(self, path: str, answer: type[M], params: dict | None = None) -> M:
         return self._call("GET", path, answer, params=params)
 
-    def _call(self, method: str, path: str, answer: type[M], **kwargs) -> M:
+    def _call(self, method: str, path: str, answer: type[M], **kwargs: Any) -> M:
         try:
             response = self.session.request(method, self.base_url + path, timeout=self.timeout,
                                             stream=True, verify=self.verify, **kwargs)

@@ -65,8 +65,8 @@ class Badge(_Model):
     @field_validator("uid")
     @classmethod
     def _uid(cls, value: str) -> str:
-        from sync.common.uids import normalise_uid
         from sync.common.errors import Refusal
+        from sync.common.uids import normalise_uid
         try:
             return normalise_uid(value)
         except Refusal:

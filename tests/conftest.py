@@ -4,21 +4,27 @@ central server's tests, fresh central databases on both backends (SQLite, and a 
 PostgreSQL started once per session)."""
 from __future__ import annotations
 
+import gc
+import sqlite3
+import traceback
+import weakref
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from kiosk import importer
-from sync.common.clock import ManualClock
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo.school import DEMO_PINS, generate
 from kiosk.store import open_store
+from sync.common.clock import ManualClock
 
 from .central_db import BACKENDS, CentralDatabases
 from .pg_server import PgServer, PgUnavailable
 
+TESTS = Path(__file__).resolve().parent
 BRUSSELS = ZoneInfo("Europe/Brussels")
 LUNCH = datetime(2026, 11, 24, 12, 0, tzinfo=BRUSSELS)   # a Tuesday
 TODAY = LUNCH.date().isoformat()
@@ -74,6 +80,78 @@ def luc(service):
 @pytest.fixture
 def admin(service):
     return _login(service, "Admin")
+
+
+# -- what tests open, tests close ---------------------------------------------------------------
+# A terminal store or a PostgreSQL pool that the garbage collector finds still open was left
+# open by a test: a pool stops its worker threads in ``__del__``, at a random later moment
+# (and logs a warning when that takes over 5 s); a store keeps its SQLite file and WAL open.
+# Every one opened during the session is watched (without keeping it alive); at the end of
+# each test module the garbage is collected and whatever was found open is a failure that
+# names the line that opened it. What a fixture still holds (a session's app, a module's
+# server) is not garbage: it is closed by its fixture, and not judged here.
+_LEAKS: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _watch_what_tests_open():
+    from kiosk.store.db import Store
+    watched = [Store]
+    try:
+        from psycopg_pool import ConnectionPool
+        watched.append(ConnectionPool)
+    except ImportError:             # no server extra: no pools
+        pass
+    originals = {cls: (cls.__init__, cls.close) for cls in watched}
+
+    def watching(cls):
+        init, close = originals[cls]
+
+        def __init__(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            self._closed_state = state = {"closed": False}
+            weakref.finalize(self, _collected, type(self).__name__, state, _opener(),
+                             getattr(self, "conn", None))
+
+        def close_(self, *args, **kwargs):
+            state = getattr(self, "_closed_state", None)
+            if state is not None:
+                state["closed"] = True
+            return close(self, *args, **kwargs)
+        return __init__, close_
+
+    for cls in watched:
+        cls.__init__, cls.close = watching(cls)
+    yield
+    for cls, (init, close) in originals.items():
+        cls.__init__, cls.close = init, close
+
+
+def _collected(kind: str, state: dict, where: str, conn: sqlite3.Connection | None) -> None:
+    """Called when a watched object is garbage collected."""
+    if not state["closed"]:
+        _LEAKS.append(f"{kind} opened at {where}")
+        if conn is not None:
+            conn.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def closes_what_it_opens(_watch_what_tests_open):
+    """No store or pool this module opened (its fixtures included) is left open."""
+    yield
+    gc.collect()
+    leaks = list(_LEAKS)
+    _LEAKS.clear()
+    assert not leaks, "left open, found by the garbage collector:\n  " + "\n  ".join(leaks)
+
+
+def _opener() -> str:
+    """The innermost line of the tests (not a conftest) that led to the opening."""
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        path = Path(frame.filename)
+        if TESTS in path.parents and path.name != "conftest.py":
+            return f"{path.relative_to(TESTS.parent)}:{frame.lineno} ({frame.name})"
+    return "a fixture"
 
 
 # -- the central server's databases: every server test runs on both backends ------------------

@@ -7,9 +7,10 @@ while it checks the store after the previous kill, so that Python's start-up (a 
 second here) is not paid in series 200 times. After ``go`` it opens the store the way the
 terminal does at start-up (``open_store`` runs the integrity check: this is the "restart"
 after the previous child was killed), logs in Marie once, prints
-``ready`` and then sells one SOUP after another to the given badges in turn, forever. After
-each ``sell()`` has returned (the sale is committed) it prints ``sold <uuid> <seq>`` and
-flushes: a sale printed is a sale the terminal reported as done. The parent kills it with
+``ready`` and then sells one SOUP after another to the given badges in turn, forever. Before
+each ``sell()`` it prints ``selling``; after it has returned (the sale is committed) it prints
+``sold <uuid> <seq>``, flushing each line: a sale printed is a sale the terminal reported as
+done, and a child whose last line is ``selling`` was killed inside a sale. The parent kills it with
 SIGKILL at a random moment.
 
 If the store is unhealthy at start-up it prints ``unhealthy <code> <detail>`` and exits 3;
@@ -25,11 +26,11 @@ def main(argv: list[str]) -> int:
     path, badges = argv[0], argv[1].split(",")
     out = sys.stdout
 
-    from sync.common.clock import SystemClock
     from kiosk.config import PolicySection, TerminalConfig
     from kiosk.counter import CounterService
     from kiosk.demo.school import DEMO_PINS
     from kiosk.store import open_store
+    from sync.common.clock import SystemClock
 
     if sys.stdin.readline().strip() != "go":   # EOF: the parent gave up on us
         return 0
@@ -51,6 +52,8 @@ def main(argv: list[str]) -> int:
     i = 0
     while True:
         uid = badges[i % len(badges)]
+        out.write("selling\n")      # a kill from here to the 'sold' line lands mid-sale
+        out.flush()
         result = service.sell(session, uid, {"SOUP": 1})
         # One write() per line (well under PIPE_BUF): a line is either whole or absent.
         out.write(f"sold {result.entry.uuid} {result.entry.seq}\n")

@@ -53,7 +53,7 @@ class FaultProxy:
         self.url = f"http://127.0.0.1:{self.port}"
 
     # -- control (any thread) ------------------------------------------------------------
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         self._spawn(self._accept_loop)
         return self
 
@@ -79,7 +79,7 @@ class FaultProxy:
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -145,7 +145,7 @@ class VirtualCard:
     def inserted(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def insert(self, timeout: float = 5.0) -> "VirtualCard":
+    def insert(self, timeout: float = 5.0) -> VirtualCard:
         if self._sock is not None:
             raise RuntimeError("card already on the reader")
         deadline = time.monotonic() + timeout
@@ -180,7 +180,7 @@ class VirtualCard:
             self._thread.join(2.0)
             self._thread = None
 
-    def __enter__(self) -> "VirtualCard":
+    def __enter__(self) -> VirtualCard:
         return self if self._sock is not None else self.insert()
 
     def __exit__(self, *exc) -> None:
@@ -321,7 +321,8 @@ class PcscStack:
                 finally:
                     scard.SCardReleaseContext(ctx)
             time.sleep(0.02)
-        raise StackMissing(f"pcscd did not show the virtual reader within {timeout:.0f} s:\n{self.log_tail()}")
+        raise StackMissing(f"pcscd did not show the virtual reader within {timeout:.0f} s:\n"
+                           f"{self.log_tail()}")
 
     # -- badges ----------------------------------------------------------------------------
     def card(self, uid: bytes | str, status: bytes = OK, slot: int = 0) -> VirtualCard:

@@ -74,7 +74,7 @@ class PgServer:
             self._as = {"user": who.pw_uid, "group": who.pw_gid, "extra_groups": []}
 
     # -- life ----------------------------------------------------------------------------
-    def start(self) -> "PgServer":
+    def start(self) -> PgServer:
         self.folder = Path(tempfile.mkdtemp(prefix="comptoir-pg-", dir="/tmp"))
         if self._as:
             os.chown(self.folder, self._as["user"], self._as["group"])
@@ -94,11 +94,10 @@ class PgServer:
         for _ in range(3):           # the free port may be taken meanwhile: try another
             self.port = free_port()
             options = [f"-c{k}={v}" for k, v in settings.items()]
-            log = open(self.folder / "postgres.log", "ab")
-            self.proc = subprocess.Popen(
-                [str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port), *options],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, **self._as)
-            log.close()
+            with open(self.folder / "postgres.log", "ab") as log:    # the server keeps its copy
+                self.proc = subprocess.Popen(
+                    [str(self.bin / "postgres"), "-D", str(data), "-p", str(self.port), *options],
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, **self._as)
             if self._wait_ready():
                 return self
         tail = (self.folder / "postgres.log").read_text(errors="replace")[-2000:]
@@ -135,7 +134,7 @@ class PgServer:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
-    def __enter__(self) -> "PgServer":
+    def __enter__(self) -> PgServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -212,7 +212,7 @@ def test_disk_full_is_a_clear_error_and_nothing_is_kept(service, marie):
     conn.execute(f"PRAGMA max_page_count = {pages}")   # the file may not grow: SQLITE_FULL
     before = snapshot(service.store)
     with pytest.raises(StoreError) as info:
-        for i in range(200):
+        for _i in range(200):
             service.sell(marie, Badge.EMMA, {"SOUP": 1}, confirm={"double_tap"})
     assert info.value.code == "disk_full"
     assert "Disque plein" in str(info.value)

@@ -12,11 +12,16 @@ because the child uses the real clock):
   ``sold <uuid> <seq>`` after each ``sell()`` has returned. The next child is started (imports
   only) while the parent checks the store after a kill: Python's own start-up, ~0.3 s here, is
   then not paid in series 200 times. It never touches the store before ``go``.
-* The parent sends ``go``, waits for ``ready``, sleeps a random 0-150 ms (``random.Random``
-  with a fixed seed; one round in ten kills at 0 ms, i.e. around the first sale), sends
-  SIGKILL and collects what the child reported. 200 kills happen while selling; one round in
-  21 instead kills the child 0-80 ms after ``go``, during its restart (``open_store`` and its
-  check, which may write the verified point; the login's write).
+* The parent sends ``go``, waits for ``ready``, then picks the kill instant from the child's
+  own progress, not from wall time (a busy machine slows the child, not the test's
+  meaning): it waits until the child has reported N sales (N drawn from 1-15 by
+  ``random.Random`` with a fixed seed), then sleeps a random fraction of the time one sale
+  took the child in this round, sends SIGKILL and collects what the child reported. One round
+  in ten instead kills right after ``ready``, i.e. around the first sale. The child prints
+  ``selling`` before each sale, so the parent knows which kills landed inside ``sell()``.
+  200 kills happen while selling; one round in 21 instead kills the child 0-80 ms after
+  ``go``, during its restart (``open_store`` and its check, which may write the verified
+  point; the login's write).
 * After each kill the store is checked by the real ``python -m kiosk.cli --data DIR check``
   (a new interpreter: PRAGMA integrity_check and the whole chain from seq 1), which must
   exit 0. (``CLI_EVERY`` can thin this out to an in-process run of exactly what ``cmd_check``
@@ -29,9 +34,12 @@ because the child uses the real clock):
 
 At the end: the CLI check passes; every reported uuid is in the journal exactly once with its
 seq; entries not reported (committed -- the WAL write is done, the fsync maybe not -- then
-killed before the print) are at most one per kill; each wallet's displayed balance
-(``balance_cents`` + postings after ``included_seq``) is its imported balance minus 100 x its
-student's sales in the journal; more than 1000 sales happened and most selling rounds sold.
+killed before the print) are at most one per kill that landed inside a sale; each wallet's
+displayed balance (``balance_cents`` + postings after ``included_seq``) is its imported
+balance minus 100 x its student's sales in the journal. None of the floors depends on the
+machine's speed: every round timed by progress sold at least its N (so more than 1000 sales,
+fixed by the seed), and most of those kills landed inside ``sell()`` (a share of the child's
+own time, the same on a slow machine).
 About 60-90 s on the 2-core machine (the summary line is printed; see it with ``-s``).
 """
 from __future__ import annotations
@@ -50,9 +58,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk import importer, journal
-from sync.common.clock import SystemClock, business_day
 from kiosk.demo.school import Badge, generate
 from kiosk.store import open_store
+from sync.common.clock import SystemClock, business_day
 
 CHILD = Path(__file__).with_name("crash_child.py")
 SEED = 20261125
@@ -65,7 +73,8 @@ CLI_EVERY = 1                # the real `comptoir check` after every kill
 # thread, while the next child restarts (they race to open it first).
 MODES = ("after", "deferred", "overlap", "overlap")
 ZERO_DELAY_EVERY = 10        # one selling round in 10: SIGKILL right after 'ready'
-MAX_DELAY = 0.150
+MAX_SALES_BEFORE_KILL = 15   # the other selling rounds: after 1-15 sales, within the next one
+MID_SALE_FLOOR = 0.5         # of those, at least this share killed inside sell() (typically ~0.9)
 MAX_STARTUP_DELAY = 0.080
 READY_TIMEOUT = 60.0         # noisy machine: generous, only reached on a real failure
 PRICE = 100                  # SOUP
@@ -107,27 +116,38 @@ class _Child:
         except BrokenPipeError:     # it died while importing: wait_ready/kill report it
             pass
 
-    def wait_ready(self, timeout: float) -> None:
+    def _read_until(self, done, timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
         with selectors.DefaultSelector() as sel:
             sel.register(self.proc.stdout, selectors.EVENT_READ)
-            while b"\n" not in self.buf:
+            while not done():
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"child not ready after {timeout} s")
+                    raise AssertionError(f"child not {what} after {timeout} s")
                 if sel.select(left):
                     chunk = self.proc.stdout.read(65536)
                     if not chunk:          # EOF: the child died on its own
                         self.proc.wait()
                         raise AssertionError(
-                            f"child exited ({self.proc.returncode}) before 'ready':"
+                            f"child exited ({self.proc.returncode}) before {what}:"
                             f" {self.buf!r} {self.proc.stderr.read().decode(errors='replace')}")
                     self.buf += chunk
+
+    def wait_ready(self, timeout: float) -> None:
+        self._read_until(lambda: b"\n" in self.buf, timeout, "ready")
         first = self.buf.split(b"\n", 1)[0]
         assert first.startswith(b"ready "), f"child at start-up said {first!r}"
 
-    def kill_and_collect(self) -> tuple[list[tuple[str, int]], bool]:
-        """SIGKILL, reap; the sales reported (complete lines only) and whether it was ready."""
+    def wait_sales(self, n: int, timeout: float) -> None:
+        """Until the child has reported ``n`` sales: complete 'sold' lines (each follows a
+        newline and ends with one)."""
+        def done() -> bool:
+            return self.buf[: self.buf.rfind(b"\n") + 1].count(b"\nsold ") >= n
+        self._read_until(done, timeout, f"done with {n} sales")
+
+    def kill_and_collect(self) -> tuple[list[tuple[str, int]], bool, bool]:
+        """SIGKILL, reap; the sales reported (complete lines only), whether it was ready and
+        whether the kill landed inside a sale (its last line is 'selling')."""
         self.proc.send_signal(signal.SIGKILL)
         out, err = self.proc.communicate(timeout=30)
         rc = self.proc.returncode
@@ -136,11 +156,14 @@ class _Child:
         lines = (self.buf + out).decode().split("\n")[:-1]   # a torn last line: not reported
         ready = bool(lines) and lines[0].startswith("ready ")
         sold = []
+        expect = "selling"
         for line in lines[1:] if ready else lines:
-            word, uuid, seq = line.split(" ")
-            assert word == "sold", f"unexpected child output {line!r}"
-            sold.append((uuid, int(seq)))
-        return sold, ready
+            assert line.split(" ")[0] == expect, f"child said {line!r} where {expect!r} was due"
+            if expect == "sold":
+                _, uuid, seq = line.split(" ")
+                sold.append((uuid, int(seq)))
+            expect = "sold" if expect == "selling" else "selling"
+        return sold, ready, expect == "sold"
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -187,6 +210,8 @@ def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
     to_verify: list[tuple[str, int]] = []  # reported by dead children, not yet looked up
     last_reported_seq = 0
     per_round_sales: list[int] = []
+    progress_rounds: list[tuple[int, int, bool]] = []   # (N waited for, sales, killed mid-sale)
+    mid_sale_kills = 0
     stats: Counter = Counter()
     timings: dict[str, list[float]] = {"cli": [], "inproc": []}
     phases: Counter = Counter()            # wall time spent waiting in the main loop
@@ -251,10 +276,13 @@ def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
                         background = _Background(check, *deferred)
                         background.start()
                         deferred = None
-                    delay = 0.0 if i % ZERO_DELAY_EVERY == 0 else rng.uniform(0.0, MAX_DELAY)
-                    if delay:
-                        time.sleep(delay)
-                sold, ready = child.kill_and_collect()
+                    target = 0 if i % ZERO_DELAY_EVERY == 0 else rng.randint(1, MAX_SALES_BEFORE_KILL)
+                    if target:          # the kill instant follows the child's own progress
+                        t_ready = time.perf_counter()
+                        child.wait_sales(target, READY_TIMEOUT)
+                        one_sale = (time.perf_counter() - t_ready) / target
+                        time.sleep(rng.random() * one_sale)
+                sold, ready, mid_sale = child.kill_and_collect()
             finally:
                 child.close()
             if background:              # the previous round's check must have passed
@@ -262,12 +290,16 @@ def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
                 background.result()
                 background = None
                 phases["join"] += time.perf_counter() - t0
+            mid_sale_kills += mid_sale
             if startup_kill:
                 startup_kills += 1
                 stats["startup_kills_after_ready"] += ready
             else:
                 selling_kills += 1
                 per_round_sales.append(len(sold))
+                if target:
+                    assert len(sold) >= target, (len(sold), target)
+                    progress_rounds.append((target, len(sold), mid_sale))
             seqs = [seq for _, seq in sold]
             if seqs:   # the child is the only journal writer: its sales are consecutive
                 assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
@@ -319,8 +351,9 @@ def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
         assert chain.ok and chain.checked == len(rows), chain
         unreported = len(rows) - len(reported)
         # The child prints as soon as sell() returns: at most one committed sale per life can
-        # go unreported (killed after the WAL write, typically during the commit's fsync).
-        assert 0 <= unreported <= kills, (unreported, kills)
+        # go unreported (killed after the WAL write, typically during the commit's fsync), and
+        # only in a life killed inside sell().
+        assert 0 <= unreported <= mid_sale_kills <= kills, (unreported, mid_sale_kills, kills)
 
         sales_of = Counter(r[3] for r in rows)
         shown = dict(conn.execute(
@@ -333,14 +366,21 @@ def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
     finally:
         store.close()
 
+    # Floors that hold on any machine: the progress-timed rounds each sold their N (asserted
+    # per round), so the sales reported are at least the sum of the N, fixed by the seed; and
+    # what share of those kills landed inside sell() is a share of the child's own time.
     rounds_with_sales = sum(1 for n in per_round_sales if n > 0)
+    waited_for = sum(target for target, _, _ in progress_rounds)
+    mid_sale_share = sum(m for _, _, m in progress_rounds) / len(progress_rounds)
     assert selling_kills >= 200
-    assert len(reported) > 1000, f"only {len(reported)} sales reported"
-    assert rounds_with_sales >= 0.7 * selling_kills, per_round_sales
+    assert len(reported) >= waited_for > 1000, (len(reported), waited_for)
+    assert mid_sale_share >= MID_SALE_FLOOR, progress_rounds
     print(f"\ncrash test: {kills} kills ({selling_kills} while selling, {startup_kills} during"
           f" restart, {stats['startup_kills_after_ready']} of those after 'ready');"
           f" {len(rows)} journal entries, {len(reported)} reported, {unreported} committed but"
           f" unreported; {rounds_with_sales}/{selling_kills} selling rounds sold;"
+          f" {mid_sale_share:.0%} of the {len(progress_rounds)} progress-timed kills mid-sale,"
+          f" {mid_sale_kills} kills mid-sale in all;"
           f" checks: {len(timings['cli'])} CLI (mean {_mean(timings['cli']):.2f} s),"
           f" {len(timings['inproc'])} in-process (mean {_mean(timings['inproc']):.2f} s);"
           f" modes {stats['mode_after']} after / {stats['mode_deferred']} deferred /"

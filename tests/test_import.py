@@ -104,7 +104,7 @@ def test_balance_claiming_entries_the_terminal_never_made(store, clock, demo_dat
 
 def test_reimport_keeps_local_delivery_and_lockout(service, marie, clock, demo_data):
     service.pickup(marie, Badge.LOUIS_RESERVED)
-    for attempt in range(5):
+    for _attempt in range(5):
         with pytest.raises(AuthError):
             service.login("Luc", "0000")
     importer.apply(service.store, importer.parse(demo_data), clock.now())     # the same data again
@@ -131,11 +131,12 @@ def test_import_file_shape_matches_readme_example(tmp_path, clock):
     """The example in the README is a valid import file."""
     import re
     from pathlib import Path
+
     from kiosk.store import open_store
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- import-example -->\s*```json\n(.*?)```", readme, re.S).group(1)
-    store = open_store(tmp_path / "fresh.db", create=True)
-    counts = importer.apply(store, importer.parse(json.loads(block)), clock.now())
+    with open_store(tmp_path / "fresh.db", create=True) as store:
+        counts = importer.apply(store, importer.parse(json.loads(block)), clock.now())
     assert counts["students"] == 1 and counts["reservations"] == 1
 
 

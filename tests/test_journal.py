@@ -22,7 +22,8 @@ def three_sales(service, marie, clock):
 
 
 def test_chain_is_sha256_of_prev_hash_and_canonical_json(three_sales):
-    rows = three_sales.conn.execute("SELECT seq, uuid, body, prev_hash, hash FROM journal ORDER BY seq").fetchall()
+    rows = three_sales.conn.execute(
+        "SELECT seq, uuid, body, prev_hash, hash FROM journal ORDER BY seq").fetchall()
     prev = "0" * 64
     for seq, uid, body, prev_hash, digest in rows:
         data = json.loads(body)

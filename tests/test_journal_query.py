@@ -18,13 +18,13 @@ import pytest
 import requests
 
 from kiosk import importer, journal
-from sync.common.clock import ManualClock
 from kiosk.config import TerminalConfig, TerminalSection
 from kiosk.counter import CounterService
 from kiosk.demo.school import DEMO_PINS, Badge, generate, structured_communication
 from kiosk.journal import GENESIS, canonical_json, chain_hash, uuid7
 from kiosk.store import open_store
 from sync import protocol
+from sync.common.clock import ManualClock
 from sync.models import DataSet
 from sync.server import reports
 from sync.server.cli import main as central_main

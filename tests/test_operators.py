@@ -47,7 +47,7 @@ def test_unknown_operator_and_wrong_pin(service):
 
 
 def test_five_wrong_pins_lock_for_60s_then_doubling(service, clock, luc):
-    for attempt in range(4):
+    for _attempt in range(4):
         with pytest.raises(AuthError) as info:
             service.login("Marie", "0000")
         assert info.value.code == "wrong_pin"
@@ -58,7 +58,7 @@ def test_five_wrong_pins_lock_for_60s_then_doubling(service, clock, luc):
         service.login("Marie", "1234")
     assert info.value.code == "operator_locked"
     clock.advance(61)
-    for attempt in range(5):                           # lock again: twice as long
+    for _attempt in range(5):                           # lock again: twice as long
         with pytest.raises(AuthError):
             service.login("Marie", "0000")
     with pytest.raises(AuthError) as info:
@@ -69,7 +69,7 @@ def test_five_wrong_pins_lock_for_60s_then_doubling(service, clock, luc):
 
 
 def test_supervisor_unlocks(service, luc):
-    for attempt in range(5):
+    for _attempt in range(5):
         with pytest.raises(AuthError):
             service.login("Marie", "9999")
     with pytest.raises(AuthError):
@@ -84,7 +84,7 @@ def _seller(service):
 
 
 def test_lock_holds_across_processes(service, store_path, clock):
-    for attempt in range(5):
+    for _attempt in range(5):
         with pytest.raises(AuthError):
             service.login("Marie", "0000")
     from kiosk.store import open_store
@@ -105,21 +105,21 @@ def test_pin_never_logged(service, caplog):
 
 def test_first_operator_must_be_admin_then_only_admins_add(tmp_path, clock):
     from kiosk.store import open_store
-    store = open_store(tmp_path / "new.db", create=True)
-    with pytest.raises(AuthError) as info:
-        operators.add_operator(store, "Marie", "seller", "1234")
-    assert info.value.code == "first_operator_admin"
-    operators.add_operator(store, "Root", "admin", "4321")
-    with pytest.raises(AuthError):
-        operators.add_operator(store, "Marie", "seller", "1234")        # no session
-    root = operators.login(store, "Root", "4321", clock.now())
-    operators.add_operator(store, "Marie", "seller", "1234", by=root)
-    marie = operators.login(store, "marie", "1234", clock.now())       # names ignore case
-    with pytest.raises(AuthError):
-        operators.add_operator(store, "Paul", "seller", "1234", by=marie)
-    with pytest.raises(AuthError) as info:
-        operators.add_operator(store, "MARIE", "seller", "1111", by=root)
-    assert info.value.code == "operator_exists"
+    with open_store(tmp_path / "new.db", create=True) as store:
+        with pytest.raises(AuthError) as info:
+            operators.add_operator(store, "Marie", "seller", "1234")
+        assert info.value.code == "first_operator_admin"
+        operators.add_operator(store, "Root", "admin", "4321")
+        with pytest.raises(AuthError):
+            operators.add_operator(store, "Marie", "seller", "1234")        # no session
+        root = operators.login(store, "Root", "4321", clock.now())
+        operators.add_operator(store, "Marie", "seller", "1234", by=root)
+        marie = operators.login(store, "marie", "1234", clock.now())       # names ignore case
+        with pytest.raises(AuthError):
+            operators.add_operator(store, "Paul", "seller", "1234", by=marie)
+        with pytest.raises(AuthError) as info:
+            operators.add_operator(store, "MARIE", "seller", "1111", by=root)
+        assert info.value.code == "operator_exists"
 
 
 @pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "", " 1234"])

@@ -25,17 +25,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hypothesis import HealthCheck, event, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from kiosk import importer, journal
-from sync.common.clock import ManualClock, business_day, iso_utc
 from kiosk.config import PolicySection, TerminalConfig, TerminalSection
 from kiosk.counter import CounterService
 from kiosk.demo.school import DEMO_PINS, SANDWICHES, Badge, generate, structured_communication
-from sync.common.errors import AuthError, NeedsConfirmation, Refusal
 from kiosk.store import open_store
+from sync.common.clock import ManualClock, business_day, iso_utc
+from sync.common.errors import AuthError, NeedsConfirmation, Refusal
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 START = datetime(2026, 11, 24, 12, 0, tzinfo=BRUSSELS)     # a Tuesday, lunchtime

@@ -7,14 +7,14 @@ import threading
 import pytest
 
 from kiosk import journal
-from sync.common.clock import SystemClock
 from kiosk.config import PolicySection, TerminalConfig
 from kiosk.counter import CounterService
-from kiosk.demo.school import Badge, DEMO_PINS
-from sync.common.errors import StoreError
+from kiosk.demo.school import DEMO_PINS, Badge
 from kiosk.store import open_store
 from kiosk.store.db import connect
 from kiosk.store.schema import CURRENT_VERSION, migrate
+from sync.common.clock import SystemClock
+from sync.common.errors import StoreError
 
 
 def test_wal_and_full_sync(store):
@@ -67,17 +67,18 @@ def test_store_from_schema_v1_opens_migrated_with_its_data(tmp_path):
     conn.execute("COMMIT")
     conn.close()
 
-    store = open_store(path)                 # migrates to the current version
-    assert store.schema_version == CURRENT_VERSION
-    assert store.health.ok
-    assert store.conn.execute("SELECT seq, wallet_id, amount_cents FROM postings ORDER BY seq").fetchall() == [
-        (1, "W1", -100), (2, "W1", -200), (3, "W1", -300)]
-    service = CounterService(store, TerminalConfig(), SystemClock())
-    who = service.identify("04AABBCC")
-    assert who.student.display_name == "Ana Old"
-    assert who.wallets[0].balance_cents == 1000 - 200 - 300     # seq 1 already included
-    assert journal.last_link(store.conn)[1] == prev
-    assert store.check_integrity(full=True).ok
+    with open_store(path) as store:          # migrates to the current version
+        assert store.schema_version == CURRENT_VERSION
+        assert store.health.ok
+        postings = store.conn.execute(
+            "SELECT seq, wallet_id, amount_cents FROM postings ORDER BY seq").fetchall()
+        assert postings == [(1, "W1", -100), (2, "W1", -200), (3, "W1", -300)]
+        service = CounterService(store, TerminalConfig(), SystemClock())
+        who = service.identify("04AABBCC")
+        assert who.student.display_name == "Ana Old"
+        assert who.wallets[0].balance_cents == 1000 - 200 - 300     # seq 1 already included
+        assert journal.last_link(store.conn)[1] == prev
+        assert store.check_integrity(full=True).ok
 
 
 def test_store_from_schema_v3_keeps_its_postings_under_the_wallet_key(tmp_path):
@@ -103,16 +104,16 @@ def test_store_from_schema_v3_keeps_its_postings_under_the_wallet_key(tmp_path):
     conn.execute("COMMIT")
     conn.close()
 
-    store = open_store(path)
-    assert store.schema_version == CURRENT_VERSION and store.health.ok
-    assert sorted(store.conn.execute("SELECT seq, wallet_id, amount_cents FROM postings")) == [
-        (1, "W2", -10), (2, "W1", -20), (3, "W2", -30), (4, "W1", -40)]
-    service = CounterService(store, TerminalConfig(), SystemClock())
-    assert service.identify("04AABBCC").wallets[0].balance_cents == 1000 - 20 - 40
-    assert service.identify("04AABBDD").wallets[0].balance_cents == 500 - 10 - 30
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        store.conn.execute("UPDATE postings SET amount_cents = 0")
-    assert store.check_integrity(full=True).ok
+    with open_store(path) as store:
+        assert store.schema_version == CURRENT_VERSION and store.health.ok
+        assert sorted(store.conn.execute("SELECT seq, wallet_id, amount_cents FROM postings")) == [
+            (1, "W2", -10), (2, "W1", -20), (3, "W2", -30), (4, "W1", -40)]
+        service = CounterService(store, TerminalConfig(), SystemClock())
+        assert service.identify("04AABBCC").wallets[0].balance_cents == 1000 - 20 - 40
+        assert service.identify("04AABBDD").wallets[0].balance_cents == 500 - 10 - 30
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            store.conn.execute("UPDATE postings SET amount_cents = 0")
+        assert store.check_integrity(full=True).ok
 
 
 def test_store_from_a_newer_version_is_refused(tmp_path):
@@ -147,9 +148,10 @@ def test_damaged_pages_block_sales(store_path, store, clock):
     except StoreError as e:
         assert e.code == "store_corrupt"
         return
-    assert not damaged.health.ok and damaged.health.code in ("store_corrupt", "chain_broken")
-    with pytest.raises(StoreError):
-        damaged.health.raise_if_bad()
+    with damaged:
+        assert not damaged.health.ok and damaged.health.code in ("store_corrupt", "chain_broken")
+        with pytest.raises(StoreError):
+            damaged.health.raise_if_bad()
 
 
 def test_missing_store_says_run_init(tmp_path):
@@ -163,7 +165,8 @@ def test_verified_point_moves_forward(service, marie, clock):
         service.sell(marie, uid, {"APPLE": 1}, confirm={"allergen"})
     assert service.store.check_integrity().ok
     last_seq, last_hash = journal.last_link(service.store.conn)
-    assert (int(service.store.meta("verified_seq")), service.store.meta("verified_hash")) == (last_seq, last_hash)
+    verified = (int(service.store.meta("verified_seq")), service.store.meta("verified_hash"))
+    assert verified == (last_seq, last_hash)
 
 
 def test_two_writers_never_fork_the_chain(store_path, store, clock):
@@ -205,15 +208,23 @@ def test_a_detected_failure_blocks_every_process_until_a_full_check_passes(servi
     original = conn.execute("SELECT body FROM journal WHERE seq = 2").fetchone()[0]
     conn.execute("UPDATE journal SET body = replace(body, 'Pomme', 'Poire') WHERE seq = 2")
     conn.commit()
-    assert open_store(store_path).health.ok           # before the verified point: not re-read
-    full = open_store(store_path, check=False).check_integrity(full=True)
+    assert _opened_health(store_path).ok               # before the verified point: not re-read
+    with open_store(store_path, check=False) as checker:
+        full = checker.check_integrity(full=True)
     assert (full.ok, full.bad_seq) == (False, 2)
-    other = open_store(store_path)                     # any process, from now on
-    assert (other.health.ok, other.health.bad_seq) == (False, 2)
+    other = _opened_health(store_path)                 # any process, from now on
+    assert (other.ok, other.bad_seq) == (False, 2)
     # Support restores the entry; a full check that passes lifts the block.
     conn.execute("UPDATE journal SET body = ? WHERE seq = 2", (original,))
     conn.commit()
     conn.close()
-    assert not open_store(store_path).health.ok        # an incremental check does not lift it
-    assert open_store(store_path, check=False).check_integrity(full=True).ok
-    assert open_store(store_path).health.ok
+    assert not _opened_health(store_path).ok           # an incremental check does not lift it
+    with open_store(store_path, check=False) as checker:
+        assert checker.check_integrity(full=True).ok
+    assert _opened_health(store_path).ok
+
+
+def _opened_health(path):
+    """The health a process opening the store finds (the start-up check)."""
+    with open_store(path) as store:
+        return store.health

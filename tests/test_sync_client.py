@@ -8,13 +8,15 @@ import json
 import socket
 import stat
 import threading
+from importlib.metadata import version as installed_version
 
 import pytest
 
 from sync import client as client_module
 from sync.agent import Credentials, load_credentials, save_credentials
 from sync.client import Client, GarbageAnswer, InsecureURL, Offline, Refused, SyncError, check_url
-from sync.protocol import PushRequest, PushResponse, PushedEntry
+from sync.common.version import version
+from sync.protocol import PushedEntry, PushRequest, PushResponse
 
 GOOD = {"high_water": 3, "last_hash": "a" * 64, "applied": 1}
 
@@ -22,6 +24,7 @@ GOOD = {"high_water": 3, "last_hash": "a" * 64, "applied": 1}
 class Hostile(http.server.BaseHTTPRequestHandler):
     """Answers according to the path; records what it received."""
     received: list = []
+    agents: list = []                   # the User-Agent of every request
 
     def log_message(self, *args):      # quiet
         pass
@@ -43,6 +46,7 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self):
+        Hostile.agents.append(self.headers.get("User-Agent"))
         path = self.path.split("?")[0]
         if path == "/ok":
             self._send(200, json.dumps(GOOD).encode())
@@ -102,6 +106,15 @@ def test_request_body_is_gzipped_json(hostile):
     encoding, raw = Hostile.received[-1]
     assert encoding == "gzip"
     assert json.loads(gzip.decompress(raw))["entries"][0]["seq"] == 1
+
+
+def test_user_agent_names_comptoir_and_its_version(hostile):
+    Hostile.agents.clear()
+    c = Client(hostile)
+    c.post("/ok", push_request(), PushResponse)
+    c.get("/ok", PushResponse)
+    assert Hostile.agents == [f"comptoir/{version()} (terminal)"] * 2
+    assert version() == installed_version("comptoir")      # setup.cfg's, as installed
 
 
 @pytest.mark.parametrize("path", ["/not-json", "/wrong-types", "/negative", "/unknown-field",

@@ -64,6 +64,7 @@ def central(central_dbs):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        server.stderr.close()
 
 
 def enrolled_terminal(central, folder, name: str) -> tuple[str, str]:
@@ -152,6 +153,7 @@ def test_revoked_terminal_is_refused_and_keeps_selling(central, tmp_path):
 
 def test_daemon_pushes_a_sale_as_soon_as_it_is_made(central, tmp_path):
     import threading
+
     from kiosk.config import TerminalConfig
     from kiosk.counter import CounterService
     from kiosk.store import open_store
@@ -163,16 +165,19 @@ def test_daemon_pushes_a_sale_as_soon_as_it_is_made(central, tmp_path):
     enrolled_terminal(central, data, "Cantine 2")
     store = open_store(data / "comptoir.db")
     creds = load_credentials(data)
-    agent = Agent(store, Client(creds.url, creds.token), TerminalConfig())
+    client = Client(creds.url, creds.token)
+    agent = Agent(store, client, TerminalConfig())
     stop = threading.Event()
     daemon = threading.Thread(target=agent.run_forever, args=(stop, 0.05), daemon=True)
     daemon.start()
+    counter_store = None
     try:
         deadline = time.monotonic() + 60                  # the first round pulls the school
         while store.sync_state("status") != "online":
             assert time.monotonic() < deadline, store.sync_state("last_error")
             time.sleep(0.05)
-        service = CounterService(open_store(data / "comptoir.db"), TerminalConfig())
+        counter_store = open_store(data / "comptoir.db")      # the app's own connection
+        service = CounterService(counter_store, TerminalConfig())
         marie = service.login("Marie", "1234")
         sale = service.sell(marie, Badge.EMMA, {"SOUP": 1})
         device = store.device_id
@@ -185,6 +190,9 @@ def test_daemon_pushes_a_sale_as_soon_as_it_is_made(central, tmp_path):
     finally:
         stop.set()
         daemon.join(timeout=10)
+        for opened in (counter_store, client, store):
+            if opened is not None:
+                opened.close()
     assert not daemon.is_alive()
 
 
@@ -194,18 +202,20 @@ def test_nightly_full_sync_runs_once_per_night(central, tmp_path):
     import threading
     from datetime import datetime
     from zoneinfo import ZoneInfo
-    from sync.common.clock import ManualClock
+
     from kiosk.config import TerminalConfig
     from kiosk.store import open_store
     from sync.agent import Agent, load_credentials
     from sync.client import Client
+    from sync.common.clock import ManualClock
 
     data = tmp_path / "terminal"
     enrolled_terminal(central, data, "Cantine 3")
     store = open_store(data / "comptoir.db")
     creds = load_credentials(data)
     clock = ManualClock(datetime(2026, 11, 26, 2, 29, tzinfo=ZoneInfo("Europe/Brussels")))
-    agent = Agent(store, Client(creds.url, creds.token), TerminalConfig(), clock)
+    client = Client(creds.url, creds.token)
+    agent = Agent(store, client, TerminalConfig(), clock)
     full_rounds = []
     original = agent.run_once
     agent.run_once = lambda full=False: (full_rounds.append(full), original(full=full))[1]
@@ -219,13 +229,17 @@ def test_nightly_full_sync_runs_once_per_night(central, tmp_path):
         thread.join(timeout=30)
         assert not thread.is_alive()
 
-    run_for(1.0)                                   # 02:29: an ordinary first round
-    assert full_rounds == [False] and store.sync_state("nightly_done_on") is None
-    clock.advance(minutes=2)                       # 02:31: the nightly run is due
-    run_for(1.0)
-    assert full_rounds == [False, True]
-    assert store.sync_state("nightly_done_on") == "2026-11-26"
-    assert store.sync_state("status") == "online"
-    clock.advance(minutes=10)                      # later that night: not again
-    run_for(1.0)
-    assert full_rounds.count(True) == 1
+    try:
+        run_for(1.0)                               # 02:29: an ordinary first round
+        assert full_rounds == [False] and store.sync_state("nightly_done_on") is None
+        clock.advance(minutes=2)                   # 02:31: the nightly run is due
+        run_for(1.0)
+        assert full_rounds == [False, True]
+        assert store.sync_state("nightly_done_on") == "2026-11-26"
+        assert store.sync_state("status") == "online"
+        clock.advance(minutes=10)                  # later that night: not again
+        run_for(1.0)
+        assert full_rounds.count(True) == 1
+    finally:
+        client.close()
+        store.close()

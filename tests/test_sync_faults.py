@@ -28,16 +28,15 @@ import requests
 from kiosk.config import PolicySection, TerminalConfig, TerminalSection
 from kiosk.counter import CounterService
 from kiosk.demo.school import DEMO_BADGES, DEMO_PINS, generate
-from sync.common.errors import NeedsConfirmation, Refusal
 from kiosk.store import open_store
 from sync import protocol
 from sync.agent import Agent, enrol
 from sync.client import Client, Refused, SyncError
+from sync.common.errors import NeedsConfirmation, Refusal
 from sync.server.cli import main as central_main
 from sync.server.storage import CentralStore
 
 from .central_db import central_rows
-
 from .faultproxy import MODES, FaultProxy
 
 STUDENTS = 100                  # the demo school; its first students are the hand-made badges
@@ -515,7 +514,7 @@ def test_server_killed_mid_push(tmp_path):
             pushed = int(t.store.sync_state("pushed_seq", "0"))
             failure: list[SyncError] = []
 
-            def push():
+            def push(failure=failure):      # this round's list
                 try:
                     t.agent.push()
                 except SyncError as e:

@@ -22,19 +22,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from kiosk import importer, journal
-from sync.common.clock import ManualClock
 from kiosk.counter import CounterService
 from kiosk.demo.school import DEMO_PINS, generate
-from sync.common.errors import ComptoirError
 from kiosk.store import open_store
-from sync import client as client_module
-from sync import protocol
+from sync import client as client_module, protocol
 from sync.agent import Agent
 from sync.client import Client, GarbageAnswer, SyncError
+from sync.common.clock import ManualClock
+from sync.common.errors import ComptoirError
 
 LUNCH = datetime(2026, 11, 24, 12, 0, tzinfo=ZoneInfo("Europe/Brussels"))
 DATA_TABLES = ("categories", "articles", "students", "badges", "wallets", "operators",
@@ -185,7 +183,8 @@ def set_all_valid(t: Terminal, quiet_pull: bool = False) -> None:
 
 # -- hostile answers (built against the terminal: a "plan" turned into bytes) ---------------------
 NOT_INT = st.one_of(st.sampled_from(["three", "", "1e3", "12,50", None, [], {}, [1], 1.5, -0.5]),
-                    st.integers(max_value=-1), st.text(max_size=5).filter(lambda s: not s.strip().lstrip("+-").isdigit()))
+                    st.integers(max_value=-1),
+                    st.text(max_size=5).filter(lambda s: not s.strip().lstrip("+-").isdigit()))
 NOT_STR = st.one_of(st.integers(), st.floats(allow_nan=False), st.none(), st.booleans(),
                     st.lists(st.integers(), max_size=2), st.just({"a": 1}))
 HUGE = st.one_of(st.integers(min_value=2**63, max_value=10**40),

@@ -19,9 +19,9 @@ import pytest
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo.school import generate
-from sync.common.errors import Refusal
 from sync.agent import Agent, load_credentials
 from sync.client import Client, Offline
+from sync.common.errors import Refusal
 from sync.server.storage import CentralStore
 
 from .test_sync_faults import STUDENTS, TIMEOUT, Central, Terminal, assert_converged, free_port
@@ -122,8 +122,9 @@ def test_offline_sales_to_the_same_wallets_converge_in_any_order(tmp_path, centr
         assert server[EMMA_WALLET] == -500
         assert server[LOUIS_WALLET] == 1000 - 2 * 300
         day = date.fromisoformat(terminals[0].service.today())
-        journal = CentralStore(central.db).sales_journal(
-            central.school_id, wallet_id=EMMA_WALLET, first_day=day, last_day=day)
+        with CentralStore(central.db) as store:      # closed: on PostgreSQL it holds a pool
+            journal = store.sales_journal(
+                central.school_id, wallet_id=EMMA_WALLET, first_day=day, last_day=day)
         assert journal["count"] == 6 and journal["total_cents"] == -3000
         assert {r["device_id"] for r in journal["rows"]} == {t.device_id for t in terminals}
 

@@ -62,6 +62,7 @@ def central_tls(authority, tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        server.stderr.close()
 
 
 def new_terminal(folder, name, ca_file=None):
@@ -111,11 +112,13 @@ def test_a_certificate_for_another_host_is_refused_even_from_a_trusted_ca(author
         code = comptoir("central", "enrol-code", "--db", str(db), "--name", "Accueil").stdout.strip()
         refused = comptoir("enrol", f"https://127.0.0.1:{port}", code, data=data, check_rc=None)
         assert refused.returncode != 0, refused.stderr
-        assert "(IP address mismatch, certificate is not valid for '127.0.0.1')" in refused.stderr, refused.stderr
+        mismatch = "(IP address mismatch, certificate is not valid for '127.0.0.1')"
+        assert mismatch in refused.stderr, refused.stderr
         assert not (data / "sync.json").exists()
     finally:
         server.terminate()
         server.wait(timeout=10)
+        server.stderr.close()
 
 
 def test_ca_file_that_does_not_exist_is_a_config_error_naming_the_key(tmp_path):

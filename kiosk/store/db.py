@@ -13,14 +13,17 @@ import os
 import sqlite3
 import threading
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
 
 import sqlite_utils
 
 from kiosk import journal
-from sync.common.errors import StoreError
 from kiosk.store.schema import CURRENT_VERSION, migrate
+from sync.common.errors import StoreError
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -45,15 +48,16 @@ class Store:
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self.health = Health()
         self._lock = threading.RLock()   # one connection, possibly used by a monitor thread
-        self.device_id = self.meta("device_id")
+        # open_store refuses a store without one; "" only for a Store made around a bare file.
+        self.device_id: str = self.meta("device_id") or ""
 
     # -- transactions -------------------------------------------------------------------
-    def write(self) -> "_Transaction":
+    def write(self) -> _Transaction:
         """``with store.write() as conn``: one atomic, durable write, ``BEGIN IMMEDIATE`` …
         ``COMMIT``, rolled back if the block raises. A full disk is a ``StoreError``."""
         return _Transaction(self, "BEGIN IMMEDIATE", commit_on_error=False)
 
-    def read(self) -> "_Transaction":
+    def read(self) -> _Transaction:
         """``with store.read() as conn``: a consistent snapshot for several SELECTs (WAL
         readers never block the writer)."""
         return _Transaction(self, "BEGIN", commit_on_error=True)
@@ -62,7 +66,7 @@ class Store:
     # Reads outside ``read()``/``write()`` still take the lock: on a connection shared by
     # threads, a statement run in the middle of another thread's transaction would see (and
     # might act on) rows that are not committed yet.
-    def fetch_all(self, sql: str, params=()) -> list[tuple]:
+    def fetch_all(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[tuple]:
         """The rows of one SELECT. One statement is one consistent snapshot by itself: no
         transaction to open and close around it (``read()`` is for several)."""
         with self._lock:
@@ -80,7 +84,7 @@ class Store:
         return row[0] if row else default
 
     @staticmethod
-    def set_kv(conn: sqlite3.Connection, table: str, key: str, value) -> None:
+    def set_kv(conn: sqlite3.Connection, table: str, key: str, value: object) -> None:
         assert table in ("meta", "sync_state")
         conn.execute(f"INSERT INTO {table} (key, value) VALUES (?, ?) "
                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, str(value)))
@@ -90,7 +94,8 @@ class Store:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     # -- integrity ----------------------------------------------------------------------
-    def check_integrity(self, full: bool = False, progress=None) -> Health:
+    def check_integrity(self, full: bool = False,
+                        progress: Callable[[int], object] | None = None) -> Health:
         """SQLite's own check, then the journal chain: from the last verified point, or
         from the first entry when ``full``. Sets ``self.health``; a bad result blocks sales.
 
@@ -116,7 +121,7 @@ class Store:
             self.health = health
             return health
 
-    def _run_checks(self, full: bool, progress) -> Health:
+    def _run_checks(self, full: bool, progress: Callable[[int], object] | None) -> Health:
         pragma = "integrity_check" if full else "quick_check"
         try:
             problems = [r[0] for r in self.conn.execute(f"PRAGMA {pragma}")]
@@ -126,21 +131,27 @@ class Store:
             return Health(False, "store_corrupt", "; ".join(problems[:3]))
         after, prev = 0, journal.GENESIS
         if not full:
-            after = int(self.meta("verified_seq", "0"))
-            prev = self.meta("verified_hash", journal.GENESIS)
+            after = int(self.meta("verified_seq") or 0)
+            prev = self.meta("verified_hash") or journal.GENESIS
         report = journal.verify(self.conn, after, prev, progress=progress)
         if not report.ok:
             return Health(False, "chain_broken", report.reason, report.bad_seq)
         if report.checked:
             with self.write() as conn:
                 # Only move forward: a concurrent checker may have gone further.
-                if report.last_seq > int(self.meta("verified_seq", "0")):
+                if report.last_seq > int(self.meta("verified_seq") or 0):
                     self.set_kv(conn, "meta", "verified_seq", report.last_seq)
                     self.set_kv(conn, "meta", "verified_hash", report.last_hash)
         return Health()
 
     def close(self) -> None:
         self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class _Transaction:
@@ -159,10 +170,11 @@ class _Transaction:
             store.conn.execute(self._begin)
         except BaseException as e:
             store._lock.release()
-            raise _translated(e)
+            raise _translated(e)    # noqa: B904 -- e itself, or its translation (e as context)
         return store.conn
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         conn = self._store.conn
         try:
             if exc_type is None or self._commit_on_error:

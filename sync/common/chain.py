@@ -21,7 +21,7 @@ GENESIS = "0" * 64
 KINDS = ("sale", "void", "pickup", "photocopy", "close")
 
 
-def canonical_json(obj) -> str:
+def canonical_json(obj: object) -> str:
     """Sorted keys, no spaces, UTF-8 text. ``ValueError`` for what has no canonical form here
     (an integer beyond 64 bits, a lone surrogate, a non-string key): such a body is refused."""
     try:
@@ -30,7 +30,7 @@ def canonical_json(obj) -> str:
         raise ValueError(f"no canonical JSON for this value: {e}") from None
 
 
-def is_canonical(data, body: str) -> bool:
+def is_canonical(data: object, body: str) -> bool:
     """Is ``body`` the canonical JSON of ``data`` (its parse)? False too when ``data`` has
     no canonical form: the chain check and the server judge bodies alike."""
     try:

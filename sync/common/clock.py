@@ -5,9 +5,16 @@ without sleeping."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Europe/Brussels"     # a school that says nothing else counts its days here
+
+
+class Clock(Protocol):
+    """What the counter and the agent ask of a clock (``SystemClock``, ``ManualClock``)."""
+
+    def now(self) -> datetime: ...
 
 
 class SystemClock:
@@ -26,7 +33,7 @@ class ManualClock:
     def now(self) -> datetime:
         return self._now
 
-    def advance(self, seconds: float = 0, **kwargs) -> datetime:
+    def advance(self, seconds: float = 0, **kwargs: float) -> datetime:
         self._now += timedelta(seconds=seconds, **kwargs)
         return self._now
 

@@ -3,13 +3,15 @@ translates it), ``params`` for the message, and ``str(error)`` as one clear line
 terminal's language (see ``sync.common.messages``)."""
 from __future__ import annotations
 
+from typing import Any
+
 
 class ComptoirError(Exception):
     """Base class: ``code`` + ``params``, rendered by ``sync.common.messages``."""
 
     code = "error"
 
-    def __init__(self, code: str | None = None, /, lang: str = "fr", **params):
+    def __init__(self, code: str | None = None, /, lang: str = "fr", **params: Any) -> None:
         self.code = code or self.code
         self.params = params
         self.lang = lang
@@ -26,10 +28,14 @@ class ComptoirError(Exception):
 class Refusal(ComptoirError):
     """A sale, pickup or void that is refused: nothing was written, nothing debited."""
 
+    student: Any    # set (the badge's holder) once the counter knows it; absent before
+
 
 class NeedsConfirmation(ComptoirError):
     """The operation can go ahead only if the operator confirms ``code`` explicitly
     (``allergen`` or ``double_tap``): call again with that code in ``confirm``."""
+
+    student: Any    # set (the badge's holder) once the counter knows it; absent before
 
 
 class AuthError(ComptoirError):

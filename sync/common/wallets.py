@@ -16,8 +16,9 @@ is never split across wallets.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 W = TypeVar("W")
 
