@@ -8,20 +8,21 @@ effects are all committed, or a ``Refusal``/``NeedsConfirmation`` leaves nothing
 >>> service, session = demo_service()          # a tiny in-temp-folder school, logged in
 >>> service.sell(session, "04A1B2C3", {"SOUP": 1}).total_cents
 100
+>>> service.store.close()           # examples close what they open, as tests do
 """
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from kiosk import journal, operators, print_jobs, reports
+from kiosk import holders, journal, operators, print_jobs, reports
 from kiosk.config import TerminalConfig
+from kiosk.holders import Identity, Student, Wallet
 from kiosk.journal import Entry
 from kiosk.operators import Session
 from kiosk.store import Store, open_store
@@ -31,61 +32,10 @@ from sync.common.uids import normalise_uid
 from sync.common.wallets import paying_wallet
 
 SPENDING_KINDS = ("sale", "photocopy")
-
-# A wallet as the counter shows it: the platform's last balance plus this terminal's own
-# entries the platform had not included yet (DESIGN.md, "the money rules").
-_WALLET_COLUMNS = (
-    "w.id, w.name, w.kind, w.structured_communication, w.is_default, w.balance_cents,"
-    " w.included_seq, w.balance_cents + COALESCE((SELECT SUM(p.amount_cents) FROM postings p"
-    " WHERE p.wallet_id = w.id AND p.seq > w.included_seq), 0)")
-
+_parse_cached = functools.lru_cache(maxsize=16)(parse_iso_utc)   # last_pull_at, per sale
 
 # What a sale is asked for: article code -> quantity, or (code, quantity) pairs.
 Cart = Mapping[str, int] | Iterable[tuple[str, int]]
-
-
-# What the service hands out (Student, Wallet, Identity and the results) are NamedTuples:
-# immutable like frozen dataclasses, but far cheaper to build, and several are built per tap.
-class Student(NamedTuple):
-    id: str
-    first_name: str
-    last_name: str
-    class_name: str
-    photo_ref: str | None
-    daily_limit_cents: int | None
-    blocked_categories: tuple[str, ...]
-    blocked_articles: tuple[str, ...]
-    flags: tuple[str, ...]
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
-
-
-class Wallet(NamedTuple):
-    id: str
-    name: str
-    kind: str
-    structured_communication: str
-    is_default: bool
-    server_balance_cents: int     # as last received from the platform
-    included_seq: int             # this terminal's entries the platform had applied then
-    balance_cents: int            # what the counter shows: server balance + own later entries
-
-    def debited(self, cents: int) -> Wallet:
-        if not cents:
-            return self
-        return Wallet(self.id, self.name, self.kind, self.structured_communication, self.is_default,
-                      self.server_balance_cents, self.included_seq, self.balance_cents - cents)
-
-
-class Identity(NamedTuple):
-    uid: str
-    student: Student
-    wallets: tuple[Wallet, ...]
-    reservations: tuple[dict, ...]   # today's, with their delivery state
-    stale: bool                      # no successful pull for too long: offline cap applies
-    spent_today_cents: int           # at this terminal (daily limit, offline cap)
 
 
 class SaleResult(NamedTuple):
@@ -140,11 +90,11 @@ class CounterService:
     def today(self) -> str:
         return self._day.of(self.clock.now())
 
-    def is_stale(self, state: _State | None = None, now: datetime | None = None) -> bool:
+    def is_stale(self, state: holders.State | None = None, now: datetime | None = None) -> bool:
         """No successful pull (or import) for ``stale_after_minutes``: the offline cap applies."""
         if state is None:
             with self.store.read() as conn:
-                state = _state(conn)
+                state = holders.read_state(conn)
         return self._stale_since(state.last_pull_at, now)
 
     def _stale_since(self, last_pull: str | None, now: datetime | None = None) -> bool:
@@ -155,7 +105,7 @@ class CounterService:
     def day_closed(self) -> bool:
         """Has today been closed (Z report) on this terminal?"""
         with self.store.read() as conn:
-            return _state(conn).close_day == self.today()
+            return holders.read_state(conn).close_day == self.today()
 
     # -- identify --------------------------------------------------------------------------
     def identify(self, uid: str) -> Identity:
@@ -163,12 +113,12 @@ class CounterService:
         (unknown badge, blocked badge, no wallet)."""
         uid = normalise_uid(uid)
         now = self.clock.now()
-        rows = self.store.fetch_all(_IDENTIFY_SQL, {"uid": uid, "day": self._day.of(now)})
-        holder = _holder_of(rows)
+        rows = self.store.fetch_all(holders.IDENTIFY_SQL, {"uid": uid, "day": self._day.of(now)})
+        holder = holders.holder_of(rows)
         if not holder.wallets:
             raise Refusal("no_wallet")
         last_pull_at, reservations = rows[0][20], rows[0][21]
-        return Identity(uid, holder.student, holder.wallets, _reservations_of(reservations),
+        return Identity(uid, holder.student, holder.wallets, holders.reservations_of(reservations),
                         self._stale_since(last_pull_at, now), holder.spent_today_cents)
 
     def recent_entries(self, student_id: str, limit: int = 5) -> list[Entry]:
@@ -212,7 +162,7 @@ class CounterService:
         now = self.clock.now()
         today = self._day.of(now)
         with self.store.write() as conn:
-            state, holder = _state_and_holder(conn, uid, today)
+            state, holder = holders.state_and_holder(conn, uid, today)
             try:
                 student, wallets = holder.student, holder.wallets
                 if not wallets:
@@ -264,7 +214,7 @@ class CounterService:
             name, price, category, allergens, profiles, active, wallet_kind, category_name = row
             if not active:
                 raise Refusal("article_inactive", article=name)
-            if profile not in _json_list(profiles):
+            if profile not in holders.json_list(profiles):
                 raise Refusal("article_not_sold_here", article=name)
             if code in student.blocked_articles:
                 raise Refusal("article_blocked", article=name)
@@ -273,11 +223,11 @@ class CounterService:
             line = {"article": code, "name": name, "qty": qty, "unit_cents": price,
                     "total_cents": qty * price, "wallet": paying_wallet(wallets, wallet_kind).id}
             if allergens != "[]":        # recorded with the sale only when there are some
-                line["allergens"] = _json_list(allergens)
+                line["allergens"] = holders.json_list(allergens)
             cart.lines.append(line)
         return cart
 
-    def _check_spending(self, holder: _Holder, total: int, stale: bool) -> None:
+    def _check_spending(self, holder: holders.Holder, total: int, stale: bool) -> None:
         limit, spent = holder.student.daily_limit_cents, holder.spent_today_cents
         if limit is not None and spent + total > limit:
             raise Refusal("daily_limit", limit_cents=limit, spent_cents=spent)
@@ -327,7 +277,7 @@ class CounterService:
         now = self.clock.now()
         today = self._day.of(now)
         with self.store.write() as conn:
-            state, holder = _state_and_holder(conn, uid, today)
+            state, holder = holders.state_and_holder(conn, uid, today)
             student = holder.student
             todays = {r["id"]: r for r in self._reservations(conn, student.id, today)}
             if reservation_ids is None:
@@ -393,7 +343,7 @@ class CounterService:
                 raise Refusal("void_wrong_kind", seq=seq, kind=original.kind)
             if original.day != today:
                 raise Refusal("void_not_today", seq=seq, day=original.day)
-            state = _state(conn)
+            state = holders.read_state(conn)
             if seq <= state.close_seq:
                 raise Refusal("void_closed", seq=seq)
             done = conn.execute("SELECT seq FROM journal WHERE ref_seq = ? AND kind = 'void'",
@@ -416,7 +366,8 @@ class CounterService:
         """Running totals since the last day close; writes nothing."""
         session.require("report_x")
         with self.store.read() as conn:
-            return reports.build(conn, "X", _state(conn).close_seq, self.today(), self.clock.now())
+            close_seq = holders.read_state(conn).close_seq
+            return reports.build(conn, "X", close_seq, self.today(), self.clock.now())
 
     def close_day(self, session: Session) -> reports.Report:
         """Z report: totals since the last close, recorded as a ``close`` journal entry. After
@@ -426,8 +377,8 @@ class CounterService:
         now = self.clock.now()
         today = self._day.of(now)
         with self.store.write() as conn:
-            state = _state(conn)
-            _refuse_if_closed(state, today)
+            state = holders.read_state(conn)
+            holders.refuse_if_closed(state, today)
             report = reports.build(conn, "Z", state.close_seq, today, now)
             entry = journal.append(conn, head=state.head, device_id=self.store.device_id,
                                    kind="close", ts=iso_utc(now), day=today,
@@ -494,14 +445,14 @@ class CounterService:
     def wallets_of(self, student_id: str) -> tuple[Wallet, ...]:
         """A student's wallets with displayed balances (default wallet first)."""
         with self.store.read() as conn:
-            rows = conn.execute(f"SELECT {_WALLET_COLUMNS} FROM wallets w WHERE w.student_id = ?",
+            rows = conn.execute(f"SELECT {holders.WALLET_COLUMNS} FROM wallets w WHERE w.student_id = ?",
                                 (student_id,)).fetchall()
-        return _wallets(rows)
+        return holders.wallets_of_rows(rows)
 
     def _reservations(self, conn: sqlite3.Connection, student_id: str, day: str) -> tuple[dict, ...]:
-        text = conn.execute(f"SELECT {_RESERVATIONS_JSON.format(student=':student')}",
+        text = conn.execute(f"SELECT {holders.RESERVATIONS_JSON.format(student=':student')}",
                             {"student": student_id, "day": day}).fetchone()[0]
-        return _reservations_of(text)
+        return holders.reservations_of(text)
 
     def _local_time(self, ts: str | None) -> str:
         if not ts:
@@ -510,130 +461,6 @@ class CounterService:
             return parse_iso_utc(ts).astimezone(self._tz).strftime("%d/%m/%Y %H:%M")
         except ValueError:
             return ts
-
-
-class _State(NamedTuple):
-    close_seq: int              # the last day close (Z) entry, 0 if none
-    close_day: str | None
-    last_pull_at: str | None    # the last successful pull or import
-    head: tuple[int, str]       # (seq, hash) of the newest entry: what a new entry chains to
-
-
-# Scalar subqueries only: SQLite answers each from an index (or the table's last row), with
-# no temporary table, and once per statement (they do not depend on the row).
-_STATE_COLUMNS = (
-    "COALESCE((SELECT seq FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1), 0),"
-    " (SELECT day FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1),"
-    " (SELECT value FROM sync_state WHERE key = 'last_pull_at'),"
-    " (SELECT seq FROM journal ORDER BY seq DESC LIMIT 1),"
-    " (SELECT hash FROM journal ORDER BY seq DESC LIMIT 1)")
-_STATE_SQL = f"SELECT {_STATE_COLUMNS}"
-
-
-def _state(conn: sqlite3.Connection) -> _State:
-    """The terminal's own state in one read. Inside a write transaction, ``head`` stays the
-    chain's head until this transaction appends."""
-    return _state_of(conn.execute(_STATE_SQL).fetchone())
-
-
-def _state_of(row: Sequence[Any]) -> _State:
-    close_seq, close_day, last_pull_at, head_seq, head_hash = row
-    return _State(close_seq, close_day, last_pull_at,
-                  (head_seq, head_hash) if head_seq else (0, journal.GENESIS))
-
-
-def _refuse_if_closed(state: _State, today: str) -> None:
-    if state.close_day == today:
-        raise Refusal("day_closed", day=today)
-
-
-class _Holder(NamedTuple):
-    student: Student
-    wallets: tuple[Wallet, ...]
-    last_sale_ts: str | None     # today, at this terminal (double tap)
-    spent_today_cents: int       # today, at this terminal, net of voids (limits)
-
-
-# What a tap needs about the badge holder, in one query (built once: it runs on every tap).
-_HOLDER_COLUMNS = (
-    "b.status, s.id, s.first_name, s.last_name, s.class_name, s.photo_ref,"
-    " s.daily_limit_cents, s.blocked_categories, s.blocked_articles, s.flags,"
-    " (SELECT j.ts FROM journal j WHERE j.student_id = s.id AND j.day = :day"
-    "   AND j.kind IN ('sale', 'photocopy') ORDER BY j.seq DESC LIMIT 1),"
-    " (SELECT -COALESCE(SUM(j.amount_cents), 0) FROM journal j"
-    "   WHERE j.student_id = s.id AND j.day = :day),"
-    f" {_WALLET_COLUMNS}")                       # columns 12-19
-_HOLDER_FROM = (
-    " FROM badges b JOIN students s ON s.id = b.student_id"
-    " LEFT JOIN wallets w ON w.student_id = s.id"
-    " WHERE b.uid = :uid")
-# What starts every sale and pickup: the terminal's state (columns 20-24) with the holder.
-_STATE_AND_HOLDER_SQL = f"SELECT {_HOLDER_COLUMNS}, {_STATE_COLUMNS}{_HOLDER_FROM}"
-
-# A student's reservations of a day as one JSON array (one value: it fits in a column).
-_RESERVATIONS_JSON = (
-    "(SELECT json_group_array(json_array(r.id, r.article_code, COALESCE(a.name_fr, r.article_code),"
-    " r.quantity, r.status, r.delivered_at, r.delivered_where)) FROM reservations r"
-    " LEFT JOIN articles a ON a.code = r.article_code"
-    " WHERE r.student_id = {student} AND r.day = :day)")
-_RESERVATION_KEYS = ("id", "article", "name", "quantity", "status", "delivered_at",
-                     "delivered_where")
-
-# identify: the holder, the freshness of the data and today's reservations in one statement,
-# which is one snapshot by itself (no transaction to open and close around it).
-_IDENTIFY_SQL = (
-    f"SELECT {_HOLDER_COLUMNS}, (SELECT value FROM sync_state WHERE key = 'last_pull_at'),"
-    f" {_RESERVATIONS_JSON.format(student='s.id')}{_HOLDER_FROM}")
-
-
-def _state_and_holder(conn: sqlite3.Connection, uid: str, today: str) -> tuple[_State, _Holder]:
-    """What a sale or a pickup reads first, in one statement (it runs on every tap): the
-    terminal's state, and everything about the badge holder (the student, their wallets with
-    displayed balances, today's activity here). Refuses a closed day, then unknown and
-    blocked badges; having no wallet is the caller's call (a pickup needs none)."""
-    rows = conn.execute(_STATE_AND_HOLDER_SQL, {"uid": uid, "day": today}).fetchall()
-    state = _state_of(rows[0][20:25]) if rows else _state(conn)    # unknown badge: state alone
-    _refuse_if_closed(state, today)
-    return state, _holder_of(rows)
-
-
-def _holder_of(rows: Sequence[Sequence[Any]]) -> _Holder:
-    """The holder from the rows of ``_HOLDER_COLUMNS`` (one per wallet)."""
-    if not rows:
-        raise Refusal("unknown_badge")
-    first = rows[0]
-    if first[0] != "active":
-        raise Refusal("blocked_badge")
-    student = Student._make((*first[1:7], _json_list(first[7]), _json_list(first[8]),
-                             _json_list(first[9])))
-    wallets = _wallets([r[12:20] for r in rows if r[12] is not None])
-    return _Holder(student, wallets, first[10], first[11])
-
-
-def _reservations_of(text: str) -> tuple[dict, ...]:
-    """Reservations from a ``_RESERVATIONS_JSON`` value, by id (sorted here: see _wallets)."""
-    if text == "[]":              # most students, most days: nothing to parse
-        return ()
-    return tuple(dict(zip(_RESERVATION_KEYS, r)) for r in sorted(json.loads(text)))
-
-
-def _wallets(rows: Iterable[Sequence[Any]]) -> tuple[Wallet, ...]:
-    """Wallets from ``_WALLET_COLUMNS`` rows, the default one first (ordered here rather than
-    in SQL: an ORDER BY costs SQLite a temporary b-tree on every tap, for one or two rows)."""
-    wallets = [Wallet._make((*r[:4], bool(r[4]), *r[5:])) for r in rows]
-    if len(wallets) > 1:
-        wallets.sort(key=lambda w: (not w.is_default, w.id))
-    return tuple(wallets)
-
-
-_parse_cached = functools.lru_cache(maxsize=16)(parse_iso_utc)   # last_pull_at, per sale
-
-
-@functools.lru_cache(maxsize=4096)
-def _json_list(text: str) -> tuple:
-    """The store keeps small lists (allergens, flags, profiles) as JSON text. The same few
-    texts come back on every sale: parsing is cached on the text itself, so never stale."""
-    return tuple(json.loads(text))
 
 
 def _merge_cart(cart: Cart) -> dict[str, int]:

@@ -12,6 +12,7 @@ voiding and blocking go through the counter service.
 [(1, -200, False)]
 >>> terminal_status(service.store).waiting
 1
+>>> service.store.close()           # examples close what they open, as tests do
 """
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ docstrings' examples, the benchmarks and quick experiments.
 >>> service, session = demo_service(students=8)
 >>> service.identify("04A1B2C3").student.first_name
 'Emma'
+>>> service.store.close()           # examples close what they open, as tests do
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ show with the reason at no extra cost. The screen gets one ``TapOutcome`` and on
 >>> charge(service, "05000000", lambda confirm: service.sell(session, "05000000",
 ...        {"SOUP": 1}, confirm)).student is None
 True
+>>> service.store.close()           # examples close what they open, as tests do
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ the reason and, for a balance too low, the missing amount.
 >>> out = charge(service, "05000000", lambda c: service.sell(session, "05000000", {"SOUP": 1}, c))
 >>> outcome(out, "en").reason
 'Unknown badge: it belongs to no student. Send the student to reception.'
+>>> service.store.close()           # examples close what they open, as tests do
 """
 from __future__ import annotations
 
