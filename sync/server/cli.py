@@ -27,6 +27,12 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
                                                            does it too), say the revisions
     devices    --db PATH                                   the terminals: version, last seen
 Every command takes --school-id ID when the database holds several schools.
+
+Every line it prints (help, tables, refusals) is in the language of ``--lang fr|nl|en``
+(before or after the command; ``comptoir --lang nl central ...`` passes it on), else
+``$COMPTOIR_LANG``, else French. The refusals are the platform's own ``CentralError``
+messages, whose English text is their msgid (``sync.server.errors``): said here through the
+catalogues, left in English in the HTTP API's error bodies.
 """
 from __future__ import annotations
 
