@@ -459,7 +459,7 @@ def test_cli_sales_table(world, capsys):
     assert "(mois dernier)" in capsys.readouterr().out.splitlines()[0]
     assert central_main(["sales", "--db", world.db, "--school-id", "school-a", "--period",
                          "today", "--from", "2026-11-01"]) == 1
-    assert "takes no from/to" in capsys.readouterr().err
+    assert "ne prend pas de jours from/to" in capsys.readouterr().err   # French: the default
     assert central_main(["sales", "--db", world.db]) == 1                 # two schools
     assert "--school-id" in capsys.readouterr().err
     with pytest.raises(SystemExit):
@@ -470,11 +470,11 @@ def test_cli_sales_table(world, capsys):
 
 def test_cli_admin_token(central_db, capsys):
     db = central_db
-    assert central_main(["admin-token", "--db", db]) == 1
+    assert central_main(["--lang", "en", "admin-token", "--db", db]) == 1
     assert "no central database" in capsys.readouterr().err
-    assert central_main(["init", "--db", db, "--school", "Solo"]) == 0
+    assert central_main(["--lang", "en", "init", "--db", db, "--school", "Solo"]) == 0
     capsys.readouterr()
-    assert central_main(["admin-token", "--db", db]) == 0
+    assert central_main(["--lang", "en", "admin-token", "--db", db]) == 0
     captured = capsys.readouterr()
     token = captured.out.strip()
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token) and "once" in captured.err
@@ -524,21 +524,21 @@ def test_odd_bodies_never_break_the_journal(world):
 
 def test_an_admin_token_revoked_is_refused_and_the_others_still_work(world, admin_token, capsys):
     db = world.store.db
-    assert central_main(["admin-token", "--db", db]) == 0
+    assert central_main(["--lang", "en", "admin-token", "--db", db]) == 0
     captured = capsys.readouterr()
     token = captured.out.strip()
     token_id = re.search(r"its id, to revoke it: ([0-9a-f]{12})", captured.err).group(1)
     assert answer(get(world, token, school="school-a", period="today")).count >= 0
-    assert central_main(["admin-token", "--db", db, "--list"]) == 0
+    assert central_main(["--lang", "en", "admin-token", "--db", db, "--list"]) == 0
     listed = capsys.readouterr().out
     assert token_id in listed and token not in listed
-    assert central_main(["admin-token", "--db", db, "--revoke", token_id]) == 0
+    assert central_main(["--lang", "en", "admin-token", "--db", db, "--revoke", token_id]) == 0
     assert f"admin token {token_id} revoked" in capsys.readouterr().out
     refused(get(world, token, school="school-a"), 401, "unauthorized")
     assert answer(get(world, admin_token, school="school-a", period="today")).count >= 0
     # An unknown or malformed id is a clear error, and revokes nothing.
-    assert central_main(["admin-token", "--db", db, "--revoke", token_id]) == 1
+    assert central_main(["--lang", "en", "admin-token", "--db", db, "--revoke", token_id]) == 1
     assert f"no admin token {token_id}" in capsys.readouterr().err
-    assert central_main(["admin-token", "--db", db, "--revoke", "xyz"]) == 1
+    assert central_main(["--lang", "en", "admin-token", "--db", db, "--revoke", "xyz"]) == 1
     assert "12 hexadecimal" in capsys.readouterr().err
     assert answer(get(world, admin_token, school="school-a", period="today")).count >= 0

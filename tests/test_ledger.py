@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from sync.common.clock import ManualClock
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo.school import DEMO_PINS, Badge, structured_communication
@@ -23,9 +22,9 @@ from kiosk.store import open_store
 from sync import protocol
 from sync.agent import Agent, enrol
 from sync.client import Client
+from sync.common.clock import ManualClock
 from sync.models import DataSet
-from sync.server import ledger_api
-from sync.server.cli import main as central_main
+from sync.server import cli, ledger_api
 from sync.server.storage import CentralStore
 from tests.central_db import central_rows
 
@@ -35,6 +34,12 @@ from .loopback import Served
 README = Path(__file__).resolve().parent.parent / "README.md"
 DAY = date(2026, 11, 24)                    # a Tuesday; the demo data's day
 HAM, TUNA = 300, 320                        # SANDW-HAM, SANDW-TUNA prices (cents)
+
+
+def central_main(argv: list[str]) -> int:
+    """The platform's command line in English: these tests are about what it says, not its
+    language (tests/test_translations.py checks the languages; French is the default)."""
+    return cli.main(["--lang", "en", *argv])
 
 
 def at(clock: ManualClock, hhmm: str, day: date = DAY) -> None:
@@ -248,17 +253,17 @@ def test_cli_reserve_cancel_topup(world, capsys):
     # The CLI runs on the real clock: reserve for tomorrow.
     day = date.fromordinal(datetime.now(BRUSSELS).date().toordinal() + 1).isoformat()
     assert central_main(["topup", "--db", db, "--wallet", "W00002", "--euros", "3,20"]) == 0
-    assert "balance 3,20" in capsys.readouterr().out
+    assert "balance €3.20" in capsys.readouterr().out
     assert central_main(["reserve", "--db", db, "--student", "S00002", "--day", day,
                          "--article", "SANDW-TUNA"]) == 0
     out = capsys.readouterr().out
     rid = re.search(r"reservation (R\S+):", out)[1]
-    assert "balance 0,00" in out
+    assert "balance €0.00" in out
     assert central_main(["reserve", "--db", db, "--student", "S00002", "--day", day,
                          "--article", "SANDW-HAM"]) == 1
     assert "no reservation is possible" in capsys.readouterr().err
     assert central_main(["cancel-reservation", "--db", db, "--id", rid]) == 0
-    assert "3,20 € refunded" in capsys.readouterr().out.replace("\xa0", " ")
+    assert "€3.20 refunded" in capsys.readouterr().out
     assert central_main(["topup", "--db", db, "--wallet", "W00002", "--cents", "0"]) == 1
     assert central_main(["topup", "--db", db, "--wallet", "W00002", "--euros", "abc"]) == 1
     assert central_main(["topup", "--db", db, "--wallet", "W-NOPE", "--cents", "5"]) == 1
@@ -266,8 +271,8 @@ def test_cli_reserve_cancel_topup(world, capsys):
     assert central_main(["wallet", "--db", db, "--wallet", "W00002"]) == 0
     out = capsys.readouterr().out.replace("\xa0", " ")
     assert [line.split()[2] for line in out.splitlines()[:-1]] == [
-        "topup", "reservation", "refund"]
-    assert out.splitlines()[-1] == "balance: 3,20 €"
+        "top-up", "reservation", "refund"]
+    assert out.splitlines()[-1] == "balance: €3.20"
 
 
 # -- what terminals see -----------------------------------------------------------------------
@@ -379,8 +384,8 @@ def test_bank_statement_matched_unmatched_and_idempotent(world, capsys):
     db = world.store.db
     assert central_main(["import-bank", str(path), "--db", db]) == 0
     out = capsys.readouterr().out.replace("\xa0", " ")
-    assert out.splitlines()[0] == ("10 transfer lines: 4 credited (67,50 €), 0 already imported"
-                                   " (0,00 €), 6 unmatched")
+    assert out.splitlines()[0] == ("10 transfer lines: 4 credited (€67.50), 0 already imported"
+                                   " (€0.00), 6 unmatched")
     reasons = {int(m[1]): m[2] for m in re.finditer(r"line (\d+): (.*?) —", out)}
     assert reasons == {
         6: "bad check digit (mod 97): the communication was mistyped",

@@ -22,8 +22,7 @@ from sync import protocol
 from sync.common.clock import ManualClock
 from sync.models import DataSet
 from sync.protocol import PushedEntry
-from sync.server import ledger, reports
-from sync.server.cli import main as central_main
+from sync.server import cli, ledger, reports
 from sync.server.storage import CentralStore
 
 from .central_db import central_rows
@@ -32,6 +31,12 @@ from .loopback import Served
 
 KEYS = {"categories": "code", "articles": "code", "students": "id", "badges": "uid",
         "wallets": "id", "operators": "id", "reservations": "id"}
+
+
+def central_main(argv: list[str]) -> int:
+    """The platform's command line in English: these tests are about what it says, not its
+    language (tests/test_translations.py checks the languages; French is the default)."""
+    return cli.main(["--lang", "en", *argv])
 
 
 def school_b() -> DataSet:

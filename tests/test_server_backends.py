@@ -19,12 +19,18 @@ from kiosk.demo.school import generate
 from kiosk.journal import GENESIS, make_entry
 from sync.models import DataSet
 from sync.protocol import PushedEntry
+from sync.server import cli
 from sync.server.backends import safe_label
-from sync.server.cli import main as central_main
 from sync.server.storage import CentralError, CentralStore
 
 from .central_db import central_rows
 from .conftest import TODAY
+
+
+def central_main(argv: list[str]) -> int:
+    """The platform's command line in English: these tests are about what it says, not its
+    language (tests/test_translations.py checks the languages; French is the default)."""
+    return cli.main(["--lang", "en", *argv])
 
 
 def school(db: str) -> CentralStore:
@@ -267,7 +273,8 @@ def test_cli_takes_the_database_from_the_environment(postgres, capsys):
     url = postgres.create_database("from_env")
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
     run = subprocess.run([sys.executable, "-m", "sync.server.cli", "init", "--school", "Env"],
-                         env=env | {"COMPTOIR_CENTRAL_DB": url}, capture_output=True, text=True,
+                         env=env | {"COMPTOIR_CENTRAL_DB": url, "COMPTOIR_LANG": "en"},
+                         capture_output=True, text=True,
                          timeout=60)
     assert run.returncode == 0, run.stderr
     assert f"ready in postgresql://postgres@127.0.0.1:{postgres.port}/from_env" in run.stdout

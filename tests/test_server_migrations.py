@@ -27,9 +27,8 @@ import sqlalchemy
 
 from kiosk.journal import make_entry
 from sync.protocol import PushedEntry
-from sync.server import migrations
+from sync.server import cli, migrations
 from sync.server.backends import WRITER_LOCK, open_database, postgres_ddl
-from sync.server.cli import main as central_main
 from sync.server.migrations import HEAD, REVISIONS, Upgrade
 from sync.server.storage import CentralError, CentralStore
 
@@ -48,6 +47,12 @@ OLD_COLUMNS = {"devices": re.search(r"INSERT INTO devices \(([^)]*)\)", FIXTURE_
 
 
 # -- helpers ------------------------------------------------------------------------------
+def central_main(argv: list[str]) -> int:
+    """The platform's command line in English: these tests are about what it says, not its
+    language (tests/test_translations.py checks the languages; French is the default)."""
+    return cli.main(["--lang", "en", *argv])
+
+
 def run_raw(db: str, statements: list[str]) -> None:
     """Statements (no parameters) in one transaction, with the driver itself: no app code."""
     if db.startswith("postgresql://"):

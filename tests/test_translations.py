@@ -27,12 +27,14 @@ POT = i18n.LOCALE_DIR / "comptoir.pot"
 # msgctxt of a coded message). Keep it short: anything else identical is untranslated.
 SAME_AS_ENGLISH = {
     "fr": {"Total", "Terminal", "Journal", "articles", "badges", "{detail}", "ok", "state_ok",
-           "state_unknown", "total", "pages", "slip_total"},
+           "state_unknown", "total", "pages", "slip_total",
+           "Date", "Article", "Version", "loaded_articles", "loaded_badges"},
     "nl": {"Terminal", "Printer", "Platform", "badges", "open", "online", "offline", "{detail}",
            "ok", "state_ok", "state_unknown", "printer",
            "{label}: {value}", "{label}:{pad} {value}", "{state}: {detail}",
            "{folder}  (schema v{version})", "badge {count}: {raw}  →  {uid}   ({reader})",
-           "label_value", "slip_iban", "slip_bic"},
+           "label_value", "slip_iban", "slip_bic",
+           "loaded_badges", "sales_device", "{path}: {error}", "{where}: {problem}"},
 }
 
 
@@ -43,6 +45,11 @@ def catalogue(path: Path):
 
 def entries(cat) -> dict:
     return {(m.context, m.id): m for m in cat if m.id}
+
+
+def forms(text: str | tuple) -> tuple:
+    """A message's forms: one, or singular and plural (``ngettext``)."""
+    return text if isinstance(text, tuple) else (text,)
 
 
 def placeholders(text: str, python_format: bool) -> tuple:
@@ -67,7 +74,7 @@ def test_every_message_is_translated(lang, template):
         label = f"{key[0] + ': ' if key[0] else ''}{key[1]!r}"
         if t is None:
             problems.append(f"missing: {label}")
-        elif not t.string:
+        elif not all(forms(t.string)):
             problems.append(f"empty: {label}")
         elif t.fuzzy:
             problems.append(f"fuzzy: {label}")
@@ -81,10 +88,12 @@ def test_every_message_is_translated(lang, template):
 def test_placeholders_match(lang):
     problems = []
     for m in catalogue(i18n.po_path(lang)):
-        if m.id and m.string:
-            python_format = "python-format" in m.flags or "%" in m.id
-            if placeholders(m.id, python_format) != placeholders(m.string, python_format):
-                problems.append(f"{m.context or ''} {m.id!r} → {m.string!r}")
+        if m.id and all(forms(m.string)):
+            source = forms(m.id)[-1]            # a plural: every form takes the plural's fields
+            python_format = "python-format" in m.flags or "%" in source
+            for text in forms(m.string):
+                if placeholders(source, python_format) != placeholders(text, python_format):
+                    problems.append(f"{m.context or ''} {m.id!r} → {m.string!r}")
     assert not problems, f"{lang}: placeholders differ:\n" + "\n".join(problems)
 
 
@@ -288,3 +297,88 @@ def test_the_touch_app_takes_the_language_asked(store):
         assert tr("badge_to_pay", terminal.config.terminal.language) == "Badge om te betalen"
     finally:
         terminal.close()
+
+
+# -- the platform's command line (comptoir central), for real ----------------------------------
+
+# Words only its French texts use (the demo school's data is not printed by these commands).
+PLATFORM_FRENCH = FRENCH + ["élèves", "portefeuille", "Portefeuille", "crédités", "recharge",
+                            "lignes", "chiffre", "contrôle", "fuseau", "horaire", "caisse",
+                            "Aucune", "aucune", "école", "période", "plateforme", "serveur"]
+PLATFORM_FRENCH_RE = re.compile(r"(?<![\w°])(" + "|".join(map(re.escape, PLATFORM_FRENCH))
+                                + r")(?!\w)")
+PLATFORM_EXPECTED = {
+    "nl": ["12 leerlingen", "Geen verkoop in deze periode.", "0 regels — totaal:",
+           "portemonnee W00001:", "opgeladen, saldo", "oplading", "saldo: ",
+           "overschrijvingsregels: 1; geboekt: 0", "verkeerd controlegetal (mod 97)",
+           "regel 2: verkeerd controlegetal", "geen portemonnee 'W-NOPE' in deze school",
+           "nog geen kassa ingeschreven", "tijdzone: Europe/Brussels", "(de laatste): bijgewerkt",
+           "reservaties sluiten om 08:30", "De centrale referentieserver.",
+           "het verkoopjournaal, nieuwste eerst", "geen dag (JJJJ-MM-DD)"],
+    "en": ["12 students", "No sale in this period.", "0 lines — total:", "wallet W00001: €5.00",
+           "credited, balance", "top-up", "balance: €", "1 transfer lines: 0 credited",
+           "line 2: bad check digit (mod 97)", "no wallet 'W-NOPE' in this school",
+           "no terminal enrolled yet", "time zone: Europe/Brussels", "(head): up to date",
+           "reservations close at 08:30", "The reference central server.",
+           "the sales journal, newest first", "not a day (YYYY-MM-DD)"],
+    "fr": ["12 élèves", "Aucune vente sur cette période.", "0 ligne — total :",
+           "portefeuille W00001 :", "crédités, solde", "recharge", "solde : ",
+           "lignes de virement : 1 ; créditées : 0", "ligne 2 : chiffre de contrôle faux",
+           "pas de portefeuille 'W-NOPE' dans cette école", "aucune caisse inscrite",
+           "fuseau horaire : Europe/Brussels", "(la dernière) : à jour",
+           "les réservations ferment à 08:30", "Le serveur central de référence.",
+           "le journal des ventes, les plus récentes d'abord", "pas un jour (AAAA-MM-JJ)"],
+}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en", "fr"])
+def test_platform_cli_speaks_the_language_asked(lang, tmp_path):
+    """``comptoir central``: its lines, tables, help and refusals (the platform's English
+    messages, said through the catalogues) in the language asked, with no French in Dutch or
+    English; ``--lang`` before ``central``, after it, after the command, or $COMPTOIR_LANG."""
+    db = str(tmp_path / "central.db")
+    bank = tmp_path / "extrait.csv"
+    bank.write_text("date;amount;communication\n21/11/2026;10,00;+++025/0000/00150+++\n",
+                    encoding="utf-8")
+    runs = [
+        (("init", "--db", db, "--school", "Institut Saint-Michel"), 0),
+        (("demo-data", "--db", db, "--students", "12"), 0),
+        (("enrol-code", "--db", db, "--name", "Cantine 1"), 0),
+        (("sales", "--db", db, "--period", "today"), 0),
+        (("topup", "--db", db, "--wallet", "W00001", "--euros", "5"), 0),
+        (("wallet", "--db", db, "--wallet", "W00001"), 0),
+        (("devices", "--db", db), 0),
+        (("import-bank", str(bank), "--db", db), 0),
+        (("wallet", "--db", db, "--wallet", "W-NOPE"), 1),            # a refusal of the ledger
+        (("timezone", "--db", db), 0),
+        (("cutoff", "--db", db), 0),
+        (("migrate", "--db", db), 0),
+        (("--help",), 0),
+        (("sales", "--help"), 0),
+        (("sales", "--db", db, "--from", "24/11/2026"), 2),          # argparse's type check
+    ]
+    out = []
+    for n, (args, rc) in enumerate(runs):
+        where = n % 4       # every way of giving the language
+        if where == 0:
+            proc = comptoir(tmp_path, "--lang", lang, "central", *args)
+        elif where == 1:
+            proc = comptoir(tmp_path, "central", "--lang", lang, *args)
+        elif where == 2 and args[0] != "--help":
+            proc = comptoir(tmp_path, "central", *args[:1], "--lang", lang, *args[1:])
+        else:
+            proc = comptoir(tmp_path, "central", *args, env={"COMPTOIR_LANG": lang})
+        assert proc.returncode == rc, (args, proc.stdout, proc.stderr)
+        out.append(f"$ comptoir central {' '.join(args)}\n{proc.stdout}{proc.stderr}")
+    text = "\n".join(out)
+    if lang != "fr":
+        french = sorted(set(PLATFORM_FRENCH_RE.findall(text)))
+        assert not french, f"French words {french} in:\n{text}"
+    missing = [words for words in PLATFORM_EXPECTED[lang] if words not in text.replace("\xa0", " ")]
+    assert not missing, f"{missing} not in:\n{text}"
+
+
+def test_platform_cli_speaks_french_by_default(tmp_path):
+    db = str(tmp_path / "central.db")
+    proc = comptoir(tmp_path, "central", "enrol-code", "--db", db, "--name", "Cantine 1")
+    assert proc.returncode == 1 and "pas de base de données centrale" in proc.stderr, proc.stderr

@@ -34,11 +34,34 @@ def _language_of(argv: list[str]) -> str:
     return choose_language(known.lang, data_dir(known))
 
 
+def _central_args(argv: list[str]) -> list[str] | None:
+    """``comptoir [--lang L] [--data D] central ARGS`` → the platform's own command line (it
+    takes ``--lang`` too; the data folder is the terminal's, of no use to it); None when the
+    command is not ``central``.
+
+    >>> _central_args(["--lang", "nl", "central", "sales"]), _central_args(["status"])
+    (['--lang', 'nl', 'sales'], None)
+    """
+    given: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in ("--lang", "--data") and i + 1 < len(argv):
+            given += argv[i:i + 2] if argv[i] == "--lang" else []
+            i += 2
+        elif argv[i].startswith(("--lang=", "--data=")):
+            given += [argv[i]] if argv[i].startswith("--lang=") else []
+            i += 1
+        else:
+            break
+    return given + argv[i + 1:] if argv[i:i + 1] == ["central"] else None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["central"]:          # the platform side has its own commands
+    central = _central_args(argv)
+    if central is not None:              # the platform side has its own commands
         from sync.server.cli import main as central_main
-        return central_main(argv[1:])
+        return central_main(central)
     lang = _language_of(argv)
     set_language(lang)
     from kiosk.cli.parser import build_parser

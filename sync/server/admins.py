@@ -42,7 +42,7 @@ def revoke_admin_token(db: Database, token_id: str) -> None:
         hashes = [r[0] for r in db.execute(conn, "SELECT token_hash FROM admin_tokens")
                   if r[0].startswith(token_id)]
         if not hashes:
-            raise CentralError("not_found", f"no admin token {token_id}")
+            raise CentralError("not_found", "no admin token {id}", id=token_id)
         db.execute(conn, "DELETE FROM admin_tokens WHERE token_hash = ?", (hashes[0],))
     log.info("admin token %s revoked", token_id)
 

@@ -34,7 +34,7 @@ from stdnum.be import ogm_vcs
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from sync.models import MAX_CENTS
-from sync.server.errors import CentralError
+from sync.server.errors import CentralError, Joined, Phrase
 from sync.server.text import fold
 
 COLUMNS = {     # the names a header may give each column (compared case and accents folded)
@@ -51,6 +51,7 @@ _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _BE_DAY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _AMOUNT = re.compile(r"^\+?(\d{1,12})(?:[.,](\d{1,2}))?$")
 _WRAPPED = re.compile(r"^(\+{3}|\*{3})?(.*?)(\+{3}|\*{3})?$")
+NOT_STRUCTURED = Phrase("not a structured communication (+++xxx/xxxx/xxxxx+++)")
 
 
 @dataclass(frozen=True)
@@ -99,15 +100,15 @@ def parse_amount(text: str) -> int:
     """
     cleaned = re.sub(r"(?i)[\s\u00a0\u202f]|€|eur", "", text)
     if cleaned.startswith("-"):
-        raise ValueError("not a credit (the amount is below zero)")
+        raise ValueError(Phrase("not a credit (the amount is below zero)"))
     m = _AMOUNT.match(cleaned)
     if not m:
-        raise ValueError("bad amount (euros with a decimal comma or dot, e.g. 25,00)")
+        raise ValueError(Phrase("bad amount (euros with a decimal comma or dot, e.g. 25,00)"))
     cents = int(m[1]) * 100 + int((m[2] or "0").ljust(2, "0"))
     if cents == 0:
-        raise ValueError("the amount is zero")
+        raise ValueError(Phrase("the amount is zero"))
     if cents > MAX_CENTS:
-        raise ValueError("the amount is too large")
+        raise ValueError(Phrase("the amount is too large"))
     return cents
 
 
@@ -120,15 +121,15 @@ def parse_communication(text: str) -> str:
     inner = _WRAPPED.match(text.strip())[2]
     digits = re.sub(r"[\s/.-]", "", inner)
     if not digits:
-        raise ValueError("no structured communication")
+        raise ValueError(Phrase("no structured communication"))
     if not re.fullmatch(r"\d{12}", digits):
-        raise ValueError("not a structured communication (+++xxx/xxxx/xxxxx+++)")
+        raise ValueError(NOT_STRUCTURED)
     try:
         ogm_vcs.validate(digits)
     except InvalidChecksum:
-        raise ValueError("bad check digit (mod 97): the communication was mistyped") from None
+        raise ValueError(Phrase("bad check digit (mod 97): the communication was mistyped")) from None
     except ValidationError:
-        raise ValueError("not a structured communication (+++xxx/xxxx/xxxxx+++)") from None
+        raise ValueError(NOT_STRUCTURED) from None
     return "+++" + ogm_vcs.format(digits) + "+++"
 
 
@@ -149,8 +150,8 @@ def _header(cells: list[str]) -> dict[str, int] | None:
         return None     # not a header either: the line is reported as a bad one
     missing = [c for c in ORDER[:3] if c not in found]
     if missing:
-        raise CentralError("invalid", f"line 1: the column names have no {', '.join(missing)}"
-                                      " column (expected date, amount, communication)")
+        raise CentralError("invalid", "line 1: the column names have no {missing} column"
+                           " (expected date, amount, communication)", missing=", ".join(missing))
     return found
 
 
@@ -179,21 +180,21 @@ def parse(text: str) -> tuple[list[BankLine], list[dict]]:
                    "communication": cell("communication")}
         reasons = []
         if len(cells) < 3:
-            reasons.append("expected at least 3 columns: date, amount, communication")
+            reasons.append(Phrase("expected at least 3 columns: date, amount, communication"))
         try:
             day = parse_day(written["date"])
         except ValueError:
-            reasons.append("bad date (e.g. 20/11/2026 or 2026-11-20)")
+            reasons.append(Phrase("bad date (e.g. 20/11/2026 or 2026-11-20)"))
         try:
             cents = parse_amount(written["amount"])
         except ValueError as e:
-            reasons.append(str(e))
+            reasons.append(e.args[0])
         try:
             communication = parse_communication(written["communication"])
         except ValueError as e:
-            reasons.append(str(e))
+            reasons.append(e.args[0])
         if reasons:
-            problems.append({"line": number, "reason": "; ".join(reasons), **written})
+            problems.append({"line": number, "reason": Joined("; ", reasons), **written})
             continue
         reference = cell("reference")
         if reference:

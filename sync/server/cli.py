@@ -27,6 +27,12 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
                                                            does it too), say the revisions
     devices    --db PATH                                   the terminals: version, last seen
 Every command takes --school-id ID when the database holds several schools.
+
+Every line it prints (help, tables, refusals) is in the language of ``--lang fr|nl|en``
+(before or after the command; ``comptoir --lang nl central ...`` passes it on), else
+``$COMPTOIR_LANG``, else French. The refusals are the platform's own ``CentralError``
+messages, whose English text is their msgid (``sync.server.errors``): said here through the
+catalogues, left in English in the HTTP API's error bodies.
 """
 from __future__ import annotations
 
@@ -37,197 +43,312 @@ import sys
 from datetime import date, datetime
 
 from sync.common.clock import local_time
+from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, coded, translator
 from sync.server import schools
 from sync.server.database import sha256
+from sync.server.errors import say
 from sync.server.sales_journal import PERIODS
 from sync.server.storage import CentralError, CentralStore
 
-PERIOD_LABELS = {"today": "aujourd'hui", "yesterday": "hier", "last_7_days": "7 derniers jours",
-                 "last_30_days": "30 derniers jours", "this_month": "ce mois-ci",
-                 "last_month": "mois dernier", "custom": "période personnalisée"}
 DB_ENV = "COMPTOIR_CENTRAL_DB"
-KIND_LABELS = {"sale": "vente", "photocopy": "photocopie", "void": "annulation",
-               "pickup": "retrait", "reservation": "réservation", "refund": "remboursement"}
+LANG_ENV = "COMPTOIR_LANG"
+# Short words of the tables, coded: the code (msgctxt) tells a translator where the word stands
+# and keeps it apart from the same English word elsewhere.
+PERIOD_LABELS = {
+    "today": coded("period_today", "today"),
+    "yesterday": coded("period_yesterday", "yesterday"),
+    "last_7_days": coded("period_last_7_days", "last 7 days"),
+    "last_30_days": coded("period_last_30_days", "last 30 days"),
+    "this_month": coded("period_this_month", "this month"),
+    "last_month": coded("period_last_month", "last month"),
+    "custom": coded("period_custom", "custom period")}
+KIND_LABELS = {     # the sales journal's operations and a wallet's movements
+    "sale": coded("operation_sale", "sale"),
+    "photocopy": coded("operation_photocopy", "photocopy"),
+    "void": coded("operation_void", "void"),
+    "pickup": coded("operation_pickup", "pickup"),
+    "reservation": coded("operation_reservation", "reservation"),
+    "refund": coded("operation_refund", "refund"),
+    "topup": coded("operation_topup", "top-up"),
+    "transfer": coded("operation_transfer", "transfer")}
+LOADED = {          # what demo-data loaded (entities.ENTITIES), counted
+    "categories": coded("loaded_categories", "{count} categories"),
+    "articles": coded("loaded_articles", "{count} articles"),
+    "students": coded("loaded_students", "{count} students"),
+    "badges": coded("loaded_badges", "{count} badges"),
+    "wallets": coded("loaded_wallets", "{count} wallets"),
+    "operators": coded("loaded_operators", "{count} operators"),
+    "reservations": coded("loaded_reservations", "{count} reservations")}
+
+# The language of every line printed, help included: --lang, else $COMPTOIR_LANG, else French.
+# French because the platform belongs to the school, whose language is French (as the
+# terminal's default, sync.common.i18n.DEFAULT_LANGUAGE); the platform has no terminal.toml
+# to say otherwise. Set once by ``main``.
+_language = {"lang": DEFAULT_LANGUAGE}
+
+
+def _(text: str) -> str:
+    """``text`` (English, the msgid) in the command line's language."""
+    return translator(_language["lang"]).gettext(text)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translator(_language["lang"]).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, text: str) -> str:
+    """A short word in a context (a column's heading: ``pgettext("column", "Name")``)."""
+    return translator(_language["lang"]).pgettext(context, text)
+
+
+def _label(table: dict[str, str], prefix: str, key: str) -> str:
+    """``key``'s label in one of the coded tables above (code ``{prefix}_{key}``)."""
+    if key not in table:
+        return key
+    in_context = translator(_language["lang"]).pgettext     # the code is made, not written
+    return in_context(f"{prefix}_{key}", table[key])
+
+
+def _money(cents: int) -> str:
+    from sync.common.money import format_cents
+    return format_cents(cents, _language["lang"])
+
+
+def choose_language(cli_lang: str | None) -> str:
+    """``--lang``, else ``$COMPTOIR_LANG``, else French (see ``_language``)."""
+    if cli_lang in LANGUAGES:
+        return cli_lang
+    env = (os.environ.get(LANG_ENV) or "").strip().lower()
+    return env if env in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(_("not a day (YYYY-MM-DD): {text}")
+                                         .format(text=repr(text))) from None
 
 
-def _db_option(parser: argparse.ArgumentParser) -> None:
+def _db_option(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    if required:
+        parser.add_argument("--db", required=True,
+                            help=_("the central database: a SQLite file or a postgresql:// URL"))
+        return
     parser.add_argument("--db", default=os.environ.get(DB_ENV) or None,
-                        help="the central database: a SQLite file or a postgresql:// URL"
-                             f" (default: ${DB_ENV})")
+                        help=_("the central database: a SQLite file or a postgresql:// URL"
+                               " (default: ${env})").format(env=DB_ENV))
+
+
+def _school_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--school-id", help=_("the school, when the database holds several"))
+
+
+def _lang_option(parser: argparse.ArgumentParser, default=None) -> None:
+    """``--lang`` before the command and after it (``default`` SUPPRESS there, not to undo
+    what was given before it), as the terminal's command line takes it."""
+    parser.add_argument("--lang", choices=LANGUAGES, default=default,
+                        help=_("language of what is printed (default: ${env}, else French)")
+                        .format(env=LANG_ENV))
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="comptoir central",
-                                     description="The reference central server.")
+                                     description=_("The reference central server."))
+    _lang_option(parser)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("init", help="create the database, or add a school to it")
+
+    def command(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        _lang_option(p, default=argparse.SUPPRESS)
+        return p
+
+    p = command("init", _("create the database, or add a school to it"))
     _db_option(p)
-    p.add_argument("--school", required=True, help="the school's name")
-    p.add_argument("--school-id", help="its id (default: made from the name)")
-    p = sub.add_parser("demo-data", help="load the demo school (categories ... reservations)")
+    p.add_argument("--school", required=True, help=_("the school's name"))
+    p.add_argument("--school-id", help=_("its id (default: made from the name)"))
+    p = command("demo-data", _("load the demo school (categories ... reservations)"))
     _db_option(p)
-    p.add_argument("--students", type=int, default=800)
-    p.add_argument("--school-id")
-    p = sub.add_parser("enrol-code", help="print a one-time code to enrol a terminal")
+    p.add_argument("--students", type=int, default=800, help=_("how many students"))
+    _school_option(p)
+    p = command("enrol-code", _("print a one-time code to enrol a terminal"))
     _db_option(p)
-    p.add_argument("--name", required=True, help='the terminal\'s name, e.g. "Cantine 1"')
-    p.add_argument("--school-id")
-    p = sub.add_parser("revoke", help="revoke a terminal's token")
+    p.add_argument("--name", required=True, help=_("the terminal's name, e.g. \"Cantine 1\""))
+    _school_option(p)
+    p = command("revoke", _("revoke a terminal's token"))
     _db_option(p)
-    p.add_argument("--device", required=True)
-    p = sub.add_parser("serve", help="run the HTTP server")
+    p.add_argument("--device", required=True, help=_("the terminal's id"))
+    p = command("serve", _("run the HTTP server"))
     _db_option(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--tls-cert", metavar="PEM", help="serve https with this certificate (chain)")
-    p.add_argument("--tls-key", metavar="PEM", help="and this private key")
-    p = sub.add_parser("admin-token", help="print a new admin token (reports over HTTP);"
-                                           " only its hash is kept")
+    p.add_argument("--tls-cert", metavar="PEM", help=_("serve https with this certificate (chain)"))
+    p.add_argument("--tls-key", metavar="PEM", help=_("and this private key"))
+    p = command("admin-token", _("print a new admin token (reports over HTTP); only its hash is"
+                                 " kept"))
     _db_option(p)
-    p.add_argument("--list", action="store_true", help="list the admin tokens' ids instead")
-    p.add_argument("--revoke", metavar="ID", help="revoke the admin token with this id instead")
-    p = sub.add_parser("sales", help="the sales journal (journal des ventes), newest first")
+    p.add_argument("--list", action="store_true", help=_("list the admin tokens' ids instead"))
+    p.add_argument("--revoke", metavar="ID", help=_("revoke the admin token with this id instead"))
+    p = command("sales", _("the sales journal, newest first"))
     _db_option(p)
-    p.add_argument("--student", help="a student's id")
-    p.add_argument("--wallet", help="a wallet's id")
-    p.add_argument("--device", help="a terminal's id or name")
-    p.add_argument("--article", help="text in the article's code or name")
+    p.add_argument("--student", help=_("a student's id"))
+    p.add_argument("--wallet", help=_("a wallet's id"))
+    p.add_argument("--device", help=_("a terminal's id or name"))
+    p.add_argument("--article", help=_("text in the article's code or name"))
     p.add_argument("--period", choices=[n.replace("_", "-") for n in PERIODS if n != "custom"],
-                   help="a preset (default: last-30-days; --from/--to: a custom period)")
-    p.add_argument("--from", dest="from_", type=_day, metavar="DAY", help="first day, YYYY-MM-DD")
-    p.add_argument("--to", type=_day, metavar="DAY", help="last day, YYYY-MM-DD (included)")
-    p.add_argument("--school-id")
-    p = sub.add_parser("migrate", help="bring the database's schema to this version's (every"
-                                       " command does it first); print the revision before"
-                                       " and after")
+                   help=_("a preset (default: last-30-days; --from/--to: a custom period)"))
+    p.add_argument("--from", dest="from_", type=_day, metavar="DAY",
+                   help=_("first day, YYYY-MM-DD"))
+    p.add_argument("--to", type=_day, metavar="DAY", help=_("last day, YYYY-MM-DD (included)"))
+    _school_option(p)
+    p = command("migrate", _("bring the database's schema to this version's (every command does"
+                             " it first); print the revision before and after"))
     _db_option(p)
-    _ledger_parsers(sub)
+    _ledger_parsers(command)
     return parser
 
 
-def _ledger_parsers(sub) -> None:
-    p = sub.add_parser("cutoff", help="show or set the school's reservation cutoff")
-    p.add_argument("--db", required=True)
-    p.add_argument("--time", help="HH:MM, e.g. 08:15 (default 08:30)")
-    p.add_argument("--school-id")
-    p = sub.add_parser("timezone", help="show or set the school's time zone (its days, its"
-                                        " local times)")
-    p.add_argument("--db", required=True)
-    p.add_argument("--zone", help="an IANA time zone, e.g. Europe/Brussels (the default)")
-    p.add_argument("--school-id")
-    p = sub.add_parser("reserve", help="reserve an article for a student's day; paid at once")
-    p.add_argument("--db", required=True)
-    p.add_argument("--student", required=True)
+def _ledger_parsers(command) -> None:
+    p = command("cutoff", _("show or set the school's reservation cutoff"))
+    _db_option(p, required=True)
+    p.add_argument("--time", help=_("HH:MM, e.g. 08:15 (default 08:30)"))
+    _school_option(p)
+    p = command("timezone", _("show or set the school's time zone (its days, its local times)"))
+    _db_option(p, required=True)
+    p.add_argument("--zone", help=_("an IANA time zone, e.g. Europe/Brussels (the default)"))
+    _school_option(p)
+    p = command("reserve", _("reserve an article for a student's day; paid at once"))
+    _db_option(p, required=True)
+    p.add_argument("--student", required=True, help=_("a student's id"))
     p.add_argument("--day", required=True, type=_day, help="YYYY-MM-DD")
-    p.add_argument("--article", required=True, help="a reservable article's code")
+    p.add_argument("--article", required=True, help=_("a reservable article's code"))
     p.add_argument("--quantity", type=int, default=1)
-    p.add_argument("--school-id")
-    p = sub.add_parser("cancel-reservation", help="cancel before the cutoff (refunded)")
-    p.add_argument("--db", required=True)
-    p.add_argument("--id", required=True, help="the reservation's id")
-    p.add_argument("--school-id")
-    p = sub.add_parser("topup", help="credit a wallet")
-    p.add_argument("--db", required=True)
-    p.add_argument("--wallet", required=True)
+    _school_option(p)
+    p = command("cancel-reservation", _("cancel before the cutoff (refunded)"))
+    _db_option(p, required=True)
+    p.add_argument("--id", required=True, help=_("the reservation's id"))
+    _school_option(p)
+    p = command("topup", _("credit a wallet"))
+    _db_option(p, required=True)
+    p.add_argument("--wallet", required=True, help=_("a wallet's id"))
     amount = p.add_mutually_exclusive_group(required=True)
     amount.add_argument("--cents", type=int)
-    amount.add_argument("--euros", help="e.g. 12,50")
-    p.add_argument("--label", help='what it is, e.g. "espèces au secrétariat"')
-    p.add_argument("--school-id")
-    p = sub.add_parser("import-bank", help="credit the transfers of a bank statement (CSV:"
-                                           " date, amount, communication[, reference])")
+    amount.add_argument("--euros", help=_("e.g. 12,50"))
+    p.add_argument("--label", help=_("what it is, e.g. \"cash at the office\""))
+    _school_option(p)
+    p = command("import-bank", _("credit the transfers of a bank statement (CSV: date, amount,"
+                                 " communication[, reference])"))
     p.add_argument("file")
-    p.add_argument("--db", required=True)
-    p.add_argument("--school-id")
-    p = sub.add_parser("import-roster", help="load or refresh students, classes, badges and"
-                                             " wallets (CSV or JSON; balances untouched)")
+    _db_option(p, required=True)
+    _school_option(p)
+    p = command("import-roster", _("load or refresh students, classes, badges and wallets (CSV"
+                                   " or JSON; balances untouched)"))
     p.add_argument("file")
-    p.add_argument("--db", required=True)
-    p.add_argument("--school-id")
-    p = sub.add_parser("wallet", help="a wallet's balance and history")
-    p.add_argument("--db", required=True)
-    p.add_argument("--wallet", required=True)
-    p.add_argument("--school-id")
-    p = sub.add_parser("devices", help="the school's terminals: version, last seen, revoked")
+    _db_option(p, required=True)
+    _school_option(p)
+    p = command("wallet", _("a wallet's balance and history"))
+    _db_option(p, required=True)
+    p.add_argument("--wallet", required=True, help=_("a wallet's id"))
+    _school_option(p)
+    p = command("devices", _("the school's terminals: version, last seen, revoked"))
     _db_option(p)
-    p.add_argument("--school-id")
+    _school_option(p)
+
+
+def _language_of(argv: list[str]) -> str:
+    """The language, read before the whole command line is (its help is in that language)."""
+    early = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    early.add_argument("--lang")
+    known, _rest = early.parse_known_args(argv)
+    return choose_language(known.lang)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Errors are one line on stderr in the language asked: a ``CentralError``'s English
+    message is the msgid of its translation (``sync.server.errors``)."""
+    argv = sys.argv[1:] if argv is None else argv
+    lang = _language_of(argv)
+    _language["lang"] = lang
     args = _parser().parse_args(argv)
     try:
         return _run(args)
     except CentralError as e:
-        print(f"comptoir central {args.command}: {e.message}", file=sys.stderr)
+        print(f"comptoir central {args.command}: {e.say(lang)}", file=sys.stderr)
         return 1
 
 
 def _run(args) -> int:
     if not args.db:
-        raise CentralError("invalid", f"say which database with --db (a file or a"
-                                      f" postgresql:// URL) or {DB_ENV}")
+        raise CentralError("invalid", "say which database with --db (a file or a postgresql://"
+                           " URL) or {env}", env=DB_ENV)
     if args.command == "demo-data" and args.students < 1:
         raise CentralError("invalid", "--students must be at least 1")
+    lang = _language["lang"]
     with CentralStore(args.db, create=args.command == "init") as store:
         done = store.schema
         if done.changed and (done.before or done.unversioned) and args.command != "migrate":
             from sync.server.migrations import describe
-            print(f"{store.label}: schema upgraded from revision"
-                  f" {describe(done.before, done.unversioned)} to {done.after}", file=sys.stderr)
+            print(_("{where}: schema upgraded from revision {before} to {after}").format(
+                where=store.label, before=say(describe(done.before, done.unversioned), lang),
+                after=done.after), file=sys.stderr)
         _command(args, store)
     return 0
 
 
 def _command(args, store: CentralStore) -> None:
+    lang = _language["lang"]
     if args.command == "init":
         school_id = store.add_school(args.school, args.school_id)
-        print(f"school {school_id!r} ready in {store.label}")
+        print(_("school {school} ready in {where}").format(school=repr(school_id),
+                                                           where=store.label))
     elif args.command == "migrate":
         from sync.server.migrations import describe
         done = store.schema
-        print(f"{store.label}: schema revision {describe(done.before, done.unversioned)}"
-              + (f" -> {describe(done.after)}" if done.changed else ": up to date"))
+        before = say(describe(done.before, done.unversioned), lang)
+        if done.changed:
+            print(_("{where}: schema revision {before} -> {after}").format(
+                where=store.label, before=before, after=say(describe(done.after), lang)))
+        else:
+            print(_("{where}: schema revision {before}: up to date").format(
+                where=store.label, before=before))
     elif args.command == "demo-data":
         from kiosk.demo.school import generate
         from sync.models import DataSet
         school_id = store.school_id(args.school_id)
         day = schools.today(store, school_id)
         counts = store.load(school_id, DataSet.model_validate(generate(args.students, day=day)))
-        print(", ".join(f"{n} {name}" for name, n in counts.items()) or "nothing changed")
+        print(", ".join(_label(LOADED, "loaded", name).format(count=n) if name in LOADED
+                        else f"{n} {name}" for name, n in counts.items())
+              or _("nothing changed"))
     elif args.command == "enrol-code":
         code = store.create_enrol_code(store.school_id(args.school_id), args.name)
         print(code)
     elif args.command == "revoke":
         store.revoke(args.device)
-        print(f"device {args.device} revoked")
+        print(_("device {device} revoked").format(device=args.device))
     elif args.command == "serve":
         import uvicorn
+
         from sync.server.app import create_app
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         if bool(args.tls_cert) != bool(args.tls_key):
-            raise SystemExit("comptoir central serve: --tls-cert and --tls-key go together")
+            raise SystemExit("comptoir central serve: "
+                             + _("--tls-cert and --tls-key go together"))
         store.new_epoch()       # see CentralStore.new_epoch: restored backups stay safe
         uvicorn.run(create_app(store), host=args.host, port=args.port,
                     ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     elif args.command == "admin-token":
         if args.revoke:
             store.revoke_admin_token(args.revoke)
-            print(f"admin token {args.revoke} revoked")
+            print(_("admin token {id} revoked").format(id=args.revoke))
         elif args.list:
             for t in store.admin_tokens():
-                print(f"{t['id']}  made {t['created_at']}")
+                print(_("{id}  made {when}").format(id=t["id"], when=t["created_at"]))
         else:
             token = store.create_admin_token()
             print(token)
-            print(f"(shown once: only its hash is kept; its id, to revoke it: {sha256(token)[:12]})",
-                  file=sys.stderr)
+            print(_("(shown once: only its hash is kept; its id, to revoke it: {id})")
+                  .format(id=sha256(token)[:12]), file=sys.stderr)
     elif args.command == "devices":
         school_id = store.school_id(args.school_id)
         print(_devices_table(store.device_list(school_id), schools.timezone_of(store, school_id)))
@@ -247,73 +368,81 @@ def _read(path: str) -> str:
         with open(path, "rb") as f:
             return read_text(f.read())
     except OSError as e:
-        raise CentralError("invalid", f"{path}: {e.strerror}") from None
+        raise CentralError("invalid", "{path}: {error}", path=path, error=e.strerror) from None
 
 
 def _run_ledger(args, store: CentralStore) -> None:
-    from sync.common.money import format_cents, parse_euros
+    from sync.common.money import parse_euros
     from sync.server import ledger, roster
     school_id = store.school_id(args.school_id)
     if args.command == "cutoff":
         s = (ledger.set_settings(store, school_id, cutoff=args.time) if args.time
              else ledger.settings(store, school_id))
-        print(f"reservations close at {s.cutoff:%H:%M} ({s.timezone.key}) on their day")
+        print(_("reservations close at {cutoff} ({zone}) on their day").format(
+            cutoff=f"{s.cutoff:%H:%M}", zone=s.timezone.key))
     elif args.command == "timezone":
         s = (ledger.set_settings(store, school_id, timezone=args.zone) if args.zone
              else ledger.settings(store, school_id))
-        print(f"time zone: {s.timezone.key}")
+        print(_("time zone: {zone}").format(zone=s.timezone.key))
     elif args.command == "reserve":
         done = ledger.create_reservation(store, school_id, args.student, args.day, args.article,
                                          args.quantity)
-        print(f"reservation {done['reservation']['id']}: {format_cents(-done['amount_cents'])}"
-              f" paid from wallet {done['wallet_id']}, balance"
-              f" {format_cents(done['balance_cents'])}")
+        print(_("reservation {id}: {amount} paid from wallet {wallet}, balance {balance}").format(
+            id=done["reservation"]["id"], amount=_money(-done["amount_cents"]),
+            wallet=done["wallet_id"], balance=_money(done["balance_cents"])))
     elif args.command == "cancel-reservation":
         done = ledger.cancel_reservation(store, school_id, args.id)
-        print(f"reservation {args.id} cancelled: {format_cents(done['refunded_cents'])} refunded"
-              + (f" to wallet {done['wallet_id']}, balance {format_cents(done['balance_cents'])}"
-                 if done["wallet_id"] else ""))
+        if done["wallet_id"]:
+            print(_("reservation {id} cancelled: {amount} refunded to wallet {wallet}, balance"
+                    " {balance}").format(id=args.id, amount=_money(done["refunded_cents"]),
+                                         wallet=done["wallet_id"],
+                                         balance=_money(done["balance_cents"])))
+        else:
+            print(_("reservation {id} cancelled: {amount} refunded").format(
+                id=args.id, amount=_money(done["refunded_cents"])))
     elif args.command == "topup":
         if args.euros is not None:
             try:
                 cents = parse_euros(args.euros)
             except ValueError:
-                raise CentralError("invalid", f"--euros {args.euros!r}: not an amount in euros"
-                                              " (e.g. 12,50)") from None
+                raise CentralError("invalid", "--euros {value}: not an amount in euros"
+                                   " (e.g. 12,50)", value=repr(args.euros)) from None
         else:
             cents = args.cents
         done = ledger.topup(store, school_id, args.wallet, cents, args.label)
-        print(f"wallet {args.wallet}: {format_cents(cents)} credited, balance"
-              f" {format_cents(done['balance_cents'])}")
+        print(_("wallet {wallet}: {amount} credited, balance {balance}").format(
+            wallet=args.wallet, amount=_money(cents), balance=_money(done["balance_cents"])))
     elif args.command == "import-bank":
         print(_bank_summary(ledger.import_bank(store, school_id, _read(args.file))))
     elif args.command == "import-roster":
         done = roster.import_roster(store, school_id, _read(args.file))
-        print(f"{done['students']} students in the roster: {done['students_added']} added,"
-              f" {done['students_updated']} updated, {done['students_unchanged']} unchanged;"
-              f" {done['not_in_roster']} others left as they are; wallets:"
-              f" {done['wallets_added']} added, {done['wallets_updated']} updated; badges:"
-              f" {done['badges_changed']} added or moved, {done['badges_blocked']} blocked")
+        print(_("{students} students in the roster: {students_added} added, {students_updated}"
+                " updated, {students_unchanged} unchanged; {not_in_roster} others left as they"
+                " are; wallets: {wallets_added} added, {wallets_updated} updated; badges:"
+                " {badges_changed} added or moved, {badges_blocked} blocked").format(**done))
     elif args.command == "wallet":
         history = ledger.wallet_history(store, school_id, args.wallet)
         tz = schools.timezone_of(store, school_id)
         for m in history["movements"]:
             where = (f"{m['device_name']} #{m['seq']}" if m["device_name"]
                      else m["reservation_id"] or m["label"] or "")
-            print(f"{_when(local_time(m['ts'], tz))}  {m['kind']:<11}"
-                  f" {format_cents(m['amount_cents']):>12}  {where}")
-        print(f"balance: {format_cents(history['balance_cents'])}")
+            kind = _label(KIND_LABELS, "operation", m["kind"])
+            print(f"{_when(local_time(m['ts'], tz))}  {kind:<13}"
+                  f" {_money(m['amount_cents']):>12}  {where}")
+        print(_("balance: {balance}").format(balance=_money(history["balance_cents"])))
 
 
 def _bank_summary(done: dict) -> str:
-    from sync.common.money import format_cents
-    lines = [f"{done['lines']} transfer lines: {done['matched']} credited"
-             f" ({format_cents(done['matched_cents'])}), {done['already_imported']} already"
-             f" imported ({format_cents(done['already_imported_cents'])}),"
-             f" {len(done['unmatched'])} unmatched"]
+    lang = _language["lang"]
+    lines = [_("{lines} transfer lines: {matched} credited ({matched_amount}), {already} already"
+               " imported ({already_amount}), {unmatched} unmatched").format(
+        lines=done["lines"], matched=done["matched"], matched_amount=_money(done["matched_cents"]),
+        already=done["already_imported"], already_amount=_money(done["already_imported_cents"]),
+        unmatched=len(done["unmatched"]))]
     for u in done["unmatched"]:
-        lines.append(f"  line {u['line']}: {u['reason']} — {u['date']} | {u['amount']} |"
-                     f" {u['communication']}")
+        lines.append("  " + _("line {line}: {reason} — {date} | {amount} | {communication}")
+                     .format(line=u["line"], reason=say(u["reason"], lang), date=u["date"],
+                             amount=u["amount"], communication=u["communication"]))
     return "\n".join(lines)
 
 
@@ -343,40 +472,43 @@ def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: int = 0) -
 def _devices_table(found: list[dict], tz) -> str:
     """The terminals as a table: local times in the school's zone."""
     if not found:
-        return "no terminal enrolled yet (see 'comptoir central enrol-code')"
-    head = ("Device", "Name", "Version", "Last seen", "Enrolled", "Revoked", "High water",
-            "Conflicts")
+        return _("no terminal enrolled yet (see 'comptoir central enrol-code')")
+    head = (pgettext("column", "Device"), pgettext("column", "Name"),
+            pgettext("column", "Version"), pgettext("column", "Last seen"),
+            pgettext("column", "Enrolled"), pgettext("column", "Revoked"),
+            pgettext("column", "High water"), pgettext("column", "Conflicts"))
+    never = pgettext("last_seen", "never")
     return "\n".join(_table(head, [
         (d["id"], _cut(d["name"]), d["version"] or "-",
-         _when(local_time(d["last_seen_at"], tz)) if d["last_seen_at"] else "never",
+         _when(local_time(d["last_seen_at"], tz)) if d["last_seen_at"] else never,
          _when(local_time(d["enrolled_at"], tz)),
          _when(local_time(d["revoked_at"], tz)) if d["revoked_at"] else "-",
          str(d["high_water"]), str(d["conflicts"])) for d in found], right=2))
 
 
 def _sales_table(journal: dict) -> str:
-    from sync.common.money import format_cents
     first, last = journal["first_day"], journal["last_day"]
-    lines = [f"Journal des ventes — {journal['school_id']} — du {first:%d/%m/%Y}"
-             f" au {last:%d/%m/%Y} ({PERIOD_LABELS[journal['period']]})"]
+    lines = [_("Sales journal — {school} — from {first} to {last} ({period})").format(
+        school=journal["school_id"], first=f"{first:%d/%m/%Y}", last=f"{last:%d/%m/%Y}",
+        period=_label(PERIOD_LABELS, "period", journal["period"]))]
     if not journal["rows"]:
-        lines.append("Aucune vente sur cette période.")
+        lines.append(_("No sale in this period."))
     else:
-        head = ("Date", "Caisse", "Opération", "Élève", "Portefeuille", "Article", "Quantité",
-                "Montant")
-        table = [(_when(r["local_time"]), _cut(r["device_name"] or "plateforme"),
-                  KIND_LABELS.get(r["kind"], r["kind"]), _cut(r["student_name"] or r["student_id"]),
-                  _cut(r["wallet_name"] or r["wallet_id"]), _cut(r["article_name"], 32),
-                  str(r["quantity"]), format_cents(r["amount_cents"]))
-                 for r in journal["rows"]]
-        widths = [max(len(row[i]) for row in [head, *table]) for i in range(len(head))]
-        for row in [head, *table]:
-            cells = [cell.ljust(w) for cell, w in zip(row[:-2], widths)]
-            cells += [row[-2].rjust(widths[-2]), row[-1].rjust(widths[-1])]
-            lines.append("  ".join(cells).rstrip())
+        head = (pgettext("column", "Date"), pgettext("column", "Terminal"),
+                pgettext("column", "Operation"), pgettext("column", "Student"),
+                pgettext("column", "Wallet"), pgettext("column", "Article"),
+                pgettext("column", "Quantity"), pgettext("column", "Amount"))
+        platform = pgettext("sales_device", "platform")
+        table: list[tuple[str, ...]] = [
+            (_when(r["local_time"]), _cut(r["device_name"] or platform),
+             _label(KIND_LABELS, "operation", r["kind"]), _cut(r["student_name"] or r["student_id"]),
+             _cut(r["wallet_name"] or r["wallet_id"]), _cut(r["article_name"], 32),
+             str(r["quantity"]), _money(r["amount_cents"]))
+            for r in journal["rows"]]
+        lines += _table(head, table, right=2)
     count = journal["count"]
-    lines.append(f"{count} ligne{'s' if count > 1 else ''} — total :"
-                 f" {format_cents(journal['total_cents'])}")
+    lines.append(ngettext("{count} line — total: {total}", "{count} lines — total: {total}",
+                          count).format(count=count, total=_money(journal["total_cents"])))
     return "\n".join(lines)
 
 

@@ -57,14 +57,15 @@ class Database:
             self.schema = migrations.upgrade(self._db, create=create)
         except migrations.SchemaError as e:
             self.close()
-            raise CentralError("invalid", f"{where}: {e}") from None
+            raise CentralError("invalid", "{where}: {problem}", where=where, problem=e.args[0]) from None
         except self._db.unreachable as e:
             self.close()
-            raise CentralError("invalid", f"{where}: cannot open the central database"
-                                          f" ({' '.join(str(e).split())})") from None
+            raise CentralError("invalid", "{where}: cannot open the central database ({error})",
+                               where=where, error=" ".join(str(e).split())) from None
         except self._db.errors as e:
             self.close()
-            raise CentralError("invalid", f"{where}: not a central database ({e})") from None
+            raise CentralError("invalid", "{where}: not a central database ({error})", where=where,
+                               error=e) from None
         except CentralError:
             self.close()
             raise

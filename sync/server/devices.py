@@ -144,7 +144,7 @@ def revoke(db: Database, device_id: str) -> None:
     with db.transaction() as conn:
         if db.execute(conn, "UPDATE devices SET revoked_at = ? WHERE id = ?",
                       (db.stamp(), device_id)).rowcount == 0:
-            raise CentralError("invalid", f"no device {device_id!r}")
+            raise CentralError("invalid", "no device {device!r}", device=device_id)
     log.info("revoked device %s", device_id)
 
 

@@ -109,13 +109,16 @@ def _check_references(db: Database, conn, school_id: str, data: DataSet) -> None
     for name in ("badges", "wallets", "reservations"):
         for m in getattr(data, name):
             if m.student_id not in students:
-                raise CentralError("invalid", f"{name}: unknown student {m.student_id!r}")
+                raise CentralError("invalid", "{table}: unknown student {student!r}",
+                                   table=name, student=m.student_id)
     for a in data.articles:
         if a.category not in categories:
-            raise CentralError("invalid", f"articles: unknown category {a.category!r}")
+            raise CentralError("invalid", "articles: unknown category {category!r}",
+                               category=a.category)
     for r in data.reservations:
         if r.article_code not in articles:
-            raise CentralError("invalid", f"reservations: unknown article {r.article_code!r}")
+            raise CentralError("invalid", "reservations: unknown article {article!r}",
+                               article=r.article_code)
 
 
 def _kept(entity: str, row: tuple, old: tuple | None) -> tuple:

@@ -27,6 +27,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from operator import itemgetter
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sync.common.clock import business_day, local_time
@@ -36,7 +37,7 @@ from sync.models import MAX_CENTS
 from sync.server import bank_statement
 from sync.server.database import Database
 from sync.server.devices import Device
-from sync.server.errors import CentralError
+from sync.server.errors import CentralError, Phrase
 from sync.server.schools import (
     TIMEZONE,
     require_school,
@@ -57,8 +58,8 @@ MOVEMENT_KINDS = ("topup", "transfer", "reservation", "refund")
 class LedgerRefusal(CentralError):
     """A refusal of the ledger; ``missing_cents`` says how much the wallet lacks."""
 
-    def __init__(self, code: str, message: str, *, missing_cents: int | None = None):
-        super().__init__(code, message)
+    def __init__(self, code: str, text: str, *, missing_cents: int | None = None, **params: Any):
+        super().__init__(code, text, **params)
         self.missing_cents = missing_cents
 
 
@@ -83,7 +84,8 @@ def settings(db: Database, school_id: str, conn=None) -> Settings:
     values = setting_values(db, school_id, conn)
     cutoff = CUTOFF.match(values.get("reservation_cutoff", DEFAULT_CUTOFF))
     if cutoff is None:      # set_settings writes only HH:MM: someone wrote the table by hand
-        raise CentralError("invalid", f"school {school_id!r}: unreadable reservation cutoff")
+        raise CentralError("invalid", "school {school!r}: unreadable reservation cutoff",
+                           school=school_id)
     hours, minutes = cutoff.groups()
     return Settings(time(int(hours), int(minutes)), timezone_in(values))
 
@@ -94,8 +96,8 @@ def set_settings(db: Database, school_id: str, *, cutoff: str | None = None,
     values = {}
     if cutoff is not None:
         if not CUTOFF.match(cutoff.strip()):
-            raise CentralError("invalid", f"cutoff {cutoff!r}: not a time of day HH:MM"
-                                          " (e.g. 08:15)")
+            raise CentralError("invalid", "cutoff {cutoff!r}: not a time of day HH:MM"
+                                          " (e.g. 08:15)", cutoff=cutoff)
         values["reservation_cutoff"] = cutoff.strip()
     if timezone is not None:
         values[TIMEZONE] = zone(timezone).key
@@ -112,10 +114,11 @@ def _move(db: Database, conn, school_id: str, wallet_id: str, kind: str, cents: 
     row = db.execute(conn, "SELECT balance_cents FROM wallets WHERE school_id = ? AND id = ?",
                      (school_id, wallet_id)).fetchone()
     if row is None:
-        raise LedgerRefusal("not_found", f"no wallet {wallet_id!r} in this school")
+        raise LedgerRefusal("not_found", "no wallet {wallet!r} in this school", wallet=wallet_id)
     balance = row[0] + cents
     if abs(balance) > MAX_CENTS:
-        raise CentralError("invalid", f"the balance would be {euros(balance)}: refused")
+        raise CentralError("invalid", "the balance would be {balance}: refused",
+                           balance=euros(balance))
     version = db.next_versions(conn, 1)
     db.execute(conn, "UPDATE wallets SET balance_cents = ?, version = ? WHERE school_id = ?"
                      " AND id = ?", (balance, version, school_id, wallet_id))
@@ -145,15 +148,23 @@ def topup(db: Database, school_id: str, wallet_id: str, amount_cents: int,
 
 # -- reservations -------------------------------------------------------------------------
 def _check_open(db, conn, school_id: str, day: date, what: str) -> None:
-    """Reservations and cancellations for ``day`` close at the school's cutoff that morning."""
+    """Reservations and cancellations for ``day`` close at the school's cutoff that morning
+    (``what``: "reservation" or "cancellation"; each has its own sentences, for the
+    translations)."""
     s = settings(db, school_id, conn)
     now = db.now().astimezone(s.timezone)
-    cutoff = f"{s.cutoff:%H:%M}"
+    shown, cutoff = f"{day:%d/%m/%Y}", f"{s.cutoff:%H:%M}"
+    reserving = what == "reservation"
     if day < now.date():
-        raise LedgerRefusal("too_late", f"{day:%d/%m/%Y} is past: no {what} any more")
+        if reserving:
+            raise LedgerRefusal("too_late", "{day} is past: no reservation any more", day=shown)
+        raise LedgerRefusal("too_late", "{day} is past: no cancellation any more", day=shown)
     if now >= datetime.combine(day, s.cutoff, tzinfo=s.timezone):
-        raise LedgerRefusal("too_late", f"{what.capitalize()}s for {day:%d/%m/%Y} closed at"
-                                        f" {cutoff} that morning")
+        if reserving:
+            raise LedgerRefusal("too_late", "Reservations for {day} closed at {cutoff} that"
+                                " morning", day=shown, cutoff=cutoff)
+        raise LedgerRefusal("too_late", "Cancellations for {day} closed at {cutoff} that"
+                            " morning", day=shown, cutoff=cutoff)
 
 
 def _record(row) -> dict:
@@ -175,36 +186,40 @@ def create_reservation(db: Database, school_id: str, student_id: str, day: date,
         _check_open(db, conn, school_id, day, "reservation")
         if not db.execute(conn, "SELECT 1 FROM students WHERE school_id = ? AND id = ?",
                           (school_id, student_id)).fetchone():
-            raise LedgerRefusal("not_found", f"no student {student_id!r} in this school")
+            raise LedgerRefusal("not_found", "no student {student!r} in this school",
+                                student=student_id)
         article = db.execute(conn, "SELECT a.name_fr, a.price_cents, a.reservable, a.active,"
                                    " c.wallet_kind FROM articles a LEFT JOIN categories c"
                                    " ON c.school_id = a.school_id AND c.code = a.category"
                                    " WHERE a.school_id = ? AND a.code = ?",
                              (school_id, article_code)).fetchone()
         if article is None:
-            raise LedgerRefusal("not_found", f"no article {article_code!r} in this school")
+            raise LedgerRefusal("not_found", "no article {article!r} in this school",
+                                article=article_code)
         name, price, reservable, active, wallet_kind = article
         if not reservable or not active:
-            raise CentralError("invalid", f"{name} cannot be reserved")
+            raise CentralError("invalid", "{article} cannot be reserved", article=name)
         wallets = db.execute(conn, "SELECT id, kind, balance_cents, name FROM wallets"
                                    " WHERE school_id = ? AND student_id = ?"
                                    " ORDER BY is_default DESC, id",
                              (school_id, student_id)).fetchall()
         if not wallets:
-            raise CentralError("invalid", f"student {student_id!r} has no wallet: nothing can"
-                                          " be reserved")
+            raise CentralError("invalid", "student {student!r} has no wallet: nothing can"
+                                          " be reserved", student=student_id)
         wallet = paying_wallet(wallets, wallet_kind, kind=itemgetter(1))
         wallet_id, _, balance, wallet_name = wallet
         cost = price * quantity
         if balance <= 0:
             raise LedgerRefusal("insufficient_balance",
-                                f"the wallet {wallet_name!r} is at {euros(balance)}: no"
-                                f" reservation is possible (top it up first)",
+                                "the wallet {wallet!r} is at {balance}: no reservation is"
+                                " possible (top it up first)", wallet=wallet_name,
+                                balance=euros(balance),
                                 missing_cents=cost - balance if cost > balance else None)
         if balance < cost:
             raise LedgerRefusal("insufficient_balance",
-                                f"{euros(cost)} to pay, {euros(balance)} in the wallet"
-                                f" {wallet_name!r}: {euros(cost - balance)} missing",
+                                "{cost} to pay, {balance} in the wallet {wallet!r}:"
+                                " {missing} missing", cost=euros(cost), balance=euros(balance),
+                                wallet=wallet_name, missing=euros(cost - balance),
                                 missing_cents=cost - balance)
         reservation_id = _new_reservation_id(db, conn, school_id, day)
         db.execute(conn, "INSERT INTO reservations (school_id, id, day, student_id, article_code,"
@@ -237,10 +252,14 @@ def cancel_reservation(db: Database, school_id: str, reservation_id: str) -> dic
                                " FROM reservations WHERE school_id = ? AND id = ?",
                          (school_id, reservation_id)).fetchone()
         if row is None:
-            raise LedgerRefusal("not_found", f"no reservation {reservation_id!r} in this school")
+            raise LedgerRefusal("not_found", "no reservation {reservation!r} in this school",
+                                reservation=reservation_id)
         if row[5] != "reserved":
-            raise LedgerRefusal("not_cancellable", f"reservation {reservation_id} is already"
-                                                   f" {row[5]}")
+            if row[5] == "cancelled":
+                raise LedgerRefusal("not_cancellable", "reservation {reservation} is already"
+                                    " cancelled", reservation=reservation_id)
+            raise LedgerRefusal("not_cancellable", "reservation {reservation} is already"
+                                " delivered", reservation=reservation_id)
         _check_open(db, conn, school_id, date.fromisoformat(row[1]), "cancellation")
         db.execute(conn, "UPDATE reservations SET status = 'cancelled', version = ?"
                          " WHERE school_id = ? AND id = ?",
@@ -345,7 +364,8 @@ def wallet_history(db: Database, school_id: str, wallet_id: str) -> dict:
         row = db.execute(conn, "SELECT balance_cents FROM wallets WHERE school_id = ? AND id = ?",
                          (school_id, wallet_id)).fetchone()
         if row is None:
-            raise LedgerRefusal("not_found", f"no wallet {wallet_id!r} in this school")
+            raise LedgerRefusal("not_found", "no wallet {wallet!r} in this school",
+                                wallet=wallet_id)
         platform = db.execute(conn, "SELECT ts, day, kind, amount_cents, reservation_id, label"
                                     " FROM wallet_movements WHERE school_id = ? AND wallet_id = ?",
                               (school_id, wallet_id)).fetchall()
@@ -383,8 +403,9 @@ def import_bank(db: Database, school_id: str, text: str) -> dict:
                                (school_id, line.communication)).fetchall()
             if len(found) != 1:
                 unmatched.append(line.problem(
-                    "unknown communication: no wallet has it" if not found else
-                    f"{len(found)} wallets have this communication: fix the roster first"))
+                    Phrase("unknown communication: no wallet has it") if not found else
+                    Phrase("{count} wallets have this communication: fix the roster first",
+                           count=len(found))))
                 continue
             wallet = found[0]
             if db.execute(conn, "SELECT 1 FROM wallet_movements WHERE school_id = ?"

@@ -16,7 +16,7 @@ from sync.protocol import PushedEntry
 from sync.server import ledger
 from sync.server.database import Database
 from sync.server.devices import Device
-from sync.server.errors import CentralError
+from sync.server.errors import CentralError, Phrase
 
 log = logging.getLogger("comptoir.central")
 
@@ -42,8 +42,8 @@ def push(db: Database, device: Device, entries: list[PushedEntry]) -> dict:
                        (device.id, c.entry.seq, c.entry.hash, c.entry.body, db.stamp()))
         log.warning("conflict: device %s sent seq %d with another hash", device.id,
                     c.entry.seq)
-        raise CentralError("conflict", f"entry {c.entry.seq} differs from the one already"
-                           " received (recorded, not applied)", seq=c.entry.seq) from None
+        raise CentralError("conflict", "entry {seq} differs from the one already received"
+                           " (recorded, not applied)", seq=c.entry.seq) from None
     if result["applied"]:
         log.info("push device %s: %d applied, high water %d", device.id,
                  result["applied"], result["high_water"])
@@ -72,8 +72,8 @@ def _apply(db: Database, conn, device: Device, entries: list[PushedEntry]) -> di
                 continue        # already applied: a retry after a lost answer
             raise Conflict(e)
         if e.seq != hw + 1:
-            raise CentralError("gap", f"expected seq {hw + 1}, got {e.seq}",
-                               expected_seq=hw + 1)
+            raise CentralError("gap", "expected seq {expected_seq}, got {got}",
+                               expected_seq=hw + 1, got=e.seq)
         if e.prev_hash != last:
             raise CentralError("chain_broken", "prev_hash is not the previous entry's hash",
                                seq=e.seq)
@@ -84,8 +84,8 @@ def _apply(db: Database, conn, device: Device, entries: list[PushedEntry]) -> di
             if p["wallet"] not in wallets_ok:
                 if not db.execute(conn, "SELECT 1 FROM wallets WHERE school_id = ? AND id = ?",
                                   (device.school_id, p["wallet"])).fetchone():
-                    raise CentralError("invalid", f"entry {e.seq}: unknown wallet"
-                                       f" {p['wallet']!r} in this school", seq=e.seq)
+                    raise CentralError("invalid", "entry {seq}: unknown wallet {wallet!r}"
+                                       " in this school", seq=e.seq, wallet=p["wallet"])
                 wallets_ok.add(p["wallet"])
             deltas[p["wallet"]] = deltas.get(p["wallet"], 0) + p["amount_cents"]
             postings.append((device.id, e.seq, p["wallet"], p["amount_cents"]))
@@ -119,28 +119,28 @@ def parse_body(e: PushedEntry, device: Device) -> dict:
     try:
         data = json.loads(e.body)
     except ValueError:
-        raise CentralError("invalid", f"entry {e.seq}: body is not JSON", seq=e.seq) from None
+        raise CentralError("invalid", "entry {seq}: body is not JSON", seq=e.seq) from None
 
     def bad(why: str):
-        return CentralError("invalid", f"entry {e.seq}: {why}", seq=e.seq)
+        return CentralError("invalid", "entry {seq}: {why}", seq=e.seq, why=why)
 
     if not isinstance(data, dict) or not is_canonical(data, e.body):
-        raise bad("body is not a canonical JSON object")
+        raise bad(Phrase("body is not a canonical JSON object"))
     if data.get("seq") != e.seq or data.get("device") != device.id:
-        raise bad("body seq or device does not match")
+        raise bad(Phrase("body seq or device does not match"))
     if data.get("kind") not in KINDS:
-        raise bad("unknown kind")
+        raise bad(Phrase("unknown kind"))
     for key in ("uuid", "ts", "day"):
         if not isinstance(data.get(key), str):
-            raise bad(f"{key} missing")
+            raise bad(Phrase("{key} missing", key=key))
     for key in ("student", "operator"):
         if not isinstance(data.get(key), (str, type(None))):
-            raise bad(f"{key} is not a string")
+            raise bad(Phrase("{key} is not a string", key=key))
     postings, amount = data.get("postings"), data.get("amount_cents")
     if (type(amount) is not int or not isinstance(postings, list)
             or not all(isinstance(p, dict) and isinstance(p.get("wallet"), str)
                        and type(p.get("amount_cents")) is int for p in postings)
             or sum(p["amount_cents"] for p in postings) != amount
             or len({p["wallet"] for p in postings}) != len(postings)):
-        raise bad("amount_cents and postings do not add up")
+        raise bad(Phrase("amount_cents and postings do not add up"))
     return data

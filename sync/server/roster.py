@@ -38,7 +38,7 @@ from sync.common.errors import Refusal
 from sync.common.uids import normalise_uid
 from sync.server.bank_statement import parse_communication
 from sync.server.database import Database
-from sync.server.errors import CentralError
+from sync.server.errors import CentralError, Joined, Phrase
 from sync.server.schools import require_school
 
 FORMAT = "comptoir-roster/1"
@@ -72,10 +72,10 @@ class _Problems(list):
     def refuse_if_any(self) -> None:
         if self:
             shown = self[:MAX_PROBLEMS]
-            more = (f"\n  … and {len(self) - MAX_PROBLEMS} more" if len(self) > MAX_PROBLEMS
-                    else "")
-            raise CentralError("invalid", "roster refused, nothing changed:\n  "
-                               + "\n  ".join(shown) + more)
+            if len(self) > MAX_PROBLEMS:
+                shown.append(Phrase("… and {count} more", count=len(self) - MAX_PROBLEMS))
+            raise CentralError("invalid", "roster refused, nothing changed:\n  {problems}",
+                               problems=Joined("\n  ", shown))
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -88,7 +88,7 @@ def parse(text: str) -> tuple[list[RosterStudent], bool]:
     else:
         students, has_badges = _parse_csv(text, problems)
     if not students and not problems:
-        problems.append("the roster lists no student")
+        problems.append(Phrase("the roster lists no student"))
     _check_unique(students, problems)
     problems.refuse_if_any()
     return students, has_badges
@@ -97,10 +97,10 @@ def parse(text: str) -> tuple[list[RosterStudent], bool]:
 def _text(value, where: str, name: str, problems: list, required: bool = True) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            problems.append(f"{where}: {name} is missing")
+            problems.append(Phrase("{where}: {name} is missing", where=where, name=name))
         return ""
     if not isinstance(value, str):
-        problems.append(f"{where}: {name} is not text")
+        problems.append(Phrase("{where}: {name} is not text", where=where, name=name))
         return ""
     return value.strip()
 
@@ -111,8 +111,9 @@ def _badges(raw: list[str], where: str, problems: list) -> list[tuple[str, str]]
         try:
             found.append((normalise_uid(uid), where))
         except Refusal:     # a UID is personal data: its position only, never its value
-            problems.append(f"{where}: badge #{len(found) + 1} is not a badge UID"
-                            " (4 to 10 bytes in hexadecimal)")
+            problems.append(Phrase("{where}: badge #{number} is not a badge UID"
+                                   " (4 to 10 bytes in hexadecimal)", where=where,
+                                   number=len(found) + 1))
     return found
 
 
@@ -122,7 +123,8 @@ def _communication(raw: str, where: str, problems: list) -> str | None:
     try:
         return parse_communication(raw)
     except ValueError as e:
-        problems.append(f"{where}: communication: {e}")
+        problems.append(Phrase("{where}: communication: {problem}", where=where,
+                               problem=e.args[0]))
         return None
 
 
@@ -131,7 +133,7 @@ def _parse_csv(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
     reader = csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ",")
     columns, students = None, {}
     for cells in reader:
-        where = f"line {reader.line_num}"
+        where = Phrase("line {line}", line=reader.line_num)
         if not any(c.strip() for c in cells):
             continue
         if columns is None:
@@ -140,14 +142,19 @@ def _parse_csv(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
             missing = [c for c in REQUIRED if c not in columns]
             unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
             if missing or unknown:
-                problems.append(f"{where}: the column names must include {', '.join(REQUIRED)}"
-                                f" (optional: {', '.join(OPTIONAL)})"
-                                + (f"; missing: {', '.join(missing)}" if missing else "")
-                                + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+                found = [Phrase("{where}: the column names must include {required}"
+                                " (optional: {optional})", where=where,
+                                required=", ".join(REQUIRED), optional=", ".join(OPTIONAL))]
+                if missing:
+                    found.append(Phrase("missing: {columns}", columns=", ".join(missing)))
+                if unknown:
+                    found.append(Phrase("unknown: {columns}", columns=", ".join(unknown)))
+                problems.append(Joined("; ", found))
                 return [], False
             continue
         if len(cells) > len(columns):
-            problems.append(f"{where}: {len(cells)} cells for {len(columns)} columns")
+            problems.append(Phrase("{where}: {cells} cells for {columns} columns", where=where,
+                                   cells=len(cells), columns=len(columns)))
             continue
 
         def cell(name: str) -> str:
@@ -168,7 +175,7 @@ def _parse_csv(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
                 cell("wallet_name") or "Portefeuille",
                 _communication(cell("communication"), where, problems)))
         elif cell("communication") or cell("wallet_kind") or cell("wallet_name"):
-            problems.append(f"{where}: wallet columns filled without a wallet_id")
+            problems.append(Phrase("{where}: wallet columns filled without a wallet_id", where=where))
         if not sid:
             continue
         known = students.get(sid)
@@ -179,12 +186,12 @@ def _parse_csv(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
         same = (known.first_name, known.last_name, known.class_name) == (
             student.first_name, student.last_name, student.class_name)
         if not same:
-            problems.append(f"{where}: student {sid} has other names or class than on"
-                            f" {known.where}")
+            problems.append(Phrase("{where}: student {student} has other names or class than"
+                                   " on {other}", where=where, student=sid, other=known.where))
         known.badges += student.badges
         known.wallets += student.wallets
     if columns is None:
-        problems.append("the file is empty")
+        problems.append(Phrase("the file is empty"))
     return list(students.values()), columns is not None and "badges" in columns
 
 
@@ -192,27 +199,29 @@ def _parse_json(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
     try:
         data = json.loads(text)
     except ValueError as e:
-        problems.append(f"not JSON: {e}")
+        problems.append(Phrase("not JSON: {error}", error=e))
         return [], False
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        problems.append(f'a JSON roster starts with {{"format": "{FORMAT}", "students": [...]}}')
+        problems.append(Phrase('a JSON roster starts with {{"format": "{format}", "students": [...]}}',
+                               format=FORMAT))
         return [], False
     unknown = set(data) - {"format", "students"}
     if unknown:
-        problems.append(f"unknown keys: {', '.join(sorted(unknown))}")
+        problems.append(Phrase("unknown keys: {keys}", keys=", ".join(sorted(unknown))))
     raw_students = data.get("students")
     if not isinstance(raw_students, list):
-        problems.append("students: a list is expected")
+        problems.append(Phrase("students: a list is expected"))
         return [], False
     students, has_badges = [], False
     for i, raw in enumerate(raw_students):
         where = f"students[{i}]"
         if not isinstance(raw, dict):
-            problems.append(f"{where}: an object is expected")
+            problems.append(Phrase("{where}: an object is expected", where=where))
             continue
         unknown = set(raw) - {"id", "first_name", "last_name", "class_name", "badges", "wallets"}
         if unknown:
-            problems.append(f"{where}: unknown keys: {', '.join(sorted(unknown))}")
+            problems.append(Phrase("{where}: unknown keys: {keys}", where=where,
+                                   keys=", ".join(sorted(unknown))))
         student = RosterStudent(where, _text(raw.get("id"), where, "id", problems),
                                 _text(raw.get("first_name"), where, "first_name", problems),
                                 _text(raw.get("last_name"), where, "last_name", problems),
@@ -221,21 +230,22 @@ def _parse_json(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
             has_badges = True
             badges = raw["badges"]
             if not isinstance(badges, list) or not all(isinstance(b, str) for b in badges):
-                problems.append(f"{where}.badges: a list of UIDs is expected")
+                problems.append(Phrase("{where}.badges: a list of UIDs is expected", where=where))
             else:
                 student.badges = _badges(badges, where, problems)
         wallets = raw.get("wallets", [])
         if not isinstance(wallets, list):
-            problems.append(f"{where}.wallets: a list is expected")
+            problems.append(Phrase("{where}.wallets: a list is expected", where=where))
             wallets = []
         for j, w in enumerate(wallets):
             wwhere = f"{where}.wallets[{j}]"
             if not isinstance(w, dict):
-                problems.append(f"{wwhere}: an object is expected")
+                problems.append(Phrase("{where}: an object is expected", where=wwhere))
                 continue
             unknown = set(w) - {"id", "kind", "name", "structured_communication"}
             if unknown:
-                problems.append(f"{wwhere}: unknown keys: {', '.join(sorted(unknown))}")
+                problems.append(Phrase("{where}: unknown keys: {keys}", where=wwhere,
+                                       keys=", ".join(sorted(unknown))))
             student.wallets.append(RosterWallet(
                 wwhere, _text(w.get("id"), wwhere, "id", problems),
                 _text(w.get("kind"), wwhere, "kind", problems, False) or "main",
@@ -252,25 +262,31 @@ def _check_unique(students: list[RosterStudent], problems: list) -> None:
     seen_students, seen_wallets, seen_badges, seen_comms = {}, {}, {}, {}
     for s in students:
         if s.id in seen_students:
-            problems.append(f"{s.where}: student {s.id} is already on {seen_students[s.id]}")
+            problems.append(Phrase("{where}: student {student} is already on {other}",
+                                   where=s.where, student=s.id, other=seen_students[s.id]))
         seen_students.setdefault(s.id, s.where)
         for uid, where in s.badges:
             owner = seen_badges.setdefault(uid, (s.id, where))
             if owner[0] != s.id:
-                problems.append(f"{where}: a badge is also given to student {owner[0]}"
-                                f" ({owner[1]})")
+                problems.append(Phrase("{where}: a badge is also given to student {student}"
+                                       " ({other})", where=where, student=owner[0],
+                                       other=owner[1]))
         kinds = set()
         for w in s.wallets:
             if w.id in seen_wallets:
-                problems.append(f"{w.where}: wallet {w.id} is already on {seen_wallets[w.id]}")
+                problems.append(Phrase("{where}: wallet {wallet} is already on {other}",
+                                       where=w.where, wallet=w.id, other=seen_wallets[w.id]))
             seen_wallets.setdefault(w.id, w.where)
             if w.kind in kinds:
-                problems.append(f"{w.where}: student {s.id} has two wallets of kind {w.kind!r}")
+                problems.append(Phrase("{where}: student {student} has two wallets of kind {kind!r}",
+                                       where=w.where, student=s.id, kind=w.kind))
             kinds.add(w.kind)
             if w.communication:
                 if w.communication in seen_comms:
-                    problems.append(f"{w.where}: communication {w.communication} is already"
-                                    f" on {seen_comms[w.communication]}")
+                    problems.append(Phrase("{where}: communication {communication} is already"
+                                           " on {other}", where=w.where,
+                                           communication=w.communication,
+                                           other=seen_comms[w.communication]))
                 seen_comms.setdefault(w.communication, w.where)
 
 
@@ -359,12 +375,14 @@ def _check_against(students: list[RosterStudent], old_wallets: dict) -> None:
         for w in s.wallets:
             old = old_wallets.get(w.id)
             if old and old[0] != s.id:
-                problems.append(f"{w.where}: wallet {w.id} belongs to student {old[0]}, not"
-                                f" {s.id} (a wallet never changes hands)")
+                problems.append(Phrase("{where}: wallet {wallet} belongs to student {owner}, not"
+                                       " {student} (a wallet never changes hands)",
+                                       where=w.where, wallet=w.id, owner=old[0], student=s.id))
             other = owner_of.get(w.communication) if w.communication else None
             if other and other != w.id and not _freed(other, students):
-                problems.append(f"{w.where}: communication {w.communication} is wallet"
-                                f" {other}'s")
+                problems.append(Phrase("{where}: communication {communication} is wallet"
+                                       " {wallet}'s", where=w.where,
+                                       communication=w.communication, wallet=other))
     problems.refuse_if_any()
 
 

@@ -31,7 +31,8 @@ def period_name(period: str | None, has_days: bool = False) -> str:
     if not name:
         return "custom" if has_days else DEFAULT_PERIOD
     if name not in PERIODS:
-        raise CentralError("invalid", f"unknown period {period!r} (known: {', '.join(PERIODS)})")
+        raise CentralError("invalid", "unknown period {period!r} (known: {known})",
+                           period=period, known=", ".join(PERIODS))
     return name
 
 
@@ -64,8 +65,8 @@ def period_days(period: str | None, today: date, first_day: date | None = None,
     name = period_name(period, first_day is not None or last_day is not None)
     if name != "custom":
         if first_day or last_day:
-            raise CentralError("invalid", f"period {name!r} takes no from/to days"
-                                          " (they are for the custom period)")
+            raise CentralError("invalid", "period {period!r} takes no from/to days"
+                                          " (they are for the custom period)", period=name)
         month_start = today.replace(day=1)
         if name == "today":
             return today, today
@@ -82,8 +83,8 @@ def period_days(period: str | None, today: date, first_day: date | None = None,
     if first_day is None or last_day is None:
         raise CentralError("invalid", "a custom period needs both its first and last day")
     if first_day > last_day:
-        raise CentralError("invalid", f"the period starts ({first_day}) after it ends"
-                                      f" ({last_day})")
+        raise CentralError("invalid", "the period starts ({first}) after it ends ({last})",
+                           first=first_day, last=last_day)
     return first_day, last_day
 
 

@@ -27,7 +27,7 @@ def add_school(db: Database, name: str, school_id: str | None = None) -> str:
                               or secrets.token_hex(4))
     with db.transaction() as conn:
         if db.execute(conn, "SELECT 1 FROM schools WHERE id = ?", (school_id,)).fetchone():
-            raise CentralError("invalid", f"school {school_id!r} already exists")
+            raise CentralError("invalid", "school {school!r} already exists", school=school_id)
         db.execute(conn, "INSERT INTO schools (id, name, created_at) VALUES (?, ?, ?)",
                    (school_id, name, db.stamp()))
     return school_id
@@ -39,18 +39,19 @@ def resolve_school(db: Database, school_id: str | None = None) -> str:
         ids = [r[0] for r in db.execute(conn, "SELECT id FROM schools ORDER BY id")]
     if school_id is not None:
         if school_id not in ids:
-            raise CentralError("invalid", f"no school {school_id!r}")
+            raise CentralError("invalid", "no school {school!r}", school=school_id)
         return school_id
     if len(ids) != 1:
-        raise CentralError("invalid", "no school yet (run 'comptoir central init')" if not ids
-                           else "several schools: say which with --school-id")
+        if not ids:
+            raise CentralError("invalid", "no school yet (run 'comptoir central init')")
+        raise CentralError("invalid", "several schools: say which with --school-id")
     return ids[0]
 
 
 def require_school(db: Database, conn, school_id: str) -> None:
     """Refuse (``invalid``) a school id the database does not have."""
     if not db.execute(conn, "SELECT 1 FROM schools WHERE id = ?", (school_id,)).fetchone():
-        raise CentralError("invalid", f"no school {school_id!r}")
+        raise CentralError("invalid", "no school {school!r}", school=school_id)
 
 
 # -- settings -------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise CentralError("invalid", f"unknown time zone {name!r}") from None
+        raise CentralError("invalid", "unknown time zone {zone!r}", zone=name) from None
 
 
 def timezone_in(values: dict[str, str]) -> ZoneInfo:

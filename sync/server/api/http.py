@@ -48,7 +48,7 @@ def query_day(text: str, name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CentralError("invalid", f"{name}: not a day (YYYY-MM-DD)") from None
+        raise CentralError("invalid", "{name}: not a day (YYYY-MM-DD)", name=name) from None
 
 
 # -- exception handlers (``app.create_app`` registers them) ------------------------------

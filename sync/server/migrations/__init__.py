@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from sync.server.backends import WRITER_LOCK, postgres_ddl
+from sync.server.errors import Phrase
 
 if TYPE_CHECKING:
     from sync.server.backends import PostgreSQL, SQLite
@@ -65,11 +66,12 @@ _REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
 REVISIONS: tuple[str, ...] = tuple(sorted(
     m.group(1) for m in map(_REVISION_FILE.match, (p.name for p in VERSIONS.iterdir())) if m))
 HEAD = REVISIONS[-1]
-NO_CENTRAL_DATABASE = "no central database (make one with 'comptoir central init')"
+NO_CENTRAL_DATABASE = Phrase("no central database (make one with 'comptoir central init')")
 
 
 class SchemaError(Exception):
-    """The database's schema cannot be brought to this code's: the message says why."""
+    """The database's schema cannot be brought to this code's: the message (``args[0]``, a
+    ``Phrase``) says why."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,10 @@ class Upgrade:
 def describe(revision: str | None, unversioned: bool = False) -> str:
     """A revision for people: ``0002 (head)``, ``none (release 0.1.0's schema)``."""
     if revision is None:
-        return "none (release 0.1.0's schema)" if unversioned else "none (empty database)"
-    return f"{revision} (head)" if revision == HEAD else revision
+        if unversioned:
+            return Phrase("none (release 0.1.0's schema)")
+        return Phrase("none (empty database)")
+    return Phrase("{revision} (head)", revision=revision) if revision == HEAD else revision
 
 
 def _state(rows: Callable[[str], list], tables_sql: str) -> tuple[str | None, bool]:
@@ -99,23 +103,24 @@ def _state(rows: Callable[[str], list], tables_sql: str) -> tuple[str | None, bo
     if "alembic_version" in tables:
         found = rows("SELECT version_num FROM alembic_version")
         if len(found) != 1:
-            raise SchemaError(f"not a central database ({len(found)} rows in alembic_version)")
+            raise SchemaError(Phrase("not a central database ({rows} rows in alembic_version)",
+                                     rows=len(found)))
         return found[0][0], False
     if "central_meta" in tables:
         found = rows("SELECT value FROM central_meta WHERE name = 'schema'")
         if found and found[0][0] == "1":
             return None, True
-        raise SchemaError("not a central database of a known schema (central_meta: schema"
-                          f" {found[0][0] if found else 'missing'})")
+        raise SchemaError(Phrase("not a central database of a known schema (central_meta:"
+                                 " schema {schema})", schema=found[0][0] if found else "-"))
     return None, False
 
 
 def _check(revision: str | None, unversioned: bool, create: bool) -> None:
     if revision is not None and revision not in REVISIONS:
-        raise SchemaError(
-            f"the database is at schema revision {revision}, newer than this version of"
-            f" comptoir knows (up to {HEAD}): run a version that knows it (the database was"
-            " not changed)")
+        raise SchemaError(Phrase(
+            "the database is at schema revision {revision}, newer than this version of"
+            " comptoir knows (up to {head}): run a version that knows it (the database was"
+            " not changed)", revision=revision, head=HEAD))
     if revision is None and not unversioned and not create:
         raise SchemaError(NO_CENTRAL_DATABASE)
 
@@ -153,10 +158,10 @@ def upgrade(backend: "SQLite | PostgreSQL", create: bool = False) -> Upgrade:
                 try:
                     _alembic_upgrade(conn)
                 except DBAPIError as e:     # leaving the transaction rolls everything back
-                    raise SchemaError(
-                        f"upgrading the schema from {describe(before, unversioned)} to {HEAD}"
-                        f" failed, the database was not changed: {' '.join(str(e.orig).split())}"
-                    ) from None
+                    raise SchemaError(Phrase(
+                        "upgrading the schema from {before} to {head} failed, the database was"
+                        " not changed: {error}", before=describe(before, unversioned), head=HEAD,
+                        error=" ".join(str(e.orig).split()))) from None
                 after = _state(lambda sql: conn.exec_driver_sql(sql).fetchall(),
                                backend.TABLES)[0]
                 assert after == HEAD, after
@@ -192,8 +197,9 @@ def run_env(context) -> None:
     transaction (Alembic then begins and commits nothing itself)."""
     conn = context.config.attributes.get("connection")
     if context.is_offline_mode() or conn is None:
-        raise SchemaError("migrations run through 'comptoir central migrate --db …' (or"
-                          " sync.server.migrations.upgrade), not the alembic command")
+        raise SchemaError(Phrase("migrations run through 'comptoir central migrate --db …'"
+                                 " (or sync.server.migrations.upgrade), not the alembic"
+                                 " command"))
     # SQLite's DDL is transactional too (Alembic assumes it is not).
     context.configure(connection=conn, transactional_ddl=True,
                       transaction_per_migration=False)
