@@ -243,3 +243,17 @@ def test_nightly_full_sync_runs_once_per_night(central, tmp_path):
     finally:
         client.close()
         store.close()
+
+
+def test_one_version_from_the_cli_to_the_platforms_device_list(central, tmp_path):
+    """`comptoir --version`, the User-Agent the agent sends and the platform's list of
+    terminals all show the installed version (sync.common.version, setup.cfg's one source)."""
+    from sync.common.version import version
+    shown = comptoir("--version").stdout.strip()
+    assert shown == f"comptoir {version()}"
+    data = tmp_path / "terminal"
+    enrolled_terminal(central, data, "Accueil V")
+    comptoir("sync", "--once", data=data)
+    listing = comptoir("central", "--lang", "en", "devices", "--db", central["db"]).stdout
+    [line] = [row for row in listing.splitlines() if "Accueil V" in row]
+    assert version() in line.split(), listing

@@ -62,10 +62,6 @@ def test_a_source_tree_never_installed_says_unknown(monkeypatch):
         version_module.version.cache_clear()
 
 
-# LEAD: kiosk/cli.py is being split on another branch; wire `--version` there (the 3-line
-# patch is in the gates branch's report), then remove this xfail marker. strict=True: the test
-# fails as "XPASS" once the option works, so the marker cannot be forgotten.
-@pytest.mark.xfail(strict=True, reason="LEAD: `comptoir --version` not wired in kiosk/cli.py yet")
 def test_comptoir_version_prints_the_same_version():
     r = subprocess.run([sys.executable, "-m", "kiosk.cli", "--version"], cwd=ROOT,
                        capture_output=True, text=True, timeout=60, check=False)

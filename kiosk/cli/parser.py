@@ -21,6 +21,7 @@ from kiosk.cli.counter import (
 )
 from kiosk.cli.devices import cmd_printer, cmd_reader, cmd_reprint
 from sync.common.i18n import LANGUAGES
+from sync.common.version import version
 
 
 def add_global_options(p: argparse.ArgumentParser, default=None, data: bool = True) -> None:
@@ -36,6 +37,8 @@ def add_global_options(p: argparse.ArgumentParser, default=None, data: bool = Tr
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="comptoir", description=_("Comptoir school counter terminal."))
+    p.add_argument("--version", action="version", version=f"comptoir {version()}",
+                   help=_("show the version of Comptoir and exit"))
     add_global_options(p)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
