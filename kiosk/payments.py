@@ -1,16 +1,11 @@
-"""Belgian payment helpers: the wallet's structured communication, the school's IBAN, and the
-EPC ("SEPA credit transfer") QR code that a parent scans with a banking app to top up.
+"""Belgian payment helpers: the school's IBAN, and the EPC ("SEPA credit transfer") QR code
+that a parent scans with a banking app to top up. The wallet's structured communication is a
+rule both ends share: ``sync.common.communications``.
 
-Validation is python-stdnum's (``stdnum.be.ogm_vcs``, ``stdnum.be.iban``); the QR payload is
+Validation is python-stdnum's (``stdnum.be.iban``); the QR payload is
 segno's (``segno.helpers.make_epc_qr``). Bad input is a ``ValueError`` whose message says what
 is wrong, in words an office worker understands.
 
->>> structured_communication(909337554)
-'+++090/9337/55493+++'
->>> validate_structured_communication("090933755493")
-'+++090/9337/55493+++'
->>> is_valid_structured_communication("+++090/9337/55494+++")
-False
 >>> format_iban("be04363136022231")
 'BE04 3631 3602 2231'
 >>> bic_of("BE04 3631 3602 2231")
@@ -33,65 +28,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from stdnum.be import iban as be_iban, ogm_vcs
+from stdnum.be import iban as be_iban
 from stdnum.exceptions import ValidationError
+
+from sync.common.communications import communication_digits
 
 if TYPE_CHECKING:
     import segno
 
-__all__ = ["structured_communication", "validate_structured_communication",
-           "is_valid_structured_communication", "communication_digits", "validate_iban",
-           "is_valid_iban", "format_iban", "bic_of", "epc_payload", "epc_qr"]
-
-
-# -- structured communication (OGM/VCS) ------------------------------------------------------
-def structured_communication(number: int) -> str:
-    """The structured communication for a 10-digit ``number`` (1 ≤ number < 10¹⁰): the number,
-    then its two mod-97 check digits, formatted ``+++xxx/xxxx/xxxxx+++``.
-
-    >>> structured_communication(1)
-    '+++000/0000/00101+++'
-    """
-    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 10**10:
-        raise ValueError(f"a structured communication is made from 1 to 9999999999, not {number!r}")
-    base = f"{number:010d}"
-    return _formatted(base + ogm_vcs.calc_check_digits(base))
-
-
-def validate_structured_communication(text: str) -> str:
-    """``text`` as ``+++xxx/xxxx/xxxxx+++`` if it is a valid structured communication (with or
-    without the ``+++`` and separators); otherwise a ``ValueError`` that says why.
-
-    >>> validate_structured_communication("090/9337/55493")
-    '+++090/9337/55493+++'
-    >>> validate_structured_communication("+++090/9337/55494+++")  # doctest: +NORMALIZE_WHITESPACE
-    Traceback (most recent call last):
-    ...
-    ValueError: +++090/9337/55494+++ is not a valid structured communication: its last two
-    digits (the check) do not match; check for a typing error
-    """
-    try:
-        return _formatted(ogm_vcs.validate(str(text)))
-    except ValidationError as e:
-        raise ValueError(f"{text} is not a valid structured communication: {_why(e, 12)}") from None
-
-
-def is_valid_structured_communication(text: str) -> bool:
-    return ogm_vcs.is_valid(str(text))
-
-
-def communication_digits(text: str) -> str:
-    """The 12 digits of a valid structured communication (what banks put in the structured
-    reference field).
-
-    >>> communication_digits("+++090/9337/55493+++")
-    '090933755493'
-    """
-    return "".join(c for c in validate_structured_communication(text) if c.isdigit())
-
-
-def _formatted(digits: str) -> str:
-    return "+++" + ogm_vcs.format(digits) + "+++"
+__all__ = ["validate_iban", "is_valid_iban", "format_iban", "bic_of", "epc_payload", "epc_qr"]
 
 
 # -- IBAN -------------------------------------------------------------------------------------
@@ -107,7 +52,7 @@ def validate_iban(text: str) -> str:
     try:
         return be_iban.validate(str(text))
     except ValidationError as e:
-        raise ValueError(f"{text} is not a valid Belgian IBAN: {_why(e, 16)}") from None
+        raise ValueError(f"{text} is not a valid Belgian IBAN: {_why(e)}") from None
 
 
 def is_valid_iban(text: str) -> bool:
@@ -124,17 +69,14 @@ def bic_of(text: str) -> str | None:
     return be_iban.to_bic(validate_iban(text))
 
 
-def _why(error: ValidationError, length: int) -> str:
+def _why(error: ValidationError) -> str:
     from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
     if isinstance(error, InvalidChecksum):
-        return "its check digits do not match; check for a typing error" if length == 16 else \
-            "its last two digits (the check) do not match; check for a typing error"
+        return "its check digits do not match; check for a typing error"
     if isinstance(error, InvalidLength):
-        return f"it must have {length} digits" if length == 12 else \
-            f"a Belgian IBAN has {length} characters (BE and 14 digits)"
+        return "a Belgian IBAN has 16 characters (BE and 14 digits)"
     if isinstance(error, (InvalidFormat, InvalidComponent)):
-        return "it contains characters that do not belong there" if length == 12 else \
-            "it must start with BE and contain digits only"
+        return "it must start with BE and contain digits only"
     return str(error)
 
 

@@ -18,8 +18,9 @@ from datetime import datetime
 
 from drivers.printer.document import Document
 from kiosk import journal, payments, receipts
-from sync.common.clock import iso_utc, parse_iso_utc
 from kiosk.config import TerminalConfig
+from sync.common.clock import iso_utc, parse_iso_utc
+from sync.common.communications import validate_structured_communication
 from sync.common.errors import Refusal
 
 KINDS = ("receipt", "void", "z_report", "x_report", "pick_list", "uncollected_list", "low_balance")
@@ -289,7 +290,7 @@ def low_balance_document(config: TerminalConfig, columns: int, *, student: str, 
     school = config.school
     try:
         iban = payments.format_iban(school.iban)
-        communication = payments.validate_structured_communication(communication)
+        communication = validate_structured_communication(communication)
     except ValueError as e:
         raise JobError(str(e)) from None
     bic = school.bic or payments.bic_of(school.iban) or ""

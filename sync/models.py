@@ -8,7 +8,8 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from stdnum.be import ogm_vcs
+
+from sync.common.communications import validate_structured_communication
 
 PIN_HASH = re.compile(r"^\$argon2id\$")
 # Bounds on every number, so that nothing a server sends can overflow SQLite's 64-bit integers
@@ -87,8 +88,8 @@ class Wallet(_Model):
     @classmethod
     def _ogm(cls, value: str) -> str:
         try:
-            return "+++" + ogm_vcs.format(ogm_vcs.validate(value)) + "+++"
-        except Exception:
+            return validate_structured_communication(value)
+        except ValueError:
             raise ValueError("not a valid Belgian structured communication "
                              "(+++xxx/xxxx/xxxxx+++ with its mod-97 check)") from None
 

@@ -6,19 +6,20 @@ import pytest
 
 from kiosk import payments
 from kiosk.config import parse_config
+from sync.common import communications
 from sync.common.errors import ConfigError
 
 SCHOOL_IBAN = "BE04 3631 3602 2231"          # the seeds' school account (valid)
 
 
 def test_structured_communication_round_trip():
-    assert payments.structured_communication(909337554) == "+++090/9337/55493+++"
+    assert communications.structured_communication(909337554) == "+++090/9337/55493+++"
     for n in (1, 42, 123456789, 9999999999):
-        text = payments.structured_communication(n)
-        assert payments.is_valid_structured_communication(text)
-        assert payments.validate_structured_communication(text.strip("+").replace("/", "")) == text
+        text = communications.structured_communication(n)
+        assert communications.is_valid_structured_communication(text)
+        assert communications.validate_structured_communication(text.strip("+").replace("/", "")) == text
     # the check is mod 97 of the first ten digits, 97 when that is 0
-    assert payments.structured_communication(97) == "+++000/0000/09797+++"
+    assert communications.structured_communication(97) == "+++000/0000/09797+++"
 
 
 @pytest.mark.parametrize("bad, why", [
@@ -27,15 +28,15 @@ def test_structured_communication_round_trip():
     ("+++090/9337/5549A+++", "characters"),
 ])
 def test_bad_structured_communications_are_refused_with_a_reason(bad, why):
-    assert not payments.is_valid_structured_communication(bad)
+    assert not communications.is_valid_structured_communication(bad)
     with pytest.raises(ValueError, match=why):
-        payments.validate_structured_communication(bad)
+        communications.validate_structured_communication(bad)
 
 
 @pytest.mark.parametrize("number", [0, -1, 10**10, "12", True])
 def test_structured_communication_needs_a_10_digit_number(number):
     with pytest.raises(ValueError):
-        payments.structured_communication(number)
+        communications.structured_communication(number)
 
 
 def test_iban():

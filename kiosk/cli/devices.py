@@ -83,16 +83,17 @@ def cmd_printer(ctx: Context) -> None:
 
 
 def _printer_test(ctx: Context) -> None:
+    from kiosk import payments
     from kiosk.hardware import PrinterUnavailable
     from kiosk.receipts import test_page
-    from kiosk import payments
+    from sync.common.communications import structured_communication
     printer = _printer(ctx)
     if printer is None:
         raise ComptoirError("printer_none")
     school = ctx.config.school
     qr = _("Comptoir: QR code test")
     if school.iban and school.name:      # a 1 cent transfer to the school, never sent by itself
-        qr = payments.epc_payload(school.name, school.iban, 1, payments.structured_communication(1),
+        qr = payments.epc_payload(school.name, school.iban, 1, structured_communication(1),
                                   school.bic or None)
     doc = test_page(printer.columns, lang=ctx.lang, epc_payload=qr, description=[
         f"{ctx.config.terminal.name} - {printer.name} ({printer.where})",

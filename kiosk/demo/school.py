@@ -15,7 +15,8 @@ import random
 from datetime import date
 
 from argon2 import PasswordHasher
-from stdnum.be import ogm_vcs
+
+from sync.common.communications import structured_communication
 
 DEMO_PINS = {"Marie": "1234", "Luc": "5678", "Admin": "9999"}
 DEMO_ROLES = {"Marie": "seller", "Luc": "supervisor", "Admin": "admin"}
@@ -100,11 +101,6 @@ LAST = ["Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", 
         "Rossi", "Fontaine", "Delvaux", "Collignon", "Lemaire", "Michel", "Vandenberghe", "Pirson"]
 CLASSES = [f"{year}{letter}" for year in range(1, 7) for letter in "ABCD"]
 FLAGS = ["gluten", "pork", "nuts", "milk", "fish", "egg"]
-
-
-def structured_communication(number: int) -> str:
-    base = f"{number:010d}"
-    return "+++" + ogm_vcs.format(base + ogm_vcs.calc_check_digits(base)) + "+++"
 
 
 def _special_students():

@@ -33,6 +33,7 @@ from datetime import date
 from stdnum.be import ogm_vcs
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
+from sync.common.communications import formatted
 from sync.models import MAX_CENTS
 from sync.server.errors import CentralError, Joined, Phrase
 from sync.server.text import fold
@@ -130,7 +131,7 @@ def parse_communication(text: str) -> str:
         raise ValueError(Phrase("bad check digit (mod 97): the communication was mistyped")) from None
     except ValidationError:
         raise ValueError(NOT_STRUCTURED) from None
-    return "+++" + ogm_vcs.format(digits) + "+++"
+    return formatted(digits)
 
 
 def _header(cells: list[str]) -> dict[str, int] | None:

@@ -32,8 +32,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-from stdnum.be import ogm_vcs
-
+from sync.common.communications import structured_communication
 from sync.common.errors import Refusal
 from sync.common.uids import normalise_uid
 from sync.server.bank_statement import parse_communication
@@ -394,8 +393,7 @@ def _freed(wallet_id: str, students: list[RosterStudent]) -> bool:
 def _new_communication(used: set[str]) -> str:
     """A structured communication no wallet of the school has yet."""
     while True:
-        base = f"{secrets.randbelow(10**10 - 1) + 1:010d}"
-        communication = "+++" + ogm_vcs.format(base + ogm_vcs.calc_check_digits(base)) + "+++"
+        communication = structured_communication(secrets.randbelow(10**10 - 1) + 1)
         if communication not in used:
             used.add(communication)
             return communication
