@@ -10,10 +10,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import warnings
 
 import pytest
 import requests
 import trustme
+import urllib3
 
 from kiosk.demo.school import Badge
 from tests.test_sync_e2e import comptoir, free_port
@@ -41,7 +43,9 @@ def serve_tls(db, cert, key_folder):
     deadline = time.monotonic() + 30
     while True:
         try:
-            requests.get(f"https://127.0.0.1:{port}/api/v1/device", timeout=1, verify=False)
+            with warnings.catch_warnings():     # only asking whether it is up, not trusting it
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                requests.get(f"https://127.0.0.1:{port}/api/v1/device", timeout=1, verify=False)
             return server, port
         except requests.ConnectionError:
             assert server.poll() is None, server.stderr.read()
