@@ -62,24 +62,27 @@ def _top_level_imports(path: Path) -> list[str]:
     return names
 
 
+_VISITING: set[Path] = set()       # the modules on the current path of the walk (a cycle stops)
+
+
 @cache
 def imports_kivy(path: Path) -> bool:
     """True when importing the module imports Kivy: itself at module level, or through one of
-    our modules it imports at module level (parent packages included)."""
-    return _imports_kivy(path, frozenset())
-
-
-def _imports_kivy(path: Path, seen: frozenset[Path]) -> bool:
-    seen = seen | {path}
-    for name in _top_level_imports(path):
-        if name == "kivy" or name.startswith("kivy."):
-            return True
-        parts = name.split(".")
-        for i in range(1, len(parts) + 1):          # the packages on the way, then the module
-            dep = _module_file(".".join(parts[:i]))
-            if dep is not None and dep not in seen and _imports_kivy(dep, seen):
+    our modules it imports at module level (parent packages included). Each module's answer
+    is computed once (without the cache the walk is exponential in the tree's depth)."""
+    _VISITING.add(path)
+    try:
+        for name in _top_level_imports(path):
+            if name == "kivy" or name.startswith("kivy."):
                 return True
-    return False
+            parts = name.split(".")
+            for i in range(1, len(parts) + 1):          # the packages on the way, then the module
+                dep = _module_file(".".join(parts[:i]))
+                if dep is not None and dep not in _VISITING and imports_kivy(dep):
+                    return True
+        return False
+    finally:
+        _VISITING.discard(path)
 
 
 def headless_unsafe(path: Path) -> bool:
@@ -88,7 +91,11 @@ def headless_unsafe(path: Path) -> bool:
             and any(ROOT / p in path.parents for p in PACKAGES) and imports_kivy(path))
 
 
+# Alembic's environment script runs a migration when imported: Alembic loads it, never us.
+NOT_MODULES = {ROOT / "sync" / "server" / "migrations" / "env.py"}
+
+
 def pytest_ignore_collect(collection_path: Path, config):
-    if headless_unsafe(collection_path):
+    if collection_path in NOT_MODULES or headless_unsafe(collection_path):
         return True
     return None
