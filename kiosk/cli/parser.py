@@ -23,7 +23,7 @@ from kiosk.cli.devices import cmd_printer, cmd_reader, cmd_reprint
 from sync.common.i18n import LANGUAGES
 
 
-def add_global_options(p: argparse.ArgumentParser, default=None, data: bool = True) -> None:
+def add_global_options(p: argparse.ArgumentParser, default: str | None = None, data: bool = True) -> None:
     """``--data`` and ``--lang`` before the command; ``--lang`` after it too (and ``--data``
     for ``ui``): ``default`` is SUPPRESS there, not to undo what was given before it."""
     if data:
