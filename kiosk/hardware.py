@@ -21,13 +21,22 @@ Invalid configuration: reader.backend: unknown backend 'carrier-pigeon'
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from drivers.badge import BadgeReader, ReaderConfigError
-from drivers.badge import open_reader as _open_reader
-from drivers.printer import PrinterState, PrinterStatus, PrinterUnavailable
-from drivers.printer import open_printer as _open_printer
+from drivers.badge import BadgeReader, ReaderConfigError, open_reader as _open_reader
+from drivers.badge.base import ReaderSettings
+from drivers.printer import (
+    PrinterSettings,
+    PrinterState,
+    PrinterStatus,
+    PrinterUnavailable,
+    open_printer as _open_printer,
+)
 from sync.common.errors import ConfigError
 from sync.common.messages import render
+
+if TYPE_CHECKING:
+    from drivers.printer.base import ReceiptPrinter
 
 __all__ = ["open_reader", "open_printer", "printer_message", "CounterPrinterStatus",
            "PrinterState", "PrinterStatus", "PrinterUnavailable"]
@@ -47,7 +56,7 @@ class CounterPrinterStatus(PrinterStatus):
         return printer_message(self, lang)
 
 
-def open_reader(section) -> BadgeReader:
+def open_reader(section: ReaderSettings) -> BadgeReader:
     """The reader ``[reader]`` names (not started); settings that cannot work: ``ConfigError``."""
     try:
         return _open_reader(section)
@@ -55,7 +64,7 @@ def open_reader(section) -> BadgeReader:
         raise ConfigError(detail=e.detail) from None
 
 
-def open_printer(section, data_dir: str | Path | None = None):
+def open_printer(section: PrinterSettings, data_dir: str | Path | None = None) -> ReceiptPrinter | None:
     """The printer ``[printer]`` names (None for ``backend = "none"``), its statuses worded
     by ``CounterPrinterStatus``; settings that cannot work: ``ConfigError``."""
     try:

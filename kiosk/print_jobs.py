@@ -14,7 +14,10 @@ entry), ``x_report`` (payload: the report), ``pick_list`` and ``uncollected_list
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from drivers.printer.document import Document
 from kiosk import journal, payments, receipts
@@ -22,6 +25,10 @@ from kiosk.config import TerminalConfig
 from sync.common.clock import iso_utc, parse_iso_utc
 from sync.common.communications import validate_structured_communication
 from sync.common.errors import Refusal
+
+if TYPE_CHECKING:
+    from kiosk.reports import Report
+    from kiosk.store import Store
 
 KINDS = ("receipt", "void", "z_report", "x_report", "pick_list", "uncollected_list", "low_balance")
 LIST_KINDS = ("pick_list", "uncollected_list")
@@ -39,22 +46,22 @@ _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _INSERT = "INSERT INTO print_jobs (created_at, kind, entry_seq, payload) VALUES (?, ?, ?, ?)"
 
 
-def enqueue(conn, kind: str, now: datetime, entry_seq: int | None = None,
+def enqueue(conn: sqlite3.Connection, kind: str, now: datetime, entry_seq: int | None = None,
             payload: dict | None = None) -> int:
     """Queue a job inside the caller's write transaction; returns its id."""
     if kind not in KINDS:
         raise ValueError(f"unknown print job kind {kind!r}")
     text = _JSON.encode(payload) if payload else "{}"
-    return conn.execute(_INSERT, (iso_utc(now), kind, entry_seq, text)).lastrowid
+    return _inserted(conn.execute(_INSERT, (iso_utc(now), kind, entry_seq, text)))
 
 
-def enqueue_x_report(store, report, now: datetime) -> int:
+def enqueue_x_report(store: Store, report: Report, now: datetime) -> int:
     with store.write() as conn:
         return enqueue(conn, "x_report", now, payload={"report": report.summary(),
                                                        "generated_at": report.generated_at})
 
 
-def enqueue_list(store, day: str, now: datetime, kind: str = "pick_list") -> int:
+def enqueue_list(store: Store, day: str, now: datetime, kind: str = "pick_list") -> int:
     """A day's reservations for the kitchen: ``pick_list`` (all of them) or
     ``uncollected_list`` (those not picked up yet). The worker reads them when it prints."""
     if kind not in LIST_KINDS:
@@ -63,7 +70,7 @@ def enqueue_list(store, day: str, now: datetime, kind: str = "pick_list") -> int
         return enqueue(conn, kind, now, payload={"day": day})
 
 
-def enqueue_low_balance(store, wallet_id: str, now: datetime, amount_cents: int = 0) -> int:
+def enqueue_low_balance(store: Store, wallet_id: str, now: datetime, amount_cents: int = 0) -> int:
     """The top-up slip for a wallet (``amount_cents``: the suggested top-up, 0 for none)."""
     with store.write() as conn:
         if conn.execute("SELECT 1 FROM wallets WHERE id = ?", (wallet_id,)).fetchone() is None:
@@ -72,7 +79,7 @@ def enqueue_low_balance(store, wallet_id: str, now: datetime, amount_cents: int 
                        payload={"wallet_id": wallet_id, "amount_cents": amount_cents})
 
 
-def reprint_last(store, now: datetime) -> tuple[int, int]:
+def reprint_last(store: Store, now: datetime) -> tuple[int, int]:
     """Queue again the receipt of the terminal's last sale, photocopies or void; returns
     (job id, entry seq). Nothing to reprint: ``Refusal('nothing_to_reprint')``."""
     with store.write() as conn:
@@ -84,14 +91,19 @@ def reprint_last(store, now: datetime) -> tuple[int, int]:
         return enqueue(conn, "void" if kind == "void" else "receipt", now, seq), seq
 
 
-def reprint(store, job_id: int, now: datetime) -> int:
+def reprint(store: Store, job_id: int, now: datetime) -> int:
     """A new job printing the same thing as job ``job_id`` (printed, failed or pending)."""
     with store.write() as conn:
         row = conn.execute("SELECT kind, entry_seq, payload FROM print_jobs WHERE id = ?",
                            (job_id,)).fetchone()
         if row is None:
             raise Refusal("nothing_to_reprint")
-        return conn.execute(_INSERT, (iso_utc(now), *row)).lastrowid
+        return _inserted(conn.execute(_INSERT, (iso_utc(now), *row)))
+
+
+def _inserted(cursor: sqlite3.Cursor) -> int:
+    assert cursor.lastrowid is not None          # (an INSERT's cursor always has it)
+    return cursor.lastrowid
 
 
 # -- the worker's side ------------------------------------------------------------------------
@@ -103,7 +115,7 @@ class Job(dict):
 _COLUMNS = "id, created_at, kind, entry_seq, payload, status, attempts, last_error, printed_at"
 
 
-def _job(row) -> Job:
+def _job(row: tuple) -> Job:
     job = Job(zip(_COLUMNS.split(", "), row))
     try:
         job["payload"] = json.loads(job["payload"] or "{}")
@@ -112,43 +124,43 @@ def _job(row) -> Job:
     return job
 
 
-def next_pending(conn) -> Job | None:
+def next_pending(conn: sqlite3.Connection) -> Job | None:
     """The oldest pending job: receipts come out in the order of the sales."""
     row = conn.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE status = 'pending'"
                        " ORDER BY id LIMIT 1").fetchone()
     return _job(row) if row else None
 
 
-def get_job(conn, job_id: int) -> Job | None:
+def get_job(conn: sqlite3.Connection, job_id: int) -> Job | None:
     row = conn.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE id = ?", (job_id,)).fetchone()
     return _job(row) if row else None
 
 
-def counts(conn) -> dict[str, int]:
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
     """Jobs per status (pending, printed, failed)."""
     found = dict(conn.execute("SELECT status, COUNT(*) FROM print_jobs GROUP BY status"))
     return {s: found.get(s, 0) for s in ("pending", "printed", "failed")}
 
 
-def mark_printed(conn, job_id: int, now: datetime) -> None:
+def mark_printed(conn: sqlite3.Connection, job_id: int, now: datetime) -> None:
     conn.execute("UPDATE print_jobs SET status = 'printed', attempts = attempts + 1,"
                  " last_error = NULL, printed_at = ? WHERE id = ? AND status = 'pending'",
                  (iso_utc(now), job_id))
 
 
-def mark_attempt(conn, job_id: int, error: str) -> None:
+def mark_attempt(conn: sqlite3.Connection, job_id: int, error: str) -> None:
     """The printer could not take it: the job stays pending, with why."""
     conn.execute("UPDATE print_jobs SET attempts = attempts + 1, last_error = ? WHERE id = ?",
                  (error, job_id))
 
 
-def mark_failed(conn, job_id: int, error: str) -> None:
+def mark_failed(conn: sqlite3.Connection, job_id: int, error: str) -> None:
     conn.execute("UPDATE print_jobs SET status = 'failed', attempts = attempts + 1,"
                  " last_error = ? WHERE id = ?", (error, job_id))
 
 
 # -- rendering --------------------------------------------------------------------------------
-def render_job(conn, job: Job, config: TerminalConfig, columns: int) -> Document:
+def render_job(conn: sqlite3.Connection, job: Job, config: TerminalConfig, columns: int) -> Document:
     """The document job ``job`` prints, read from the store in ``conn`` (one snapshot).
     ``JobError`` when it can never be printed."""
     if job["payload"] is None:
@@ -160,7 +172,7 @@ def render_job(conn, job: Job, config: TerminalConfig, columns: int) -> Document
 
 
 class _Context:
-    def __init__(self, conn, config: TerminalConfig, columns: int):
+    def __init__(self, conn: sqlite3.Connection, config: TerminalConfig, columns: int):
         self.conn, self.config, self.columns = conn, config, columns
         self.lang = config.terminal.language
 
@@ -210,8 +222,9 @@ def _receipt(ctx: _Context, job: Job) -> Document:
         raise JobError(f"entry {entry.seq} is a {entry.kind}, not a sale")
     balances = job["payload"].get("balances")
     if balances:                  # recorded at the sale: exactly what the counter showed
-        names = dict(ctx.conn.execute("SELECT id, name FROM wallets WHERE id IN (%s)" % ",".join(
-            "?" * len(balances)), [w for w, _ in balances]))
+        marks = ",".join("?" * len(balances))
+        names = dict(ctx.conn.execute(f"SELECT id, name FROM wallets WHERE id IN ({marks})",
+                                      [w for w, _ in balances]))
         balances = [(names.get(w, w), cents) for w, cents in balances]
     else:
         balances = ctx.balances_after(entry)
@@ -226,6 +239,8 @@ def _void(ctx: _Context, job: Job) -> Document:
     entry = ctx.entry(job)
     if entry.kind != "void":
         raise JobError(f"entry {entry.seq} is a {entry.kind}, not a void")
+    if entry.ref_seq is None:
+        raise JobError(f"void {entry.seq} names no sale")
     return receipts.void_receipt(
         ctx.columns, **ctx.header(), operator=ctx.operator(entry.operator_id),
         when=ctx.local(entry.ts), seq=entry.seq, voided_seq=entry.ref_seq,
@@ -302,6 +317,6 @@ def low_balance_document(config: TerminalConfig, columns: int, *, student: str, 
         epc_payload=qr, when=when, lang=config.terminal.language)
 
 
-_RENDERERS = {"receipt": _receipt, "void": _void, "z_report": _z_report, "x_report": _x_report,
-              "pick_list": _pick_list, "uncollected_list": _pick_list,
-              "low_balance": _low_balance}
+_RENDERERS: dict[str, Callable[[_Context, Job], Document]] = {
+    "receipt": _receipt, "void": _void, "z_report": _z_report, "x_report": _x_report,
+    "pick_list": _pick_list, "uncollected_list": _pick_list, "low_balance": _low_balance}

@@ -19,14 +19,19 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from kiosk import print_jobs
 from kiosk.config import TerminalConfig
-from kiosk.store import open_store
-from sync.common.clock import SystemClock
+from kiosk.store import Store, open_store
+from sync.common.clock import Clock, SystemClock
 from sync.common.retry import Backoff
+
+if TYPE_CHECKING:
+    from drivers.printer.base import ReceiptPrinter
+    from drivers.printer.document import Document
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +59,10 @@ class PrintWorker:
     ``backoff`` is (first pause, longest pause) in seconds between attempts on a printer that
     does not answer, doubling in between (``sync.common.retry.Backoff``, no jitter)."""
 
-    def __init__(self, store_path: str | os.PathLike, config: TerminalConfig, printer, *,
-                 poll: float = 0.5, backoff: tuple[float, float] = (1.0, 30.0), clock=None,
+    def __init__(self, store_path: str | os.PathLike[str], config: TerminalConfig,
+                 printer: ReceiptPrinter | None, *,
+                 poll: float = 0.5, backoff: tuple[float, float] = (1.0, 30.0),
+                 clock: Clock | None = None,
                  on_status: Callable[[WorkerStatus], None] | None = None):
         self.store_path = Path(store_path)
         self.config, self.printer = config, printer
@@ -67,8 +74,8 @@ class PrintWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lock_file = None
-        self._store = None
+        self._lock_file: IO[str] | None = None
+        self._store: Store | None = None
         self._retry_at = 0.0                # time.monotonic() of the next attempt
         self._status = self._make_status("none" if printer is None else "ok", None)
 
@@ -136,14 +143,14 @@ class PrintWorker:
                 break
             with store.read() as conn:
                 job = print_jobs.next_pending(conn)
-                document = None
+                document: Document | str | None = None
                 if job is not None:
                     try:
                         document = print_jobs.render_job(conn, job, self.config, self.printer.columns)
                     except (print_jobs.JobError, KeyError, TypeError, ValueError) as e:
                         error = str(e) if isinstance(e, print_jobs.JobError) else f"{type(e).__name__}: {e}"
                         document = error
-            if job is None:
+            if job is None or document is None:      # (a job has a document or an error)
                 break
             if isinstance(document, str):        # can never print: failed, visible, reprintable
                 message = _message("printer_job_bad", {"job": job["id"], "detail": document}, self.lang)
@@ -158,8 +165,9 @@ class PrintWorker:
         self._refresh_counts(store)
         return printed
 
-    def _print(self, store, job, document) -> bool:
+    def _print(self, store: Store, job: print_jobs.Job, document: Document) -> bool:
         from kiosk.hardware import PrinterUnavailable, printer_message
+        assert self.printer is not None               # (_drain prints only to a printer)
         try:
             data = self.printer.render(document)
             status = self.printer.send(data, name=f"job{job['id']}")
@@ -185,13 +193,13 @@ class PrintWorker:
     # -- helpers --------------------------------------------------------------------------
     _last_printed: float | None = None
 
-    def _open_store(self):
+    def _open_store(self) -> Store:
         if self._store is None:
             # A connection of its own: printing never holds the counter's connection.
             self._store = open_store(self.store_path, check=False)
         return self._store
 
-    def _refresh_counts(self, store) -> None:
+    def _refresh_counts(self, store: Store) -> None:
         with store.read() as conn:
             counts = print_jobs.counts(conn)
         self._counts = counts
@@ -221,7 +229,7 @@ class PrintWorker:
 
     def _acquire(self) -> None:
         path = self.store_path.with_name(self.store_path.name + ".print-lock")
-        f = open(path, "a+")
+        f = open(path, "a+")      # noqa: SIM115 -- held open (and locked) until _release
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

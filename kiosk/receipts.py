@@ -104,7 +104,7 @@ TEXTS: dict[str, str] = {      # key: English source text (the msgid)
 ACCENTS = "é è à ç € ù â ê ô ë ï ü « »"
 
 
-def _t(lang: str | None, key: str, **params) -> str:
+def _t(lang: str | None, key: str, **params: object) -> str:
     """The text ``key`` of :data:`TEXTS` in ``lang`` (French for a language we do not speak),
     its ``{placeholders}`` filled in."""
     return translator(lang).pgettext(key, TEXTS[key]).format(**params)
@@ -191,13 +191,13 @@ def report(columns: int, summary: dict, *, school: str, terminal: str, when: dat
                 last=summary.get("last_seq") or "-", count=summary.get("entries", 0)))
     doc.rule()
     doc.line(_t(lang, "slip_articles"), bold=True)
-    for code, a in sorted(summary["articles"].items()):
+    for _code, a in sorted(summary["articles"].items()):
         doc.pair(f"{a['qty']} x {a['name']}", money(a["total_cents"]))
     if not summary["articles"]:
         doc.line(_t(lang, "slip_none"))
     if summary.get("pickups"):
         doc.line(_t(lang, "slip_pickups"), bold=True)
-        for code, p in sorted(summary["pickups"].items()):
+        for _code, p in sorted(summary["pickups"].items()):
             doc.line(f"{p['qty']} x {p['name']}")
     voids = summary["voids"]
     doc.pair(_t(lang, "slip_voids", count=voids["count"]), money(-voids["total_cents"]))
@@ -316,4 +316,4 @@ def test_page(columns: int, *, description: list[str], epc_payload: str | None,
     return doc
 
 
-test_page.__test__ = False     # pytest: a layout, not a test
+test_page.__test__ = False  # type: ignore[attr-defined]  # pytest: a layout, not a test

@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from kiosk import importer, journal
-from sync.common.clock import SystemClock, iso_utc
 from kiosk.config import TerminalConfig
-from sync.common.errors import ComptoirError
-from sync.common.retry import Backoff
 from kiosk.store import Store
 from sync import protocol
 from sync.client import Client, Offline, Refused, SyncError
+from sync.common.clock import Clock, SystemClock, iso_utc
+from sync.common.errors import ComptoirError
+from sync.common.retry import Backoff
 from sync.models import DataSet
 
 log = logging.getLogger("comptoir.sync")
@@ -83,7 +83,7 @@ def load_credentials(folder: Path) -> Credentials:
 # -- the agent ---------------------------------------------------------------------------------
 class Agent:
     def __init__(self, store: Store, client: Client, config: TerminalConfig | None = None,
-                 clock=None, backoff: Backoff | None = None):
+                 clock: Clock | None = None, backoff: Backoff | None = None):
         self.store = store
         self.client = client
         self.config = config or TerminalConfig()
@@ -98,7 +98,7 @@ class Agent:
         high-water mark."""
         applied = 0
         while True:
-            pushed = int(self.store.sync_state("pushed_seq", "0"))
+            pushed = self._pushed_seq()
             with self.store.read() as conn:     # committed entries only
                 rows = conn.execute(
                     "SELECT seq, body, prev_hash, hash FROM journal WHERE seq > ? ORDER BY seq"
@@ -165,7 +165,7 @@ class Agent:
         if state.high_water > self._last_seq():
             raise SyncError("chain_mismatch", detail="the server holds entries this terminal"
                                                      " never made: call support")
-        if state.high_water < int(self.store.sync_state("pushed_seq", "0")):
+        if state.high_water < self._pushed_seq():
             log.warning("server holds up to %d only (restored?): re-sending", state.high_water)
             self._set_state(pushed_seq=state.high_water)
             return self.push()
@@ -190,13 +190,16 @@ class Agent:
         return {"pushed": pushed, "pulled": pulled, "waiting": self.waiting()}
 
     def waiting(self) -> int:
-        return self._last_seq() - int(self.store.sync_state("pushed_seq", "0"))
+        return self._last_seq() - self._pushed_seq()
 
     def _last_seq(self) -> int:
         with self.store.read() as conn:
             return journal.last_link(conn)[0]
 
-    def _set_state(self, **values) -> None:
+    def _pushed_seq(self) -> int:
+        return int(self.store.sync_state("pushed_seq") or "0")
+
+    def _set_state(self, **values: object) -> None:
         with self.store.write() as conn:
             for key, value in values.items():
                 self.store.set_kv(conn, "sync_state", key, value)

@@ -41,7 +41,7 @@ def run_demo(tmp_path: Path, timeout: float = 150) -> tuple[subprocess.Completed
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGTERM)          # the script's trap stops its server and app
         out, _ = proc.communicate(timeout=20)
-        raise AssertionError(f"make demo did not finish in {timeout} s:\n{out[-3000:]}")
+        raise AssertionError(f"make demo did not finish in {timeout} s:\n{out[-3000:]}") from None
     return subprocess.CompletedProcess(proc.args, proc.returncode, out), demo_dir
 
 

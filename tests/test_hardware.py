@@ -4,10 +4,20 @@ from types import SimpleNamespace
 
 import pytest
 
-from drivers.badge import InvalidUid, ReaderConfigError, ReaderError, normalise_uid
-from drivers.badge import open_reader as driver_reader
-from drivers.printer import PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
-from drivers.printer import open_printer as driver_printer
+from drivers.badge import (
+    InvalidUid,
+    ReaderConfigError,
+    ReaderError,
+    normalise_uid,
+    open_reader as driver_reader,
+)
+from drivers.printer import (
+    PrinterConfigError,
+    PrinterState,
+    PrinterStatus,
+    PrinterUnavailable,
+    open_printer as driver_printer,
+)
 from drivers.printer.document import Document
 from kiosk.config import PrinterSection, ReaderSection
 from kiosk.hardware import CounterPrinterStatus, open_printer, open_reader, printer_message

@@ -17,10 +17,16 @@ from drivers.printer import PrinterState, open_printer
 from drivers.printer.dummy import DummyPrinter
 from drivers.printer.network import NetworkPrinter
 from kiosk import payments, print_jobs
+from kiosk.config import (
+    PolicySection,
+    PrinterSection,
+    PrintingSection,
+    SchoolSection,
+    TerminalConfig,
+    TerminalSection,
+)
 from kiosk.demo.school import Badge
 from kiosk.hardware import printer_message
-from kiosk.config import (PolicySection, PrinterSection, PrintingSection, SchoolSection,
-                          TerminalConfig, TerminalSection)
 from kiosk.print_worker import AlreadyPrinting, PrintWorker
 from tests.escpos_decode import decode
 from tests.printer_emulator import PrinterEmulator
@@ -116,7 +122,7 @@ def test_every_layout_decodes_to_what_it_should_say(columns, day_of_work, store,
                    "2 x Jus d'orange 2,40 €", "TOTAL 3,40 €", "Nouveau solde Portefeuille 21,60 €",
                    "Merci et bon appétit !"):
         assert phrase in text, phrase
-    assert next(l for l in printed["receipt"].lines if "TOTAL" in l.text).bold
+    assert next(line for line in printed["receipt"].lines if "TOTAL" in line.text).bold
 
     text = squeeze(printed["void"].text)
     for phrase in (f"ANNULATION n°{void.entry.seq}", f"de la vente n°{sale.entry.seq}",
@@ -134,7 +140,7 @@ def test_every_layout_decodes_to_what_it_should_say(columns, day_of_work, store,
             assert phrase in text, (kind, phrase)
         assert z.last_hash in "".join(printed[kind].text.split())
     assert f"Clôture de la journée n°{z.close_seq}" in squeeze(printed["z_report"].text)
-    assert next(l for l in printed["z_report"].lines if l.text == "RAPPORT Z").width == 2
+    assert next(line for line in printed["z_report"].lines if line.text == "RAPPORT Z").width == 2
 
     text = squeeze(printed["pick_list"].text)
     per_type = collections.Counter()
@@ -193,8 +199,8 @@ def test_epc_qr_of_the_slip_scans_with_zbar(day_of_work, store, config, tmp_path
     """What the printer is told to draw (the native QR's payload), drawn by segno and read by
     zbar, is the right transfer."""
     import segno
-    from pyzbar.pyzbar import decode as zbar
     from PIL import Image
+    from pyzbar.pyzbar import decode as zbar
     printer = DummyPrinter(columns=32)
     with store.read() as conn:
         job = next(j for j in (print_jobs.get_job(conn, i) for i in range(1, 20)) if j and

@@ -81,7 +81,8 @@ class Recorder:
             return
         raise AssertionError(f"unexpected badge event {event}")
 
-    def wait_state(self, state: ReaderState, timeout: float = 5.0, after: float = 0.0) -> tuple[float, Status]:
+    def wait_state(self, state: ReaderState, timeout: float = 5.0,
+                   after: float = 0.0) -> tuple[float, Status]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for at, status in list(self.timeline):
@@ -308,7 +309,8 @@ def test_reader_test_command_fails_clearly_when_no_reader_matches(stack, tmp_pat
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 1, (out, err)
     assert "lecteur déconnecté : no PC/SC reader's name contains 'Omnikey'" in out
-    assert err.startswith("comptoir: Lecteur de badges indisponible : no PC/SC reader's name contains 'Omnikey'")
+    assert err.startswith("comptoir: Lecteur de badges indisponible : "
+                          "no PC/SC reader's name contains 'Omnikey'")
 
 
 def test_reader_test_command_stops_on_ctrl_c(stack, tmp_path):

@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 from drivers.badge import open_reader
 from drivers.badge.base import ReaderState
-from drivers.badge.wedge import (INPUT_EVENT, WedgeParser, WedgeReader, decode, input_events)
+from drivers.badge.wedge import INPUT_EVENT, WedgeParser, WedgeReader, decode, input_events
 from kiosk.config import ReaderSection
 from tests.readers import started  # noqa: F401 (a fixture)
 

@@ -14,14 +14,23 @@ also words the errors for people).
 """
 from __future__ import annotations
 
-from drivers.badge.base import (BadgeEvent, BadgeReader, InvalidUid, ReaderConfigError, ReaderError,
-                                ReaderState, Status, normalise_uid)
+from drivers.badge.base import (
+    BadgeEvent,
+    BadgeReader,
+    InvalidUid,
+    ReaderConfigError,
+    ReaderError,
+    ReaderSettings,
+    ReaderState,
+    Status,
+    normalise_uid,
+)
 
 __all__ = ["BadgeEvent", "BadgeReader", "InvalidUid", "ReaderConfigError", "ReaderError",
            "ReaderState", "Status", "normalise_uid", "open_reader"]
 
 
-def open_reader(section) -> BadgeReader:
+def open_reader(section: ReaderSettings) -> BadgeReader:
     """The reader the configuration asks for (not started). Backends are imported only when
     chosen, so a canteen with a PC/SC reader does not need nfcpy installed. Settings that
     cannot work: ``ReaderConfigError``."""

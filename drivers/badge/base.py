@@ -27,7 +27,8 @@ import os
 import re
 import threading
 import time
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,27 @@ def normalise_uid(raw: str) -> str:
     if not _HEX.match(uid):
         raise InvalidUid(f"{len(uid)} characters, expected 8 to 20 hex digits")
     return uid
+
+
+class ReaderSettings(Protocol):
+    """What the readers' ``from_config`` read of a ``[reader]`` section
+    (``kiosk.config.ReaderSection`` has it; the drivers import nothing of the terminal's)."""
+    @property
+    def backend(self) -> str: ...
+    @property
+    def pcsc_reader(self) -> str: ...
+    @property
+    def nfc_device(self) -> str: ...
+    @property
+    def wedge_device(self) -> str: ...
+    @property
+    def wedge_format(self) -> str: ...
+    @property
+    def wedge_reverse_bytes(self) -> bool: ...
+    @property
+    def wedge_timeout_ms(self) -> int: ...
+    @property
+    def simulated_socket(self) -> str: ...
 
 
 class ReaderState(enum.Enum):

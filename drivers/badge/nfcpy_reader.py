@@ -26,12 +26,21 @@ import errno
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import nfc
 import nfc.clf
 from nfc.clf import RemoteTarget
 
-from drivers.badge.base import BadgeReader, InvalidUid, ReaderConfigError, ReaderState, normalise_uid
+from drivers.badge.base import (
+    BadgeReader,
+    InvalidUid,
+    ReaderConfigError,
+    ReaderSettings,
+    ReaderState,
+    normalise_uid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +64,9 @@ class NfcpyReader(BadgeReader):
     name = "nfc"
     RETRY_SECONDS = 0.5
 
-    def __init__(self, path: str = "usb", targets=DEFAULT_TARGETS, *,
+    def __init__(self, path: str = "usb", targets: Iterable[str] = DEFAULT_TARGETS, *,
                  poll_seconds: float = 0.1, gone_after: float = 0.3,
-                 frontend_factory=nfc.ContactlessFrontend) -> None:
+                 frontend_factory: Callable[[], Any] = nfc.ContactlessFrontend) -> None:
         """``targets``: the technologies polled, in nfcpy's bit-rate notation. ``poll_seconds``:
         the pause between two presence checks of a card on the reader. ``gone_after``: how long
         a card must stay unseen to count as taken away (a hand wobbling over the antenna is
@@ -74,7 +83,7 @@ class NfcpyReader(BadgeReader):
         self._clf = None
 
     @classmethod
-    def from_config(cls, section) -> "NfcpyReader":
+    def from_config(cls, section: ReaderSettings) -> NfcpyReader:
         if not section.nfc_device:
             raise ReaderConfigError("reader.nfc_device: empty (usb, usb:VID:PID, tty:..., udp)")
         return cls(section.nfc_device)
@@ -137,7 +146,7 @@ class NfcpyReader(BadgeReader):
             except Exception:   # noqa: BLE001 - closing a reader that is already gone
                 log.debug("reader %s: close failed", self.name, exc_info=True)
 
-    def _read_cards(self, clf) -> None:
+    def _read_cards(self, clf: Any) -> None:
         targets = list(self.targets)
         while not self._stopping.is_set():
             for brty in list(targets):
@@ -159,18 +168,18 @@ class NfcpyReader(BadgeReader):
                 raise nfc.clf.UnsupportedTargetError(
                     f"the reader can poll none of {', '.join(self.targets)}")
 
-    def _drop_target(self, targets: list, brty: str, exc: Exception) -> None:
+    def _drop_target(self, targets: list[str], brty: str, exc: Exception) -> None:
         targets.remove(brty)
         log.warning("reader %s: %s cards cannot be read with this reader (%s)", self.name,
                     brty, exc)
 
-    def _card_presented(self, clf, target) -> None:
+    def _card_presented(self, clf: Any, target: Any) -> None:
         ident = identifier(target)
         try:
             uid = normalise_uid(ident.hex().upper()) if ident else None
         except InvalidUid:
             uid = None
-        if uid is None:
+        if uid is None or ident is None:        # (no identifier: no UID either)
             # Said without the identifier itself: it may be a real badge's.
             log.warning("reader %s: ignored a %s card with a %d-byte identifier", self.name,
                         target.brty, len(ident or b""))
@@ -178,7 +187,7 @@ class NfcpyReader(BadgeReader):
             self._emit(uid, ident.hex().upper())
         self._wait_until_gone(clf, target, ident)
 
-    def _wait_until_gone(self, clf, target, ident) -> None:
+    def _wait_until_gone(self, clf: Any, target: Any, ident: bytes | None) -> None:
         probe = _probe_for(target)
         last_seen = time.monotonic()
         while not self._stopping.wait(self.poll_seconds):
@@ -192,7 +201,7 @@ class NfcpyReader(BadgeReader):
                 return
 
 
-def identifier(target) -> bytes | None:
+def identifier(target: Any) -> bytes | None:
     """The card's identifier as nfcpy found it when sensing (no command sent to the card).
 
     >>> identifier(RemoteTarget("106A", sdd_res=bytearray.fromhex("04A1B2C3"))).hex()
@@ -209,14 +218,14 @@ def identifier(target) -> bytes | None:
     return None
 
 
-def _is_peer_to_peer(target) -> bool:
+def _is_peer_to_peer(target: Any) -> bool:
     # The same test as nfcpy's default 'on-discover': a phone offering NFC-DEP is no badge.
     if target.sel_res and target.sel_res[0] & 0x40:
         return True
     return bool(target.sensf_res and bytes(target.sensf_res[1:3]) == b"\x01\xFE")
 
 
-def _probe_for(target) -> RemoteTarget:
+def _probe_for(target: Any) -> RemoteTarget:
     """What to sense to ask "is this very card still there?". For NFC-A, a selection of its
     UID (``sel_req``), which any card answers in any state, MIFARE Classic included."""
     if target.sdd_res is not None:

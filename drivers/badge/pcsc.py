@@ -23,7 +23,14 @@ from __future__ import annotations
 import logging
 import threading
 
-from drivers.badge.base import BadgeReader, InvalidUid, ReaderConfigError, ReaderState, normalise_uid
+from drivers.badge.base import (
+    BadgeReader,
+    InvalidUid,
+    ReaderConfigError,
+    ReaderSettings,
+    ReaderState,
+    normalise_uid,
+)
 
 try:
     from smartcard import scard
@@ -72,7 +79,7 @@ class PcscReader(BadgeReader):
         self._present_uid: str | None = None           # badge last read and not seen leaving
 
     @classmethod
-    def from_config(cls, section) -> "PcscReader":
+    def from_config(cls, section: ReaderSettings) -> PcscReader:
         if scard is None:
             raise ReaderConfigError("reader.backend = \"pcsc\" needs pyscard: pip install pyscard"
                                     " (and the Debian packages pcscd libpcsclite-dev)")

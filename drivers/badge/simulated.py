@@ -19,7 +19,7 @@ import select
 import socket
 import stat
 
-from drivers.badge.base import InvalidUid, ReaderState, SelectLoopReader, normalise_uid
+from drivers.badge.base import InvalidUid, ReaderSettings, ReaderState, SelectLoopReader, normalise_uid
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class SimulatedReader(SelectLoopReader):
         self._taps: queue.Queue[str] = queue.Queue()
 
     @classmethod
-    def from_config(cls, section) -> "SimulatedReader":
+    def from_config(cls, section: ReaderSettings) -> SimulatedReader:
         return cls(section.simulated_socket)
 
     def inject(self, raw_uid: str) -> None:

@@ -42,9 +42,10 @@ import select
 import struct
 import sys
 import time
-from typing import IO
+from collections.abc import Iterator
+from typing import IO, Any
 
-from drivers.badge.base import ReaderConfigError, ReaderState, SelectLoopReader
+from drivers.badge.base import ReaderConfigError, ReaderSettings, ReaderState, SelectLoopReader
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,7 @@ class KeyDecoder:
         self._pending = b""
         self._shift: set[int] = set()
 
-    def feed(self, data: bytes):
+    def feed(self, data: bytes) -> Iterator[tuple[str, float]]:
         data = self._pending + data
         whole = len(data) - len(data) % INPUT_EVENT.size
         self._pending = data[whole:]
@@ -264,7 +265,7 @@ class WedgeReader(SelectLoopReader):
         self.parser = parser or WedgeParser()
 
     @classmethod
-    def from_config(cls, section) -> "WedgeReader":
+    def from_config(cls, section: ReaderSettings) -> WedgeReader:
         try:
             parser = WedgeParser(section.wedge_format, section.wedge_reverse_bytes,
                                  section.wedge_timeout_ms)
@@ -296,7 +297,7 @@ class WedgeReader(SelectLoopReader):
             self.parser.expire(time.monotonic())
         return fd in ready and not self._stopping.is_set()
 
-    def _run_stream(self, stream) -> None:
+    def _run_stream(self, stream: IO[Any]) -> None:
         self._set_state(ReaderState.CONNECTED)
         try:
             fd = stream.fileno()

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from drivers.printer.document import Document
 from drivers.printer.status import OK, PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
@@ -25,8 +26,36 @@ from drivers.printer.status import OK, PrinterConfigError, PrinterState, Printer
 __all__ = ["open_printer", "ReceiptPrinter", "PrinterConfigError", "PrinterState",
            "PrinterStatus", "PrinterUnavailable", "Document", "OK", "choose_codepage"]
 
+if TYPE_CHECKING:
+    from drivers.printer.base import ReceiptPrinter
 
-def __getattr__(name: str):
+
+class PrinterSettings(Protocol):
+    """What ``open_printer`` reads of a ``[printer]`` section (``kiosk.config.PrinterSection``
+    has it; the drivers import nothing of the terminal's)."""
+    @property
+    def backend(self) -> str: ...
+    @property
+    def columns(self) -> int: ...
+    @property
+    def profile(self) -> str: ...
+    @property
+    def usb_vendor(self) -> int: ...
+    @property
+    def usb_product(self) -> int: ...
+    @property
+    def host(self) -> str: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def serial_device(self) -> str: ...
+    @property
+    def baudrate(self) -> int: ...
+    @property
+    def path(self) -> str: ...
+
+
+def __getattr__(name: str) -> Any:
     # python-escpos is imported only when a printer is used: it takes a third of a second
     # and configures logging, neither of which the core (or its receipt layouts) should pay for.
     if name in ("ReceiptPrinter", "choose_codepage"):
@@ -35,7 +64,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def open_printer(section, data_dir: str | Path | None = None):
+def open_printer(section: PrinterSettings, data_dir: str | Path | None = None) -> ReceiptPrinter | None:
     """The ``ReceiptPrinter`` the ``[printer]`` section describes (any object with the
     attributes of ``kiosk.config.PrinterSection``), or None for ``backend = "none"``. Nothing
     is opened yet: each job opens its own connection. A relative ``path`` (file backend) is

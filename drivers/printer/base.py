@@ -101,7 +101,7 @@ class ReceiptPrinter:
                     align = item.align
                 p.text(item.text + "\n")
             elif isinstance(item, Blank):
-                p.text("\n" * item.count)
+                p.text("\n" * item.lines)
             elif isinstance(item, QR):
                 if align != "center":
                     p.set(align="center")

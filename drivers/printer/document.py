@@ -29,7 +29,7 @@ _PLAIN = str.maketrans({
 })
 
 
-def printable(text) -> str:
+def printable(text: object) -> str:
     """Text as a receipt printer can print it: composed accents (é, not e + ´), typographic
     spaces, dashes and quotes made plain, no control characters.
 
@@ -52,7 +52,7 @@ class QR(NamedTuple):
 
 
 class Blank(NamedTuple):
-    count: int = 1
+    lines: int = 1                # (not ``count``: that would hide tuple.count)
 
 
 class Document:
@@ -111,7 +111,7 @@ class Document:
             if isinstance(item, Line):
                 out.append(item.text)
             elif isinstance(item, Blank):
-                out.extend([""] * item.count)
+                out.extend([""] * item.lines)
         return out
 
     def qr_payloads(self) -> list[str]:

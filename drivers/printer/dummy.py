@@ -2,13 +2,15 @@
 ``jobs``. For development and the UI's demo mode."""
 from __future__ import annotations
 
+from typing import Any
+
 from drivers.printer.base import ReceiptPrinter
 
 
 class DummyPrinter(ReceiptPrinter):
     name = "dummy"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.jobs: list[bytes] = []
 

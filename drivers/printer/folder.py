@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from drivers.printer.base import PrinterState, PrinterStatus, PrinterUnavailable, ReceiptPrinter
 
@@ -13,7 +14,7 @@ from drivers.printer.base import PrinterState, PrinterStatus, PrinterUnavailable
 class FolderPrinter(ReceiptPrinter):
     name = "file"
 
-    def __init__(self, folder: str | os.PathLike, **kwargs):
+    def __init__(self, folder: str | os.PathLike[str], **kwargs: Any):
         super().__init__(**kwargs)
         self.folder = Path(folder)
         self._count = 0

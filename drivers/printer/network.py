@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import select
 import socket
+from typing import Any
 
 from escpos.printer import Network
 
@@ -17,7 +18,7 @@ class NetworkPrinter(ReceiptPrinter):
     name = "network"
     connect_timeout = 3.0
 
-    def __init__(self, host: str, port: int = 9100, **kwargs):
+    def __init__(self, host: str, port: int = 9100, **kwargs: Any):
         super().__init__(**kwargs)
         if not host:
             raise PrinterConfigError("a network printer needs its address: [printer] host")
@@ -37,10 +38,12 @@ class NetworkPrinter(ReceiptPrinter):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _write(self, data: bytes, name: str) -> None:
+        assert self._dev is not None                  # _open came first
         self._dev.device.settimeout(self.confirm_timeout)
         self._dev._raw(data)
 
     def _exchange(self, command: bytes, timeout: float) -> bytes | None:
+        assert self._dev is not None
         sock = self._dev.device
         self._drain(sock)
         sock.sendall(command)
@@ -53,7 +56,7 @@ class NetworkPrinter(ReceiptPrinter):
         return answer
 
     @staticmethod
-    def _drain(sock) -> None:
+    def _drain(sock: socket.socket) -> None:
         """Drop bytes the printer sent on its own (automatic status back) before asking."""
         while select.select([sock], [], [], 0)[0]:
             if not sock.recv(256):

@@ -2,6 +2,8 @@
 (pyserial)."""
 from __future__ import annotations
 
+from typing import Any
+
 from escpos.printer import Serial
 
 from drivers.printer.base import ReceiptPrinter
@@ -10,7 +12,7 @@ from drivers.printer.base import ReceiptPrinter
 class SerialPrinter(ReceiptPrinter):
     name = "serial"
 
-    def __init__(self, device: str, baudrate: int = 9600, **kwargs):
+    def __init__(self, device: str, baudrate: int = 9600, **kwargs: Any):
         super().__init__(**kwargs)
         self.device, self.baudrate = device, baudrate
         self._dev: Serial | None = None
@@ -25,10 +27,12 @@ class SerialPrinter(ReceiptPrinter):
         self._dev.open()
 
     def _write(self, data: bytes, name: str) -> None:
+        assert self._dev is not None                  # _open came first
         self._dev._raw(data)
         self._dev.device.flush()
 
     def _exchange(self, command: bytes, timeout: float) -> bytes | None:
+        assert self._dev is not None
         port = self._dev.device
         port.reset_input_buffer()
         port.timeout = timeout

@@ -2,6 +2,8 @@
 The user running the terminal needs access to the device (a udev rule for its ids)."""
 from __future__ import annotations
 
+from typing import Any
+
 from escpos.printer import Usb
 
 from drivers.printer.base import ReceiptPrinter
@@ -11,7 +13,7 @@ from drivers.printer.status import PrinterConfigError
 class UsbPrinter(ReceiptPrinter):
     name = "usb"
 
-    def __init__(self, vendor: int, product: int, **kwargs):
+    def __init__(self, vendor: int, product: int, **kwargs: Any):
         super().__init__(**kwargs)
         if not vendor or not product:
             raise PrinterConfigError("a USB printer needs its ids: [printer] usb_vendor and usb_product"
@@ -29,10 +31,12 @@ class UsbPrinter(ReceiptPrinter):
         self._dev.open()
 
     def _write(self, data: bytes, name: str) -> None:
+        assert self._dev is not None                  # _open came first
         self._dev._raw(data)
 
     def _exchange(self, command: bytes, timeout: float) -> bytes | None:
         import usb.core
+        assert self._dev is not None
         self._dev._raw(command)
         try:
             answer = self._dev.device.read(self._dev.in_ep, 16, int(timeout * 1000))

@@ -76,7 +76,7 @@ def cmd_status(ctx: Context) -> None:
     service = ctx.service
     store, conn = service.store, service.store.conn
     last_seq, last_hash = journal.last_link(conn)
-    pushed = int(store.sync_state("pushed_seq", "0"))
+    pushed = int(store.sync_state("pushed_seq") or "0")
     closed = service.day_closed()
     counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
               for t in ("students", "badges", "wallets", "articles", "operators")}
@@ -103,14 +103,14 @@ def cmd_status(ctx: Context) -> None:
     out("sync", _("{count} entry(ies) waiting to be sent; last received {when}").format(
         count=last_seq - pushed, when=store.sync_state("last_pull_at", never))
         + (" " + _("(old data)") if service.is_stale() else ""))
-    if store.sync_state("status"):
-        error = store.sync_state("last_error", "")
+    state = store.sync_state("status")
+    if state:
+        last_error = store.sync_state("last_error", "")
         states = {"online": _("online"), "offline": _("offline"), "error": _("error")}
-        state = store.sync_state("status")
         out("platform", _("{state}; last success {when}").format(
             state=states.get(state, state), when=store.sync_state("last_success_at", never))
             + (_("; last error {when}: {error}").format(
-                when=store.sync_state("last_error_at"), error=error) if error else ""))
+                when=store.sync_state("last_error_at"), error=last_error) if last_error else ""))
     with store.read() as conn:
         printing, head = print_jobs.counts(conn), print_jobs.next_pending(conn)
     out("printing", _("{pending} waiting, {failed} failed").format(

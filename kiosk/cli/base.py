@@ -7,15 +7,22 @@ French. ``_`` translates into it (``set_language`` is called once, by ``main``).
 """
 from __future__ import annotations
 
+import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sync.common.errors import AuthError, ComptoirError, NeedsConfirmation, Refusal
 from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+
+if TYPE_CHECKING:
+    from kiosk.counter import CounterService
+    from kiosk.operators import Session
 
 DB_NAME = "comptoir.db"
 CONFIG_NAME = "terminal.toml"
@@ -46,7 +53,7 @@ class ReaderError(ComptoirError):
 
 
 # -- plumbing -------------------------------------------------------------------------------
-def labelled(labels: dict[str, str]):
+def labelled(labels: dict[str, str]) -> Callable[[str, object], str]:
     """``row(key, value)``: "Label    : value" lines whose values line up, the labels padded
     to one width in every language (where the padding goes is the translation's choice)."""
     width = max(13, *(len(label) for label in labels.values()))
@@ -55,7 +62,7 @@ def labelled(labels: dict[str, str]):
                                          value=value)
 
 
-def data_dir(args) -> Path:
+def data_dir(args: argparse.Namespace) -> Path:
     folder = args.data or os.environ.get("COMPTOIR_DATA")
     if folder:
         return Path(folder)
@@ -81,10 +88,10 @@ def choose_language(cli_lang: str | None, folder: Path) -> str:
 class Context:
     """What a command needs, opened lazily: config, store, service, operator session."""
 
-    def __init__(self, args, lang: str | None = None):
+    def __init__(self, args: argparse.Namespace, lang: str | None = None):
         self.args = args
         self.folder = data_dir(args)
-        self._service = None
+        self._service: CounterService | None = None
         self._names: dict[str, str] | None = None
         from kiosk.config import load_config
         config = load_config(self.folder / CONFIG_NAME)
@@ -94,7 +101,7 @@ class Context:
         self.lang = config.terminal.language
 
     @property
-    def service(self):
+    def service(self) -> CounterService:
         if self._service is None:
             from kiosk.counter import CounterService
             from kiosk.store import open_store
@@ -102,7 +109,7 @@ class Context:
             self._service = CounterService(store, self.config)
         return self._service
 
-    def session(self):
+    def session(self) -> Session:
         name = self.args.operator or os.environ.get("COMPTOIR_OPERATOR")
         if not name:
             raise UsageError(detail=_("which operator? give --operator NAME"

@@ -3,8 +3,21 @@ X and Z reports."""
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from kiosk.cli.base import CONFIG_NAME, DB_NAME, Context, UsageError, _, parse_items, read_pin, write_atomically
+from kiosk.cli.base import (
+    CONFIG_NAME,
+    DB_NAME,
+    Context,
+    UsageError,
+    _,
+    parse_items,
+    read_pin,
+    write_atomically,
+)
+
+if TYPE_CHECKING:
+    from kiosk.counter import SaleResult
 
 
 def N_(text: str) -> str:
@@ -69,7 +82,7 @@ def cmd_operator(ctx: Context) -> None:
             ctx.out(f"{op['name']:<20} {roles.get(op['role'], op['role']):<11} {state}")
 
 
-def _show_sale(ctx: Context, result, title: str) -> None:
+def _show_sale(ctx: Context, result: SaleResult, title: str) -> None:
     """``title`` is a translated line with ``{seq}``, e.g. "Sale no. {seq}"."""
     s = result.student
     ctx.out(f"{title.format(seq=result.entry.seq)} — {s.display_name} ({s.class_name})")

@@ -3,12 +3,17 @@ and the badge reader's test."""
 from __future__ import annotations
 
 import signal
+from typing import TYPE_CHECKING
 
 from kiosk.cli.base import DB_NAME, Context, ReaderError, UsageError, _, labelled, parse_day
 from sync.common.errors import ComptoirError
 
+if TYPE_CHECKING:
+    from drivers.printer.base import ReceiptPrinter
+    from kiosk.print_worker import PrintWorker
 
-def _printer(ctx: Context):
+
+def _printer(ctx: Context) -> ReceiptPrinter | None:
     """The configured printer (None for backend "none"); bad settings are a ConfigError."""
     from kiosk.hardware import open_printer
     from sync.common.errors import ConfigError
@@ -18,7 +23,7 @@ def _printer(ctx: Context):
         raise ConfigError(detail=f"[printer]: {e}") from None
 
 
-def _worker(ctx: Context, printer):
+def _worker(ctx: Context, printer: ReceiptPrinter | None) -> PrintWorker:
     from kiosk.print_worker import PrintWorker
     return PrintWorker(ctx.folder / DB_NAME, ctx.config, printer)
 
@@ -44,6 +49,7 @@ def _print_waiting(ctx: Context, what: str) -> None:
 
 def cmd_printer(ctx: Context) -> None:
     from kiosk import print_jobs
+    from kiosk.hardware import printer_message
     action = ctx.args.action
     if action == "test":
         _printer_test(ctx)
@@ -55,7 +61,7 @@ def cmd_printer(ctx: Context) -> None:
                     .format(name=printer.name, where=printer.where, columns=printer.columns,
                             profile=printer.profile, codepage=printer.codepage)))
         if printer is not None:
-            ctx.out(row("state", printer.status().reason(ctx.lang)))
+            ctx.out(row("state", printer_message(printer.status(), ctx.lang)))
         with ctx.service.store.read() as conn:
             counts = print_jobs.counts(conn)
             waiting = print_jobs.next_pending(conn)
@@ -84,7 +90,7 @@ def cmd_printer(ctx: Context) -> None:
 
 def _printer_test(ctx: Context) -> None:
     from kiosk import payments
-    from kiosk.hardware import PrinterUnavailable
+    from kiosk.hardware import PrinterUnavailable, printer_message
     from kiosk.receipts import test_page
     from sync.common.communications import structured_communication
     printer = _printer(ctx)
@@ -105,7 +111,7 @@ def _printer_test(ctx: Context) -> None:
     except PrinterUnavailable as e:
         raise ComptoirError(e.status.code, **e.status.params) from None
     ctx.out(_("Test page printed ({name}, {where}).").format(name=printer.name, where=printer.where)
-            + " " + status.reason(ctx.lang))
+            + " " + printer_message(status, ctx.lang))
 
 
 def _printer_run(ctx: Context) -> None:

@@ -24,7 +24,7 @@ from sync.common.i18n import LANGUAGES
 from sync.common.version import version
 
 
-def add_global_options(p: argparse.ArgumentParser, default=None, data: bool = True) -> None:
+def add_global_options(p: argparse.ArgumentParser, default: str | None = None, data: bool = True) -> None:
     """``--data`` and ``--lang`` before the command; ``--lang`` after it too (and ``--data``
     for ``ui``): ``default`` is SUPPRESS there, not to undo what was given before it."""
     if data:

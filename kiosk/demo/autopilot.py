@@ -14,7 +14,14 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from kiosk.ui.terminal import Terminal
+
+_T = TypeVar("_T")
 
 SCREEN = (1280, 800)
 
@@ -66,13 +73,13 @@ def start_kivy(display: str) -> None:
 class Driver:
     """The one app of a test session, and the hands that touch it."""
 
-    def __init__(self, app):
+    def __init__(self, app: Any):
         from kivy.base import EventLoop
         from kivy.core.window import Window
         self.app, self.loop, self.window = app, EventLoop, Window
 
     @classmethod
-    def start(cls, terminal, **kwargs) -> "Driver":
+    def start(cls, terminal: Terminal, **kwargs: Any) -> Driver:
         from kiosk.ui.app import ComptoirApp
         app = ComptoirApp(terminal, **kwargs)
         app._run_prepare()          # what App.run does before entering Kivy's main loop
@@ -89,7 +96,7 @@ class Driver:
         while time.monotonic() < end:
             self.loop.idle()
 
-    def wait_for(self, predicate, timeout: float = 5.0, what: str = "condition"):
+    def wait_for(self, predicate: Callable[[], _T], timeout: float = 5.0, what: str = "condition") -> _T:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             self.loop.idle()
@@ -100,11 +107,11 @@ class Driver:
         raise NotOnScreen(f"timed out after {timeout} s waiting for {what}")
 
     # -- finding and touching -----------------------------------------------------------
-    def screen(self, name: str | None = None):
+    def screen(self, name: str | None = None) -> Any:
         sm = self.app.screens
         return sm.get_screen(name) if name else sm.current_screen
 
-    def visible(self, widget) -> bool:
+    def visible(self, widget: Any) -> bool:
         w = widget
         while w is not None and w is not self.window:
             if getattr(w, "opacity", 1) == 0 or getattr(w, "disabled", False):
@@ -113,13 +120,13 @@ class Driver:
         x, y = widget.to_window(*widget.center)
         return 0 <= x <= self.window.width and 0 <= y <= self.window.height and widget.width > 0
 
-    def walk(self, root=None):
+    def walk(self, root: Any = None) -> Iterator[Any]:
         """Every widget under ``root``, or in the whole window (modal views included)."""
         roots = [root] if root is not None else list(self.window.children)
         for r in roots:
             yield from r.walk(restrict=True)
 
-    def buttons(self, root=None, text: str | None = None) -> list:
+    def buttons(self, root: Any = None, text: str | None = None) -> list:
         from kivy.uix.button import Button
         found = []
         for w in self.walk(root):
@@ -128,7 +135,7 @@ class Driver:
                     found.append(w)
         return found
 
-    def button(self, text: str, root=None, timeout: float = 3.0):
+    def button(self, text: str, root: Any = None, timeout: float = 3.0) -> Any:
         """The one visible button showing ``text`` (exactly, else containing it), waiting
         a little for it to appear (screens fill themselves from the worker thread)."""
         end = time.monotonic() + timeout
@@ -143,7 +150,7 @@ class Driver:
                                      f"{[plain(b.text) for b in found]}")
             self.loop.idle()
 
-    def tap(self, widget_or_text, root=None) -> None:
+    def tap(self, widget_or_text: Any, root: Any = None) -> None:
         """A finger down and up at the widget's centre, through the window like a real touch."""
         from kivy.tests.common import UnitTestTouch
         widget = self.button(widget_or_text, root) if isinstance(widget_or_text, str) else widget_or_text
@@ -155,7 +162,7 @@ class Driver:
         touch.touch_up()
         self.frame()
 
-    def texts(self, root=None) -> str:
+    def texts(self, root: Any = None) -> str:
         """Every visible label's text under ``root`` (what a person reads), one per line."""
         from kivy.uix.label import Label
         return "\n".join(plain(w.text) for w in self.walk(root)

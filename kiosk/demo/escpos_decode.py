@@ -1,10 +1,10 @@
 """A small ESC/POS decoder of the project's own: the bytes a printer gets, back into what it
 would print. The scripted demo (``kiosk.demo.scenario``) writes each printed receipt as text
-with it; the tests check receipts with it (``tests/escpos_decode.py``). Text is decoded with the code page the bytes selected
-(ESC t n); line feeds end lines; bold, size and alignment are tracked (so a test can check
-widths); native QR codes (GS ( k) give their payload; cuts and feeds are counted; real-time
-status queries (DLE EOT n) are listed. An unknown command is an error: we must know every byte
-the printer gets.
+with it; the tests check receipts with it (``tests/escpos_decode.py``). Text is decoded with the
+code page the bytes selected (ESC t n); line feeds end lines; bold, size and alignment are
+tracked (so a test can check widths); native QR codes (GS ( k) give their payload; cuts and
+feeds are counted; real-time status queries (DLE EOT n) are listed. An unknown command is an
+error: we must know every byte the printer gets.
 """
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def make_portraits(folder: Path, students: list[dict]) -> int:
         from PIL import Image, ImageDraw, ImageFont
     except ImportError:
         return 0
-    font = None
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont | None = None
     spec = importlib.util.find_spec("kivy")
     if spec and spec.submodule_search_locations:
         path = Path(spec.submodule_search_locations[0]) / "data" / "fonts" / "Roboto-Bold.ttf"

@@ -23,9 +23,15 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from kiosk.demo.school import DEMO_BADGES, DEMO_PINS, Badge
+
+if TYPE_CHECKING:
+    from kiosk.demo.autopilot import Driver
+    from kiosk.ui.terminal import Terminal
 
 SOUP = "Potage et pain\n1,00\xa0€"
 WATER = "Eau 50 cl\n0,80\xa0€"
@@ -39,7 +45,7 @@ class ScenarioFailed(Exception):
     pass
 
 
-def expect(condition, what: str) -> None:
+def expect(condition: object, what: str) -> None:
     if not condition:
         raise ScenarioFailed(what)
 
@@ -47,7 +53,8 @@ def expect(condition, what: str) -> None:
 class Scenario:
     """The walk's state: the app's driver, the terminal, where the files go."""
 
-    def __init__(self, driver, terminal, out: Path, echo=say):
+    def __init__(self, driver: Driver, terminal: Terminal, out: Path,
+                 echo: Callable[[str], None] = say):
         self.d, self.terminal, self.out, self.echo = driver, terminal, Path(out), echo
         self.shots: list[Path] = []
         self.synced: dict | None = None
@@ -64,7 +71,7 @@ class Scenario:
         """A tap on the demo panel's button for this badge (the simulated reader gets it)."""
         self.d.tap(DEMO_BADGES[uid], root=self.d.app.root_view.ids.demo)
 
-    def result(self, screen=None) -> str:
+    def result(self, screen: Any = None) -> str:
         return self.d.texts((screen or self.d.screen()).ids.result)
 
     def nav(self, text: str) -> None:
@@ -79,7 +86,7 @@ class Scenario:
         """Let the double-tap window pass: the same badge again now is a new purchase."""
         self.d.pump(self.terminal.config.policy.double_tap_seconds + 0.3)
 
-    def paid(self, sale, uid: str) -> str:
+    def paid(self, sale: Any, uid: str) -> str:
         shown = sale.last_shown_at
         self.badge(uid)
         self.d.wait_for(lambda: sale.last_shown_at > shown, what="the answer to the badge")
@@ -193,8 +200,8 @@ class Scenario:
         admin = d.screen("admin")
         self.shot("admin")
         d.tap("Synchroniser maintenant")
-        d.wait_for(lambda: not admin.syncing and admin.notice and "Synchronisation en cours" not in admin.notice,
-                   timeout=30, what="the sync to finish")
+        d.wait_for(lambda: not admin.syncing and admin.notice
+                   and "Synchronisation en cours" not in admin.notice, timeout=30, what="the sync to finish")
         expect("Synchronisé" in admin.notice, f"sync failed: {admin.notice}")
         self.synced = admin.notice
         self.shot("admin-synced")
@@ -229,7 +236,8 @@ class Scenario:
             if not left:
                 return
             expect("failed" not in left, f"{left['failed']} print job(s) failed (see 'comptoir status')")
-            expect(time.monotonic() < end, f"{sum(left.values())} print job(s) still waiting after {timeout:.0f} s")
+            expect(time.monotonic() < end,
+                   f"{sum(left.values())} print job(s) still waiting after {timeout:.0f} s")
             self.d.pump(0.2)
 
     def collect_receipts(self, before: set[str]) -> list[Path]:
@@ -313,7 +321,7 @@ def service_money(service):
     return lambda cents: format_cents(cents, lang)
 
 
-def run_scenario(folder: Path, out: Path, echo=say) -> int:
+def run_scenario(folder: Path, out: Path, echo: Callable[[str], None] = say) -> int:
     """Start a virtual X screen and the app on ``folder``, walk the scenario into ``out``;
     0 when every step got its expected answer."""
     from drivers.badge.simulated import SimulatedReader

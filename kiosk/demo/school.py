@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from typing import Any
 
 from argon2 import PasswordHasher
 
@@ -126,11 +127,11 @@ def generate(students: int = 800, day: date | None = None, seed: int = 2026,
     """The demo school as a ``comptoir import`` document (``sync.models.DataSet`` shape)."""
     rng = random.Random(seed)
     day = day or date.today()
-    data = {"format": "comptoir-data/1", "categories": CATEGORIES, "articles": ARTICLES,
+    data: dict[str, Any] = {"format": "comptoir-data/1", "categories": CATEGORIES, "articles": ARTICLES,
             "students": [], "badges": [], "wallets": [], "operators": [], "reservations": []}
     used_uids = set(DEMO_BADGES)
 
-    def add_wallet(student_id: str, number: int, balance: int):
+    def add_wallet(student_id: str, number: int, balance: int) -> None:
         data["wallets"].append({
             "id": f"W{number:05d}", "student_id": student_id, "kind": "main",
             "name": "Portefeuille", "structured_communication": structured_communication(

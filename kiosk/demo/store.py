@@ -15,11 +15,13 @@ from kiosk import importer
 from kiosk.config import TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo.school import DEMO_PINS, generate
+from kiosk.operators import Session
 from kiosk.store import open_store
-from sync.common.clock import SystemClock, business_day
+from sync.common.clock import Clock, SystemClock, business_day
 
 
-def demo_service(students: int = 20, folder: str | Path | None = None, clock=None, config=None):
+def demo_service(students: int = 20, folder: str | Path | None = None, clock: Clock | None = None,
+                 config: TerminalConfig | None = None) -> tuple[CounterService, Session]:
     """A counter service on a fresh demo store in a temporary folder, with Marie logged in.
     For examples and quick experiments."""
     clock = clock or SystemClock()

@@ -3,6 +3,8 @@ reprints, X report and day close (Z), reader and printer state, blocking a lost 
 language. Every action goes through the counter service with the supervisor's session."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.metrics import mm, sp
@@ -14,6 +16,12 @@ from kivy.uix.screenmanager import Screen
 from kiosk import lookups
 from kiosk.ui import formats
 from kiosk.ui.widgets import BigButton, ConfirmView
+
+if TYPE_CHECKING:
+    from kiosk.counter import VoidResult
+    from kiosk.lookups import SaleLine, StudentBadges
+    from kiosk.reports import Report
+    from kiosk.ui.terminal import Snapshot
 
 SECTIONS = ("sync", "sales", "reports", "badge", "devices", "language")
 SECTION_TEXT = {"sync": "sec_sync", "sales": "sec_sales", "reports": "sec_reports",
@@ -89,10 +97,10 @@ class AdminScreen(Screen):
             self.load_sales()
 
     # -- sync and devices (from the status snapshot) --------------------------------------------
-    def status_changed(self, snap) -> None:
+    def status_changed(self, snap: Snapshot) -> None:
         app = App.get_running_app()
         s, now, lang = snap.store, app.terminal.service.clock.now(), app.lang
-        state = {"online": "online", "offline": "offline", "error": "sync_error"}.get(s.sync)
+        state = {"online": "online", "offline": "offline", "error": "sync_error"}.get(s.sync or "")
         lines = [app.tr("sync_state", state=app.tr(state) if state else app.tr("never_synced"))]
         if not s.enrolled:
             lines.append(app.tr("not_enrolled"))
@@ -117,10 +125,10 @@ class AdminScreen(Screen):
             self.syncing = True
             self.notice = app.tr("sync_running")
 
-    def _synced(self, result, error) -> None:
+    def _synced(self, result: dict | None, error: Exception | None) -> None:
         app = App.get_running_app()
         self.syncing = False
-        self.notice = app.explain(error) if error is not None else app.tr("sync_done", **result)
+        self.notice = app.explain(error) if error is not None else app.tr("sync_done", **(result or {}))
         if app._poller is not None:
             app._poller.poke()
 
@@ -130,13 +138,13 @@ class AdminScreen(Screen):
         app.call(lookups.sales_of_day, app.terminal.service.store, app.terminal.service.today(),
                  done=self._sales)
 
-    def _sales(self, sales) -> None:
+    def _sales(self, sales: list[SaleLine]) -> None:
         app = App.get_running_app()
         tz = app.terminal.config.tz
         self.ids.sales.data = [
             {"seq": s.seq, "voided": s.voided, "amount_cents": -s.amount_cents, "student": s.student,
-             "text": f"{app.tr('sale_no', seq=s.seq)}  {formats.clock_time(s.ts, tz, app.lang)}  {s.student}\n"
-                     f"{s.articles}  [b]{app.money(-s.amount_cents)}[/b]"
+             "text": f"{app.tr('sale_no', seq=s.seq)}  {formats.clock_time(s.ts, tz, app.lang)}  "
+                     f"{s.student}\n{s.articles}  [b]{app.money(-s.amount_cents)}[/b]"
                      + (f"  ({app.tr('voided')})" if s.voided else "")}
             for s in sales]
         if not sales:
@@ -145,9 +153,10 @@ class AdminScreen(Screen):
     def ask_void(self, seq: int, amount_cents: int, student: str) -> None:
         app = App.get_running_app()
         view = ConfirmView(kind="warning", title=app.tr("void"),
-                           text=app.tr("void_confirm", seq=seq, amount=app.money(amount_cents), student=student),
+                           text=app.tr("void_confirm", seq=seq, amount=app.money(amount_cents),
+                                       student=student),
                            yes_text=app.tr("void"), no_text=app.tr("back"))
-        view.bind(on_answer=lambda _v, yes: yes and self._void(seq))
+        view.bind(on_answer=lambda _v, yes: self._void(seq) if yes else None)
         app.open_modal(view)
 
     def _void(self, seq: int) -> None:
@@ -155,7 +164,7 @@ class AdminScreen(Screen):
         app.call(app.terminal.service.void, self.admin_session, seq, "",
                  done=self._voided, failed=self._failed)
 
-    def _voided(self, result) -> None:
+    def _voided(self, result: VoidResult) -> None:
         app = App.get_running_app()
         self.notice = app.tr("void_done", seq=result.voided_seq, amount=app.money(result.credited_cents))
         self.load_sales()
@@ -177,7 +186,7 @@ class AdminScreen(Screen):
         app.call(lookups.sales_of_day, app.terminal.service.store, app.terminal.service.today(), 1,
                  done=last)
 
-    def _failed(self, error) -> None:
+    def _failed(self, error: BaseException) -> None:
         self.notice = App.get_running_app().explain(error)
 
     # -- X and Z ----------------------------------------------------------------------------------
@@ -193,11 +202,11 @@ class AdminScreen(Screen):
             app.terminal.service.close_day, self.admin_session, done=self._closed, failed=self._failed))
         app.open_modal(view)
 
-    def _closed(self, report) -> None:
+    def _closed(self, report: Report) -> None:
         self._report(report)
         self.notice = App.get_running_app().tr("report_closed", seq=report.close_seq)
 
-    def _report(self, report) -> None:
+    def _report(self, report: Report) -> None:
         app = App.get_running_app()
         money = app.money
         lines = [app.tr("report_head", kind=app.tr("report_x") if report.kind == "X" else app.tr("report_z"),
@@ -223,7 +232,7 @@ class AdminScreen(Screen):
         app = App.get_running_app()
         app.call(lookups.find_students, app.terminal.service.store, text, done=self._found)
 
-    def _found(self, students) -> None:
+    def _found(self, students: list[StudentBadges]) -> None:
         app = App.get_running_app()
         box = self.ids.badges
         box.clear_widgets()

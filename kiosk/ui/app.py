@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -22,13 +24,20 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from sync.common.errors import ComptoirError
-from sync.common.messages import render
 from kiosk.ui import formats
 from kiosk.ui.sounds import Sounds
-from kiosk.ui.terminal import StatusPoller, Terminal
+from kiosk.ui.terminal import Snapshot, StatusPoller, Terminal
 from kiosk.ui.texts import tr
 from kiosk.ui.widgets import BigButton
+from sync.common.errors import ComptoirError
+from sync.common.messages import render
+
+if TYPE_CHECKING:
+    from kivy.uix.modalview import ModalView
+
+    from drivers.badge import BadgeEvent, Status
+    from drivers.badge.simulated import SimulatedReader
+    from kiosk.operators import Session
 
 log = logging.getLogger("comptoir.ui")
 HERE = Path(__file__).resolve().parent
@@ -55,7 +64,7 @@ class ComptoirApp(App):
     title = "Comptoir"
 
     def __init__(self, terminal: Terminal, badge_panel: Mapping[str, str] | None = None,
-                 self_service: bool = False, **kwargs):
+                 self_service: bool = False, **kwargs: Any):
         """``badge_panel``: badges to tap on screen (UID → label), sent to the terminal's
         reader (a simulated one); the demo passes its own (``kiosk.demo.launch``)."""
         super().__init__(**kwargs)
@@ -63,22 +72,22 @@ class ComptoirApp(App):
         self.badge_panel = badge_panel
         self.self_service = self_service
         self.sounds = Sounds(terminal.config.ui.sound)
-        self.snapshot = None
+        self.snapshot: Snapshot | None = None
         self._status_read_at = 0.0       # when the status shown was read (time.monotonic())
         self.locked_name = ""            # who was logged in when the session locked itself
         self._poller: StatusPoller | None = None
         self._last_activity = time.monotonic()
-        self._modal = None
+        self._modal: ModalView | None = None
         self._pending_taps: deque = deque()
 
     # -- words, money, errors --------------------------------------------------------------
-    def tr(self, key: str, lang: str | None = None, **params) -> str:
+    def tr(self, key: str, lang: str | None = None, **params: object) -> str:
         return tr(key, lang or self.lang, **params)
 
     def money(self, cents: int, lang: str | None = None) -> str:
         return formats.money(cents, lang or self.lang)
 
-    def message_of(self, code: str, **params) -> str:
+    def message_of(self, code: str, **params: object) -> str:
         return render(code, params, self.lang)
 
     def explain(self, error: BaseException) -> str:
@@ -148,7 +157,7 @@ class ComptoirApp(App):
         self.detach()
 
     # -- navigation --------------------------------------------------------------------------
-    def _build_nav(self, names) -> None:
+    def _build_nav(self, names: Sequence[str]) -> None:
         nav = self.root_view.ids.nav
         nav.clear_widgets()
         shown = [n for n in names if n != "login"]
@@ -179,7 +188,7 @@ class ComptoirApp(App):
             return
         self.goto(name)
 
-    def _open_admin(self, session) -> None:
+    def _open_admin(self, session: Session) -> None:
         self.screens.get_screen("admin").admin_session = session
         self.goto("admin")
 
@@ -201,11 +210,13 @@ class ComptoirApp(App):
         for uid, label in badges.items():
             button = BigButton(text=label, font_size=sp(15))
             button.badge_uid = uid
-            button.bind(on_release=lambda b: self.terminal.reader.inject(b.badge_uid))
+            # (the badge panel goes with a simulated reader: kiosk.demo.launch, the tests)
+            button.bind(on_release=lambda b: cast("SimulatedReader",
+                                                  self.terminal.reader).inject(b.badge_uid))
             panel.add_widget(button)
 
     # -- operators -----------------------------------------------------------------------------
-    def logged_in(self, session) -> None:
+    def logged_in(self, session: Session) -> None:
         self.session = session
         self.operator_name = session.name
         self.locked_name = ""
@@ -237,7 +248,7 @@ class ComptoirApp(App):
         self.screens.get_screen("login").show()
         self.goto("login")
 
-    def require_supervisor(self, then) -> None:
+    def require_supervisor(self, then: Callable[[Session], None]) -> None:
         """Run ``then(session)`` as a supervisor: the current one, or after a supervisor's PIN."""
         if self.session is not None and self.session.role in ("supervisor", "admin"):
             then(self.session)
@@ -282,7 +293,8 @@ class ComptoirApp(App):
             log.exception("status read failed")
             return None
 
-    def _deliver(self, future, done, failed, status=None) -> None:
+    def _deliver(self, future: Future, done: Callable[[Any], None] | None,
+                 failed: Callable[[BaseException], None] | None, status: tuple | None = None) -> None:
         if status is not None and status[0] is self.terminal:
             self._apply_status(*status[1:])
         error = future.exception()
@@ -305,12 +317,12 @@ class ComptoirApp(App):
         self._flash_until = time.monotonic() + seconds
 
     # -- modal views (confirmations): badge taps wait until they are answered ------------------
-    def open_modal(self, view) -> None:
+    def open_modal(self, view: ModalView) -> None:
         self._modal = view
         view.bind(on_dismiss=self._modal_closed)
         view.open(animation=False)
 
-    def _modal_closed(self, view) -> None:
+    def _modal_closed(self, view: ModalView) -> None:
         if self._modal is view:
             self._modal = None
         Clock.schedule_once(lambda _dt: self._drain_taps())
@@ -321,10 +333,10 @@ class ComptoirApp(App):
             self.on_badge(uid, at)
 
     # -- badges ------------------------------------------------------------------------------------
-    def _reader_event(self, event) -> None:          # the reader's thread
+    def _reader_event(self, event: BadgeEvent) -> None:          # the reader's thread
         Clock.schedule_once(lambda _dt: self.on_badge(event.uid, event.at))
 
-    def _reader_state(self, _status) -> None:        # the reader's thread
+    def _reader_state(self, _status: Status) -> None:        # the reader's thread
         if self._poller is not None:
             self._poller.poke()
 
@@ -340,11 +352,11 @@ class ComptoirApp(App):
         handler(uid, at)
 
     # -- status bar and idle lock ----------------------------------------------------------------
-    def _status_from_thread(self, snapshot) -> None:     # the status thread
+    def _status_from_thread(self, snapshot: Snapshot) -> None:     # the status thread
         read_at = time.monotonic()
         Clock.schedule_once(lambda _dt: self._apply_status(snapshot, read_at))
 
-    def _apply_status(self, snap, read_at: float) -> None:
+    def _apply_status(self, snap: Snapshot, read_at: float) -> None:
         """Apply a status read at ``read_at`` unless a newer one is already shown (the status
         thread's read may arrive after the one a sale brought, and would put the count back)."""
         if read_at < self._status_read_at:
@@ -352,16 +364,17 @@ class ComptoirApp(App):
         self._status_read_at = read_at
         self.apply_snapshot(snap)
 
-    def apply_snapshot(self, snap) -> None:
+    def apply_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
         bar, store = self.root_view.ids.status, snap.store
         now = self.terminal.service.clock.now()
         if not store.enrolled and store.sync is None:
             state = self.tr("not_enrolled_short")
         else:
-            state = self.tr({"online": "online", "error": "sync_error"}.get(store.sync, "offline"))
+            state = self.tr({"online": "online", "error": "sync_error"}.get(store.sync or "", "offline"))
         bar.sync_kind = "online" if store.sync == "online" else "offline"
-        bar.sync_text = f"{state} · {self.tr('data_from', when=formats.ago(store.last_pull_at, now, self.lang))}"
+        data_from = self.tr("data_from", when=formats.ago(store.last_pull_at, now, self.lang))
+        bar.sync_text = f"{state} · {data_from}"
         bar.waiting_text = self.tr("waiting_entries", count=store.waiting)
         bar.reader_ok = not snap.reader.gone
         bar.reader_text = f"{self.tr('reader')} {self.tr('state_' + snap.reader.state)}"
@@ -377,7 +390,7 @@ class ComptoirApp(App):
         for screen in self.screens.screens:
             getattr(screen, "status_changed", lambda _s: None)(snap)
 
-    def _tick(self, _dt) -> None:
+    def _tick(self, _dt: float) -> None:
         self.root_view.ids.status.clock_text = formats.clock_time(
             self.terminal.service.clock.now(), self.terminal.config.tz, self.lang)
         idle = time.monotonic() - self._last_activity
@@ -387,5 +400,5 @@ class ComptoirApp(App):
         if self.snapshot is not None and time.monotonic() >= getattr(self, "_flash_until", 0):
             self.apply_snapshot(self.snapshot)
 
-    def _activity(self, *_args) -> None:
+    def _activity(self, *_args: object) -> None:
         self._last_activity = time.monotonic()

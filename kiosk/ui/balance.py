@@ -4,6 +4,7 @@ communication, the EPC QR code their parents' banking app can scan)."""
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -14,13 +15,21 @@ from kivy.uix.screenmanager import Screen
 from kiosk.ui import flows, formats, present
 from kiosk.ui.topup import epc_qr_png
 
+if TYPE_CHECKING:
+    from kiosk.config import SchoolSection
+    from kiosk.counter import CounterService
+    from kiosk.holders import Identity
+    from kiosk.journal import Entry
+    from sync.common.errors import ComptoirError
+
 SHOW_SECONDS = 30          # then back to "tap your badge" (the next student is waiting)
 
 
-def look_up(service, school, uid: str, limit: int = 5):
+def look_up(service: CounterService, school: SchoolSection, uid: str, limit: int = 5
+            ) -> tuple[Identity | None, ComptoirError | None, list[Entry], bytes | None]:
     """Worker thread: identity, last purchases and the QR code of the default wallet."""
     identity, error = flows.identify(service, uid)
-    if error is not None:
+    if error is not None or identity is None:     # (no identity: there is an error)
         return None, error, [], None
     recent = service.recent_entries(identity.student.id, limit)
     wallet = identity.wallets[0]
@@ -41,7 +50,8 @@ class BalanceScreen(Screen):
         app = App.get_running_app()
         app.call(look_up, app.terminal.service, app.terminal.config.school, uid, done=self._show)
 
-    def _show(self, found) -> None:
+    def _show(self, found: tuple[Identity | None, ComptoirError | None, list[Entry], bytes | None]
+              ) -> None:
         app = App.get_running_app()
         identity, error, recent, qr = found
         Clock.unschedule(self._reset)
@@ -53,6 +63,7 @@ class BalanceScreen(Screen):
             self.message = error.message(app.lang)
             app.sounds.play("refused")
             return
+        assert identity is not None                 # (look_up: an identity or an error)
         tz, lang = app.terminal.config.tz, app.lang
         photo = app.terminal.photo_path(identity.student)
         self.photo = str(photo) if photo else ""

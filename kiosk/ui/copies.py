@@ -2,6 +2,8 @@
 badge; the other reception articles (t-shirt, locker…) as buttons."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kivy.app import App
 from kivy.metrics import mm, sp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
@@ -10,14 +12,17 @@ from kivy.uix.screenmanager import Screen
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.widgets import BigButton
 
+if TYPE_CHECKING:
+    from kiosk.ui.flows import PayCall, TapOutcome
+
 MAX_PAGES = 999
 
 
-def _copies(bw: int, colour: int):
+def _copies(bw: int, colour: int) -> PayCall:
     return lambda service, session, uid, confirm: service.photocopies(session, uid, bw, colour, confirm)
 
 
-def _one(code: str):
+def _one(code: str) -> PayCall:
     return lambda service, session, uid, confirm: service.sell(session, uid, {code: 1}, confirm)
 
 
@@ -85,7 +90,8 @@ class CopiesScreen(PayingMixin, Screen):
             self.info = app.tr("waiting_badge", amount=app.money(self.total()))
         elif self.armed:
             a = self.article_names.get(self.armed)
-            self.info = app.tr("waiting_badge", amount=f"{a.name(app.lang)} {app.money(a.price_cents)}") if a else ""
+            self.info = (app.tr("waiting_badge", amount=f"{a.name(app.lang)} {app.money(a.price_cents)}")
+                         if a else "")
         else:
             self.info = ""
 
@@ -112,7 +118,7 @@ class CopiesScreen(PayingMixin, Screen):
         else:
             self.preview_badge(uid)
 
-    def charged(self, out) -> None:
+    def charged(self, out: TapOutcome) -> None:
         if out.result is not None:
             if self.armed == "copies":
                 self.bw = self.colour = 0

@@ -17,10 +17,16 @@ True
 from __future__ import annotations
 
 import time
-from typing import Callable, NamedTuple
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
-from kiosk.counter import Identity, SaleResult
+from kiosk.counter import CounterService, SaleResult
+from kiosk.holders import Identity, Student
+from kiosk.operators import Session
 from sync.common.errors import AuthError, ComptoirError, Refusal
+
+# What a paying screen charges a badge with: (service, session, uid, confirmations) -> the sale.
+PayCall = Callable[[CounterService, Session, str, tuple], SaleResult]
 
 
 class TapOutcome(NamedTuple):
@@ -30,7 +36,7 @@ class TapOutcome(NamedTuple):
     sale_seconds: float             # time spent in the counter service's sale call
 
     @property
-    def student(self):
+    def student(self) -> Student | None:
         """Who it was: the sale's student, or the refused badge's holder when it is known
         (None for an unknown or blocked badge)."""
         if self.result is not None:
@@ -38,7 +44,8 @@ class TapOutcome(NamedTuple):
         return getattr(self.error, "student", None)
 
 
-def charge(service, uid: str, pay: Callable[[tuple], SaleResult], confirm=()) -> TapOutcome:
+def charge(service: CounterService, uid: str, pay: Callable[[tuple], SaleResult],
+           confirm: Iterable[str] = ()) -> TapOutcome:
     """``pay(confirm)`` is the counter-service call (sell, photocopies) for this badge."""
     started = time.perf_counter()
     try:
@@ -48,7 +55,7 @@ def charge(service, uid: str, pay: Callable[[tuple], SaleResult], confirm=()) ->
     return TapOutcome(uid, result, None, time.perf_counter() - started)
 
 
-def identify(service, uid: str) -> tuple[Identity | None, ComptoirError | None]:
+def identify(service: CounterService, uid: str) -> tuple[Identity | None, ComptoirError | None]:
     """Who holds the badge (balance and pickup screens), or why not."""
     try:
         return service.identify(uid), None

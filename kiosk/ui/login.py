@@ -24,7 +24,7 @@ class LoginScreen(Screen):
         app = App.get_running_app()
         app.call(operators.list_operators, app.terminal.service.store, done=self._list)
 
-    def _list(self, ops) -> None:
+    def _list(self, ops: list[dict]) -> None:
         app = App.get_running_app()
         box = self.ids.names
         box.clear_widgets()
@@ -48,5 +48,5 @@ class LoginScreen(Screen):
         app = App.get_running_app()
         app.call(app.terminal.service.login, self.chosen, pin, done=app.logged_in, failed=self._failed)
 
-    def _failed(self, error) -> None:
+    def _failed(self, error: BaseException) -> None:
         self.message = App.get_running_app().explain(error)

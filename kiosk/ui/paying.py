@@ -4,13 +4,17 @@ screen has ready, the answer is shown big, and a confirmation the counter servic
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from kivy.app import App
 
 from kiosk import lookups
-from sync.common.errors import NeedsConfirmation
+from kiosk.lookups import Article
 from kiosk.ui import flows, present
+from kiosk.ui.flows import PayCall, TapOutcome
 from kiosk.ui.widgets import ConfirmView
+from sync.common.errors import NeedsConfirmation
 
 
 class PayingMixin:
@@ -19,6 +23,9 @@ class PayingMixin:
     last_outcome = None
     last_shown_at = 0.0          # time.monotonic() when the last answer was put on screen
     last_tap_at = 0.0            # when the reader read that badge (BadgeEvent.at)
+    # What the Kivy screen this is mixed into has (declared for the type checker only).
+    ids: Any
+    _rebuild: Callable[[], None]
 
     # -- the articles this counter sells (loaded off the UI thread at each visit) ----------
     def on_kv_post(self, *_):
@@ -30,13 +37,13 @@ class PayingMixin:
         app.call(lookups.articles, app.terminal.service.store, app.terminal.config.terminal.profile,
                  done=self._loaded)
 
-    def _loaded(self, articles) -> None:
+    def _loaded(self, articles: list[Article]) -> None:
         self.article_names = {a.code: a for a in articles}     # first: kv rules read it
         self.articles = articles
         self.articles_loaded(articles)
         self._rebuild()
 
-    def articles_loaded(self, articles) -> None:
+    def articles_loaded(self, articles: list[Article]) -> None:
         """A screen's own use of the new list, before its buttons are laid out again."""
 
     def preview_badge(self, uid: str) -> None:
@@ -56,7 +63,8 @@ class PayingMixin:
             self.result_visible = True
         app.call(flows.identify, app.terminal.service, uid, done=show)
 
-    def charge_badge(self, uid: str, pay_call, confirm=(), at: float | None = None) -> None:
+    def charge_badge(self, uid: str, pay_call: PayCall, confirm: Iterable[str] = (),
+                     at: float | None = None) -> None:
         """``pay_call(service, session, uid, confirm)`` is the counter-service call, made on
         the worker thread."""
         app = App.get_running_app()
@@ -66,14 +74,14 @@ class PayingMixin:
                  lambda c: pay_call(service, session, uid, c), tuple(confirm),
                  done=lambda out: self._charged(out, pay_call, tuple(confirm)))
 
-    def _charged(self, out, pay_call, confirm) -> None:
+    def _charged(self, out: TapOutcome, pay_call: PayCall, confirm: tuple[str, ...]) -> None:
         if isinstance(out.error, NeedsConfirmation):
             self._ask(out, pay_call, confirm)
             return
         self.show_outcome(out)
         self.charged(out)
 
-    def show_outcome(self, out) -> None:
+    def show_outcome(self, out: TapOutcome) -> None:
         app = App.get_running_app()
         shown = present.outcome(out, app.lang, self.article_names)
         photo = app.terminal.photo_path(out.student)
@@ -83,12 +91,13 @@ class PayingMixin:
         self.last_outcome = out
         self.last_shown_at = time.monotonic()
 
-    def charged(self, out) -> None:
+    def charged(self, out: TapOutcome) -> None:
         """After a sale or a refusal was shown (screens reset their cart here)."""
 
-    def _ask(self, out, pay_call, confirm) -> None:
+    def _ask(self, out: TapOutcome, pay_call: PayCall, confirm: tuple[str, ...]) -> None:
         app = App.get_running_app()
         error = out.error
+        assert error is not None                # (_charged asks for a NeedsConfirmation)
         photo = app.terminal.photo_path(out.student)
         allergen = error.code == "allergen"
         view = ConfirmView(

@@ -3,6 +3,8 @@ left), a search by name or class, printable pick and uncollected lists; a badge 
 that student's reservations, handed over in one tap."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kivy.app import App
 from kivy.metrics import sp
 from kivy.properties import ListProperty, StringProperty
@@ -11,6 +13,11 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk import lookups
 from kiosk.ui import flows, formats, present
+
+if TYPE_CHECKING:
+    from kiosk.counter import PickupResult
+    from kiosk.holders import Identity
+    from sync.common.errors import ComptoirError
 
 
 class PickupScreen(Screen):
@@ -30,7 +37,7 @@ class PickupScreen(Screen):
         app = App.get_running_app()
         app.call(app.terminal.service.reservations_of_day, done=self._loaded)
 
-    def _loaded(self, rows) -> None:
+    def _loaded(self, rows: list[dict]) -> None:
         self.rows = rows
         self._show_rows()
 
@@ -46,14 +53,15 @@ class PickupScreen(Screen):
                 table.add_widget(Label(text=text, font_size=sp(20)))
         q = self.query.strip().lower()
         shown = [r for r in self.rows if not q or q in f"{r['first_name']} {r['last_name']}".lower()
-                 or q in f"{r['last_name']} {r['first_name']}".lower() or q == (r["class_name"] or "").lower()]
+                 or q in f"{r['last_name']} {r['first_name']}".lower()
+                 or q == (r["class_name"] or "").lower()]
         self.ids.list.data = [{"text": self._row_text(r)} for r in shown]
 
-    def _row_text(self, r) -> str:
-        return (f"[b]{r['class_name']}[/b]  {r['last_name']} {r['first_name']} — {r['quantity']} × {r['name']}"
-                f"  ({self._status(r)})")
+    def _row_text(self, r: dict) -> str:
+        return (f"[b]{r['class_name']}[/b]  {r['last_name']} {r['first_name']}"
+                f" — {r['quantity']} × {r['name']}  ({self._status(r)})")
 
-    def _status(self, r) -> str:
+    def _status(self, r: dict) -> str:
         app = App.get_running_app()
         if r["status"] == "delivered":
             return app.tr("status_delivered", when=formats.clock_time(
@@ -73,7 +81,7 @@ class PickupScreen(Screen):
         app = App.get_running_app()
         app.call(flows.identify, app.terminal.service, uid, done=lambda found: self._show_student(uid, found))
 
-    def _show_student(self, uid, found) -> None:
+    def _show_student(self, uid: str, found: tuple[Identity | None, ComptoirError | None]) -> None:
         app = App.get_running_app()
         identity, error = found
         panel = self.ids.result
@@ -82,13 +90,15 @@ class PickupScreen(Screen):
             panel.message("refused", app.tr("refused"), error.message(app.lang))
             app.sounds.play("refused")
             return
+        assert identity is not None                 # (flows.identify: an identity or an error)
         photo = app.terminal.photo_path(identity.student)
         photo = str(photo) if photo else ""
         todo = [r for r in identity.reservations if r["status"] == "reserved"]
         done = [r for r in identity.reservations if r["status"] == "delivered"]
         lines = [f"{r['quantity']} × {r['name']}" for r in todo]
         lines += [app.tr("label_value", label=f"{r['quantity']} × {r['name']}", value=app.message_of(
-            "already_delivered", when=formats.day_and_time(r["delivered_at"], app.terminal.config.tz, app.lang),
+            "already_delivered",
+            when=formats.day_and_time(r["delivered_at"], app.terminal.config.tz, app.lang),
             where=r["delivered_where"])) for r in done]
         name = present.student_line(identity.student)
         if todo:
@@ -111,7 +121,7 @@ class PickupScreen(Screen):
         app.call(app.terminal.service.pickup, app.session, uid, ids,
                  done=self._delivered, failed=self._refused)
 
-    def _delivered(self, result) -> None:
+    def _delivered(self, result: PickupResult) -> None:
         app = App.get_running_app()
         photo = app.terminal.photo_path(result.student)
         self.ids.result.message("ok", app.tr("delivered_ok"),
@@ -120,7 +130,7 @@ class PickupScreen(Screen):
         app.sounds.play("ok")
         self.refresh()
 
-    def _refused(self, error) -> None:
+    def _refused(self, error: BaseException) -> None:
         app = App.get_running_app()
         self.ids.result.message("refused", app.tr("refused"), app.explain(error))
         app.sounds.play("refused")

@@ -16,10 +16,15 @@ the reason and, for a balance too low, the missing amount.
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 from kiosk.ui.formats import money
 from kiosk.ui.texts import tr
+
+if TYPE_CHECKING:
+    from kiosk.holders import Student
+    from kiosk.ui.flows import TapOutcome
 
 
 class Shown(NamedTuple):
@@ -31,11 +36,11 @@ class Shown(NamedTuple):
     reason: str         # why it was refused
 
 
-def student_line(student) -> str:
+def student_line(student: Student | None) -> str:
     return f"{student.display_name} — {student.class_name}" if student else ""
 
 
-def lines_text(lines, lang: str, names: dict | None = None) -> str:
+def lines_text(lines: Iterable[dict], lang: str, names: dict | None = None) -> str:
     """'2 × Potage et pain, 1 × Eau 50 cl', article names in the screen's language when known."""
     def name(line):
         article = (names or {}).get(line["article"])
@@ -43,7 +48,7 @@ def lines_text(lines, lang: str, names: dict | None = None) -> str:
     return ", ".join(f"{line['qty']} × {name(line)}" for line in lines)
 
 
-def outcome(out, lang: str, names: dict | None = None) -> Shown:
+def outcome(out: TapOutcome, lang: str, names: dict | None = None) -> Shown:
     student = student_line(out.student)
     if out.result is not None:
         touched = {line["wallet"] for line in out.result.lines}
@@ -51,6 +56,7 @@ def outcome(out, lang: str, names: dict | None = None) -> Shown:
         big = " · ".join(tr("new_balance", lang, amount=money(w.balance_cents, lang)) for w in balances)
         return Shown("ok", tr("paid", lang), student, lines_text(out.result.lines, lang, names), big, "")
     error = out.error
+    assert error is not None            # a tap has its sale or its error
     big = ""
     if error.code == "insufficient_balance":
         big = tr("missing", lang, amount=money(error.params["missing_cents"], lang))

@@ -3,6 +3,8 @@ where every badge tapped buys one of the chosen article (soup) and the answer fi
 screen for each student."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kivy.app import App
 from kivy.metrics import mm, sp
 from kivy.properties import BooleanProperty, DictProperty, ListProperty, StringProperty
@@ -13,8 +15,12 @@ from kivy.uix.screenmanager import Screen
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.widgets import BigButton
 
+if TYPE_CHECKING:
+    from kiosk.lookups import Article
+    from kiosk.ui.flows import PayCall, TapOutcome
 
-def _sell(cart):
+
+def _sell(cart: dict[str, int]) -> PayCall:
     return lambda service, session, uid, confirm: service.sell(session, uid, cart, confirm)
 
 
@@ -28,7 +34,7 @@ class SaleScreen(PayingMixin, Screen):
     articles = ListProperty([])
     info = StringProperty("")
 
-    def articles_loaded(self, articles) -> None:
+    def articles_loaded(self, articles: list[Article]) -> None:
         if articles and self.category not in {a.category for a in articles}:
             self.category = articles[0].category
 
@@ -41,8 +47,9 @@ class SaleScreen(PayingMixin, Screen):
         for a in self.articles:
             if a.category not in seen:
                 seen.append(a.category)
+                active = a.category == self.category
                 tab = BigButton(text=a.category_name, font_size=sp(20),
-                                bg=(0.16, 0.36, 0.66, 1) if a.category == self.category else (0.22, 0.27, 0.36, 1))
+                                bg=(0.16, 0.36, 0.66, 1) if active else (0.22, 0.27, 0.36, 1))
                 tab.category = a.category
                 tab.bind(on_release=lambda b: self.choose_category(b.category))
                 tabs.add_widget(tab)
@@ -162,7 +169,7 @@ class SaleScreen(PayingMixin, Screen):
         else:
             self.preview_badge(uid)
 
-    def charged(self, out) -> None:
+    def charged(self, out: TapOutcome) -> None:
         if out.result is not None and not self.rush_article:
             self.cart.clear()
             self.armed = False

@@ -11,6 +11,7 @@ import struct
 import tempfile
 import wave
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("comptoir.ui")
 RATE = 22050
@@ -23,7 +24,7 @@ TONES = {
 }
 
 
-def _write_wav(path: Path, parts) -> None:
+def _write_wav(path: Path, parts: list[tuple[int, float]]) -> None:
     frames = bytearray()
     for freq, seconds in parts:
         for i in range(int(RATE * seconds)):
@@ -43,7 +44,7 @@ class Sounds:
         self._sounds: dict = {}
         self.playing: set[str] = set()       # what the screen asked to hear (tests read it)
 
-    def _load(self, name: str):
+    def _load(self, name: str) -> Any:
         if name not in self._sounds:
             sound = None
             try:

@@ -20,16 +20,26 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from kiosk import lookups
 from kiosk.config import TerminalConfig, load_config
 from kiosk.counter import CounterService
 from kiosk.store import open_store
 from sync.common.messages import render
+
+if TYPE_CHECKING:
+    from drivers.badge import BadgeReader
+    from kiosk.holders import Student
+    from kiosk.print_worker import PrintWorker, WorkerStatus
+    from kiosk.store import Store
+    from sync.common.clock import Clock
+
+_T = TypeVar("_T")
 
 log = logging.getLogger("comptoir.ui")
 
@@ -76,13 +86,13 @@ _PRINTER_STATES = {"ok": "ok", "busy": "ok", "none": "none", "offline": "missing
                    "paper_out": "missing", "cover_open": "missing"}
 
 
-def printer_state(status) -> DeviceState:
+def printer_state(status: WorkerStatus) -> DeviceState:
     """A ``kiosk.print_worker.WorkerStatus`` in the screen's terms."""
     state = _PRINTER_STATES.get(status.state, "error")
     return DeviceState(state, "" if state == "ok" else status.message)
 
 
-def reader_state(reader) -> DeviceState:
+def reader_state(reader: BadgeReader | None) -> DeviceState:
     """A badge reader's ``Status`` in the screen's terms."""
     if reader is None:
         return DeviceState("none")
@@ -129,7 +139,7 @@ class SyncRunner:
         self._thread.start()
         return True
 
-    def _run(self, done) -> None:
+    def _run(self, done: Callable[[dict | None, Exception | None], None]) -> None:
         from sync.agent import Agent, load_credentials
         from sync.client import Client
         try:
@@ -150,20 +160,21 @@ class SyncRunner:
 
 class Terminal:
     def __init__(self, folder: Path, config: TerminalConfig, service: CounterService,
-                 reader=None, printer: PrinterStatus | None = None):
+                 reader: BadgeReader | None = None, printer: PrinterStatus | None = None):
         self.folder = Path(folder)
         self.config = config
         self.service = service
         self.reader = reader
         self.printer = printer or PrinterStatus("none" if config.printer.backend == "none" else "unknown")
         self.sync = SyncRunner(self.folder, config)
-        self.print_worker = None
+        self.print_worker: PrintWorker | None = None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="counter")
-        self._status_store = None
+        self._status_store: Store | None = None
         self._status_lock = threading.Lock()
 
     @classmethod
-    def open(cls, folder: str | Path, reader=None, clock=None, language: str | None = None) -> "Terminal":
+    def open(cls, folder: str | Path, reader: BadgeReader | None = None, clock: Clock | None = None,
+             language: str | None = None) -> Terminal:
         """The terminal of a data folder made by ``comptoir init`` (store checked on open);
         ``language`` instead of the configured one (``comptoir --lang nl ui``)."""
         folder = Path(folder)
@@ -205,7 +216,7 @@ class Terminal:
             self.print_worker.wake()
 
     # -- the worker ---------------------------------------------------------------------
-    def submit(self, fn, *args, **kwargs) -> Future:
+    def submit(self, fn: Callable[..., _T], *args: Any, **kwargs: Any) -> Future[_T]:
         """Run a counter-service call on the worker thread (one at a time, in order)."""
         return self._worker.submit(fn, *args, **kwargs)
 
@@ -218,7 +229,7 @@ class Terminal:
             store_status = lookups.terminal_status(self._status_store, self.sync.enrolled)
         return Snapshot(store_status, reader_state(self.reader), self.printer.status, self.sync.running)
 
-    def photo_path(self, student) -> str | None:
+    def photo_path(self, student: Student | None) -> str | None:
         """The student's photo file, when the platform sent one and it is on this terminal
         (inside the data folder). Plain ``os.path`` rather than ``pathlib``: pathlib interns
         every path part for good, and a path per student tapped grew the app's memory."""
@@ -252,7 +263,7 @@ class StatusPoller:
         self._poke = threading.Event()
         self._thread = threading.Thread(target=self._run, name="status", daemon=True)
 
-    def start(self) -> "StatusPoller":
+    def start(self) -> StatusPoller:
         self._thread.start()
         return self
 

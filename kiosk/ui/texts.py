@@ -161,7 +161,7 @@ T: dict[str, str] = {      # key: English source text (the msgid)
 }
 
 
-def tr(key: str, lang: str = "fr", **params) -> str:
+def tr(key: str, lang: str = "fr", **params: object) -> str:
     source = T.get(key)
     if source is None:
         return key

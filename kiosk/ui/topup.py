@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.config import SchoolSection
 
 SUGGESTED_CENTS = 2000      # the QR needs an amount; parents can change it in their app
 
 
-def epc_qr_png(school, communication: str, amount_cents: int = SUGGESTED_CENTS,
+def epc_qr_png(school: SchoolSection, communication: str, amount_cents: int = SUGGESTED_CENTS,
                scale: int = 6) -> bytes | None:
     """The EPC QR code as PNG bytes, or None when the school's IBAN is not configured.
     The Belgian structured communication goes in the remittance text, as banks expect it."""

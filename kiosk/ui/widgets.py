@@ -2,15 +2,27 @@
 font that has them, the PIN pad, the status bar, the result panel and the modal views."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kivy.app import App
 from kivy.metrics import sp
-from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
-                             OptionProperty, StringProperty)
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    OptionProperty,
+    StringProperty,
+)
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
+
+if TYPE_CHECKING:
+    from kiosk.operators import Session
+    from kiosk.ui.present import Shown
 
 GLYPHS = {"ok": "✔", "refused": "✖", "warning": "⚠", "info": "ℹ", "wait": "⌛", "idle": "ℹ",
           "online": "●", "offline": "○", "erase": "⌫"}
@@ -87,7 +99,7 @@ class ResultPanel(BoxLayout):
     reason = StringProperty("")
     photo = StringProperty("")
 
-    def show(self, shown, photo: str = "") -> None:
+    def show(self, shown: Shown, photo: str = "") -> None:
         self.kind, self.title, self.name = shown.kind, shown.title, shown.name
         self.detail, self.big, self.reason = shown.detail, shown.big, shown.reason
         self.photo = photo
@@ -125,7 +137,7 @@ class SupervisorView(ModalView):
     message = StringProperty("")
     callback = ObjectProperty(None, allownone=True)
 
-    def on_operators(self, _view, operators) -> None:
+    def on_operators(self, _view: SupervisorView, operators: list[dict]) -> None:
         app = App.get_running_app()
         box = self.ids.names
         box.clear_widgets()
@@ -140,7 +152,7 @@ class SupervisorView(ModalView):
             return
         app.call(app.terminal.service.login, self.chosen, pin, done=self._done, failed=self._failed)
 
-    def _done(self, session) -> None:
+    def _done(self, session: Session) -> None:
         app = App.get_running_app()
         if session.role not in ("supervisor", "admin"):
             self.message = app.message_of("forbidden", action="admin")
@@ -149,5 +161,5 @@ class SupervisorView(ModalView):
         if self.callback:
             self.callback(session)
 
-    def _failed(self, error) -> None:
+    def _failed(self, error: BaseException) -> None:
         self.message = App.get_running_app().explain(error)

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from kiosk import importer
-from sync.common.clock import SystemClock, business_day
 from kiosk.config import parse_config
 from kiosk.counter import CounterService
 from kiosk.demo.school import generate
 from kiosk.store import open_store
+from sync.common.clock import SystemClock, business_day
 from tests.ui.harness import Driver, Xvfb, start_kivy
 
 ROOT = Path(__file__).resolve().parents[2]

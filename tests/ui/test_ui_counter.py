@@ -79,9 +79,9 @@ def test_rush_mode_three_soups(driver, counter, shot):
     expected = [(Badge.EMMA, "S00001", "Emma Dubois — 1A", "24,00"),
                 (Badge.LOUIS_RESERVED, "S00008", "Louis Dupont — 2A", "9,00"),
                 (Badge.CHLOE, "S00005", "Chloé Lambert — 4D", "19,00")]
-    for uid, student, name, new_balance in expected:
+    for uid, _student, name, new_balance in expected:
         shown = sale.last_shown_at
-        tap_badge(driver, terminal, uid, lambda: sale.last_shown_at > shown)
+        tap_badge(driver, terminal, uid, lambda shown=shown: sale.last_shown_at > shown)
         text = result_text(driver)
         assert "PAYÉ" in text and name in text and "1 × Potage et pain" in text
         assert f"Nouveau solde : {new_balance}\xa0€" in text

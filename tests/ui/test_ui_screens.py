@@ -34,7 +34,8 @@ def test_sandwich_pickup_then_a_second_pickup_is_refused(driver, counter, shot):
     assert job[0] == "pick_list" and json.loads(job[1])["day"] == terminal.service.today()
     terminal.reader.inject(Badge.LOUIS_RESERVED)
     driver.wait_for(lambda: pickup.to_deliver, what="Louis's reservations")
-    assert "Louis Dupont — 2A" in result_text(driver, pickup) and "1 × Sandwich fromage" in result_text(driver, pickup)
+    assert "Louis Dupont — 2A" in result_text(driver, pickup)
+    assert "1 × Sandwich fromage" in result_text(driver, pickup)
     shot("pickup-list")
     driver.tap("Remettre 1")
     driver.wait_for(lambda: pickup.ids.result.kind == "ok", what="the handover")
@@ -225,7 +226,7 @@ def test_banners_when_the_reader_or_the_printer_is_gone(driver, counter, shot):
         emulator.paper_out = False
         terminal.print_worker.retry_now()
         driver.wait_for(lambda: "IMPRIMANTE" not in banner.text, timeout=5, what="the printer back")
-        assert len(emulator.jobs) == 1 and "SANDWICHS".encode() in emulator.jobs[0]
+        assert len(emulator.jobs) == 1 and b"SANDWICHS" in emulator.jobs[0]
     finally:
         emulator.stop()
 
