@@ -196,12 +196,13 @@ class PostgreSQL:
         with self._lock:
             if self._pool is None:
                 from psycopg_pool import ConnectionPool
+                # The first connection now, so that a wrong URL or a stopped server is said
+                # at once (not after the pool's 30 s of retrying), and before the pool
+                # exists: a failed open leaves nothing to close.
+                self._psycopg.connect(self.url, connect_timeout=10).close()
                 pool = ConnectionPool(self.url, min_size=1, max_size=self.pool_size,
                                       kwargs={"autocommit": True}, open=False,
                                       timeout=30, name="comptoir-central")
-                # The first connection now, so that a wrong URL or a stopped server is said
-                # at once (not after the pool's 30 s of retrying).
-                self._psycopg.connect(self.url, connect_timeout=10).close()
                 pool.open()
                 self._pool = pool
             return self._pool
