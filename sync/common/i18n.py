@@ -55,6 +55,7 @@ import gettext
 import hashlib
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 DOMAIN = "comptoir"
@@ -151,6 +152,6 @@ def _translator(lang: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
 
 
-def gettext_for(lang: str | None):
+def gettext_for(lang: str | None) -> Callable[[str], str]:
     """``_ = gettext_for(lang)``: the ``gettext`` function of that language."""
     return translator(lang).gettext
