@@ -41,9 +41,14 @@ import functools
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
 
 # Any constant shared by every Comptoir server on the database; "COMP" in ASCII.
 WRITER_LOCK = 0x434F4D50
@@ -51,11 +56,29 @@ POOL_SIZE = 16          # connections at most, per server process; a write holds
 URL_PREFIXES = ("postgresql://", "postgres://")
 
 
+class Cursor(Protocol):
+    """What the platform reads of a cursor, the same on both backends (``sqlite3.Cursor``,
+    ``psycopg.Cursor``): rows come as tuples, typed ``Any`` as the drivers type them."""
+
+    @property
+    def rowcount(self) -> int: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """The connection a transaction gives (``sqlite3.Connection`` or ``psycopg.Connection``),
+    as far as the portable code uses it: ``execute(sql, params)`` returning a ``Cursor``."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Cursor: ...
+
+
 def is_url(db: str | Path) -> bool:
     return str(db).startswith(URL_PREFIXES)
 
 
-def open_database(db: str | Path) -> "SQLite | PostgreSQL":
+def open_database(db: str | Path) -> SQLite | PostgreSQL:
     """The backend for ``db``: a ``postgresql://`` URL, else a SQLite file path."""
     return PostgreSQL(str(db)) if is_url(db) else SQLite(Path(db))
 
@@ -84,8 +107,9 @@ class SQLite:
     def sql(self, text: str) -> str:
         return text
 
-    def executemany(self, conn, sql: str, rows: list) -> None:
-        conn.executemany(sql, rows)
+    def executemany(self, conn: Connection, sql: str, rows: list) -> None:
+        # ``conn`` is one of this backend's own (``transaction``): a sqlite3 connection.
+        cast(sqlite3.Connection, conn).executemany(sql, rows)
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
@@ -189,10 +213,10 @@ class PostgreSQL:
         self.label = safe_label(url)
         self.errors = (psycopg.Error,)
         self.unreachable = (psycopg.OperationalError,)
-        self._pool = None
+        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._lock = threading.Lock()
 
-    def _get_pool(self):
+    def _get_pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
         with self._lock:
             if self._pool is None:
                 from psycopg_pool import ConnectionPool
@@ -210,8 +234,8 @@ class PostgreSQL:
     def exists(self) -> bool:
         """The database answers and holds a central schema."""
         with self.transaction(write=False) as conn:
-            return conn.execute("SELECT to_regclass('central_meta') IS NOT NULL"
-                                ).fetchone()[0]
+            row = conn.execute("SELECT to_regclass('central_meta') IS NOT NULL").fetchone()
+            return row is not None and row[0]      # one row, always
 
     def prepare(self) -> None:
         pass
@@ -219,12 +243,13 @@ class PostgreSQL:
     def sql(self, text: str) -> str:
         return postgres_sql(text)
 
-    def executemany(self, conn, sql: str, rows: list) -> None:
-        with conn.cursor() as cursor:       # psycopg pipelines the rows: one round trip
+    def executemany(self, conn: Connection, sql: str, rows: list) -> None:
+        # ``conn`` is one of this backend's own (``transaction``): a psycopg connection.
+        with cast("psycopg.Connection[Any]", conn).cursor() as cursor:   # pipelined: one round trip
             cursor.executemany(sql, rows)
 
     @contextmanager
-    def transaction(self, write: bool = True):
+    def transaction(self, write: bool = True) -> Iterator[psycopg.Connection[Any]]:
         pool = self._get_pool()
         begin = self.BEGIN_WRITE if write else self.BEGIN_READ
         for _ in range(self.pool_size + 1):

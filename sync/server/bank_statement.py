@@ -119,7 +119,10 @@ def parse_communication(text: str) -> str:
     >>> parse_communication("***090/9337/55493***"), parse_communication(" 090933755493 ")
     ('+++090/9337/55493+++', '+++090/9337/55493+++')
     """
-    inner = _WRAPPED.match(text.strip())[2]
+    wrapped = _WRAPPED.match(text.strip())
+    if wrapped is None:     # a line break inside the text (a quoted cell): ``.`` stops there
+        raise ValueError(NOT_STRUCTURED)
+    inner = wrapped[2]
     digits = re.sub(r"[\s/.-]", "", inner)
     if not digits:
         raise ValueError(Phrase("no structured communication"))
@@ -162,7 +165,10 @@ def parse(text: str) -> tuple[list[BankLine], list[dict]]:
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    lines, problems, columns, seen = [], [], None, {}
+    lines: list[BankLine] = []
+    problems: list[dict] = []
+    columns: dict[str, int] | None = None
+    seen: dict[str, int] = {}       # times each (day, amount, communication) came in the file
     for cells in reader:
         number = reader.line_num
         if not any(c.strip() for c in cells):
@@ -173,7 +179,7 @@ def parse(text: str) -> tuple[list[BankLine], list[dict]]:
                 continue
             columns = {name: i for i, name in enumerate(ORDER)}
 
-        def cell(name: str) -> str:
+        def cell(name: str, cells: list[str] = cells, columns: dict[str, int] = columns) -> str:
             i = columns.get(name)
             return cells[i].strip() if i is not None and i < len(cells) else ""
 

@@ -40,7 +40,9 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sync.common.clock import local_time
 from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, coded, translator
@@ -144,7 +146,7 @@ def _school_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--school-id", help=_("the school, when the database holds several"))
 
 
-def _lang_option(parser: argparse.ArgumentParser, default=None) -> None:
+def _lang_option(parser: argparse.ArgumentParser, default: str | None = None) -> None:
     """``--lang`` before the command and after it (``default`` SUPPRESS there, not to undo
     what was given before it), as the terminal's command line takes it."""
     parser.add_argument("--lang", choices=LANGUAGES, default=default,
@@ -208,7 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ledger_parsers(command) -> None:
+def _ledger_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     p = command("cutoff", _("show or set the school's reservation cutoff"))
     _db_option(p, required=True)
     p.add_argument("--time", help=_("HH:MM, e.g. 08:15 (default 08:30)"))
@@ -277,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _run(args) -> int:
+def _run(args: argparse.Namespace) -> int:
     if not args.db:
         raise CentralError("invalid", "say which database with --db (a file or a postgresql://"
                            " URL) or {env}", env=DB_ENV)
@@ -295,7 +297,7 @@ def _run(args) -> int:
     return 0
 
 
-def _command(args, store: CentralStore) -> None:
+def _command(args: argparse.Namespace, store: CentralStore) -> None:
     lang = _language["lang"]
     if args.command == "init":
         school_id = store.add_school(args.school, args.school_id)
@@ -371,7 +373,7 @@ def _read(path: str) -> str:
         raise CentralError("invalid", "{path}: {error}", path=path, error=e.strerror) from None
 
 
-def _run_ledger(args, store: CentralStore) -> None:
+def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
     from sync.common.money import parse_euros
     from sync.server import ledger, roster
     school_id = store.school_id(args.school_id)
@@ -469,7 +471,7 @@ def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: int = 0) -
     return lines
 
 
-def _devices_table(found: list[dict], tz) -> str:
+def _devices_table(found: list[dict], tz: ZoneInfo) -> str:
     """The terminals as a table: local times in the school's zone."""
     if not found:
         return _("no terminal enrolled yet (see 'comptoir central enrol-code')")

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Self
+from typing import Any, Self
 
 from sync.common.clock import iso_utc
 from sync.server import migrations
-from sync.server.backends import open_database
+from sync.server.backends import Connection, Cursor, open_database
 from sync.server.errors import CentralError
 
 NO_EPOCH = "00000000"       # before the first ``new_epoch``
@@ -76,32 +78,32 @@ class Database:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- every statement goes through these (``backends`` says what differs) ---------------
-    def transaction(self, write: bool = True):
+    def transaction(self, write: bool = True) -> AbstractContextManager[Connection]:
         """``with db.transaction() as conn:`` one transaction; ``write=False``: a read-only
         one on one snapshot. Writers run one at a time on both backends."""
         return self._db.transaction(write)
 
-    def execute(self, conn, sql: str, params=()):
+    def execute(self, conn: Connection, sql: str, params: Any = ()) -> Cursor:
         """Run one statement written with ``?`` placeholders; returns the cursor."""
         return conn.execute(self._db.sql(sql), params)
 
-    def execute_many(self, conn, sql: str, rows: list) -> None:
+    def execute_many(self, conn: Connection, sql: str, rows: list) -> None:
         """Run one statement for each row of parameters (in one round trip on PostgreSQL)."""
         if rows:
             self._db.executemany(conn, self._db.sql(sql), rows)
 
-    def next_versions(self, conn, count: int) -> int:
+    def next_versions(self, conn: Connection, count: int) -> int:
         """Reserve ``count`` change versions in the caller's write transaction; returns the
         first. Whatever row takes one is delivered by the terminals' next pull."""
         self.execute(conn, "UPDATE change_counter SET value = value + ? WHERE id = 1", (count,))
         last = self.execute(conn, "SELECT value FROM change_counter WHERE id = 1").fetchone()[0]
         return last - count + 1
 
-    def last_version(self, conn) -> int:
+    def last_version(self, conn: Connection) -> int:
         return self.execute(conn, "SELECT value FROM change_counter WHERE id = 1").fetchone()[0]
 
     # -- time --------------------------------------------------------------------------------
@@ -125,7 +127,7 @@ class Database:
                          (epoch,))
         return epoch
 
-    def epoch(self, conn) -> str:
+    def epoch(self, conn: Connection) -> str:
         row = self.execute(conn, "SELECT value FROM central_meta WHERE name = 'epoch'"
                            ).fetchone()
         return row[0] if row else NO_EPOCH

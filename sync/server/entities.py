@@ -5,15 +5,15 @@ really change."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sync.models import DataSet
-from sync.server.database import Database
+from sync.server.database import Connection, Database
 from sync.server.errors import CentralError
 
 
-def _json(value) -> str:
+def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -99,7 +99,7 @@ def load(db: Database, school_id: str, data: DataSet) -> dict[str, int]:
     return counts
 
 
-def _check_references(db: Database, conn, school_id: str, data: DataSet) -> None:
+def _check_references(db: Database, conn: Connection, school_id: str, data: DataSet) -> None:
     def known(table, key, extra):
         rows = db.execute(conn, f"SELECT {key} FROM {table} WHERE school_id = ?", (school_id,))
         return {r[0] for r in rows} | {getattr(m, key) for m in extra}

@@ -35,7 +35,7 @@ from sync.common.money import format_cents
 from sync.common.wallets import paying_wallet
 from sync.models import MAX_CENTS
 from sync.server import bank_statement
-from sync.server.database import Database
+from sync.server.database import Connection, Database
 from sync.server.devices import Device
 from sync.server.errors import CentralError, Phrase
 from sync.server.schools import (
@@ -79,7 +79,7 @@ class Settings:
     timezone: ZoneInfo
 
 
-def settings(db: Database, school_id: str, conn=None) -> Settings:
+def settings(db: Database, school_id: str, conn: Connection | None = None) -> Settings:
     """The school's reservation cutoff and time zone (defaults: 08:30, Europe/Brussels)."""
     values = setting_values(db, school_id, conn)
     cutoff = CUTOFF.match(values.get("reservation_cutoff", DEFAULT_CUTOFF))
@@ -106,7 +106,7 @@ def set_settings(db: Database, school_id: str, *, cutoff: str | None = None,
 
 
 # -- movements ------------------------------------------------------------------------------
-def _move(db: Database, conn, school_id: str, wallet_id: str, kind: str, cents: int, *,
+def _move(db: Database, conn: Connection, school_id: str, wallet_id: str, kind: str, cents: int, *,
           reservation_id: str | None = None, source_key: str | None = None,
           label: str | None = None) -> tuple[str, int]:
     """Add ``cents`` (signed) to a wallet's balance, with a new change version, and record the
@@ -147,7 +147,7 @@ def topup(db: Database, school_id: str, wallet_id: str, amount_cents: int,
 
 
 # -- reservations -------------------------------------------------------------------------
-def _check_open(db, conn, school_id: str, day: date, what: str) -> None:
+def _check_open(db: Database, conn: Connection, school_id: str, day: date, what: str) -> None:
     """Reservations and cancellations for ``day`` close at the school's cutoff that morning
     (``what``: "reservation" or "cancellation"; each has its own sentences, for the
     translations)."""
@@ -167,7 +167,7 @@ def _check_open(db, conn, school_id: str, day: date, what: str) -> None:
                             " morning", day=shown, cutoff=cutoff)
 
 
-def _record(row) -> dict:
+def _record(row: tuple[Any, ...]) -> dict:
     return {"id": row[0], "day": row[1], "student_id": row[2], "article_code": row[3],
             "quantity": row[4], "status": row[5]}
 
@@ -235,7 +235,7 @@ def create_reservation(db: Database, school_id: str, student_id: str, day: date,
             "wallet_id": wallet_id, "amount_cents": -cost, "balance_cents": balance}
 
 
-def _new_reservation_id(db, conn, school_id: str, day: date) -> str:
+def _new_reservation_id(db: Database, conn: Connection, school_id: str, day: date) -> str:
     while True:
         candidate = f"R{day:%Y%m%d}-{secrets.token_hex(4).upper()}"
         if not db.execute(conn, "SELECT 1 FROM reservations WHERE school_id = ? AND id = ?",
@@ -298,7 +298,7 @@ def reservations(db: Database, school_id: str, *, day: date | None = None,
 
 
 # -- hooks called by push and the sales journal ---------------------------------------
-def mark_delivered(db: Database, conn, device: Device, data: dict) -> None:
+def mark_delivered(db: Database, conn: Connection, device: Device, data: dict) -> None:
     """A pushed ``pickup`` entry (its ``items`` name their ``reservation``): those
     reservations are delivered, with a new version so that every terminal learns it. A
     reservation cancelled here but handed over by a terminal that did not know yet is
@@ -320,7 +320,7 @@ def mark_delivered(db: Database, conn, device: Device, data: dict) -> None:
                    (db.next_versions(conn, 1), device.school_id, rid))
 
 
-def journal_lines(db: Database, conn, school_id: str, first: date, last: date,
+def journal_lines(db: Database, conn: Connection, school_id: str, first: date, last: date,
                   tz: ZoneInfo, *, student_id: str | None = None,
                   wallet_id: str | None = None) -> list[dict]:
     """The reservations and refunds made on the platform between two business days, as rows

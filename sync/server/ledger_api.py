@@ -17,6 +17,7 @@ Every one takes ``?school=ID`` when the platform has several schools. Refusals a
 from __future__ import annotations
 
 from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.models import MAX_CENTS, Reservation

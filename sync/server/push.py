@@ -14,7 +14,7 @@ import logging
 from sync.common.chain import KINDS, chain_hash, is_canonical
 from sync.protocol import PushedEntry
 from sync.server import ledger
-from sync.server.database import Database
+from sync.server.database import Connection, Database
 from sync.server.devices import Device
 from sync.server.errors import CentralError, Phrase
 
@@ -50,7 +50,7 @@ def push(db: Database, device: Device, entries: list[PushedEntry]) -> dict:
     return result
 
 
-def _apply(db: Database, conn, device: Device, entries: list[PushedEntry]) -> dict:
+def _apply(db: Database, conn: Connection, device: Device, entries: list[PushedEntry]) -> dict:
     hw, last = db.execute(conn, "SELECT high_water, last_hash FROM devices WHERE id = ?",
                           (device.id,)).fetchone()
     for i, e in enumerate(entries):
@@ -121,7 +121,7 @@ def parse_body(e: PushedEntry, device: Device) -> dict:
     except ValueError:
         raise CentralError("invalid", "entry {seq}: body is not JSON", seq=e.seq) from None
 
-    def bad(why: str):
+    def bad(why: str) -> CentralError:
         return CentralError("invalid", "entry {seq}: {why}", seq=e.seq, why=why)
 
     if not isinstance(data, dict) or not is_canonical(data, e.body):

@@ -93,7 +93,7 @@ def parse(text: str) -> tuple[list[RosterStudent], bool]:
     return students, has_badges
 
 
-def _text(value, where: str, name: str, problems: list, required: bool = True) -> str:
+def _text(value: object, where: str, name: str, problems: list, required: bool = True) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             problems.append(Phrase("{where}: {name} is missing", where=where, name=name))
@@ -130,7 +130,8 @@ def _communication(raw: str, where: str, problems: list) -> str | None:
 def _parse_csv(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     reader = csv.reader(io.StringIO(text), delimiter=";" if ";" in first else ",")
-    columns, students = None, {}
+    columns: dict[str, int] | None = None
+    students: dict[str, RosterStudent] = {}
     for cells in reader:
         where = Phrase("line {line}", line=reader.line_num)
         if not any(c.strip() for c in cells):
@@ -156,7 +157,7 @@ def _parse_csv(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
                                    cells=len(cells), columns=len(columns)))
             continue
 
-        def cell(name: str) -> str:
+        def cell(name: str, cells: list[str] = cells, columns: dict[str, int] = columns) -> str:
             i = columns.get(name)
             return cells[i].strip() if i is not None and i < len(cells) else ""
 
@@ -258,7 +259,11 @@ def _parse_json(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
 
 def _check_unique(students: list[RosterStudent], problems: list) -> None:
     """Within the file: a student, wallet, badge or communication appears for one owner."""
-    seen_students, seen_wallets, seen_badges, seen_comms = {}, {}, {}, {}
+    # Where each was first seen (a badge: its student too).
+    seen_students: dict[str, str] = {}
+    seen_wallets: dict[str, str] = {}
+    seen_badges: dict[str, tuple[str, str]] = {}
+    seen_comms: dict[str, str] = {}
     for s in students:
         if s.id in seen_students:
             problems.append(Phrase("{where}: student {student} is already on {other}",

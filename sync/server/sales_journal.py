@@ -169,16 +169,16 @@ def sales_journal(db: Database, school_id: str, *, student_id: str | None = None
             "offset": offset, "rows": rows[offset:end]}
 
 
-def _int(value, default: int = 0) -> int:
+def _int(value: object, default: int = 0) -> int:
     """An integer field as written (never a bool or a float), else ``default``."""
     return value if type(value) is int else default
 
 
-def _int_or_none(value) -> int | None:
+def _int_or_none(value: object) -> int | None:
     return value if type(value) is int else None
 
 
-def _str(value) -> str | None:
+def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 

@@ -14,7 +14,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sync.common.clock import DEFAULT_TIMEZONE, business_day
-from sync.server.database import Database
+from sync.server.database import Connection, Database
 from sync.server.errors import CentralError
 
 TIMEZONE = "timezone"       # the setting's name
@@ -48,16 +48,16 @@ def resolve_school(db: Database, school_id: str | None = None) -> str:
     return ids[0]
 
 
-def require_school(db: Database, conn, school_id: str) -> None:
+def require_school(db: Database, conn: Connection, school_id: str) -> None:
     """Refuse (``invalid``) a school id the database does not have."""
     if not db.execute(conn, "SELECT 1 FROM schools WHERE id = ?", (school_id,)).fetchone():
         raise CentralError("invalid", "no school {school!r}", school=school_id)
 
 
 # -- settings -------------------------------------------------------------------------------
-def setting_values(db: Database, school_id: str, conn=None) -> dict[str, str]:
+def setting_values(db: Database, school_id: str, conn: Connection | None = None) -> dict[str, str]:
     """Every setting the school has set, by name (in ``conn``'s transaction, or a new one)."""
-    def read(c) -> dict[str, str]:
+    def read(c: Connection) -> dict[str, str]:
         return dict(db.execute(c, "SELECT name, value FROM school_settings"
                                   " WHERE school_id = ?", (school_id,)).fetchall())
     if conn is not None:
@@ -93,11 +93,11 @@ def timezone_in(values: dict[str, str]) -> ZoneInfo:
     return ZoneInfo(values.get(TIMEZONE, DEFAULT_TIMEZONE))
 
 
-def timezone_of(db: Database, school_id: str, conn=None) -> ZoneInfo:
+def timezone_of(db: Database, school_id: str, conn: Connection | None = None) -> ZoneInfo:
     """The school's time zone: its setting, else ``DEFAULT_TIMEZONE``."""
     return timezone_in(setting_values(db, school_id, conn))
 
 
-def today(db: Database, school_id: str, conn=None) -> date:
+def today(db: Database, school_id: str, conn: Connection | None = None) -> date:
     """The school's business day now, in its own time zone."""
     return business_day(db.now(), timezone_of(db, school_id, conn))

@@ -23,7 +23,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": protocol.ErrorBody}
                                            for status in sorted(set(STATUS.values()) - {500})}
 
 
-def error_response(code: str, message: str, status: int | None = None, **extra) -> JSONResponse:
+def error_response(code: str, message: str, status: int | None = None,
+                   **extra: Any) -> JSONResponse:
     body = protocol.ErrorBody.model_validate({"error": code, "message": message, **extra})
     return JSONResponse(body.model_dump(exclude_none=True), status_code=status or STATUS[code])
 

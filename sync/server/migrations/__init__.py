@@ -47,14 +47,19 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sync.server.backends import WRITER_LOCK, postgres_ddl
 from sync.server.errors import Phrase
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
+
     from sync.server.backends import PostgreSQL, SQLite
 
 log = logging.getLogger("comptoir.central")
@@ -125,14 +130,14 @@ def _check(revision: str | None, unversioned: bool, create: bool) -> None:
         raise SchemaError(NO_CENTRAL_DATABASE)
 
 
-def current(backend: "SQLite | PostgreSQL") -> tuple[str | None, bool]:
+def current(backend: SQLite | PostgreSQL) -> tuple[str | None, bool]:
     """The database's ``(revision, unversioned)`` (see ``_state``), read through the app's
     own connection (``backend``: ``backends.open_database(db)``)."""
     with backend.transaction(write=False) as conn:
         return _state(lambda sql: conn.execute(backend.sql(sql)).fetchall(), backend.TABLES)
 
 
-def upgrade(backend: "SQLite | PostgreSQL", create: bool = False) -> Upgrade:
+def upgrade(backend: SQLite | PostgreSQL, create: bool = False) -> Upgrade:
     """Bring the database to ``HEAD``, under the writers' lock, in one transaction.
 
     ``create``: a database with no schema at all gets one (``init``); without it, that is a
@@ -178,7 +183,7 @@ def upgrade(backend: "SQLite | PostgreSQL", create: bool = False) -> Upgrade:
     return done
 
 
-def _config(connection=None):
+def _config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, made in code (no alembic.ini)."""
     from alembic.config import Config
     config = Config()
@@ -187,12 +192,25 @@ def _config(connection=None):
     return config
 
 
-def _alembic_upgrade(conn, target: str = "head") -> None:
+def _alembic_upgrade(conn: Connection, target: str = "head") -> None:
     from alembic import command
     command.upgrade(_config(conn), target)
 
 
-def run_env(context) -> None:
+class _Context(Protocol):
+    """What ``run_env`` uses of Alembic's ``context``: the module ``env.py`` imports, which
+    stands for the running ``EnvironmentContext``."""
+
+    config: Config
+
+    def is_offline_mode(self) -> bool: ...
+    def configure(self, *, connection: Connection, transactional_ddl: bool,
+                  transaction_per_migration: bool) -> None: ...
+    def begin_transaction(self) -> AbstractContextManager[Any]: ...
+    def run_migrations(self) -> None: ...
+
+
+def run_env(context: _Context) -> None:
     """What ``env.py`` does: run the revisions on the connection ``upgrade`` holds, inside its
     transaction (Alembic then begins and commits nothing itself)."""
     conn = context.config.attributes.get("connection")
