@@ -255,8 +255,8 @@ def make_school(folder: Path, students: int, top_up_cents: int = 10_000) -> list
     wallets of the rush pool topped up (an import of their new balances, as the platform's
     data arrives). Returns the pool's badges."""
     from kiosk import importer
-    from kiosk.store import open_store
     from kiosk.demo.folder import make_demo_folder, make_portraits
+    from kiosk.store import open_store
     from kiosk.ui.terminal import DB_NAME
     from sync.common.clock import SystemClock
     make_demo_folder(folder, "canteen", students=students)

@@ -24,11 +24,10 @@ from kiosk.demo.school import DEMO_PINS, Badge, generate, structured_communicati
 from kiosk.journal import GENESIS, canonical_json, chain_hash, uuid7
 from kiosk.store import open_store
 from sync import protocol
-from sync.common.clock import ManualClock
+from sync.common.clock import ManualClock, local_time
 from sync.models import DataSet
 from sync.server import reports
 from sync.server.cli import main as central_main
-from sync.common.clock import local_time
 from sync.server.sales_journal import period_days
 from sync.server.storage import CentralError, CentralStore
 

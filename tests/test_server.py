@@ -51,7 +51,7 @@ class Central:
     def __init__(self, url: str, store: CentralStore):
         self.url, self.store = url, store
 
-    def terminal(self, school: str = "school-a", name: str = "Cantine 1") -> "Terminal":
+    def terminal(self, school: str = "school-a", name: str = "Cantine 1") -> Terminal:
         code = self.store.create_enrol_code(school, name)
         device_id = str(uuid.uuid4())
         r = requests.post(self.url + protocol.ENROL, json={"code": code, "device_id": device_id})

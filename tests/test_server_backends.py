@@ -93,7 +93,7 @@ def test_a_failed_transaction_leaves_nothing(central_db):
         with pytest.raises(ZeroDivisionError):
             with store.transaction() as conn:
                 store.execute(conn, "UPDATE wallets SET balance_cents = 12345")
-                1 / 0
+                raise ZeroDivisionError("a failure inside the transaction")
         assert central_rows(store, "SELECT id, balance_cents FROM wallets ORDER BY id") == balances
         # A refusal inside a transaction (a CentralError) rolls back the same way.
         chain = Chain(store, "Cantine 1")

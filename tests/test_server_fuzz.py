@@ -15,8 +15,7 @@ from collections import Counter
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.generation.modes import GenerationMode
 
@@ -207,17 +206,22 @@ def test_openapi_fuzz_finds_no_5xx(fuzzed, tokens):
         modes = [GenerationMode.POSITIVE] + (
             [GenerationMode.NEGATIVE] if len(op.query) or len(op.body) else [])
         for mode in modes:
-            @settings(max_examples=EXAMPLES, **SETTINGS)
-            @given(case=op.as_strategy(generation_mode=mode))
-            def call(case):
-                response = case.call(base_url=fuzzed.url, headers=headers)
-                SENT[response.status_code] += 1
-                # Every answer fits the model the served description gives for its status
-                # (the route's response_model, or ErrorBody for a refusal).
-                case.validate_response(response, headers=headers,
-                                       checks=[not_a_server_error, response_schema_conformance])
-                assert response.status_code < 500, case.as_curl_command(headers=headers)
-                if response.status_code >= 400:
-                    protocol.ErrorBody.model_validate(response.json())
+            _fuzz_one(op, mode, fuzzed.url, headers)()
 
-            call()
+
+def _fuzz_one(op, mode, url: str, headers: dict):
+    """The hypothesis test of one operation in one generation mode (made here so that it
+    binds this operation's headers)."""
+    @settings(max_examples=EXAMPLES, **SETTINGS)
+    @given(case=op.as_strategy(generation_mode=mode))
+    def call(case):
+        response = case.call(base_url=url, headers=headers)
+        SENT[response.status_code] += 1
+        # Every answer fits the model the served description gives for its status
+        # (the route's response_model, or ErrorBody for a refusal).
+        case.validate_response(response, headers=headers,
+                               checks=[not_a_server_error, response_schema_conformance])
+        assert response.status_code < 500, case.as_curl_command(headers=headers)
+        if response.status_code >= 400:
+            protocol.ErrorBody.model_validate(response.json())
+    return call

@@ -69,7 +69,7 @@ def template():
 def test_every_message_is_translated(lang, template):
     po = entries(catalogue(i18n.po_path(lang)))
     problems = []
-    for key, m in template.items():
+    for key in template:
         t = po.get(key)
         label = f"{key[0] + ': ' if key[0] else ''}{key[1]!r}"
         if t is None:
