@@ -41,89 +41,32 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sync.common.clock import local_time
-from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, coded, translator
+from sync.common.i18n import LANGUAGES
 from sync.server import schools
+from sync.server.cli_text import (
+    KIND_LABELS,
+    LANG_ENV,
+    LOADED,
+    _,
+    bank_summary,
+    choose_language,
+    devices_table,
+    label,
+    language,
+    money,
+    sales_table,
+    set_language,
+    when,
+)
 from sync.server.database import sha256
 from sync.server.errors import say
 from sync.server.sales_journal import PERIODS
 from sync.server.storage import CentralError, CentralStore
 
 DB_ENV = "COMPTOIR_CENTRAL_DB"
-LANG_ENV = "COMPTOIR_LANG"
-# Short words of the tables, coded: the code (msgctxt) tells a translator where the word stands
-# and keeps it apart from the same English word elsewhere.
-PERIOD_LABELS = {
-    "today": coded("period_today", "today"),
-    "yesterday": coded("period_yesterday", "yesterday"),
-    "last_7_days": coded("period_last_7_days", "last 7 days"),
-    "last_30_days": coded("period_last_30_days", "last 30 days"),
-    "this_month": coded("period_this_month", "this month"),
-    "last_month": coded("period_last_month", "last month"),
-    "custom": coded("period_custom", "custom period")}
-KIND_LABELS = {     # the sales journal's operations and a wallet's movements
-    "sale": coded("operation_sale", "sale"),
-    "photocopy": coded("operation_photocopy", "photocopy"),
-    "void": coded("operation_void", "void"),
-    "pickup": coded("operation_pickup", "pickup"),
-    "reservation": coded("operation_reservation", "reservation"),
-    "refund": coded("operation_refund", "refund"),
-    "topup": coded("operation_topup", "top-up"),
-    "transfer": coded("operation_transfer", "transfer")}
-LOADED = {          # what demo-data loaded (entities.ENTITIES), counted
-    "categories": coded("loaded_categories", "{count} categories"),
-    "articles": coded("loaded_articles", "{count} articles"),
-    "students": coded("loaded_students", "{count} students"),
-    "badges": coded("loaded_badges", "{count} badges"),
-    "wallets": coded("loaded_wallets", "{count} wallets"),
-    "operators": coded("loaded_operators", "{count} operators"),
-    "reservations": coded("loaded_reservations", "{count} reservations")}
-
-# The language of every line printed, help included: --lang, else $COMPTOIR_LANG, else French.
-# French because the platform belongs to the school, whose language is French (as the
-# terminal's default, sync.common.i18n.DEFAULT_LANGUAGE); the platform has no terminal.toml
-# to say otherwise. Set once by ``main``.
-_language = {"lang": DEFAULT_LANGUAGE}
-
-
-def _(text: str) -> str:
-    """``text`` (English, the msgid) in the command line's language."""
-    return translator(_language["lang"]).gettext(text)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translator(_language["lang"]).ngettext(singular, plural, n)
-
-
-def pgettext(context: str, text: str) -> str:
-    """A short word in a context (a column's heading: ``pgettext("column", "Name")``)."""
-    return translator(_language["lang"]).pgettext(context, text)
-
-
-def _label(table: dict[str, str], prefix: str, key: str) -> str:
-    """``key``'s label in one of the coded tables above (code ``{prefix}_{key}``)."""
-    if key not in table:
-        return key
-    in_context = translator(_language["lang"]).pgettext     # the code is made, not written
-    return in_context(f"{prefix}_{key}", table[key])
-
-
-def _money(cents: int) -> str:
-    from sync.common.money import format_cents
-    return format_cents(cents, _language["lang"])
-
-
-def choose_language(cli_lang: str | None) -> str:
-    """``--lang``, else ``$COMPTOIR_LANG``, else French (see ``_language``)."""
-    if cli_lang in LANGUAGES:
-        return cli_lang
-    env = (os.environ.get(LANG_ENV) or "").strip().lower()
-    return env if env in LANGUAGES else DEFAULT_LANGUAGE
-
-
 def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -270,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     message is the msgid of its translation (``sync.server.errors``)."""
     argv = sys.argv[1:] if argv is None else argv
     lang = _language_of(argv)
-    _language["lang"] = lang
+    set_language(lang)
     args = _parser().parse_args(argv)
     try:
         return _run(args)
@@ -285,7 +228,7 @@ def _run(args: argparse.Namespace) -> int:
                            " URL) or {env}", env=DB_ENV)
     if args.command == "demo-data" and args.students < 1:
         raise CentralError("invalid", "--students must be at least 1")
-    lang = _language["lang"]
+    lang = language()
     with CentralStore(args.db, create=args.command == "init") as store:
         done = store.schema
         if done.changed and (done.before or done.unversioned) and args.command != "migrate":
@@ -298,7 +241,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _command(args: argparse.Namespace, store: CentralStore) -> None:
-    lang = _language["lang"]
+    lang = language()
     if args.command == "init":
         school_id = store.add_school(args.school, args.school_id)
         print(_("school {school} ready in {where}").format(school=repr(school_id),
@@ -319,7 +262,7 @@ def _command(args: argparse.Namespace, store: CentralStore) -> None:
         school_id = store.school_id(args.school_id)
         day = schools.today(store, school_id)
         counts = store.load(school_id, DataSet.model_validate(generate(args.students, day=day)))
-        print(", ".join(_label(LOADED, "loaded", name).format(count=n) if name in LOADED
+        print(", ".join(label(LOADED, "loaded", name).format(count=n) if name in LOADED
                         else f"{n} {name}" for name, n in counts.items())
               or _("nothing changed"))
     elif args.command == "enrol-code":
@@ -353,13 +296,13 @@ def _command(args: argparse.Namespace, store: CentralStore) -> None:
                   .format(id=sha256(token)[:12]), file=sys.stderr)
     elif args.command == "devices":
         school_id = store.school_id(args.school_id)
-        print(_devices_table(store.device_list(school_id), schools.timezone_of(store, school_id)))
+        print(devices_table(store.device_list(school_id), schools.timezone_of(store, school_id)))
     elif args.command == "sales":
         journal = store.sales_journal(
             store.school_id(args.school_id), student_id=args.student, wallet_id=args.wallet,
             device_id=args.device, article_text=args.article, period=args.period,
             first_day=args.from_, last_day=args.to)
-        print(_sales_table(journal))
+        print(sales_table(journal))
     else:
         _run_ledger(args, store)
 
@@ -390,18 +333,18 @@ def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
         done = ledger.create_reservation(store, school_id, args.student, args.day, args.article,
                                          args.quantity)
         print(_("reservation {id}: {amount} paid from wallet {wallet}, balance {balance}").format(
-            id=done["reservation"]["id"], amount=_money(-done["amount_cents"]),
-            wallet=done["wallet_id"], balance=_money(done["balance_cents"])))
+            id=done["reservation"]["id"], amount=money(-done["amount_cents"]),
+            wallet=done["wallet_id"], balance=money(done["balance_cents"])))
     elif args.command == "cancel-reservation":
         done = ledger.cancel_reservation(store, school_id, args.id)
         if done["wallet_id"]:
             print(_("reservation {id} cancelled: {amount} refunded to wallet {wallet}, balance"
-                    " {balance}").format(id=args.id, amount=_money(done["refunded_cents"]),
+                    " {balance}").format(id=args.id, amount=money(done["refunded_cents"]),
                                          wallet=done["wallet_id"],
-                                         balance=_money(done["balance_cents"])))
+                                         balance=money(done["balance_cents"])))
         else:
             print(_("reservation {id} cancelled: {amount} refunded").format(
-                id=args.id, amount=_money(done["refunded_cents"])))
+                id=args.id, amount=money(done["refunded_cents"])))
     elif args.command == "topup":
         if args.euros is not None:
             try:
@@ -413,9 +356,9 @@ def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
             cents = args.cents
         done = ledger.topup(store, school_id, args.wallet, cents, args.label)
         print(_("wallet {wallet}: {amount} credited, balance {balance}").format(
-            wallet=args.wallet, amount=_money(cents), balance=_money(done["balance_cents"])))
+            wallet=args.wallet, amount=money(cents), balance=money(done["balance_cents"])))
     elif args.command == "import-bank":
-        print(_bank_summary(ledger.import_bank(store, school_id, _read(args.file))))
+        print(bank_summary(ledger.import_bank(store, school_id, _read(args.file))))
     elif args.command == "import-roster":
         done = roster.import_roster(store, school_id, _read(args.file))
         print(_("{students} students in the roster: {students_added} added, {students_updated}"
@@ -428,90 +371,10 @@ def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
         for m in history["movements"]:
             where = (f"{m['device_name']} #{m['seq']}" if m["device_name"]
                      else m["reservation_id"] or m["label"] or "")
-            kind = _label(KIND_LABELS, "operation", m["kind"])
-            print(f"{_when(local_time(m['ts'], tz))}  {kind:<13}"
-                  f" {_money(m['amount_cents']):>12}  {where}")
-        print(_("balance: {balance}").format(balance=_money(history["balance_cents"])))
-
-
-def _bank_summary(done: dict) -> str:
-    lang = _language["lang"]
-    lines = [_("{lines} transfer lines: {matched} credited ({matched_amount}), {already} already"
-               " imported ({already_amount}), {unmatched} unmatched").format(
-        lines=done["lines"], matched=done["matched"], matched_amount=_money(done["matched_cents"]),
-        already=done["already_imported"], already_amount=_money(done["already_imported_cents"]),
-        unmatched=len(done["unmatched"]))]
-    for u in done["unmatched"]:
-        lines.append("  " + _("line {line}: {reason} — {date} | {amount} | {communication}")
-                     .format(line=u["line"], reason=say(u["reason"], lang), date=u["date"],
-                             amount=u["amount"], communication=u["communication"]))
-    return "\n".join(lines)
-
-
-def _cut(text: str | None, width: int = 24) -> str:
-    text = text or "-"
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
-def _when(text: str) -> str:
-    try:
-        return f"{datetime.fromisoformat(text):%d/%m/%Y %H:%M}"
-    except ValueError:
-        return text
-
-
-def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], right: int = 0) -> list[str]:
-    """Columns padded to their widest cell; the last ``right`` columns aligned right."""
-    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
-    lines = []
-    for row in [head, *rows]:
-        cells = [cell.rjust(w) if i >= len(head) - right else cell.ljust(w)
-                 for i, (cell, w) in enumerate(zip(row, widths))]
-        lines.append("  ".join(cells).rstrip())
-    return lines
-
-
-def _devices_table(found: list[dict], tz: ZoneInfo) -> str:
-    """The terminals as a table: local times in the school's zone."""
-    if not found:
-        return _("no terminal enrolled yet (see 'comptoir central enrol-code')")
-    head = (pgettext("column", "Device"), pgettext("column", "Name"),
-            pgettext("column", "Version"), pgettext("column", "Last seen"),
-            pgettext("column", "Enrolled"), pgettext("column", "Revoked"),
-            pgettext("column", "High water"), pgettext("column", "Conflicts"))
-    never = pgettext("last_seen", "never")
-    return "\n".join(_table(head, [
-        (d["id"], _cut(d["name"]), d["version"] or "-",
-         _when(local_time(d["last_seen_at"], tz)) if d["last_seen_at"] else never,
-         _when(local_time(d["enrolled_at"], tz)),
-         _when(local_time(d["revoked_at"], tz)) if d["revoked_at"] else "-",
-         str(d["high_water"]), str(d["conflicts"])) for d in found], right=2))
-
-
-def _sales_table(journal: dict) -> str:
-    first, last = journal["first_day"], journal["last_day"]
-    lines = [_("Sales journal — {school} — from {first} to {last} ({period})").format(
-        school=journal["school_id"], first=f"{first:%d/%m/%Y}", last=f"{last:%d/%m/%Y}",
-        period=_label(PERIOD_LABELS, "period", journal["period"]))]
-    if not journal["rows"]:
-        lines.append(_("No sale in this period."))
-    else:
-        head = (pgettext("column", "Date"), pgettext("column", "Terminal"),
-                pgettext("column", "Operation"), pgettext("column", "Student"),
-                pgettext("column", "Wallet"), pgettext("column", "Article"),
-                pgettext("column", "Quantity"), pgettext("column", "Amount"))
-        platform = pgettext("sales_device", "platform")
-        table: list[tuple[str, ...]] = [
-            (_when(r["local_time"]), _cut(r["device_name"] or platform),
-             _label(KIND_LABELS, "operation", r["kind"]), _cut(r["student_name"] or r["student_id"]),
-             _cut(r["wallet_name"] or r["wallet_id"]), _cut(r["article_name"], 32),
-             str(r["quantity"]), _money(r["amount_cents"]))
-            for r in journal["rows"]]
-        lines += _table(head, table, right=2)
-    count = journal["count"]
-    lines.append(ngettext("{count} line — total: {total}", "{count} lines — total: {total}",
-                          count).format(count=count, total=_money(journal["total_cents"])))
-    return "\n".join(lines)
+            kind = label(KIND_LABELS, "operation", m["kind"])
+            print(f"{when(local_time(m['ts'], tz))}  {kind:<13}"
+                  f" {money(m['amount_cents']):>12}  {where}")
+        print(_("balance: {balance}").format(balance=money(history["balance_cents"])))
 
 
 if __name__ == "__main__":
