@@ -83,3 +83,12 @@ def test_upward_imports_are_caught_and_named(tmp_path):
         ("sync.server.app", "sync.agent"): "the platform shares only the shared layer, not the sync agent",
         ("kiosk.store", "kiosk.ui.app"): "upward: terminal core (layer 2) -> touch app (layer 4)",
     }
+
+
+def test_no_module_over_500_lines():
+    """Small modules with names that explain themselves: a module that grows past 500 lines
+    is split by what it does (the catalogues under sync/common/locale are data, not code)."""
+    long = {str(p.relative_to(ROOT)): n for r in ("kiosk", "sync", "drivers")
+            for p in (ROOT / r).rglob("*") if p.suffix in (".py", ".kv")
+            and (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
+    assert not long, long
