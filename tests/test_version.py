@@ -7,7 +7,7 @@ import configparser
 import json
 import subprocess
 import sys
-from importlib.metadata import distribution, version as installed_version
+from importlib.metadata import distributions, version as installed_version
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -27,12 +27,15 @@ def source_version() -> str:
 
 
 def installed_from_this_checkout() -> bool:
-    """An editable install of this very source tree (``make test``'s, CI's)."""
-    text = distribution("comptoir").read_text("direct_url.json")
-    if not text:
-        return False
-    url = json.loads(text).get("url", "")
-    return url.startswith("file:") and Path(unquote(urlsplit(url).path)).resolve() == ROOT
+    """An editable install of this very source tree (``make test``'s, CI's). Every
+    ``comptoir`` distribution on the path is asked: an editable install also leaves a
+    ``comptoir.egg-info`` (no ``direct_url.json``) in the tree, found first from its root."""
+    for dist in distributions(name="comptoir"):
+        text = dist.read_text("direct_url.json")
+        url = json.loads(text).get("url", "") if text else ""
+        if url.startswith("file:") and Path(unquote(urlsplit(url).path)).resolve() == ROOT:
+            return True
+    return False
 
 
 def test_the_version_is_the_installed_distributions():
