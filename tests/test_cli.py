@@ -196,3 +196,27 @@ def test_status_reports_everything(school):
     for needle in ("Cantine 1 (canteen)", f"schéma v{CURRENT_VERSION}", "Intégrité     : OK",
                    "Journal       : 0", "60 élèves", "en attente d'envoi"):
         assert needle in out, out
+
+
+@pytest.mark.parametrize("command", [("sell", "--badge", Badge.EMMA, "SOUP"),
+                                     ("report", "x")])
+def test_a_closed_output_does_not_turn_what_was_done_into_a_failure(fresh, command):
+    """`comptoir sell … | head -1`: the reader of stdout goes away. The sale is in the journal,
+    so the exit code is 0 and stderr says it was done: a wrapper retrying on failure must
+    not sell twice (issue 13, point 6)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
+    env.update(COMPTOIR_DATA=str(fresh), COMPTOIR_OPERATOR="Luc", COMPTOIR_PIN="5678")
+    read, write = os.pipe()
+    os.close(read)                                   # nobody will ever read what it prints
+    try:
+        proc = subprocess.run([sys.executable, "-m", "kiosk.cli", *command], env=env,
+                              stdout=write, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                              text=True, timeout=60)
+    finally:
+        os.close(write)
+    assert proc.returncode == 0, proc.stderr
+    assert "Exception ignored" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "sortie" in proc.stderr and "fait" in proc.stderr, proc.stderr    # said on stderr
+    sales = sqlite3.connect(fresh / "comptoir.db").execute(
+        "SELECT COUNT(*) FROM journal WHERE kind = 'sale'").fetchone()[0]
+    assert sales == (1 if command[0] == "sell" else 0)

@@ -19,7 +19,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.cli.base import EXIT, Context, UsageError, _, choose_language, data_dir, set_language
+from kiosk.cli.base import (
+    EXIT,
+    Context,
+    GuardedStdout,
+    UsageError,
+    _,
+    choose_language,
+    data_dir,
+    set_language,
+)
 from sync.common.errors import ComptoirError
 
 __all__ = ["main"]
@@ -69,6 +78,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "operator" and args.action in ("add", "unlock") and not args.name:
         print("comptoir: " + _("operator add/unlock needs a NAME"), file=sys.stderr)
         return 2
+    stdout = sys.stdout = GuardedStdout(sys.stdout)
+    try:
+        code = _run(args, lang)
+        stdout.flush()
+    finally:
+        sys.stdout = stdout.inner
+    if stdout.lost and code == 0:
+        print("comptoir: " + _("the output was closed before it was all read; what was asked"
+                               " was done"), file=sys.stderr)
+    return code
+
+
+def _run(args: argparse.Namespace, lang: str) -> int:
+    """The command, and its exit code (the module's docstring lists them)."""
     try:
         ctx = Context(args, lang)
         args.func(ctx)
@@ -82,5 +105,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("comptoir: " + _("interrupted, nothing was half saved"), file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 1

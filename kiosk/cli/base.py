@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sync.common.errors import AuthError, ComptoirError, NeedsConfirmation, Refusal
 from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
@@ -131,6 +131,43 @@ class Context:
 
     def out(self, text: str = "", flush: bool = False) -> None:
         print(text, flush=flush)
+
+
+class GuardedStdout:
+    """``sys.stdout`` for one command, so that a reader who goes away (``comptoir sell … |
+    head -1``) changes nothing of what the command does: the first write that finds the pipe
+    closed points the file descriptor at /dev/null, the rest of the output goes there, and the
+    exit code still says what happened to the money (a wrapper that retries on failure must
+    not sell twice). ``lost`` tells whether some output was not read."""
+
+    def __init__(self, inner: TextIO) -> None:
+        self.inner = inner
+        self.lost = False
+
+    def write(self, text: str) -> int:
+        if not self.lost:
+            try:
+                return self.inner.write(text)
+            except BrokenPipeError:
+                self._lose()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.lost:
+            try:
+                self.inner.flush()
+            except BrokenPipeError:
+                self._lose()
+
+    def _lose(self) -> None:
+        self.lost = True
+        # What is still in the buffer is flushed at exit, to /dev/null now: no second error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, self.inner.fileno())
+        os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:        # isatty, fileno, encoding…: the real one's
+        return getattr(self.inner, name)
 
 
 def read_pin(prompt: str, env: str = "COMPTOIR_PIN") -> str:
