@@ -91,3 +91,24 @@ def test_epc_qr_image_decodes_with_zbar_to_the_right_transfer(tmp_path):
     assert lines[6] == "BE04363136022231"
     assert lines[7] == "EUR20"
     assert lines[9] == "090933755493"
+
+
+def test_the_screens_transfer_qr_is_the_slips(tmp_path):
+    """The balance screen's QR (kiosk.ui.topup, no Kivy needed to make it) scans to the very
+    transfer the printed slip encodes: the 12 digits in the structured reference field, the
+    remittance text empty (issue 13, point 10)."""
+    from kiosk.config import SchoolSection
+    from kiosk.ui.topup import SUGGESTED_CENTS, epc_qr_png
+    school = SchoolSection(name="Institut Saint-Michel", iban="BE04 3631 3602 2231", bic="")
+    communication = "+++090/9337/55493+++"
+    png = tmp_path / "screen.png"
+    png.write_bytes(epc_qr_png(school, communication))
+    (decoded,) = _zbar(png)
+    slip = payments.epc_payload(school.name, school.iban, SUGGESTED_CENTS, communication)
+    fields, expected = decoded.split("\n"), slip.split("\n")
+    for i, name in enumerate(("service tag", "version", "character set", "identification",
+                              "BIC", "name", "IBAN", "amount", "purpose", "reference", "text")):
+        got = fields[i] if i < len(fields) else ""
+        want = expected[i] if i < len(expected) else ""
+        assert got == want, f"{name}: the screen's QR says {got!r}, the slip's {want!r}"
+    assert fields[9] == "090933755493"

@@ -12,8 +12,9 @@ True
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from typing import TYPE_CHECKING
+
+from kiosk.payments import epc_qr
 
 if TYPE_CHECKING:
     from kiosk.config import SchoolSection
@@ -23,14 +24,13 @@ SUGGESTED_CENTS = 2000      # the QR needs an amount; parents can change it in t
 
 def epc_qr_png(school: SchoolSection, communication: str, amount_cents: int = SUGGESTED_CENTS,
                scale: int = 6) -> bytes | None:
-    """The EPC QR code as PNG bytes, or None when the school's IBAN is not configured.
-    The Belgian structured communication goes in the remittance text, as banks expect it."""
+    """The EPC QR code as PNG bytes, or None when the school's IBAN is not configured. It is
+    the printed slip's transfer, made by the same function (``kiosk.payments.epc_qr``): the
+    structured communication's 12 digits in the reference field, as Belgian banks expect."""
     if not school.iban:
         return None
-    from segno import helpers
-    qr = helpers.make_epc_qr(name=(school.name or "School")[:70], iban=school.iban.replace(" ", ""),
-                             amount=Decimal(amount_cents).scaleb(-2), text=communication,
-                             bic=school.bic.replace(" ", "") or None)
+    qr = epc_qr((school.name or "School")[:70], school.iban, amount_cents, communication,
+                bic=school.bic.replace(" ", "") or None)
     out = io.BytesIO()
     qr.save(out, kind="png", scale=scale, border=2)
     return out.getvalue()
