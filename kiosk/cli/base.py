@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sync.common.errors import AuthError, ComptoirError, NeedsConfirmation, Refusal
-from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, CommandLanguage
 
 if TYPE_CHECKING:
     from kiosk.counter import CounterService
@@ -28,20 +28,13 @@ DB_NAME = "comptoir.db"
 CONFIG_NAME = "terminal.toml"
 EXIT = {Refusal: 3, NeedsConfirmation: 4, AuthError: 5}
 
-_language = {"lang": DEFAULT_LANGUAGE}
-
-
-def set_language(lang: str) -> None:
-    _language["lang"] = lang
+LANGUAGE = CommandLanguage()        # chosen once by main (choose_language)
+set_language = LANGUAGE.set
+_ = LANGUAGE.gettext                # English text in, the command line's language out
 
 
 def current_language() -> str:
-    return _language["lang"]
-
-
-def _(text: str) -> str:
-    """``text`` (English, the msgid) in the command line's language."""
-    return translator(_language["lang"]).gettext(text)
+    return LANGUAGE.code
 
 
 class UsageError(ComptoirError):

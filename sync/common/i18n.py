@@ -152,6 +152,32 @@ def _translator(lang: str) -> gettext.NullTranslations:
         return gettext.NullTranslations()
 
 
+class CommandLanguage:
+    """The language of every line a command line prints, help included, chosen once by its
+    ``main`` (the terminal's ``comptoir`` and the platform's ``comptoir central`` hold one
+    each): ``_ = language.gettext`` in its modules, ``language.set(code)`` at the start.
+
+    >>> language = CommandLanguage()
+    >>> language.set("nl"); language.gettext("Sale no. {seq}")
+    'Verkoop nr. {seq}'
+    """
+
+    def __init__(self) -> None:
+        self.code = DEFAULT_LANGUAGE
+
+    def set(self, code: str) -> None:
+        self.code = code
+
+    def gettext(self, text: str) -> str:
+        return translator(self.code).gettext(text)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translator(self.code).ngettext(singular, plural, n)
+
+    def pgettext(self, context: str, text: str) -> str:
+        return translator(self.code).pgettext(context, text)
+
+
 def gettext_for(lang: str | None) -> Callable[[str], str]:
     """``_ = gettext_for(lang)``: the ``gettext`` function of that language."""
     return translator(lang).gettext

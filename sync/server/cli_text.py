@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sync.common.clock import local_time
-from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, coded, translator
+from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, CommandLanguage, coded, translator
 from sync.server.errors import say
 
 LANG_ENV = "COMPTOIR_LANG"
@@ -45,29 +45,15 @@ LOADED = {          # what demo-data loaded (entities.ENTITIES), counted
 # French because the platform belongs to the school, whose language is French (as the
 # terminal's default, sync.common.i18n.DEFAULT_LANGUAGE); the platform has no terminal.toml
 # to say otherwise. Set once by ``main``.
-_language = {"lang": DEFAULT_LANGUAGE}
-
-
-def set_language(lang: str) -> None:
-    _language["lang"] = lang
+LANGUAGE = CommandLanguage()
+set_language = LANGUAGE.set
+_ = LANGUAGE.gettext                # English text in (the msgid), the chosen language out
+ngettext = LANGUAGE.ngettext
+pgettext = LANGUAGE.pgettext        # a short word in a context: pgettext("column", "Name")
 
 
 def language() -> str:
-    return _language["lang"]
-
-
-def _(text: str) -> str:
-    """``text`` (English, the msgid) in the command line's language."""
-    return translator(language()).gettext(text)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translator(language()).ngettext(singular, plural, n)
-
-
-def pgettext(context: str, text: str) -> str:
-    """A short word in a context (a column's heading: ``pgettext("column", "Name")``)."""
-    return translator(language()).pgettext(context, text)
+    return LANGUAGE.code
 
 
 def label(table: dict[str, str], prefix: str, key: str) -> str:
