@@ -38,6 +38,7 @@ LAYERS = [
     ("sync", "shared", 1),                   # the package itself (sync/__init__.py)
     ("kiosk.ui", "touch app", 4),
     ("kiosk.demo", "demo tooling", 5),
+    ("kiosk.ui.autopilot", "demo tooling", 5),   # drives the app with Kivy: kept in kiosk.ui
     ("kiosk.cli", "command line", 6),
 ]
 

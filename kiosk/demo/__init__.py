@@ -6,8 +6,9 @@ that the platform's ``comptoir central demo-data`` loads explicitly.
 - ``store``: that school in a terminal's store, with a counter service (``demo_service``);
 - ``folder``: a demo data folder for the touch app (``comptoir ui --demo``);
 - ``launch``: the touch app with the demo's badge panel;
-- ``autopilot``: a virtual X screen and hands that drive the running app;
-- ``scenario``: the scripted lunch service ``make demo`` walks (``comptoir ui --scenario``);
+- ``scenario``: the scripted lunch service ``make demo`` walks (``comptoir ui --scenario``),
+  with the touch app's autopilot (``kiosk.ui.autopilot``: it imports Kivy, which stays in
+  ``kiosk.ui``);
 - ``escpos_decode``: the ESC/POS bytes back into text, for the receipts the demo writes.
 
 Each is imported by its full name (``from kiosk.demo.school import generate``): this package

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.demo.school import DEMO_BADGES, DEMO_PINS, Badge
 
 if TYPE_CHECKING:
-    from kiosk.demo.autopilot import Driver
+    from kiosk.ui.autopilot import Driver
     from kiosk.ui.terminal import Terminal
 
 SOUP = "Potage et pain\n1,00\xa0€"
@@ -140,7 +140,7 @@ class Scenario:
         d = self.d
         d.wait_for(lambda: d.buttons(text="Marie"), what="the operators on the login screen")
         self.shot("login")
-        from kiosk.demo.autopilot import login
+        from kiosk.ui.autopilot import login
         login(d, "Marie", DEMO_PINS["Marie"])
         expect(d.app.screens.current == "sale", "Marie's login did not open the sale screen")
         return "Marie (vendeuse) connectée"
@@ -367,7 +367,7 @@ def run_scenario(folder: Path, out: Path, echo: Callable[[str], None] = say) -> 
     """Start a virtual X screen and the app on ``folder``, walk the scenario into ``out``;
     0 when every step got its expected answer."""
     from drivers.badge.simulated import SimulatedReader
-    from kiosk.demo.autopilot import Driver, Xvfb, start_kivy
+    from kiosk.ui.autopilot import Driver, Xvfb, start_kivy
     from kiosk.ui.terminal import DB_NAME, Terminal
 
     folder, out = Path(folder), Path(out)

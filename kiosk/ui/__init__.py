@@ -8,6 +8,6 @@ counter service: the screens ask it and show what it answers.
 
 Start it with ``comptoir ui`` (``--demo`` for the demo school and a panel of badges to tap,
 ``--badge-panel`` for that panel on any folder) or ``python -m kiosk.ui``. The demo's badges
-come from above (``kiosk.demo.launch``); ``kiosk.demo.autopilot`` drives the running app with
+come from above (``kiosk.demo.launch``); ``kiosk.ui.autopilot`` drives the running app with
 real touches (tests, benchmarks, the scripted demo: ``--scenario``).
 """

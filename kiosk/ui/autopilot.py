@@ -5,6 +5,9 @@ tests (tests/ui/) and benchmarks/bench_ui.py drive the app with it.
 
 Nothing here decides anything: it only touches and reads, as a person in front of the screen
 would. Kivy is imported only inside the methods (``start_kivy`` must run first).
+
+It is tooling, not the app: it lives here because Kivy stays in ``kiosk.ui``, and its layer is
+the demo tooling's (tests/layers.py), so no module of the app may import it.
 """
 from __future__ import annotations
 
