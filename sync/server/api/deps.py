@@ -39,7 +39,6 @@ def admin_auth(request: Request, store: Store) -> None:
     store.authenticate_admin(bearer(request))
 
 
-
 def school_id(store: Store, school: str = "") -> str:
     """The school a request means: ``?school=ID``, or the platform's only school."""
     try:
