@@ -41,7 +41,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))        # runs from a checkout too
 
-from drivers.badge.wedge import INPUT_EVENT, WedgeParser, WedgeReader, input_events  # noqa: E402
+from drivers.badge.wedge import WedgeParser, WedgeReader  # noqa: E402
+from tests.evdev_fifo import INPUT_EVENT, FifoInputDevice, input_events  # noqa: E402
 
 BLOCK = 50
 KEYS = {"0": 11, **{str(d): d + 1 for d in range(1, 10)},
@@ -127,10 +128,10 @@ class Series:
     def badge(self, uid: str) -> None:
         t = self.timing
         t.done.clear()
-        now = time.monotonic()
+        now = time.time()    # the kernel stamps events on the wall clock
         os.write(self.fd, uid_keys(uid, now) if self.events else uid.encode())
         time.sleep(0.001)
-        enter = enter_keys(time.monotonic()) if self.events else b"\n"
+        enter = enter_keys(time.time()) if self.events else b"\n"
         start = time.perf_counter_ns()
         os.write(self.fd, enter)
         if not t.done.wait(5):
@@ -151,7 +152,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    uids = [rng.randbytes(rng.choice((4, 7))).hex().upper() for _ in range(args.badges)]
+    # NXP's manufacturer byte first, as real badges: a random first byte may be 88 (the
+    # cascade tag), which the reader rightly refuses.
+    uids = ["04" + rng.randbytes(rng.choice((3, 6))).hex().upper() for _ in range(args.badges)]
 
     work = tempfile.mkdtemp(prefix="bench_wedge-")
     series: list[Series] = []
@@ -180,7 +183,7 @@ def main() -> None:
     path = os.path.join(work, "wedge-event")
     os.mkfifo(path)
     timing = Timing()
-    reader = WedgeReader(path, WedgeParser("hex"))
+    reader = WedgeReader(path, WedgeParser("hex"), FifoInputDevice)
     reader.start(lambda e, t=timing: t(e))
     readers.append(reader)
     series.append(Series("wedge_events", os.open(path, os.O_WRONLY), timing, events=True,

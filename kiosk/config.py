@@ -57,11 +57,14 @@ class SchoolSection:
 @dataclass(frozen=True)
 class ReaderSection:
     backend: str = "simulated"          # pcsc | nfc | wedge | simulated
-    pcsc_reader: str = ""               # part of the PC/SC reader's name; empty: the first one
+    pcsc_reader: str = ""               # part of the PC/SC reader's name; empty: the contactless
+                                        # slot (or the only reader): see docs/readers.md
     nfc_device: str = "usb"             # any path nfcpy accepts: usb, usb:VID:PID, tty:..., udp
     wedge_device: str = "-"             # /dev/input/event*, or "-" for standard input
-    wedge_format: str = "hex"           # hex | decimal10 (what the reader types)
+    wedge_format: str = "hex"           # hex | decimal10 | 8h10d (what the reader types)
     wedge_reverse_bytes: bool = False   # the reader types the UID's bytes in reverse order
+    wedge_prefix: str = ""              # characters the reader types before the number
+    wedge_suffix: str = ""              # ... and after it, before Enter
     wedge_timeout_ms: int = 300         # a pause between two keys longer than this drops the
                                         # number being typed (0: no limit, typed by hand)
     simulated_socket: str = ""          # a local socket to inject UIDs into; empty: code only
@@ -119,7 +122,7 @@ _CHOICES = {
     ("policy", "allergen_policy"): ("confirm", "refuse"),
     ("printing", "receipt"): ("always", "on_request", "never"),
     ("reader", "backend"): ("pcsc", "nfc", "wedge", "simulated"),
-    ("reader", "wedge_format"): ("hex", "decimal10"),
+    ("reader", "wedge_format"): ("hex", "decimal10", "8h10d"),
     ("printer", "backend"): ("usb", "network", "serial", "file", "dummy", "none"),
     ("printer", "columns"): (32, 42, 48),
 }

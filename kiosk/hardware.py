@@ -17,6 +17,8 @@ Invalid configuration: reader.backend: unknown backend 'carrier-pigeon'
 'Imprimante prête.'
 >>> printer_message(PrinterStatus(PrinterState.PAPER_OUT, "printer_paper_out"), "en")
 'The printer is out of paper: put in a new roll. Receipts are waiting.'
+>>> refused_read_message(RefusedRead("read_fragment", "wedge", 0.0), "fr")
+'Badge lu en partie seulement : représentez-le en le laissant bien à plat sur le lecteur.'
 """
 from __future__ import annotations
 
@@ -24,7 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drivers.badge import BadgeReader, ReaderConfigError, open_reader as _open_reader
-from drivers.badge.base import ReaderSettings
+from drivers.badge.base import (
+    READ_BLANK,
+    READ_FRAGMENT,
+    READ_GARBLED,
+    READ_LENGTH,
+    ReaderSettings,
+    RefusedRead,
+)
 from drivers.printer import (
     PrinterSettings,
     PrinterState,
@@ -33,13 +42,33 @@ from drivers.printer import (
     open_printer as _open_printer,
 )
 from sync.common.errors import ConfigError
+from sync.common.i18n import coded, translator
 from sync.common.messages import render
 
 if TYPE_CHECKING:
     from drivers.printer.base import ReceiptPrinter
 
-__all__ = ["open_reader", "open_printer", "printer_message", "CounterPrinterStatus",
-           "PrinterState", "PrinterStatus", "PrinterUnavailable"]
+__all__ = ["open_reader", "open_printer", "printer_message", "refused_read_message",
+           "CounterPrinterStatus", "PrinterState", "PrinterStatus", "PrinterUnavailable",
+           "RefusedRead"]
+
+# What the canteen worker reads when a reader refuses a read (drivers.badge.base.check_read):
+# each says "tap again", and why, without the number.
+REFUSED_READS = {
+    READ_FRAGMENT: coded("read_fragment", "Badge read only in part: tap it again, holding it "
+                         "flat on the reader."),
+    READ_BLANK: coded("read_blank", "The reader read no number from the badge: tap it again."),
+    READ_LENGTH: coded("read_length", "The reader read a number no badge has: tap the badge "
+                       "again."),
+    READ_GARBLED: coded("read_garbled", "The badge was misread: tap it again."),
+}
+
+
+def refused_read_message(refused: RefusedRead, lang: str = "fr") -> str:
+    """What to tell the canteen worker about a read the reader refused, in ``lang``."""
+    source = REFUSED_READS.get(refused.code, REFUSED_READS[READ_GARBLED])
+    code = refused.code if refused.code in REFUSED_READS else READ_GARBLED
+    return translator(lang).pgettext(code, source)
 
 
 def printer_message(status: PrinterStatus, lang: str = "fr") -> str:

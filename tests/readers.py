@@ -9,16 +9,23 @@ import pytest
 
 
 class Recorder:
-    """Pass ``rec.event`` and ``rec.state`` to ``reader.start``; read ``uids`` / ``states``."""
+    """Pass ``rec.event``, ``rec.state`` and ``rec.refusal`` to ``reader.start``; read
+    ``uids`` / ``statuses`` / ``refused``."""
 
     def __init__(self) -> None:
         self.events = []
         self.statuses = []
+        self.refused = []
         self._cond = threading.Condition()
 
     def event(self, event) -> None:
         with self._cond:
             self.events.append(event)
+            self._cond.notify_all()
+
+    def refusal(self, refused) -> None:
+        with self._cond:
+            self.refused.append(refused)
             self._cond.notify_all()
 
     def state(self, status) -> None:
@@ -66,7 +73,7 @@ def started():
 
     def start(reader):
         rec = Recorder()
-        reader.start(rec.event, rec.state)
+        reader.start(rec.event, rec.state, rec.refusal)
         readers.append(reader)
         return rec
     yield start

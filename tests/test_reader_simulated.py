@@ -44,9 +44,9 @@ def test_taps_before_stop_are_delivered():
     rec = Recorder()
     reader.start(rec.event)
     for i in range(50):
-        reader.inject(f"{i:08X}")
+        reader.inject(f"04{i:06X}")
     reader.stop()
-    assert rec.uids == [f"{i:08X}" for i in range(50)]
+    assert rec.uids == [f"04{i:06X}" for i in range(50)]
 
 
 def test_socket_datagrams(sock_path, caplog):

@@ -1,6 +1,7 @@
-"""The keyboard-wedge backend: the parser on every format (tables), then the reader on a text
-stream (a real pipe), and on the input-device path, fed real ``struct input_event`` records
-through a FIFO that it opens as it would open /dev/input/event*."""
+"""The keyboard-wedge backend: the parser on every format (tables, and vectors quoted from
+readers' manuals), reads that cannot be a badge refused, the reader on a text stream (a real
+pipe), and on the input-device path through python-evdev, fed ``struct input_event`` records
+through a FIFO (tests/evdev_fifo.py says why a FIFO and not /dev/uinput)."""
 from __future__ import annotations
 
 import io
@@ -9,13 +10,15 @@ import os
 import threading
 import time
 
+import evdev
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from drivers.badge import open_reader
-from drivers.badge.base import ReaderState
-from drivers.badge.wedge import INPUT_EVENT, WedgeParser, WedgeReader, decode, input_events
+from drivers.badge.base import InvalidUid, ReaderState, check_read
+from drivers.badge.wedge import Line, WedgeParser, WedgeReader, decode
 from kiosk.config import ReaderSection
+from tests.evdev_fifo import INPUT_EVENT, FifoInputDevice, input_events, typed
 from tests.readers import started  # noqa: F401 (a fixture)
 
 # (format, reverse_bytes, what the reader types, the UIDs expected)
@@ -41,8 +44,8 @@ PARSER_CASES = [
     ("decimal10", True, "3283263748\n", ["04A1B2C3"]),
     ("decimal10", False, "0000000001\n", ["00000001"]),
     ("decimal10", True, "0000000001\n", ["01000000"]),
-    ("decimal10", False, "0000000000\n", ["00000000"]),
-    ("decimal10", False, "4294967295\n", ["FFFFFFFF"]),
+    ("decimal10", False, "0000000000\n", []),        # all bits 0: the reader read nothing
+    ("decimal10", False, "4294967295\n", []),        # all bits 1: likewise
     # Enter variants, and two badges back to back
     ("hex", False, "04A1B2C3\r\n", ["04A1B2C3"]),
     ("hex", False, "04A1B2C3\r", ["04A1B2C3"]),
@@ -75,22 +78,34 @@ PARSER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("fmt, reverse, typed, expected", PARSER_CASES,
+def accepted(parser: WedgeParser, text: str) -> list[str]:
+    """What the reader emits for ``text``: the parser's lines that ``check_read`` (every
+    reader's one check) accepts. One key every 5 ms, as a wedge reader types."""
+    out = []
+    for i, c in enumerate(text):
+        line = parser.feed(c, 100.0 + i * 0.005)
+        if line is not None and line.uid is not None:
+            try:
+                out.append(check_read(line.uid, line.family))
+            except InvalidUid:
+                pass
+    return out
+
+
+@pytest.mark.parametrize("fmt, reverse, typed_text, expected", PARSER_CASES,
                          ids=[repr(c[2])[:30] + (" rev" if c[1] else "") for c in PARSER_CASES])
-def test_parser_formats(fmt, reverse, typed, expected):
-    parser = WedgeParser(fmt, reverse_bytes=reverse, timeout_ms=300)
-    # One key every 5 ms, as a wedge reader types.
-    got = [uid for i, c in enumerate(typed) if (uid := parser.feed(c, 100.0 + i * 0.005))]
-    assert got == expected
+def test_parser_formats(fmt, reverse, typed_text, expected):
+    assert accepted(WedgeParser(fmt, reverse_bytes=reverse, timeout_ms=300), typed_text) == expected
 
 
 def test_a_pause_in_the_middle_of_a_number_drops_it(caplog):
     parser = WedgeParser("hex", timeout_ms=300)
     with caplog.at_level(logging.WARNING, logger="drivers.badge.wedge"):
         assert parser.feed_text("04A1", 10.0) == []
-        assert parser.feed_text("B2C3\n", 10.5) == []       # 500 ms later: both halves dropped
-        assert parser.feed_text("04A1B2C3\n", 11.0) == ["04A1B2C3"]   # the next one reads
-    assert parser.dropped == 2
+        assert parser.uids("B2C3\n", 10.5) == ["B2C3"]     # 500 ms later: the head dropped
+        assert parser.uids("04A1B2C3\n", 11.0) == ["04A1B2C3"]   # the next one reads
+    assert parser.dropped == 1
+    assert check_read_code("B2C3") == "read_length"      # the tail alone: refused by the reader
     assert "a pause of 500 ms after 4 keys" in caplog.text
     for secret in ("04A1", "B2C3", "04A1B2C3"):
         assert secret not in caplog.text
@@ -102,24 +117,35 @@ def test_a_late_enter_drops_the_number():
     assert parser.feed_text("\n", 1.4) == []
     parser = WedgeParser("decimal10", timeout_ms=0)         # 0: no limit (typed by hand)
     assert parser.feed_text("0077705923", 1.0) == []
-    assert parser.feed_text("\n", 9.0) == ["04A1B2C3"]
+    assert parser.uids("\n", 9.0) == ["04A1B2C3"]
 
 
-def test_every_drop_says_why_without_the_number(caplog):
-    parser = WedgeParser("decimal10")
-    with caplog.at_level(logging.WARNING, logger="drivers.badge.wedge"):
-        parser.feed_text("4294967296\n", 0.0)
-        parser.feed_text("123\n", 0.0)
+def check_read_code(uid: str, family: str = "iso") -> str:
+    try:
+        check_read(uid, family)
+    except InvalidUid as e:
+        return e.code
+    return "accepted"
+
+
+def test_every_drop_says_why_without_the_number(started, caplog):
+    reader = WedgeReader(io.StringIO("4294967296\n123\n"), WedgeParser("decimal10"))
+    with caplog.at_level(logging.WARNING, logger="drivers.badge"):
+        rec = started(reader)
+        rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended"), 2)
     assert "above 4294967295" in caplog.text
     assert "expected 10 decimal digits, got 3 characters" in caplog.text
     assert "4294967296" not in caplog.text.replace("4294967295", "")
     assert "123" not in caplog.text
+    assert [r.code for r in rec.refused] == ["read_garbled"] * 2
 
 
 def test_decode_reasons():
-    assert decode("04A1B2", "hex") == (None, "3 bytes, a badge UID has 4 to 10")
-    assert decode("04A1B2C", "hex") == (None, "an odd number of hex digits (7)")
-    assert decode("zz", "hex") == (None, "not hexadecimal (2 characters)")
+    assert decode("04A1B2", "hex") == Line("04A1B2", "iso")    # too short: the reader refuses it
+    assert decode("04A1B2C", "hex") == Line(None, "iso", "an odd number of hex digits (7)")
+    assert decode("zz", "hex") == Line(None, "iso", "not hexadecimal (2 characters)")
+    assert decode("#1/04A1B2C3", "hex", prefix="#2/").why == \
+        "without the prefix or suffix the reader is set to type (11 characters)"
 
 
 def test_unknown_format_is_refused():
@@ -178,30 +204,13 @@ def test_from_config():
     assert reader.device == "/dev/input/event7"
     assert (reader.parser.fmt, reader.parser.reverse_bytes, reader.parser.timeout) == \
         ("decimal10", True, 0.15)
+    assert reader.open_device is evdev.InputDevice         # the ecosystem's library
+    reader = open_reader(ReaderSection(backend="wedge", wedge_format="8h10d", wedge_prefix="#1/",
+                                       wedge_suffix="!"))
+    assert (reader.parser.fmt, reader.parser.prefix, reader.parser.suffix) == ("8h10d", "#1/", "!")
 
 
-# -- the reader on an input device (struct input_event records) ------------------------------
-
-KEY = {c: code for code, c in [(2, "1"), (3, "2"), (4, "3"), (5, "4"), (6, "5"), (7, "6"),
-                               (8, "7"), (9, "8"), (10, "9"), (11, "0"), (30, "A"), (48, "B"),
-                               (46, "C"), (32, "D"), (18, "E"), (33, "F"), (28, "\n")]}
-SHIFT, KEY_SEMICOLON, KP_ENTER = 42, 39, 96
-
-
-def typed(text: str, at: float, step: float = 0.004, shift_letters: bool = True):
-    """Key events for ``text`` as a wedge reader types it (US layout: Shift for letters and
-    ':'), from time ``at``; returns (events, the time after the last key)."""
-    keys = []
-    for c in text:
-        if c == ":":
-            keys += [(SHIFT, 1, at), (KEY_SEMICOLON, 1, at), (KEY_SEMICOLON, 0, at), (SHIFT, 0, at)]
-        elif c.isalpha() and shift_letters:
-            keys += [(SHIFT, 1, at), (KEY[c], 1, at), (KEY[c], 0, at), (SHIFT, 0, at)]
-        else:
-            keys += [(KEY[c.upper()], 1, at), (KEY[c.upper()], 0, at)]
-        at += step
-    return keys, at
-
+# -- the reader on an input device, through python-evdev --------------------------------------
 
 @pytest.fixture
 def fifo(tmp_path):
@@ -210,10 +219,15 @@ def fifo(tmp_path):
     return path
 
 
+KP_ENTER = evdev.ecodes.KEY_KPENTER
+SHIFT = evdev.ecodes.KEY_LEFTSHIFT
+ONE = evdev.ecodes.KEY_1
+
+
 def test_input_device_records(fifo, started):
-    reader = WedgeReader(str(fifo), WedgeParser("hex", timeout_ms=300))
+    reader = WedgeReader(str(fifo), WedgeParser("hex", timeout_ms=300), FifoInputDevice)
     rec = started(reader)
-    now = time.monotonic()
+    now = time.time()           # the kernel stamps events on the wall clock
     keys = []
     k, now = typed("04A1B2C3\n", now)                        # letters with Shift
     keys += k
@@ -225,36 +239,39 @@ def test_input_device_records(fifo, started):
     keys += k
     k, now = typed("0C0D\n", now + 0.5)                       # ...the rest 500 ms later
     keys += k
-    keys += [(SHIFT, 1, now), (KEY["1"], 1, now), (KEY["1"], 0, now), (SHIFT, 0, now)]
+    keys += [(SHIFT, 1, now), (ONE, 1, now), (ONE, 0, now), (SHIFT, 0, now)]
     k, now = typed("0A1B2C3\n", now)                          # "!0A1B2C3": garbage
     keys += k
     k, now = typed("1234ABCD\n", now + 0.01)
     keys += k
     # Auto-repeat of a held key (value 2) types nothing more.
-    keys += [(KEY["1"], 1, now), (KEY["1"], 2, now), (KEY["1"], 2, now), (KEY["1"], 0, now)]
+    keys += [(ONE, 1, now), (ONE, 2, now), (ONE, 2, now), (ONE, 0, now)]
     k, now = typed("1223344\n", now)
     keys += k
     data = input_events(*keys)
     assert len(data) % INPUT_EVENT.size == 0
     with open(fifo, "wb", buffering=0) as device:       # opens once the reader has it open
         rec.wait(lambda r: r.last_state.state is ReaderState.CONNECTED, 2)
-        for i in range(0, len(data), 100):              # records cut across writes
-            device.write(data[i:i + 100])
+        step = INPUT_EVENT.size * 5
+        for i in range(0, len(data), step):             # a few records per write, as the kernel
+            device.write(data[i:i + step])
         rec.wait_events(5, 3)
     rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended"), 2)
     assert rec.uids == ["04A1B2C3", "0A0B0C0D", "04112233445566", "1234ABCD", "11223344"]
+    # the tail typed after the pause (2 bytes), and the line after "!": refused, "tap again"
+    assert [r.code for r in rec.refused] == ["read_length", "read_garbled"]
 
 
 def test_input_device_plugged_in_later(tmp_path, started):
     path = tmp_path / "by-id-kbd"
-    reader = WedgeReader(str(path), WedgeParser("decimal10"))
+    reader = WedgeReader(str(path), WedgeParser("decimal10"), FifoInputDevice)
     rec = started(reader)
     rec.wait(lambda r: r.statuses, 2)
     assert reader.status == (ReaderState.DISCONNECTED, f"no keyboard reader at {path} (plugged in?)")
     os.mkfifo(path)                                     # plugged in
     took = rec.wait(lambda r: r.last_state.state is ReaderState.CONNECTED, 2)
     assert took < 1.0
-    keys, _ = typed("0077705923\n", time.monotonic())
+    keys, _ = typed("0077705923\n", time.time())
 
     def device_types():
         with open(path, "wb", buffering=0) as device:
@@ -277,7 +294,7 @@ def test_hex_round_trip(uid, reverse, sep, lower, enter):
     sent = uid[::-1] if reverse else uid
     text = sep.join(f"{b:02x}" if lower else f"{b:02X}" for b in sent)
     parser = WedgeParser("hex", reverse_bytes=reverse)
-    assert parser.feed_text(text + enter + text + enter, 0.0) == [uid.hex().upper()] * 2
+    assert parser.uids(text + enter + text + enter, 0.0) == [uid.hex().upper()] * 2
 
 
 @settings(max_examples=200, deadline=None)
@@ -286,7 +303,7 @@ def test_decimal10_round_trip(value, reverse):
     uid = value.to_bytes(4, "big")
     parser = WedgeParser("decimal10", reverse_bytes=reverse)
     expected = (uid[::-1] if reverse else uid).hex().upper()
-    assert parser.feed_text(f"{value:010d}\n", 0.0) == [expected]
+    assert parser.uids(f"{value:010d}\n", 0.0) == [expected]
 
 
 @settings(max_examples=300, deadline=None)
@@ -298,7 +315,7 @@ def test_one_stray_key_never_makes_a_wrong_uid(uid, fmt, data):
     stray = data.draw(st.characters(blacklist_characters=allowed + "\r\n"))
     at = data.draw(st.integers(0, len(text)))
     parser = WedgeParser(fmt)
-    got = parser.feed_text(text[:at] + stray + text[at:] + "\n", 0.0)
+    got = parser.uids(text[:at] + stray + text[at:] + "\n", 0.0)
     if stray == " " and at in (0, len(text)):
         # A space before or after the number is padding, trimmed: the digits, and so the
         # UID, are untouched. Anywhere else it is garbage.

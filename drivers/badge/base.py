@@ -5,8 +5,11 @@ presented: a card left on the reader is one event, not a stream. It reconnects b
 its device comes back, and reports its state so that the UI can show a banner.
 
 The UID in an event is already normalised (upper-case hex, no separators, 4 to 10 bytes:
-``normalise_uid`` here, the same rule as the store's). Nothing here logs a UID: it is personal
-data.
+``normalise_uid`` here, the same rule as the store's) and is a number a badge can have: every
+backend hands what it read to ``_emit``, which checks it with ``check_read`` (one rule for all
+readers) and refuses what cannot be a badge -- the first half of a 7-byte UID, an all-zero
+read, a length no card has -- with a ``RefusedRead`` (its code says why; the terminal words
+it as "tap again"). Nothing here logs a UID: it is personal data.
 
 Readers raise their own errors (``ReaderError`` and its kinds), each with a stable ``code``;
 the terminal (``kiosk.hardware``) turns them into what the canteen worker reads.
@@ -57,7 +60,76 @@ class InvalidUid(ReaderError, ValueError):
     code = "bad_badge"
 
 
+class UnlikelyRead(InvalidUid):
+    """A well-formed number that no badge can have (``check_read``): ``code`` says which
+    rule refused it, one of ``READ_REFUSALS``."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
+
+
+# Why a read was refused (``RefusedRead.code``); the terminal words each for the canteen worker.
+READ_FRAGMENT = "read_fragment"     # the first cascade level of a longer ISO 14443 UID
+READ_BLANK = "read_blank"           # all bits 0 or all 1: the reader read nothing
+READ_LENGTH = "read_length"         # a number of bytes no supported card has
+READ_GARBLED = "read_garbled"       # not a number at all (a keyboard reader's garbled line)
+READ_REFUSALS = (READ_FRAGMENT, READ_BLANK, READ_LENGTH, READ_GARBLED)
+
+# Card families, as the backend knows what it reads.
+ISO = "iso"     # 13.56 MHz: ISO/IEC 14443 A (4, 7, 10 bytes), 14443 B PUPI (4), FeliCa IDm (8)
+EM = "em"       # 125 kHz EM4100/4102: the 5-byte id, or its 4 data bytes (8H10D readers)
+FAMILY_LENGTHS = {ISO: (4, 7, 8, 10), EM: (4, 5)}
+CASCADE_TAG = 0x88  # ISO/IEC 14443-3: starts a cascade level that the UID continues
+
+
+def check_read(uid: str | bytes, family: str = ISO) -> str:
+    """What a reader read (bytes, or hex as ``normalise_uid`` takes it) → the normalised
+    UID, if a badge of ``family`` can have it; else ``UnlikelyRead`` (or ``InvalidUid`` for
+    what is not even hex), whose detail never repeats the number.
+
+    >>> check_read(bytes.fromhex("04a1b2c3"))
+    '04A1B2C3'
+    >>> for read in ("88041122", "00000000", "FFFFFFFFFFFFFF", "0411223344"):
+    ...     try:
+    ...         check_read(read)
+    ...     except UnlikelyRead as e:
+    ...         print(e.code, "-", e.detail)
+    read_fragment - 4 bytes starting with the cascade tag 88: the first part of a longer UID
+    read_blank - 4 bytes all 00
+    read_blank - 7 bytes all FF
+    read_length - 5 bytes: no 13.56 MHz badge has that length (4, 7, 8 or 10)
+    >>> check_read("0411223344", family=EM)
+    '0411223344'
+    """
+    if isinstance(uid, str):
+        try:
+            data = bytes.fromhex(normalise_uid(uid))
+        except InvalidUid:
+            digits = _SEPARATORS.sub("", uid)
+            if _HEX_ANY.match(digits) and len(digits) % 2 == 0:
+                data = bytes.fromhex(digits)           # hex, but too short or too long
+            else:
+                raise UnlikelyRead(READ_GARBLED, f"not a hex number ({len(digits)} characters)") \
+                    from None
+    else:
+        data = bytes(uid)
+    lengths = FAMILY_LENGTHS[family]
+    if data and data.count(data[0]) == len(data) and data[0] in (0x00, 0xFF):
+        raise UnlikelyRead(READ_BLANK, f"{len(data)} bytes all {data[0]:02X}")
+    if len(data) not in lengths:
+        what = "13.56 MHz" if family == ISO else "125 kHz EM4100"
+        allowed = ", ".join(map(str, lengths[:-1])) + f" or {lengths[-1]}"
+        raise UnlikelyRead(READ_LENGTH, f"{len(data)} bytes: no {what} badge has that length"
+                                        f" ({allowed})")
+    if family == ISO and len(data) == 4 and data[0] == CASCADE_TAG:
+        raise UnlikelyRead(READ_FRAGMENT, "4 bytes starting with the cascade tag 88: the first"
+                                          " part of a longer UID")
+    return data.hex().upper()
+
+
 _SEPARATORS = re.compile(r"[\s:\-]")
+_HEX_ANY = re.compile(r"^[0-9A-Fa-f]*$")
 _HEX = re.compile(r"^(?:[0-9A-F]{2}){4,10}$")
 
 
@@ -88,6 +160,10 @@ class ReaderSettings(Protocol):
     @property
     def wedge_reverse_bytes(self) -> bool: ...
     @property
+    def wedge_prefix(self) -> str: ...
+    @property
+    def wedge_suffix(self) -> str: ...
+    @property
     def wedge_timeout_ms(self) -> int: ...
     @property
     def simulated_socket(self) -> str: ...
@@ -106,6 +182,14 @@ class BadgeEvent(NamedTuple):
     raw: str = ""       # what the device gave before normalising (for `comptoir reader test`)
 
 
+class RefusedRead(NamedTuple):
+    """A read that cannot be a badge (never a UID in it): the person must tap again."""
+    code: str           # one of READ_REFUSALS
+    reader: str
+    at: float
+    detail: str = ""    # English, for the log and ``comptoir reader test``
+
+
 class Status(NamedTuple):
     state: ReaderState
     reason: str = ""    # why, when disconnected or in error (never contains a UID)
@@ -113,6 +197,7 @@ class Status(NamedTuple):
 
 BadgeCallback = Callable[[BadgeEvent], None]
 StateCallback = Callable[[Status], None]
+RefusedCallback = Callable[[RefusedRead], None]
 
 
 class BadgeReader:
@@ -126,16 +211,20 @@ class BadgeReader:
     def __init__(self) -> None:
         self._callback: BadgeCallback | None = None
         self._on_state: StateCallback | None = None
+        self._on_refused: RefusedCallback | None = None
         self._status = Status(ReaderState.DISCONNECTED, "not started")
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     # -- what callers use ----------------------------------------------------------------
-    def start(self, callback: BadgeCallback, on_state: StateCallback | None = None) -> None:
+    def start(self, callback: BadgeCallback, on_state: StateCallback | None = None,
+              on_refused: RefusedCallback | None = None) -> None:
+        """Read badges from a thread of the reader's own: ``callback`` gets each badge,
+        ``on_state`` each change of state, ``on_refused`` each read that cannot be a badge."""
         if self._thread is not None:
             raise RuntimeError("reader already started")
-        self._callback, self._on_state = callback, on_state
+        self._callback, self._on_state, self._on_refused = callback, on_state, on_refused
         self._stopping.clear()
         self._thread = threading.Thread(target=self._guarded_run, name=f"reader-{self.name}",
                                         daemon=True)
@@ -174,9 +263,25 @@ class BadgeReader:
             if self._on_state is not None:
                 self._on_state(status)
 
-    def _emit(self, uid: str, raw: str = "") -> None:
+    def _emit(self, uid: str | bytes, raw: str = "", family: str = ISO) -> None:
+        """Deliver what the reader read: a badge event if ``check_read`` accepts it, else a
+        refusal. Every backend's reads come through here, so one rule holds for all."""
+        at = time.monotonic()
+        try:
+            checked = check_read(uid, family)
+        except InvalidUid as exc:
+            self._refuse(exc.code if isinstance(exc, UnlikelyRead) else READ_GARBLED,
+                         exc.detail, at)
+            return
         if self._callback is not None:
-            self._callback(BadgeEvent(uid, self.name, time.monotonic(), raw))
+            self._callback(BadgeEvent(checked, self.name, at, raw))
+
+    def _refuse(self, code: str, detail: str, at: float | None = None) -> None:
+        """A read that cannot be a badge: logged with why (never the number), and reported."""
+        log.warning("reader %s: read refused, tap again: %s", self.name, detail)
+        if self._on_refused is not None:
+            self._on_refused(RefusedRead(code, self.name, time.monotonic() if at is None else at,
+                                         detail))
 
     def _guarded_run(self) -> None:
         # A backend bug must show as a reader in error, not as a silently dead thread.
@@ -196,11 +301,12 @@ class SelectLoopReader(BadgeReader):
         super().__init__()
         self._wake_r = self._wake_w = -1
 
-    def start(self, callback: BadgeCallback, on_state: StateCallback | None = None) -> None:
+    def start(self, callback: BadgeCallback, on_state: StateCallback | None = None,
+              on_refused: RefusedCallback | None = None) -> None:
         if self._wake_r < 0:
             self._wake_r, self._wake_w = os.pipe()
             os.set_blocking(self._wake_w, False)
-        super().start(callback, on_state)
+        super().start(callback, on_state, on_refused)
 
     def stop(self, timeout: float = 5.0) -> None:
         thread = self._thread

@@ -35,11 +35,9 @@ from nfc.clf import RemoteTarget
 
 from drivers.badge.base import (
     BadgeReader,
-    InvalidUid,
     ReaderConfigError,
     ReaderSettings,
     ReaderState,
-    normalise_uid,
 )
 
 log = logging.getLogger(__name__)
@@ -175,16 +173,11 @@ class NfcpyReader(BadgeReader):
 
     def _card_presented(self, clf: Any, target: Any) -> None:
         ident = identifier(target)
-        try:
-            uid = normalise_uid(ident.hex().upper()) if ident else None
-        except InvalidUid:
-            uid = None
-        if uid is None or ident is None:        # (no identifier: no UID either)
-            # Said without the identifier itself: it may be a real badge's.
-            log.warning("reader %s: ignored a %s card with a %d-byte identifier", self.name,
-                        target.brty, len(ident or b""))
-        else:
-            self._emit(uid, ident.hex().upper())
+        if not ident:           # no identifier: no UID either
+            log.warning("reader %s: ignored a %s card without an identifier", self.name,
+                        target.brty)
+        else:                   # checked (length, blank, cascade fragment) by _emit
+            self._emit(bytes(ident), ident.hex().upper())
         self._wait_until_gone(clf, target, ident)
 
     def _wait_until_gone(self, clf: Any, target: Any, ident: bytes | None) -> None:

@@ -25,11 +25,9 @@ import threading
 
 from drivers.badge.base import (
     BadgeReader,
-    InvalidUid,
     ReaderConfigError,
     ReaderSettings,
     ReaderState,
-    normalise_uid,
 )
 
 try:
@@ -195,18 +193,13 @@ class PcscReader(BadgeReader):
                         " (not a supported badge, or the reader refused)", reader, status)
             return
         raw = " ".join(f"{b:02X}" for b in data)
-        try:
-            uid = normalise_uid(raw)
-        except InvalidUid:
-            log.warning("reader %s: badge not read, its number has %d bytes (4 to 10 expected)",
-                        reader, len(data))
-            return
+        uid = bytes(data).hex().upper()
         if first_look and uid == self._present_uid:
             log.info("reader %s: the badge lying on the reader before reconnecting is not read again",
                      reader)
             return
         self._present_uid = uid
-        self._emit(uid, raw)
+        self._emit(bytes(data), raw)        # checked (length, blank, cascade fragment) there
 
     @staticmethod
     def _service_reason(code: int) -> str:

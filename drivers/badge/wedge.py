@@ -3,53 +3,72 @@
 Two parts:
 
 * ``WedgeParser`` -- pure: fed one character at a time with the time it was typed, it returns
-  a normalised UID when Enter ends a well-formed number. Anything else (garbage, a number
-  typed too slowly, a value that cannot be a UID) is dropped with a logged reason -- never a
-  UID in the log, and never turned into a *wrong* UID.
-* ``WedgeReader`` -- the backend: reads a Linux input device (``/dev/input/event*``: raw
-  ``struct input_event`` records, grabbed with EVIOCGRAB so the keys do not also land in
-  whatever window has the focus) or a text stream (``-`` for standard input, or any
-  file-like object given in code).
+  a ``Line`` when Enter ends what was typed: the number it decodes to, or why it is not one.
+  A number typed too slowly is dropped with a logged reason -- never a UID in the log, and
+  never turned into a *wrong* UID.
+* ``WedgeReader`` -- the backend: reads a Linux input device (``/dev/input/event*``) through
+  python-evdev, grabbed so that the keys do not also land in whatever window has the focus,
+  or a text stream (``-`` for standard input, or any file-like object given in code). What it
+  decodes goes through the readers' one check (``base.check_read``): a line that is not a
+  number, or a number no badge has, is a refused read ("tap again"), not a badge.
 
-Formats (``[reader] wedge_format``):
+Formats (``[reader] wedge_format``), as reader manuals name them (see docs/readers.md):
 
-* ``hex`` -- the UID's bytes in hexadecimal, upper or lower case, either run together
-  (``04A1B2C3``) or separated by ``:``, ``-`` or a space between every byte (``04:a1:b2:c3``);
-* ``decimal10`` -- the 32-bit UID as one decimal number, zero-padded to 10 digits
-  (``0077705923``), as cheap readers emit.
+* ``hex`` -- the UID's bytes in hexadecimal ("Hex", "10H" for a 125 kHz EM4100 reader),
+  upper or lower case, either run together (``04A1B2C3``) or with ``:``, ``-`` or a space
+  between every byte (``04:a1:b2:c3``). Five bytes are an EM4100 id (125 kHz);
+* ``decimal10`` -- a 4-byte 13.56 MHz UID as one decimal number, zero-padded to 10 digits
+  (``0077705923``), as cheap MIFARE readers type it;
+* ``8h10d`` -- an EM4100 reader's "8H10D": the id's last 4 bytes (its 32 data bits) as a
+  10-digit decimal number (``0040856634``).
 
 ``wedge_reverse_bytes`` says that the reader gives the bytes in the reverse order (many cheap
-readers read the UID as a little-endian number).
+readers read the UID as a little-endian number). ``wedge_prefix`` and ``wedge_suffix`` are
+characters the reader is set to type before and after the number (pcProx's "pre/post card
+ID delimiters"): they must be there, and are taken off.
 
 >>> p = WedgeParser("hex")
 >>> [p.feed(c, 0.0) for c in "04:a1:b2:c3\\n"][-1]
-'04A1B2C3'
+Line(uid='04A1B2C3', family='iso', why='')
 >>> p = WedgeParser("decimal10", reverse_bytes=True)
->>> p.feed_text("3283263748\\n", 0.0)
+>>> p.uids("3283263748\\n", 0.0)
 ['04A1B2C3']
->>> WedgeParser("decimal10").feed_text("4294967296\\n", 0.0)    # > 2**32 - 1: dropped
-[]
+>>> WedgeParser("decimal10").feed_text("4294967296\\n", 0.0)    # > 2**32 - 1: not a number
+[Line(uid=None, family='iso', why='a 10-digit number above 4294967295 cannot be 4 bytes')]
 """
 from __future__ import annotations
 
 import codecs
 import errno
-import fcntl
 import logging
 import os
 import re
 import select
-import struct
 import sys
 import time
-from collections.abc import Iterator
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import IO, Any, NamedTuple
 
-from drivers.badge.base import ReaderConfigError, ReaderSettings, ReaderState, SelectLoopReader
+from drivers.badge.base import (
+    EM,
+    ISO,
+    READ_GARBLED,
+    ReaderConfigError,
+    ReaderSettings,
+    ReaderState,
+    SelectLoopReader,
+)
+
+try:
+    import evdev
+    from evdev import ecodes
+except ImportError:          # reported by from_config, with what to install
+    evdev = None
+    ecodes = None
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("hex", "decimal10")
+FORMATS = ("hex", "decimal10", "8h10d")
 GARBAGE = "\ufffd"          # what a key that cannot be part of a number becomes
 _MAX_TYPED = 64             # more than this before Enter is not a badge (a book on a keyboard)
 _HEX_PLAIN = re.compile(r"[0-9A-Fa-f]+")
@@ -58,25 +77,35 @@ _HEX_SEPARATED = re.compile(r"[0-9A-Fa-f]{2}(?:(?P<sep>[:\- ])[0-9A-Fa-f]{2})(?:
 _DECIMAL10 = re.compile(r"[0-9]{10}")
 
 
+class Line(NamedTuple):
+    """What one line typed (up to Enter) decodes to: the UID's bytes in hex (not yet checked
+    as a badge's: ``base.check_read`` does that), or None and why."""
+    uid: str | None
+    family: str          # base.ISO or base.EM: what kind of badge such a number comes from
+    why: str = ""
+
+
 class WedgeParser:
-    """Turns typed characters into UIDs. Not thread-safe: one reader thread feeds it.
+    """Turns typed characters into lines. Not thread-safe: one reader thread feeds it.
 
-    ``feed(char, at)`` takes one character (``"\\n"`` or ``"\\r"`` is Enter) and the time it
-    was typed, in seconds on any clock that only goes forward; it returns the normalised UID
-    when that character completes one, else None. A pause longer than ``timeout_ms`` between
-    two keys drops what was typed before it (0: no limit, for a person typing by hand)."""
+    ``feed(char, at)`` takes one character (``"\\n"`` or ``"\\r"`` is Enter) and the time
+    it was typed, in seconds on any clock that only goes forward; it returns a ``Line`` when
+    that character ends one, else None. A pause longer than ``timeout_ms`` between two keys
+    drops what was typed before it (0: no limit, for a person typing by hand)."""
 
-    def __init__(self, fmt: str = "hex", reverse_bytes: bool = False, timeout_ms: int = 300):
+    def __init__(self, fmt: str = "hex", reverse_bytes: bool = False, timeout_ms: int = 300,
+                 prefix: str = "", suffix: str = ""):
         if fmt not in FORMATS:
             raise ValueError(f"wedge format must be one of {', '.join(FORMATS)} (got {fmt!r})")
         self.fmt = fmt
         self.reverse_bytes = reverse_bytes
         self.timeout = timeout_ms / 1000.0
+        self.prefix, self.suffix = prefix, suffix
         self._typed: list[str] = []
         self._last_at = 0.0
         self.dropped = 0            # numbers dropped so far (for `comptoir reader test`)
 
-    def feed(self, char: str, at: float) -> str | None:
+    def feed(self, char: str, at: float) -> Line | None:
         if self._typed and self.timeout and at - self._last_at > self.timeout:
             self._drop(f"a pause of {(at - self._last_at) * 1000:.0f} ms after "
                        f"{len(self._typed)} keys (limit {self.timeout * 1000:.0f} ms)")
@@ -85,18 +114,19 @@ class WedgeParser:
                 return None         # an empty line, or the "\n" of "\r\n"
             text = "".join(self._typed)
             self._typed.clear()
-            uid, why = decode(text, self.fmt, self.reverse_bytes)
-            if uid is None:
-                self._drop(why)
-            return uid
+            return decode(text, self.fmt, self.reverse_bytes, self.prefix, self.suffix)
         if len(self._typed) <= _MAX_TYPED:
             self._typed.append(char)
         self._last_at = at
         return None
 
-    def feed_text(self, text: str, at: float) -> list[str]:
-        """Feed several characters typed at the same time; the UIDs they complete."""
-        return [uid for uid in (self.feed(c, at) for c in text) if uid is not None]
+    def feed_text(self, text: str, at: float) -> list[Line]:
+        """Feed several characters typed at the same time; the lines they end."""
+        return [line for line in (self.feed(c, at) for c in text) if line is not None]
+
+    def uids(self, text: str, at: float) -> list[str]:
+        """``feed_text``, keeping only the numbers (for tests and examples)."""
+        return [line.uid for line in self.feed_text(text, at) if line.uid is not None]
 
     def expire(self, now: float) -> None:
         """Drop a half-typed number whose pause has already run out (called when idle, so
@@ -117,29 +147,41 @@ class WedgeParser:
         log.warning("keyboard reader: ignored what was typed: %s", why)
 
 
-def decode(text: str, fmt: str, reverse_bytes: bool = False) -> tuple[str | None, str]:
-    """One typed line (without its Enter) → (normalised UID, "") or (None, why).
+def decode(text: str, fmt: str, reverse_bytes: bool = False, prefix: str = "",
+           suffix: str = "") -> Line:
+    """One typed line (without its Enter) → its ``Line``.
 
     >>> decode("04-A1-B2-C3", "hex")
-    ('04A1B2C3', '')
-    >>> decode("04A1B2C3", "hex", reverse_bytes=True)
-    ('C3B2A104', '')
-    >>> decode("0077705923", "decimal10")
-    ('04A1B2C3', '')
-    >>> decode("04:A1B2:C3", "hex")[1]
+    Line(uid='04A1B2C3', family='iso', why='')
+    >>> decode("04A1B2C3", "hex", reverse_bytes=True).uid
+    'C3B2A104'
+    >>> decode("0077705923", "decimal10").uid
+    '04A1B2C3'
+    >>> decode("01026F6C3A", "hex")              # 5 bytes: a 125 kHz EM4100 id
+    Line(uid='01026F6C3A', family='em', why='')
+    >>> decode("04:A1B2:C3", "hex").why
     'separators must stand between every byte (10 characters)'
+    >>> decode("#1/04A1B2C3", "hex", prefix="#1/").uid
+    '04A1B2C3'
     """
-    text = text.strip(" ")
+    family = EM if fmt == "8h10d" else ISO
     if GARBAGE in text or any(not c.isascii() or not c.isprintable() for c in text):
-        return None, f"keys that are not part of a badge number ({len(text)} characters)"
+        return Line(None, family, f"keys that are not part of a badge number ({len(text)} characters)")
     if len(text) > _MAX_TYPED:
-        return None, f"more than {_MAX_TYPED} characters before Enter"
-    if fmt == "decimal10":
+        return Line(None, family, f"more than {_MAX_TYPED} characters before Enter")
+    text = text.strip(" ")
+    if prefix or suffix:
+        if not (text.startswith(prefix) and text.endswith(suffix)) or \
+                len(text) < len(prefix) + len(suffix):
+            return Line(None, family, "without the prefix or suffix the reader is set to type"
+                                      f" ({len(text)} characters)")
+        text = text[len(prefix):len(text) - len(suffix)].strip(" ")
+    if fmt in ("decimal10", "8h10d"):
         if not _DECIMAL10.fullmatch(text):
-            return None, f"expected 10 decimal digits, got {len(text)} characters"
+            return Line(None, family, f"expected 10 decimal digits, got {len(text)} characters")
         value = int(text)
         if value > 0xFFFFFFFF:
-            return None, "a 10-digit number above 4294967295 cannot be a 4-byte UID"
+            return Line(None, family, "a 10-digit number above 4294967295 cannot be 4 bytes")
         raw = value.to_bytes(4, "big")
     else:
         if _HEX_PLAIN.fullmatch(text):
@@ -147,102 +189,88 @@ def decode(text: str, fmt: str, reverse_bytes: bool = False) -> tuple[str | None
         elif _HEX_SEPARATED.fullmatch(text):
             digits = re.sub(r"[:\- ]", "", text)
         elif all(c in "0123456789abcdefABCDEF:- " for c in text):
-            return None, f"separators must stand between every byte ({len(text)} characters)"
+            return Line(None, family, f"separators must stand between every byte ({len(text)} characters)")
         else:
-            return None, f"not hexadecimal ({len(text)} characters)"
+            return Line(None, family, f"not hexadecimal ({len(text)} characters)")
         if len(digits) % 2:
-            return None, f"an odd number of hex digits ({len(digits)})"
-        if not 4 <= len(digits) // 2 <= 10:
-            return None, f"{len(digits) // 2} bytes, a badge UID has 4 to 10"
+            return Line(None, family, f"an odd number of hex digits ({len(digits)})")
         raw = bytes.fromhex(digits)
+        if len(raw) == 5:           # no 13.56 MHz UID has 5 bytes; an EM4100 id has
+            family = EM
     if reverse_bytes:
         raw = raw[::-1]
-    return raw.hex().upper(), ""
+    return Line(raw.hex().upper(), family)
 
 
-# -- Linux input devices --------------------------------------------------------------------
+# -- Linux input devices, through python-evdev ----------------------------------------------
 
-# struct input_event { struct timeval time; __u16 type; __u16 code; __s32 value; }
-# (native sizes: 24 bytes on 64-bit Linux, 16 on 32-bit).
-INPUT_EVENT = struct.Struct("llHHi")
-EV_KEY = 0x01
-KEY_RELEASE, KEY_PRESS, KEY_REPEAT = 0, 1, 2
-EVIOCGRAB = 0x40044590      # _IOW('E', 0x90, int)
-EVIOCSCLOCKID = 0x400445A0  # _IOW('E', 0xa0, int): which clock stamps the events
+def _us_layout() -> dict[int, tuple[str, str]]:
+    """Key code → (character, with Shift) on a US keyboard, which is what wedge readers type
+    unless told otherwise. A reader set up for another layout gives dropped numbers (a
+    shifted digit-row key is a symbol here), never wrong UIDs."""
+    if ecodes is None:
+        return {}
+    keys = {f"KEY_{c.upper()}": (c, c.upper()) for c in "abcdefghijklmnopqrstuvwxyz"}
+    keys.update({f"KEY_{d}": (d, s) for d, s in zip("1234567890", "!@#$%^&*()")})
+    keys.update({"KEY_MINUS": ("-", "_"), "KEY_EQUAL": ("=", "+"), "KEY_LEFTBRACE": ("[", "{"),
+                 "KEY_RIGHTBRACE": ("]", "}"), "KEY_SEMICOLON": (";", ":"),
+                 "KEY_APOSTROPHE": ("'", '"'), "KEY_GRAVE": ("`", "~"),
+                 "KEY_BACKSLASH": ("\\", "|"), "KEY_COMMA": (",", "<"), "KEY_DOT": (".", ">"),
+                 "KEY_SLASH": ("/", "?"), "KEY_SPACE": (" ", " "), "KEY_TAB": ("\t", "\t"),
+                 "KEY_ENTER": ("\n", "\n"), "KEY_KPENTER": ("\n", "\n"),
+                 "KEY_KPMINUS": ("-", "-"), "KEY_KPPLUS": ("+", "+"),
+                 "KEY_KPASTERISK": ("*", "*"), "KEY_KPSLASH": ("/", "/"),
+                 "KEY_KPDOT": (".", ".")})
+    # Digits on the keypad count as digits whatever NumLock says.
+    keys.update({f"KEY_KP{d}": (d, d) for d in "0123456789"})
+    return {ecodes.ecodes[name]: chars for name, chars in keys.items()}
 
-# Key codes (linux/input-event-codes.h) as a US-layout keyboard types them, which is what wedge
-# readers send unless told otherwise. Digits on the keypad count as digits whatever NumLock
-# says. A shifted digit-row key is a symbol on a US keyboard ("!"), so it is garbage, never a
-# digit: a reader set up for another layout gives dropped numbers, not wrong UIDs.
-_DIGIT_ROW = {2: "1", 3: "2", 4: "3", 5: "4", 6: "5", 7: "6", 8: "7", 9: "8", 10: "9", 11: "0"}
-_KEYPAD = {82: "0", 79: "1", 80: "2", 81: "3", 75: "4", 76: "5", 77: "6", 71: "7", 72: "8",
-           73: "9", 74: "-"}
-_HEX_LETTERS = {30: "A", 48: "B", 46: "C", 32: "D", 18: "E", 33: "F"}
-_ENTER = (28, 96)                     # KEY_ENTER, KEY_KPENTER
-_SHIFT = (42, 54)                     # KEY_LEFTSHIFT, KEY_RIGHTSHIFT
-_IGNORED = (29, 97, 56, 100, 58, 69, 125, 126)   # ctrl, alt, caps/num lock, meta: no character
-KEY_MINUS, KEY_SEMICOLON, KEY_SPACE = 12, 39, 57
+
+_US_LAYOUT = _us_layout()
+_SHIFT = () if ecodes is None else (ecodes.KEY_LEFTSHIFT, ecodes.KEY_RIGHTSHIFT)
+# Keys that type nothing: ctrl, alt, caps/num lock, meta.
+_SILENT = () if ecodes is None else (
+    ecodes.KEY_LEFTCTRL, ecodes.KEY_RIGHTCTRL, ecodes.KEY_LEFTALT, ecodes.KEY_RIGHTALT,
+    ecodes.KEY_CAPSLOCK, ecodes.KEY_NUMLOCK, ecodes.KEY_LEFTMETA, ecodes.KEY_RIGHTMETA)
+_KEY_DOWN = 1               # evdev.KeyEvent.key_down (0: up, 2: auto-repeat of a held key)
 
 
 def key_to_char(code: int, shift: bool) -> str | None:
     """The character a key press types (None for a key that types nothing, such as Ctrl).
 
-    >>> key_to_char(30, shift=True), key_to_char(2, shift=False), key_to_char(2, shift=True)
-    ('A', '1', '\\ufffd')
+    >>> key_to_char(ecodes.KEY_A, shift=True), key_to_char(ecodes.KEY_1, shift=False)
+    ('A', '1')
+    >>> key_to_char(ecodes.KEY_1, shift=True), key_to_char(ecodes.KEY_F1, shift=False)
+    ('!', '\\ufffd')
     """
-    if code in _ENTER:
-        return "\n"
-    if code in _DIGIT_ROW:
-        return GARBAGE if shift else _DIGIT_ROW[code]
-    if code in _KEYPAD:
-        return _KEYPAD[code]
-    if code in _HEX_LETTERS:
-        return _HEX_LETTERS[code]
-    if code == KEY_MINUS:
-        return GARBAGE if shift else "-"
-    if code == KEY_SEMICOLON:
-        return ":" if shift else GARBAGE
-    if code == KEY_SPACE:
-        return " "
-    if code in _SHIFT or code in _IGNORED:
+    if code in _SHIFT or code in _SILENT:
         return None
-    return GARBAGE
+    chars = _US_LAYOUT.get(code)
+    if chars is None:
+        return GARBAGE
+    return chars[1] if shift else chars[0]
 
 
 class KeyDecoder:
-    """``struct input_event`` bytes → (character, time) pairs, keeping the Shift state.
-    Reads may end in the middle of a record: the rest is kept for the next ``feed``."""
+    """evdev ``InputEvent``s → (character, time) pairs, keeping the Shift state. The kernel
+    stamps events on the wall clock: ``offset`` (monotonic − wall clock, taken when they are
+    read) puts them on the monotonic clock of the idle check."""
 
     def __init__(self) -> None:
-        self._pending = b""
         self._shift: set[int] = set()
 
-    def feed(self, data: bytes) -> Iterator[tuple[str, float]]:
-        data = self._pending + data
-        whole = len(data) - len(data) % INPUT_EVENT.size
-        self._pending = data[whole:]
-        for sec, usec, etype, code, value in INPUT_EVENT.iter_unpack(data[:whole]):
-            if etype != EV_KEY:
+    def feed(self, events: Iterable[Any], offset: float = 0.0) -> Iterator[tuple[str, float]]:
+        for event in events:
+            if event.type != ecodes.EV_KEY:
                 continue
-            if code in _SHIFT:
-                (self._shift.add if value else self._shift.discard)(code)
+            if event.code in _SHIFT:
+                (self._shift.add if event.value else self._shift.discard)(event.code)
                 continue
-            if value != KEY_PRESS:        # releases, and auto-repeat of a held key
+            if event.value != _KEY_DOWN:        # releases, and auto-repeat of a held key
                 continue
-            char = key_to_char(code, bool(self._shift))
+            char = key_to_char(event.code, bool(self._shift))
             if char is not None:
-                yield char, sec + usec / 1e6
-
-
-def input_events(*keys: tuple[int, int, float]) -> bytes:
-    """``struct input_event`` records for (code, value, time) key events, each followed by the
-    SYN_REPORT the kernel sends after it (used by the tests and the benchmark)."""
-    out = []
-    for code, value, at in keys:
-        sec, usec = int(at), int(round((at - int(at)) * 1e6))
-        out.append(INPUT_EVENT.pack(sec, usec, EV_KEY, code, value))
-        out.append(INPUT_EVENT.pack(sec, usec, 0, 0, 0))
-    return b"".join(out)
+                yield char, event.timestamp() + offset
 
 
 # -- the backend ----------------------------------------------------------------------------
@@ -252,27 +280,34 @@ class WedgeReader(SelectLoopReader):
 
     ``device`` is a path to a Linux input device (``/dev/input/event3``, or
     ``/dev/input/by-id/usb-...-event-kbd``, which survives re-plugging), ``"-"`` for standard
-    input, or a file-like object (text or bytes) typed into. The input device is re-opened
-    every half second while it is missing, so the reader comes back when it is plugged in
-    again. A text stream that ends ends the reader (state disconnected, "input ended")."""
+    input, or a file-like object (text or bytes) typed into. The input device is opened with
+    ``open_device`` (python-evdev's ``InputDevice``) and re-opened every half second while it
+    is missing, so the reader comes back when it is plugged in again. A text stream that ends
+    ends the reader (state disconnected, "input ended")."""
 
     name = "wedge"
     RETRY_SECONDS = 0.5
 
-    def __init__(self, device: str | IO = "-", parser: WedgeParser | None = None) -> None:
+    def __init__(self, device: str | IO = "-", parser: WedgeParser | None = None,
+                 open_device: Callable[[str], Any] | None = None) -> None:
         super().__init__()
         self.device = device
         self.parser = parser or WedgeParser()
+        self.open_device = open_device or (evdev.InputDevice if evdev is not None else None)
 
     @classmethod
     def from_config(cls, section: ReaderSettings) -> WedgeReader:
         try:
             parser = WedgeParser(section.wedge_format, section.wedge_reverse_bytes,
-                                 section.wedge_timeout_ms)
+                                 section.wedge_timeout_ms, section.wedge_prefix,
+                                 section.wedge_suffix)
         except ValueError as exc:
             raise ReaderConfigError(f"reader.wedge_format: {exc}") from None
         if not section.wedge_device:
             raise ReaderConfigError("reader.wedge_device: empty (an input device, or - )")
+        if section.wedge_device != "-" and evdev is None:
+            raise ReaderConfigError("reader.wedge_device: an input device needs python-evdev:"
+                                    " pip install evdev")
         return cls(section.wedge_device, parser)
 
     # -- the loop ------------------------------------------------------------------------
@@ -285,9 +320,13 @@ class WedgeReader(SelectLoopReader):
             self._run_stream(self.device)
 
     def _deliver(self, char: str, at: float) -> None:
-        uid = self.parser.feed(char, at)
-        if uid is not None:
-            self._emit(uid, uid)
+        line = self.parser.feed(char, at)
+        if line is None:
+            return
+        if line.uid is None:
+            self._refuse(READ_GARBLED, line.why)
+        else:               # checked there: a number no badge has is refused too
+            self._emit(line.uid, line.uid, line.family)
 
     def _wait_readable(self, fd: int) -> bool:
         """Wait for ``fd`` (or the idle timeout, or stop). True when ``fd`` can be read."""
@@ -327,17 +366,20 @@ class WedgeReader(SelectLoopReader):
             self._set_state(ReaderState.DISCONNECTED, "input ended")
 
     def _run_input_device(self, path: str) -> None:
+        if self.open_device is None:
+            self._set_state(ReaderState.ERROR, "python-evdev is not installed: pip install evdev")
+            return
         while not self._stopping.is_set():
             try:
-                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+                device = self.open_device(path)
             except OSError as exc:
                 self._set_state(ReaderState.DISCONNECTED, _open_reason(path, exc))
                 self._stopping.wait(self.RETRY_SECONDS)
                 continue
             try:
-                self._grab(fd, path)
+                _grab(device, path)
                 self._set_state(ReaderState.CONNECTED)
-                ended = self._pump_events(fd)
+                ended = self._pump_events(device)
             except OSError as exc:      # ENODEV: unplugged
                 self.parser.end()
                 self._set_state(ReaderState.DISCONNECTED,
@@ -345,42 +387,37 @@ class WedgeReader(SelectLoopReader):
                 self._stopping.wait(self.RETRY_SECONDS)
                 continue
             finally:
-                os.close(fd)
+                device.close()
             if ended:
                 self.parser.end()
                 self._set_state(ReaderState.DISCONNECTED, "input ended")
                 return
 
-    def _pump_events(self, fd: int) -> bool:
+    def _pump_events(self, device: Any) -> bool:
         """Read key events until stop (False) or the end of the input (True)."""
         keys = KeyDecoder()
         while not self._stopping.is_set():
-            if not self._wait_readable(fd):
+            if not self._wait_readable(device.fileno()):
                 continue
             try:
-                data = os.read(fd, INPUT_EVENT.size * 64)
+                events = list(device.read())
             except BlockingIOError:
                 continue
-            if not data:
+            if not events:      # readable, and nothing: the end (a device gives ENODEV)
                 return True
-            for char, at in keys.feed(data):
+            offset = time.monotonic() - time.time()
+            for char, at in keys.feed(events, offset):
                 self._deliver(char, at)
         return False
 
-    @staticmethod
-    def _grab(fd: int, path: str) -> None:
-        # Exclusive: the badge's digits must not also be typed into the UI or a terminal.
-        try:
-            fcntl.ioctl(fd, EVIOCGRAB, 1)
-        except OSError as exc:
-            log.info("keyboard reader %s: not grabbed (%s): its keys may also reach the "
-                     "focused window", path, exc.strerror)
-        # Events stamped on the monotonic clock, like the idle check's (the default, the
-        # wall clock, jumps when NTP sets it).
-        try:
-            fcntl.ioctl(fd, EVIOCSCLOCKID, struct.pack("i", time.CLOCK_MONOTONIC))
-        except OSError:
-            pass
+
+def _grab(device: Any, path: str) -> None:
+    # Exclusive: the badge's digits must not also be typed into the UI or a terminal.
+    try:
+        device.grab()
+    except OSError as exc:
+        log.info("keyboard reader %s: not grabbed (%s): its keys may also reach the "
+                 "focused window", path, exc.strerror)
 
 
 def _open_reason(path: str, exc: OSError) -> str:

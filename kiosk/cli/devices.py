@@ -173,7 +173,7 @@ def cmd_reader(ctx: Context) -> None:
     import time
 
     from drivers.badge import BadgeEvent, ReaderState
-    from kiosk.hardware import open_reader
+    from kiosk.hardware import RefusedRead, open_reader, refused_read_message
     args, section = ctx.args, ctx.config.reader
     if args.count is not None and args.count < 1:
         raise UsageError(detail=_("--count must be at least 1"))
@@ -194,7 +194,7 @@ def cmd_reader(ctx: Context) -> None:
     # queue's lock released twice ("release unlocked lock") and end in a traceback.
     stop: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda *_args: stop.append(1))
-    reader.start(lambda event: news.put(event), lambda status: news.put(status))
+    reader.start(news.put, news.put, news.put)
     try:
         while not stop and (args.count is None or badges < args.count):
             left = None if deadline is None else deadline - time.monotonic()
@@ -210,6 +210,9 @@ def cmd_reader(ctx: Context) -> None:
                 ctx.out(f"[{stamp}] " + _("badge {count}: {raw}  →  {uid}   ({reader})").format(
                     count=badges, raw=item.raw or item.uid, uid=item.uid, reader=item.reader),
                     flush=True)
+            elif isinstance(item, RefusedRead):
+                ctx.out(f"[{stamp}] " + _("read refused: {message} ({detail})").format(
+                    message=refused_read_message(item, ctx.lang), detail=item.detail), flush=True)
             else:
                 last_status = item
                 ever_connected |= item.state is ReaderState.CONNECTED

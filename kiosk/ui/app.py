@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from kivy.uix.modalview import ModalView
 
     from drivers.badge import BadgeEvent, Status
+    from drivers.badge.base import RefusedRead
     from drivers.badge.simulated import SimulatedReader
     from kiosk.operators import Session
 
@@ -137,7 +138,7 @@ class ComptoirApp(App):
         self._build_nav(names)
         self._build_badge_panel(badge_panel)
         if terminal.reader is not None:
-            terminal.reader.start(self._reader_event, self._reader_state)
+            terminal.reader.start(self._reader_event, self._reader_state, self._reader_refused)
         self._poller = StatusPoller(terminal, self._status_from_thread).start()
         self.goto("balance" if self_service else "login")
         self._last_activity = time.monotonic()
@@ -335,6 +336,11 @@ class ComptoirApp(App):
     # -- badges ------------------------------------------------------------------------------------
     def _reader_event(self, event: BadgeEvent) -> None:          # the reader's thread
         Clock.schedule_once(lambda _dt: self.on_badge(event.uid, event.at))
+
+    def _reader_refused(self, refused: RefusedRead) -> None:    # the reader's thread
+        from kiosk.hardware import refused_read_message
+        text = refused_read_message(refused, self.lang)
+        Clock.schedule_once(lambda _dt: self.flash(text))
 
     def _reader_state(self, _status: Status) -> None:        # the reader's thread
         if self._poller is not None:
