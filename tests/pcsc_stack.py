@@ -15,6 +15,12 @@ for each other instead of killing each other's daemon.
     with running_stack(Path("/tmp/work")) as stack:
         with stack.card(bytes.fromhex("04A1B2C3")):      # badge laid on the reader
             ...                                          # a PcscReader sees it
+
+Readers named like real ones (``stack.start(names=[...])``): one vpcd reader per name, in one
+configuration file so that pcscd lists them in that order, each as "NAME 00 00" and
+"NAME 00 01". vpcd keeps one connection per *slot number* for the whole pcscd
+(``ctx[Lun & 0xffff]`` in its ifd-vpcd.c), so with several vpcd readers every reader's slot
+00 00 shares the last one's: such a layout shows reader names, not badges.
 """
 from __future__ import annotations
 
@@ -243,21 +249,34 @@ class PcscStack:
         self.started_at = self.ready_at = self.stopped_at = 0.0
 
     # -- the daemon ------------------------------------------------------------------------
-    def start(self, timeout: float = 10.0, with_reader: bool = True) -> float:
+    def start(self, timeout: float = 10.0, with_reader: bool = True,
+              names: list[str] | None = None) -> float:
         """Start pcscd and wait until it lists our reader; returns that moment (monotonic).
-        ``with_reader=False``: a pcscd with no reader at all (as if it were unplugged)."""
+        ``with_reader=False``: a pcscd with no reader at all (as if it were unplugged);
+        ``names``: vpcd readers with these names instead (see the module's docstring)."""
         if self.proc is not None:
             raise RuntimeError("pcscd already started")
         self._clear_stale_files()
         confdir = self.confdir if with_reader else self.workdir / "no-readers.conf.d"
+        expected = [self.reader_name] if with_reader else []
+        if names:
+            confdir = self.workdir / "named.conf.d"
+            confdir.mkdir(exist_ok=True)
+            blocks = []
+            for name in names:
+                port = free_port_pair()
+                blocks.append(f'FRIENDLYNAME "{name}"\nDEVICENAME   /dev/null:0x{port:X}\n'
+                              f"LIBPATH      {self.driver}\nCHANNELID    0x{port:X}\n")
+            (confdir / "vpcd").write_text("\n".join(blocks))
+            expected = [f"{name} {slot}" for name in names for slot in ("00 00", "00 01")]
         confdir.mkdir(exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.started_at = time.monotonic()
             self.proc = subprocess.Popen([self.pcscd, "--foreground", "--info", "-c", str(confdir)],
                                          stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         OWNER_PATH.write_text(f"{self.proc.pid} {confdir}\n")
-        self.has_reader = with_reader
-        self.ready_at = self._wait_listed(timeout, [self.reader_name] if with_reader else [])
+        self.has_reader = with_reader and not names
+        self.ready_at = self._wait_listed(timeout, expected)
         return self.ready_at
 
     def stop(self) -> float:

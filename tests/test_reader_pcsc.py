@@ -168,6 +168,27 @@ def test_refusing_badge_gives_no_event_and_a_reason_without_uid(stack, cards, st
         assert rec.next_event().uid == UID10
 
 
+def test_reads_that_cannot_be_a_badge_are_refused_with_a_reason(stack, cards):
+    # Issue 13, point 8: the PC/SC reader's reads go through the same check as every
+    # reader's: the first cascade level of a 7-byte UID, an all-zero UID, 5 bytes.
+    reader, rec, refused = PcscReader(), Recorder(), queue.Queue()
+    reader.start(rec.on_badge, rec.on_state, refused.put)
+    try:
+        rec.wait_state(ReaderState.CONNECTED)
+        for uid, code in (("88041122", "read_fragment"), ("00000000", "read_blank"),
+                          ("0411223344", "read_length")):
+            with cards(uid):
+                got = refused.get(timeout=SEEN)
+            stack.wait_slot(False)
+            assert (got.code, got.reader) == (code, stack.reader_name)
+            assert uid not in got.detail
+        with cards(UID7):
+            assert rec.next_event().uid == UID7
+        rec.assert_no_event(0.2)
+    finally:
+        reader.stop()
+
+
 def test_badge_lying_on_the_reader_is_not_read_again_when_the_reader_restarts(stack, cards, start_reader):
     reader, rec = start_reader()
     card = cards(UID4).insert()
@@ -327,3 +348,125 @@ def test_reader_test_command_stops_on_ctrl_c(stack, tmp_path):
             proc.wait()
     assert proc.returncode == 0, err
     assert "0 badge(s) lu(s)." in rest and err == ""
+
+
+# -- which reader: the contactless slot of a dual-interface reader (issue 13, point 9) -------
+# Names as pcscd (libccid) shows real readers' slots: the ACR1252U's contactless (PICC) and
+# SAM slots, the brief's "ACS ACR1252 1S CL Reader PICC 0" as Windows names it; the OMNIKEY
+# 5422's contact reader and its "5422CL" contactless one (HID's answer in
+# hidglobal/HID-OMNIKEY-Sample-Codes#1: "contact card for a HID Global OMNIKEY 5422,
+# contactless card for the one with CL suffix").
+ACR_SAM = "ACS ACR1252 1S CL Reader [ACR1252 1S CL Reader SAM]"
+ACR_PICC = "ACS ACR1252 1S CL Reader [ACR1252 1S CL Reader PICC]"
+OMNIKEY = "HID Global OMNIKEY 5422 Smartcard Reader [OMNIKEY 5422 Smartcard Reader]"
+OMNIKEY_CL = "HID Global OMNIKEY 5422 Smartcard Reader [OMNIKEY 5422CL Smartcard Reader]"
+
+
+@pytest.fixture
+def named_readers(stack):
+    """``start(names)``: pcscd restarted with vpcd readers of these names, listed in this
+    order (tests/pcsc_stack.py); the usual stack is back after the test."""
+    def start(names: list[str]) -> list[str]:
+        stack.stop()
+        stack.start(names=names)
+        from smartcard.System import readers
+        listed = [str(r) for r in readers()]
+        assert listed == [f"{n} {slot}" for n in names for slot in ("00 00", "00 01")], listed
+        return listed
+    yield start
+    stack.stop()
+    stack.start()
+
+
+@pytest.mark.parametrize("names, used", [
+    ([ACR_SAM, ACR_PICC], f"{ACR_PICC} 00 00"),          # the contact slot is listed first
+    ([OMNIKEY, OMNIKEY_CL], f"{OMNIKEY_CL} 00 00"),
+])
+def test_the_contactless_slot_is_chosen_by_default(named_readers, names, used):
+    listed = named_readers(names)
+    assert listed[0] != used                  # "the first reader" would be the contact slot
+    reader = open_reader(ReaderSection(backend="pcsc"))
+    rec = Recorder()
+    reader.start(rec.on_badge, rec.on_state)
+    try:
+        rec.wait_state(ReaderState.CONNECTED)
+        assert reader.name == used
+        assert reader.choice.why == "contactless"
+    finally:
+        reader.stop()
+
+
+def test_a_configured_name_wins_and_contact_slots_alone_are_not_used(named_readers):
+    named_readers([ACR_SAM, "Gemalto PC Twin Reader Contact"])
+    reader = open_reader(ReaderSection(backend="pcsc", pcsc_reader="sam] 00 01"))
+    rec = Recorder()
+    reader.start(rec.on_badge, rec.on_state)
+    try:
+        rec.wait_state(ReaderState.CONNECTED)
+        assert reader.name == f"{ACR_SAM} 00 01"
+        assert reader.choice.why == "configured"
+    finally:
+        reader.stop()
+    reader = open_reader(ReaderSection(backend="pcsc"))
+    rec = Recorder()
+    reader.start(rec.on_badge, rec.on_state)
+    try:
+        _, status = rec.wait_state(ReaderState.DISCONNECTED, timeout=3)
+        assert status.reason.startswith(f"only contact slots found ({ACR_SAM} 00 00, ")
+        assert reader.choice.why == "contact_only"
+    finally:
+        reader.stop()
+
+
+def test_reader_test_lists_every_reader_and_says_which_and_why(named_readers, tmp_path):
+    named_readers([ACR_SAM, ACR_PICC])
+    write_config(tmp_path / "data", "")
+    proc = run_cli(tmp_path / "data", "reader", "test", "--seconds", "1.5")
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, (out, err)
+    assert (f"Lecteurs PC/SC trouvés : 4\n"
+            f"    {ACR_SAM} 00 00 (à contact)\n"
+            f"    {ACR_SAM} 00 01 (à contact)\n"
+            f"  → {ACR_PICC} 00 00 (sans contact)\n"
+            f"    {ACR_PICC} 00 01 (sans contact)\n"
+            f"Lecteur utilisé : {ACR_PICC} 00 00, car c'est la fente sans contact\n") in out
+    assert f"lecteur connecté : {ACR_PICC} 00 00" in out
+
+
+def test_reader_test_says_the_only_reader_and_the_configured_one(stack, tmp_path):
+    write_config(tmp_path / "data", "PCD 00 01")
+    out, err = run_cli(tmp_path / "data", "reader", "test", "--seconds", "1").communicate(timeout=20)
+    assert (f"  → {FRIENDLY_NAME} 00 01 (type non précisé)\n"
+            f"Lecteur utilisé : {FRIENDLY_NAME} 00 01, car son nom contient « PCD 00 01 »"
+            " (reader.pcsc_reader)\n") in out, (out, err)
+    write_config(tmp_path / "data", "")
+    out, err = run_cli(tmp_path / "data", "reader", "test", "--seconds", "1").communicate(timeout=20)
+    assert (f"Lecteur utilisé : {FRIENDLY_NAME} 00 00, car c'est le premier lecteur et aucun nom"
+            " de lecteur ne dit « sans contact » : indiquez reader.pcsc_reader pour en choisir"
+            " un autre\n") in out, (out, err)
+
+
+@pytest.mark.parametrize("readers, wanted, expected", [
+    ([f"{ACR_SAM} 00 00", f"{ACR_PICC} 00 00"], "", (f"{ACR_PICC} 00 00", "contactless")),
+    (["ACS ACR1252 1S CL Reader SAM 0", "ACS ACR1252 1S CL Reader PICC 0"], "",
+     ("ACS ACR1252 1S CL Reader PICC 0", "contactless")),     # Windows' names
+    (["Alcor Micro AU9540 00 00", "ACS ACR122U PICC Interface 00 00"], "",
+     ("ACS ACR122U PICC Interface 00 00", "contactless")),   # a Belgian eID reader beside it
+    (["Identiv uTrust 4701 F Dual Interface Reader [uTrust 4701 F Contact Reader] 00 00",
+      "Identiv uTrust 4701 F Dual Interface Reader [uTrust 4701 F CL Reader] 01 00"], "",
+     ("Identiv uTrust 4701 F Dual Interface Reader [uTrust 4701 F CL Reader] 01 00",
+      "contactless")),
+    (["SCM Microsystems Inc. SCL011 Contactless Reader 00 00"], "",
+     ("SCM Microsystems Inc. SCL011 Contactless Reader 00 00", "contactless")),
+    (["Alcor Micro AU9540 00 00"], "", ("Alcor Micro AU9540 00 00", "only")),
+    ([f"{ACR_SAM} 00 00", "Alcor Micro AU9540 00 00", "Cherry ST-1144 00 00"], "",
+     ("Alcor Micro AU9540 00 00", "first")),
+    ([f"{ACR_SAM} 00 00"], "", (None, "contact_only")),
+    ([f"{ACR_SAM} 00 00", f"{ACR_PICC} 00 00"], "SAM", (f"{ACR_SAM} 00 00", "configured")),
+    ([f"{ACR_PICC} 00 00"], "Omnikey", (None, "no_match")),
+    ([], "", (None, "no_reader")),
+])
+def test_choose_reader_on_real_readers_names(readers, wanted, expected):
+    from drivers.badge.pcsc import choose_reader
+    choice = choose_reader(readers, wanted)
+    assert (choice.reader, choice.why) == expected

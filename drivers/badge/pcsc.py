@@ -14,14 +14,25 @@ lost, and is still there when it comes back, is not read a second time.
 
 Nothing here logs a UID (personal data): refusals and errors are logged with their reason.
 
+Which reader: the one whose name contains ``[reader] pcsc_reader`` when it is set; else the
+contactless slot of the readers pcscd lists (a dual-interface reader shows a contact slot,
+"... SAM" or "... Contact ...", beside its contactless one, "... PICC", "... CL ...",
+"... Contactless ..."), else the only reader, else the first one that is not a contact slot
+(``choose_reader``). ``comptoir reader test`` shows them all and which one it uses, and why.
+
 >>> reader = PcscReader("ACR122")      # config: [reader] backend = "pcsc", pcsc_reader = "ACR122"
 >>> reader.status.state.value
 'disconnected'
+>>> choose_reader(["HID Global OMNIKEY 5422 Smartcard Reader 0",
+...                "HID Global OMNIKEY 5422CL Smartcard Reader 0"])
+ReaderChoice(reader='HID Global OMNIKEY 5422CL Smartcard Reader 0', why='contactless', filter='')
 """
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from typing import NamedTuple
 
 from drivers.badge.base import (
     BadgeReader,
@@ -50,6 +61,73 @@ _SERVICE_GONE = () if scard is None else (
     scard.SCARD_W_SECURITY_VIOLATION)
 
 
+# What a reader's (slot's) name says of it. A contact marker wins: "ACS ACR1252 1S CL Reader
+# [ACR1252 1S CL Reader SAM]" is the SAM slot of a contactless reader.
+_CONTACT = re.compile(r"\b(?:contact|sam|icc)\b", re.IGNORECASE)
+_CONTACTLESS = re.compile(r"\b(?:contactless|picc|cl|nfc)\b|\d+cl\b", re.IGNORECASE)
+CONTACTLESS, CONTACT, UNKNOWN = "contactless", "contact", "unknown"
+
+
+def slot_kind(name: str) -> str:
+    """``contactless``, ``contact`` or ``unknown``, from a PC/SC reader's name.
+
+    >>> [slot_kind(n) for n in ("ACS ACR1252 1S CL Reader PICC 0",
+    ...                         "ACS ACR1252 1S CL Reader [ACR1252 1S CL Reader SAM] 00 01",
+    ...                         "Alcor Micro AU9540 00 00")]
+    ['contactless', 'contact', 'unknown']
+    """
+    if _CONTACT.search(name):
+        return CONTACT
+    return CONTACTLESS if _CONTACTLESS.search(name) else UNKNOWN
+
+
+class ReaderChoice(NamedTuple):
+    """The reader a ``PcscReader`` uses (None: none) and why: ``configured`` (its name
+    contains ``filter``), ``contactless``, ``only`` (the only reader), ``first`` (several,
+    none named contactless: the first that is not a contact slot); without a reader:
+    ``no_reader``, ``no_match`` (nothing contains ``filter``), ``contact_only``."""
+    reader: str | None
+    why: str
+    filter: str = ""
+
+
+def choose_reader(readers: list[str], reader_filter: str = "") -> ReaderChoice:
+    """Which of pcscd's ``readers`` reads badges (see the module's docstring)."""
+    wanted = reader_filter.strip()
+    if wanted:
+        for reader in readers:
+            if wanted.casefold() in reader.casefold():
+                return ReaderChoice(reader, "configured", wanted)
+        return ReaderChoice(None, "no_match" if readers else "no_reader", wanted)
+    if not readers:
+        return ReaderChoice(None, "no_reader")
+    kinds = [slot_kind(r) for r in readers]
+    if CONTACTLESS in kinds:
+        return ReaderChoice(readers[kinds.index(CONTACTLESS)], "contactless")
+    if UNKNOWN not in kinds:
+        return ReaderChoice(None, "contact_only")
+    if len(readers) == 1:
+        return ReaderChoice(readers[0], "only")
+    return ReaderChoice(readers[kinds.index(UNKNOWN)], "first")
+
+
+def list_readers() -> list[str] | None:
+    """The readers pcscd lists now (None: pcscd does not answer), for ``comptoir reader
+    test``; the reader itself lists them in its own thread."""
+    if scard is None:
+        return None
+    rv, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if rv != scard.SCARD_S_SUCCESS:
+        return None
+    try:
+        rv, readers = scard.SCardListReaders(context, [])
+    finally:
+        scard.SCardReleaseContext(context)
+    if rv == scard.SCARD_E_NO_READERS_AVAILABLE:
+        return []
+    return list(readers) if rv == scard.SCARD_S_SUCCESS else None
+
+
 class _Lost(Exception):
     """The connection to pcscd or to the reader is gone; ``reason`` says why."""
 
@@ -71,7 +149,8 @@ class PcscReader(BadgeReader):
 
     def __init__(self, reader_filter: str = "") -> None:
         super().__init__()
-        self.reader_filter = reader_filter.strip()     # part of the reader's name; "": the first
+        self.reader_filter = reader_filter.strip()     # part of the reader's name; "": choose
+        self.choice: ReaderChoice | None = None         # the last choice made (choose_reader)
         self._context: int | None = None               # for _wake's SCardCancel
         self._context_lock = threading.Lock()
         self._present_uid: str | None = None           # badge last read and not seen leaving
@@ -120,22 +199,28 @@ class PcscReader(BadgeReader):
             scard.SCardReleaseContext(context)
 
     def _find_reader(self, context: int) -> str | None:
-        """The first reader whose name contains the filter; waits for one to be plugged in."""
+        """The reader ``choose_reader`` picks; waits for one to be plugged in."""
         while not self._stopping.is_set():
             rv, readers = scard.SCardListReaders(context, [])
             if rv == scard.SCARD_E_NO_READERS_AVAILABLE:
                 readers = []
             elif rv != scard.SCARD_S_SUCCESS:
                 raise _Lost(self._service_reason(rv))
-            wanted = self.reader_filter.casefold()
-            for reader in readers:
-                if wanted in reader.casefold():
-                    return reader
-            if not readers:
+            choice = choose_reader(readers, self.reader_filter)
+            if choice != self.choice and choice.reader is not None:
+                log.info("reader: using %r (%s; readers found: %s)", choice.reader, choice.why,
+                         ", ".join(readers))
+            self.choice = choice
+            if choice.reader is not None:
+                return choice.reader
+            if choice.why == "no_reader":
                 reason = "no PC/SC reader is plugged in"
-            else:
+            elif choice.why == "no_match":
                 reason = (f"no PC/SC reader's name contains {self.reader_filter!r} (check"
                           f" reader.pcsc_reader; readers found: {', '.join(readers)})")
+            else:
+                reason = (f"only contact slots found ({', '.join(readers)}): a badge needs a"
+                          " contactless one; set reader.pcsc_reader to use one of them anyway")
             self._set_state(ReaderState.DISCONNECTED, reason)
             self._stopping.wait(RETRY_SECONDS)
         return None

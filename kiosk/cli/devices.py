@@ -166,6 +166,36 @@ def cmd_reprint(ctx: Context) -> None:
 _POLL_SECONDS = 0.2     # how soon ``reader test`` notices Ctrl+C
 
 
+def _show_pcsc_choice(ctx: Context, reader_filter: str) -> None:
+    """Every reader pcscd lists, and which one the badge reader uses and why (the same
+    ``choose_reader`` as the reader's)."""
+    from drivers.badge.pcsc import CONTACT, CONTACTLESS, choose_reader, list_readers, slot_kind
+    readers = list_readers()
+    if readers is None:
+        return              # pcscd does not answer: the reader's state says so below
+    kinds = {CONTACTLESS: _("contactless"), CONTACT: _("contact"), None: _("kind not stated")}
+    choice = choose_reader(readers, reader_filter)
+    ctx.out(_("PC/SC readers found: {count}").format(count=len(readers)))
+    for name in readers:
+        kind = kinds.get(slot_kind(name), kinds[None])
+        ctx.out(f"  {'→' if name == choice.reader else ' '} {name} ({kind})")
+    why = {"configured": _("its name contains '{filter}' (reader.pcsc_reader)"),
+           "contactless": _("it is the contactless slot"),
+           "only": _("it is the only reader"),
+           "first": _("it is the first reader, and no reader's name says contactless: set "
+                      "reader.pcsc_reader to choose another"),
+           "no_reader": _("no reader is plugged in"),
+           "no_match": _("no reader's name contains '{filter}' (reader.pcsc_reader)"),
+           "contact_only": _("only contact slots: a badge needs a contactless one (set "
+                             "reader.pcsc_reader to use one of them anyway)")}[choice.why]
+    why = why.format(filter=choice.filter)
+    if choice.reader is None:
+        ctx.out(_("No reader used: {why}").format(why=why), flush=True)
+    else:
+        ctx.out(_("Reader used: {name}, because {why}").format(name=choice.reader, why=why),
+                flush=True)
+
+
 def cmd_reader(ctx: Context) -> None:
     """``reader test``: the installer's check of the configured badge reader, on the local
     screen. It shows the UIDs on purpose (that is its use); it logs nothing."""
@@ -185,6 +215,8 @@ def cmd_reader(ctx: Context) -> None:
               if section.backend == "pcsc" and section.pcsc_reader else "")
     ctx.out(_("Badge reader test: {backend}{chosen}. Present badges; Ctrl+C to stop.").format(
         backend=section.backend, chosen=chosen), flush=True)
+    if section.backend == "pcsc":
+        _show_pcsc_choice(ctx, section.pcsc_reader)
     deadline = None if args.seconds is None else time.monotonic() + args.seconds
     badges, ever_connected, last_status = 0, False, reader.status
     labels = {ReaderState.CONNECTED: _("reader connected"),
