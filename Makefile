@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 # Debian packages the project needs at run or test time: PC/SC stack and a virtual reader,
 # libusb for nfcpy, zbar to decode printed QR codes, a virtual X screen for Kivy, PostgreSQL.
-APT_PACKAGES := sqlite3 libpcsclite-dev pcscd vsmartcard-vpcd libusb-1.0-0 libzbar0 xvfb xauth libgl1 libegl1 libmtdev1 postgresql
+APT_PACKAGES := sqlite3 linux-libc-dev libpcsclite-dev pcscd vsmartcard-vpcd libusb-1.0-0 libzbar0 xvfb xauth libgl1 libegl1 libmtdev1 postgresql
 
 .PHONY: test check demo demo-cli bench system-deps clean
 
@@ -25,7 +25,7 @@ $(STAMP): setup.cfg pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,server,ui,nfc,pcsc,printer]'
+	$(BIN)/pip install --quiet -e '.[dev,server,ui,nfc,pcsc,wedge,printer]'
 	@touch $@
 
 # The gates: lint and import order (ruff), types (mypy); settings in pyproject.toml.

@@ -63,8 +63,8 @@ try:
     import evdev
     from evdev import ecodes
 except ImportError:          # reported by from_config, with what to install
-    evdev = None
-    ecodes = None
+    evdev = None  # type: ignore[assignment]
+    ecodes = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
