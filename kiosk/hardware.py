@@ -66,9 +66,8 @@ REFUSED_READS = {
 
 def refused_read_message(refused: RefusedRead, lang: str = "fr") -> str:
     """What to tell the canteen worker about a read the reader refused, in ``lang``."""
-    source = REFUSED_READS.get(refused.code, REFUSED_READS[READ_GARBLED])
     code = refused.code if refused.code in REFUSED_READS else READ_GARBLED
-    return translator(lang).pgettext(code, source)
+    return translator(lang).pgettext(code, REFUSED_READS[code])
 
 
 def printer_message(status: PrinterStatus, lang: str = "fr") -> str:

@@ -22,12 +22,14 @@ from drivers.badge.base import (
     ReaderError,
     ReaderSettings,
     ReaderState,
+    RefusedRead,
     Status,
+    check_read,
     normalise_uid,
 )
 
 __all__ = ["BadgeEvent", "BadgeReader", "InvalidUid", "ReaderConfigError", "ReaderError",
-           "ReaderState", "Status", "normalise_uid", "open_reader"]
+           "ReaderState", "RefusedRead", "Status", "check_read", "normalise_uid", "open_reader"]
 
 
 def open_reader(section: ReaderSettings) -> BadgeReader:

@@ -85,7 +85,7 @@ CASCADE_TAG = 0x88  # ISO/IEC 14443-3: starts a cascade level that the UID conti
 
 def check_read(uid: str | bytes, family: str = ISO) -> str:
     """What a reader read (bytes, or hex as ``normalise_uid`` takes it) → the normalised
-    UID, if a badge of ``family`` can have it; else ``UnlikelyRead`` (or ``InvalidUid`` for
+    UID, if a badge of ``family`` can have it; else ``UnlikelyRead`` (``read_garbled`` for
     what is not even hex), whose detail never repeats the number.
 
     >>> check_read(bytes.fromhex("04a1b2c3"))
