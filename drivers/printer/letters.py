@@ -62,7 +62,7 @@ def runs(text: str, width: int, main: str, pages: list[str],
     the line must be drawn (a character with neither, or transliterations that would not fit
     in ``width`` characters)."""
     out: list[Run] = []
-    current, chunk = main, []
+    current, chunk = main, list[str]()
     length = 0
     for char in text:
         page = current if can_encode(current, char) else next(

@@ -101,7 +101,3 @@ def line_image(text: str, *, width: int, columns: int, bold: bool = False,
         return canvas.crop((0, 0, used, height)).resize((width, height))
     return canvas.crop((0, 0, width, height))
 
-
-def ink(image: Image.Image) -> int:
-    """How many dots the printer would blacken."""
-    return sum(1 for value in image.getdata() if value < 128)
