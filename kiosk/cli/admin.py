@@ -97,7 +97,7 @@ def cmd_status(ctx: Context) -> None:
                                                           version=store.schema_version))
     from kiosk.store import space
     free = space.free_bytes(ctx.folder)
-    if store.read_only or (free is not None and free < space.LOW_SPACE_BYTES):
+    if store.read_only or space.is_full(ctx.folder):
         out("disk", _("FULL — {error}").format(error=StoreError("disk_full").message(ctx.lang)))
     elif free is not None:
         out("disk", _("{size} MB free").format(size=free >> 20))

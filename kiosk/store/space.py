@@ -19,9 +19,10 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
-# Below this much free space, a disk I/O error of SQLite is taken for a full disk: a write
-# needs a few 4 KiB pages, the shared-memory file 32 KiB.
-LOW_SPACE_BYTES = 4 << 20
+# Below this much free space the disk is full: a disk I/O error of SQLite is taken for a full
+# disk (a write needs a few 4 KiB pages, the shared-memory file 32 KiB), and the status and the
+# touch app's banner say so.
+FULL_BYTES = 1 << 20
 
 
 def free_bytes(folder: Path) -> int | None:
@@ -45,8 +46,14 @@ def is_disk_full(error: BaseException, folder: Path) -> bool:
         return True
     if name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN")) or "disk I/O error" in str(error):
         free = free_bytes(folder)
-        return free is not None and free < LOW_SPACE_BYTES
+        return free is not None and free < FULL_BYTES
     return False
+
+
+def is_full(folder: Path) -> bool:
+    """Whether ``folder``'s disk has (almost) no space left for this process."""
+    free = free_bytes(folder)
+    return free is not None and free < FULL_BYTES
 
 
 def connect_read_only(path: Path, timeout: float) -> sqlite3.Connection | None:
