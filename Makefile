@@ -6,8 +6,9 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 # Debian packages the project needs at run or test time: PC/SC stack and a virtual reader,
-# libusb for nfcpy, zbar to decode printed QR codes, a virtual X screen for Kivy, PostgreSQL.
-APT_PACKAGES := sqlite3 linux-libc-dev libpcsclite-dev pcscd vsmartcard-vpcd libusb-1.0-0 libzbar0 xvfb xauth libgl1 libegl1 libmtdev1 postgresql
+# linux headers to build evdev, libusb for nfcpy, zbar to decode printed QR codes, a virtual X screen for Kivy, PostgreSQL,
+# fonts and FriBiDi to print names no code page has as pictures (Arabic, Hebrew, CJK, emoji).
+APT_PACKAGES := sqlite3 linux-libc-dev libpcsclite-dev pcscd vsmartcard-vpcd libusb-1.0-0 libzbar0 xvfb xauth libgl1 libegl1 libmtdev1 postgresql fonts-dejavu-core fonts-droid-fallback libfribidi0
 
 .PHONY: test check demo demo-cli bench system-deps clean
 

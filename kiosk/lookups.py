@@ -20,7 +20,7 @@ import json
 from typing import NamedTuple
 
 from kiosk import journal
-from kiosk.store import Store
+from kiosk.store import Store, space
 
 
 class Article(NamedTuple):
@@ -137,6 +137,7 @@ class TerminalStatus(NamedTuple):
     pending_prints: int
     failed_prints: int
     enrolled: bool
+    disk_full: bool = False     # nothing can be saved until space is freed (kiosk.store.space)
 
 
 def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
@@ -149,4 +150,5 @@ def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
     return TerminalStatus(state.get("status"), state.get("last_success_at"),
                           state.get("last_pull_at"), state.get("last_error", ""),
                           state.get("last_error_at"), last_seq - int(state.get("pushed_seq", "0")),
-                          prints.get("pending", 0), prints.get("failed", 0), enrolled)
+                          prints.get("pending", 0), prints.get("failed", 0), enrolled,
+                          store.read_only or space.is_full(store.path.parent))

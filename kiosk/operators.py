@@ -79,23 +79,26 @@ def add_operator(store: Store, name: str, role: str, pin: str,
 
 def login(store: Store, name: str, pin: str, now: datetime) -> Session:
     with store.read() as conn:
-        row = conn.execute("SELECT id, name, role, pin_hash, locked_until FROM operators"
+        row = conn.execute("SELECT id, name, role, pin_hash, locked_until,"
+                           " failed_attempts OR lock_count FROM operators"
                            " WHERE name = ? AND active", (name,)).fetchone()
     if row is None:
         raise AuthError("unknown_operator", name=name)
-    op_id, op_name, role, pin_hash, locked_until = row
+    op_id, op_name, role, pin_hash, locked_until, counted = row
     if locked_until and parse_iso_utc(locked_until) > now:
         raise AuthError("operator_locked", seconds=_seconds_left(locked_until, now))
     try:
         _HASHER.verify(pin_hash, str(pin))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return _wrong_pin(store, op_id, now)
-    with store.write() as conn:
-        conn.execute("UPDATE operators SET failed_attempts = 0, lock_count = 0, locked_until = NULL"
-                     " WHERE id = ?", (op_id,))
-        if _HASHER.check_needs_rehash(pin_hash):
-            conn.execute("UPDATE operators SET pin_hash = ? WHERE id = ?",
-                         (_HASHER.hash(str(pin)), op_id))
+    rehash = _HASHER.check_needs_rehash(pin_hash)
+    if counted or locked_until or rehash:       # nothing to write: a login works on a full disk
+        with store.write() as conn:
+            conn.execute("UPDATE operators SET failed_attempts = 0, lock_count = 0,"
+                         " locked_until = NULL WHERE id = ?", (op_id,))
+            if rehash:
+                conn.execute("UPDATE operators SET pin_hash = ? WHERE id = ?",
+                             (_HASHER.hash(str(pin)), op_id))
     return Session(op_id, op_name, role)
 
 

@@ -95,6 +95,7 @@ TEXTS: dict[str, str] = {      # key: English source text (the msgid)
     # the printer test page
     "slip_test": coded("slip_test", "PRINTER TEST"),
     "slip_accents": coded("slip_accents", "Accents:"),
+    "slip_names": coded("slip_names", "Names in other alphabets:"),
     "slip_bold": coded("slip_bold", "Bold text"),
     "slip_double": coded("slip_double", "Double size"),
     "slip_columns": coded("slip_columns", "{n} columns:"),
@@ -102,6 +103,8 @@ TEXTS: dict[str, str] = {      # key: English source text (the msgid)
     "slip_end": coded("slip_end", "End of test"),
 }
 ACCENTS = "é è à ç € ù â ê ô ë ï ü « »"
+# names the code page lacks: other code pages (Ł ő Ж), transliteration (Ș ễ), a picture (the rest)
+NAMES = ("Łukasz Kőrösi · Жанна · Ștefan Nguyễn", "محمد  שירה  李小龙")
 
 
 def _t(lang: str | None, key: str, **params: object) -> str:
@@ -295,7 +298,8 @@ TEST_WIDTHS = (32, 42, 48)
 def test_page(columns: int, *, description: list[str], epc_payload: str | None,
               lang: str = "fr") -> Document:
     """A page that shows what the printer does: its settings, the accents and the euro sign
-    in the chosen code page, bold and double size, one ruler per supported width (the widest
+    in the chosen code page, names in other alphabets (other code pages, transliterated, or
+    drawn: ``drivers.printer.letters``), bold and double size, one ruler per supported width (the widest
     ruler that stays on one line is the ``columns`` to configure) and a QR code."""
     doc = Document(max(TEST_WIDTHS))      # rulers wider than the paper wrap: that is the test
     doc.line(_t(lang, "slip_test"), bold=True, double=True, align="center")
@@ -304,6 +308,9 @@ def test_page(columns: int, *, description: list[str], epc_payload: str | None,
     doc.line("=" * min(columns, max(TEST_WIDTHS)))
     doc.line(_t(lang, "slip_accents"))
     doc.line(ACCENTS)
+    doc.line(_t(lang, "slip_names"))
+    for names in NAMES:
+        doc.line(names)
     doc.line(_t(lang, "slip_bold"), bold=True)
     doc.line(_t(lang, "slip_double"), double=True)
     for width in TEST_WIDTHS:

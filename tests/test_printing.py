@@ -372,6 +372,8 @@ def test_cli_printer_test_and_reprint_last(tmp_path, store, service, marie, emul
     assert "Page de test imprimée" in done.stdout
     page = decode(emulator.jobs[-1])
     assert "é è à ç €" in page.text
+    assert "Łukasz Kőrösi · Жанна · Stefan Nguyen" in page.text_lines      # other code pages
+    assert page.images and page.images[0].ink > 0                          # Arabic, Hebrew, Chinese
     for width in (32, 42, 48):
         assert ("1234567890" * 5)[:width] in page.text_lines
     assert payments.validate_iban(page.qr_codes[0].split("\n")[6]) == "BE04363136022231"

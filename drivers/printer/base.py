@@ -15,6 +15,9 @@ import threading
 import time
 from pathlib import Path
 
+from anyascii import anyascii
+
+from drivers.printer import letters
 from drivers.printer.document import QR, Blank, Document, Line
 from drivers.printer.status import OK, PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
 
@@ -42,6 +45,8 @@ def _escpos_cache() -> None:
 _escpos_cache()
 
 from escpos.capabilities import get_profile  # noqa: E402
+from escpos.image import EscposImage  # noqa: E402
+from escpos.magicencode import Encoder  # noqa: E402
 from escpos.printer import Dummy  # noqa: E402
 
 # Code pages that hold é è à ç and €, best first (PC858 is PC850 with the euro sign).
@@ -71,6 +76,12 @@ class ReceiptPrinter:
         self.columns = columns
         self.profile = profile
         self.codepage = choose_codepage(profile)
+        pages = get_profile(profile).get_code_pages()
+        self._encoder = Encoder(pages)        # python-escpos's: which page has which letter
+        self._pages = letters.switch_pages(pages, self.codepage)
+        pixels = get_profile(profile).profile_data.get("media", {}).get("width", {}).get("pixels")
+        # font A is 12 dots wide: a picture line is as wide as a text line (at most the paper)
+        self.dots = min(columns * 12, pixels) if isinstance(pixels, int) else columns * 12
         self._lock = threading.Lock()          # one job at a time on one printer
         self._silent_until = 0.0               # a printer that ignored DLE EOT: don't wait again
 
@@ -82,7 +93,7 @@ class ReceiptPrinter:
     def render(self, doc: Document) -> bytes:
         """The ESC/POS bytes of ``doc``: reset, code page, the lines with their styles, QR
         codes through the printer's own QR command, feed and cut."""
-        p = Dummy(profile=self.profile)
+        p = Dummy(profile=self.profile, magic_encode_args={"encoder": self._encoder})
         p.hw("INIT")                 # ESC @: whatever the previous job left set
         p.charcode(self.codepage)    # ESC t n now, and every character encoded in that page
         bold, double, align = False, False, "left"
@@ -99,7 +110,11 @@ class ReceiptPrinter:
                 if item.align != align:
                     p.set(align=item.align)
                     align = item.align
-                p.text(item.text + "\n")
+                if not self._text_line(p, item, doc.columns):
+                    if align != "left":          # the picture carries the line's alignment
+                        p.set(align="left")
+                        align = "left"
+                    self._picture_line(p, item, doc.columns)
             elif isinstance(item, Blank):
                 p.text("\n" * item.lines)
             elif isinstance(item, QR):
@@ -109,6 +124,34 @@ class ReceiptPrinter:
                 p.qr(item.payload, native=True, size=4 if doc.columns <= 32 else 5)
         p.cut()                      # feeds past the tear bar, then cuts
         return p.output
+
+    def _text_line(self, p: Dummy, line: Line, columns: int) -> bool:
+        """Print ``line`` as text, switching code pages for letters the main page lacks and
+        transliterating letters no page has (``drivers.printer.letters``); False if it must
+        be a picture."""
+        width = columns // 2 if line.double else columns
+        runs = letters.runs(line.text, width, self.codepage, self._pages, self._encoder.can_encode)
+        if runs is None:
+            return False
+        for run in runs:
+            p.magic.write_with_encoding(run.encoding, run.text)
+        p.magic.write_with_encoding(self.codepage, "\n")
+        return True
+
+    def _picture_line(self, p: Dummy, line: Line, columns: int) -> None:
+        """Print ``line`` as a raster picture (``GS v 0``), e.g. an Arabic or Hebrew name.
+        Without Pillow's fonts, the line's transliteration as text (still not ``?``)."""
+        from drivers.printer import picture
+        try:
+            drawn = picture.line_image(line.text, width=self.dots, columns=columns,
+                                       bold=line.bold, double=line.double, align=line.align)
+        except picture.NoFont as e:
+            log.warning("%s", e)
+            p.magic.write_with_encoding(self.codepage, anyascii(line.text) + "\n")
+            return
+        image = EscposImage(drawn)
+        p._raw(b"\x1dv0\x00" + p._int_low_high(image.width_bytes, 2)
+               + p._int_low_high(image.height, 2) + image.to_raster_format())
 
     def print(self, doc: Document, name: str = "") -> PrinterStatus:
         return self.send(self.render(doc), name)

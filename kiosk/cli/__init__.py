@@ -1,8 +1,9 @@
 """``comptoir``: the terminal from the command line, all of it through the counter service.
 
-Exit codes: 0 done; 1 error (store, config, import, disk); 2 bad usage; 3 refused (nothing
+Exit codes: 0 done; 1 error (store, config, import); 2 bad usage; 3 refused (nothing
 written); 4 the operator must confirm (re-run with ``--confirm CODE``); 5 operator not allowed
-(unknown, wrong PIN, locked, role). Errors are one line on stderr.
+(unknown, wrong PIN, locked, role); 6 the disk is full (nothing written: run it again once
+space is freed; reading commands still work). Errors are one line on stderr.
 
 The data folder is ``--data DIR``, else ``$COMPTOIR_DATA``, else ``~/.local/share/comptoir``.
 Commands acting for an operator take ``--operator NAME`` (or ``$COMPTOIR_OPERATOR``) and read the
@@ -21,6 +22,7 @@ import sys
 
 from kiosk.cli.base import (
     EXIT,
+    EXIT_BY_CODE,
     Context,
     GuardedStdout,
     UsageError,
@@ -101,7 +103,8 @@ def _run(args: argparse.Namespace, lang: str) -> int:
         return 2
     except ComptoirError as e:
         print(f"comptoir: {e.message(lang)}", file=sys.stderr)
-        return next((code for cls, code in EXIT.items() if isinstance(e, cls)), 1)
+        return EXIT_BY_CODE.get(e.code) or next(
+            (code for cls, code in EXIT.items() if isinstance(e, cls)), 1)
     except KeyboardInterrupt:
         print("comptoir: " + _("interrupted, nothing was half saved"), file=sys.stderr)
         return 130

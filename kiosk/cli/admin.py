@@ -84,7 +84,8 @@ def cmd_status(ctx: Context) -> None:
     never = _("never")
     labels = {"terminal": _("Terminal"), "data": _("Data"), "integrity": _("Integrity"),
               "journal": _("Journal"), "day": _("Day"), "sync": _("Sync"),
-              "platform": _("Platform"), "printing": _("Printing"), "content": _("Content")}
+              "platform": _("Platform"), "printing": _("Printing"), "content": _("Content"),
+              "disk": _("Disk")}
     row = labelled(labels)
 
     def out(key: str, text: str) -> None:
@@ -94,6 +95,12 @@ def cmd_status(ctx: Context) -> None:
                     f" — {store.device_id}")
     out("data", _("{folder}  (schema v{version})").format(folder=ctx.folder,
                                                           version=store.schema_version))
+    from kiosk.store import space
+    free = space.free_bytes(ctx.folder)
+    if store.read_only or space.is_full(ctx.folder):
+        out("disk", _("FULL — {error}").format(error=StoreError("disk_full").message(ctx.lang)))
+    elif free is not None:
+        out("disk", _("{size} MB free").format(size=free >> 20))
     error = StoreError(health.code, detail=health.detail, seq=health.bad_seq)
     out("integrity", "OK" if health.ok else _("ERROR — {error}").format(
         error=error.message(ctx.lang)))

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 DB_NAME = "comptoir.db"
 CONFIG_NAME = "terminal.toml"
 EXIT = {Refusal: 3, NeedsConfirmation: 4, AuthError: 5}
+EXIT_BY_CODE = {"disk_full": 6}    # nothing saved: run it again once space is freed
 
 LANGUAGE = CommandLanguage()        # chosen once by main (choose_language)
 set_language = LANGUAGE.set

@@ -2,8 +2,9 @@
 would print. The scripted demo (``kiosk.demo.scenario``) writes each printed receipt as text
 with it; the tests check receipts with it (``tests/escpos_decode.py``). Text is decoded with the
 code page the bytes selected (ESC t n); line feeds end lines; bold, size and alignment are
-tracked (so a test can check widths); native QR codes (GS ( k) give their payload; cuts and
-feeds are counted; real-time status queries (DLE EOT n) are listed. An unknown command is an
+tracked (so a test can check widths); native QR codes (GS ( k) give their payload; raster
+pictures (GS v 0, e.g. a name in a script no code page has) keep their dots; cuts and feeds
+are counted; real-time status queries (DLE EOT n) are listed. An unknown command is an
 error: we must know every byte the printer gets.
 """
 from __future__ import annotations
@@ -11,8 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 ESC, GS, DLE, LF = 0x1B, 0x1D, 0x10, 0x0A
-# ESC t n → Python codec (the slots of Epson's table that the project may select)
-CODEPAGES = {0: "cp437", 2: "cp850", 16: "cp1252", 19: "cp858", 40: "iso8859-15"}
+# ESC t n → Python codec (the slots of Epson's table that the project may select: the main
+# pages, and those of left-to-right alphabets it switches to for a letter, drivers/printer/letters.py)
+CODEPAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 13: "cp857",
+             14: "cp737", 15: "iso8859-7", 16: "cp1252", 17: "cp866", 18: "cp852", 19: "cp858",
+             33: "cp775", 34: "cp855", 35: "cp861", 38: "cp869", 39: "iso8859-2",
+             40: "iso8859-15", 45: "cp1250", 46: "cp1251", 47: "cp1253", 48: "cp1254",
+             51: "cp1257"}
 ALIGN = {0: "left", 1: "center", 2: "right", 48: "left", 49: "center", 50: "right"}
 
 
@@ -30,10 +36,31 @@ class PrintedLine:
 
 
 @dataclass
+class PrintedImage:
+    width: int              # dots
+    height: int
+    data: bytes             # GS v 0 raster: rows of width/8 bytes, most significant bit left, 1 = ink
+
+    def dot(self, x: int, y: int) -> bool:
+        return bool(self.data[y * (self.width // 8) + x // 8] & (0x80 >> (x % 8)))
+
+    @property
+    def ink(self) -> int:
+        """How many dots are black."""
+        return sum(bin(byte).count("1") for byte in self.data)
+
+    def art(self) -> str:
+        """The picture as text (``#`` for ink), to look at in a failing test."""
+        return "\n".join("".join("#" if self.dot(x, y) else "." for x in range(self.width))
+                         for y in range(self.height))
+
+
+@dataclass
 class Decoded:
     lines: list[PrintedLine] = field(default_factory=list)
     items: list = field(default_factory=list)        # PrintedLine or ("qr", payload), in order
     qr_codes: list[str] = field(default_factory=list)
+    images: list[PrintedImage] = field(default_factory=list)
     cuts: int = 0
     feeds: int = 0
     resets: int = 0
@@ -57,7 +84,7 @@ def decode(data: bytes) -> Decoded:
     out = Decoded()
     codec = "cp437"                     # a printer's power-on table
     bold, width, height, align = False, 1, 1, "left"
-    current: bytearray = bytearray()
+    current: list[str] = []             # the line's characters, each in the page it was sent in
     started: PrintedLine | None = None  # the style of the line being printed (at its first byte)
     qr_stored: str | None = None
     i, n = 0, len(data)
@@ -70,10 +97,10 @@ def decode(data: bytes) -> Decoded:
     def end_line() -> None:
         nonlocal current, started
         style = started or PrintedLine("", bold, width, height, align)
-        line = PrintedLine(current.decode(codec), style.bold, style.width, style.height, style.align)
+        line = PrintedLine("".join(current), style.bold, style.width, style.height, style.align)
         out.lines.append(line)
         out.items.append(line)
-        current, started = bytearray(), None
+        current, started = [], None
 
     while i < n:
         b = data[i]
@@ -83,7 +110,7 @@ def decode(data: bytes) -> Decoded:
         elif b >= 0x20:
             if started is None:
                 started = PrintedLine("", bold, width, height, align)
-            current.append(b)
+            current.append(bytes([b]).decode(codec))
             i += 1
         elif b == ESC:
             cmd = need(2)[1]
@@ -152,7 +179,8 @@ def decode(data: bytes) -> Decoded:
             elif cmd == 0x76:                                 # GS v 0 raster image
                 head = need(8)
                 x, y = head[4] | head[5] << 8, head[6] | head[7] << 8
-                need(8 + x * y)
+                picture = PrintedImage(x * 8, y, bytes(need(8 + x * y)[8:]))
+                out.images.append(picture)
                 out.items.append(("image", x * 8, y))
                 i += 8 + x * y
             else:

@@ -293,6 +293,7 @@ class Scenario:
             shutil.copy2(path, target / path.name)
             decoded = decode(path.read_bytes())
             lines = [item.text if not isinstance(item, tuple) else f"[QR] {item[1]}"
+                     if item[0] == "qr" else f"[image {item[1]}x{item[2]}]"
                      for item in decoded.items]
             text_path = target / (path.stem + ".txt")
             text_path.write_text("\n".join(lines) + "\n", encoding="utf-8")

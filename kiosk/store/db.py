@@ -4,6 +4,10 @@ terminal sells anything.
 Several processes (touch app, sync daemon, CLI) may have the file open at once. Every write
 runs in ``Store.write()`` = ``BEGIN IMMEDIATE`` … ``COMMIT``: SQLite serialises the writers, a
 busy store makes a writer wait (``busy_timeout``), never fail or fork the chain.
+
+A full disk is ``StoreError("disk_full")``, never "damaged": a store that cannot be opened for
+writing because its disk is full opens read-only (``kiosk.store.space``) and reopens for
+writing by itself at the first write once space is back.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,10 +27,12 @@ from typing import Any, Literal
 import sqlite_utils
 
 from kiosk import journal
+from kiosk.store import space
 from kiosk.store.schema import CURRENT_VERSION, migrate
 from sync.common.errors import StoreError
 
 BUSY_TIMEOUT_MS = 10_000
+REOPEN_SECONDS = 2.0           # a read-only store (full disk) retries for reads this often
 
 
 @dataclass
@@ -42,9 +49,11 @@ class Health:
 
 
 class Store:
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False):
         self.path = path
         self.conn = conn
+        self.read_only = read_only       # opened read-only on a full disk (kiosk.store.space)
+        self._next_reopen = 0.0
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self.health = Health()
         self._lock = threading.RLock()   # one connection, possibly used by a monitor thread
@@ -55,12 +64,36 @@ class Store:
     def write(self) -> _Transaction:
         """``with store.write() as conn``: one atomic, durable write, ``BEGIN IMMEDIATE`` …
         ``COMMIT``, rolled back if the block raises. A full disk is a ``StoreError``."""
+        if self.read_only:
+            self._reopen(needed=True)
         return _Transaction(self, "BEGIN IMMEDIATE", commit_on_error=False)
 
     def read(self) -> _Transaction:
         """``with store.read() as conn``: a consistent snapshot for several SELECTs (WAL
         readers never block the writer)."""
+        if self.read_only:
+            self._reopen(needed=False)
         return _Transaction(self, "BEGIN", commit_on_error=True)
+
+    def _reopen(self, needed: bool) -> None:
+        """A store opened read-only on a full disk: open it for writing if space is back (for
+        a read, at most every ``REOPEN_SECONDS``). ``needed`` (a write): if it cannot be, say
+        why (``disk_full``)."""
+        with self._lock:
+            if not self.read_only or (not needed and time.monotonic() < self._next_reopen):
+                return
+            self._next_reopen = time.monotonic() + REOPEN_SECONDS
+            try:
+                conn = _connect_migrated(self.path)
+            except sqlite3.DatabaseError as e:
+                if not needed:
+                    return
+                if space.is_disk_full(e, self.path.parent):
+                    raise StoreError("disk_full") from None
+                raise StoreError("store_corrupt", detail=str(e)) from None
+            old, self.conn, self.read_only = self.conn, conn, False
+            self.db = sqlite_utils.Database(conn, execute_plugins=False)
+            old.close()
 
     # -- small key/value tables ---------------------------------------------------------
     # Reads outside ``read()``/``write()`` still take the lock: on a connection shared by
@@ -137,11 +170,16 @@ class Store:
         if not report.ok:
             return Health(False, "chain_broken", report.reason, report.bad_seq)
         if report.checked:
-            with self.write() as conn:
-                # Only move forward: a concurrent checker may have gone further.
-                if report.last_seq > int(self.meta("verified_seq") or 0):
-                    self.set_kv(conn, "meta", "verified_seq", report.last_seq)
-                    self.set_kv(conn, "meta", "verified_hash", report.last_hash)
+            try:
+                with self.write() as conn:
+                    # Only move forward: a concurrent checker may have gone further.
+                    if report.last_seq > int(self.meta("verified_seq") or 0):
+                        self.set_kv(conn, "meta", "verified_seq", report.last_seq)
+                        self.set_kv(conn, "meta", "verified_hash", report.last_hash)
+            except StoreError as e:
+                if e.code != "disk_full":
+                    raise
+                # the journal is intact: the verified point moves on once there is space
         return Health()
 
     def close(self) -> None:
@@ -170,12 +208,12 @@ class _Transaction:
             store.conn.execute(self._begin)
         except BaseException as e:
             store._lock.release()
-            raise _translated(e)    # noqa: B904 -- e itself, or its translation (e as context)
+            raise _translated(e, store.path)    # noqa: B904 -- e itself, or its translation
         return store.conn
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> Literal[False]:
-        conn = self._store.conn
+        conn, path = self._store.conn, self._store.path
         try:
             if exc_type is None or self._commit_on_error:
                 try:
@@ -183,19 +221,19 @@ class _Transaction:
                 except sqlite3.OperationalError as e:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
-                    raise _translated(e) from None
+                    raise _translated(e, path) from None
             elif conn.in_transaction:
                 conn.execute("ROLLBACK")
-            if exc is not None and _translated(exc) is not exc:
-                raise _translated(exc) from None
+            if exc is not None and _translated(exc, path) is not exc:
+                raise _translated(exc, path) from None
             return False
         finally:
             self._store._lock.release()
 
 
-def _translated(error: BaseException) -> BaseException:
-    """SQLITE_FULL (disk, or the size limit, full) becomes a clear error; nothing was kept."""
-    if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
+def _translated(error: BaseException, path: Path) -> BaseException:
+    """A full disk (or the size limit reached) becomes a clear error; nothing was kept."""
+    if isinstance(error, sqlite3.Error) and space.is_disk_full(error, path.parent):
         return StoreError("disk_full")
     return error
 
@@ -203,12 +241,26 @@ def _translated(error: BaseException) -> BaseException:
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
                            check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    if mode.lower() != "wal":
-        raise StoreError("store_corrupt", detail=f"cannot switch to WAL (got {mode})")
-    conn.execute("PRAGMA synchronous = FULL")   # a sale reported done survives a power cut
-    conn.execute("PRAGMA foreign_keys = OFF")   # platform data may arrive in any order
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":
+            raise StoreError("store_corrupt", detail=f"cannot switch to WAL (got {mode})")
+        conn.execute("PRAGMA synchronous = FULL")   # a sale reported done survives a power cut
+        conn.execute("PRAGMA foreign_keys = OFF")   # platform data may arrive in any order
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _connect_migrated(path: Path) -> sqlite3.Connection:
+    conn = connect(path)
+    try:
+        migrate(conn)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
@@ -223,18 +275,23 @@ def open_store(path: str | os.PathLike, *, create: bool = False, check: bool = T
         raise StoreError("store_missing", path=str(path))
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
+    read_only = False
     try:
-        conn = connect(path)
-        migrate(conn)
+        conn = _connect_migrated(path)
     except sqlite3.DatabaseError as e:
-        raise StoreError("store_corrupt", detail=str(e)) from None
+        if not space.is_disk_full(e, path.parent):
+            raise StoreError("store_corrupt", detail=str(e)) from None
+        ro = None if create else space.connect_read_only(path, BUSY_TIMEOUT_MS / 1000)
+        if ro is None or ro.execute("PRAGMA user_version").fetchone()[0] != CURRENT_VERSION:
+            raise StoreError("disk_full") from None
+        conn, read_only = ro, True
     if create:
         with _txn(conn):
             conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('device_id', ?)",
                          (str(uuid.uuid4()),))
     elif conn.execute("SELECT 1 FROM meta WHERE key = 'device_id'").fetchone() is None:
         raise StoreError("store_corrupt", detail="no device id (was it made by comptoir init?)")
-    store = Store(path, conn)
+    store = Store(path, conn, read_only)
     if check:
         store.check_integrity()
     return store

@@ -392,6 +392,8 @@ class ComptoirApp(App):
                 lines.append(self.tr("banner_reader", reason=snap.reader.reason))
             if snap.printer.gone:
                 lines.append(self.tr("banner_printer", reason=snap.printer.reason))
+            if snap.store.disk_full:
+                lines.append(self.tr("banner_disk"))
             self.root_view.ids.banner.text = "  ".join(lines)
         for screen in self.screens.screens:
             getattr(screen, "status_changed", lambda _s: None)(snap)

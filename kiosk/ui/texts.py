@@ -153,6 +153,8 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "banner_reader": coded("banner_reader", "BADGE READER GONE: badges are not read. {reason}"),
     "banner_printer": coded("banner_printer",
                             "PRINTER UNAVAILABLE: receipts are waiting. {reason}"),
+    "banner_disk": coded("banner_disk", "DISK FULL: sales are not saved. Have some space "
+                         "freed: sales resume by themselves."),
     "demo_badges": coded("demo_badges", "Demo badges"),
     # small pieces the screens put together
     "sale_no": coded("sale_no", "No. {seq}"),

@@ -83,7 +83,9 @@ MESSAGES: dict[str, str] = {
                           "sales blocked, call support."),
     "store_too_new": coded("store_too_new", "This store was made by a newer version (schema "
                            "{version} > {supported})."),
-    "disk_full": coded("disk_full", "Disk full: nothing was saved. Free some space and try again."),
+    "disk_full": coded("disk_full", "Disk full on this terminal: nothing was saved, nothing "
+                       "debited. Have some space freed (call whoever looks after the terminals): "
+                       "sales resume by themselves, no restart needed."),
     # badge reader
     "reader_unavailable": coded("reader_unavailable", "Badge reader unavailable: {detail}"),
     # sync
