@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from kiosk.holders import Student, json_list
 from sync.common import allergens
@@ -25,7 +26,8 @@ def confirmations(policy: str, student: Student, articles: Iterable[tuple[str, I
                               allergens.CONFIRMATION in confirm)
     if verdict.outcome == "clear":
         return []
-    params = {"article": ", ".join(verdict.articles), "flags": list(verdict.flags)}
+    params: dict[str, Any] = {"article": ", ".join(verdict.articles),
+                              "flags": list(verdict.flags)}
     if verdict.outcome == "refuse":
         raise Refusal("allergen_refused", **params)
     if verdict.outcome == "ask":

@@ -68,7 +68,7 @@ def check_reservation(db: Database, conn: Connection, school_id: str, student_id
     else:
         error = None
     if error is not None:
-        error.allergens = found         # type: ignore[attr-defined]   (the error body's field)
+        error.allergens = found  # type: ignore[attr-defined]
         raise error
     if verdict.outcome == "confirmed":
         log.info("reservation of an article on a student's allergy and diet list: confirmed"
