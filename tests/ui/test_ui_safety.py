@@ -133,10 +133,11 @@ def test_a_second_badge_during_a_charge_pays_nothing(driver, counter):
     arm_cart(driver, sale, SOUP)
     terminal.reader.inject(Badge.EMMA)
     terminal.reader.inject(Badge.LOUIS_RESERVED)
-    driver.wait_for(lambda: sale.ids.result.name == "Louis Dupont — 2A"
-                    and sale.ids.result.kind == "info", what="Louis's preview")
+    driver.wait_for(lambda: sale.ids.result.name == "Louis Dupont — 2A", what="Louis's answer")
     driver.pump(0.3)
-    assert [(r[2], r[3]) for r in paid(terminal)] == [("S00001", -100)]
+    assert [(r[2], r[3]) for r in paid(terminal)] == [("S00001", -100)], \
+        "the cart was charged to the second badge too"
+    assert sale.ids.result.kind == "info"
 
 
 def test_reception_pages_after_a_refusal_are_not_charged_to_the_next_badge(driver, counter):
