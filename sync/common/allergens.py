@@ -49,10 +49,6 @@ class Verdict(NamedTuple):
     articles: tuple[str, ...]        # the names of the articles that conflict
     flags: tuple[str, ...]           # the student's flags they hit, sorted
 
-    @property
-    def passes(self) -> bool:
-        return self.outcome in ("clear", "confirmed")
-
 
 def check(policy: str, flags: Iterable[str], articles: Iterable[tuple[str, Iterable[str]]],
           confirmed: bool) -> Verdict:
