@@ -18,9 +18,9 @@ import threading
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from kiosk import holders, journal, operators, print_jobs, reports
+from kiosk import diet, holders, journal, operators, print_jobs, reports
 from kiosk.config import TerminalConfig
 from kiosk.holders import Identity, Student, Wallet
 from kiosk.journal import Entry
@@ -249,28 +249,16 @@ class CounterService:
 
     def _check_allergens(self, cart: _Cart, student: Student,
                          confirm: Collection[str]) -> list[str]:
-        if not student.flags:
-            return []
-        flags = set(student.flags)
-        hits = [(line["name"], sorted(flags & set(line.get("allergens", ()))))
-                for line in cart.lines]
-        hits = [(name, found) for name, found in hits if found]
-        if not hits:
-            return []
-        params: dict[str, Any] = {"article": ", ".join(n for n, _ in hits),
-                  "flags": sorted({f for _, found in hits for f in found})}
-        if self.config.policy.allergen_policy == "refuse":
-            raise Refusal("allergen_refused", **params)
-        if "allergen" not in confirm:
-            raise NeedsConfirmation("allergen", **params)
-        return ["allergen"]
+        return diet.confirmations(self.config.policy.allergen_policy, student,
+                                  ((line["name"], line.get("allergens", ())) for line in cart.lines),
+                                  confirm)
 
     # -- reservations ----------------------------------------------------------------------
-    def pickup(self, session: Session, uid: str,
-               reservation_ids: Iterable[str] | None = None) -> PickupResult:
+    def pickup(self, session: Session, uid: str, reservation_ids: Iterable[str] | None = None,
+               confirm: Iterable[str] = ()) -> PickupResult:
         """Deliver today's reserved items (all of them, or the ones named). Already paid at
         reservation time: the entry moves no money. A second pickup is refused with when and
-        where the first one happened."""
+        where the first one happened. The allergen rule applies as for a sale."""
         session.require("pickup")
         self.store.health.raise_if_bad()
         uid = normalise_uid(uid)
@@ -304,10 +292,17 @@ class CounterService:
                     raise Refusal("no_reservation")
             items = [{"reservation": r["id"], "article": r["article"], "name": r["name"],
                       "qty": r["quantity"]} for r in chosen]
+            try:
+                confirmed = diet.pickup_confirmations(conn, self.config.policy.allergen_policy,
+                                                      student, items, set(confirm))
+            except (Refusal, NeedsConfirmation) as e:
+                e.student = student
+                raise
+            details = {"items": items, **({"confirmed": confirmed} if confirmed else {})}
             entry = journal.append(conn, head=state.head, device_id=self.store.device_id,
                                    kind="pickup", ts=iso_utc(now), day=today,
                                    operator_id=session.operator_id,
-                                   student_id=student.id, details={"items": items})
+                                   student_id=student.id, details=details)
             conn.executemany(
                 "UPDATE reservations SET status = 'delivered', delivered_at = ?, delivered_where = ?,"
                 " delivered_seq = ? WHERE id = ?",

@@ -105,6 +105,8 @@ ErrorCode = Literal[
     "too_late",         # 409: the day's reservation cutoff has passed (or the day is past)
     "insufficient_balance",  # 409: the wallet does not cover it (missing_cents says how much)
     "not_cancellable",  # 409: the reservation is already delivered or cancelled
+    "allergen",         # 409: the article is on the student's allergy/diet list: confirm it
+    "allergen_refused",  # 409: ... and the school's policy refuses it
 ]
 
 
@@ -114,3 +116,4 @@ class ErrorBody(_Msg):
     expected_seq: int | None = Field(default=None, ge=1, le=MAX_SEQ)   # gap: what comes next
     seq: int | None = Field(default=None, ge=1, le=MAX_SEQ)   # conflict / chain_broken
     missing_cents: int | None = Field(default=None, ge=0, le=2 * MAX_CENTS)  # insufficient_balance
+    allergens: list[str] | None = None      # allergen, allergen_refused: the student's flags hit

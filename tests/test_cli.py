@@ -106,6 +106,26 @@ def test_supervisor_flow_pickup_void_reports(fresh):
     assert "clôturée (Z)" in run(fresh, "status", check_rc=0).stdout
 
 
+def test_pickup_of_an_allergen_needs_confirm_allergen(fresh, tmp_path):
+    """Issue 13, point 2: the command line's pickup asks like its sale (exit 4, --confirm)."""
+    from zoneinfo import ZoneInfo
+
+    from sync.common.clock import SystemClock, business_day
+    today = business_day(SystemClock().now(), ZoneInfo("Europe/Brussels")).isoformat()
+    file = tmp_path / "lina.json"
+    file.write_text(json.dumps({"reservations": [{
+        "id": "R-LINA", "day": today, "student_id": "S00003", "article_code": "SANDW-HAM",
+        "quantity": 1, "status": "reserved"}]}))
+    run(fresh, "import", str(file), check_rc=0)
+    asked = run(fresh, "pickup", "--badge", Badge.LINA, operator="Marie", pin="1234", check_rc=4)
+    assert "ALLERGIE" in asked.stderr and "Sandwich jambon contient gluten" in asked.stderr
+    done = run(fresh, "pickup", "--badge", Badge.LINA, "--confirm", "allergen", operator="Marie",
+               pin="1234", check_rc=0)
+    assert "Lina El Amrani" in done.stdout and "1 × Sandwich jambon" in done.stdout
+    entries = json.loads(run(fresh, "journal", "export", "--format", "json", check_rc=0).stdout)
+    assert [e["kind"] for e in entries] == ["pickup"]
+
+
 def test_copies_on_reception_terminal(fresh):
     toml = fresh / "terminal.toml"
     toml.write_text(toml.read_text().replace('profile = "canteen"', 'profile = "reception"'))

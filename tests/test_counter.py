@@ -284,6 +284,40 @@ def test_reservations_of_day_lists_the_pick_list(service, marie, demo_data):
     assert louis[0]["status"] == "delivered" and louis[0]["delivered_where"] == "Caisse"
 
 
+def _reserve_for_lina(service, clock, *codes):
+    """Today's reservations for Lina (gluten flag), as a pull brings them."""
+    rows = [{"id": f"R-LINA-{i}", "day": TODAY, "student_id": "S00003", "article_code": code,
+             "quantity": 1, "status": "reserved"} for i, code in enumerate(codes)]
+    importer.apply(service.store, importer.parse({"reservations": rows}), clock.now())
+    return [r["id"] for r in rows]
+
+
+def test_pickup_of_an_allergen_asks_like_a_sale(service, marie, clock):
+    """Issue 13, point 2: a student with a gluten flag picking up a reserved ham sandwich gets
+    the same alert as at a sale, and nothing is handed over until it is confirmed."""
+    ham, apple = _reserve_for_lina(service, clock, "SANDW-HAM", "APPLE")
+    error = refused(service, service.pickup, marie, Badge.LINA, code="allergen")
+    assert error.params == {"article": "Sandwich jambon", "flags": ["gluten"]}
+    assert error.student.id == "S00003"                 # the screen shows who it is
+    assert "Sandwich jambon contient gluten" in error.message("fr")
+    refused(service, service.pickup, marie, Badge.LINA, [ham], code="allergen")
+    picked = service.pickup(marie, Badge.LINA, [apple])            # no conflict: no question
+    assert "confirmed" not in picked.entry.data
+    picked = service.pickup(marie, Badge.LINA, confirm={"allergen"})
+    assert [i["reservation"] for i in picked.delivered] == [ham]
+    assert picked.entry.data["confirmed"] == ["allergen"]
+
+
+def test_pickup_of_an_allergen_refused_by_policy(store, clock, marie):
+    service = CounterService(store, TerminalConfig(policy=PolicySection(allergen_policy="refuse")),
+                             clock)
+    _reserve_for_lina(service, clock, "SANDW-CHEESE")
+    error = refused(service, service.pickup, marie, Badge.LINA, confirm={"allergen"},
+                    code="allergen_refused")
+    assert error.params == {"article": "Sandwich fromage", "flags": ["gluten"]}
+    assert service.identify(Badge.LINA).reservations[0]["status"] == "reserved"
+
+
 # -- voids ----------------------------------------------------------------------------------
 def test_void_credits_back_once_and_needs_a_supervisor(service, marie, luc):
     sale = service.sell(marie, Badge.EMMA, {"SOUP": 1, "JUICE": 1})

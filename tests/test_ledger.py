@@ -23,6 +23,7 @@ from sync import protocol
 from sync.agent import Agent, enrol
 from sync.client import Client
 from sync.common.clock import ManualClock
+from sync.common.errors import NeedsConfirmation
 from sync.models import DataSet
 from sync.server import cli, ledger_api
 from sync.server.storage import CentralStore
@@ -151,26 +152,26 @@ def test_reservation_is_paid_at_once_until_the_cutoff(world):
     assert (two.amount_cents, two.balance_cents) == (-2 * TUNA, 2500 - HAM - 2 * TUNA)
 
     at(world.clock, "08:29")
-    ok(world.reserve("S00003"), ledger_api.ReservationAnswer)
+    ok(world.reserve("S00005"), ledger_api.ReservationAnswer)
     at(world.clock, "08:30")                                                # the default cutoff
-    body = refused(world.reserve("S00003"), 409, "too_late")
+    body = refused(world.reserve("S00005"), 409, "too_late")
     assert "08:30" in body.message
-    ok(world.reserve("S00003", day=date(2026, 11, 25)), ledger_api.ReservationAnswer)  # tomorrow
+    ok(world.reserve("S00005", day=date(2026, 11, 25)), ledger_api.ReservationAnswer)  # tomorrow
     at(world.clock, "07:00", date(2026, 11, 25))
-    assert "past" in refused(world.reserve("S00003", day=DAY), 409, "too_late").message
+    assert "past" in refused(world.reserve("S00005", day=DAY), 409, "too_late").message
 
     # The school's own cutoff: 8:15 (the other manual's "au plus tard à 8h15").
     assert central_main(["cutoff", "--db", world.store.db, "--time", "08:15"]) == 0
     at(world.clock, "08:14", date(2026, 11, 25))
-    ok(world.reserve("S00003", day=date(2026, 11, 25)), ledger_api.ReservationAnswer)
+    ok(world.reserve("S00005", day=date(2026, 11, 25)), ledger_api.ReservationAnswer)
     at(world.clock, "08:16", date(2026, 11, 25))
-    assert "08:15" in refused(world.reserve("S00003", day=date(2026, 11, 25)), 409,
+    assert "08:15" in refused(world.reserve("S00005", day=date(2026, 11, 25)), 409,
                               "too_late").message
     assert central_main(["cutoff", "--db", world.store.db, "--time", "8h15"]) == 1
 
     # Nothing refused was debited or written.
-    assert world.balance("W00003") == 1500 - 3 * HAM
-    assert len(world.db("SELECT 1 FROM reservations WHERE student_id = 'S00003'")) == 3
+    assert world.balance("W00005") == 2000 - 3 * HAM
+    assert len(world.db("SELECT 1 FROM reservations WHERE student_id = 'S00005'")) == 3
 
 
 def test_refused_reservations_say_why_and_change_nothing(world):
@@ -202,6 +203,57 @@ def test_refused_reservations_say_why_and_change_nothing(world):
         t.close()
     refused(requests.post(world.url + ledger_api.RESERVATIONS, json={}), 401, "unauthorized")
     assert world.balance("W00002") == 200
+
+
+def test_reservation_of_an_allergen_follows_the_school_policy(world, terminal, capsys):
+    """Issue 13, point 2: Lina (gluten flag) and a ham sandwich. The platform asks for an
+    explicit confirmation (policy "confirm", the default) or refuses (policy "refuse"), naming
+    the allergen; the counter that hands the sandwich over asks again."""
+    body = refused(world.reserve("S00003"), 409, "allergen")
+    assert body.allergens == ["gluten"]
+    assert "Sandwich jambon contains gluten" in body.message
+    assert world.balance("W00003") == 1500
+    assert world.db("SELECT COUNT(*) FROM reservations WHERE student_id = 'S00003'") == [(0,)]
+    assert ok(world.reserve("S00001"), ledger_api.ReservationAnswer).confirmed == []  # no flag
+
+    r = world.call("POST", ledger_api.RESERVATIONS, json={
+        "student_id": "S00003", "day": DAY.isoformat(), "article_code": "SANDW-HAM",
+        "confirm_allergens": True})
+    made = ok(r, ledger_api.ReservationAnswer)
+    assert made.confirmed == ["allergen"] and made.balance_cents == 1500 - HAM
+
+    # The school's policy is a setting: "refuse" refuses whatever the caller confirms.
+    db = world.store.db
+    assert central_main(["allergen-policy", "--db", db]) == 0
+    assert "confirm" in capsys.readouterr().out
+    assert central_main(["allergen-policy", "--db", db, "--policy", "refuse"]) == 0
+    capsys.readouterr()
+    r = world.call("POST", ledger_api.RESERVATIONS, json={
+        "student_id": "S00003", "day": DAY.isoformat(), "article_code": "SANDW-TUNA",
+        "confirm_allergens": True})
+    body = refused(r, 409, "allergen_refused")
+    assert body.allergens == ["gluten"] and "Sandwich thon contains gluten" in body.message
+    day = date.fromordinal(datetime.now(BRUSSELS).date().toordinal() + 1).isoformat()
+    assert central_main(["reserve", "--db", db, "--student", "S00003", "--day", day,
+                         "--article", "SANDW-HAM", "--confirm-allergens"]) == 1
+    assert "Sandwich jambon contains gluten" in capsys.readouterr().err
+    assert central_main(["allergen-policy", "--db", db, "--policy", "confirm"]) == 0
+    assert central_main(["reserve", "--db", db, "--student", "S00003", "--day", day,
+                         "--article", "SANDW-HAM"]) == 1
+    assert "explicit confirmation" in capsys.readouterr().err
+    assert central_main(["reserve", "--db", db, "--student", "S00003", "--day", day,
+                         "--article", "SANDW-HAM", "--confirm-allergens"]) == 0
+    assert "on your confirmation" in capsys.readouterr().out
+    assert world.balance("W00003") == 1500 - 2 * HAM
+
+    # The reservation reaches the counter: handing it over asks again.
+    terminal.agent.pull()
+    at(terminal.clock, "12:10")
+    with pytest.raises(NeedsConfirmation) as asked:
+        terminal.service.pickup(terminal.marie, Badge.LINA)
+    assert asked.value.params == {"article": "Sandwich jambon", "flags": ["gluten"]}
+    picked = terminal.service.pickup(terminal.marie, Badge.LINA, confirm={"allergen"})
+    assert [i["reservation"] for i in picked.delivered] == [made.reservation.id]
 
 
 def test_the_wallet_of_the_category_pays(world):

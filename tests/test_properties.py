@@ -352,8 +352,8 @@ class CounterMachine(RuleBasedStateMachine):
             assert result.credited_cents == -original["amount"]
             self.voided.add(seq)
 
-    @rule(data=st.data())
-    def pickup(self, data):
+    @rule(data=st.data(), confirm=st.sampled_from([set(), {"allergen"}]))
+    def pickup(self, data, confirm):
         today = self.today()
         # Mostly a student with a reservation today; sometimes anyone, or a bad badge.
         booked = {r["student_id"] for r in self.reservations.values() if r["day"] == today}
@@ -390,8 +390,13 @@ class CounterMachine(RuleBasedStateMachine):
                         reasons.add("reservation_cancelled")
                 if not chosen:
                     reasons.add("no_reservation")
+            # the allergen rule, as for a sale (issue 13, point 2)
+            flags = set(STUDENTS[student_id].get("flags", []))
+            if any(flags & set(ARTICLES[self.reservations[rid]["article_code"]]["allergens"])
+                   for rid in chosen if rid in mine) and "allergen" not in confirm:
+                reasons.add("allergen")
         result = self.attempt("pickup", reasons,
-                              lambda: self.canteen.pickup(self.marie, uid, ids))
+                              lambda: self.canteen.pickup(self.marie, uid, ids, confirm))
         if result is not None:
             self.record(result.entry, "pickup", student_id, [])
             assert sorted(i["reservation"] for i in result.delivered) == sorted(chosen)

@@ -204,7 +204,7 @@ class Terminal:
             (self.service.today(),)).fetchall()
         if rows:
             try:
-                self.service.pickup(self.marie, rng.choice(rows)[0])
+                self.service.pickup(self.marie, rng.choice(rows)[0], confirm={"allergen"})
                 self.pickups += 1
             except Refusal:
                 pass

@@ -130,7 +130,8 @@ def cmd_balance(ctx: Context) -> None:
 
 def cmd_pickup(ctx: Context) -> None:
     session = ctx.session()
-    result = ctx.service.pickup(session, ctx.args.badge, ctx.args.reservation or None)
+    result = ctx.service.pickup(session, ctx.args.badge, ctx.args.reservation or None,
+                                confirm=ctx.args.confirm)
     ctx.out(_("Pickup no. {seq}").format(seq=result.entry.seq)
             + f" — {result.student.display_name} ({result.student.class_name})")
     for item in result.delivered:

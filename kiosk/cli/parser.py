@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--badge", required=True)
     c.add_argument("--reservation", action="append",
                    help=_("only this reservation id (repeatable)"))
+    confirmable(c)
     c = command("void", cmd_void, _("void a sale of today (supervisor)"), operator=True)
     c.add_argument("seq", type=int)
     c.add_argument("--reason", default="")

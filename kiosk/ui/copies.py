@@ -35,6 +35,8 @@ class CopiesScreen(PayingMixin, Screen):
     result_visible = BooleanProperty(False)
     articles = ListProperty([])
     info = StringProperty("")
+    rearm = BooleanProperty(False)       # what was armed was not paid: arm it again
+    charging = StringProperty("")        # what the badge being charged pays for
 
     def price(self, which: str) -> int:
         app = App.get_running_app()
@@ -67,7 +69,7 @@ class CopiesScreen(PayingMixin, Screen):
     def step(self, which: str, delta: int) -> None:
         setattr(self, which, max(0, min(MAX_PAGES, getattr(self, which) + delta)))
         self.target, self.typing = which, False
-        self.armed = ""
+        self.armed, self.rearm = "", False
         self._update()
 
     def key(self, key: str) -> None:
@@ -80,7 +82,7 @@ class CopiesScreen(PayingMixin, Screen):
             value = int(key) if not self.typing else current * 10 + int(key)
             self.typing = True
         setattr(self, self.target, min(MAX_PAGES, value))
-        self.armed = ""
+        self.armed, self.rearm = "", False
         self._update()
 
     def _update(self) -> None:
@@ -93,17 +95,17 @@ class CopiesScreen(PayingMixin, Screen):
             self.info = (app.tr("waiting_badge", amount=f"{a.name(app.lang)} {app.money(a.price_cents)}")
                          if a else "")
         else:
-            self.info = ""
+            self.info = app.tr("not_paid_rearm") if self.rearm else ""
 
     def arm(self, what: str = "copies") -> None:
         if what == "copies" and not (self.bw or self.colour):
             return
-        self.armed = what
+        self.armed, self.rearm = what, False
         self._update()
 
     def clear(self) -> None:
         self.bw = self.colour = 0
-        self.armed = ""
+        self.armed, self.rearm = "", False
         self._update()
 
     def dismiss_result(self) -> None:
@@ -111,16 +113,22 @@ class CopiesScreen(PayingMixin, Screen):
 
     # -- badges ----------------------------------------------------------------------------------
     def handle_badge(self, uid: str, at: float | None = None) -> None:
-        if self.armed == "copies":
+        # Armed for one badge: disarmed as it pays (see kiosk.ui.paying).
+        what, self.armed, self.charging = self.armed, "", self.armed
+        self._update()
+        if what == "copies":
             self.charge_badge(uid, _copies(int(self.bw), int(self.colour)), at=at)
-        elif self.armed:
-            self.charge_badge(uid, _one(self.armed), at=at)
+        elif what:
+            self.charge_badge(uid, _one(what), at=at)
         else:
             self.preview_badge(uid)
 
     def charged(self, out: TapOutcome) -> None:
-        if out.result is not None:
-            if self.armed == "copies":
-                self.bw = self.colour = 0
-            self.armed = ""
-            self._update()
+        if out.result is not None and self.charging == "copies":
+            self.bw = self.colour = 0
+        self.rearm = out.result is None
+        self._update()
+
+    def declined(self, out: TapOutcome) -> None:
+        self.rearm = True
+        self._update()

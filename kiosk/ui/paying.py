@@ -1,11 +1,18 @@
 """What the paying screens (canteen sale, photocopies) share: a badge tap charges what the
 screen has ready, the answer is shown big, and a confirmation the counter service asks for
-(double tap, allergen) is put to the operator before the same charge is tried again."""
+(double tap, allergen) is put to the operator before the same charge is tried again.
+
+What is ready to pay (a cart, pages, an article) is *armed* by the operator for ONE badge:
+the tap that charges it disarms it at once. A refusal of any kind (balance, blocked or
+unknown badge, limits...) or a confirmation answered "no" leaves it on screen, disarmed, and
+says so: the operator arms it again for the next badge. Nothing is ever charged to a badge
+the operator did not mean (issue 13, point 3). Rush mode is the exception by design: there
+every badge buys the rush article until the operator stops it."""
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 
@@ -14,7 +21,10 @@ from kiosk.lookups import Article
 from kiosk.ui import flows, present
 from kiosk.ui.flows import PayCall, TapOutcome
 from kiosk.ui.widgets import ConfirmView
-from sync.common.errors import NeedsConfirmation
+from sync.common.errors import ComptoirError, NeedsConfirmation
+
+if TYPE_CHECKING:
+    from kiosk.holders import Student
 
 
 class PayingMixin:
@@ -94,24 +104,22 @@ class PayingMixin:
     def charged(self, out: TapOutcome) -> None:
         """After a sale or a refusal was shown (screens reset their cart here)."""
 
+    def declined(self, out: TapOutcome) -> None:
+        """After a confirmation (allergen, double tap) was answered "no": nothing was charged."""
+
     def _ask(self, out: TapOutcome, pay_call: PayCall, confirm: tuple[str, ...]) -> None:
         app = App.get_running_app()
         error = out.error
         assert error is not None                # (_charged asks for a NeedsConfirmation)
         photo = app.terminal.photo_path(out.student)
         allergen = error.code == "allergen"
-        view = ConfirmView(
-            full=allergen, kind="warning",
-            title=app.tr("allergy_title") if allergen else app.tr("double_tap_title"),
-            text=(app.tr("allergy_article", article=error.params["article"],
-                         flags=", ".join(error.params["flags"]).upper())
-                  if allergen else error.message(app.lang)),
-            detail=present.student_line(out.student),
-            photo=str(photo) if photo else "",
-            yes_text=app.tr("sell_anyway") if allergen else app.tr("confirm"),
-            no_text=app.tr("do_not_sell") if allergen else app.tr("cancel"))
         if allergen:
-            app.sounds.play("alert", loop=True)
+            view = allergen_alert(error, out.student, "sell_anyway", "do_not_sell")
+        else:
+            view = ConfirmView(
+                kind="warning", title=app.tr("double_tap_title"), text=error.message(app.lang),
+                detail=present.student_line(out.student), photo=str(photo) if photo else "",
+                yes_text=app.tr("confirm"), no_text=app.tr("cancel"))
 
         def answered(_view, yes):
             app.sounds.stop("alert")
@@ -122,6 +130,25 @@ class PayingMixin:
                                         name=present.student_line(out.student),
                                         photo=str(photo) if photo else "")
                 self.result_visible = True
+                self.last_outcome = out
+                self.last_shown_at = time.monotonic()
+                self.declined(out)
         view.bind(on_answer=answered)
         self.confirm_view = view
         app.open_modal(view)
+
+
+def allergen_alert(error: ComptoirError, student: Student | None, yes_key: str,
+                   no_key: str) -> ConfirmView:
+    """The allergen alert (a sale, a pickup): the whole screen, the articles and the flags,
+    who it is, its own sound until it is answered."""
+    app = App.get_running_app()
+    photo = app.terminal.photo_path(student)
+    view = ConfirmView(
+        full=True, kind="warning", title=app.tr("allergy_title"),
+        text=app.tr("allergy_article", article=error.params["article"],
+                    flags=", ".join(error.params["flags"]).upper()),
+        detail=present.student_line(student), photo=str(photo) if photo else "",
+        yes_text=app.tr(yes_key), no_text=app.tr(no_key))
+    app.sounds.play("alert", loop=True)
+    return view

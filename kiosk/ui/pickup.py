@@ -13,6 +13,8 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk import lookups
 from kiosk.ui import flows, formats, present
+from kiosk.ui.paying import allergen_alert
+from sync.common.errors import NeedsConfirmation
 
 if TYPE_CHECKING:
     from kiosk.counter import PickupResult
@@ -111,15 +113,16 @@ class PickupScreen(Screen):
             panel.message("refused", app.tr("refused"), app.message_of("no_reservation"), name, photo)
             app.sounds.play("refused")
 
-    def deliver(self) -> None:
+    def deliver(self, confirm: tuple[str, ...] = ()) -> None:
         """The one tap that hands over what the badge holder reserved today."""
         app = App.get_running_app()
         uid, ids = self.pending_uid, list(self.to_deliver)
         if not uid:
             return
         self.pending_uid, self.to_deliver = "", []
-        app.call(app.terminal.service.pickup, app.session, uid, ids,
-                 done=self._delivered, failed=self._refused)
+        app.call(app.terminal.service.pickup, app.session, uid, ids, confirm,
+                 done=self._delivered,
+                 failed=lambda error: self._refused(error, uid, ids, confirm))
 
     def _delivered(self, result: PickupResult) -> None:
         app = App.get_running_app()
@@ -130,8 +133,35 @@ class PickupScreen(Screen):
         app.sounds.play("ok")
         self.refresh()
 
-    def _refused(self, error: BaseException) -> None:
+    def _refused(self, error: BaseException, uid: str = "", ids: list[str] | None = None,
+                 confirm: tuple[str, ...] = ()) -> None:
         app = App.get_running_app()
-        self.ids.result.message("refused", app.tr("refused"), app.explain(error))
+        if isinstance(error, NeedsConfirmation):
+            self._ask(error, uid, ids or [], confirm)
+            return
+        student = getattr(error, "student", None)
+        photo = app.terminal.photo_path(student) if student else None
+        self.ids.result.message("refused", app.tr("refused"), app.explain(error),
+                                present.student_line(student), str(photo) if photo else "")
         app.sounds.play("refused")
         self.refresh()
+
+    def _ask(self, error: NeedsConfirmation, uid: str, ids: list[str],
+             confirm: tuple[str, ...]) -> None:
+        """The allergen alert, as at a sale: handed over only on "Remettre quand même"."""
+        app = App.get_running_app()
+        student = getattr(error, "student", None)
+        view = allergen_alert(error, student, "hand_over_anyway", "do_not_hand_over")
+
+        def answered(_view, yes):
+            app.sounds.stop("alert")
+            if yes:
+                self.pending_uid, self.to_deliver = uid, ids
+                self.deliver((*confirm, error.code))
+            else:
+                photo = app.terminal.photo_path(student) if student else None
+                self.ids.result.message("info", app.tr("handover_cancelled"), "",
+                                        present.student_line(student), str(photo) if photo else "")
+        view.bind(on_answer=answered)
+        self.confirm_view = view
+        app.open_modal(view)

@@ -33,6 +33,7 @@ class SaleScreen(PayingMixin, Screen):
     result_visible = BooleanProperty(False)
     articles = ListProperty([])
     info = StringProperty("")
+    rearm = BooleanProperty(False)       # the cart was not paid: say that it must be re-armed
 
     def articles_loaded(self, articles: list[Article]) -> None:
         if articles and self.category not in {a.category for a in articles}:
@@ -74,7 +75,7 @@ class SaleScreen(PayingMixin, Screen):
             self.start_rush(code)
             return
         self.cart[code] = self.cart.get(code, 0) + 1
-        self.armed = False
+        self.armed = self.rearm = False
         self._show_cart()
 
     def change(self, code: str, delta: int) -> None:
@@ -83,12 +84,12 @@ class SaleScreen(PayingMixin, Screen):
             self.cart.pop(code, None)
         else:
             self.cart[code] = qty
-        self.armed = False
+        self.armed = self.rearm = False
         self._show_cart()
 
     def clear(self) -> None:
         self.cart.clear()
-        self.armed = False
+        self.armed = self.rearm = False
         self._show_cart()
 
     def cart_total(self) -> int:
@@ -121,12 +122,13 @@ class SaleScreen(PayingMixin, Screen):
                                      value=app.money(self.cart_total()))
         if not self.cart:
             box.add_widget(Label(text=app.tr("cart_empty"), font_size=sp(18), color=(0.7, 0.7, 0.7, 1)))
-        self.info = app.tr("waiting_badge", amount=app.money(self.cart_total())) if self.armed else ""
+        self.info = (app.tr("waiting_badge", amount=app.money(self.cart_total())) if self.armed
+                     else app.tr("not_paid_rearm") if self.rearm and self.cart else "")
 
     def arm(self) -> None:
         """'Badge to pay': the next badge tapped pays the cart."""
         if self.cart:
-            self.armed = True
+            self.armed, self.rearm = True, False
             self._show_cart()
 
     # -- rush mode --------------------------------------------------------------------------
@@ -165,13 +167,24 @@ class SaleScreen(PayingMixin, Screen):
         if self.rush_article:
             self.charge_badge(uid, _sell({self.rush_article: 1}), at=at)
         elif self.armed and self.cart:
+            # Armed for this one badge: disarmed as it pays (a second badge, tapped while this
+            # one is charged or asked about, only shows who it is).
+            self.armed = False
+            self._show_cart()
             self.charge_badge(uid, _sell(dict(self.cart)), at=at)
         else:
             self.preview_badge(uid)
 
     def charged(self, out: TapOutcome) -> None:
-        if out.result is not None and not self.rush_article:
+        if self.rush_article:
+            return
+        if out.result is not None:
             self.cart.clear()
-            self.armed = False
+        self.rearm = out.result is None      # refused: the cart stays, the operator re-arms
+        self._show_cart()
+
+    def declined(self, out: TapOutcome) -> None:
+        if not self.rush_article:
+            self.rearm = True
             self._show_cart()
 

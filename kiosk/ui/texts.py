@@ -61,6 +61,8 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "do_not_sell": coded("do_not_sell", "Do not sell"),
     "double_tap_title": coded("double_tap_title", "Second tap"),
     "sale_cancelled": coded("sale_cancelled", "Sale cancelled: nothing was charged."),
+    "not_paid_rearm": coded("not_paid_rearm", "Not paid: tap 'Badge to pay' again for"
+                            " the next badge."),
     "error": coded("error", "Error"),
     # pickup
     "pickup_title": coded("pickup_title", "Reserved sandwiches"),
@@ -73,6 +75,9 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "print_queued": coded("print_queued", "Print requested (no. {job})."),
     "deliver": coded("deliver", "Hand over {count}"),
     "delivered_ok": coded("delivered_ok", "HANDED OVER"),
+    "hand_over_anyway": coded("hand_over_anyway", "Hand over anyway"),
+    "do_not_hand_over": coded("do_not_hand_over", "Do not hand over"),
+    "handover_cancelled": coded("handover_cancelled", "Not handed over."),
     "nothing_today": coded("nothing_today", "Nothing to pick up today."),
     "status_reserved": coded("status_reserved", "to hand over"),
     "status_delivered": coded("status_delivered", "handed over {when}"),

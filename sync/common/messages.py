@@ -46,8 +46,7 @@ MESSAGES: dict[str, str] = {
     "offline_cap": coded("offline_cap", "Terminal offline too long: cap of {cap_cents} per day "
                          "reached (already {spent_cents})."),
     # confirmations
-    "allergen": coded("allergen", "ALLERGY/DIET WARNING: {article} contains {flags}. Confirm the "
-                      "sale?"),
+    "allergen": coded("allergen", "ALLERGY/DIET WARNING: {article} contains {flags}. Confirm?"),
     "double_tap": coded("double_tap", "This badge paid {seconds} s ago. Confirm a second sale?"),
     # reservations
     "no_reservation": coded("no_reservation", "No reservation to pick up today for this student."),

@@ -16,8 +16,9 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
                [--from DAY --to DAY] [--school-id ID]     the sales journal, as a table
     cutoff     --db PATH [--time HH:MM]                    show or set the reservation cutoff
     timezone   --db PATH [--zone AREA/CITY]                show or set the school's time zone
+    allergen-policy --db PATH [--policy confirm|refuse]    show or set the allergen policy
     reserve    --db PATH --student ID --day DAY --article CODE [--quantity N]
-                                                           reserve and pay (debit at once)
+               [--confirm-allergens]                       reserve and pay (debit at once)
     cancel-reservation --db PATH --id ID                   cancel before the cutoff: refund
     topup      --db PATH --wallet ID (--cents N | --euros 12,50) [--label TEXT]
     import-bank FILE.csv --db PATH                         credit a bank statement's transfers
@@ -168,6 +169,14 @@ def _ledger_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> N
     p.add_argument("--day", required=True, type=_day, help="YYYY-MM-DD")
     p.add_argument("--article", required=True, help=_("a reservable article's code"))
     p.add_argument("--quantity", type=int, default=1)
+    p.add_argument("--confirm-allergens", action="store_true",
+                   help=_("reserve it even though it is on the student's allergy and diet list"
+                          " (when the school's allergen policy is 'confirm')"))
+    _school_option(p)
+    p = command("allergen-policy", _("show or set what an article on a student's allergy and"
+                                     " diet list does: confirm (ask) or refuse"))
+    _db_option(p, required=True)
+    p.add_argument("--policy", choices=("confirm", "refuse"))
     _school_option(p)
     p = command("cancel-reservation", _("cancel before the cutoff (refunded)"))
     _db_option(p, required=True)
@@ -331,10 +340,21 @@ def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
         print(_("time zone: {zone}").format(zone=s.timezone.key))
     elif args.command == "reserve":
         done = ledger.create_reservation(store, school_id, args.student, args.day, args.article,
-                                         args.quantity)
+                                         args.quantity, args.confirm_allergens)
         print(_("reservation {id}: {amount} paid from wallet {wallet}, balance {balance}").format(
             id=done["reservation"]["id"], amount=money(-done["amount_cents"]),
             wallet=done["wallet_id"], balance=money(done["balance_cents"])))
+        if done["confirmed"]:
+            print(_("(on the student's allergy and diet list: reserved on your confirmation)"))
+    elif args.command == "allergen-policy":
+        from sync.server import diet
+        value = (diet.set_policy(store, school_id, args.policy) if args.policy
+                 else diet.policy(store, school_id))
+        print(_("allergen policy: {policy}").format(policy={
+            "confirm": _("confirm (an article on a student's allergy and diet list is reserved"
+                         " only on an explicit confirmation)"),
+            "refuse": _("refuse (an article on a student's allergy and diet list is never"
+                        " reserved)")}[value]))
     elif args.command == "cancel-reservation":
         done = ledger.cancel_reservation(store, school_id, args.id)
         if done["wallet_id"]:

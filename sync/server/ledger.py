@@ -34,7 +34,7 @@ from sync.common.clock import business_day, local_time
 from sync.common.money import format_cents
 from sync.common.wallets import paying_wallet
 from sync.models import MAX_CENTS
-from sync.server import bank_statement
+from sync.server import bank_statement, diet
 from sync.server.database import Connection, Database
 from sync.server.devices import Device
 from sync.server.errors import CentralError, Phrase
@@ -173,12 +173,15 @@ def _record(row: tuple[Any, ...]) -> dict:
 
 
 def create_reservation(db: Database, school_id: str, student_id: str, day: date,
-                       article_code: str, quantity: int = 1) -> dict:
+                       article_code: str, quantity: int = 1,
+                       confirm_allergens: bool = False) -> dict:
     """Reserve ``quantity`` of a reservable article for a student on ``day`` and pay for it at
     once from the wallet that pays for the article's category (its ``wallet_kind``, else the
     student's default wallet). Refused after the cutoff, for an article that is not
     reservable, and when the balance does not cover it (``missing_cents``; a wallet at zero
-    or below reserves nothing, even a free article). Returns the ReservationAnswer fields."""
+    or below reserves nothing, even a free article); by the school's allergen policy when
+    the article hits one of the student's allergy or diet flags (``diet``: refused, or
+    refused unless ``confirm_allergens``). Returns the ReservationAnswer fields."""
     if type(quantity) is not int or not 1 <= quantity <= 50:
         raise CentralError("invalid", "quantity: 1 to 50")
     with db.transaction() as conn:
@@ -189,16 +192,19 @@ def create_reservation(db: Database, school_id: str, student_id: str, day: date,
             raise LedgerRefusal("not_found", "no student {student!r} in this school",
                                 student=student_id)
         article = db.execute(conn, "SELECT a.name_fr, a.price_cents, a.reservable, a.active,"
-                                   " c.wallet_kind FROM articles a LEFT JOIN categories c"
+                                   " c.wallet_kind, a.allergens FROM articles a"
+                                   " LEFT JOIN categories c"
                                    " ON c.school_id = a.school_id AND c.code = a.category"
                                    " WHERE a.school_id = ? AND a.code = ?",
                              (school_id, article_code)).fetchone()
         if article is None:
             raise LedgerRefusal("not_found", "no article {article!r} in this school",
                                 article=article_code)
-        name, price, reservable, active, wallet_kind = article
+        name, price, reservable, active, wallet_kind, tags = article
         if not reservable or not active:
             raise CentralError("invalid", "{article} cannot be reserved", article=name)
+        confirmed = diet.check_reservation(db, conn, school_id, student_id, name, tags,
+                                           confirm_allergens)
         wallets = db.execute(conn, "SELECT id, kind, balance_cents, name FROM wallets"
                                    " WHERE school_id = ? AND student_id = ?"
                                    " ORDER BY is_default DESC, id",
@@ -232,7 +238,8 @@ def create_reservation(db: Database, school_id: str, student_id: str, day: date,
     return {"reservation": {"id": reservation_id, "day": day.isoformat(),
                             "student_id": student_id, "article_code": article_code,
                             "quantity": quantity, "status": "reserved"},
-            "wallet_id": wallet_id, "amount_cents": -cost, "balance_cents": balance}
+            "wallet_id": wallet_id, "amount_cents": -cost, "balance_cents": balance,
+            "confirmed": confirmed}
 
 
 def _new_reservation_id(db: Database, conn: Connection, school_id: str, day: date) -> str:

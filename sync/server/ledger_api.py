@@ -12,7 +12,10 @@ statements) and ``roster``; ``app`` serves them.
 
 Every one takes ``?school=ID`` when the platform has several schools. Refusals are
 ``sync.protocol.ErrorBody`` with the codes ``not_found``, ``too_late``,
-``insufficient_balance`` (with ``missing_cents``), ``not_cancellable`` and ``invalid``.
+``insufficient_balance`` (with ``missing_cents``), ``not_cancellable``, ``invalid``, and
+for a reservation of an article on the student's allergy and diet list ``allergen`` (the
+school's policy is "confirm": send ``confirm_allergens: true`` to reserve it all the same) or
+``allergen_refused`` (its policy is "refuse"), both with ``allergens`` (the flags hit).
 """
 from __future__ import annotations
 
@@ -40,6 +43,9 @@ class ReservationRequest(_Msg):
     day: date
     article_code: str = Field(min_length=1, max_length=40)
     quantity: int = Field(default=1, ge=1, le=50)
+    # The article hits one of the student's allergy or diet flags and the school's policy is
+    # "confirm": the caller confirms explicitly (else refused with the code "allergen").
+    confirm_allergens: bool = False
 
 
 class ReservationAnswer(_Msg):
@@ -47,6 +53,7 @@ class ReservationAnswer(_Msg):
     wallet_id: str              # the wallet that paid
     amount_cents: int           # the debit (negative)
     balance_cents: int          # the wallet's balance after it
+    confirmed: list[str] = []   # ["allergen"]: reserved on the caller's explicit confirmation
 
 
 class CancelAnswer(_Msg):

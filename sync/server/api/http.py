@@ -17,7 +17,8 @@ from sync.server.errors import CentralError
 STATUS = {"unauthorized": 401, "revoked": 403, "forbidden": 403, "bad_code": 403,
           "invalid": 422, "gap": 409, "conflict": 409, "chain_broken": 422,
           "cursor_expired": 410, "server_error": 500, "not_found": 404, "too_late": 409,
-          "insufficient_balance": 409, "not_cancellable": 409}
+          "insufficient_balance": 409, "not_cancellable": 409, "allergen": 409,
+          "allergen_refused": 409}
 # Documented on every route: a refusal's body (the fuzz test checks answers against it).
 ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": protocol.ErrorBody}
                                            for status in sorted(set(STATUS.values()) - {500})}
@@ -57,7 +58,8 @@ async def refused(request: Request, exc: Exception) -> JSONResponse:
     """A ``CentralError``: its code, message and the fields it carries."""
     assert isinstance(exc, CentralError)
     return error_response(exc.code, exc.message, seq=exc.seq, expected_seq=exc.expected_seq,
-                          missing_cents=getattr(exc, "missing_cents", None))
+                          missing_cents=getattr(exc, "missing_cents", None),
+                          allergens=getattr(exc, "allergens", None))
 
 
 async def invalid_request(request: Request, exc: Exception) -> JSONResponse:

@@ -17,7 +17,8 @@ router = APIRouter(tags=["ledger"], dependencies=[Depends(admin_auth)], response
 def reserve(req: ledger_api.ReservationRequest, store: Store,
             school_id: SchoolId) -> Response:
     return json_answer(ledger_api.ReservationAnswer.model_validate(ledger.create_reservation(
-        store, school_id, req.student_id, req.day, req.article_code, req.quantity)))
+        store, school_id, req.student_id, req.day, req.article_code, req.quantity,
+        req.confirm_allergens)))
 
 
 @router.post(ledger_api.CANCEL, response_model=ledger_api.CancelAnswer)
