@@ -17,7 +17,7 @@ from kivy.uix.modalview import ModalView
 from kiosk import by_name, name_search, operators
 from kiosk.by_name import Lookup
 from kiosk.name_search import Found, Matches
-from kiosk.ui.widgets import BigButton
+from kiosk.ui.widgets import COLOURS, BigButton
 
 KEY_ROWS = ("1234567890", "AZERTYUIOP", "QSDFGHJKLM", "WXCVBN-'")
 SEARCH_DELAY = 0.25          # seconds after the last key before searching
@@ -37,7 +37,7 @@ class NameSearchView(ModalView):
         self.message = App.get_running_app().tr("lookup_hint")
 
     def on_kv_post(self, *_):
-        keys = self.ids.keys
+        keys = self.ids.key_rows
         for row in KEY_ROWS:
             line = BoxLayout(spacing=sp(4))
             for key in row:
@@ -107,15 +107,19 @@ class LookupPinView(ModalView):
         box = self.ids.names
         box.clear_widgets()
         for op in ops:
-            box.add_widget(BigButton(
+            button = BigButton(
                 text=f"{op['name']}\n[size={int(sp(14))}]{app.tr('role_' + op['role'])}[/size]",
-                on_release=lambda _b, name=op["name"]: self.choose(name)))
+                on_release=lambda _b, name=op["name"]: self.choose(name))
+            button.operator = op["name"]
+            box.add_widget(button)
         if len(ops) == 1:
-            self.chosen = ops[0]["name"]
+            self.choose(ops[0]["name"])
 
     def choose(self, name: str) -> None:
         self.chosen, self.message = name, ""
         self.ids.pad.pin = ""
+        for button in self.ids.names.children:
+            button.bg = COLOURS["info"] if button.operator == name else BigButton.bg.defaultvalue
 
     def submit(self, pin: str) -> None:
         if not self.chosen or not pin:
