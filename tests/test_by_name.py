@@ -91,6 +91,17 @@ def test_search_results_are_bounded_ordered_and_show_the_class(named):
     assert only_match(search(named, "mullerson")).student_id == "S90007"
 
 
+def test_search_sees_what_an_import_or_a_pull_changed(named, clock):
+    assert ids(search(named, "zoe muller 3b")) == ["S90001"]       # (the names are kept now)
+    importer.apply(named, importer.parse({"format": "comptoir-data/1", "students": [
+        {"id": "S90001", "first_name": "Zoë", "last_name": "Müller-Peeters", "class_name": "4A"},
+        {"id": "S90010", "first_name": "Zoë", "last_name": "Mulder", "class_name": "3B"}]}),
+        clock.now(), references=False)
+    assert ids(search(named, "zoe muller 3b")) == []
+    assert ids(search(named, "zoe muller peeters 4a")) == ["S90001"]
+    assert ids(search(named, "zoe mulder")) == ["S90010"]
+
+
 def test_fold():
     assert fold("  Zoë   MÜLLER ") == "zoe muller"
     assert fold("Œdipe Æsir Straße ẞ") == "oedipe aesir strasse ss"
