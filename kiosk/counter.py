@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from kiosk import diet, holders, journal, operators, print_jobs, reports
+from kiosk import by_name, diet, holders, journal, operators, print_jobs, reports
+from kiosk.by_name import Who
 from kiosk.config import TerminalConfig
 from kiosk.holders import Identity, Student, Wallet
 from kiosk.journal import Entry
@@ -130,9 +131,10 @@ class CounterService:
                 (student_id, limit)))[::-1]
 
     # -- selling ---------------------------------------------------------------------------
-    def sell(self, session: Session, uid: str, cart: Cart,
+    def sell(self, session: Session, uid: Who, cart: Cart,
              confirm: Iterable[str] = ()) -> SaleResult:
-        """Sell ``cart`` (article code → quantity) to the badge holder.
+        """Sell ``cart`` (article code → quantity) to the badge holder (or to a student found
+        by name, ``uid`` a ``kiosk.by_name.Lookup``).
 
         Refusals (nothing debited): badge unknown/blocked/without wallet, day closed, unknown,
         inactive or not-sold-here article, parents' blocked article or category, daily limit,
@@ -141,7 +143,7 @@ class CounterService:
         (an article contains one of the student's allergen/diet flags)."""
         return self._sell(session, uid, cart, set(confirm), kind="sale")
 
-    def photocopies(self, session: Session, uid: str, bw: int = 0, colour: int = 0,
+    def photocopies(self, session: Session, uid: Who, bw: int = 0, colour: int = 0,
                     confirm: Iterable[str] = ()) -> SaleResult:
         """Black-and-white and colour pages, priced from the article list."""
         pages = {}
@@ -153,16 +155,16 @@ class CounterService:
                 pages[code] = count
         return self._sell(session, uid, pages, set(confirm), kind="photocopy")
 
-    def _sell(self, session: Session, uid: str, cart: Cart, confirm: set[str],
+    def _sell(self, session: Session, uid: Who, cart: Cart, confirm: set[str],
               kind: str) -> SaleResult:
         session.require("sell")
         self.store.health.raise_if_bad()
-        uid = normalise_uid(uid)
+        uid = by_name.normalise(uid)
         wanted = _merge_cart(cart)
         now = self.clock.now()
         today = self._day.of(now)
         with self.store.write() as conn:
-            state, holder = holders.state_and_holder(conn, uid, today)
+            state, holder = by_name.state_and_holder(conn, uid, today)
             try:
                 student, wallets = holder.student, holder.wallets
                 if not wallets:
@@ -187,7 +189,8 @@ class CounterService:
                     ts=iso_utc(now), day=today,
                     operator_id=session.operator_id, student_id=student.id,
                     postings=[(w, -c) for w, c in sorted(debits.items())],
-                    details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {})})
+                    details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {}),
+                             **by_name.details(uid)})
             except (Refusal, NeedsConfirmation) as e:
                 # Refused once the badge is known: the error names its holder, so the counter
                 # shows who it was (name, photo) from this one call.
@@ -254,18 +257,18 @@ class CounterService:
                                   confirm)
 
     # -- reservations ----------------------------------------------------------------------
-    def pickup(self, session: Session, uid: str, reservation_ids: Iterable[str] | None = None,
+    def pickup(self, session: Session, uid: Who, reservation_ids: Iterable[str] | None = None,
                confirm: Iterable[str] = ()) -> PickupResult:
         """Deliver today's reserved items (all of them, or the ones named). Already paid at
         reservation time: the entry moves no money. A second pickup is refused with when and
         where the first one happened. The allergen rule applies as for a sale."""
         session.require("pickup")
         self.store.health.raise_if_bad()
-        uid = normalise_uid(uid)
+        uid = by_name.normalise(uid)
         now = self.clock.now()
         today = self._day.of(now)
         with self.store.write() as conn:
-            state, holder = holders.state_and_holder(conn, uid, today)
+            state, holder = by_name.state_and_holder(conn, uid, today)
             student = holder.student
             todays = {r["id"]: r for r in self._reservations(conn, student.id, today)}
             if reservation_ids is None:
@@ -298,7 +301,8 @@ class CounterService:
             except (Refusal, NeedsConfirmation) as e:
                 e.student = student
                 raise
-            details = {"items": items, **({"confirmed": confirmed} if confirmed else {})}
+            details = {"items": items, **({"confirmed": confirmed} if confirmed else {}),
+                       **by_name.details(uid)}
             entry = journal.append(conn, head=state.head, device_id=self.store.device_id,
                                    kind="pickup", ts=iso_utc(now), day=today,
                                    operator_id=session.operator_id,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from kiosk import journal
+from kiosk import journal, name_search
 from kiosk.store import Store
 from sync.common.clock import iso_utc
 from sync.common.errors import DataImportError
@@ -162,6 +162,7 @@ def _write(store: Store, conn: sqlite3.Connection, data: DataSet) -> None:
             "blocked_categories": json.dumps(s.blocked_categories),
             "blocked_articles": json.dumps(s.blocked_articles),
             "flags": json.dumps(sorted(set(s.flags)))} for s in data.students], pk="id")
+        name_search.students_changed(conn)        # searches by name read them again
     if data.badges:
         db.table("badges").upsert_all([b.model_dump() for b in data.badges], pk="uid")
     if data.wallets:

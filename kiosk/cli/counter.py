@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from kiosk.cli import by_name
 from kiosk.cli.base import (
     CONFIG_NAME,
     DB_NAME,
@@ -98,16 +99,20 @@ def _show_sale(ctx: Context, result: SaleResult, title: str) -> None:
 
 def cmd_sell(ctx: Context) -> None:
     session = ctx.session()
-    result = ctx.service.sell(session, ctx.args.badge, parse_items(ctx.args.items),
+    who = by_name.who(ctx)
+    result = ctx.service.sell(session, who, parse_items(ctx.args.items),
                               confirm=ctx.args.confirm)
     _show_sale(ctx, result, _("Sale no. {seq}"))
+    by_name.note(ctx, who)
 
 
 def cmd_copies(ctx: Context) -> None:
     session = ctx.session()
-    result = ctx.service.photocopies(session, ctx.args.badge, bw=ctx.args.bw,
+    who = by_name.who(ctx)
+    result = ctx.service.photocopies(session, who, bw=ctx.args.bw,
                                      colour=ctx.args.colour, confirm=ctx.args.confirm)
     _show_sale(ctx, result, _("Photocopies no. {seq}"))
+    by_name.note(ctx, who)
 
 
 def cmd_balance(ctx: Context) -> None:
@@ -130,12 +135,14 @@ def cmd_balance(ctx: Context) -> None:
 
 def cmd_pickup(ctx: Context) -> None:
     session = ctx.session()
-    result = ctx.service.pickup(session, ctx.args.badge, ctx.args.reservation or None,
+    who = by_name.who(ctx)
+    result = ctx.service.pickup(session, who, ctx.args.reservation or None,
                                 confirm=ctx.args.confirm)
     ctx.out(_("Pickup no. {seq}").format(seq=result.entry.seq)
             + f" — {result.student.display_name} ({result.student.class_name})")
     for item in result.delivered:
         ctx.out(f"  {item['qty']} × {ctx.article_name(item.get('article'), item['name'])}")
+    by_name.note(ctx, who)
 
 
 def cmd_void(ctx: Context) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kiosk.cli import by_name
 from kiosk.cli.admin import cmd_check, cmd_enrol, cmd_journal, cmd_status, cmd_sync
 from kiosk.cli.apps import cmd_demo_data, cmd_ui
 from kiosk.cli.base import _
@@ -72,19 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--role", choices=("seller", "supervisor", "admin"), default="seller")
     c = command("sell", cmd_sell, _("sell articles to a badge: ITEM is CODE, CODE=2 or CODEx2"),
                 operator=True)
-    c.add_argument("--badge", required=True)
+    by_name.add_arguments(c)
     c.add_argument("items", nargs="+", metavar="ITEM")
     confirmable(c)
     c = command("copies", cmd_copies, _("photocopies: black-and-white and colour pages"),
                 operator=True)
-    c.add_argument("--badge", required=True)
+    by_name.add_arguments(c)
     c.add_argument("--bw", type=int, default=0)
     c.add_argument("--colour", "--color", type=int, default=0)
     confirmable(c)
     c = command("balance", cmd_balance, _("who holds this badge, balances, today's reservations"))
     c.add_argument("--badge", required=True)
     c = command("pickup", cmd_pickup, _("deliver today's reserved sandwiches"), operator=True)
-    c.add_argument("--badge", required=True)
+    by_name.add_arguments(c)
     c.add_argument("--reservation", action="append",
                    help=_("only this reservation id (repeatable)"))
     confirmable(c)

@@ -20,17 +20,19 @@ import time
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
+from kiosk.by_name import Who
 from kiosk.counter import CounterService, SaleResult
 from kiosk.holders import Identity, Student
 from kiosk.operators import Session
 from sync.common.errors import AuthError, ComptoirError, Refusal
 
 # What a paying screen charges a badge with: (service, session, uid, confirmations) -> the sale.
-PayCall = Callable[[CounterService, Session, str, tuple], SaleResult]
+# The "uid" may be a student found by name (``kiosk.by_name.Lookup``): charged the same way.
+PayCall = Callable[[CounterService, Session, Who, tuple], SaleResult]
 
 
 class TapOutcome(NamedTuple):
-    uid: str
+    uid: Who
     result: SaleResult | None       # the sale, when it went through
     error: ComptoirError | None     # Refusal, NeedsConfirmation, AuthError or StoreError
     sale_seconds: float             # time spent in the counter service's sale call
@@ -44,7 +46,7 @@ class TapOutcome(NamedTuple):
         return getattr(self.error, "student", None)
 
 
-def charge(service: CounterService, uid: str, pay: Callable[[tuple], SaleResult],
+def charge(service: CounterService, uid: Who, pay: Callable[[tuple], SaleResult],
            confirm: Iterable[str] = ()) -> TapOutcome:
     """``pay(confirm)`` is the counter-service call (sell, photocopies) for this badge."""
     started = time.perf_counter()

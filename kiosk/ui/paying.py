@@ -73,7 +73,7 @@ class PayingMixin:
             self.result_visible = True
         app.call(flows.identify, app.terminal.service, uid, done=show)
 
-    def charge_badge(self, uid: str, pay_call: PayCall, confirm: Iterable[str] = (),
+    def charge_badge(self, uid: flows.Who, pay_call: PayCall, confirm: Iterable[str] = (),
                      at: float | None = None) -> None:
         """``pay_call(service, session, uid, confirm)`` is the counter-service call, made on
         the worker thread."""

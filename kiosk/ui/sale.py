@@ -12,6 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
+from kiosk.ui import lookup
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.widgets import BigButton
 
@@ -174,6 +175,14 @@ class SaleScreen(PayingMixin, Screen):
             self.charge_badge(uid, _sell(dict(self.cart)), at=at)
         else:
             self.preview_badge(uid)
+
+    def forgotten_badge(self) -> None:
+        """'Forgotten badge': the cart is charged to a student found by name, once a
+        supervisor confirms (kiosk.ui.lookup); no badge pays it meanwhile."""
+        if self.cart and not self.rush_article:
+            self.armed = False
+            self._show_cart()
+            lookup.serve_without_badge(lambda who: self.charge_badge(who, _sell(dict(self.cart))))
 
     def charged(self, out: TapOutcome) -> None:
         if self.rush_article:

@@ -63,6 +63,16 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "sale_cancelled": coded("sale_cancelled", "Sale cancelled: nothing was charged."),
     "not_paid_rearm": coded("not_paid_rearm", "Not paid: tap 'Badge to pay' again for"
                             " the next badge."),
+    # a student who forgot the badge (kiosk/ui/lookup.py)
+    "forgotten_badge": coded("forgotten_badge", "Forgotten badge"),
+    "lookup_title": coded("lookup_title", "Forgotten badge: find the student by name"),
+    "lookup_hint": coded("lookup_hint", "Type at least 2 letters of the first or last name (no"
+                         " accents needed), or add the class."),
+    "lookup_none": coded("lookup_none", "No student found."),
+    "lookup_more": coded("lookup_more", "More students match: type more of the name, or the"
+                         " class."),
+    "lookup_confirm": coded("lookup_confirm", "Without badge: {student}"),
+    "space": coded("space", "Space"),
     "error": coded("error", "Error"),
     # pickup
     "pickup_title": coded("pickup_title", "Reserved sandwiches"),

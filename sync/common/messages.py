@@ -25,6 +25,12 @@ MESSAGES: dict[str, str] = {
                            "charged. Send the student to reception."),
     "bad_badge": coded("bad_badge", "Badge read could not be understood ({detail}): tap again."),
     "no_wallet": coded("no_wallet", "This student has no wallet: nothing was charged."),
+    "unknown_student": coded("unknown_student", "This student is not (or no longer) in this "
+                             "terminal's list: nothing was charged."),
+    "name_not_found": coded("name_not_found", "No student of this name: check the spelling, "
+                            "or search for the last name alone."),
+    "name_ambiguous": coded("name_ambiguous", "Several students match: add the class or more of "
+                            "the name. Nothing was done."),
     # carts and articles
     "empty_cart": coded("empty_cart", "The cart is empty."),
     "bad_quantity": coded("bad_quantity", "Invalid quantity for {article}: {quantity}."),
