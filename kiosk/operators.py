@@ -32,6 +32,7 @@ PERMISSIONS = {
     "close_day": {"supervisor", "admin"},
     "unlock_operator": {"supervisor", "admin"},
     "block_badge": {"supervisor", "admin"},
+    "unblock_badge": {"supervisor", "admin"},
     "manage_operators": {"admin"},
 }
 
