@@ -5,6 +5,7 @@ on the same database where the test says so; on a SQLite file, then on PostgreSQ
 (``backend``, see conftest.py)."""
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -199,3 +200,150 @@ def test_decisions_converge_to_the_one_made_last(platform, terminals):
     for folder in (t1, t2):
         comptoir("sync", "--once", data=folder)
         comptoir("balance", "--badge", Badge.LINA, data=folder, check_rc=REFUSED)
+
+
+# -- the platform's side, on its own (both backends: ``central_db``) -----------------------------
+@pytest.fixture
+def school(central_db, demo_data):
+    from sync.models import DataSet
+    from sync.server.storage import CentralStore
+    store = CentralStore(central_db, create=True)
+    store.add_school("School A", "school-a")
+    store.load("school-a", DataSet.model_validate(demo_data))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+class PushingTerminal:
+    """A terminal's chain made as ``kiosk.journal.append`` makes it, pushed straight to the
+    platform's push (what the HTTP route calls)."""
+
+    def __init__(self, store):
+        import uuid
+        self.store, self.seq, self.last_hash = store, 0, "0" * 64
+        code = store.create_enrol_code("school-a", "Cantine 1")
+        token = store.enrol(code, str(uuid.uuid4()))["token"]
+        self.device = store.authenticate(token)
+
+    def entry(self, kind: str, uid: str, ts: str = "2026-11-24T11:00:00.000000Z",
+              postings=(), **details) -> object:
+        from kiosk.journal import make_entry
+        from sync.protocol import PushedEntry
+        self.seq += 1
+        _, body, digest = make_entry(device_id=self.device.id, seq=self.seq,
+                                     prev_hash=self.last_hash, kind=kind, ts=ts, day="2026-11-24",
+                                     operator_id="op-luc", student_id="S00001", postings=postings,
+                                     details={"badge": uid, **details})
+        entry = PushedEntry(seq=self.seq, body=body, prev_hash=self.last_hash, hash=digest)
+        self.last_hash = digest
+        return entry
+
+    def push(self, *entries) -> dict:
+        return self.store.push(self.device, list(entries))
+
+
+def badge_row(store, uid: str) -> tuple:
+    [row] = central_rows(store, "SELECT status, status_by, version FROM badges WHERE uid = ?",
+                         (uid,))
+    return row
+
+
+def test_the_platform_checks_badge_entries_and_keeps_those_it_cannot_apply(school):
+    from sync.server.errors import CentralError
+    t = PushingTerminal(school)
+    for uid, extra in ((Badge.EMMA.lower(), {}),               # not as the terminal writes it
+                       (Badge.EMMA, {"postings": [("W00001", -100)]}),    # money
+                       (Badge.EMMA, {"ts": "yesterday"})):
+        t.seq, t.last_hash = 0, "0" * 64
+        with pytest.raises(CentralError) as refused:
+            t.push(t.entry("badge_block", uid, **extra))
+        assert refused.value.code == "invalid"
+    assert badge_row(school, Badge.EMMA)[0] == "active"
+    t.seq, t.last_hash = 0, "0" * 64
+    # A badge the school does not have: journalled (the chain goes on), nothing else changes.
+    assert t.push(t.entry("badge_block", "0A0B0C0D"))["high_water"] == 1
+    # A terminal whose clock runs a year ahead: its block is dated when it reaches the
+    # platform, so the office's next unblock still wins.
+    before = badge_row(school, Badge.EMMA)[2]
+    t.push(t.entry("badge_block", Badge.EMMA, ts="2027-11-24T11:00:00.000000Z"))
+    status, by, version = badge_row(school, Badge.EMMA)
+    assert (status, by) == ("blocked", f"device:{t.device.id}:2") and version > before
+    from sync.server import badges
+    assert badges.set_status(school, "school-a", Badge.EMMA, block=False).status == "active"
+    assert badge_row(school, Badge.EMMA)[:2] == ("active", "office")
+
+
+def test_a_roster_refresh_never_revives_a_lost_badge(school):
+    from sync.server import badges, roster
+    csv = ("student_id,last_name,first_name,class,badges,wallet_id\n"
+           f"S00001,Dubois,Emma,1A,{Badge.EMMA},W00001\n")
+    badges.set_status(school, "school-a", Badge.EMMA, block=True)
+    done = roster.import_roster(school, "school-a", csv)
+    assert done["badges_changed"] == 0 and badge_row(school, Badge.EMMA)[0] == "blocked"
+    badges.set_status(school, "school-a", Badge.EMMA, block=False)      # found: the office
+    assert badge_row(school, Badge.EMMA)[0] == "active"
+
+
+# -- the terminal's side, on its own store --------------------------------------------------------
+def test_a_block_is_a_journal_entry_and_wins_over_pulled_data_until_acknowledged(
+        service, store, marie, luc, demo_data, clock):
+    from kiosk import importer, journal
+    from sync.common.errors import AuthError, Refusal
+    with pytest.raises(AuthError):
+        service.block_badge(marie, Badge.EMMA)                # a seller may not
+    done = service.block_badge(luc, Badge.EMMA.lower())
+    assert (done.uid, done.status, done.name) == (Badge.EMMA, "blocked", "Emma Dubois")
+    with store.read() as conn:
+        entry = journal.get(conn, done.entry.seq)
+    assert (entry.kind, entry.amount_cents, entry.data["badge"], entry.data["postings"]) == (
+        "badge_block", 0, Badge.EMMA, [])
+    with pytest.raises(Refusal) as again:
+        service.block_badge(luc, Badge.EMMA)
+    assert again.value.code == "badge_already_blocked"
+    assert "Ce badge est déjà bloqué." == again.value.message("fr")
+
+    # The platform's data still says "active" (the block is not pushed): the block stays.
+    importer.apply(store, importer.parse(demo_data), clock.now())
+    with pytest.raises(Refusal) as refused:
+        service.sell(marie, Badge.EMMA, {"SOUP": 1})
+    assert refused.value.code == "blocked_badge"
+    # Once the platform holds the entry, its data is the truth (here: a later unblock).
+    with store.write() as conn:
+        store.set_kv(conn, "sync_state", "pushed_seq", done.entry.seq)
+    importer.apply(store, importer.parse(demo_data), clock.now())
+    assert service.sell(marie, Badge.EMMA, {"SOUP": 1}).total_cents == 100
+    assert store.check_integrity(full=True).ok
+
+
+def test_a_store_of_schema_v4_takes_badge_entries_with_its_journal_intact(tmp_path):
+    from kiosk.store import open_store
+    from kiosk.store.db import connect
+    from kiosk.store.schema import CURRENT_VERSION, migrate
+
+    from .test_store import _old_entry
+    path = tmp_path / "v4.db"
+    conn = connect(path)
+    assert migrate(conn, target=4) == 4
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO meta VALUES ('device_id', 'dev-old')")
+    prev = "0" * 64
+    for seq in (1, 2, 3):
+        prev = _old_entry(conn, seq, prev, "W1", -10 * seq)
+        conn.execute("INSERT INTO postings (seq, wallet_id, amount_cents) VALUES (?, 'W1', ?)",
+                     (seq, -10 * seq))
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        conn.execute("INSERT INTO journal SELECT 4, uuid, 'badge_block', ts, day, operator_id,"
+                     " student_id, 0, NULL, body, hash, hash FROM journal WHERE seq = 3")
+    conn.execute("COMMIT")
+    conn.close()
+    with open_store(path) as store:
+        assert store.schema_version == CURRENT_VERSION and store.health.ok
+        assert store.check_integrity(full=True).ok
+        assert [r[0] for r in store.conn.execute("SELECT seq FROM journal")] == [1, 2, 3]
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            store.conn.execute("DELETE FROM journal")
+        indexes = {r[0] for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal'")}
+        assert indexes >= {"journal_student_day", "journal_ref", "journal_closes"}
