@@ -102,10 +102,14 @@ def refused_as_blocked(folder, uid: str) -> None:
 
 def test_block_on_one_terminal_is_refused_everywhere_after_restart_and_full_resync(
         platform, terminals):
+    from kiosk.config import TerminalConfig
+    from kiosk.counter import CounterService
+    from kiosk.store import open_store
+
     t1, t2 = terminals
-    done = comptoir("badge", "block", "--badge", Badge.EMMA, data=t1, **LUC).stdout
-    assert "Badge 04A1B2C3 de Emma Dubois bloqué" in done, done
-    assert "toutes les caisses dès leur prochaine synchronisation" in done, done
+    with open_store(t1 / "comptoir.db") as store:     # as the touch app's "Badge perdu" does
+        service = CounterService(store, TerminalConfig())
+        service.block_badge(service.login(LUC["operator"], LUC["pin"]), Badge.EMMA)
     refused_as_blocked(t1, Badge.EMMA)
     sell_soup(t2, Badge.EMMA)                     # T2 has not heard of it yet
 
@@ -122,7 +126,9 @@ def test_block_on_one_terminal_is_refused_everywhere_after_restart_and_full_resy
 
 def test_office_unblock_reaches_both_terminals(platform, terminals):
     t1, t2 = terminals
-    comptoir("badge", "block", "--badge", Badge.CHLOE, data=t1, **LUC)
+    done = comptoir("badge", "block", "--badge", Badge.CHLOE, data=t1, **LUC).stdout
+    assert "Badge 04BEEF02 de Chloé" in done and "bloqué : refusé ici dès maintenant" in done, done
+    assert "et sur toutes les caisses dès leur prochaine synchronisation" in done, done
     comptoir("sync", "--once", data=t1)
     comptoir("sync", "--once", data=t2)
     refused_as_blocked(t2, Badge.CHLOE)
