@@ -324,6 +324,7 @@ def test_a_block_is_a_journal_entry_and_wins_over_pulled_data_until_acknowledged
 
 
 def test_a_store_of_schema_v4_takes_badge_entries_with_its_journal_intact(tmp_path):
+    from kiosk import journal
     from kiosk.store import open_store
     from kiosk.store.db import connect
     from kiosk.store.schema import CURRENT_VERSION, migrate
@@ -353,3 +354,8 @@ def test_a_store_of_schema_v4_takes_badge_entries_with_its_journal_intact(tmp_pa
         indexes = {r[0] for r in store.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'journal'")}
         assert indexes >= {"journal_student_day", "journal_ref", "journal_closes"}
+        with store.write() as conn:
+            journal.append(conn, device_id="dev-old", kind="badge_block",
+                           ts="2026-09-02T10:00:00.000000Z", day="2026-09-02", operator_id="op-1",
+                           student_id="S1", details={"badge": "04AABBCC"})
+        assert store.check_integrity(full=True).ok
