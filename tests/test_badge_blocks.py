@@ -308,7 +308,7 @@ def test_a_block_is_a_journal_entry_and_wins_over_pulled_data_until_acknowledged
     with pytest.raises(Refusal) as again:
         service.block_badge(luc, Badge.EMMA)
     assert again.value.code == "badge_already_blocked"
-    assert "Ce badge est déjà bloqué." == again.value.message("fr")
+    assert again.value.message("fr") == "Ce badge est déjà bloqué."
 
     # The platform's data still says "active" (the block is not pushed): the block stays.
     importer.apply(store, importer.parse(demo_data), clock.now())
