@@ -281,13 +281,16 @@ def test_the_platform_checks_badge_entries_and_keeps_those_it_cannot_apply(schoo
     assert badge_row(school, Badge.EMMA)[:2] == ("active", "office")
 
 
-def test_a_roster_refresh_never_revives_a_lost_badge(school):
+def test_a_roster_refresh_or_a_reloaded_file_never_revives_a_lost_badge(school, demo_data):
+    from sync.models import DataSet
     from sync.server import badges, roster
     csv = ("student_id,last_name,first_name,class,badges,wallet_id\n"
            f"S00001,Dubois,Emma,1A,{Badge.EMMA},W00001\n")
     badges.set_status(school, "school-a", Badge.EMMA, block=True)
     done = roster.import_roster(school, "school-a", csv)
     assert done["badges_changed"] == 0 and badge_row(school, Badge.EMMA)[0] == "blocked"
+    school.load("school-a", DataSet.model_validate(demo_data))     # the school's file again
+    assert badge_row(school, Badge.EMMA)[0] == "blocked"
     badges.set_status(school, "school-a", Badge.EMMA, block=False)      # found: the office
     assert badge_row(school, Badge.EMMA)[0] == "active"
 
