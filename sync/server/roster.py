@@ -6,8 +6,9 @@ changes a balance (money moves only with top-ups, transfers, reservations and th
 sales), never deletes anyone (a student absent from the file is left as is), and keeps what
 the roster does not carry (photos, allergen flags, parents' limits). A student's badge that
 the file no longer lists is blocked (a replaced card stops working); one blocked as lost (at a
-terminal or by the office, ``sync.server.badges``) stays blocked until unblocked. A new wallet starts at
-zero and, without a communication in the file, gets a new one of its own, which it keeps.
+terminal or by the office, ``sync.server.badges``) stays blocked until unblocked. A new wallet
+starts at zero and, without a communication in the file, gets a new one of its own, which it
+keeps.
 
 The whole file is checked before anything is written: one bad line refuses the file with every
 problem's line number, and nothing changes.
