@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from kiosk import by_name, diet, holders, journal, operators, print_jobs, reports
+from kiosk import badges, by_name, diet, holders, journal, operators, print_jobs, reports
 from kiosk.by_name import Who
 from kiosk.config import TerminalConfig
 from kiosk.holders import Identity, Student, Wallet
@@ -388,13 +388,13 @@ class CounterService:
         return report
 
     # -- badges and printing ---------------------------------------------------------------
-    def block_badge(self, session: Session, uid: str) -> None:
-        """A lost badge: refused from now on at this terminal (the platform is told at sync)."""
-        session.require("block_badge")
-        uid = normalise_uid(uid)
-        with self.store.write() as conn:
-            if conn.execute("UPDATE badges SET status = 'blocked' WHERE uid = ?", (uid,)).rowcount == 0:
-                raise Refusal("unknown_badge")
+    def block_badge(self, session: Session, uid: str) -> badges.BadgeChange:
+        """A lost badge: refused here at once, everywhere once synced (``kiosk.badges``)."""
+        return badges.set_status(self.store, session, uid, True, self.clock.now(), self._day)
+
+    def unblock_badge(self, session: Session, uid: str) -> badges.BadgeChange:
+        """A found badge works again: here at once, everywhere once synced."""
+        return badges.set_status(self.store, session, uid, False, self.clock.now(), self._day)
 
     def request_receipt(self, seq: int, kind: str = "receipt") -> int:
         """Queue a (re)print of entry ``seq``; the printer worker does the rest."""

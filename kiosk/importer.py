@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from kiosk import journal, name_search
+from kiosk import badges, journal, name_search
 from kiosk.store import Store
 from sync.common.clock import iso_utc
 from sync.common.errors import DataImportError
@@ -66,12 +66,16 @@ def _join(source: str, problems: list[str]) -> str:
 
 
 def apply(store: Store, data: DataSet, now: datetime, source: str = "data",
-          sync_state: dict[str, str] | None = None, references: bool = True) -> dict[str, int]:
+          sync_state: dict[str, str] | None = None, references: bool = True,
+          acknowledged_seq: int | None = None) -> dict[str, int]:
     """Validate references against the file and the store, then write everything at once.
     ``sync_state`` keys are written in the same transaction (the sync agent's pull cursor:
     a page and the cursor after it are kept together or not at all). ``references=False``
     (pull pages) skips the checks between records: pages come in the platform's change order,
     so a page may name a student that a later page of the same pull brings.
+    This terminal's badge blocks and unblocks that the platform had not acknowledged when the
+    data was read (entries after ``acknowledged_seq``; default: the agent's ``pushed_seq``)
+    win over the data's badge status (``kiosk.badges``).
     Returns how many records of each kind were written."""
     with store.write() as conn:
         problems = _seq_problems(conn, data)
@@ -81,6 +85,8 @@ def apply(store: Store, data: DataSet, now: datetime, source: str = "data",
             raise DataImportError(detail=_join(source, problems))
         try:
             _write(store, conn, data)
+            badges.reapply_pending(conn, badges.acknowledged_seq(conn) if acknowledged_seq is None
+                                   else acknowledged_seq)
         except (sqlite3.IntegrityError, OverflowError) as e:   # what the checks did not foresee
             raise DataImportError(detail=f"{source}: {e}") from None
         store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(now))

@@ -32,6 +32,7 @@ PERMISSIONS = {
     "close_day": {"supervisor", "admin"},
     "unlock_operator": {"supervisor", "admin"},
     "block_badge": {"supervisor", "admin"},
+    "unblock_badge": {"supervisor", "admin"},
     "serve_without_badge": {"supervisor", "admin"},     # confirms a student found by name
     "manage_operators": {"admin"},
 }

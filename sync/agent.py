@@ -138,6 +138,9 @@ class Agent:
         cursor = "" if full else self.store.sync_state("pull_cursor", "")
         records = 0
         while True:
+            # Read before the page: this terminal's entries after it may be missing from the
+            # page's snapshot, so its badge decisions among them win (kiosk.badges).
+            acknowledged = self._pushed_seq()
             try:
                 page = self.client.get(protocol.CHANGES, protocol.PullPage,
                                        params={"cursor": cursor, "limit": protocol.MAX_PAGE_RECORDS})
@@ -149,7 +152,8 @@ class Agent:
                 raise
             data = DataSet(**{k: v for k, v in page if k in _DATASET_FIELDS})
             counts = importer.apply(self.store, data, self.clock.now(), "pull",
-                                    sync_state={"pull_cursor": page.cursor}, references=False)
+                                    sync_state={"pull_cursor": page.cursor}, references=False,
+                                    acknowledged_seq=acknowledged)
             records += sum(counts.values())
             if not page.has_more:
                 return records

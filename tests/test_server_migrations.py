@@ -43,7 +43,8 @@ TOKEN = re.search(r"terminal's token: (\S+)", FIXTURE_TEXT).group(1)
 DEVICE = "6f1c2a5e-3b8d-4c1e-9a7f-0d2e4b6c8a10"
 OLD_TABLES = [re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", s).group(1)
               for s in OLD_DDL if s.startswith("CREATE TABLE")]
-OLD_COLUMNS = {"devices": re.search(r"INSERT INTO devices \(([^)]*)\)", FIXTURE_TEXT).group(1)}
+OLD_COLUMNS = {"devices": re.search(r"INSERT INTO devices \(([^)]*)\)", FIXTURE_TEXT).group(1),
+               "badges": "school_id, uid, student_id, status, version"}     # 0003 adds two
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -155,7 +156,7 @@ def test_database_of_release_0_1_0_upgrades_in_place(central_dbs, capsys):
 
     assert central_main(["migrate", "--db", old]) == 0
     assert capsys.readouterr().out.endswith(
-        ": schema revision none (release 0.1.0's schema) -> 0002 (head)\n")
+        f": schema revision none (release 0.1.0's schema) -> {HEAD} (head)\n")
     new = fresh(central_dbs)
     assert schema_of(old) == schema_of(new)         # tables, columns, keys, indexes
     devices = dict((c[0], c[1:]) for c in schema_of(new)["devices"]["columns"])
@@ -166,7 +167,7 @@ def test_database_of_release_0_1_0_upgrades_in_place(central_dbs, capsys):
 
     # Twice: nothing to do, nothing changed.
     assert central_main(["migrate", "--db", old]) == 0
-    assert capsys.readouterr().out.endswith(": schema revision 0002 (head): up to date\n")
+    assert capsys.readouterr().out.endswith(f": schema revision {HEAD} (head): up to date\n")
     assert schema_of(old) == schema_of(new) and rows_of(old) == rows
 
     # The app works on it: the old terminal pushes on, pulls; a new one enrols.
@@ -248,7 +249,7 @@ def test_a_database_newer_than_the_code_is_refused_untouched(central_dbs, capsys
                  "CREATE TABLE made_by_0099 (id TEXT)"])
     before = schema_of(db)
     with pytest.raises(CentralError, match=r"schema revision 0099, newer than this version of"
-                                           r" comptoir knows \(up to 0002\).*not changed"):
+                                           rf" comptoir knows \(up to {HEAD}\).*not changed"):
         CentralStore(db)
     assert central_main(["migrate", "--db", db]) == 1
     assert "revision 0099, newer" in capsys.readouterr().err
@@ -270,19 +271,20 @@ def test_no_central_database_is_said_and_not_made(central_dbs, capsys):
 def test_a_failing_revision_rolls_the_whole_upgrade_back(central_dbs, monkeypatch, tmp_path):
     folder = tmp_path / "migrations"
     shutil.copytree(migrations.FOLDER, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "versions" / "0003_broken.py").write_text(
+    broken = f"{int(HEAD) + 1:04d}"
+    (folder / "versions" / f"{broken}_broken.py").write_text(
         'from sync.server.migrations import execute\n'
-        'revision, down_revision, branch_labels, depends_on = "0003", "0002", None, None\n'
+        f'revision, down_revision, branch_labels, depends_on = "{broken}", "{HEAD}", None, None\n'
         'def upgrade():\n'
         '    execute("ALTER TABLE devices ADD COLUMN ip TEXT")\n'
         '    execute("ALTER TABLE no_such_table ADD COLUMN x TEXT")\n')
     monkeypatch.setattr(migrations, "FOLDER", folder)
-    monkeypatch.setattr(migrations, "REVISIONS", (*REVISIONS, "0003"))
-    monkeypatch.setattr(migrations, "HEAD", "0003")
+    monkeypatch.setattr(migrations, "REVISIONS", (*REVISIONS, broken))
+    monkeypatch.setattr(migrations, "HEAD", broken)
     old = release_0_1_0(central_dbs.new())
     before, rows = schema_of(old), rows_of(old)
     with pytest.raises(CentralError, match="upgrading the schema from none .release 0.1.0's"
-                                           " schema. to 0003 failed, the database was not"
+                                           f" schema. to {broken} failed, the database was not"
                                            " changed: .*no_such_table"):
         CentralStore(old)
     assert schema_of(old) == before and rows_of(old) == rows     # not even 0001 -> 0002

@@ -12,8 +12,9 @@ Every line is in the terminal's language: ``--lang fr|nl|en``, else ``$COMPTOIR_
 ``[terminal] language`` of the data folder's ``terminal.toml`` (see ``kiosk.cli.base``).
 
 The modules: ``base`` (context, language, shared parsing), ``counter`` (selling and its
-reports), ``admin`` (journal, check, status, enrol, sync), ``devices`` (printer, reader),
-``apps`` (demo data and the touch app: the only imports of the demo tooling), ``parser``.
+reports), ``badges`` (a lost badge blocked, unblocked), ``admin`` (journal, check, status,
+enrol, sync), ``devices`` (printer, reader), ``apps`` (demo data and the touch app: the only
+imports of the demo tooling), ``parser``.
 """
 from __future__ import annotations
 

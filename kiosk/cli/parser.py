@@ -8,6 +8,7 @@ from pathlib import Path
 from kiosk.cli import by_name
 from kiosk.cli.admin import cmd_check, cmd_enrol, cmd_journal, cmd_status, cmd_sync
 from kiosk.cli.apps import cmd_demo_data, cmd_ui
+from kiosk.cli.badges import cmd_badge
 from kiosk.cli.base import _
 from kiosk.cli.counter import (
     cmd_balance,
@@ -92,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     c = command("void", cmd_void, _("void a sale of today (supervisor)"), operator=True)
     c.add_argument("seq", type=int)
     c.add_argument("--reason", default="")
+    c = command("badge", cmd_badge, _("block a lost badge, or unblock it (supervisor): every"
+                                      " terminal follows at its next sync"), operator=True)
+    c.add_argument("action", choices=("block", "unblock"))
+    c.add_argument("--badge", required=True)
     c = command("report", cmd_report, _("x: running totals; z: close the day (and print it)"),
                 operator=True)
     c.add_argument("which", choices=("x", "z"))

@@ -184,6 +184,46 @@ def _v4(conn: sqlite3.Connection) -> None:
         raise RuntimeError(f"postings rebuild lost rows: {before} -> {after}")
 
 
+# Version 5: two more journal kinds, a badge blocked (lost, stolen) and unblocked, which the
+# platform applies and hands to every terminal. SQLite cannot change a CHECK: the journal is
+# rebuilt, row for row, with its indexes and its append-only triggers.
+V5 = """
+CREATE TABLE journal_v5 (
+    seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+    uuid TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('sale', 'void', 'pickup', 'photocopy', 'close',
+                                       'badge_block', 'badge_unblock')),
+    ts TEXT NOT NULL,
+    day TEXT NOT NULL,
+    operator_id TEXT,
+    student_id TEXT,
+    amount_cents INTEGER NOT NULL,
+    ref_seq INTEGER,
+    body TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO journal_v5 SELECT seq, uuid, kind, ts, day, operator_id, student_id, amount_cents,
+    ref_seq, body, prev_hash, hash FROM journal ORDER BY seq;
+DROP TABLE journal;
+ALTER TABLE journal_v5 RENAME TO journal;
+CREATE INDEX journal_student_day ON journal(student_id, day);
+CREATE INDEX journal_ref ON journal(ref_seq) WHERE ref_seq IS NOT NULL;
+CREATE INDEX journal_closes ON journal(seq) WHERE kind = 'close';
+""" + _APPEND_ONLY.format(t="journal")
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    before = conn.execute("SELECT COUNT(*), MAX(seq), (SELECT hash FROM journal ORDER BY seq DESC"
+                          " LIMIT 1) FROM journal").fetchone()
+    for stmt in _split(V5):
+        conn.execute(stmt)
+    after = conn.execute("SELECT COUNT(*), MAX(seq), (SELECT hash FROM journal ORDER BY seq DESC"
+                         " LIMIT 1) FROM journal").fetchone()
+    if after != before:        # cannot happen; if it did, the transaction is rolled back
+        raise RuntimeError(f"journal rebuild lost rows: {before} -> {after}")
+
+
 def _v1(conn: sqlite3.Connection) -> None:
     for stmt in _split(V1):
         conn.execute(stmt)
@@ -204,7 +244,7 @@ def _split(script: str) -> list[str]:
     return out
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4]
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -241,25 +241,27 @@ class AdminScreen(Screen):
                 row = BoxLayout(size_hint_y=None, height=mm(14), spacing=sp(8))
                 row.add_widget(Label(text=f"{s.name} ({s.class_name}) — {uid}", font_size=sp(19),
                                      halign="left", text_size=(sp(520), None)))
-                if status == "active":
-                    button = BigButton(text=app.tr("block"), size_hint_x=None, width=mm(40),
-                                       bg=(0.72, 0.11, 0.1, 1))
-                    button.bind(on_release=lambda _b, u=uid, n=s.name: self.ask_block(u, n))
-                    row.add_widget(button)
-                else:
-                    row.add_widget(Label(text=app.tr("blocked"), size_hint_x=None, width=mm(40)))
+                block = status == "active"      # a blocked badge: blocked, and Unblock
+                if not block:
+                    row.add_widget(Label(text=app.tr("blocked"), size_hint_x=None, width=mm(30)))
+                button = BigButton(text=app.tr("block" if block else "unblock"), size_hint_x=None,
+                                   width=mm(40), **({"bg": (0.72, 0.11, 0.1, 1)} if block else {}))
+                button.bind(on_release=lambda _b, u=uid, n=s.name, b=block: self.ask_block(u, n, b))
+                row.add_widget(button)
                 box.add_widget(row)
 
-    def ask_block(self, uid: str, name: str) -> None:
+    def ask_block(self, uid: str, name: str, block: bool = True) -> None:
         app = App.get_running_app()
+        action = "block" if block else "unblock"
         view = ConfirmView(kind="warning", title=app.tr("sec_badge"),
-                           text=app.tr("block_confirm", uid=uid, name=name),
-                           yes_text=app.tr("block"), no_text=app.tr("back"))
+                           text=app.tr(f"{action}_confirm", uid=uid, name=name),
+                           yes_text=app.tr(action), no_text=app.tr("back"))
+        change = app.terminal.service.block_badge if block else app.terminal.service.unblock_badge
         view.bind(on_answer=lambda _v, yes: yes and app.call(
-            app.terminal.service.block_badge, self.admin_session, uid,
-            done=lambda _r: self._blocked(), failed=self._failed))
+            change, self.admin_session, uid,
+            done=lambda _r: self._blocked(uid, action), failed=self._failed))
         app.open_modal(view)
 
-    def _blocked(self) -> None:
-        self.notice = App.get_running_app().tr("block_done")
+    def _blocked(self, uid: str, action: str = "block") -> None:
+        self.notice = App.get_running_app().tr(f"{action}_done", uid=uid)
         self.search_badges(self.ids.badge_search.text)

@@ -146,8 +146,16 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "block": coded("block", "Block"),
     "blocked": coded("blocked", "blocked"),
     "block_confirm": coded("block_confirm",
-                           "Block badge {uid} of {name}? It will be refused from now on."),
-    "block_done": coded("block_done", "Badge blocked."),
+                           "Block badge {uid} of {name}? It will be refused here at once, and"
+                           " on every terminal from their next sync."),
+    "block_done": coded("block_done", "Badge {uid} blocked here; blocked on every terminal at"
+                        " their next sync."),
+    "unblock": coded("unblock", "Unblock"),
+    "unblock_confirm": coded("unblock_confirm",
+                             "Unblock badge {uid} of {name}? It will be accepted again here at"
+                             " once, and on every terminal from their next sync."),
+    "unblock_done": coded("unblock_done", "Badge {uid} unblocked here; unblocked on every"
+                          " terminal at their next sync."),
     "reprint_last": coded("reprint_last", "Reprint the last receipt"),
     "print_queue": coded("print_queue", "Prints waiting: {pending} (failed: {failed})"),
     # status bar

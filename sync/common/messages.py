@@ -23,6 +23,8 @@ MESSAGES: dict[str, str] = {
                            "student to reception."),
     "blocked_badge": coded("blocked_badge", "Blocked badge (lost or stolen): nothing was "
                            "charged. Send the student to reception."),
+    "badge_already_blocked": coded("badge_already_blocked", "This badge is already blocked."),
+    "badge_not_blocked": coded("badge_not_blocked", "This badge is not blocked."),
     "bad_badge": coded("bad_badge", "Badge read could not be understood ({detail}): tap again."),
     "no_wallet": coded("no_wallet", "This student has no wallet: nothing was charged."),
     "unknown_student": coded("unknown_student", "This student is not (or no longer) in this "

@@ -23,6 +23,7 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
     topup      --db PATH --wallet ID (--cents N | --euros 12,50) [--label TEXT]
     import-bank FILE.csv --db PATH                         credit a bank statement's transfers
     import-roster FILE --db PATH                           load/refresh students, badges, wallets
+    badge block|unblock --uid UID --db PATH                a lost badge, refused by every terminal
     wallet     --db PATH --wallet ID                       a wallet's balance and history
     migrate    --db PATH                                   upgrade the schema (every command
                                                            does it too), say the revisions
@@ -52,6 +53,7 @@ from sync.server.cli_text import (
     LANG_ENV,
     LOADED,
     _,
+    badge_decision,
     bank_summary,
     choose_language,
     devices_table,
@@ -204,6 +206,12 @@ def _ledger_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> N
     _db_option(p, required=True)
     p.add_argument("--wallet", required=True, help=_("a wallet's id"))
     _school_option(p)
+    p = command("badge", _("block a lost or stolen badge, or unblock it: every terminal"
+                           " follows at its next sync"))
+    p.add_argument("action", choices=("block", "unblock"))
+    p.add_argument("--uid", required=True, help=_("the badge's UID (hexadecimal)"))
+    _db_option(p, required=True)
+    _school_option(p)
     p = command("devices", _("the school's terminals: version, last seen, revoked"))
     _db_option(p)
     _school_option(p)
@@ -327,7 +335,7 @@ def _read(path: str) -> str:
 
 def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
     from sync.common.money import parse_euros
-    from sync.server import ledger, roster
+    from sync.server import badges, ledger, roster
     school_id = store.school_id(args.school_id)
     if args.command == "cutoff":
         s = (ledger.set_settings(store, school_id, cutoff=args.time) if args.time
@@ -385,6 +393,9 @@ def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
                 " updated, {students_unchanged} unchanged; {not_in_roster} others left as they"
                 " are; wallets: {wallets_added} added, {wallets_updated} updated; badges:"
                 " {badges_changed} added or moved, {badges_blocked} blocked").format(**done))
+    elif args.command == "badge":
+        print(badge_decision(badges.set_status(store, school_id, args.uid,
+                                               args.action == "block")))
     elif args.command == "wallet":
         history = ledger.wallet_history(store, school_id, args.wallet)
         tz = schools.timezone_of(store, school_id)

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sync.common.clock import local_time
 from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, CommandLanguage, coded, translator
 from sync.server.errors import say
+
+if TYPE_CHECKING:
+    from sync.server.badges import Decision
 
 LANG_ENV = "COMPTOIR_LANG"
 # Short words of the tables, coded: the code (msgctxt) tells a translator where the word stands
@@ -155,3 +159,17 @@ def sales_table(journal: dict) -> str:
     lines.append(ngettext("{count} line — total: {total}", "{count} lines — total: {total}",
                           count).format(count=count, total=money(journal["total_cents"])))
     return "\n".join(lines)
+
+
+def badge_decision(decision: Decision) -> str:
+    """What ``comptoir central badge block|unblock`` did (a ``badges.Decision``)."""
+    if decision.status == "blocked":
+        text = (_("badge {uid} (student {student}) blocked: every terminal refuses it from its"
+                  " next sync") if decision.changed else
+                _("badge {uid} (student {student}) was already blocked: every terminal refuses"
+                  " it from its next sync"))
+    else:
+        text = (_("badge {uid} (student {student}) unblocked: every terminal accepts it again"
+                  " from its next sync") if decision.changed else
+                _("badge {uid} (student {student}) was not blocked"))
+    return text.format(uid=decision.uid, student=decision.student_id)

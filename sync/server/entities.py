@@ -85,6 +85,12 @@ def load(db: Database, school_id: str, data: DataSet) -> dict[str, int]:
                 conn, f"SELECT {', '.join(cols)} FROM {entity.name} WHERE school_id = ?",
                 (school_id,))}
             rows = [_kept(entity.name, row, old.get(row[0])) for row in rows]
+            if entity.name == "badges":     # a block or unblock stands (sync.server.badges)
+                decided = {r[0] for r in db.execute(
+                    conn, "SELECT uid FROM badges WHERE school_id = ? AND status_by IS NOT NULL",
+                    (school_id,))}
+                rows = [row[:-1] + (old[row[0]][-1],) if row[0] in decided else row
+                        for row in rows]
             changed = [row for row in rows if old.get(row[0]) != row]
             if not changed:
                 continue

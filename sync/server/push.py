@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import logging
 
-from sync.common.chain import KINDS, chain_hash, is_canonical
+from sync.common.chain import BADGE_KINDS, KINDS, chain_hash, is_canonical
 from sync.protocol import PushedEntry
-from sync.server import ledger
+from sync.server import badges, ledger
 from sync.server.database import Connection, Database
 from sync.server.devices import Device
 from sync.server.errors import CentralError, Phrase
@@ -94,6 +94,8 @@ def _apply(db: Database, conn: Connection, device: Device, entries: list[PushedE
                         data["amount_cents"], e.body, e.prev_hash, e.hash, now))
         if data["kind"] == "pickup":
             ledger.mark_delivered(db, conn, device, data)
+        elif data["kind"] in BADGE_KINDS:
+            badges.apply_entry(db, conn, device, data, db.now())
         hw, last, applied = e.seq, e.hash, applied + 1
     if applied:
         db.execute_many(conn, "INSERT INTO journal (device_id, seq, uuid, kind, ts, day,"
@@ -143,4 +145,6 @@ def parse_body(e: PushedEntry, device: Device) -> dict:
             or sum(p["amount_cents"] for p in postings) != amount
             or len({p["wallet"] for p in postings}) != len(postings)):
         raise bad(Phrase("amount_cents and postings do not add up"))
+    if data["kind"] in BADGE_KINDS and (why := badges.check_entry(data)) is not None:
+        raise bad(why)
     return data

@@ -5,8 +5,10 @@ A refresh updates names, classes, badges and wallets' names and communications; 
 changes a balance (money moves only with top-ups, transfers, reservations and the terminals'
 sales), never deletes anyone (a student absent from the file is left as is), and keeps what
 the roster does not carry (photos, allergen flags, parents' limits). A student's badge that
-the file no longer lists is blocked (a replaced card stops working). A new wallet starts at
-zero and, without a communication in the file, gets a new one of its own, which it keeps.
+the file no longer lists is blocked (a replaced card stops working); one blocked as lost (at a
+terminal or by the office, ``sync.server.badges``) stays blocked until unblocked. A new wallet
+starts at zero and, without a communication in the file, gets a new one of its own, which it
+keeps.
 
 The whole file is checked before anything is written: one bad line refuses the file with every
 problem's line number, and nothing changes.
@@ -311,7 +313,8 @@ def import_roster(db: Database, school_id: str, text: str) -> dict:
             conn, "SELECT id, student_id, kind, name, structured_communication, is_default"
                   " FROM wallets WHERE school_id = ?", (school_id,))}
         old_badges = {r[0]: tuple(r[1:]) for r in x(
-            conn, "SELECT uid, student_id, status FROM badges WHERE school_id = ?", (school_id,))}
+            conn, "SELECT uid, student_id, status, status_by FROM badges WHERE school_id = ?",
+            (school_id,))}
         _check_against(students, old_wallets)
 
         def version() -> int:
@@ -350,7 +353,10 @@ def import_roster(db: Database, school_id: str, text: str) -> dict:
         if has_badges:
             listed = {uid: s.id for s in students for uid, _ in s.badges}
             for uid, sid in listed.items():
-                if old_badges.get(uid) != (sid, "active"):
+                had = old_badges.get(uid)
+                if had and had[1] == "blocked" and had[2] is not None:
+                    continue    # blocked as lost (sync.server.badges): only an unblock revives it
+                if had is None or had[:2] != (sid, "active"):
                     x(conn, "INSERT INTO badges (school_id, uid, student_id, status, version)"
                             " VALUES (?, ?, ?, 'active', ?) ON CONFLICT (school_id, uid)"
                             " DO UPDATE SET student_id = excluded.student_id,"
@@ -358,7 +364,7 @@ def import_roster(db: Database, school_id: str, text: str) -> dict:
                       (school_id, uid, sid, version()))
                     counts["badges_changed"] += 1
             in_roster = {s.id for s in students}
-            for uid, (sid, status) in old_badges.items():
+            for uid, (sid, status, _by) in old_badges.items():
                 if sid in in_roster and uid not in listed and status == "active":
                     x(conn, "UPDATE badges SET status = 'blocked', version = ?"
                             " WHERE school_id = ? AND uid = ?", (version(), school_id, uid))
