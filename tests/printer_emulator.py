@@ -1,20 +1,38 @@
 """A network receipt printer on loopback for tests: accepts raw TCP connections (like port
-9100), records each connection's bytes as one job, and answers the ESC/POS real-time status
-queries (DLE EOT 1, 2, 4) from its state: paper out, cover open. ``stop()`` switches it off
-(connections refused), ``start()`` on again on the same port.
+9100) and behaves as an ESC/POS printer does with what it reads:
 
-``hold_confirm``: a printer busy printing. While the event is clear, the status question that
-follows a job's bytes goes unanswered (the worker waits inside ``send``).
+- the real-time status query ``DLE EOT n`` (n = 1, 2, 4) is answered as soon as it is read,
+  from the printer's state (paper out, cover open), wherever it is in the stream;
+- everything else goes into the receive buffer, which is *processed* (printed) in order; the
+  status request ``GS r 1`` is answered when the processing reaches it, i.e. once everything
+  before it has printed. A printer offline (paper out, cover open) processes nothing;
+- each connection's processed bytes are one job (``jobs``), recorded when it ends.
 
-Real-time queries are recognised anywhere in the stream (as a printer does); the project's own
-job bytes never contain DLE EOT (text is in a code page, QR data is text, lengths are small).
+Faults, as seen on real printers:
+
+- ``reading.clear()``: the printer takes connections but reads nothing (a network box whose
+  printer hung or is off): bytes pile up unread in the socket, no question is answered;
+- ``processing.clear()``: it reads (and answers ``DLE EOT``) but prints nothing (stuck
+  mechanism, hung firmware): the buffer grows, ``GS r`` stays unanswered;
+- ``power_cycle()``: switched off and on: open connections are reset, and every byte not yet
+  printed (unread in the socket, or waiting in the buffer) is lost; it comes back fresh.
+
+``stop()`` switches it off (connections refused), ``start()`` on again on the same port.
+``hold_confirm``: a printer busy printing: while the event is clear, the confirmation that
+follows a job's bytes (``GS r``, or ``DLE EOT 1`` after them) waits (``holding`` is set).
+
+The project's own job bytes never contain ``DLE EOT n`` or ``GS r n`` (text is in a code page,
+QR data is text, lengths are small).
 """
 from __future__ import annotations
 
+import select
 import socket
+import struct
 import threading
 
 DLE_EOT = b"\x10\x04"
+GS_R = b"\x1dr"
 
 
 class PrinterEmulator:
@@ -23,14 +41,20 @@ class PrinterEmulator:
         self.paper_out = False
         self.cover_open = False
         self.jobs: list[bytes] = []
-        self.queries: list[int] = []
+        self.queries: list[int] = []            # DLE EOT n asked, in order
+        self.confirms = 0                       # GS r answered
         self.connections = 0
         self.hold_confirm = threading.Event()
         self.hold_confirm.set()                 # set: answer at once
         self.holding = threading.Event()        # a job's confirmation is being held
+        self.reading = threading.Event()
+        self.reading.set()
+        self.processing = threading.Event()
+        self.processing.set()
         self._listener: socket.socket | None = None
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._power = 0                         # bumped by every switch off
 
     @property
     def address(self) -> tuple[str, int]:
@@ -48,9 +72,13 @@ class PrinterEmulator:
         self._threads.append(t)
         return self
 
-    def stop(self) -> None:
-        """Switch off: no new connection; the ones in progress finish first."""
+    def stop(self, drop: bool = False) -> None:
+        """Switch off: no new connection; the ones in progress finish first, unless ``drop``
+        (power lost: they are reset, what was not printed is lost)."""
         sock, self._listener = self._listener, None
+        if drop:
+            with self._lock:
+                self._power += 1
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
@@ -62,6 +90,13 @@ class PrinterEmulator:
             t.join(5)
         self._threads = [t for t in self._threads if t.is_alive()]
 
+    def power_cycle(self) -> None:
+        """Off (losing every byte not printed) and on again, reading and printing."""
+        self.stop(drop=True)
+        self.reading.set()
+        self.processing.set()
+        self.start()
+
     def _accept(self, sock: socket.socket) -> None:
         while True:
             try:
@@ -70,7 +105,8 @@ class PrinterEmulator:
                 return
             with self._lock:
                 self.connections += 1
-            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+                power = self._power
+            t = threading.Thread(target=self._serve, args=(conn, power), daemon=True)
             t.start()
             self._threads.append(t)
 
@@ -84,44 +120,89 @@ class PrinterEmulator:
             return 0x12 | (0x60 if self.paper_out else 0)
         return 0x12
 
-    def _serve(self, conn: socket.socket) -> None:
+    def _hold(self) -> None:
+        if not self.hold_confirm.is_set():
+            self.holding.set()                 # busy printing this job
+            self.hold_confirm.wait(30)
+            self.holding.clear()
+
+    def _serve(self, conn: socket.socket, power: int) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        job = bytearray()
-        pending = b""
+        printed = bytearray()                  # processed: on paper
+        buffer = bytearray()                   # read, not processed yet
+        pending = b""                          # the start of a command cut by the read
         with conn:
             while True:
+                if self._power != power:       # switched off: unread and unprinted bytes lost
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    break
+                if not self.reading.is_set():
+                    self.reading.wait(0.02)
+                    continue
+                if not select.select([conn], [], [], 0.02)[0]:
+                    if not self._process(conn, buffer, printed):
+                        break
+                    continue
                 try:
                     chunk = conn.recv(65536)
                 except OSError:
                     break
                 if not chunk:
+                    self._process(conn, buffer, printed)
                     break
-                data = pending + chunk
-                pending = b""
-                i = 0
-                while i < len(data):
-                    at = data.find(DLE_EOT, i)
-                    if at < 0:
-                        keep = 1 if data.endswith(b"\x10") else 0
-                        job += data[i:len(data) - keep]
-                        pending = data[len(data) - keep:]
-                        break
-                    if at + 2 >= len(data):            # DLE EOT without its n yet
-                        job += data[i:at]
-                        pending = data[at:]
-                        break
-                    job += data[i:at]
-                    n = data[at + 2]
-                    self.queries.append(n)
-                    if job and n == 1 and not self.hold_confirm.is_set():
-                        self.holding.set()             # busy printing this job
-                        self.hold_confirm.wait(30)
-                        self.holding.clear()
-                    try:
-                        conn.sendall(bytes([self._status(n)]))
-                    except OSError:
-                        break
-                    i = at + 3
-        if job:
+                answered, pending = self._real_time(conn, pending + chunk, buffer, printed)
+                if not answered or not self._process(conn, buffer, printed):
+                    break
+        if printed:                            # (a job cut by a power loss: what printed)
             with self._lock:
-                self.jobs.append(bytes(job))
+                self.jobs.append(bytes(printed))
+
+    def _real_time(self, conn: socket.socket, data: bytes, buffer: bytearray,
+                   printed: bytearray) -> tuple[bool, bytes]:
+        """Answer the DLE EOT queries in ``data`` now; the rest goes to the buffer. Returns
+        (False if the connection is gone, the unfinished tail to keep for the next read)."""
+        i = 0
+        while i < len(data):
+            at = data.find(DLE_EOT, i)
+            if at < 0:
+                keep = 1 if data.endswith(b"\x10") else 0
+                buffer += data[i:len(data) - keep]
+                return True, data[len(data) - keep:]
+            if at + 2 >= len(data):            # DLE EOT without its n yet
+                buffer += data[i:at]
+                return True, data[at:]
+            buffer += data[i:at]
+            n = data[at + 2]
+            self.queries.append(n)
+            if n == 1 and (buffer or printed):   # after a job: the "received" confirmation
+                self._hold()
+            try:
+                conn.sendall(bytes([self._status(n)]))
+            except OSError:
+                return False, b""
+            i = at + 3
+        return True, b""
+
+    def _process(self, conn: socket.socket, buffer: bytearray, printed: bytearray) -> bool:
+        """Print what the buffer holds, answering GS r where it stands. False: connection gone."""
+        while buffer and self.processing.is_set() and not (self.paper_out or self.cover_open):
+            at = buffer.find(GS_R)
+            if at < 0:
+                keep = 1 if buffer.endswith(b"\x1d") else 0
+                printed += buffer[:len(buffer) - keep]
+                del buffer[:len(buffer) - keep]
+                return True
+            if at + 2 >= len(buffer):          # GS r without its n yet
+                printed += buffer[:at]
+                del buffer[:at]
+                return True
+            printed += buffer[:at]
+            del buffer[:at + 3]
+            self._hold()
+            try:
+                conn.sendall(bytes([0x00]))   # paper adequate; bits 4 and 7 clear
+            except OSError:
+                return False
+            with self._lock:
+                self.confirms += 1
+        return True
