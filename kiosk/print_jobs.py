@@ -6,10 +6,10 @@ e.g. its entry is missing), ``attempts``, ``sends`` and ``last_error``. A job wh
 out without a confirmation is ``unconfirmed``: it may have printed, or not (the printer went
 silent, lost power): it prints again, marked as a possible second copy (DUPLICATA), once the
 printer confirms again: a receipt is never lost. On a printer declared without status
-(``[printer] confirm = "none"``) a job ends ``sent``: sent, unconfirmed. Enqueuing is one INSERT inside the caller's transaction: a
-sale never waits for paper. The worker (``kiosk.print_worker``) renders jobs with
-``render_job`` — from the journal, so a receipt says what the chained entry says — and marks
-them.
+(``[printer] confirm = "none"``) a job ends ``sent``: sent, unconfirmed. Enqueuing is one
+INSERT inside the caller's transaction: a sale never waits for paper. The worker
+(``kiosk.print_worker``) renders jobs with ``render_job`` — from the journal, so a receipt says
+what the chained entry says — and marks them.
 
 Kinds: ``receipt`` (a sale, photocopies, or a void entry), ``void``, ``z_report`` (the close
 entry), ``x_report`` (payload: the report), ``pick_list`` and ``uncollected_list`` (payload: the day),

@@ -329,8 +329,15 @@ def duplicate(doc: Document, lang: str | None = None) -> Document:
 
     >>> doc = Document(32)
     >>> doc.line("Ticket n°17")
-    >>> duplicate(doc, "fr").text_lines()[:2] + duplicate(doc, "fr").text_lines()[-1:]
-    ['DUPLICATA', 'Copie possible : l’imprimante']
+    >>> print("\\n".join(duplicate(doc, "fr").text_lines()))
+    DUPLICATA
+    Copie possible : l'imprimante
+    n'a pas confirmé la première
+    impression.
+    --------------------------------
+    Ticket n°17
+    --------------------------------
+    DUPLICATA
     """
     out = Document(doc.columns)
     out.title(_t(lang, "slip_duplicate"))

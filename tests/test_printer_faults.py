@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 
 from drivers.printer.network import NetworkPrinter
-from kiosk.config import PolicySection, PrinterSection, PrintingSection, SchoolSection, TerminalConfig, TerminalSection
+from kiosk.config import (
+    PolicySection,
+    PrinterSection,
+    PrintingSection,
+    SchoolSection,
+    TerminalConfig,
+    TerminalSection,
+)
 from kiosk.hardware import printer_message
 from kiosk.print_worker import PrintWorker
 from kiosk.store import open_store
