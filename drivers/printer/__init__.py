@@ -21,12 +21,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from drivers.printer.document import Document
-from drivers.printer.status import OK, PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
+from drivers.printer.status import (
+    CONFIRMS,
+    OK,
+    PrinterConfigError,
+    PrinterState,
+    PrinterStatus,
+    PrinterUnavailable,
+)
 
 __all__ = ["open_printer", "ReceiptPrinter", "PrinterConfigError", "PrinterState",
            "PrinterStatus", "PrinterUnavailable", "Document", "OK", "choose_codepage", "CONFIRMS"]
-
-CONFIRMS = ("printed", "received", "none")     # how a job is confirmed (``base``)
 
 if TYPE_CHECKING:
     from drivers.printer.base import ReceiptPrinter

@@ -28,9 +28,15 @@ import os
 import threading
 from pathlib import Path
 
-from drivers.printer import CONFIRMS
 from drivers.printer.document import QR, Blank, Document, Line
-from drivers.printer.status import OK, PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
+from drivers.printer.status import (
+    CONFIRMS,
+    OK,
+    PrinterConfigError,
+    PrinterState,
+    PrinterStatus,
+    PrinterUnavailable,
+)
 
 __all__ = ["ReceiptPrinter", "PrinterConfigError", "PrinterState", "PrinterStatus",
            "PrinterUnavailable", "OK", "choose_codepage", "CODEPAGES"]

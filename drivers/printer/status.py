@@ -42,6 +42,8 @@ class PrinterStatus(NamedTuple):
 
 OK = PrinterStatus(PrinterState.OK)
 
+CONFIRMS = ("printed", "received", "none")     # how a job is confirmed (``drivers.printer.base``)
+
 
 class PrinterConfigError(ValueError):
     """The ``[printer]`` settings cannot work (unknown backend, a profile without a usable
