@@ -52,7 +52,7 @@ PUBLISHED = "printer_status"        # meta key: the printer's state as the worke
 class WorkerStatus(NamedTuple):
     state: str                   # ok | offline | silent | paper_out | cover_open | error | none | busy
     message: str                 # what to tell the canteen worker, in the terminal's language
-    waiting: int                 # jobs pending
+    waiting: int                 # jobs still to print (pending, or unconfirmed: printed again)
     failed: int                  # jobs that can never print as they are (see last_error)
     last_error: str | None       # the last problem, worded for people
     last_printed_at: float | None   # time.time() of the last job printed
@@ -227,17 +227,15 @@ class PrintWorker:
         self._probe_at = time.monotonic() + self.probe
         status = self.printer.status()
         store = self._open_store()
-        if status.ok:
-            if self._retry_at:
-                self._retry_at = 0.0            # back: print what waits now
-                self._wake.set()
-            if self._status.state != "ok" and not self._counts["pending"]:
-                self._set_status("ok", self._status.last_error,
-                                 message=printer_message(status, self.lang))
-        else:
-            self._set_status(status.state.value, self._status.last_error,
-                             message=printer_message(status, self.lang))
         self._refresh_counts(store)
+        if status.ok and self._status.state != "ok" and self._counts["pending"]:
+            # It answers again: try the waiting jobs now; the state changes when they print
+            # (a printer that answers but does not confirm stays a fault).
+            self._retry_at = 0.0
+            self._wake.set()
+            return
+        self._set_status("ok" if status.ok else status.state.value, self._status.last_error,
+                         message=printer_message(status, self.lang))
         self._publish(store, status)
 
     def _publish(self, store: Store, status: PrinterStatus) -> None:
@@ -245,11 +243,10 @@ class PrintWorker:
         key = (status.state.value, status.code)
         if key == self._published:
             return
-        from kiosk.store import Store as _Store
         value = json.dumps({"state": status.state.value, "code": status.code,
                             "params": status.params, "at": iso_utc(self.clock.now())})
         with store.write() as conn:
-            _Store.set_kv(conn, "meta", PUBLISHED, value)
+            Store.set_kv(conn, "meta", PUBLISHED, value)
         self._published = key
 
     _published: tuple[str, str] | None = None
@@ -334,7 +331,8 @@ def printing_elsewhere(store_path: str | os.PathLike[str]) -> bool:
 
 
 def published_status(store: Store) -> tuple[PrinterStatus, datetime] | None:
-    """The printer's state as the printing program last saw it, and since when."""
+    """The printer's state as the printing program sees it, and since when (it is written
+    when it changes)."""
     from drivers.printer.status import PrinterState, PrinterStatus
     raw = store.meta(PUBLISHED)
     if not raw:

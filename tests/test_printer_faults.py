@@ -166,7 +166,7 @@ def test_the_printing_program_tells_the_others_what_it_sees(service, marie, stor
         worker.stop()
     assert done.returncode == 1
     assert "accepte la connexion mais ne répond pas" in done.stdout or "ne répond pas (" in done.stdout
-    assert "vu par le programme qui imprime" in done.stdout
+    assert "selon le programme qui imprime, depuis" in done.stdout
 
 
 # -- a printer that hangs, then is switched off and on ------------------------------------------

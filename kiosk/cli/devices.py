@@ -103,7 +103,7 @@ def printer_condition(ctx: Context, printer: ReceiptPrinter) -> tuple[PrinterSta
         seen = published_status(store)
         if seen is not None:
             status, at = seen
-            return status, " " + _("(seen by the program that prints, {when})").format(
+            return status, " " + _("(as the program that prints sees it, since {when})").format(
                 when=at.astimezone(ctx.config.tz).strftime("%H:%M:%S"))
     return printer.status(), ""
 
