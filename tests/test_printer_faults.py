@@ -239,6 +239,27 @@ def test_a_healthy_printer_confirms_each_job_and_prints_it_once(service, marie, 
     assert worker.status().state == "ok" and worker.status().waiting == 0
 
 
+def test_what_each_confirmation_proves(emulator):
+    """``received`` (DLE EOT after the job) proves the printer read the bytes; ``printed``
+    (GS r after the job) that it printed them: a printer that reads but prints nothing
+    confirms the first, not the second (and says why it did not)."""
+    from drivers.printer.document import Document
+    from drivers.printer.status import PrinterState, PrinterUnavailable
+    doc = Document(42)
+    doc.line("Ticket n°1")
+    emulator.processing.clear()
+    received = NetworkPrinter(*emulator.address, confirm="received", status_timeout=STATUS_S,
+                              confirm_timeout=CONFIRM_S)
+    assert received.print(doc).ok
+    printed_ = NetworkPrinter(*emulator.address, status_timeout=STATUS_S, confirm_timeout=CONFIRM_S)
+    with pytest.raises(PrinterUnavailable) as caught:
+        printed_.print(doc)
+    assert caught.value.sent and caught.value.status.state is PrinterState.SILENT
+    assert caught.value.status.code == "printer_unconfirmed"
+    emulator.processing.set()
+    assert printed_.print(doc).ok and emulator.confirms >= 1
+
+
 def test_a_printer_declared_without_status_gets_jobs_sent_unconfirmed(service, marie, store, config,
                                                                       emulator):
     emulator.reading.clear()          # (it answers nothing: declared so, it is not asked)
