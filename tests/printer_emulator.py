@@ -6,7 +6,8 @@
 - everything else goes into the receive buffer, which is *processed* (printed) in order; the
   status request ``GS r 1`` is answered when the processing reaches it, i.e. once everything
   before it has printed. A printer offline (paper out, cover open) processes nothing;
-- each connection's processed bytes are one job (``jobs``), recorded when it ends.
+- each connection's processed bytes are one job (``jobs``), recorded when it ends (a closed
+  connection's buffer still prints first, as on a printer).
 
 Faults, as seen on real printers:
 
@@ -30,6 +31,7 @@ import select
 import socket
 import struct
 import threading
+import time
 
 DLE_EOT = b"\x10\x04"
 GS_R = b"\x1dr"
@@ -140,19 +142,27 @@ class PrinterEmulator:
                     self.reading.wait(0.02)
                     continue
                 if not select.select([conn], [], [], 0.02)[0]:
-                    if not self._process(conn, buffer, printed):
-                        break
+                    self._process(conn, buffer, printed)
                     continue
                 try:
                     chunk = conn.recv(65536)
                 except OSError:
                     break
                 if not chunk:
-                    self._process(conn, buffer, printed)
                     break
                 answered, pending = self._real_time(conn, pending + chunk, buffer, printed)
-                if not answered or not self._process(conn, buffer, printed):
+                if not answered:
                     break
+                self._process(conn, buffer, printed)
+            # The host is gone: what the buffer holds still prints (when the printer does),
+            # unless the power goes first.
+            while buffer and self._power == power:
+                if self._printing():
+                    self._process(conn, buffer, printed)
+                    printed += buffer              # (a command cut short: nothing follows)
+                    buffer.clear()
+                else:
+                    time.sleep(0.02)
         if printed:                            # (a job cut by a power loss: what printed)
             with self._lock:
                 self.jobs.append(bytes(printed))
@@ -183,26 +193,28 @@ class PrinterEmulator:
             i = at + 3
         return True, b""
 
-    def _process(self, conn: socket.socket, buffer: bytearray, printed: bytearray) -> bool:
-        """Print what the buffer holds, answering GS r where it stands. False: connection gone."""
-        while buffer and self.processing.is_set() and not (self.paper_out or self.cover_open):
+    def _printing(self) -> bool:
+        return self.processing.is_set() and not (self.paper_out or self.cover_open)
+
+    def _process(self, conn: socket.socket, buffer: bytearray, printed: bytearray) -> None:
+        """Print what the buffer holds, answering GS r where it stands."""
+        while buffer and self._printing():
             at = buffer.find(GS_R)
             if at < 0:
                 keep = 1 if buffer.endswith(b"\x1d") else 0
                 printed += buffer[:len(buffer) - keep]
                 del buffer[:len(buffer) - keep]
-                return True
+                return
             if at + 2 >= len(buffer):          # GS r without its n yet
                 printed += buffer[:at]
                 del buffer[:at]
-                return True
+                return
             printed += buffer[:at]
             del buffer[:at + 3]
             self._hold()
             try:
                 conn.sendall(bytes([0x00]))   # paper adequate; bits 4 and 7 clear
             except OSError:
-                return False
+                continue                      # nobody to tell: printing goes on
             with self._lock:
                 self.confirms += 1
-        return True

@@ -4,7 +4,7 @@ the TCP printer emulator on loopback, the real store, the real print worker and 
 A job is printed only once the printer confirmed it (``GS r`` answered after its bytes); a
 printer that takes the connection and says nothing is a fault everywhere it is shown; after a
 stall and a power cycle every receipt (a Z report too) comes out, those that may have printed
-already marked DUPLICATA. Timeouts are short here (tenths of a second), as
+already marked DUPLICATA. Timeouts are short here (about a second), as
 ``[printer] status_timeout_ms`` / ``confirm_timeout_ms`` allow."""
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ from tests.escpos_decode import decode
 from tests.printer_emulator import PrinterEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
-STATUS_S, CONFIRM_S = 0.2, 0.5             # the printer's bounds, short for the tests
+# The printer's bounds, short for the tests, long enough for a loaded machine (2 cores shared
+# by several test runs) to answer a healthy printer's questions in time.
+STATUS_S, CONFIRM_S = 0.4, 1.5
 
 
 @pytest.fixture
@@ -191,8 +193,8 @@ def test_after_a_power_cycle_every_receipt_and_the_z_report_come_out(in_flight, 
         worker.wake()
         until(lambda: any(j["status"] == "unconfirmed" for j in jobs(store))
               or all(j["status"] == "printed" for j in jobs(store)), what="a job sent")
-        until(lambda: jobs(store)[2]["attempts"] >= 3 or jobs(store)[2]["status"] == "printed",
-              what="retries on the stuck printer")
+        until(lambda: jobs(store)[2]["attempts"] >= 2 or jobs(store)[2]["status"] == "printed",
+              what="a retry on the stuck printer")
         during = jobs(store)
         status = worker.status()
         # Nothing is printed without the printer's word; only one job went out.
@@ -217,6 +219,26 @@ def test_after_a_power_cycle_every_receipt_and_the_z_report_come_out(in_flight, 
         expected += [("Z", True)]
     assert out == expected
     assert [j["sends"] for j in jobs(store)][2] == 2
+
+
+def test_a_printer_that_resumes_by_itself_prints_the_receipt_then_a_marked_copy(service, marie, store,
+                                                                                config, emulator):
+    """Hung, not switched off: the receipt it held prints when it resumes, and the copy sent
+    again behind it says DUPLICATA: two copies, the second marked, never none."""
+    worker = worker_for(store, config, emulator)
+    emulator.processing.clear()
+    worker.start()
+    try:
+        seq = service.sell(marie, "04A1B2C3", {"SOUP": 1}).entry.seq
+        worker.wake()
+        until(lambda: jobs(store)[0]["status"] != "pending", what="the receipt sent")
+        assert jobs(store)[0]["status"] == "unconfirmed" and emulator.jobs == []
+        emulator.processing.set()
+        until(lambda: jobs(store)[0]["status"] == "printed", what="the copy confirmed")
+        until(lambda: len(emulator.jobs) == 2, what="both on paper")
+    finally:
+        worker.stop()
+    assert printed(emulator) == [(f"ticket {seq}", False), (f"ticket {seq}", True)]
 
 
 # -- a printer that works ------------------------------------------------------------------------
