@@ -6,8 +6,9 @@
 - everything else goes into the receive buffer, which is *processed* (printed) in order; the
   status request ``GS r 1`` is answered when the processing reaches it, i.e. once everything
   before it has printed. A printer offline (paper out, cover open) processes nothing;
-- each connection's processed bytes are one job (``jobs``), recorded when it ends (a closed
-  connection's buffer still prints first, as on a printer).
+- one printer, one paper roll: connections are printed in the order they came, each one's
+  bytes once the earlier ones' are printed (a closed connection's buffer still prints, as on a
+  printer); each connection's printed bytes are one job (``jobs``, once it has ended).
 
 Faults, as seen on real printers:
 
@@ -42,7 +43,7 @@ class PrinterEmulator:
         self.port = port
         self.paper_out = False
         self.cover_open = False
-        self.jobs: list[bytes] = []
+        self._slots: list[tuple[bytearray, bytearray, list[bool]]] = []   # buffer, printed, ended
         self.queries: list[int] = []            # DLE EOT n asked, in order
         self.confirms = 0                       # GS r answered
         self.connections = 0
@@ -57,6 +58,12 @@ class PrinterEmulator:
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._power = 0                         # bumped by every switch off
+
+    @property
+    def jobs(self) -> list[bytes]:
+        """What each ended connection printed, in the order it printed."""
+        with self._lock:
+            return [bytes(printed) for _, printed, ended in self._slots if ended[0] and printed]
 
     @property
     def address(self) -> tuple[str, int]:
@@ -105,10 +112,12 @@ class PrinterEmulator:
                 conn, _ = sock.accept()
             except OSError:
                 return
+            slot: tuple[bytearray, bytearray, list[bool]] = (bytearray(), bytearray(), [False])
             with self._lock:
                 self.connections += 1
                 power = self._power
-            t = threading.Thread(target=self._serve, args=(conn, power), daemon=True)
+                self._slots.append(slot)
+            t = threading.Thread(target=self._serve, args=(conn, power, slot), daemon=True)
             t.start()
             self._threads.append(t)
 
@@ -128,10 +137,10 @@ class PrinterEmulator:
             self.hold_confirm.wait(30)
             self.holding.clear()
 
-    def _serve(self, conn: socket.socket, power: int) -> None:
+    def _serve(self, conn: socket.socket, power: int,
+               slot: tuple[bytearray, bytearray, list[bool]]) -> None:
         conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        printed = bytearray()                  # processed: on paper
-        buffer = bytearray()                   # read, not processed yet
+        buffer, printed, ended = slot          # read, not processed yet; processed: on paper
         pending = b""                          # the start of a command cut by the read
         with conn:
             while True:
@@ -157,15 +166,16 @@ class PrinterEmulator:
             # The host is gone: what the buffer holds still prints (when the printer does),
             # unless the power goes first.
             while buffer and self._power == power:
-                if self._printing():
+                if self._printing(buffer):
                     self._process(conn, buffer, printed)
-                    printed += buffer              # (a command cut short: nothing follows)
-                    buffer.clear()
+                    with self._lock:
+                        printed += buffer          # (a command cut short: nothing follows)
+                        buffer.clear()
                 else:
                     time.sleep(0.02)
-        if printed:                            # (a job cut by a power loss: what printed)
-            with self._lock:
-                self.jobs.append(bytes(printed))
+        with self._lock:                       # (a job cut by a power loss: what printed)
+            buffer.clear()
+            ended[0] = True
 
     def _real_time(self, conn: socket.socket, data: bytes, buffer: bytearray,
                    printed: bytearray) -> tuple[bool, bytes]:
@@ -193,12 +203,22 @@ class PrinterEmulator:
             i = at + 3
         return True, b""
 
-    def _printing(self) -> bool:
-        return self.processing.is_set() and not (self.paper_out or self.cover_open)
+    def _printing(self, buffer: bytearray) -> bool:
+        """Whether this connection's buffer prints now: the printer prints, and every earlier
+        connection's bytes are on paper."""
+        if not self.processing.is_set() or self.paper_out or self.cover_open:
+            return False
+        with self._lock:
+            for earlier, _, _ in self._slots:
+                if earlier is buffer:
+                    return True
+                if earlier:
+                    return False
+        return True
 
     def _process(self, conn: socket.socket, buffer: bytearray, printed: bytearray) -> None:
         """Print what the buffer holds, answering GS r where it stands."""
-        while buffer and self._printing():
+        while buffer and self._printing(buffer):
             at = buffer.find(GS_R)
             if at < 0:
                 keep = 1 if buffer.endswith(b"\x1d") else 0
