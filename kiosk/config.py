@@ -82,6 +82,11 @@ class PrinterSection:
     serial_device: str = "/dev/ttyUSB0"  # serial
     baudrate: int = 9600
     path: str = "receipts"              # file: a folder (relative to the data folder)
+    confirm: str = "printed"            # printed (GS r) | received (DLE EOT) | none: a model
+                                        # without status, jobs "sent, unconfirmed" (docs/printers.md)
+    status_timeout_ms: int = 1000       # a status answer later than this: the printer is silent
+    confirm_timeout_ms: int = 20000     # a job not confirmed within this: a fault, printed again
+    probe_seconds: int = 10             # how often an idle printer is asked how it is
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,7 @@ _CHOICES = {
     ("reader", "wedge_format"): ("hex", "decimal10", "8h10d"),
     ("printer", "backend"): ("usb", "network", "serial", "file", "dummy", "none"),
     ("printer", "columns"): (32, 42, 48),
+    ("printer", "confirm"): ("printed", "received", "none"),
 }
 
 

@@ -145,8 +145,9 @@ def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
     with store.read() as conn:
         state = dict(conn.execute("SELECT key, value FROM sync_state"))
         last_seq = journal.last_link(conn)[0]
-        prints = dict(conn.execute(
-            "SELECT status, COUNT(*) FROM print_jobs WHERE status != 'printed' GROUP BY status"))
+        prints = dict(conn.execute(         # unconfirmed jobs print again: they wait too
+            "SELECT CASE status WHEN 'unconfirmed' THEN 'pending' ELSE status END, COUNT(*)"
+            " FROM print_jobs WHERE status IN ('pending', 'unconfirmed', 'failed') GROUP BY 1"))
     return TerminalStatus(state.get("status"), state.get("last_success_at"),
                           state.get("last_pull_at"), state.get("last_error", ""),
                           state.get("last_error_at"), last_seq - int(state.get("pushed_seq", "0")),

@@ -1,11 +1,15 @@
 """The print queue in the store (table ``print_jobs``) and what each job prints.
 
 A job is a row: ``kind``, the journal entry it prints (``entry_seq``) or a JSON ``payload``,
-``status`` pending → printed (or failed when it can never print: e.g. its entry is missing),
-``attempts`` and ``last_error``. Enqueuing is one INSERT inside the caller's transaction: a
-sale never waits for paper. The worker (``kiosk.print_worker``) renders jobs with
-``render_job`` — from the journal, so a receipt says what the chained entry says — and marks
-them.
+``status`` pending → printed once the printer confirmed it (or failed when it can never print:
+e.g. its entry is missing), ``attempts``, ``sends`` and ``last_error``. A job whose bytes went
+out without a confirmation is ``unconfirmed``: it may have printed, or not (the printer went
+silent, lost power): it prints again, marked as a possible second copy (DUPLICATA), once the
+printer confirms again: a receipt is never lost. On a printer declared without status
+(``[printer] confirm = "none"``) a job ends ``sent``: sent, unconfirmed. Enqueuing is one
+INSERT inside the caller's transaction: a sale never waits for paper. The worker
+(``kiosk.print_worker``) renders jobs with ``render_job`` — from the journal, so a receipt says
+what the chained entry says — and marks them.
 
 Kinds: ``receipt`` (a sale, photocopies, or a void entry), ``void``, ``z_report`` (the close
 entry), ``x_report`` (payload: the report), ``pick_list`` and ``uncollected_list`` (payload: the day),
@@ -109,10 +113,13 @@ def _inserted(cursor: sqlite3.Cursor) -> int:
 # -- the worker's side ------------------------------------------------------------------------
 class Job(dict):
     """A print_jobs row as a dict (id, created_at, kind, entry_seq, payload, status,
-    attempts, last_error, printed_at); ``payload`` parsed."""
+    attempts, last_error, printed_at, sends); ``payload`` parsed."""
 
 
-_COLUMNS = "id, created_at, kind, entry_seq, payload, status, attempts, last_error, printed_at"
+_COLUMNS = ("id, created_at, kind, entry_seq, payload, status, attempts, last_error, printed_at,"
+            " sends")
+WAITING = ("pending", "unconfirmed")           # jobs still to print
+STATUSES = ("pending", "unconfirmed", "printed", "sent", "failed")
 
 
 def _job(row: tuple) -> Job:
@@ -125,8 +132,9 @@ def _job(row: tuple) -> Job:
 
 
 def next_pending(conn: sqlite3.Connection) -> Job | None:
-    """The oldest pending job: receipts come out in the order of the sales."""
-    row = conn.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE status = 'pending'"
+    """The oldest job still to print (pending, or unconfirmed: sent without a confirmation):
+    receipts come out in the order of the sales."""
+    row = conn.execute(f"SELECT {_COLUMNS} FROM print_jobs WHERE status IN ('pending', 'unconfirmed')"
                        " ORDER BY id LIMIT 1").fetchone()
     return _job(row) if row else None
 
@@ -137,20 +145,34 @@ def get_job(conn: sqlite3.Connection, job_id: int) -> Job | None:
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
-    """Jobs per status (pending, printed, failed)."""
+    """Jobs per status (pending, unconfirmed, printed, sent, failed), and ``waiting``: the
+    jobs still to print (pending and unconfirmed)."""
     found = dict(conn.execute("SELECT status, COUNT(*) FROM print_jobs GROUP BY status"))
-    return {s: found.get(s, 0) for s in ("pending", "printed", "failed")}
+    out = {s: found.get(s, 0) for s in STATUSES}
+    out["waiting"] = out["pending"] + out["unconfirmed"]
+    return out
 
 
-def mark_printed(conn: sqlite3.Connection, job_id: int, now: datetime) -> None:
-    conn.execute("UPDATE print_jobs SET status = 'printed', attempts = attempts + 1,"
-                 " last_error = NULL, printed_at = ? WHERE id = ? AND status = 'pending'",
-                 (iso_utc(now), job_id))
+def mark_printed(conn: sqlite3.Connection, job_id: int, now: datetime, confirmed: bool = True) -> None:
+    """The printer confirmed the job (``confirmed=False``: sent to a printer without status,
+    the job ends ``sent``)."""
+    conn.execute("UPDATE print_jobs SET status = ?, attempts = attempts + 1, sends = sends + 1,"
+                 " last_error = NULL, printed_at = ? WHERE id = ? AND status IN ('pending', 'unconfirmed')",
+                 ("printed" if confirmed else "sent", iso_utc(now), job_id))
 
 
 def mark_attempt(conn: sqlite3.Connection, job_id: int, error: str) -> None:
-    """The printer could not take it: the job stays pending, with why."""
+    """The printer could not take it: the job stays where it was (pending or unconfirmed),
+    with why."""
     conn.execute("UPDATE print_jobs SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                 (error, job_id))
+
+
+def mark_unconfirmed(conn: sqlite3.Connection, job_id: int, error: str) -> None:
+    """Its bytes went to the printer, no confirmation came: it may have printed. It will
+    print again, marked as a possible second copy."""
+    conn.execute("UPDATE print_jobs SET status = 'unconfirmed', attempts = attempts + 1,"
+                 " sends = sends + 1, last_error = ? WHERE id = ? AND status IN ('pending', 'unconfirmed')",
                  (error, job_id))
 
 
@@ -168,7 +190,10 @@ def render_job(conn: sqlite3.Connection, job: Job, config: TerminalConfig, colum
     render = _RENDERERS.get(job["kind"])
     if render is None:
         raise JobError(f"unknown kind {job['kind']!r}")
-    return render(_Context(conn, config, columns), job)
+    doc = render(_Context(conn, config, columns), job)
+    if job.get("status") == "unconfirmed":          # it may be on paper already
+        doc = receipts.duplicate(doc, config.terminal.language)
+    return doc
 
 
 class _Context:

@@ -1,10 +1,17 @@
 """The print-queue worker: a thread that prints the store's pending ``print_jobs`` in order.
 
 A sale only inserts a job row in its own transaction; this worker, with a store connection of
-its own, picks the oldest pending job, renders it from the journal, sends it, and marks it
-printed. When the printer is offline, out of paper or its cover is open, the job stays pending
-with ``attempts`` and ``last_error`` set, and the worker retries with a growing pause (1 s,
-2 s, 4 s … 30 s) — or at once on ``retry_now()`` (the UI's "retry" button).
+its own, picks the oldest job still to print, renders it from the journal, sends it, and marks
+it printed once the printer confirmed it (``drivers.printer.base``). When the printer is
+offline, silent, out of paper or its cover is open, the job waits with ``attempts`` and
+``last_error`` set, and the worker retries with a growing pause (1 s, 2 s, 4 s … 30 s) — or at
+once on ``retry_now()`` (the UI's "retry" button). A job whose bytes went out without a
+confirmation is ``unconfirmed``: nothing more is sent until the printer proves it processes
+again (it has drained what it had), then that job prints again marked DUPLICATA.
+
+The printer is asked how it is every ``probe_seconds`` while nothing prints, so the state shown
+is true even when no job is waiting; the state is kept in the store (``meta`` key
+``printer_status``) for the other programs of the terminal (``comptoir status``).
 
 Only one worker prints for a store at a time (a lock file next to it): the touch app and
 ``comptoir printer run`` can both be started without a receipt printing twice.
@@ -15,6 +22,7 @@ state and what to tell the canteen worker, jobs waiting, failed jobs, the last e
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import threading
@@ -26,20 +34,25 @@ from typing import IO, TYPE_CHECKING, NamedTuple
 from kiosk import print_jobs
 from kiosk.config import TerminalConfig
 from kiosk.store import Store, open_store
-from sync.common.clock import Clock, SystemClock
+from sync.common.clock import Clock, SystemClock, iso_utc, parse_iso_utc
 from sync.common.retry import Backoff
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from drivers.printer.base import ReceiptPrinter
     from drivers.printer.document import Document
+    from drivers.printer.status import PrinterStatus
 
 log = logging.getLogger(__name__)
 
+PUBLISHED = "printer_status"        # meta key: the printer's state as the worker last saw it
+
 
 class WorkerStatus(NamedTuple):
-    state: str                   # ok | offline | paper_out | cover_open | error | none | busy
+    state: str                   # ok | offline | silent | paper_out | cover_open | error | none | busy
     message: str                 # what to tell the canteen worker, in the terminal's language
-    waiting: int                 # jobs pending
+    waiting: int                 # jobs still to print (pending, or unconfirmed: printed again)
     failed: int                  # jobs that can never print as they are (see last_error)
     last_error: str | None       # the last problem, worded for people
     last_printed_at: float | None   # time.time() of the last job printed
@@ -62,11 +75,15 @@ class PrintWorker:
     def __init__(self, store_path: str | os.PathLike[str], config: TerminalConfig,
                  printer: ReceiptPrinter | None, *,
                  poll: float = 0.5, backoff: tuple[float, float] = (1.0, 30.0),
+                 probe: float | None = None,
                  clock: Clock | None = None,
                  on_status: Callable[[WorkerStatus], None] | None = None):
         self.store_path = Path(store_path)
         self.config, self.printer = config, printer
         self.poll = poll
+        self.probe = float(config.printer.probe_seconds) if probe is None else probe
+        self._probe_at = 0.0                # time.monotonic() of the next idle status probe
+        self._drained = True                # False after a job went out unconfirmed
         self.backoff = Backoff(base=backoff[0], factor=2.0, cap=backoff[1])
         self.clock = clock or SystemClock()
         self.lang = config.terminal.language
@@ -127,6 +144,7 @@ class PrintWorker:
         while not self._stop.is_set():
             try:
                 self._drain()
+                self._probe_if_due()
             except Exception:                 # the worker outlives any bad surprise
                 log.exception("print worker round failed")
             wait = self.poll
@@ -170,25 +188,68 @@ class PrintWorker:
         assert self.printer is not None               # (_drain prints only to a printer)
         try:
             data = self.printer.render(document)
-            status = self.printer.send(data, name=f"job{job['id']}")
+            status = self.printer.send(data, name=f"job{job['id']}",
+                                       drained=not self._drained or job["status"] == "unconfirmed")
         except PrinterUnavailable as e:
             reason = printer_message(e.status, self.lang)
             with store.write() as conn:
-                print_jobs.mark_attempt(conn, job["id"], reason)
+                if e.sent:
+                    print_jobs.mark_unconfirmed(conn, job["id"], reason)
+                else:
+                    print_jobs.mark_attempt(conn, job["id"], reason)
+            self._drained = self._drained and not e.sent
             delay = self.backoff.failed()
             self._retry_at = time.monotonic() + delay
             log.info("printer unavailable (%s), job %s waits; retry in %.1f s",
                      e.status.state.value, job["id"], delay)
             self._set_status(e.status.state.value, last_error=reason, message=reason)
+            self._publish(store, e.status)
             return False
         with store.write() as conn:
-            print_jobs.mark_printed(conn, job["id"], self.clock.now())
+            print_jobs.mark_printed(conn, job["id"], self.clock.now(), confirmed=self.printer.confirms)
+        self._drained = True
         self.backoff.succeeded()
         self._retry_at = 0.0
+        self._probe_at = time.monotonic() + self.probe
         self._last_printed = time.time()
         # last_error stays: the last problem seen, for the UI's details
         self._set_status("ok", self._status.last_error, message=printer_message(status, self.lang))
+        self._publish(store, status)
         return True
+
+    def _probe_if_due(self) -> None:
+        """Ask an idle printer how it is (nothing printed for ``probe`` seconds, or waiting to
+        retry): the state shown is true even when no job is waiting. A printer that is back
+        gets the waiting jobs at once."""
+        from kiosk.hardware import printer_message
+        if self.printer is None or not self.probe or time.monotonic() < self._probe_at:
+            return
+        self._probe_at = time.monotonic() + self.probe
+        status = self.printer.status()
+        store = self._open_store()
+        self._refresh_counts(store)
+        if status.ok and self._status.state != "ok" and self._counts["pending"]:
+            # It answers again: try the waiting jobs now; the state changes when they print
+            # (a printer that answers but does not confirm stays a fault).
+            self._retry_at = 0.0
+            self._wake.set()
+            return
+        self._set_status("ok" if status.ok else status.state.value, self._status.last_error,
+                         message=printer_message(status, self.lang))
+        self._publish(store, status)
+
+    def _publish(self, store: Store, status: PrinterStatus) -> None:
+        """The printer's state for the other programs of this terminal, when it changed."""
+        key = (status.state.value, status.code)
+        if key == self._published:
+            return
+        value = json.dumps({"state": status.state.value, "code": status.code,
+                            "params": status.params, "at": iso_utc(self.clock.now())})
+        with store.write() as conn:
+            Store.set_kv(conn, "meta", PUBLISHED, value)
+        self._published = key
+
+    _published: tuple[str, str] | None = None
 
     # -- helpers --------------------------------------------------------------------------
     _last_printed: float | None = None
@@ -202,7 +263,7 @@ class PrintWorker:
     def _refresh_counts(self, store: Store) -> None:
         with store.read() as conn:
             counts = print_jobs.counts(conn)
-        self._counts = counts
+        self._counts = {"pending": counts["waiting"], "failed": counts["failed"]}
         self._set_status(self._status.state, self._status.last_error, message=self._status.message)
 
     _counts = {"pending": 0, "failed": 0}
@@ -250,3 +311,35 @@ class PrintWorker:
 def _message(code: str, params: dict, lang: str) -> str:
     from sync.common.messages import render
     return render(code, params, lang)
+
+
+def printing_elsewhere(store_path: str | os.PathLike[str]) -> bool:
+    """Whether a program of this terminal prints this store's queue now (holds its lock)."""
+    path = Path(store_path)
+    path = path.with_name(path.name + ".print-lock")
+    try:
+        f = open(path)        # noqa: SIM115 -- closed below
+    except FileNotFoundError:
+        return False
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(f, fcntl.LOCK_UN)
+        return False
+
+
+def published_status(store: Store) -> tuple[PrinterStatus, datetime] | None:
+    """The printer's state as the printing program sees it, and since when (it is written
+    when it changes)."""
+    from drivers.printer.status import PrinterState, PrinterStatus
+    raw = store.meta(PUBLISHED)
+    if not raw:
+        return None
+    try:
+        seen = json.loads(raw)
+        return (PrinterStatus(PrinterState(seen["state"]), seen["code"], seen.get("params") or {}),
+                parse_iso_utc(seen["at"]))
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -92,6 +92,10 @@ TEXTS: dict[str, str] = {      # key: English source text (the msgid)
     "slip_scan": coded("slip_scan", "Or scan this code with your banking app:"),
     "slip_delay": coded("slip_delay",
                         "The money shows on the wallet about 4 working days after the transfer."),
+    # a job printed again because the first printing was not confirmed
+    "slip_duplicate": coded("slip_duplicate", "DUPLICATE"),
+    "slip_duplicate_why": coded("slip_duplicate_why", "Possible second copy: the printer did not "
+                                "confirm the first printing."),
     # the printer test page
     "slip_test": coded("slip_test", "PRINTER TEST"),
     "slip_accents": coded("slip_accents", "Accents:"),
@@ -324,3 +328,29 @@ def test_page(columns: int, *, description: list[str], epc_payload: str | None,
 
 
 test_page.__test__ = False  # type: ignore[attr-defined]  # pytest: a layout, not a test
+
+
+def duplicate(doc: Document, lang: str | None = None) -> Document:
+    """``doc`` marked as a possible second copy: printed again because the printer did not
+    confirm the first printing (it may be on paper already, whole or in part).
+
+    >>> doc = Document(32)
+    >>> doc.line("Ticket n°17")
+    >>> print("\\n".join(duplicate(doc, "fr").text_lines()))
+    DUPLICATA
+    Copie possible : l'imprimante
+    n'a pas confirmé la première
+    impression.
+    --------------------------------
+    Ticket n°17
+    --------------------------------
+    DUPLICATA
+    """
+    out = Document(doc.columns)
+    out.title(_t(lang, "slip_duplicate"))
+    out.line(_t(lang, "slip_duplicate_why"), align="center")
+    out.rule()
+    out.items += doc.items
+    out.rule()
+    out.title(_t(lang, "slip_duplicate"))
+    return out

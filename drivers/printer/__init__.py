@@ -21,10 +21,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from drivers.printer.document import Document
-from drivers.printer.status import OK, PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
+from drivers.printer.status import (
+    CONFIRMS,
+    OK,
+    PrinterConfigError,
+    PrinterState,
+    PrinterStatus,
+    PrinterUnavailable,
+)
 
 __all__ = ["open_printer", "ReceiptPrinter", "PrinterConfigError", "PrinterState",
-           "PrinterStatus", "PrinterUnavailable", "Document", "OK", "choose_codepage"]
+           "PrinterStatus", "PrinterUnavailable", "Document", "OK", "choose_codepage", "CONFIRMS"]
 
 if TYPE_CHECKING:
     from drivers.printer.base import ReceiptPrinter
@@ -53,6 +60,12 @@ class PrinterSettings(Protocol):
     def baudrate(self) -> int: ...
     @property
     def path(self) -> str: ...
+    @property
+    def confirm(self) -> str: ...
+    @property
+    def status_timeout_ms(self) -> int: ...
+    @property
+    def confirm_timeout_ms(self) -> int: ...
 
 
 def __getattr__(name: str) -> Any:
@@ -69,7 +82,14 @@ def open_printer(section: PrinterSettings, data_dir: str | Path | None = None) -
     attributes of ``kiosk.config.PrinterSection``), or None for ``backend = "none"``. Nothing
     is opened yet: each job opens its own connection. A relative ``path`` (file backend) is
     inside ``data_dir``. Bad settings: ``PrinterConfigError`` (a ``ValueError``)."""
-    common = {"columns": section.columns, "profile": section.profile}
+    common: dict[str, Any] = {"columns": section.columns, "profile": section.profile}
+    # How jobs are confirmed and how long a printer may stay silent (see ``base``); settings
+    # objects of older callers may lack them.
+    common["confirm"] = getattr(section, "confirm", "printed")
+    for key in ("status_timeout", "confirm_timeout"):
+        ms = getattr(section, key + "_ms", 0)
+        if ms:
+            common[key] = ms / 1000
     backend = section.backend
     if backend == "none":
         return None

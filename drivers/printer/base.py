@@ -4,22 +4,42 @@ backend implements only its transport (open, write, one real-time status exchang
 the way python-escpos's own printer classes differ only by transport.
 
 Status comes from the ESC/POS real-time status query (``DLE EOT n``) where the transport can
-read an answer (network, serial, USB): paper out, cover open, offline. A transport that cannot
-read (a file) or a printer that does not answer is taken as ready once it accepts the bytes.
+read an answer (network, serial, USB): paper out, cover open, offline. A printer that does not
+answer in ``status_timeout`` is a fault (``SILENT``), never "ready".
+
+A job counts as printed only once the printer confirmed it (``confirm``):
+
+- ``"printed"`` (default): after the job's bytes, ``GS r 1`` (transmit paper sensor status). It
+  is not a real-time command: the printer answers it when it processes it, after everything
+  before it (the receipt, its cut). An answer within ``confirm_timeout`` confirms the job.
+- ``"received"``: after the job, ``DLE EOT 1``. Real-time: answered as soon as it is read, so
+  it proves the printer has read every byte before it (a stream is read in order), not that
+  it printed them: for printers without ``GS r``.
+- ``"none"``: a printer model without any status. Nothing is asked; a job is "sent,
+  unconfirmed" (``confirms`` is False) and a dead printer is seen only when it refuses the
+  connection.
+
+Transports that cannot read (a file, memory) confirm on write (``confirms_on_write``).
 """
 from __future__ import annotations
 
 import logging
 import os
 import threading
-import time
 from pathlib import Path
 
 from anyascii import anyascii
 
 from drivers.printer import letters
 from drivers.printer.document import QR, Blank, Document, Line
-from drivers.printer.status import OK, PrinterConfigError, PrinterState, PrinterStatus, PrinterUnavailable
+from drivers.printer.status import (
+    CONFIRMS,
+    OK,
+    PrinterConfigError,
+    PrinterState,
+    PrinterStatus,
+    PrinterUnavailable,
+)
 
 __all__ = ["ReceiptPrinter", "PrinterConfigError", "PrinterState", "PrinterStatus",
            "PrinterUnavailable", "OK", "choose_codepage", "CODEPAGES"]
@@ -56,6 +76,11 @@ CODEPAGES = ("CP858", "CP1252", "ISO_8859-15")
 # bits 0 and 7 clear; anything else is not an answer to our question.
 DLE_EOT = b"\x10\x04"
 _FIXED_MASK, _FIXED_BITS = 0x93, 0x12
+# GS r 1: transmit paper sensor status, processed in order with the data (not real-time). Its
+# answer has bits 4 and 7 clear (a DLE EOT answer has bit 4 set).
+GS_R_PAPER = b"\x1dr\x01"
+_GS_R_MASK = 0x90
+
 _OFFLINE = 0x08                           # n=1 printer status
 _COVER_OPEN, _PAPER_STOP, _ERROR = 0x04, 0x20, 0x40      # n=2 offline cause
 _NEAR_END, _PAPER_END = 0x0C, 0x60        # n=4 roll paper sensor
@@ -71,8 +96,12 @@ class ReceiptPrinter:
 
     name = "printer"
     status_type: type[PrinterStatus] = PrinterStatus
+    confirms_on_write = False         # a file, memory: written is printed
 
-    def __init__(self, columns: int = 42, profile: str = "TM-T88V"):
+    def __init__(self, columns: int = 42, profile: str = "TM-T88V", confirm: str = "printed",
+                 status_timeout: float | None = None, confirm_timeout: float | None = None):
+        if confirm not in CONFIRMS:
+            raise PrinterConfigError(f"unknown confirm {confirm!r} (one of {', '.join(CONFIRMS)})")
         self.columns = columns
         self.profile = profile
         self.codepage = choose_codepage(profile)
@@ -82,8 +111,22 @@ class ReceiptPrinter:
         pixels = get_profile(profile).profile_data.get("media", {}).get("width", {}).get("pixels")
         # font A is 12 dots wide: a picture line is as wide as a text line (at most the paper)
         self.dots = min(columns * 12, pixels) if isinstance(pixels, int) else columns * 12
+        self.confirm = confirm
+        if status_timeout is not None:
+            self.status_timeout = status_timeout
+        if confirm_timeout is not None:
+            self.confirm_timeout = confirm_timeout
         self._lock = threading.Lock()          # one job at a time on one printer
-        self._silent_until = 0.0               # a printer that ignored DLE EOT: don't wait again
+
+    @property
+    def confirms(self) -> bool:
+        """Whether a job ``send`` returned from is confirmed printed (False: "sent,
+        unconfirmed", a printer declared without status)."""
+        return self.confirms_on_write or self.confirm != "none"
+
+    @property
+    def _asks(self) -> bool:
+        return not self.confirms_on_write and self.confirm != "none"
 
     @property
     def where(self) -> str:
@@ -157,31 +200,42 @@ class ReceiptPrinter:
         return self.send(self.render(doc), name)
 
     # -- sending --------------------------------------------------------------------------
-    def send(self, data: bytes, name: str = "") -> PrinterStatus:
-        """Send one job's bytes: open, check the status, write, make sure the printer took
-        it, close; returns the status seen before printing (ready, or ready with the paper
-        nearly out). Raises ``PrinterUnavailable`` when the job did not (surely) reach
-        paper. ``name`` (e.g. the job id) is for backends that keep one file per job."""
+    def send(self, data: bytes, name: str = "", drained: bool = False) -> PrinterStatus:
+        """Send one job's bytes: open, check the status, write, wait for the printer's
+        confirmation (see ``confirm``), close; returns the status seen before printing (ready,
+        or ready with the paper nearly out). Raises ``PrinterUnavailable`` when the job is not
+        confirmed, with ``sent`` set if its bytes may have reached the printer. ``drained``:
+        first make sure the printer has processed everything sent before (after a job that
+        was not confirmed: never push more into a printer that is stuck). ``name`` (e.g. the
+        job id) is for backends that keep one file per job."""
         try:
-            return self._reported(self._send(data, name))
+            return self._reported(self._send(data, name, drained))
         except PrinterUnavailable as e:
             e.status = self._reported(e.status)
             raise
 
-    def _send(self, data: bytes, name: str) -> PrinterStatus:
+    def _send(self, data: bytes, name: str, drained: bool) -> PrinterStatus:
         with self._lock:
             self._open_checked()
+            sent = False
             try:
-                status = self._query()
-                if not status.ok:
-                    raise PrinterUnavailable(status)
+                status = OK
+                if self._asks:
+                    status = self._query()
+                    if not status.ok:
+                        raise PrinterUnavailable(status)
+                    if drained and self.confirm == "printed":
+                        self._await_processed()
+                sent = True                  # from here on, bytes may reach the paper
                 self._write(data, name)
-                self._confirm()
+                if self._asks:
+                    self._await_processed() if self.confirm == "printed" else self._await_read()
                 return status
-            except PrinterUnavailable:
+            except PrinterUnavailable as e:
+                e.sent = sent
                 raise
             except (OSError, ValueError) as e:
-                raise PrinterUnavailable(self._lost(e)) from None
+                raise PrinterUnavailable(self._lost(e), sent=sent) from None
             finally:
                 self._close_quietly()
 
@@ -199,6 +253,9 @@ class ReceiptPrinter:
             except PrinterUnavailable as e:
                 return e.status
             try:
+                if not self._asks:
+                    return OK if self.confirms else PrinterStatus(
+                        PrinterState.OK, "printer_unchecked", {"where": self.where})
                 return self._query()
             except (OSError, ValueError) as e:
                 return self._lost(e)
@@ -212,7 +269,10 @@ class ReceiptPrinter:
             raise
         except Exception as e:        # each library has its own "not found" exceptions
             log.info("printer %s cannot be opened: %s", self.name, e)
-            raise PrinterUnavailable(self._lost(e)) from None
+            status = self._lost(e)
+            if status.state is PrinterState.SILENT:      # not even connected: offline
+                status = PrinterStatus(PrinterState.OFFLINE, "printer_offline", {"where": self.where})
+            raise PrinterUnavailable(status) from None
 
     def _close_quietly(self) -> None:
         try:
@@ -221,6 +281,8 @@ class ReceiptPrinter:
             log.debug("closing printer %s: %s", self.name, e)
 
     def _lost(self, error: BaseException) -> PrinterStatus:
+        if isinstance(error, TimeoutError):         # connected, but it stopped reading
+            return self._silent("printer_silent")
         return PrinterStatus(PrinterState.OFFLINE, "printer_offline", {"where": self.where})
 
     # -- real-time status -----------------------------------------------------------------
@@ -232,14 +294,11 @@ class ReceiptPrinter:
         return byte if byte & _FIXED_MASK == _FIXED_BITS else None
 
     def _query(self) -> PrinterStatus:
-        if time.monotonic() < self._silent_until:
-            return OK
         printer = self._status_byte(1, self.status_timeout)
         if printer is None:
-            # No answer: a printer (or a transport) that does not do status. Trust it for a
-            # while rather than wait at every job.
-            self._silent_until = time.monotonic() + 300
-            return OK
+            # Taken the connection, said nothing: switched off behind a network box, hung,
+            # or its buffer full and not read. A fault, never "ready".
+            return self._silent("printer_silent")
         paper = self._status_byte(4, self.status_timeout)
         if paper is not None and paper & _PAPER_END == _PAPER_END:
             return PrinterStatus(PrinterState.PAPER_OUT, "printer_paper_out")
@@ -256,17 +315,31 @@ class ReceiptPrinter:
             return PrinterStatus(PrinterState.OK, "printer_paper_low")
         return OK
 
-    def _confirm(self) -> None:
-        """After the job: a status round trip proves the printer has read every byte before it
-        (a stream is read in order). Skipped for printers that do not answer."""
-        if time.monotonic() < self._silent_until:
-            return
+    def _silent(self, code: str) -> PrinterStatus:
+        return PrinterStatus(PrinterState.SILENT, code, {"where": self.where})
+
+    def _await_processed(self) -> None:
+        """``GS r 1`` answered: the printer processed every byte before it."""
+        answer = self._exchange(GS_R_PAPER, self.confirm_timeout)
+        if not answer or answer[-1] & _GS_R_MASK:
+            self._unconfirmed()
+
+    def _await_read(self) -> None:
+        """``DLE EOT 1`` answered: the printer read every byte before it."""
         if self._status_byte(1, self.confirm_timeout) is None:
-            raise PrinterUnavailable(self._lost(TimeoutError("no answer after the job")))
+            self._unconfirmed()
+
+    def _unconfirmed(self) -> None:
+        """No confirmation in time: say why if the printer can (paper out, cover open), else
+        it is silent, or answers but did not confirm."""
+        status = self._query()
+        if status.ok:
+            status = self._silent("printer_unconfirmed")
+        raise PrinterUnavailable(status)
 
     # -- transport (backends) -------------------------------------------------------------
-    status_timeout = 0.5              # seconds to wait for a DLE EOT answer
-    confirm_timeout = 5.0             # ... after a job (the printer may be busy printing it)
+    status_timeout = 1.0              # seconds to wait for a DLE EOT answer
+    confirm_timeout = 20.0            # ... for a job's confirmation (printing a long list)
 
     def _open(self) -> None:
         raise NotImplementedError

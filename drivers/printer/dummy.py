@@ -9,6 +9,7 @@ from drivers.printer.base import ReceiptPrinter
 
 class DummyPrinter(ReceiptPrinter):
     name = "dummy"
+    confirms_on_write = True         # kept is printed: nothing to ask
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)

@@ -13,6 +13,7 @@ from drivers.printer.base import PrinterState, PrinterStatus, PrinterUnavailable
 
 class FolderPrinter(ReceiptPrinter):
     name = "file"
+    confirms_on_write = True         # kept is printed: nothing to ask
 
     def __init__(self, folder: str | os.PathLike[str], **kwargs: Any):
         super().__init__(**kwargs)

@@ -22,6 +22,7 @@ class PrinterState(enum.Enum):
     PAPER_OUT = "paper_out"
     COVER_OPEN = "cover_open"
     ERROR = "error"
+    SILENT = "silent"             # takes the connection, does not answer (or confirm) in time
 
 
 class PrinterStatus(NamedTuple):
@@ -41,6 +42,8 @@ class PrinterStatus(NamedTuple):
 
 OK = PrinterStatus(PrinterState.OK)
 
+CONFIRMS = ("printed", "received", "none")     # how a job is confirmed (``drivers.printer.base``)
+
 
 class PrinterConfigError(ValueError):
     """The ``[printer]`` settings cannot work (unknown backend, a profile without a usable
@@ -50,8 +53,11 @@ class PrinterConfigError(ValueError):
 
 
 class PrinterUnavailable(Exception):
-    """The job was not printed (nothing, or nothing we know of, reached the paper): keep it."""
+    """The job was not confirmed printed: keep it. ``sent``: some of its bytes may have
+    reached the printer (it may have printed, wholly or in part): print it again, marked as
+    a possible second copy, once the printer confirms again."""
 
-    def __init__(self, status: PrinterStatus):
+    def __init__(self, status: PrinterStatus, sent: bool = False):
         self.status = status
+        self.sent = sent
         super().__init__(status.describe())

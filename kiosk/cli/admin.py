@@ -120,10 +120,23 @@ def cmd_status(ctx: Context) -> None:
                 when=store.sync_state("last_error_at"), error=last_error) if last_error else ""))
     with store.read() as conn:
         printing, head = print_jobs.counts(conn), print_jobs.next_pending(conn)
-    out("printing", _("{pending} waiting, {failed} failed").format(
-        pending=printing["pending"], failed=printing["failed"])
-        + (f" ; {head['last_error']}" if head and head["last_error"] else ""))
+    out("printing", printing_text(ctx, printing, head))
     out("content", counts_text(counts))
+
+
+def printing_text(ctx: Context, counts: dict[str, int], head: dict | None) -> str:
+    """The printer's state (asked, or as the printing program saw it) and the queue."""
+    from kiosk.cli.devices import _printer, printer_condition, queue_text
+    from kiosk.hardware import printer_message
+    printer = _printer(ctx)
+    text = queue_text(counts)
+    if printer is not None:
+        status, how = printer_condition(ctx, printer)
+        text = (_("FAULT: ") if not status.ok else "") + printer_message(status, ctx.lang) + how \
+            + " — " + text
+    if head and head["last_error"] and head["last_error"] not in text:
+        text += f" ; {head['last_error']}"
+    return text
 
 
 def cmd_enrol(ctx: Context) -> None:

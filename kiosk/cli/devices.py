@@ -10,6 +10,7 @@ from sync.common.errors import ComptoirError
 
 if TYPE_CHECKING:
     from drivers.printer.base import ReceiptPrinter
+    from drivers.printer.status import PrinterStatus
     from kiosk.print_worker import PrintWorker
 
 
@@ -60,16 +61,19 @@ def cmd_printer(ctx: Context) -> None:
                     _("{name} ({where}), {columns} columns, profile {profile}, code page {codepage}")
                     .format(name=printer.name, where=printer.where, columns=printer.columns,
                             profile=printer.profile, codepage=printer.codepage)))
+        status = None
         if printer is not None:
-            ctx.out(row("state", printer_message(printer.status(), ctx.lang)))
+            status, how = printer_condition(ctx, printer)
+            ctx.out(row("state", printer_message(status, ctx.lang) + how))
         with ctx.service.store.read() as conn:
             counts = print_jobs.counts(conn)
             waiting = print_jobs.next_pending(conn)
-        ctx.out(row("queue", _("{pending} waiting, {failed} failed, {printed} printed")
-                    .format(**counts)))
+        ctx.out(row("queue", queue_text(counts)))
         if waiting and waiting["last_error"]:
             ctx.out(_("Last error ({attempts} attempts): {error}").format(
                 attempts=waiting["attempts"], error=waiting["last_error"]))
+        if status is not None and not status.ok:
+            raise ComptoirError(status.code, **status.params)
     elif action == "run":
         _printer_run(ctx)
     elif action == "slip":
@@ -86,6 +90,34 @@ def cmd_printer(ctx: Context) -> None:
         print_jobs.enqueue_list(service.store, day.isoformat() if day else service.today(),
                                 service.clock.now())
         _print_waiting(ctx, _("Sandwich list"))
+
+
+def printer_condition(ctx: Context, printer: ReceiptPrinter) -> tuple[PrinterStatus, str]:
+    """How the printer is, and how we know: asked now (bounded by its status timeout), or, when
+    another program of this terminal prints (the touch app), as that program last saw it (a
+    printer serves one connection at a time: asking it behind that program's back could
+    take its silence for a fault)."""
+    from kiosk.print_worker import printing_elsewhere, published_status
+    store = ctx.service.store
+    if printing_elsewhere(store.path):
+        seen = published_status(store)
+        if seen is not None:
+            status, at = seen
+            return status, " " + _("(as the program that prints sees it, since {when})").format(
+                when=at.astimezone(ctx.config.tz).strftime("%H:%M:%S"))
+    return printer.status(), ""
+
+
+def queue_text(counts: dict[str, int]) -> str:
+    """The print queue in one line: waiting (of which to print again as a possible second
+    copy), failed, printed, sent without confirmation."""
+    text = _("{waiting} waiting, {failed} failed, {printed} printed").format(**counts)
+    if counts["unconfirmed"]:
+        text += " " + _("({count} unconfirmed: they print again marked DUPLICATE)").format(
+            count=counts["unconfirmed"])
+    if counts["sent"]:
+        text += ", " + _("{count} sent without confirmation").format(count=counts["sent"])
+    return text
 
 
 def _printer_test(ctx: Context) -> None:

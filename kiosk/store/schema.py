@@ -244,7 +244,44 @@ def _split(script: str) -> list[str]:
     return out
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
+# Version 6: a print job is printed only once the printer confirmed it. New states:
+# ``unconfirmed`` (its bytes went out, no confirmation came: it prints again, marked as a
+# possible second copy, once the printer confirms again) and ``sent`` (sent to a printer
+# declared without status: nothing more can be known). ``sends``: how many times its bytes
+# went to the printer. SQLite cannot change a CHECK: the table is rebuilt, row for row.
+V6 = """
+CREATE TABLE print_jobs_v6 (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    entry_seq INTEGER,
+    payload TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'unconfirmed', 'printed', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    printed_at TEXT,
+    sends INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO print_jobs_v6 (id, created_at, kind, entry_seq, payload, status, attempts,
+                           last_error, printed_at, sends)
+    SELECT id, created_at, kind, entry_seq, payload, status, attempts, last_error, printed_at,
+           CASE WHEN status = 'printed' THEN 1 ELSE 0 END FROM print_jobs ORDER BY id;
+DROP TABLE print_jobs;
+ALTER TABLE print_jobs_v6 RENAME TO print_jobs;
+CREATE INDEX print_jobs_status ON print_jobs(status);
+"""
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    before = conn.execute("SELECT COUNT(*) FROM print_jobs").fetchone()
+    for stmt in _split(V6):
+        conn.execute(stmt)
+    if conn.execute("SELECT COUNT(*) FROM print_jobs").fetchone() != before:
+        raise RuntimeError("print_jobs rebuild lost rows")       # rolled back
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

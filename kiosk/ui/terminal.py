@@ -83,7 +83,7 @@ class PrinterStatus:
 
 # The print worker's states, as the status bar shows them.
 _PRINTER_STATES = {"ok": "ok", "busy": "ok", "none": "none", "offline": "missing",
-                   "paper_out": "missing", "cover_open": "missing"}
+                   "silent": "error", "paper_out": "missing", "cover_open": "missing"}
 
 
 def printer_state(status: WorkerStatus) -> DeviceState:

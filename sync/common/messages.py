@@ -116,6 +116,15 @@ MESSAGES: dict[str, str] = {
     "printer_offline": coded("printer_offline", "The printer does not answer ({where}): check "
                              "that it is on and plugged in. Receipts wait and will print when "
                              "it is back."),
+    "printer_silent": coded("printer_silent", "The printer ({where}) takes the connection but does "
+                            "not answer: switch it off and on again. Receipts wait and will print "
+                            "when it answers."),
+    "printer_unconfirmed": coded("printer_unconfirmed", "The printer ({where}) did not confirm the "
+                                 "last receipt: check it, or switch it off and on again. Receipts "
+                                 "wait; one that may have printed already will print again marked "
+                                 "DUPLICATE."),
+    "printer_unchecked": coded("printer_unchecked", "Printer reachable ({where}); this model gives "
+                               "no status: receipts are sent without confirmation."),
     "printer_paper_out": coded("printer_paper_out", "The printer is out of paper: put in a new "
                                "roll. Receipts are waiting."),
     "printer_cover_open": coded("printer_cover_open", "The printer's cover is open: close it "

@@ -231,6 +231,36 @@ def test_banners_when_the_reader_or_the_printer_is_gone(driver, counter, shot):
         emulator.stop()
 
 
+def test_the_printer_state_is_true_with_no_job_waiting(driver, counter):
+    """Nothing to print, the printer is switched off: within a few seconds the status bar and
+    the banner say so (the worker asks the printer how it is, off the UI thread); it comes
+    back: the banner goes; it hangs (takes the connection, answers nothing): a fault again
+    (issue 13, point 7: "Imprimante OK" for 2 minutes while it was off)."""
+    emulator = PrinterEmulator().start()
+    try:
+        terminal = counter(printer={"backend": "network", "host": "127.0.0.1", "port": emulator.port,
+                                    "probe_seconds": 1, "status_timeout_ms": 300})
+        terminal.start_printing()
+        login(driver, "Marie", "1234")
+        banner = driver.app.root_view.ids.banner
+        status = driver.app.root_view.ids.status
+        driver.wait_for(lambda: "Imprimante OK" in driver.texts(status), what="the printer's state")
+        emulator.stop()
+        driver.wait_for(lambda: "IMPRIMANTE INDISPONIBLE" in banner.text, timeout=5,
+                        what="the printer switched off")
+        assert "ne répond pas" in banner.text and "Imprimante absent" in driver.texts(status)
+        emulator.start()
+        driver.wait_for(lambda: "IMPRIMANTE" not in banner.text, timeout=5, what="the printer back")
+        emulator.reading.clear()
+        driver.wait_for(lambda: "IMPRIMANTE INDISPONIBLE" in banner.text, timeout=5,
+                        what="the printer hung")
+        assert "accepte la connexion mais ne répond pas" in banner.text
+        assert "Imprimante en erreur" in driver.texts(status)
+        assert terminal.status_snapshot().store.pending_prints == 0
+    finally:
+        emulator.stop(drop=True)
+
+
 def test_every_touch_target_is_at_least_12_mm(driver, counter):
     counter()
     small = []
