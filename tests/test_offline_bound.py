@@ -1,0 +1,169 @@
+"""The offline bound, proved on the real parts (docs/offline.md): three terminals sell to 25
+wallets through the real platform over loopback HTTP, each behind a fault proxy of its own
+(``tests/faultproxy.py``) that cuts its link at a random moment after a pull. A seeded random
+schedule of sales; online terminals push right after every sale and pull before the next one
+(the freshest balances they can hold), as the agent does; a cut terminal's agent sees the
+cut at its next contact (the heartbeat or the push of a sale), before its next sale.
+
+(a) all three lose the platform, one after the other; (b) only one does, while the other two
+sell on against balances that miss the silent terminal's sales. After the links come back
+and every terminal has synced, no wallet is more than A (the school's offline allowance,
+5,00 € by default) below zero on the platform, and what the cut terminals sold to a wallet
+while cut off adds up to at most A, each within its share A // N.
+"""
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from kiosk.config import PolicySection, TerminalConfig
+from kiosk.counter import CounterService
+from kiosk.demo.school import generate
+from sync.agent import Agent
+from sync.client import Offline
+from sync.common.errors import NeedsConfirmation, Refusal
+
+from .faultproxy import FaultProxy
+from .test_sync_faults import STUDENTS, Central, Terminal
+
+ALLOWANCE = 500                 # the platform's default offline allowance (A)
+TERMINALS = 3                   # N: the school's active terminals
+SHARE = ALLOWANCE // TERMINALS  # 1,66 € per terminal and wallet
+WALLETS = 25
+STEPS = 120
+CARTS = [{"SOUP": 1}, {"WATER": 1}, {"APPLE": 2}, {"SANDW-HAM": 1}, {"SANDW-CHEESE": 1, "JUICE": 1},
+         {"SOUP": 1, "APPLE": 1}, {"SANDW-VEG": 1}, {"JUICE": 1}, {"SANDW-TUNA": 1, "WATER": 1}]
+CONFIRM = ("allergen", "double_tap")
+
+
+def _school_wallets() -> dict[str, tuple[str, str, int]]:
+    """25 students with one wallet, an active badge, no parents' daily limit and a balance
+    of 0 or more: badge uid -> (student id, wallet id, initial balance)."""
+    data = generate(STUDENTS)
+    badges = {b["student_id"]: b["uid"] for b in data["badges"] if b.get("status", "active") == "active"}
+    limited = {s["id"] for s in data["students"] if s.get("daily_limit_cents") is not None}
+    chosen = {}
+    for w in data["wallets"]:
+        sid = w["student_id"]
+        if sid in badges and sid not in limited and w["balance_cents"] >= 0:
+            chosen[badges[sid]] = (sid, w["id"], w["balance_cents"])
+        if len(chosen) == WALLETS:
+            return chosen
+    raise AssertionError("the demo school has too few plain wallets")
+
+
+class Till:
+    """A terminal with the default spending policy, behind a proxy of its own."""
+
+    def __init__(self, tmp_path, central: Central, i: int):
+        self.proxy = FaultProxy(central.port, seed=i).start()
+        self.t = Terminal(tmp_path / f"t{i}", central, self.proxy.url, f"Cantine {i + 1}")
+        self.t.config = TerminalConfig(terminal=self.t.config.terminal,
+                                       policy=PolicySection(double_tap_seconds=0))
+        self.t.service = CounterService(self.t.store, self.t.config)
+        self.t.agent = Agent(self.t.store, self.t.client, self.t.config)
+        self.cut_after_seq: int | None = None     # its last seq when its link was cut
+
+    def sync(self) -> bool:
+        """One agent round (push, pull, push, check); False when the platform is out of reach."""
+        try:
+            self.t.agent.run_once()
+            return True
+        except Offline:
+            return False
+
+    def cut(self) -> None:
+        self.proxy.set_policy("refuse")
+        self.proxy.disconnect_all()
+        self.cut_after_seq = len(self.t.journal())
+        assert not self.sync()          # the agent's next contact fails: the cut is seen
+
+    def reconnect(self) -> None:
+        self.proxy.set_policy("pass")
+
+    def spent_while_cut(self) -> dict[str, int]:
+        """Net debits per wallet of the entries it made while cut off."""
+        spent: dict[str, int] = {}
+        for seq, _, _, body in self.t.journal():
+            if self.cut_after_seq is not None and seq > self.cut_after_seq:
+                for p in json.loads(body)["postings"]:
+                    spent[p["wallet"]] = spent.get(p["wallet"], 0) - p["amount_cents"]
+        return spent
+
+    def close(self) -> None:
+        self.t.close()
+        self.proxy.stop()
+
+
+def run_schedule(tmp_path, seed: int, cut: list[int]) -> dict:
+    """Sales by a seeded schedule; terminals ``cut`` lose the platform at random steps."""
+    rng = random.Random(seed)
+    wallets = _school_wallets()
+    central = Central(tmp_path / "central")
+    tills: list[Till] = []
+    refused: dict[str, int] = {}
+    try:
+        central.start()
+        for i in range(TERMINALS):
+            till = Till(tmp_path, central, i)
+            tills.append(till)
+        for till in tills:          # every terminal enrolled: N = 3 in everyone's pull
+            assert till.sync()
+            till.t.login()
+        cut_at = {i: rng.randrange(5, STEPS * 2 // 3) for i in cut}
+        for step in range(STEPS):
+            for i, at in cut_at.items():
+                if step == at:
+                    tills[i].cut()
+            till = rng.choice(tills)
+            online = till.cut_after_seq is None
+            if online:
+                assert till.sync()      # the freshest balances an online terminal can hold
+            uid = rng.choice(sorted(wallets))
+            try:
+                till.t.service.sell(till.t.marie, uid, rng.choice(CARTS), confirm=CONFIRM)
+            except (Refusal, NeedsConfirmation) as e:
+                refused[e.code] = refused.get(e.code, 0) + 1
+            assert till.sync() == online        # pushed at once, or not at all when cut
+        for till in tills:
+            till.reconnect()
+        for _ in range(2):              # everyone pushes, then everyone pulls the others' entries
+            for till in tills:
+                assert till.sync()
+        balances = central.balances()
+        return {"balances": {w: balances[w] for _, w, _ in wallets.values()},
+                "spent_while_cut": [till.spent_while_cut() for till in tills],
+                "refused": refused,
+                "waiting": [till.t.agent.waiting() for till in tills]}
+    finally:
+        for till in tills:
+            till.close()
+        central.stop()
+
+
+def assert_bounded(result: dict) -> None:
+    assert result["waiting"] == [0] * TERMINALS
+    for wallet, balance in result["balances"].items():
+        assert balance >= -ALLOWANCE, (wallet, balance, result["refused"])
+        per_terminal = [spent.get(wallet, 0) for spent in result["spent_while_cut"]]
+        assert all(s <= SHARE for s in per_terminal), (wallet, per_terminal)
+        assert sum(per_terminal) <= ALLOWANCE, (wallet, per_terminal)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_all_three_terminals_lose_the_platform(tmp_path, seed):
+    result = run_schedule(tmp_path, seed, cut=[0, 1, 2])
+    assert_bounded(result)
+    assert result["refused"].get("offline_limit", 0) > 0      # the rule was at work
+    assert any(s for s in result["spent_while_cut"])          # and let small sales through
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_one_terminal_loses_the_platform_while_two_sell_on(tmp_path, seed):
+    result = run_schedule(tmp_path, seed, cut=[0])
+    assert_bounded(result)
+    assert result["refused"].get("offline_limit", 0) > 0
+    # The online two spent some wallets down to what the platform knew.
+    assert result["refused"].get("insufficient_balance", 0) > 0
