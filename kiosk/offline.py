@@ -2,12 +2,12 @@
 policy"; the rule, why it is the only one that holds and its proof: ``docs/offline.md``).
 
 While this terminal cannot reach the platform, what it lets a wallet spend that the platform
-has not included yet in the balance the terminal holds (its own entries after the wallet's
-``included_seq``, the amount the displayed balance already subtracts) stays within its
-**share** of the school's offline allowance: ``A // N``, A the school's
-``offline_allowance_cents`` and N its active terminals, both received with every pull. The N
-terminals together then never take a wallet more than A below what the platform knew,
-whether all of them lose the platform or only some do while the others sell on.
+has not seen (its own entries after both the wallet's ``included_seq`` and what the platform
+acknowledged, ``pushed_seq``) stays within its **share** of the school's offline allowance,
+``A // N``: A the school's ``offline_allowance_cents``, N its active terminals, both received
+with every pull. The N terminals together then never take a wallet more than A below what
+the platform knew, whether all of them lose the platform or only some do while the others
+sell on.
 
 "Cannot reach the platform" is read from what the sync agent (``sync.agent``, which imports
 this module, never the other way) records in the store's ``sync_state``:
@@ -52,23 +52,25 @@ _REACH_SQL = (
     f" (SELECT value FROM sync_state WHERE key = '{LAST_ERROR}'),"
     f" (SELECT value FROM sync_state WHERE key = '{ALLOWANCE}'),"
     f" (SELECT value FROM sync_state WHERE key = '{TERMINALS}'),"
-    " (SELECT ts FROM journal WHERE seq = 1 + COALESCE((SELECT CAST(value AS INTEGER)"
-    "  FROM sync_state WHERE key = 'pushed_seq'), 0))")
+    " COALESCE((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'pushed_seq'), 0)")
+_WAITING_TS_SQL = "SELECT ts FROM journal WHERE seq = ? + 1"
 
-# This terminal's net spending from a wallet that the platform's balance does not include:
-# its entries after ``included_seq``, less the voids of entries the balance already included
-# (their credit is real, but counting it would let a void of an old sale make room for new
+# This terminal's net spending from a wallet that the platform has not seen: its entries
+# after ``mark``, the later of the wallet's ``included_seq`` (what the balance it holds
+# includes) and ``pushed_seq`` (what the platform has received: an online terminal that
+# pulled since has it in its balance), less the voids of entries before the mark (their
+# credit is real, but counting it would let a void of an old sale make room for new
 # offline sales the other terminals cannot see).
 _OWN_SQL = (
     "SELECT -COALESCE(SUM(p.amount_cents), 0) FROM postings p JOIN journal j ON j.seq = p.seq"
-    " WHERE p.wallet_id = :wallet AND p.seq > :included"
-    " AND (j.ref_seq IS NULL OR j.ref_seq > :included)")
+    " WHERE p.wallet_id = :wallet AND p.seq > :mark AND (j.ref_seq IS NULL OR j.ref_seq > :mark)")
 
 
 class Reach(NamedTuple):
     reachable: bool
     why: str                # online | never (no platform) | failed | silent | push_late
     share_cents: int        # what this terminal may sell per wallet while unreachable
+    pushed_seq: int         # the platform holds this terminal's entries up to here
 
 
 def share_of(allowance: str | int | None, terminals: str | int | None) -> int:
@@ -86,17 +88,18 @@ def share_of(allowance: str | int | None, terminals: str | int | None) -> int:
 
 def reach(conn: sqlite3.Connection, now: datetime) -> Reach:
     """Can this terminal reach the platform, as far as the store knows (one statement)."""
-    ok, failed, allowance, terminals, waiting_ts = conn.execute(_REACH_SQL).fetchone()
+    ok, failed, allowance, terminals, pushed = conn.execute(_REACH_SQL).fetchone()
     share = share_of(allowance, terminals)
     if ok is None and failed is None:
-        return Reach(True, "never", share)
+        return Reach(True, "never", share, pushed)
     if ok is None or (failed is not None and parse_iso_utc(failed) >= parse_iso_utc(ok)):
-        return Reach(False, "failed", share)
+        return Reach(False, "failed", share, pushed)
     if abs(now - parse_iso_utc(ok)) > FRESH:
-        return Reach(False, "silent", share)
-    if waiting_ts is not None and now - parse_iso_utc(waiting_ts) > PUSH_LATE:
-        return Reach(False, "push_late", share)
-    return Reach(True, "online", share)
+        return Reach(False, "silent", share, pushed)
+    waiting = conn.execute(_WAITING_TS_SQL, (pushed,)).fetchone()
+    if waiting is not None and now - parse_iso_utc(waiting[0]) > PUSH_LATE:
+        return Reach(False, "push_late", share, pushed)
+    return Reach(True, "online", share, pushed)
 
 
 def check(conn: sqlite3.Connection, wallets: tuple[Wallet, ...], debits: Mapping[str, int],
@@ -113,8 +116,8 @@ def check(conn: sqlite3.Connection, wallets: tuple[Wallet, ...], debits: Mapping
         debit = debits.get(wallet.id, 0)
         if debit <= 0:
             continue
-        own = conn.execute(_OWN_SQL, {"wallet": wallet.id,
-                                      "included": wallet.included_seq}).fetchone()[0]
+        mark = max(wallet.included_seq, state.pushed_seq)
+        own = conn.execute(_OWN_SQL, {"wallet": wallet.id, "mark": mark}).fetchone()[0]
         if own + debit > state.share_cents:
             raise Refusal("offline_limit", wallet=wallet.name, cap_cents=state.share_cents,
                           left_cents=max(0, state.share_cents - own))

@@ -168,7 +168,7 @@ def _ledger_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> N
                                        " terminals together may take a wallet while they cannot"
                                        " reach the platform"))
     _db_option(p, required=True)
-    p.add_argument("--euros", help=_("e.g. 5,00 (the default); 0: nothing while cut off"))
+    p.add_argument("--euros", help=_("e.g. 5,00 (the default); 0: no sales while cut off"))
     _school_option(p)
     p = command("reserve", _("reserve an article for a student's day; paid at once"))
     _db_option(p, required=True)
