@@ -15,18 +15,25 @@ from __future__ import annotations
 
 import json
 import random
+import threading
+import time
+from datetime import UTC, datetime
 
 import pytest
 
 from kiosk.config import PolicySection, TerminalConfig
 from kiosk.counter import CounterService
 from kiosk.demo.school import generate
-from sync.agent import Agent
-from sync.client import Offline
+from kiosk.store import open_store
+from sync.agent import Agent, load_credentials
+from sync.client import Client, Offline
+from sync.common.clock import ManualClock, iso_utc
 from sync.common.errors import NeedsConfirmation, Refusal
+from sync.common.retry import Backoff
 
 from .faultproxy import FaultProxy
-from .test_sync_faults import STUDENTS, Central, Terminal
+from .test_sync_e2e import comptoir
+from .test_sync_faults import STUDENTS, TIMEOUT, Central, Terminal
 
 ALLOWANCE = 500                 # the platform's default offline allowance (A)
 TERMINALS = 3                   # N: the school's active terminals
@@ -192,3 +199,134 @@ def test_one_terminal_loses_the_platform_while_two_sell_on(school):
     assert result["refused"].get("offline_limit", 0) > 0
     # The online two spent some wallets down to what the platform knew.
     assert result["refused"].get("insufficient_balance", 0) > 0
+
+
+# -- the agent's side: the first failed contact, the heartbeat, A and N with the pull -------
+def _rich_badges() -> list[str]:
+    """Plain wallets with the largest balances (not used by the schedules above)."""
+    data = generate(STUDENTS)
+    badges = {b["student_id"]: b["uid"] for b in data["badges"] if b.get("status", "active") == "active"}
+    plain = {s["id"] for s in data["students"] if s.get("daily_limit_cents") is None
+             and not s.get("flags") and not s.get("blocked_categories") and not s.get("blocked_articles")}
+    rich = sorted((w["balance_cents"], w["student_id"]) for w in data["wallets"]
+                  if w["student_id"] in plain and w["student_id"] in badges)
+    return [badges[sid] for cents, sid in rich[::-1][:3] if cents >= 3000]
+
+
+def _wait_for(condition, what: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.02)
+
+
+class Daemon:
+    """``comptoir sync --daemon`` for a terminal: its own store connection, in a thread."""
+
+    def __init__(self, till: Till, clock=None):
+        self.store = open_store(till.t.store.path)
+        creds = load_credentials(till.t.store.path.parent)
+        self.client = Client(creds.url, creds.token, timeout=TIMEOUT)
+        self.agent = Agent(self.store, self.client, till.t.config, clock=clock,
+                           backoff=Backoff(base=0.05, factor=1.0, cap=0.05))
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.agent.run_forever, args=(self.stop, 0.02),
+                                       daemon=True)
+        self.thread.start()
+
+    def state(self, key: str) -> str | None:
+        return self.store.sync_state(key)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+        self.client.close()
+        self.store.close()
+
+
+def _fresh(tills: list[Till]) -> None:
+    for till in tills:
+        till.reconnect()
+        assert till.sync()
+        till.cut_after_seq = None
+
+
+def test_the_daemon_sees_the_cut_at_its_first_failed_push(school):
+    """A sale made before the agent's next contact is sold as online (the window the doc
+    states); its push fails within a second, and from then on the terminal sells each wallet
+    only its share, saying why, on the service and on the command line."""
+    central, tills = school
+    _fresh(tills)
+    till = tills[2]
+    rich, other = _rich_badges()[:2]
+    service, marie = till.t.service, till.t.marie
+    before = till.t.store.sync_state("last_success_at")
+    daemon = Daemon(till)
+    try:
+        _wait_for(lambda: daemon.state("last_success_at") != before, "the daemon's first round")
+        service.sell(marie, rich, {"SANDW-HAM": 2, "JUICE": 1})     # 7,20 €, online
+        _wait_for(lambda: daemon.agent.waiting() == 0, "the daemon pushes the sale")
+        till.proxy.set_policy("refuse")
+        till.proxy.disconnect_all()
+        service.sell(marie, rich, {"SOUP": 1})          # before any failed contact
+        _wait_for(lambda: daemon.state("status") == "offline", "the failed push is recorded")
+        assert daemon.state("last_error_at") > daemon.state("last_success_at")
+        with pytest.raises(Refusal) as refused:
+            service.sell(marie, rich, {"SANDW-HAM": 1})
+        assert refused.value.code == "offline_limit"
+        assert refused.value.message("fr") == ("Hors ligne : plafond hors ligne de 1,66\xa0€"
+                                               " atteint pour « Portefeuille » (reste 0,66\xa0€).")
+        service.sell(marie, rich, {"APPLE": 1})         # 1,00 + 0,50 € of 1,66 €
+        cli = comptoir("sell", "--badge", other, "SANDW-HAM", data=till.t.store.path.parent,
+                       operator="Marie", pin="1234", check_rc=None)
+        assert cli.returncode != 0
+        assert ("Hors ligne : plafond hors ligne de 1,66\xa0€ atteint pour « Portefeuille »"
+                " (reste 1,66\xa0€).") in cli.stderr
+        till.reconnect()
+        _wait_for(lambda: daemon.agent.waiting() == 0 and daemon.state("status") == "online",
+                  "the daemon pushes the rest once the link is back")
+        assert service.sell(marie, rich, {"SANDW-HAM": 1}).total_cents == 300
+    finally:
+        till.reconnect()
+        daemon.close()
+
+
+def test_an_idle_daemon_keeps_in_touch(school):
+    """With nothing to push and no pull due, the daemon still contacts the platform every
+    HEARTBEAT, so that an idle terminal stays "reachable" and a dead one does not."""
+    from kiosk import offline
+    central, tills = school
+    _fresh(tills)
+    clock = ManualClock(datetime.now(UTC))
+    daemon = Daemon(tills[1], clock)
+    try:
+        first = iso_utc(clock.now())
+        _wait_for(lambda: daemon.state("last_success_at") == first, "the daemon's first round")
+        time.sleep(0.3)                                     # idle: no contact
+        assert daemon.state("last_success_at") == first
+        clock.advance(offline.HEARTBEAT.total_seconds())
+        _wait_for(lambda: daemon.state("last_success_at") != first, "a heartbeat")
+        assert daemon.state("last_success_at") == iso_utc(clock.now())
+    finally:
+        daemon.close()
+
+
+def test_the_allowance_and_the_terminals_come_with_the_pull(school, tmp_path):
+    central, tills = school
+    _fresh(tills)
+    store = tills[0].t.store
+    assert (store.sync_state("offline_allowance_cents"), store.sync_state("offline_terminals")) \
+        == ("500", "3")                                  # the default, 3 enrolled terminals
+    shown = comptoir("central", "offline-allowance", "--db", str(central.db), "--euros", "6",
+                     data=tmp_path).stdout
+    assert ("marge hors ligne : 6,00\xa0€ par portefeuille pour l'ensemble des 3 caisse(s)"
+            " (2,00\xa0€ chacune)") in shown
+    try:
+        assert tills[0].sync()
+        assert store.sync_state("offline_allowance_cents") == "600"
+    finally:
+        comptoir("central", "offline-allowance", "--db", str(central.db), "--euros", "5",
+                 data=tmp_path)
+        assert tills[0].sync()
+    assert store.sync_state("offline_allowance_cents") == "500"
