@@ -116,7 +116,7 @@ def school(tmp_path_factory):
     """The platform (its own process, SQLite) and three enrolled terminals; each test sells
     to its own 25 wallets."""
     tmp_path = tmp_path_factory.mktemp("offline")
-    central = Central(tmp_path / "central")
+    central = Central(tmp_path / "central", offline_allowance_cents=None)    # the default A
     tills: list[Till] = []
     try:
         central.start()
