@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from kiosk import badges, by_name, diet, holders, journal, operators, print_jobs, reports
+from kiosk import badges, by_name, diet, holders, journal, offline, operators, print_jobs, reports
 from kiosk.by_name import Who
 from kiosk.config import TerminalConfig
 from kiosk.holders import Identity, Student, Wallet
@@ -183,6 +183,7 @@ class CounterService:
                         raise Refusal("insufficient_balance", wallet=wallet.name,
                                       missing_cents=debits[wallet.id] - available,
                                       balance_cents=wallet.balance_cents)
+                offline.check(conn, wallets, debits, now)     # platform out of reach: floor limit
                 confirmed += self._check_allergens(cart_, student, confirm)
                 entry = journal.append(
                     conn, head=state.head, device_id=self.store.device_id, kind=kind,

@@ -13,16 +13,18 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
-from kiosk import importer, journal
+from kiosk import importer, journal, offline
 from kiosk.config import TerminalConfig
 from kiosk.store import Store
 from sync import protocol
 from sync.client import Client, Offline, Refused, SyncError
-from sync.common.clock import Clock, SystemClock, iso_utc
+from sync.common.clock import Clock, SystemClock, iso_utc, parse_iso_utc
 from sync.common.errors import ComptoirError
 from sync.common.retry import Backoff
 from sync.models import DataSet
@@ -30,6 +32,7 @@ from sync.models import DataSet
 log = logging.getLogger("comptoir.sync")
 CREDENTIALS = "sync.json"       # in the data folder, owner-only: URL and bearer token
 _DATASET_FIELDS = set(DataSet.model_fields)
+T = TypeVar("T")
 
 
 # -- enrolment and credentials ----------------------------------------------------------------
@@ -142,8 +145,9 @@ class Agent:
             # page's snapshot, so its badge decisions among them win (kiosk.badges).
             acknowledged = self._pushed_seq()
             try:
-                page = self.client.get(protocol.CHANGES, protocol.PullPage,
-                                       params={"cursor": cursor, "limit": protocol.MAX_PAGE_RECORDS})
+                page = self.client.get(protocol.CHANGES, protocol.PullPage, params={
+                    "cursor": cursor, "limit": protocol.MAX_PAGE_RECORDS,
+                    protocol.OFFLINE_PARAM: "true"})
             except Refused as e:
                 if e.body.error == "cursor_expired" and cursor:
                     log.warning("pull cursor expired: full resync")
@@ -151,8 +155,12 @@ class Agent:
                     continue
                 raise
             data = DataSet(**{k: v for k, v in page if k in _DATASET_FIELDS})
+            state = {"pull_cursor": page.cursor}
+            if page.offline is not None:    # what this terminal may sell while cut off
+                state[offline.ALLOWANCE] = str(page.offline.allowance_cents)
+                state[offline.TERMINALS] = str(page.offline.terminals)
             counts = importer.apply(self.store, data, self.clock.now(), "pull",
-                                    sync_state={"pull_cursor": page.cursor}, references=False,
+                                    sync_state=state, references=False,
                                     acknowledged_seq=acknowledged)
             records += sum(counts.values())
             if not page.has_more:
@@ -181,17 +189,38 @@ class Agent:
         also catches a server restored behind us with nothing new to push). ``full``: the
         pull starts from scratch. Records the outcome in the store for the status bar;
         re-raises sync errors."""
-        try:
+        def round_() -> tuple[int, int]:
             pushed = self.push()
             pulled = self.pull(full=full)
             pushed += self.push()
-            pushed += self.check_consistency()
-        except (SyncError, ComptoirError) as e:
-            self._set_state(status="offline" if isinstance(e, Offline) else "error",
-                            last_error=e.message("en"), last_error_at=iso_utc(self.clock.now()))
+            return pushed + self.check_consistency(), pulled
+        pushed, pulled = self._contact(round_)
+        return {"pushed": pushed, "pulled": pulled, "waiting": self.waiting()}
+
+    def _contact(self, exchange: Callable[[], T]) -> T:
+        """Run one exchange with the platform and record its outcome in ``sync_state``: the
+        status bar shows it, and the counter reads from it whether the platform can be
+        reached (``kiosk.offline``: a failure counts from the first one)."""
+        try:
+            result = exchange()
+        except Exception as e:
+            what = e.message("en") if isinstance(e, ComptoirError) else type(e).__name__
+            try:
+                self._set_state(status="offline" if isinstance(e, Offline) else "error",
+                                last_error=what, last_error_at=iso_utc(self.clock.now()))
+            except ComptoirError:       # the store cannot take it (disk full): said elsewhere
+                log.warning("could not record the failed exchange")
             raise
         self._set_state(status="online", last_success_at=iso_utc(self.clock.now()), last_error="")
-        return {"pushed": pushed, "pulled": pulled, "waiting": self.waiting()}
+        return result
+
+    def _heartbeat_due(self, now: datetime) -> bool:
+        """An idle terminal still tells the platform, and itself, that the link works."""
+        last = self.store.sync_state(offline.LAST_SUCCESS)
+        try:
+            return last is None or abs(now - parse_iso_utc(last)) >= offline.HEARTBEAT
+        except ValueError:
+            return True
 
     def waiting(self) -> int:
         return self._last_seq() - self._pushed_seq()
@@ -224,8 +253,9 @@ class Agent:
                         self._set_state(nightly_done_on=self._local_day(now))
                     next_pull = now + timedelta(minutes=self.config.sync.pull_minutes)
                 elif self.waiting():
-                    self.push()
-                    self._set_state(status="online", last_success_at=iso_utc(self.clock.now()))
+                    self._contact(self.push)
+                elif self._heartbeat_due(now):
+                    self._contact(self.check_consistency)
                 self.backoff.succeeded()
                 stop.wait(poll_seconds)
             except Exception as e:      # the daemon outlives any one failed round

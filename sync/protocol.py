@@ -27,6 +27,7 @@ ENROL = f"{API}/enrol"          # POST EnrolRequest -> EnrolResponse (no token y
 JOURNAL = f"{API}/journal"      # POST PushRequest -> PushResponse
 CHANGES = f"{API}/changes"      # GET ?cursor=...&limit=... -> PullPage
 DEVICE = f"{API}/device"        # GET -> DeviceState (the nightly consistency check)
+OFFLINE_PARAM = "offline"       # CHANGES?offline=true: each page carries OfflineTerms
 
 
 class _Msg(BaseModel):
@@ -72,6 +73,13 @@ class PushResponse(_Msg):
     applied: int = Field(ge=0, le=MAX_PUSH_ENTRIES)   # entries newly applied by this request
 
 
+class OfflineTerms(_Msg):
+    """What a terminal may sell per wallet while it cannot reach the platform: the school's
+    offline allowance, shared by its active terminals (``docs/offline.md``)."""
+    allowance_cents: int = Field(ge=0, le=MAX_CENTS)
+    terminals: int = Field(ge=1, le=1_000_000)
+
+
 class PullPage(DataSet):
     """One page of changes since a cursor: the same record shapes as a ``comptoir import``
     file. Every wallet's ``included_seq`` is the calling terminal's seq that its
@@ -79,6 +87,9 @@ class PullPage(DataSet):
     cursor: str = Field(min_length=1, max_length=200)   # give it back to get what follows
     has_more: bool
     full: bool = False          # this page belongs to a full resync (cursor was empty)
+    # Only when the terminal asks (``OFFLINE_PARAM``): a terminal older than this field
+    # would refuse a page that has it.
+    offline: OfflineTerms | None = None
 
 
 class DeviceState(_Msg):

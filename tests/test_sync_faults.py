@@ -33,6 +33,7 @@ from sync import protocol
 from sync.agent import Agent, enrol
 from sync.client import Client, Refused, SyncError
 from sync.common.errors import NeedsConfirmation, Refusal
+from sync.server import allowance
 from sync.server.cli import main as central_main
 from sync.server.storage import CentralStore
 
@@ -42,6 +43,7 @@ from .faultproxy import MODES, FaultProxy
 STUDENTS = 100                  # the demo school; its first students are the hand-made badges
 TIMEOUT = (1, 2)                # the agents' (connect, read) timeouts, in seconds
 SEED = 20261124
+NO_OFFLINE_LIMIT = 10**10       # cents: an offline allowance nothing here ever reaches
 CONFIRM = ("allergen", "double_tap")
 CANTEEN_CARTS = [{"SOUP": 1}, {"WATER": 1}, {"APPLE": 2}, {"SANDW-HAM": 1},
                  {"SANDW-CHEESE": 1, "JUICE": 1}, {"SOUP": 1, "APPLE": 1}, {"SANDW-VEG": 2}]
@@ -56,9 +58,13 @@ def free_port() -> int:
 class Central:
     """The reference server as its own process, on a fixed port it keeps across restarts."""
 
-    def __init__(self, folder: Path, db: str | None = None):
+    def __init__(self, folder: Path, db: str | None = None,
+                 offline_allowance_cents: int | None = NO_OFFLINE_LIMIT):
         """``db``: an empty central database (a file or a postgresql:// URL); default a
-        SQLite file in ``folder`` (the tests that restore a backup copy that file)."""
+        SQLite file in ``folder`` (the tests that restore a backup copy that file).
+        ``offline_allowance_cents``: the school's (None: the platform's default); by default
+        so large that the offline floor limit never refuses: like the terminals' policy
+        below, these tests are about sync, not spending limits."""
         folder.mkdir(parents=True, exist_ok=True)
         self.folder, self.db = folder, db or folder / "central.db"
         self.port = free_port()
@@ -70,6 +76,8 @@ class Central:
         assert central_main(["demo-data", "--db", db, "--students", str(STUDENTS)]) == 0
         with CentralStore(self.db) as store:
             self.school_id = store.school_id()
+            if offline_allowance_cents is not None:
+                allowance.set_allowance(store, self.school_id, offline_allowance_cents)
 
     def start(self) -> None:
         with open(self.log, "ab") as log:

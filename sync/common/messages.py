@@ -53,6 +53,8 @@ MESSAGES: dict[str, str] = {
                          "already spent {spent_cents})."),
     "offline_cap": coded("offline_cap", "Terminal offline too long: cap of {cap_cents} per day "
                          "reached (already {spent_cents})."),
+    "offline_limit": coded("offline_limit", "Offline: offline limit of {cap_cents} reached for "
+                           "'{wallet}' ({left_cents} left)."),
     # confirmations
     "allergen": coded("allergen", "ALLERGY/DIET WARNING: {article} contains {flags}. Confirm?"),
     "double_tap": coded("double_tap", "This badge paid {seconds} s ago. Confirm a second sale?"),

@@ -17,6 +17,8 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
     cutoff     --db PATH [--time HH:MM]                    show or set the reservation cutoff
     timezone   --db PATH [--zone AREA/CITY]                show or set the school's time zone
     allergen-policy --db PATH [--policy confirm|refuse]    show or set the allergen policy
+    offline-allowance --db PATH [--euros 5,00]             show or set what terminals cut off
+                                                           may sell per wallet, all together
     reserve    --db PATH --student ID --day DAY --article CODE [--quantity N]
                [--confirm-allergens]                       reserve and pay (debit at once)
     cancel-reservation --db PATH --id ID                   cancel before the cutoff: refund
@@ -164,6 +166,12 @@ def _ledger_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> N
     p = command("timezone", _("show or set the school's time zone (its days, its local times)"))
     _db_option(p, required=True)
     p.add_argument("--zone", help=_("an IANA time zone, e.g. Europe/Brussels (the default)"))
+    _school_option(p)
+    p = command("offline-allowance", _("show or set how far below its balance all the school's"
+                                       " terminals together may take a wallet while they cannot"
+                                       " reach the platform"))
+    _db_option(p, required=True)
+    p.add_argument("--euros", help=_("e.g. 5,00 (the default); 0: no sales while cut off"))
     _school_option(p)
     p = command("reserve", _("reserve an article for a student's day; paid at once"))
     _db_option(p, required=True)
@@ -346,6 +354,20 @@ def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
         s = (ledger.set_settings(store, school_id, timezone=args.zone) if args.zone
              else ledger.settings(store, school_id))
         print(_("time zone: {zone}").format(zone=s.timezone.key))
+    elif args.command == "offline-allowance":
+        from sync.server import allowance
+        if args.euros is not None:
+            try:
+                cents = parse_euros(args.euros)
+            except ValueError:
+                raise CentralError("invalid", "--euros {value}: not an amount in euros"
+                                   " (e.g. 12,50)", value=repr(args.euros)) from None
+            allowance.set_allowance(store, school_id, cents)
+        terms = allowance.terms(store, school_id)
+        print(_("offline allowance: {amount} per wallet for all {terminals} terminal(s) together"
+                " ({share} each) while they cannot reach the platform").format(
+            amount=money(terms["allowance_cents"]), terminals=terms["terminals"],
+            share=money(terms["allowance_cents"] // terms["terminals"])))
     elif args.command == "reserve":
         done = ledger.create_reservation(store, school_id, args.student, args.day, args.article,
                                          args.quantity, args.confirm_allergens)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from sync import protocol
+from sync.server import allowance
 from sync.server.api.deps import CurrentDevice, Store
 from sync.server.api.http import ERRORS, json_answer
 
@@ -25,8 +26,12 @@ def push(req: protocol.PushRequest, me: CurrentDevice, store: Store) -> Response
 @router.get(protocol.CHANGES, response_model=protocol.PullPage)
 def changes(me: CurrentDevice, store: Store, cursor: str = "",
             limit: int = Query(protocol.MAX_PAGE_RECORDS, ge=1,
-                               le=protocol.MAX_PAGE_RECORDS)) -> Response:
-    return json_answer(protocol.PullPage.model_validate(store.pull(me, cursor, limit)))
+                               le=protocol.MAX_PAGE_RECORDS),
+            offline: bool = Query(False, alias=protocol.OFFLINE_PARAM)) -> Response:
+    page = store.pull(me, cursor, limit)
+    if offline:         # asked for: the school's offline allowance and who shares it
+        page["offline"] = allowance.terms(store, me.school_id)
+    return json_answer(protocol.PullPage.model_validate(page))
 
 
 @router.get(protocol.DEVICE, response_model=protocol.DeviceState)
