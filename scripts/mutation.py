@@ -3,9 +3,10 @@ then each module's score and its surviving mutants (docs/mutation.md explains ea
 
     python scripts/mutation.py [MODULE ...] [--jobs N] [--min 95] [--report-only]
 
-MODULE is one of the keys of MODULES (default: all, smallest first). mutmut's settings (which
-files it mutates, which fast tests it may run) are in pyproject.toml, [tool.mutmut]; it works
-in a copy of the tree, mutants/ (not committed). Exit status 1 when a module scores below
+MODULE is one of the keys of MODULES (default: all, smallest first), each mutated alone with
+only the fast tests that pin it (MODULES). mutmut's other settings are pyproject.toml's
+[tool.mutmut] (which, as it is, runs all these modules with all these tests: `mutmut run`);
+it works in copies of the tree under mutants/ (not committed), one folder per module. Exit status 1 when a module scores below
 --min percent, so a rule that loses its test shows up as a failure, not a number to read.
 """
 from __future__ import annotations
@@ -16,39 +17,77 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "mutants" / "by-module"       # one mutmut working folder per module
 _CS = "kiosk.counter.xǁCounterServiceǁ"
 
-# module -> (source file, the mutant names it scores: whole module, or the functions that hold
-# the money rules when the file holds other things too)
-MODULES: dict[str, tuple[str, list[str]]] = {
-    "money": ("sync/common/money.py", ["sync.common.money.*"]),
-    "payments": ("kiosk/payments.py", ["kiosk.payments.*"]),
-    "receipts": ("kiosk/receipts.py", ["kiosk.receipts.x_sale_receipt__mutmut_*",
-                                       "kiosk.receipts.x_void_receipt__mutmut_*"]),
-    "bank_statement": ("sync/server/bank_statement.py", ["sync.server.bank_statement.*"]),
-    "journal": ("kiosk/journal.py", ["kiosk.journal.*"]),
-    "counter": ("kiosk/counter.py", [f"{_CS}{name}__mutmut_*" for name in
-                                     ("_sell", "_check_spending", "is_stale", "_stale_since")]),
+
+class Module(NamedTuple):
+    path: str                   # the file mutated
+    tests: list[str]            # the fast tests that pin its rules
+    scored: list[str]           # the mutants scored: whole module, or the money rules' functions
+
+
+MODULES: dict[str, Module] = {
+    "money": Module("sync/common/money.py", ["tests/test_money.py"], ["sync.common.money.*"]),
+    "payments": Module("kiosk/payments.py", ["tests/test_payments.py"], ["kiosk.payments.*"]),
+    "receipts": Module("kiosk/receipts.py", ["tests/test_printing.py", "tests/test_money_rules.py"],
+                       ["kiosk.receipts.x_sale_receipt__mutmut_*",
+                        "kiosk.receipts.x_void_receipt__mutmut_*"]),
+    "bank_statement": Module("sync/server/bank_statement.py", ["tests/test_bank_statement.py"],
+                             ["sync.server.bank_statement.*"]),
+    "journal": Module("kiosk/journal.py", ["tests/test_journal.py"], ["kiosk.journal.*"]),
+    "counter": Module("kiosk/counter.py", ["tests/test_counter.py", "tests/test_money_rules.py"],
+                      [f"{_CS}{name}__mutmut_*" for name in
+                       ("_sell", "_check_spending", "is_stale", "_stale_since")]),
 }
+LINKED = ("kiosk", "sync", "drivers", "tests", "conftest.py", "setup.cfg")
 
 KILLED = {1, 3, 36, 37, -24, 24, 152, 255}      # mutmut's exit codes: killed, timeout, type check
 SKIPPED = {34}
 
 
+def _toml(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(value)        # strings, numbers and booleans are written alike
+
+
+def workdir(module: str) -> Path:
+    """A folder where mutmut sees the tree (linked) and a pyproject.toml whose [tool.mutmut]
+    is the repository's, narrowed to this module's file and tests."""
+    folder = WORK / module
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in LINKED:
+        link = folder / name
+        if not link.is_symlink():
+            link.symlink_to(ROOT / name)
+    text = (ROOT / "pyproject.toml").read_text()
+    settings = tomllib.loads(text)["tool"]["mutmut"]
+    settings |= {"only_mutate": [MODULES[module].path],
+                 "pytest_add_cli_args_test_selection": MODULES[module].tests}
+    head, _, rest = text.partition("[tool.mutmut]")
+    rest = rest[rest.index("\n[") + 1:] if "\n[" in rest else ""
+    table = "[tool.mutmut]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in settings.items())
+    (folder / "pyproject.toml").write_text(head + rest + "\n" + table)
+    return folder
+
+
 def run(module: str, jobs: int) -> int:
-    _, globs = MODULES[module]
+    globs = MODULES[module].scored
     print(f"== {module}: mutmut run {' '.join(globs)}", flush=True)
     return subprocess.call([sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs),
-                            *globs], cwd=ROOT, stdout=subprocess.DEVNULL)
+                            *globs], cwd=workdir(module), stdout=subprocess.DEVNULL)
 
 
 def score(module: str) -> tuple[int, int, list[str]]:
     """(killed, counted, the names of those not killed) from mutmut's results file."""
-    path, globs = MODULES[module]
-    meta = ROOT / "mutants" / (path + ".meta")
+    path, _, globs = MODULES[module]
+    meta = WORK / module / "mutants" / (path + ".meta")
     results = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
     killed, counted, alive = 0, 0, []
     for name, code in sorted(results.items()):
