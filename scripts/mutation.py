@@ -6,8 +6,9 @@ then each module's score and its surviving mutants (docs/mutation.md explains ea
 MODULE is one of the keys of MODULES (default: all, smallest first), each mutated alone with
 only the fast tests that pin it (MODULES). mutmut's other settings are pyproject.toml's
 [tool.mutmut] (which, as it is, runs all these modules with all these tests: `mutmut run`);
-it works in copies of the tree under mutants/ (not committed), one folder per module. Exit status 1 when a module scores below
---min percent, so a rule that loses its test shows up as a failure, not a number to read.
+it works in copies of the tree under mutants/ (not committed), one folder per module.
+Exit status 1 when a module scores below --min percent, so a rule that loses its test shows
+up as a failure, not a number to read.
 """
 from __future__ import annotations
 

@@ -56,3 +56,4 @@ def test_format_cents_in_each_language(lang, cents, shown):
 def test_format_cents_defaults_to_the_schools_french_in_euros():
     assert format_cents(250) == "2,50\xa0€"
     assert format_cents(250, "en", "USD") == "US$2.50"
+
