@@ -75,10 +75,18 @@ def test_the_first_column_of_a_name_wins():
 
 
 def test_a_header_without_a_needed_column_names_what_is_missing():
-    with pytest.raises(CentralError, match="no amount, communication column"):
+    with pytest.raises(CentralError) as e:
         parse("Date;Nom;Référence\n20/11/2026;Dubois;1\n")
+    assert e.value.code == "invalid"
+    assert str(e.value) == ("line 1: the column names have no amount, communication column"
+                            " (expected date, amount, communication)")
     with pytest.raises(CentralError, match="no date column"):
         parse("Montant;Mededeling\n3;x\n")
+
+
+def test_a_first_line_of_data_is_data_whatever_its_other_cells_say():
+    line = one(f"20/11/2026;25,00;{COMM};Id\n")         # a reference that reads like a name
+    assert (line.line, line.amount_cents) == (1, 2500)
 
 
 def test_without_a_header_the_columns_are_date_amount_communication_reference():
@@ -254,3 +262,11 @@ def test_a_third_identical_transfer_in_a_later_statement_is_credited(platform):
         again = ledger.import_bank(platform, "school-a", statement)
         assert (again["matched"], again["already_imported"]) == (0, statement.count("\n") - 1)
     assert balance(platform, "W00008") == start + 3 * 1200
+
+
+def test_a_line_naming_no_wallet_is_reported_with_what_it_said(platform):
+    unknown = structured_communication(123_456_789)
+    found = ledger.import_bank(platform, "school-a", f"date;amount;communication\n20/11/2026;5;{unknown}\n")
+    assert (found["matched"], found["lines"]) == (0, 1)
+    assert found["unmatched"] == [{"line": 2, "reason": "unknown communication: no wallet has it",
+                                   "date": "20/11/2026", "amount": "5", "communication": unknown}]
