@@ -270,3 +270,7 @@ def test_a_line_naming_no_wallet_is_reported_with_what_it_said(platform):
     assert (found["matched"], found["lines"]) == (0, 1)
     assert found["unmatched"] == [{"line": 2, "reason": "unknown communication: no wallet has it",
                                    "date": "20/11/2026", "amount": "5", "communication": unknown}]
+
+
+def test_an_empty_statement_is_nothing_to_import():
+    assert parse("") == ([], []) and parse("\n  \n\n") == ([], [])
