@@ -322,7 +322,8 @@ def test_an_entry_keeps_its_kind_its_details_and_the_voided_sale(store):
     ("UPDATE journal SET prev_hash = hash WHERE seq = 2", "prev_hash does not match the previous entry"),
     ("UPDATE journal SET body = replace(body, '-150', '-15') WHERE seq = 2",
      "hash does not match the entry's content"),
-    ("UPDATE journal SET amount_cents = 0 WHERE seq = 2", "column 'amount_cents' differs from the entry's content"),
+    ("UPDATE journal SET amount_cents = 0 WHERE seq = 2",
+     "column 'amount_cents' differs from the entry's content"),
     ("DELETE FROM journal WHERE seq = 2", "entry 2 is missing (next entry is 3)"),
 ])
 def test_the_check_names_the_damage_in_words(three_sales, sql, reason):
