@@ -1,7 +1,7 @@
 """`make mutation`: mutation testing of the money rules with mutmut, one module at a time,
 then each module's score and its surviving mutants (docs/mutation.md explains each one left).
 
-    python scripts/mutation.py [MODULE ...] [--jobs N] [--min 95] [--report-only | --again]
+    python scripts/mutation.py [MODULE ...] [--jobs N] [--min 95] [--report-only | --again | --resume]
 
 MODULE is one of the keys of MODULES (default: all, smallest first), each mutated alone with
 only the fast tests that pin it (MODULES). mutmut's other settings are pyproject.toml's
@@ -78,10 +78,12 @@ def workdir(module: str) -> Path:
     return folder
 
 
-def run(module: str, jobs: int, again: bool = False) -> int:
+def run(module: str, jobs: int, again: bool = False, resume: bool = False) -> int:
     globs = MODULES[module].scored
     if again:               # only the mutants the last run left alive (after adding tests)
         globs = [name.split(" ")[0] for name in score(module)[2]] or globs
+    elif resume:            # only those an interrupted run had not reached
+        globs = [name.split(" ")[0] for name in score(module)[2] if name.endswith("(not run)")] or globs
     print(f"== {module}: mutmut run {' '.join(globs)}", flush=True)
     return subprocess.call([sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs),
                             *globs], cwd=workdir(module), stdout=subprocess.DEVNULL)
@@ -112,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report-only", action="store_true", help="print the last results")
     parser.add_argument("--again", action="store_true",
                         help="run again only the mutants the last run left alive")
+    parser.add_argument("--resume", action="store_true",
+                        help="run only the mutants an interrupted run had not reached")
     args = parser.parse_args(argv)
     modules = args.modules or list(MODULES)
     unknown = [m for m in modules if m not in MODULES]
@@ -119,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown module {', '.join(unknown)} (known: {', '.join(MODULES)})")
     failed = []
     for module in modules:
-        if not args.report_only and run(module, args.jobs, args.again) != 0:
+        if not args.report_only and run(module, args.jobs, args.again, args.resume) != 0:
             failed.append(f"{module}: mutmut failed")
     print()
     for module in modules:
