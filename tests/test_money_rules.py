@@ -50,8 +50,11 @@ def test_the_overdraft_limit_is_checked_per_wallet_on_what_it_pays(store, clock,
         "wallets": [{"id": "W-SUP-1", "student_id": "S00001", "kind": "supplies",
                      "name": "Fournitures", "structured_communication": structured_communication(999_999),
                      "is_default": False, "balance_cents": 20}]}), clock.now())
-    result = service.sell(marie, Badge.EMMA, {"APPLE": 1, "SOUP": 1})   # 0,50 € from 0,20 € + 0,30 €
+    result = service.sell(marie, Badge.EMMA, {"SOUP": 1, "APPLE": 1})   # 0,50 € from 0,20 € + 0,30 €
     assert {w.id: w.balance_cents for w in result.wallets} == {"W00001": 2400, "W-SUP-1": -30}
+    # the postings in wallet order, whatever the cart's order: the same sale, the same entry
+    assert result.entry.data["postings"] == [{"wallet": "W-SUP-1", "amount_cents": -50},
+                                             {"wallet": "W00001", "amount_cents": -100}]
     clock.advance(10)
     error = refused(service, service.sell, marie, Badge.EMMA, {"APPLE": 1}, code="insufficient_balance")
     assert error.params == {"wallet": "Fournitures", "missing_cents": 50, "balance_cents": -30}
@@ -102,6 +105,15 @@ def test_the_offline_cap_does_not_apply_to_fresh_data(store, clock, marie):
     clock.advance(1)
     assert service.is_stale() and service.identify(Badge.EMMA).stale
     refused(service, service.sell, marie, Badge.LOUIS_RESERVED, {"SANDW-HAM": 1}, code="offline_cap")
+
+
+def test_a_terminal_that_never_pulled_is_stale(tmp_path, clock):
+    from kiosk.store import open_store
+    store = open_store(tmp_path / "new.db", create=True)
+    try:
+        assert CounterService(store, TerminalConfig(), clock).is_stale()
+    finally:
+        store.close()
 
 
 # -- the balance on the receipt ---------------------------------------------------------------
