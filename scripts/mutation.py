@@ -84,7 +84,8 @@ def run(module: str, jobs: int, again: bool = False, resume: bool = False) -> in
         globs = [name.split(" ")[0] for name in score(module)[2]] or globs
     elif resume:            # only those an interrupted run had not reached
         globs = [name.split(" ")[0] for name in score(module)[2] if name.endswith("(not run)")] or globs
-    print(f"== {module}: mutmut run {' '.join(globs)}", flush=True)
+    shown = " ".join(globs) if len(globs) <= 4 else f"{len(globs)} mutants"
+    print(f"== {module}: mutmut run {shown}", flush=True)
     return subprocess.call([sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs),
                             *globs], cwd=workdir(module), stdout=subprocess.DEVNULL)
 
