@@ -239,7 +239,7 @@ def _forge(store, seq, change):
                       " WHERE seq = ?", body, prev, digest, data["amount_cents"], n)
         prev = digest
     said = json.loads(conn.execute("SELECT body FROM journal WHERE seq = ?", (seq,)).fetchone()[0])
-    if isinstance(said["postings"], list) and all("amount_cents" in p for p in said["postings"]):
+    if isinstance(said.get("postings"), list) and all("amount_cents" in p for p in said["postings"]):
         tamper(store, "DELETE FROM postings WHERE seq = ?", seq)
         for p in said["postings"]:
             tamper(store, "INSERT OR IGNORE INTO postings (seq, wallet_id, amount_cents)"
@@ -330,3 +330,28 @@ def test_the_check_names_the_damage_in_words(three_sales, sql, reason):
     """What `comptoir check` and the office read: the reason, word for word."""
     tamper(three_sales, sql)
     assert journal.verify(three_sales.conn).reason == reason
+
+
+def test_a_body_that_is_not_json_or_not_canonical_is_named(busy_day):
+    conn = busy_day.conn
+    prev = _hash(conn, 4)
+    tamper(busy_day, "UPDATE journal SET body = ?, hash = ? WHERE seq = 5", "{not json",
+           journal.chain_hash(prev, "{not json"))
+    assert journal.verify(conn).reason == "entry body is not JSON"
+    sixth = journal.get(conn, 6)
+    body = sixth.body.replace(",", ", ", 1)                    # same data, not the canonical form
+    tamper(busy_day, "UPDATE journal SET body = ?, hash = ? WHERE seq = 6", body,
+           journal.chain_hash(sixth.prev_hash, body))
+    assert journal.verify(conn, 5, sixth.prev_hash).reason == "entry body is not canonical JSON"
+
+
+def test_a_body_without_postings_posts_nothing(busy_day):
+    """The pickup (seq 7) moves no money: a body that leaves its postings out says the same."""
+    _forge(busy_day, 7, lambda d: d.pop("postings"))
+    assert journal.verify(busy_day.conn, batch=3).ok
+
+
+def test_an_unknown_kind_is_refused_by_name(store):
+    with pytest.raises(ValueError, match="^unknown journal kind 'refund'$"):
+        journal.make_entry(device_id="T1", seq=1, prev_hash="0" * 64, kind="refund", ts="t",
+                           day="d", operator_id=None)
