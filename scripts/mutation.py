@@ -36,7 +36,7 @@ class Module(NamedTuple):
 MODULES: dict[str, Module] = {
     "money": Module("sync/common/money.py", ["tests/test_money.py"], ["sync.common.money.*"]),
     "payments": Module("kiosk/payments.py", ["tests/test_payments.py"], ["kiosk.payments.*"]),
-    "receipts": Module("kiosk/receipts.py", ["tests/test_printing.py", "tests/test_money_rules.py"],
+    "receipts": Module("kiosk/receipts.py", ["tests/test_receipts.py", "tests/test_money_rules.py"],
                        ["kiosk.receipts.x_sale_receipt__mutmut_*",
                         "kiosk.receipts.x_void_receipt__mutmut_*"]),
     "bank_statement": Module("sync/server/bank_statement.py", ["tests/test_bank_statement.py"],
