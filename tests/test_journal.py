@@ -355,3 +355,31 @@ def test_an_unknown_kind_is_refused_by_name(store):
     with pytest.raises(ValueError, match="^unknown journal kind 'refund'$"):
         journal.make_entry(device_id="T1", seq=1, prev_hash="0" * 64, kind="refund", ts="t",
                            day="d", operator_id=None)
+
+
+def test_append_outside_a_transaction_says_so(store):
+    with pytest.raises(RuntimeError, match="^journal.append outside a write transaction$"):
+        journal.append(store.conn, device_id="d", kind="sale", ts="t", day="d", operator_id=None)
+
+
+@pytest.mark.parametrize("after", [0, 1, 2])
+def test_a_posting_no_entry_names_is_reported_at_its_entry(three_sales, after):
+    """An extra posting on entry 3 (full check, or from entry 1 or 2), and on entry 1 (the
+    first of the journal: the last good link is the genesis)."""
+    conn = three_sales.conn
+    tamper(three_sales, "INSERT INTO postings (wallet_id, seq, amount_cents) VALUES ('W-X', 3, -5)")
+    start = _hash(conn, after) if after else "0" * 64
+    report = journal.verify(conn, after, start)
+    assert report == journal.ChainReport(False, 2, _hash(conn, 2), 2 - after, bad_seq=3,
+                                         reason="wallet postings differ from the entry's content")
+    tamper(three_sales, "DELETE FROM postings WHERE wallet_id = 'W-X'")
+    tamper(three_sales, "INSERT INTO postings (wallet_id, seq, amount_cents) VALUES ('W-X', 1, -5)")
+    assert journal.verify(conn) == journal.ChainReport(
+        False, 0, "0" * 64, 0, bad_seq=1, reason="wallet postings differ from the entry's content")
+
+
+def test_of_two_damages_in_one_batch_the_first_is_named(three_sales):
+    tamper(three_sales, "UPDATE postings SET amount_cents = -1 WHERE seq = 1")
+    tamper(three_sales, "UPDATE journal SET student_id = 'S00002' WHERE seq = 3")
+    report = journal.verify(three_sales.conn)
+    assert (report.bad_seq, report.reason) == (1, "wallet postings differ from the entry's content")
