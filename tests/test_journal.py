@@ -291,11 +291,11 @@ def test_an_empty_journal_starts_at_the_genesis_link(store):
 
 def test_uuid7_is_time_ordered_and_rfc_9562(monkeypatch):
     import time
-    monkeypatch.setattr(time, "time_ns", lambda: 1_764_000_000_123_456_789)
+    monkeypatch.setattr(time, "time_ns", lambda: 1_764_000_000_124_456_789)   # an even millisecond
     values = [uuid.UUID(journal.uuid7()) for _ in range(50)]
     for value in values:
         assert value.version == 7 and value.variant == uuid.RFC_4122
-        assert value.int >> 80 == 1_764_000_000_123           # Unix milliseconds
+        assert value.int >> 80 == 1_764_000_000_124           # Unix milliseconds
     assert len(set(values)) == 50
 
 
