@@ -89,3 +89,28 @@ def test_void_receipt_without_a_reason_or_a_balance_in_english():
         "Accueil", "-" * 42, "VOID 6", "of sale 5", "24/11/2026 09:31             Served by Luc",
         "Noah Peeters (1A)", "-" * 42, "12 x Copie N/B                      -€1.20", "-" * 42,
         "Credited back                        €1.20"]
+
+
+def test_sale_receipt_in_dutch():
+    doc = receipts.sale_receipt(
+        32, school="", terminal="Cantine 1", operator="Marie", when=datetime(2026, 11, 24, 12, 5),
+        seq=17, student="Emma Dubois (1A)", lines=[{"qty": 1, "name": "Soep", "total_cents": 100}],
+        total_cents=100, balances=[("Portemonnee", 2400)], lang="nl")
+    assert doc.text_lines() == [
+        "Cantine 1", "-" * 32, "Ticket nr. 17", "24/11/2026", "12:05         Bediend door Marie",
+        "Emma Dubois (1A)", "-" * 32, "1 x Soep                  € 1,00", "-" * 32,
+        "TOTAAL                    € 1,00", "Nieuw saldo Portemonnee  € 24,00", "",
+        "Dank je en smakelijk!"]
+
+
+def test_void_receipt_in_french_by_default_with_the_school_name():
+    doc = receipts.void_receipt(
+        32, school="Institut Saint-Michel", terminal="Cantine 1", operator="Luc",
+        when=datetime(2026, 11, 24, 12, 6), seq=18, voided_seq=17, student="Emma Dubois (1A)",
+        lines=[{"qty": 1, "name": "Potage et pain", "total_cents": 100}], credited_cents=100,
+        reason="", balances=[("Portefeuille", 2500)])
+    assert doc.text_lines() == [
+        "Institut", "Saint-Michel", "Cantine 1", "-" * 32, "ANNULATION n°18", "de la vente n°17",
+        "24/11/2026 12:06   Servi par Luc", "Emma Dubois (1A)", "-" * 32,
+        "1 x Potage et pain       -1,00 €", "-" * 32, "Recrédité                 1,00 €",
+        "Nouveau solde", "Portefeuille             25,00 €"]
