@@ -142,3 +142,16 @@ def test_the_receipt_prints_the_balance_the_counter_showed_for_the_wallet_it_deb
 def test_no_receipt_queued_unless_the_terminal_prints_them(service, marie, store):
     service.sell(marie, Badge.EMMA, {"SOUP": 1})
     assert store.conn.execute("SELECT COUNT(*) FROM print_jobs").fetchone() == (0,)
+
+
+def test_a_sale_answers_who_what_and_journals_its_terminal(service, marie):
+    """What the counter screen shows after a sale comes from its result; the entry names the
+    terminal (the platform applies each terminal's chain) and records confirmations only when
+    one was needed."""
+    sale = service.sell(marie, Badge.EMMA, {"SOUP": 1, "APPLE": 2})
+    assert sale.student.first_name == "Emma"
+    assert [(line["article"], line["qty"], line["total_cents"]) for line in sale.lines] == [
+        ("SOUP", 1, 100), ("APPLE", 2, 100)]
+    assert list(sale.lines) == sale.entry.data["lines"] and sale.total_cents == 200
+    assert sale.entry.data["device"] == service.store.device_id and sale.entry.data["device"]
+    assert "confirmed" not in sale.entry.data
