@@ -25,6 +25,7 @@ EUR20
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -51,8 +52,8 @@ def validate_iban(text: str) -> str:
     """
     try:
         return be_iban.validate(str(text))
-    except ValidationError as e:
-        raise ValueError(f"{text} is not a valid Belgian IBAN: {_why(e)}") from None
+    except ValidationError:
+        raise ValueError(f"{text} is not a valid Belgian IBAN: {_why(str(text))}") from None
 
 
 def is_valid_iban(text: str) -> bool:
@@ -69,15 +70,17 @@ def bic_of(text: str) -> str | None:
     return be_iban.to_bic(validate_iban(text))
 
 
-def _why(error: ValidationError) -> str:
-    from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
-    if isinstance(error, InvalidChecksum):
-        return "its check digits do not match; check for a typing error"
-    if isinstance(error, InvalidLength):
-        return "a Belgian IBAN has 16 characters (BE and 14 digits)"
-    if isinstance(error, (InvalidFormat, InvalidComponent)):
+def _why(text: str) -> str:
+    """What is wrong, by what the office can check on paper: the letters, the length, then the
+    check digits (python-stdnum checks the check digits first, so a digit left out would be
+    reported as a typing error in them). BE and 14 digits that python-stdnum refuses can only
+    have wrong check digits."""
+    compact = be_iban.compact(text)
+    if not re.fullmatch(r"BE\d*", compact):
         return "it must start with BE and contain digits only"
-    return str(error)
+    if len(compact) != 16:
+        return "a Belgian IBAN has 16 characters (BE and 14 digits)"
+    return "its check digits do not match; check for a typing error"
 
 
 # -- EPC QR code ------------------------------------------------------------------------------

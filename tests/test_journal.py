@@ -157,3 +157,229 @@ def test_confirmations_recorded_only_when_needed(service, marie):
     assert "confirmed" not in plain.entry.data
     alert = service.sell(marie, Badge.LINA, {"SOUP": 1}, confirm={"allergen", "double_tap"})
     assert alert.entry.data["confirmed"] == ["allergen"]
+
+
+# -- what the mutation run (make mutation, docs/mutation.md) found unpinned -------------------
+@pytest.fixture
+def busy_day(service, marie, clock):
+    """Seven sales, three of them paid from two wallets (two postings), two entries that post
+    nothing (a pickup), as a busy terminal's journal holds them."""
+    from kiosk import importer
+    from kiosk.demo.school import structured_communication
+    importer.apply(service.store, importer.parse({
+        "categories": [{"code": "snack", "name": "Collations", "wallet_kind": "supplies"}],
+        "wallets": [{"id": "W-SUP-1", "student_id": "S00001", "kind": "supplies",
+                     "name": "Fournitures", "structured_communication": structured_communication(999_999),
+                     "is_default": False, "balance_cents": 1000}]}), clock.now())
+    for uid, cart in ((Badge.EMMA, {"APPLE": 1, "SOUP": 1}), (Badge.LINA, {"SOUP": 1}),
+                      (Badge.EMMA, {"APPLE": 2, "WATER": 1}), (Badge.LOUIS_RESERVED, {"APPLE": 1}),
+                      (Badge.EMMA, {"SOUP": 1, "APPLE": 1}), (Badge.LINA, {"WATER": 1})):
+        service.sell(marie, uid, cart, confirm={"allergen"})
+        clock.advance(5)
+    service.pickup(marie, Badge.LOUIS_RESERVED)
+    service.sell(marie, Badge.EMMA, {"WATER": 1})
+    conn = service.store.conn
+    assert conn.execute("SELECT COUNT(*) FROM journal").fetchone() == (8,)
+    assert conn.execute("SELECT COUNT(*) FROM postings").fetchone() == (10,)
+    return service.store
+
+
+def _hash(conn, seq):
+    return conn.execute("SELECT hash FROM journal WHERE seq = ?", (seq,)).fetchone()[0]
+
+
+def test_an_intact_journal_longer_than_a_batch_is_intact(busy_day):
+    """No false tamper alarm on a busy terminal, wherever the batches split the journal."""
+    conn = busy_day.conn
+    for batch in (1, 2, 3, 4, 7, 8, 5000):
+        seen: list[int] = []
+        report = journal.verify(conn, batch=batch, progress=seen.append)
+        assert report == journal.ChainReport(True, 8, _hash(conn, 8), 8), batch
+        assert seen == [min(n, 8) for n in range(batch, 8 + batch, batch)]
+        report = journal.verify(conn, 3, _hash(conn, 3), batch=batch)
+        assert report == journal.ChainReport(True, 8, _hash(conn, 8), 5), batch
+        assert journal.verify(conn, 8, _hash(conn, 8), batch=batch) == journal.ChainReport(
+            True, 8, _hash(conn, 8), 0)
+
+
+@pytest.mark.parametrize("sql, bad", [
+    # one posting of a two-posting entry: its second, then its first
+    ("UPDATE postings SET amount_cents = amount_cents - 1 WHERE seq = 5 AND wallet_id = 'W00001'", 5),
+    ("UPDATE postings SET amount_cents = amount_cents - 1 WHERE seq = 5 AND wallet_id = 'W-SUP-1'", 5),
+    # the two amounts of one entry swapped: the sum is the same, each posting is wrong
+    ("UPDATE postings SET amount_cents = CASE wallet_id WHEN 'W00001' THEN -50 ELSE -100 END"
+     " WHERE seq = 5", 5),
+    # a posting moved to another wallet, and one moved to another entry
+    ("UPDATE postings SET wallet_id = 'W00002' WHERE seq = 8", 8),
+    ("UPDATE postings SET seq = 8 WHERE seq = 6", 6),
+])
+def test_each_posting_is_looked_up_by_its_own_key(busy_day, sql, bad):
+    tamper(busy_day, sql)
+    for batch in (1, 3, 5000):
+        report = journal.verify(busy_day.conn, batch=batch)
+        assert (report.ok, report.bad_seq, report.last_seq) == (False, bad, bad - 1), batch
+        assert report.last_hash == _hash(busy_day.conn, bad - 1)
+        assert report.checked == bad - 1
+        assert report.reason == "wallet postings differ from the entry's content"
+
+
+def _forge(store, seq, change):
+    """Rewrite entry ``seq`` (and re-chain it and every later one, columns and postings kept
+    equal to the body) as someone with the file and this program's source could."""
+    conn = store.conn
+    rows = conn.execute("SELECT seq, body FROM journal WHERE seq >= ? ORDER BY seq", (seq,)).fetchall()
+    prev = conn.execute("SELECT prev_hash FROM journal WHERE seq = ?", (seq,)).fetchone()[0]
+    for n, body in rows:
+        data = json.loads(body)
+        if n == seq:
+            change(data)
+        body = journal.canonical_json(data)
+        digest = journal.chain_hash(prev, body)
+        tamper(store, "UPDATE journal SET body = ?, prev_hash = ?, hash = ?, amount_cents = ?"
+                      " WHERE seq = ?", body, prev, digest, data["amount_cents"], n)
+        prev = digest
+    said = json.loads(conn.execute("SELECT body FROM journal WHERE seq = ?", (seq,)).fetchone()[0])
+    if isinstance(said.get("postings"), list) and all("amount_cents" in p for p in said["postings"]):
+        tamper(store, "DELETE FROM postings WHERE seq = ?", seq)
+        for p in said["postings"]:
+            tamper(store, "INSERT OR IGNORE INTO postings (seq, wallet_id, amount_cents)"
+                          " VALUES (?,?,?)", seq, p["wallet"], p["amount_cents"])
+
+
+@pytest.mark.parametrize("change", [
+    # the total says one amount, the postings (the money moved) another
+    lambda d: d["postings"][0].update(amount_cents=d["postings"][0]["amount_cents"] + 1),
+    lambda d: d.update(amount_cents=d["amount_cents"] - 1),
+    # one wallet named twice: two postings where the table holds one key
+    lambda d: d["postings"].append(dict(d["postings"][0], amount_cents=0)),
+    lambda d: d.update(postings="W00001"),
+    lambda d: d.update(postings=[{"wallet": "W00001"}]),
+], ids=["posting", "total", "twice", "not-a-list", "no-amount"])
+def test_a_body_whose_postings_do_not_make_its_total_is_caught(busy_day, change):
+    assert journal.verify(busy_day.conn).ok
+    _forge(busy_day, 5, change)
+    report = journal.verify(busy_day.conn, batch=2)
+    assert (report.ok, report.bad_seq, report.last_seq) == (False, 5, 4)
+    assert report.reason == "wallet postings differ from the entry's content"
+
+
+def test_a_forged_entry_that_adds_up_is_only_caught_by_its_anchor(busy_day):
+    """The control for the test above: the same forgery with a consistent total passes the
+    chain check (what catches it is the platform's acknowledged hash, not this function)."""
+    def consistent(d):
+        d["postings"][0]["amount_cents"] += 1
+        d["amount_cents"] += 1
+    _forge(busy_day, 5, consistent)
+    assert journal.verify(busy_day.conn, batch=2).ok
+
+
+def test_the_journal_reads_back_what_was_appended(busy_day):
+    conn = busy_day.conn
+    assert journal.last_link(conn) == (8, _hash(conn, 8))
+    sixth = journal.get(conn, 6)
+    assert (sixth.seq, sixth.kind, sixth.amount_cents, sixth.data["seq"]) == (6, "sale", -80, 6)
+    assert sixth.prev_hash == _hash(conn, 5) and sixth.hash == _hash(conn, 6)
+    assert journal.get(conn, 9) is None
+    assert [e.seq for e in journal.entries(conn, "kind = ?", ("pickup",))] == [7]
+    assert [e.seq for e in journal.entries(conn)] == list(range(1, 9))
+
+
+def test_an_empty_journal_starts_at_the_genesis_link(store):
+    assert journal.last_link(store.conn) == (0, "0" * 64)
+    assert journal.verify(store.conn) == journal.ChainReport(True, 0, "0" * 64, 0)
+
+
+def test_uuid7_is_time_ordered_and_rfc_9562(monkeypatch):
+    import time
+    monkeypatch.setattr(time, "time_ns", lambda: 1_764_000_000_124_456_789)   # an even millisecond
+    values = [uuid.UUID(journal.uuid7()) for _ in range(50)]
+    for value in values:
+        assert value.version == 7 and value.variant == uuid.RFC_4122
+        assert value.int >> 80 == 1_764_000_000_124           # Unix milliseconds
+    assert len(set(values)) == 50
+
+
+def test_an_entry_keeps_its_kind_its_details_and_the_voided_sale(store):
+    with store.write() as conn:
+        first = journal.append(conn, device_id="T1", kind="sale", ts="2026-11-24T11:00:00Z",
+                               day="2026-11-24", operator_id="O1", student_id="S1",
+                               postings=[("W1", -150), ("W2", -50)],
+                               details={"lines": [], "kind": "forged", "seq": 99})
+        void = journal.append(conn, device_id="T1", kind="void", ts="2026-11-24T11:01:00Z",
+                              day="2026-11-24", operator_id="O2", student_id="S1",
+                              postings=[("W1", 150), ("W2", 50)], ref_seq=first.seq)
+    assert (first.seq, first.kind, first.amount_cents, first.ref_seq) == (1, "sale", -200, None)
+    assert first.data["kind"] == "sale" and first.data["seq"] == 1 and first.data["v"] == 1
+    assert "ref_seq" not in first.data and first.data["device"] == "T1"
+    assert first.data["postings"] == [{"wallet": "W1", "amount_cents": -150},
+                                      {"wallet": "W2", "amount_cents": -50}]
+    assert (void.seq, void.ref_seq, void.data["ref_seq"], void.prev_hash) == (2, 1, 1, first.hash)
+    assert journal.get(store.conn, 2) == void
+    assert journal.verify(store.conn).ok
+
+
+@pytest.mark.parametrize("sql, reason", [
+    ("UPDATE journal SET prev_hash = hash WHERE seq = 2", "prev_hash does not match the previous entry"),
+    ("UPDATE journal SET body = replace(body, '-150', '-15') WHERE seq = 2",
+     "hash does not match the entry's content"),
+    ("UPDATE journal SET amount_cents = 0 WHERE seq = 2",
+     "column 'amount_cents' differs from the entry's content"),
+    ("DELETE FROM journal WHERE seq = 2", "entry 2 is missing (next entry is 3)"),
+])
+def test_the_check_names_the_damage_in_words(three_sales, sql, reason):
+    """What `comptoir check` and the office read: the reason, word for word."""
+    tamper(three_sales, sql)
+    assert journal.verify(three_sales.conn).reason == reason
+
+
+def test_a_body_that_is_not_json_or_not_canonical_is_named(busy_day):
+    conn = busy_day.conn
+    prev = _hash(conn, 4)
+    tamper(busy_day, "UPDATE journal SET body = ?, hash = ? WHERE seq = 5", "{not json",
+           journal.chain_hash(prev, "{not json"))
+    assert journal.verify(conn).reason == "entry body is not JSON"
+    sixth = journal.get(conn, 6)
+    body = sixth.body.replace(",", ", ", 1)                    # same data, not the canonical form
+    tamper(busy_day, "UPDATE journal SET body = ?, hash = ? WHERE seq = 6", body,
+           journal.chain_hash(sixth.prev_hash, body))
+    assert journal.verify(conn, 5, sixth.prev_hash).reason == "entry body is not canonical JSON"
+
+
+def test_a_body_without_postings_posts_nothing(busy_day):
+    """The pickup (seq 7) moves no money: a body that leaves its postings out says the same."""
+    _forge(busy_day, 7, lambda d: d.pop("postings"))
+    assert journal.verify(busy_day.conn, batch=3).ok
+
+
+def test_an_unknown_kind_is_refused_by_name(store):
+    with pytest.raises(ValueError, match="^unknown journal kind 'refund'$"):
+        journal.make_entry(device_id="T1", seq=1, prev_hash="0" * 64, kind="refund", ts="t",
+                           day="d", operator_id=None)
+
+
+def test_append_outside_a_transaction_says_so(store):
+    with pytest.raises(RuntimeError, match="^journal.append outside a write transaction$"):
+        journal.append(store.conn, device_id="d", kind="sale", ts="t", day="d", operator_id=None)
+
+
+@pytest.mark.parametrize("after", [0, 1, 2])
+def test_a_posting_no_entry_names_is_reported_at_its_entry(three_sales, after):
+    """An extra posting on entry 3 (full check, or from entry 1 or 2), and on entry 1 (the
+    first of the journal: the last good link is the genesis)."""
+    conn = three_sales.conn
+    tamper(three_sales, "INSERT INTO postings (wallet_id, seq, amount_cents) VALUES ('W-X', 3, -5)")
+    start = _hash(conn, after) if after else "0" * 64
+    report = journal.verify(conn, after, start)
+    assert report == journal.ChainReport(False, 2, _hash(conn, 2), 2 - after, bad_seq=3,
+                                         reason="wallet postings differ from the entry's content")
+    tamper(three_sales, "DELETE FROM postings WHERE wallet_id = 'W-X'")
+    tamper(three_sales, "INSERT INTO postings (wallet_id, seq, amount_cents) VALUES ('W-X', 1, -5)")
+    assert journal.verify(conn) == journal.ChainReport(
+        False, 0, "0" * 64, 0, bad_seq=1, reason="wallet postings differ from the entry's content")
+
+
+def test_of_two_damages_in_one_batch_the_first_is_named(three_sales):
+    tamper(three_sales, "UPDATE postings SET amount_cents = -1 WHERE seq = 1")
+    tamper(three_sales, "UPDATE journal SET student_id = 'S00002' WHERE seq = 3")
+    report = journal.verify(three_sales.conn)
+    assert (report.bad_seq, report.reason) == (1, "wallet postings differ from the entry's content")

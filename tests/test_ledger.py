@@ -327,6 +327,18 @@ def test_cli_reserve_cancel_topup(world, capsys):
     assert out.splitlines()[-1] == "balance: €3.20"
 
 
+def test_cli_topup_in_whole_euros_and_never_a_negative_amount(world, capsys):
+    """`--euros 20` credits 20,00 €; `--euros -5` is refused and credits nothing (a minus sign
+    read as plus would give a parent 5 €) (issue 13, point 14)."""
+    db, start = world.store.db, world.balance("W00002")
+    topup = ["topup", "--db", db, "--wallet", "W00002", "--euros"]
+    assert central_main([*topup, "20"]) == 0
+    assert "€20.00 credited" in capsys.readouterr().out
+    assert central_main([*topup, "-5"]) == 1
+    assert "above zero" in capsys.readouterr().err
+    assert central_main([*topup, "0,01"]) == 0
+    assert world.balance("W00002") == start + 2001
+
 # -- what terminals see -----------------------------------------------------------------------
 def test_pull_brings_reservation_and_balance_then_pickup_marks_delivered(world, terminal):
     t = terminal

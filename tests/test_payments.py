@@ -112,3 +112,58 @@ def test_the_screens_transfer_qr_is_the_slips(tmp_path):
         want = expected[i] if i < len(expected) else ""
         assert got == want, f"{name}: the screen's QR says {got!r}, the slip's {want!r}"
     assert fields[9] == "090933755493"
+
+
+# -- what the mutation run (make mutation, docs/mutation.md) found unpinned -------------------
+@pytest.mark.parametrize("bad, why", [
+    ("BE05 3631 3602 2231", "its check digits do not match; check for a typing error"),
+    ("BE04 3631 3602 2232", "its check digits do not match; check for a typing error"),
+    # a digit missing or one too many: the office is told so, not "check digits"
+    ("BE04 3631 3602 223", "a Belgian IBAN has 16 characters (BE and 14 digits)"),
+    ("BE4236313602223", "a Belgian IBAN has 16 characters (BE and 14 digits)"),
+    ("BE04 3631 3602 22311", "a Belgian IBAN has 16 characters (BE and 14 digits)"),
+    # another country, letters, nothing
+    ("NL91ABNA0417164300", "it must start with BE and contain digits only"),
+    ("hello", "it must start with BE and contain digits only"),
+    ("BE04 3631 3602 223X", "it must start with BE and contain digits only"),
+    ("", "it must start with BE and contain digits only"),
+])
+def test_a_bad_iban_says_what_is_wrong(bad, why):
+    with pytest.raises(ValueError) as e:
+        payments.validate_iban(bad)
+    assert str(e.value) == f"{bad} is not a valid Belgian IBAN: {why}"
+
+
+def test_a_good_iban_is_valid_however_it_is_written():
+    for text in (SCHOOL_IBAN, "be04363136022231", " BE04 3631 3602 2231 "):
+        assert payments.is_valid_iban(text)
+        assert payments.validate_iban(text) == "BE04363136022231"
+
+
+PAYLOAD = {"name": "Institut Saint-Michel", "iban": SCHOOL_IBAN,
+           "communication": "+++090/9337/55493+++"}
+
+
+@pytest.mark.parametrize("amount", [0, -5, True, 12.5, "12"])
+def test_an_epc_amount_is_a_positive_whole_number_of_cents(amount):
+    with pytest.raises(ValueError, match=f"^the amount must be a positive number of cents, not {amount!r}$"):
+        payments.epc_payload(amount_cents=amount, **PAYLOAD)
+
+
+def test_one_cent_and_the_beneficiarys_name_from_1_to_70_characters():
+    assert payments.epc_payload(amount_cents=1, **PAYLOAD).split("\n")[7] == "EUR0.01"
+    for name in ("X", "É" * 70, "  Institut   Saint-Michel "):
+        fields = payments.epc_payload(**{**PAYLOAD, "name": name}, amount_cents=100).split("\n")
+        assert fields[5] == " ".join(name.split())
+    for name in ("", "   ", "É" * 71):
+        with pytest.raises(ValueError, match="^the beneficiary's name must have 1 to 70 characters"):
+            payments.epc_payload(**{**PAYLOAD, "name": name}, amount_cents=100)
+
+
+def test_a_bic_given_is_the_one_in_the_transfer(tmp_path):
+    """The school's configured BIC wins over the one python-stdnum knows for the bank."""
+    text = payments.epc_payload(amount_cents=100, bic="GEBABEBB", **PAYLOAD)
+    assert text.split("\n")[4] == "GEBABEBB"
+    png = tmp_path / "bic.png"
+    payments.epc_qr(amount_cents=100, bic="GEBABEBB", **PAYLOAD).save(png, scale=4)
+    assert _zbar(png) == [text]
