@@ -33,6 +33,7 @@ class NameSearchView(ModalView):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._asked = 0          # searches asked: an answer to an older one is dropped
+        self._answered = 0       # the search whose answer is shown
         self._trigger = Clock.create_trigger(self._search, SEARCH_DELAY)
         self.message = App.get_running_app().tr("lookup_hint")
 
@@ -62,6 +63,7 @@ class NameSearchView(ModalView):
         app = App.get_running_app()
         asked, text = self._asked, self.query
         if not name_search.words(text):
+            self._answered = asked
             self._show(Matches([], False), app.tr("lookup_hint"))
             return
         app.call(name_search.search, app.terminal.service.store, text,
@@ -70,10 +72,16 @@ class NameSearchView(ModalView):
     def _found(self, asked: int, matches: Matches) -> None:
         if asked != self._asked:
             return               # typed on since: that search's answer is out of date
+        self._answered = asked
         app = App.get_running_app()
         message = ("" if matches.found and not matches.more else
                    app.tr("lookup_more") if matches.found else app.tr("lookup_none"))
         self._show(matches, message)
+
+    @property
+    def settled(self) -> bool:
+        """The results shown answer what is typed: no search pending, the buttons stay."""
+        return self._answered == self._asked
 
     def _show(self, matches: Matches, message: str) -> None:
         self.message = message

@@ -29,7 +29,9 @@ def type_keys(driver, view, text):
 
 def search_for(driver, view, text, expected):
     type_keys(driver, view, text)
-    driver.wait_for(lambda: driver.buttons(view, expected), what=f"{expected!r} in the results")
+    # the answer to the whole name: a button of an earlier search may be replaced under the tap
+    driver.wait_for(lambda: view.settled and driver.buttons(view, expected),
+                    what=f"{expected!r} in the results")
 
 
 def test_forgotten_badge_search_pin_then_sale(driver, counter, shot):
