@@ -42,7 +42,8 @@ MODULES: dict[str, Module] = {
     "bank_statement": Module("sync/server/bank_statement.py", ["tests/test_bank_statement.py"],
                              ["sync.server.bank_statement.*"]),
     "journal": Module("kiosk/journal.py", ["tests/test_journal.py"], ["kiosk.journal.*"]),
-    "counter": Module("kiosk/counter.py", ["tests/test_counter.py", "tests/test_money_rules.py"],
+    "counter": Module("kiosk/counter.py", ["tests/test_counter.py", "tests/test_money_rules.py",
+                                         "tests/test_offline.py", "tests/test_by_name.py"],
                       [f"{_CS}{name}__mutmut_*" for name in
                        ("_sell", "_check_spending", "is_stale", "_stale_since")]),
 }
