@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -33,6 +32,7 @@ from kiosk.store.db import connect
 from kiosk.store.schema import CURRENT_VERSION, migrate
 from tests.escpos_decode import decode
 from tests.printer_emulator import PrinterEmulator
+from tests.test_printing import until
 
 ROOT = Path(__file__).resolve().parent.parent
 # The printer's bounds, short for the tests, long enough for a loaded machine (2 cores shared
@@ -55,16 +55,6 @@ def config(emulator) -> TerminalConfig:
         printer=PrinterSection(backend="network", host="127.0.0.1", port=emulator.port,
                                status_timeout_ms=int(STATUS_S * 1000),
                                confirm_timeout_ms=int(CONFIRM_S * 1000), probe_seconds=1))
-
-
-def until(condition, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def jobs(store) -> list[dict]:

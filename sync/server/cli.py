@@ -341,8 +341,17 @@ def _read(path: str) -> str:
         raise CentralError("invalid", "{path}: {error}", path=path, error=e.strerror) from None
 
 
-def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
+def _euros(text: str) -> int:
+    """``--euros`` in cents, or the one error every command gives for it."""
     from sync.common.money import parse_euros
+    try:
+        return parse_euros(text)
+    except ValueError:
+        raise CentralError("invalid", "--euros {value}: not an amount in euros"
+                           " (e.g. 12,50)", value=repr(text)) from None
+
+
+def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
     from sync.server import badges, ledger, roster
     school_id = store.school_id(args.school_id)
     if args.command == "cutoff":
@@ -357,12 +366,7 @@ def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
     elif args.command == "offline-allowance":
         from sync.server import allowance
         if args.euros is not None:
-            try:
-                cents = parse_euros(args.euros)
-            except ValueError:
-                raise CentralError("invalid", "--euros {value}: not an amount in euros"
-                                   " (e.g. 12,50)", value=repr(args.euros)) from None
-            allowance.set_allowance(store, school_id, cents)
+            allowance.set_allowance(store, school_id, _euros(args.euros))
         terms = allowance.terms(store, school_id)
         print(_("offline allowance: {amount} per wallet for all {terminals} terminal(s) together"
                 " ({share} each) while they cannot reach the platform").format(
@@ -396,14 +400,7 @@ def _run_ledger(args: argparse.Namespace, store: CentralStore) -> None:
             print(_("reservation {id} cancelled: {amount} refunded").format(
                 id=args.id, amount=money(done["refunded_cents"])))
     elif args.command == "topup":
-        if args.euros is not None:
-            try:
-                cents = parse_euros(args.euros)
-            except ValueError:
-                raise CentralError("invalid", "--euros {value}: not an amount in euros"
-                                   " (e.g. 12,50)", value=repr(args.euros)) from None
-        else:
-            cents = args.cents
+        cents = _euros(args.euros) if args.euros is not None else args.cents
         done = ledger.topup(store, school_id, args.wallet, cents, args.label)
         print(_("wallet {wallet}: {amount} credited, balance {balance}").format(
             wallet=args.wallet, amount=money(cents), balance=money(done["balance_cents"])))

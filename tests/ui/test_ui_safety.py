@@ -153,8 +153,9 @@ def test_reception_pages_after_a_refusal_are_not_charged_to_the_next_badge(drive
     assert copies.bw == 1 and not copies.armed and "Non payé" in copies.info
 
 
-def test_pickup_of_a_reserved_allergen_asks_like_a_sale(driver, counter, shot):
-    terminal = counter()
+def hand_over_lina_her_ham_sandwich(driver, terminal):
+    """Lina (gluten) has a ham sandwich reserved today; Marie taps her badge at the pickup
+    screen and then "Remettre 1". Returns the pickup screen."""
     service = terminal.service
     importer.apply(service.store, importer.parse({"reservations": [{
         "id": "R-LINA-HAM", "day": service.today(), "student_id": "S00003",
@@ -166,6 +167,13 @@ def test_pickup_of_a_reserved_allergen_asks_like_a_sale(driver, counter, shot):
     terminal.reader.inject(Badge.LINA)
     driver.wait_for(lambda: pickup.to_deliver, what="Lina's reservation")
     driver.tap("Remettre 1")
+    return pickup
+
+
+def test_pickup_of_a_reserved_allergen_asks_like_a_sale(driver, counter, shot):
+    terminal = counter()
+    service = terminal.service
+    pickup = hand_over_lina_her_ham_sandwich(driver, terminal)
     driver.wait_for(lambda: getattr(pickup, "confirm_view", None) and pickup.confirm_view.parent,
                     what="the allergen alert at the pickup")
     alert = pickup.confirm_view
@@ -194,17 +202,7 @@ def test_pickup_of_a_reserved_allergen_asks_like_a_sale(driver, counter, shot):
 
 def test_pickup_refused_by_the_allergen_policy(driver, counter):
     terminal = counter(policy={"allergen_policy": "refuse"})
-    service = terminal.service
-    importer.apply(service.store, importer.parse({"reservations": [{
-        "id": "R-LINA-HAM", "day": service.today(), "student_id": "S00003",
-        "article_code": "SANDW-HAM", "quantity": 1, "status": "reserved"}]}),
-        service.clock.now())
-    login(driver, "Marie", "1234")
-    driver.tap("Sandwichs", root=driver.app.root_view.ids.nav)
-    pickup = driver.screen("pickup")
-    terminal.reader.inject(Badge.LINA)
-    driver.wait_for(lambda: pickup.to_deliver, what="Lina's reservation")
-    driver.tap("Remettre 1")
+    pickup = hand_over_lina_her_ham_sandwich(driver, terminal)
     driver.wait_for(lambda: pickup.ids.result.kind == "refused", what="the refusal")
     text = result_text(driver, pickup)
     assert "Sandwich jambon contient gluten" in text and "Lina El Amrani — 2B" in text
