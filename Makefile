@@ -37,8 +37,13 @@ check: $(STAMP)
 
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
 # pytest collects tests/ and the docstring examples of kiosk, sync, drivers (pyproject.toml).
+# The files run in parallel (pytest-xdist), one worker per CPU; a file stays on one worker
+# (--dist loadfile): its module fixtures (central servers, PostgreSQL databases, pcscd, which
+# only one process per machine may run) are started once, and its tests keep their order.
+# PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= auto
 test: check
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 # The touch app on the demo school (a scripted walk under Xvfb when there is no display, or

@@ -18,6 +18,7 @@ from drivers.badge import BadgeEvent, ReaderState, Status, open_reader
 from drivers.badge.pcsc import PcscReader
 from kiosk.config import ReaderSection
 from tests.pcsc_stack import FRIENDLY_NAME, StackMissing, VirtualCard, running_stack
+from tests.pipes import rest_of
 
 UID4, UID7, UID10 = "04A1B2C3", "04112233445566", "0499887766554433221A"
 SEEN = 3.0          # a laid card gives its event well within this
@@ -312,7 +313,7 @@ def test_reader_test_command_shows_states_and_badges(stack, cards, tmp_path):
             with cards(uid):
                 read_until(proc, uid, out, timeout=SEEN + 1)
             stack.wait_slot(False)
-        rest, err = proc.communicate(timeout=10)
+        rest, err = rest_of(proc, timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -341,7 +342,7 @@ def test_reader_test_command_stops_on_ctrl_c(stack, tmp_path):
     try:
         read_until(proc, "lecteur connecté", out)
         proc.send_signal(signal.SIGINT)
-        rest, err = proc.communicate(timeout=10)
+        rest, err = rest_of(proc, timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -33,6 +33,7 @@ from sync.server.migrations import HEAD, REVISIONS, Upgrade
 from sync.server.storage import CentralError, CentralStore
 
 from .central_db import central_rows
+from .pipes import rest_of
 
 FIXTURE = Path(__file__).parent / "data" / "central-0.1.0.sql"
 FIXTURE_TEXT = FIXTURE.read_text(encoding="utf-8")
@@ -359,7 +360,7 @@ def test_upgraders_at_once_on_a_new_database_leave_one_schema(central_dbs, monke
         time.sleep(0.3)                 # SQLite says nothing of who waits: let them get there
         assert not results and not failures
     for process in processes:
-        out, _ = process.communicate(timeout=60)
+        out, _ = rest_of(process, timeout=60)
         assert process.returncode == 0
         before, after = out.split()[1:]
         results.append((None if before == "None" else before, after))
