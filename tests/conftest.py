@@ -187,3 +187,12 @@ def central_db(central_dbs) -> str:
     db = central_dbs.new()
     yield db
     central_dbs.drop(db)
+
+
+# -- order: long files first ----------------------------------------------------------------------
+def pytest_collection_modifyitems(items):
+    """Files with a test marked ``slow`` run first (the order within a file is kept): when
+    ``make test`` spreads the files over workers, a long file handed out last would run alone
+    at the end while the other workers wait."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)

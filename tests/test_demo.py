@@ -10,6 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENS = ["login", "cart", "cart-paid", "rush-three-soups", "insufficient-balance",
            "double-tap-question", "pickup-list", "pickup-found", "pickup-handed-over",

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -35,6 +36,9 @@ from kiosk.demo.school import DEMO_PINS, SANDWICHES, Badge, generate, structured
 from kiosk.store import open_store
 from sync.common.clock import ManualClock, business_day, iso_utc
 from sync.common.errors import AuthError, NeedsConfirmation, Refusal
+
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 START = datetime(2026, 11, 24, 12, 0, tzinfo=BRUSSELS)     # a Tuesday, lunchtime

@@ -29,6 +29,9 @@ from sync.server.storage import CentralStore
 from .conftest import LUNCH
 from .loopback import Served
 
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow
+
 EXAMPLES = 30           # per operation, per generation mode, per kind of token
 SETTINGS = dict(deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))

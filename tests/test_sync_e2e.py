@@ -19,6 +19,9 @@ from kiosk.demo.school import Badge
 
 from .central_db import central_rows
 
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow
+
 
 def comptoir(*args, data=None, operator=None, pin=None, check_rc=0):
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
