@@ -120,8 +120,7 @@ def test_a_rush_answer_goes_back_to_waiting_and_stays_in_the_strip(driver, count
 @pytest.mark.parametrize("gap", [0.15])
 def test_two_badges_150_ms_apart_both_answers_stay_on_screen(driver, counter, shot, gap):
     terminal = counter()                        # the default: 4 s big, then the strip
-    seconds = terminal.config.ui.rush_result_seconds
-    assert seconds == 4
+    seconds = 4
     login(driver, "Marie", "1234")
     start_rush(driver)
     sale = driver.screen()
@@ -142,6 +141,7 @@ def test_two_badges_150_ms_apart_both_answers_stay_on_screen(driver, counter, sh
         frames += 1
     assert frames > 10
     assert sale.ids.result.kind == "idle"       # the screen waits for the next student
+    assert terminal.config.ui.rush_result_seconds == seconds
 
 
 @pytest.mark.parametrize("lang, roles", [
