@@ -136,6 +136,11 @@ class SaleScreen(PayingMixin, Screen):
             self.armed, self.rearm = True, False
             self._show_cart()
 
+    def pay_now(self) -> None:
+        """'Badge to pay' on the NOT PAID card: the card goes, the cart is armed."""
+        self.result_visible = False
+        self.arm()
+
     # -- rush mode --------------------------------------------------------------------------
     def toggle_rush_pick(self) -> None:
         if self.rush_article:

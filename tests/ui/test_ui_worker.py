@@ -62,9 +62,9 @@ def test_a_badge_before_badge_to_pay_says_not_paid_and_what_to_do(driver, counte
     assert "Rien n'a été débité : le panier (2,00\xa0€) attend." in text
     assert "Pour payer : touchez « Badge pour payer », puis repassez le badge." in text
     assert "Solde : Portefeuille : 25,00\xa0€" in text and "Nouveau solde" not in text
-    # doing what it says pays the cart
-    driver.tap("Fermer")
-    driver.tap("Badge pour payer")
+    # doing what it says pays the cart: "Badge pour payer" is on the card, one tap away
+    driver.tap(driver.button("Badge pour payer", root=sale.ids.overlay))
+    assert sale.armed and not sale.result_visible
     shown = sale.last_shown_at
     terminal.reader.inject(Badge.EMMA)
     driver.wait_for(lambda: sale.last_shown_at > shown, what="Emma's sale")
