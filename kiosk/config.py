@@ -102,6 +102,9 @@ class SyncSection:
 class UiSection:
     idle_lock_seconds: int = 120        # the touch screen locks after this long without a touch or tap
     sound: bool = True                  # beeps on results, a distinct alarm on allergen alerts
+    rush_result_seconds: int = 4        # rush mode: an answer fills the screen this long, then the
+                                        # screen waits for the next badge (the last answers stay in
+                                        # a strip); 0: until the next badge
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ POT = i18n.LOCALE_DIR / "comptoir.pot"
 SAME_AS_ENGLISH = {
     "fr": {"Total", "Terminal", "Journal", "articles", "badges", "{detail}", "ok", "state_ok",
            "state_unknown", "total", "pages", "slip_total",
-           "Date", "Article", "Version", "loaded_articles", "loaded_badges"},
+           "Date", "Article", "Version", "loaded_articles", "loaded_badges",
+           "role_supervisor", "role_admin"},      # "Supervision", "Administration"
     "nl": {"Terminal", "Printer", "Platform", "badges", "open", "online", "offline", "{detail}",
            "ok", "state_ok", "state_unknown", "printer",
            "{label}: {value}", "{label}:{pad} {value}", "{state}: {detail}",

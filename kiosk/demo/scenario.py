@@ -236,7 +236,7 @@ class Scenario:
     def admin(self):
         d = self.d
         self.nav("Gestion")
-        d.tap("Luc\nresponsable")                   # a supervisor's PIN; Marie stays logged in
+        d.tap("Luc\nSupervision")                   # a supervisor's PIN; Marie stays logged in
         self.pin(DEMO_PINS["Luc"])
         d.wait_for(lambda: d.app.screens.current == "admin", what="the admin screen")
         admin = d.screen("admin")

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("comptoir.ui")
 HERE = Path(__file__).resolve().parent
 KV_FILES = ("widgets.kv", "app.kv", "login.kv", "sale.kv", "pickup.kv", "copies.kv", "balance.kv",
-            "admin.kv", "lookup.kv")
+            "admin.kv", "lookup.kv", "recent.kv")
 
 # Which screens each kind of terminal shows, in the navigation's order.
 PROFILE_SCREENS = {"canteen": ("sale", "pickup", "balance", "admin"),

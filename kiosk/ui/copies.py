@@ -47,6 +47,9 @@ class CopiesScreen(PayingMixin, Screen):
     def total(self) -> int:
         return self.bw * self.price("bw") + self.colour * self.price("colour")
 
+    def pending_cents(self) -> int:
+        return self.total()
+
     def _rebuild(self, *_):
         app = App.get_running_app()
         box = self.ids.others

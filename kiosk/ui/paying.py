@@ -56,20 +56,38 @@ class PayingMixin:
     def articles_loaded(self, articles: list[Article]) -> None:
         """A screen's own use of the new list, before its buttons are laid out again."""
 
+    def pending_cents(self) -> int:
+        """What waits on screen to be paid and is not armed (a cart, pages), 0 for nothing."""
+        return 0
+
     def preview_badge(self, uid: str) -> None:
-        """A badge with nothing to pay: who it is and the balance (photo shown on every tap)."""
+        """A badge with nothing armed: who it is and the balance (photo shown on every tap).
+        When something waits to be paid (the student tapped before "Badge to pay"), the card
+        says NOT PAID, in a colour of its own, and what to do: it must never pass for a
+        payment at a glance (issue 14). The cart is not charged: it may not be complete yet,
+        and only the operator's "Badge to pay" arms it (issue 13)."""
         app = App.get_running_app()
 
         def show(found):
             identity, error = found
+            pending = self.pending_cents()
             if error is not None:
                 self.ids.result.message("refused", app.tr("refused"), error.message(app.lang))
-            else:
+                self.result_visible = True
+                return
+            balances = " · ".join(app.tr("label_value", label=w.name, value=app.money(w.balance_cents))
+                                  for w in identity.wallets)
+            photo = str(app.terminal.photo_path(identity.student) or "")
+            name = present.student_line(identity.student)
+            if pending:
                 self.ids.result.message(
-                    "info", app.tr("balance_of"), name=present.student_line(identity.student),
-                    reason=" · ".join(app.tr("label_value", label=w.name, value=app.money(w.balance_cents))
-                                     for w in identity.wallets),
-                    photo=app.terminal.photo_path(identity.student) or "")
+                    "unpaid", app.tr("unpaid_title"), name=name, photo=photo,
+                    detail=app.tr("unpaid_detail", amount=app.money(pending)),
+                    reason=app.tr("unpaid_todo") + "\n" + app.tr(
+                        "label_value", label=app.tr("balance_of"), value=balances))
+            else:
+                self.ids.result.message("info", app.tr("balance_of"), name=name, reason=balances,
+                                        photo=photo)
             self.result_visible = True
         app.call(flows.identify, app.terminal.service, uid, done=show)
 

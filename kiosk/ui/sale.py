@@ -14,6 +14,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.ui import lookup
 from kiosk.ui.paying import PayingMixin
+from kiosk.ui.recent import RushResults
 from kiosk.ui.widgets import BigButton
 
 if TYPE_CHECKING:
@@ -97,6 +98,9 @@ class SaleScreen(PayingMixin, Screen):
         return sum(self.article_names[c].price_cents * q for c, q in self.cart.items()
                    if c in self.article_names)
 
+    def pending_cents(self) -> int:
+        return self.cart_total() if self.cart and not self.rush_article else 0
+
     def _show_cart(self) -> None:
         app = App.get_running_app()
         box = self.ids.cart_lines
@@ -132,6 +136,11 @@ class SaleScreen(PayingMixin, Screen):
             self.armed, self.rearm = True, False
             self._show_cart()
 
+    def pay_now(self) -> None:
+        """'Badge to pay' on the NOT PAID card: the card goes, the cart is armed."""
+        self.result_visible = False
+        self.arm()
+
     # -- rush mode --------------------------------------------------------------------------
     def toggle_rush_pick(self) -> None:
         if self.rush_article:
@@ -139,15 +148,22 @@ class SaleScreen(PayingMixin, Screen):
         else:
             self.rush_pick = not self.rush_pick
 
+    @property
+    def rush(self) -> RushResults:
+        """The rush's answers: the big one for a while, then the strip (kiosk.ui.recent)."""
+        if getattr(self, "_rush", None) is None:
+            self._rush = RushResults(self.ids.result, self.ids.recent)
+        return self._rush
+
     def start_rush(self, code: str) -> None:
-        app = App.get_running_app()
         self.rush_pick, self.rush_article = False, code
         self.armed = False
-        self.ids.result.message("idle", app.tr("tap_badge"))
+        self.rush.start()
         self.result_visible = True
 
     def stop_rush(self) -> None:
         self.rush_article, self.rush_pick = "", False
+        self.rush.stop()
         self.result_visible = False
 
     def rush_text(self, lang: str) -> str:
@@ -186,6 +202,7 @@ class SaleScreen(PayingMixin, Screen):
 
     def charged(self, out: TapOutcome) -> None:
         if self.rush_article:
+            self.rush.shown(self.ids.result.shown(), self.ids.result.photo)
             return
         if out.result is not None:
             self.cart.clear()
@@ -193,7 +210,9 @@ class SaleScreen(PayingMixin, Screen):
         self._show_cart()
 
     def declined(self, out: TapOutcome) -> None:
-        if not self.rush_article:
+        if self.rush_article:
+            self.rush.shown(self.ids.result.shown(), self.ids.result.photo)
+        else:
             self.rearm = True
             self._show_cart()
 

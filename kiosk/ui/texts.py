@@ -36,9 +36,10 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "switch": coded("switch", "Switch"),
     "lock": coded("lock", "Lock"),
     "supervisor_needed": coded("supervisor_needed", "A supervisor's PIN"),
-    "role_seller": coded("role_seller", "seller"),
-    "role_supervisor": coded("role_supervisor", "supervisor"),
-    "role_admin": coded("role_admin", "admin"),
+    # roles by their function, not a person's title: the same word for Marie and for Luc
+    "role_seller": coded("role_seller", "Sales"),
+    "role_supervisor": coded("role_supervisor", "Supervision"),
+    "role_admin": coded("role_admin", "Administration"),
     # sale
     "cart": coded("cart", "Cart"),
     "cart_empty": coded("cart_empty", "Tap an article to add it"),
@@ -61,6 +62,10 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "do_not_sell": coded("do_not_sell", "Do not sell"),
     "double_tap_title": coded("double_tap_title", "Second tap"),
     "sale_cancelled": coded("sale_cancelled", "Sale cancelled: nothing was charged."),
+    "unpaid_title": coded("unpaid_title", "NOT PAID"),
+    "unpaid_detail": coded("unpaid_detail", "Nothing was charged: the cart ({amount}) is"
+                           " waiting."),
+    "unpaid_todo": coded("unpaid_todo", "To pay: tap 'Badge to pay', then the badge again."),
     "not_paid_rearm": coded("not_paid_rearm", "Not paid: tap 'Badge to pay' again for"
                             " the next badge."),
     # a student who forgot the badge (kiosk/ui/lookup.py)

@@ -20,17 +20,20 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
+from kiosk.ui.present import Shown
+
 if TYPE_CHECKING:
     from kiosk.operators import Session
-    from kiosk.ui.present import Shown
 
 GLYPHS = {"ok": "✔", "refused": "✖", "warning": "⚠", "info": "ℹ", "wait": "⌛", "idle": "ℹ",
-          "online": "●", "offline": "○", "erase": "⌫"}
+          "online": "●", "offline": "○", "erase": "⌫", "unpaid": "⚠"}
 
 # colours: background, panels, and one per meaning (always with an icon and words too)
 COLOURS = {
     "ok": (0.09, 0.48, 0.2, 1), "refused": (0.72, 0.11, 0.1, 1), "warning": (0.86, 0.5, 0.02, 1),
     "info": (0.16, 0.36, 0.66, 1), "idle": (0.17, 0.2, 0.26, 1), "wait": (0.17, 0.2, 0.26, 1),
+    # a badge read with nothing armed while something waits to be paid: nothing was paid
+    "unpaid": (0.42, 0.3, 0.05, 1),
 }
 
 
@@ -91,7 +94,7 @@ class Banner(BoxLayout):
 
 class ResultPanel(BoxLayout):
     """The big answer to a tap: colour, icon and words (never colour alone)."""
-    kind = OptionProperty("idle", options=["idle", "ok", "refused", "warning", "info", "wait"])
+    kind = OptionProperty("idle", options=["idle", "ok", "refused", "warning", "info", "wait", "unpaid"])
     title = StringProperty("")
     name = StringProperty("")
     detail = StringProperty("")
@@ -104,8 +107,13 @@ class ResultPanel(BoxLayout):
         self.detail, self.big, self.reason = shown.detail, shown.big, shown.reason
         self.photo = photo
 
-    def message(self, kind: str, title: str, reason: str = "", name: str = "", photo: str = "") -> None:
-        self.kind, self.title, self.name, self.detail = kind, title, name, ""
+    def shown(self) -> Shown:
+        """What the panel shows now (the rush strip keeps it, kiosk.ui.recent)."""
+        return Shown(self.kind, self.title, self.name, self.detail, self.big, self.reason)
+
+    def message(self, kind: str, title: str, reason: str = "", name: str = "", photo: str = "",
+                detail: str = "") -> None:
+        self.kind, self.title, self.name, self.detail = kind, title, name, detail
         self.big, self.reason, self.photo = "", reason, photo
 
 

@@ -38,14 +38,14 @@ def wait_answer(driver, screen, terminal, uid, what):
 
 
 def another_badge_only_shows_who(driver, screen, terminal, uid=Badge.EMMA, name=EMMA):
-    """The next badge after a refusal: the screen says who it is and the balance (preview),
-    and the journal gets nothing."""
+    """The next badge after a refusal: the screen says who it is, NOT PAID and the balance
+    (the cart still waits: issue 14), and the journal gets nothing."""
     before = paid(terminal)
     terminal.reader.inject(uid)
     driver.wait_for(lambda: screen.ids.result.name == name, what=f"the answer to {name}")
     driver.pump(0.3)                             # a charge would land on the worker by now
     assert paid(terminal) == before, "the cart was charged to the next badge"
-    assert screen.ids.result.kind == "info" and screen.ids.result.title == "Solde"
+    assert screen.ids.result.kind == "unpaid" and screen.ids.result.title == "NON PAYÉ"
 
 
 def test_do_not_sell_leaves_the_cart_disarmed_and_the_next_badge_pays_nothing(
@@ -63,7 +63,7 @@ def test_do_not_sell_leaves_the_cart_disarmed_and_the_next_badge_pays_nothing(
     driver.wait_for(lambda: sale.ids.result.name == EMMA, what="Emma's queued tap")
     driver.pump(0.3)
     assert paid(terminal) == [], "the cart was charged to the next badge"
-    assert sale.ids.result.kind == "info" and sale.ids.result.title == "Solde"
+    assert sale.ids.result.kind == "unpaid" and sale.ids.result.title == "NON PAYÉ"
     assert dict(sale.cart) == {"SOUP": 2} and not sale.armed
     assert "Non payé : touchez à nouveau « Badge pour payer »" in sale.info
     shot("disarmed")

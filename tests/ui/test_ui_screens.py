@@ -116,7 +116,7 @@ def test_void_by_a_supervisor_from_a_seller_session(driver, counter, shot):
     assert balance(terminal, "S00001") == 2400
     driver.tap("Arrêter le rush")
     driver.tap("Gestion", root=driver.app.root_view.ids.nav)
-    driver.tap("Luc\nresponsable")                   # a supervisor's PIN, Marie stays logged in
+    driver.tap("Luc\nSupervision")                   # a supervisor's PIN, Marie stays logged in
     for digit in "5678":
         driver.tap(digit)
     driver.tap("OK")
@@ -186,7 +186,7 @@ def test_language_switch_at_run_time(driver, counter, shot):
     assert "BETAALD" in result_text(driver) and "1 × Soep met brood" in result_text(driver)
     driver.tap("Rush stoppen")
     driver.tap("Beheer", root=driver.app.root_view.ids.nav)
-    driver.tap("Luc\nverantwoordelijke")
+    driver.tap("Luc\nToezicht")
     for digit in "5678":
         driver.tap(digit)
     driver.tap("OK")
