@@ -37,7 +37,8 @@ class Defect:
     def __str__(self) -> str:
         x, y, w, h = (round(v) for v in self.rect)
         text = f" {self.text!r}" if self.text else ""
-        return f"{self.kind}: {self.widget}{text} at ({x}, {y}) {w}×{h}{' — ' + self.detail if self.detail else ''}"
+        detail = f" — {self.detail}" if self.detail else ""
+        return f"{self.kind}: {self.widget}{text} at ({x}, {y}) {w}×{h}{detail}"
 
 
 def plain(text: str) -> str:
@@ -151,8 +152,9 @@ def check(window: Any, target_px: float) -> list[Defect]:
                 texts.append((w, shown))
             pressable = isinstance(w, ButtonBehavior) or w.is_event_type("on_release")
             if pressable and not w.disabled and min(width, height) < target_px - 0.5:
+                side = min(width, height)
                 defects.append(Defect("small", name_of(w), text, seen.rect,
-                                      f"{min(width, height):.0f} px, a target needs {target_px:.0f} px (12 mm)"))
+                                      f"{side:.0f} px, a target needs {target_px:.0f} px (12 mm)"))
     for i, (a, rects_a) in enumerate(texts):
         for b, rects_b in texts[i + 1:]:
             if _related(a, b):

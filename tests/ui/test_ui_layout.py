@@ -66,3 +66,45 @@ def test_screen_fits_the_panel(panels, panel, screen):
     assert not got["error"], f"{screen} at {panel} @ {PANELS[panel]} dpi could not be opened:\n{got['error']}"
     assert got["defects"] == [], (f"{screen} at {panel} @ {PANELS[panel]} dpi:\n  "
                                   + "\n  ".join(got["defects"]))
+
+
+def test_the_checker_finds_each_defect(driver):
+    """Widgets made wrong on purpose, over the running app: each defect is reported, and the
+    same widgets made right are not."""
+    from kivy.metrics import mm
+    from kivy.uix.button import Button
+    from kivy.uix.floatlayout import FloatLayout
+    from kivy.uix.label import Label
+
+    from tests.ui.layout_check import check
+    window = driver.window
+    width, height = window.size
+    long = "Wrap poulet curry, crudités et sauce andalouse maison"
+    bad = FloatLayout()
+    bad.add_widget(Label(text="BEYOND", size_hint=(None, None), size=(200, 60),
+                         pos=(width - 100, height / 2)))                        # half outside
+    bad.add_widget(Label(text="FIRST TEXT", size_hint=(None, None), size=(200, 60), pos=(100, 100)))
+    bad.add_widget(Label(text="SECOND TEXT", size_hint=(None, None), size=(200, 60), pos=(140, 110)))
+    bad.add_widget(Button(text="TINY", size_hint=(None, None), size=(mm(12), mm(8)), pos=(500, 100)))
+    bad.add_widget(Label(text=long, size_hint=(None, None), size=(150, 30), text_size=(150, 30),
+                         pos=(700, 100)))                                      # lines dropped
+    good = FloatLayout()
+    good.add_widget(Label(text="INSIDE", size_hint=(None, None), size=(200, 60), pos=(width - 220, 300)))
+    good.add_widget(Label(text="APART ONE", size_hint=(None, None), size=(200, 60), pos=(100, 300)))
+    good.add_widget(Label(text="APART TWO", size_hint=(None, None), size=(200, 60), pos=(100, 380)))
+    good.add_widget(Button(text="BIG", size_hint=(None, None), size=(mm(12), mm(12)), pos=(500, 300)))
+    good.add_widget(Label(text=long, size_hint=(None, None), size=(150, 30), text_size=(150, 30),
+                          shorten=True, pos=(700, 300)))                        # an ellipsis: fine
+    for made in (bad, good):
+        window.add_widget(made)
+        driver.pump(0.2)
+        found = [d for d in check(window, mm(12)) if d.text.split(" / ")[0].strip() in
+                 {"BEYOND", "FIRST TEXT", "SECOND TEXT", "TINY", long[:60], "INSIDE", "APART ONE",
+                  "APART TWO", "BIG"}]
+        window.remove_widget(made)
+        got = sorted((d.kind, d.text) for d in found)
+        if made is bad:
+            assert got == sorted([("outside", "BEYOND"), ("overlap", "FIRST TEXT / SECOND TEXT"),
+                                  ("small", "TINY"), ("clipped", long)]), got
+        else:
+            assert got == [], got
