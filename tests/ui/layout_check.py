@@ -130,6 +130,7 @@ def check(window: Any, target_px: float) -> list[Defect]:
     whole: Rect = (0.0, 0.0, float(window.width), float(window.height))
     defects: list[Defect] = []
     texts: list[tuple[Any, list[Rect]]] = []
+    beyond: set[int] = set()        # widgets outside, and their children (only the first is told)
     for root in _roots(window):
         for seen in _visible(root, whole):
             w = seen.widget
@@ -137,8 +138,11 @@ def check(window: Any, target_px: float) -> list[Defect]:
                 continue
             text = plain(getattr(w, "text", "") or "").replace("\n", " ")[:60]
             x, y, width, height = seen.rect
-            if not seen.scrolled and (x < -SLACK or y < -SLACK or x + width > whole[2] + SLACK
+            if id(w.parent) in beyond:
+                beyond.add(id(w))
+            elif not seen.scrolled and (x < -SLACK or y < -SLACK or x + width > whole[2] + SLACK
                                       or y + height > whole[3] + SLACK):
+                beyond.add(id(w))
                 defects.append(Defect("outside", name_of(w), text, seen.rect,
                                       f"the window is {int(whole[2])}×{int(whole[3])}"))
             if isinstance(w, Label) and w.text.strip():
