@@ -80,7 +80,8 @@ class SaleScreen(PayingMixin, Screen):
             if a.category not in seen:
                 seen.append(a.category)
                 active = a.category == self.category
-                tab = BigButton(text=a.category_name, font_size=sp(20),
+                tab = BigButton(text=a.category_name, font_size=sp(18) if app.compact else sp(20),
+                                shorten=True,
                                 bg=(0.16, 0.36, 0.66, 1) if active else (0.22, 0.27, 0.36, 1))
                 tab.category = a.category
                 tab.bind(on_release=lambda b: self.choose_category(b.category))

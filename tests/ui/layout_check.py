@@ -117,9 +117,28 @@ def _text_lines(label: Any) -> tuple[list[Rect], str]:
             cut = "a word wider than its box"
         lines.append((ox + line.x, oy + th - line.y - line.h, float(line.w), float(line.h)))
     wanted = len(re.sub(r"\s", "", plain(label.text)))
+    if not label.is_shortened and not cut:
+        cut = _split_word(plain(label.text), ["".join(w.text for w in line.words)
+                                              for line in core._cached_lines])
     if not label.is_shortened and shown < wanted:
         cut = f"{wanted - shown} of {wanted} characters not shown (the box is too small)"
     return lines, cut
+
+
+def _split_word(text: str, lines: list[str]) -> str:
+    """'' unless Kivy had to break a word across two lines (too long for its box: "Sandwich/s")."""
+    at = 0
+    for line in lines[:-1]:
+        for ch in line:
+            if ch.isspace():
+                continue
+            while at < len(text) and text[at] != ch:
+                at += 1
+            at += 1
+        if 0 < at < len(text) and not text[at].isspace() and text[at - 1] not in " -/\u00ad" \
+                and not text[at - 1].isspace():
+            return f"a word broken across lines ({text[max(0, at - 8):at]}|{text[at:at + 8]})"
+    return ""
 
 
 def check(window: Any, target_px: float) -> list[Defect]:

@@ -88,6 +88,8 @@ def test_the_checker_finds_each_defect(driver):
     bad.add_widget(Button(text="TINY", size_hint=(None, None), size=(mm(12), mm(8)), pos=(500, 100)))
     bad.add_widget(Label(text=long, size_hint=(None, None), size=(150, 30), text_size=(150, 30),
                          pos=(700, 100)))                                      # lines dropped
+    bad.add_widget(Label(text="Sandwichs", size_hint=(None, None), size=(40, 90), text_size=(40, None),
+                         pos=(900, 100)))                                      # "Sand/wich/s"
     good = FloatLayout()
     good.add_widget(Label(text="INSIDE", size_hint=(None, None), size=(200, 60), pos=(width - 220, 300)))
     good.add_widget(Label(text="APART ONE", size_hint=(None, None), size=(200, 60), pos=(100, 300)))
@@ -99,12 +101,12 @@ def test_the_checker_finds_each_defect(driver):
         window.add_widget(made)
         driver.pump(0.2)
         found = [d for d in check(window, mm(12)) if d.text.split(" / ")[0].strip() in
-                 {"BEYOND", "FIRST TEXT", "SECOND TEXT", "TINY", long[:60], "INSIDE", "APART ONE",
-                  "APART TWO", "BIG"}]
+                 {"BEYOND", "FIRST TEXT", "SECOND TEXT", "TINY", long[:60], "Sandwichs", "INSIDE",
+                  "APART ONE", "APART TWO", "BIG"}]
         window.remove_widget(made)
         got = sorted((d.kind, d.text) for d in found)
         if made is bad:
             assert got == sorted([("outside", "BEYOND"), ("overlap", "FIRST TEXT / SECOND TEXT"),
-                                  ("small", "TINY"), ("clipped", long)]), got
+                                  ("small", "TINY"), ("clipped", long), ("clipped", "Sandwichs")]), got
         else:
             assert got == [], got
