@@ -130,7 +130,7 @@ class Panel:
             view = d.wait_for(lambda: isinstance(app._modal, NameSearchView) and app._modal,
                               what="the name search")
             view.query = "DU"
-            d.wait_for(lambda: view.settled and len(d.buttons(view)) > 30, what="the results")
+            d.wait_for(lambda: view.settled and len(d.buttons(view)) > 30, timeout=15, what="the results")
 
         def pickup() -> None:
             app._modal.dismiss(animation=False)
