@@ -100,6 +100,7 @@ class Panel:
             for a in sale.articles:
                 for _ in range(1 + len(a.code) % 3):
                     sale.article_tapped(a.code)
+            sale.choose_category("sandwich")        # the long names' buttons
             d.pump(0.2)
 
         def badge(uid: str, screen: Any, until: Callable[[], object]) -> None:
