@@ -25,6 +25,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk.ui import formats
+from kiosk.ui.layout import AdaptiveLayout
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.terminal import Snapshot, StatusPoller, Terminal
 from kiosk.ui.texts import tr
@@ -56,7 +57,7 @@ class RootView(BoxLayout):
     pass
 
 
-class ComptoirApp(App):
+class ComptoirApp(AdaptiveLayout, App):
     lang = StringProperty("fr")
     operator_name = StringProperty("")
     terminal_name = StringProperty("")
@@ -102,6 +103,7 @@ class ComptoirApp(App):
 
     # -- lifecycle ---------------------------------------------------------------------------
     def build(self):
+        self.follow_window()            # app.portrait, app.compact, app.target (kiosk.ui.layout)
         for name in KV_FILES:
             Builder.load_file(str(HERE / name))
         Window.clearcolor = (0.11, 0.13, 0.17, 1)
@@ -195,7 +197,10 @@ class ComptoirApp(App):
 
     def goto(self, name: str) -> None:
         self.screens.current = name
-        self.root_view.ids.nav.disabled = name == "login"
+        nav = self.root_view.ids.nav            # no navigation before a login: its room is the PIN pad's
+        nav.disabled = name == "login"
+        shown = not self.self_service and name != "login"
+        nav.height, nav.opacity = (nav.height_when_shown, 1) if shown else (0, 0)
         self._label_nav()
 
     def _build_badge_panel(self, badges: Mapping[str, str] | None) -> None:
