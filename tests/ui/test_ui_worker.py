@@ -7,10 +7,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from kivy.uix.label import Label
 
 from kiosk.demo.school import Badge
-from kiosk.ui.widgets import COLOURS
 from tests.ui.harness import login, plain
 from tests.ui.test_ui_counter import entries, result_text, start_rush
 
@@ -20,7 +18,9 @@ LOUIS = "Louis Dupont — 2A"
 
 
 def labels_saying(driver, root, text):
+    # Kivy is imported here, not with the module: the session's display must be set first
     from kivy.uix.button import Button
+    from kivy.uix.label import Label
     return [w for w in driver.walk(root) if isinstance(w, Label) and not isinstance(w, Button)
             and text in plain(w.text) and driver.visible(w)]
 
@@ -31,10 +31,14 @@ def test_tap_your_name_is_said_once_above_the_names(driver, counter, shot):
     said = labels_saying(driver, screen, "Touchez votre nom")
     assert len(said) == 1, [plain(w.text) for w in said]
     label, names = said[0], screen.ids.names
-    # right above the names it asks to tap, over the same column
-    (lx, ly), (nx, ny) = label.to_window(*label.pos), names.to_window(*names.pos)
-    assert ly >= ny + names.height - 1 and ly - (ny + names.height) < label.height + 30
-    assert lx < nx + names.width and nx < lx + label.width
+    # right above the names it asks to tap, over the same column (once the layout has settled:
+    # the first frames of a new window still move things)
+
+    def placed() -> bool:
+        (lx, ly), (nx, ny) = label.to_window(*label.pos), names.to_window(*names.pos)
+        return (ny + names.height - 1 <= ly < ny + names.height + label.height + 30
+                and lx < nx + names.width and nx < lx + label.width and lx >= 0)
+    driver.wait_for(placed, what="'Tap your name' right above the names")
     shot("login")
     driver.tap("Marie")
     assert "Code PIN de Marie" in driver.texts(screen)
@@ -58,6 +62,7 @@ def test_a_badge_before_badge_to_pay_says_not_paid_and_what_to_do(driver, counte
     assert dict(sale.cart) == {"SOUP": 2} and not sale.armed
     # unmistakable: its own kind and colour, "NOT PAID", no "new balance", what to do
     assert result.kind == "unpaid" and result.title == "NON PAYÉ"
+    from kiosk.ui.widgets import COLOURS
     assert COLOURS[result.kind] not in (COLOURS["ok"], COLOURS["info"])
     assert "Rien n'a été débité : le panier (2,00\xa0€) attend." in text
     assert "Pour payer : touchez « Badge pour payer », puis repassez le badge." in text
