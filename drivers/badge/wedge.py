@@ -367,7 +367,8 @@ class WedgeReader(SelectLoopReader):
 
     def _run_input_device(self, path: str) -> None:
         if self.open_device is None:
-            self._set_state(ReaderState.ERROR, "python-evdev is not installed: pip install evdev")
+            self._set_state(ReaderState.ERROR, "python-evdev is not installed: pip install evdev",
+                            "setup")
             return
         while not self._stopping.is_set():
             try:

@@ -24,6 +24,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk import names
 from kiosk.ui import formats
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.terminal import Snapshot, StatusPoller, Terminal
@@ -80,6 +81,8 @@ class ComptoirApp(App):
         self._last_activity = time.monotonic()
         self._modal: ModalView | None = None
         self._pending_taps: deque = deque()
+        self.names = names.EMPTY         # article and category names (kiosk.names), read on attach
+        self._names_of: object = None    # the data they were read from (its last pull)
 
     # -- words, money, errors --------------------------------------------------------------
     def tr(self, key: str, lang: str | None = None, **params: object) -> str:
@@ -91,14 +94,36 @@ class ComptoirApp(App):
     def message_of(self, code: str, **params: object) -> str:
         return render(code, params, self.lang)
 
+    def error_text(self, error: ComptoirError) -> str:
+        """A refusal or question in the screen's language, articles named in it too."""
+        return render(error.code, self.names.localise(error.params, self.lang), self.lang)
+
     def explain(self, error: BaseException) -> str:
         if isinstance(error, ComptoirError):
-            return error.message(self.lang)
+            return self.error_text(error)
         log.error("unexpected error in a counter call: %s", type(error).__name__, exc_info=error)
         return self.tr("label_value", label=self.tr("error"), value=type(error).__name__)
 
     def set_language(self, lang: str) -> None:
         self.lang = lang
+
+    def _language_changed(self) -> None:
+        """Everything on screen says it again in the new language: the navigation, the
+        status bar and banner, the screens (each binds ``lang``)."""
+        self._label_nav()
+        if self.snapshot is not None:
+            self.apply_snapshot(self.snapshot)
+
+    def _read_names(self, data_of: object) -> None:
+        self._names_of = data_of
+        terminal = self.terminal
+        self.call(names.read, terminal.service.store, terminal.config.terminal.language,
+                  done=lambda book: terminal is self.terminal and self._names_read(book))
+
+    def _names_read(self, book: names.NameBook) -> None:
+        if book != self.names:
+            self.names = book
+            self.property("lang").dispatch(self)      # the screens show them again
 
     # -- lifecycle ---------------------------------------------------------------------------
     def build(self):
@@ -110,7 +135,7 @@ class ComptoirApp(App):
         self.screens: ScreenManager = self.root_view.ids.screens
         self.screens.transition = NoTransition()
         Clock.schedule_interval(self._tick, 1.0)
-        self.bind(lang=lambda *_: self._label_nav())
+        self.bind(lang=lambda *_: self._language_changed())
         self.attach(self.terminal, self.badge_panel, self.self_service)
         return self.root_view
 
@@ -126,6 +151,7 @@ class ComptoirApp(App):
         self.session, self.operator_name, self.locked_name = None, "", ""
         self._pending_taps.clear()
         self._status_read_at = 0.0
+        self.names, self._names_of = names.EMPTY, None
         from kiosk.ui import admin, balance, copies, login, pickup, sale
         classes = {"login": login.LoginScreen, "sale": sale.SaleScreen, "pickup": pickup.PickupScreen,
                    "copies": copies.CopiesScreen, "balance": balance.BalanceScreen,
@@ -142,6 +168,7 @@ class ComptoirApp(App):
         self._poller = StatusPoller(terminal, self._status_from_thread).start()
         self.goto("balance" if self_service else "login")
         self._last_activity = time.monotonic()
+        self._read_names("attached")
 
     def detach(self) -> None:
         if self._poller is not None:
@@ -373,6 +400,10 @@ class ComptoirApp(App):
     def apply_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
         bar, store = self.root_view.ids.status, snap.store
+        if self._names_of == "attached":
+            self._names_of = store.last_pull_at
+        elif self._names_of != store.last_pull_at:
+            self._read_names(store.last_pull_at)     # a pull may have renamed articles
         now = self.terminal.service.clock.now()
         if not store.enrolled and store.sync is None:
             state = self.tr("not_enrolled_short")
@@ -387,14 +418,14 @@ class ComptoirApp(App):
         bar.printer_ok = not snap.printer.gone
         bar.printer_text = f"{self.tr('printer')} {self.tr('state_' + snap.printer.state)}"
         if time.monotonic() >= getattr(self, "_flash_until", 0):
-            lines = []
+            lines = []          # one line per device: each stays readable
             if snap.reader.gone:
-                lines.append(self.tr("banner_reader", reason=snap.reader.reason))
+                lines.append(self.tr("banner_reader", reason=snap.reader.text(self.lang)))
             if snap.printer.gone:
-                lines.append(self.tr("banner_printer", reason=snap.printer.reason))
+                lines.append(self.tr("banner_printer", reason=snap.printer.text(self.lang)))
             if snap.store.disk_full:
                 lines.append(self.tr("banner_disk"))
-            self.root_view.ids.banner.text = "  ".join(lines)
+            self.root_view.ids.banner.text = "\n".join(lines)
         for screen in self.screens.screens:
             getattr(screen, "status_changed", lambda _s: None)(snap)
 
