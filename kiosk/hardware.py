@@ -67,16 +67,16 @@ REFUSED_READS = {
 # Why a reader is not reading (``drivers.badge.base.REASON_CODES``), as the canteen worker
 # reads it; the driver's English details go to the log only.
 READER_REASONS = {
-    "not_started": coded("reader_not_started", "the reader is starting."),
-    "stopped": coded("reader_stopped", "the reader was stopped."),
-    "not_found": coded("reader_not_found", "no reader found: check that it is plugged in."),
-    "setup": coded("reader_setup", "the reader cannot be used as set up: call the person who"
+    "not_started": coded("reader_not_started", "The reader is starting."),
+    "stopped": coded("reader_stopped", "The reader was stopped."),
+    "not_found": coded("reader_not_found", "No reader found: check that it is plugged in."),
+    "setup": coded("reader_setup", "The reader cannot be used as set up: call the person who"
                    " installed the terminal."),
-    "service": coded("reader_service", "the card reader service does not answer: restart the"
+    "service": coded("reader_service", "The card reader service does not answer: restart the"
                      " terminal."),
-    "unplugged": coded("reader_unplugged", "the reader was unplugged or does not answer: check"
+    "unplugged": coded("reader_unplugged", "The reader was unplugged or does not answer: check"
                        " its cable."),
-    "failed": coded("reader_failed", "the reader stopped on an error: restart the terminal."),
+    "failed": coded("reader_failed", "The reader stopped on an error: restart the terminal."),
 }
 
 
@@ -84,7 +84,7 @@ def reader_reason(code: str, lang: str = "fr") -> str:
     """Why the reader is not reading, in ``lang`` (an unknown code: it failed).
 
     >>> reader_reason("stopped", "nl")
-    'de lezer is gestopt.'
+    'De lezer werd gestopt.'
     """
     key = code if code in READER_REASONS else "failed"
     return translator(lang).pgettext(f"reader_{key}", READER_REASONS[key])

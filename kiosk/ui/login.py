@@ -24,8 +24,14 @@ class LoginScreen(Screen):
         app = App.get_running_app()
         app.call(operators.list_operators, app.terminal.service.store, done=self._list)
 
+    def on_kv_post(self, *_):
+        App.get_running_app().bind(lang=lambda *_: self._list(self._ops))
+
+    _ops: list[dict] = []
+
     def _list(self, ops: list[dict]) -> None:
         app = App.get_running_app()
+        self._ops = ops                  # listed again in a new language
         box = self.ids.names
         box.clear_widgets()
         for op in ops:

@@ -50,7 +50,7 @@ class SaleScreen(PayingMixin, Screen):
             if a.category not in seen:
                 seen.append(a.category)
                 active = a.category == self.category
-                tab = BigButton(text=a.category_name, font_size=sp(20),
+                tab = BigButton(text=a.category_label(app.lang), font_size=sp(20),
                                 bg=(0.16, 0.36, 0.66, 1) if active else (0.22, 0.27, 0.36, 1))
                 tab.category = a.category
                 tab.bind(on_release=lambda b: self.choose_category(b.category))
@@ -143,7 +143,7 @@ class SaleScreen(PayingMixin, Screen):
         app = App.get_running_app()
         self.rush_pick, self.rush_article = False, code
         self.armed = False
-        self.ids.result.message("idle", app.tr("tap_badge"))
+        self.say(lambda: self.ids.result.message("idle", app.tr("tap_badge")))
         self.result_visible = True
 
     def stop_rush(self) -> None:

@@ -84,9 +84,10 @@ class PrinterStatus:
         self._status = DeviceState(state, reason)
         self._lock = threading.Lock()
 
-    def update(self, state: str, reason: str = "") -> None:
+    def update(self, state: str, reason: str = "", *coded: Any) -> None:
+        """``coded``: the rest of a ``DeviceState`` (kind, code, params)."""
         with self._lock:
-            self._status = DeviceState(state, reason)
+            self._status = DeviceState(state, reason, *coded)
 
     @property
     def status(self) -> DeviceState:
