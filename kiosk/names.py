@@ -21,11 +21,32 @@ French name, as receipts print it) is shown again by code, in the screen's langu
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import NamedTuple
 
 from kiosk.store import Store
-from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from sync.common.i18n import DEFAULT_LANGUAGE, LANGUAGES, coded, translator
+
+# A wallet named with the plain word (a school with one wallet: "Portefeuille") is shown with
+# the word of the screen's language; a name the school chose ("Repas") is shown as it is.
+WALLET = coded("wallet_default", "Wallet")
+
+
+def wallet(name: str, lang: str) -> str:
+    """
+    >>> wallet("Portefeuille", "nl"), wallet("Repas", "nl")
+    ('Portemonnee', 'Repas')
+    """
+    if name.strip().casefold() in _wallet_words():
+        return translator(lang).pgettext("wallet_default", WALLET)
+    return name
+
+
+@functools.cache
+def _wallet_words() -> frozenset[str]:
+    return frozenset(translator(lang).pgettext("wallet_default", WALLET).casefold()
+                     for lang in LANGUAGES)
 
 Names = Mapping[str, "str | None"]
 
@@ -65,6 +86,8 @@ class NameBook(NamedTuple):
             out["article"] = self.articles_text([str(c) for c in codes], lang)
         elif isinstance(params.get("code"), str) and "article" in params:
             out["article"] = self.article(str(params["code"]), lang, str(params["article"]))
+        if isinstance(params.get("wallet"), str):
+            out["wallet"] = wallet(str(params["wallet"]), lang)
         if isinstance(params.get("category_code"), str) and "category" in params:
             out["category"] = self.category(str(params["category_code"]), lang,
                                             str(params["category"]))

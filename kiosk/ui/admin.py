@@ -86,9 +86,12 @@ class AdminScreen(Screen):
             self._report(self._shown_report)
         if self._shown_sales is not None:
             self._sales(self._shown_sales)
+        if self._shown_students is not None:
+            self._found(self._shown_students)
 
     _shown_report: Report | None = None
     _shown_sales: list[SaleLine] | None = None
+    _shown_students: list[StudentBadges] | None = None
 
     def on_pre_enter(self, *_):
         self.notice = ""
@@ -258,6 +261,7 @@ class AdminScreen(Screen):
 
     def _found(self, students: list[StudentBadges]) -> None:
         app = App.get_running_app()
+        self._shown_students = students
         box = self.ids.badges
         box.clear_widgets()
         for s in students:

@@ -24,7 +24,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk import names
+from kiosk import names as name_book
 from kiosk.ui import formats
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.terminal import Snapshot, StatusPoller, Terminal
@@ -81,7 +81,7 @@ class ComptoirApp(App):
         self._last_activity = time.monotonic()
         self._modal: ModalView | None = None
         self._pending_taps: deque = deque()
-        self.names = names.EMPTY         # article and category names (kiosk.names), read on attach
+        self.names = name_book.EMPTY         # article and category names (kiosk.names), read on attach
         self._names_of: object = None    # the data they were read from (its last pull)
 
     # -- words, money, errors --------------------------------------------------------------
@@ -117,10 +117,10 @@ class ComptoirApp(App):
     def _read_names(self, data_of: object) -> None:
         self._names_of = data_of
         terminal = self.terminal
-        self.call(names.read, terminal.service.store, terminal.config.terminal.language,
+        self.call(name_book.read, terminal.service.store, terminal.config.terminal.language,
                   done=lambda book: terminal is self.terminal and self._names_read(book))
 
-    def _names_read(self, book: names.NameBook) -> None:
+    def _names_read(self, book: name_book.NameBook) -> None:
         if book != self.names:
             self.names = book
             self.property("lang").dispatch(self)      # the screens show them again
@@ -151,7 +151,7 @@ class ComptoirApp(App):
         self.session, self.operator_name, self.locked_name = None, "", ""
         self._pending_taps.clear()
         self._status_read_at = 0.0
-        self.names, self._names_of = names.EMPTY, None
+        self.names, self._names_of = name_book.EMPTY, None
         from kiosk.ui import admin, balance, copies, login, pickup, sale
         classes = {"login": login.LoginScreen, "sale": sale.SaleScreen, "pickup": pickup.PickupScreen,
                    "copies": copies.CopiesScreen, "balance": balance.BalanceScreen,

@@ -12,6 +12,7 @@ from kivy.core.image import Image as CoreImage
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk.names import wallet
 from kiosk.ui import flows, formats, present
 from kiosk.ui.topup import epc_qr_png
 
@@ -81,7 +82,7 @@ class BalanceScreen(Screen):
         self.photo = str(photo) if photo else ""
         self.message = ""
         self.name_text = present.student_line(identity.student)
-        self.balances = "\n".join(app.tr("label_value", label=w.name,
+        self.balances = "\n".join(app.tr("label_value", label=wallet(w.name, app.lang),
                                           value=f"[b]{app.money(w.balance_cents)}[/b]")
                                    for w in identity.wallets)
         lines = []

@@ -18,6 +18,7 @@ from kivy.app import App
 
 from kiosk import lookups
 from kiosk.lookups import Article
+from kiosk.names import wallet
 from kiosk.ui import flows, present
 from kiosk.ui.flows import PayCall, TapOutcome
 from kiosk.ui.texts import flag_name
@@ -82,7 +83,8 @@ class PayingMixin:
             else:
                 self.say(lambda: self.ids.result.message(
                     "info", app.tr("balance_of"), name=present.student_line(identity.student),
-                    reason=" · ".join(app.tr("label_value", label=w.name, value=app.money(w.balance_cents))
+                    reason=" · ".join(app.tr("label_value", label=wallet(w.name, app.lang),
+                                             value=app.money(w.balance_cents))
                                       for w in identity.wallets),
                     photo=app.terminal.photo_path(identity.student) or ""))
             self.result_visible = True
