@@ -29,7 +29,7 @@ SAME_AS_ENGLISH = {
     "fr": {"Total", "Terminal", "Journal", "articles", "badges", "{detail}", "ok", "state_ok",
            "state_unknown", "total", "pages", "slip_total",
            "Date", "Article", "Version", "loaded_articles", "loaded_badges",
-           "flag_gluten", "flag_lupin"},
+           "flag_gluten", "flag_lupin", "per_page"},
     "nl": {"Terminal", "Printer", "Platform", "badges", "open", "online", "offline", "{detail}",
            "ok", "state_ok", "state_unknown", "printer",
            "{label}: {value}", "{label}:{pad} {value}", "{state}: {detail}",

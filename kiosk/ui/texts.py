@@ -96,6 +96,7 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "copies_bw": coded("copies_bw", "Black & white"),
     "copies_colour": coded("copies_colour", "Colour"),
     "pages": coded("pages", "pages"),
+    "per_page": coded("per_page", "{price} / page"),
     "other_articles": coded("other_articles", "Other articles"),
     # balance
     "balance_title": coded("balance_title", "Check your balance"),

@@ -26,6 +26,12 @@ PLACEHOLDER = re.compile(r"\{[^}]*\}")
 ENDONYMS = {"français", "nederlands", "english"}
 
 
+def _name(item: dict, lang: str) -> str:
+    """A demo article's or category's name in ``lang`` (a plain name: the school's, French)."""
+    names = item["name"] if isinstance(item["name"], dict) else {"fr": item["name"]}
+    return names.get(lang) or names["fr"]
+
+
 def _words(text: str) -> set[str]:
     return {w.casefold() for w in WORD.findall(PLACEHOLDER.sub(" ", text))}
 
@@ -41,7 +47,7 @@ def vocabulary(lang: str) -> frozenset[str]:
                 for s in strings:
                     words |= _words(s)
     for item in (*ARTICLES, *CATEGORIES):
-        words |= _words(item["name"][lang])
+        words |= _words(_name(item, lang))
     return frozenset(words)
 
 
@@ -54,8 +60,8 @@ def foreign(lang: str) -> frozenset[str]:
 
 def foreign_names(lang: str) -> list[str]:
     """The demo's article and category names in another language, not names in ``lang``."""
-    own = {item["name"][lang] for item in (*ARTICLES, *CATEGORIES)}
-    return sorted({item["name"][o] for item in (*ARTICLES, *CATEGORIES) for o in LANGS
+    own = {_name(item, lang) for item in (*ARTICLES, *CATEGORIES)}
+    return sorted({_name(item, o) for item in (*ARTICLES, *CATEGORIES) for o in LANGS
                    if o != lang} - own, key=len, reverse=True)
 
 
