@@ -374,7 +374,8 @@ class WedgeReader(SelectLoopReader):
             try:
                 device = self.open_device(path)
             except OSError as exc:
-                self._set_state(ReaderState.DISCONNECTED, _open_reason(path, exc))
+                self._set_state(ReaderState.DISCONNECTED, _open_reason(path, exc),
+                                "setup" if exc.errno == errno.EACCES else "not_found")
                 self._stopping.wait(self.RETRY_SECONDS)
                 continue
             try:

@@ -118,10 +118,10 @@ class ComptoirApp(App):
         self._names_of = data_of
         terminal = self.terminal
         self.call(name_book.read, terminal.service.store, terminal.config.terminal.language,
-                  done=lambda book: terminal is self.terminal and self._names_read(book))
+                  done=lambda book: self._names_read(terminal, book))
 
-    def _names_read(self, book: name_book.NameBook) -> None:
-        if book != self.names:
+    def _names_read(self, terminal: Terminal, book: name_book.NameBook) -> None:
+        if terminal is self.terminal and book != self.names:
             self.names = book
             self.property("lang").dispatch(self)      # the screens show them again
 
