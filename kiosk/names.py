@@ -22,6 +22,7 @@ French name, as receipts print it) is shown again by code, in the screen's langu
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -99,8 +100,19 @@ EMPTY = NameBook({}, {})
 
 def read(store: Store, school: str = DEFAULT_LANGUAGE) -> NameBook:
     with store.read() as conn:
-        articles = {code: {"fr": fr, "nl": nl, "en": en} for code, fr, nl, en in conn.execute(
-            "SELECT code, name_fr, name_nl, name_en FROM articles")}
-        categories = {code: {"fr": fr, "nl": nl, "en": en} for code, fr, nl, en in conn.execute(
-            "SELECT code, name, name_nl, name_en FROM categories")}
+        return read_in(conn, school)
+
+
+def read_in(conn: sqlite3.Connection, school: str = DEFAULT_LANGUAGE) -> NameBook:
+    """The same, in a transaction the caller holds."""
+    articles = {code: {"fr": fr, "nl": nl, "en": en} for code, fr, nl, en in conn.execute(
+        "SELECT code, name_fr, name_nl, name_en FROM articles")}
+    categories = {code: {"fr": fr, "nl": nl, "en": en} for code, fr, nl, en in conn.execute(
+        "SELECT code, name, name_nl, name_en FROM categories")}
     return NameBook(articles, categories, school)
+
+
+def renamed(lines: list[dict], book: NameBook, lang: str) -> list[dict]:
+    """Journal lines (``article`` code, ``name`` as recorded) with their names in ``lang``."""
+    return [{**line, "name": book.article(line.get("article", ""), lang, line.get("name"))}
+            for line in lines]

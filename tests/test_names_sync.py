@@ -120,3 +120,25 @@ def test_a_store_made_before_the_names_keeps_its_categories(tmp_path):
     assert conn.execute("SELECT code, name, name_nl, name_en FROM categories").fetchall() == \
         [("soup", "Potage", None, None)]
     conn.close()
+
+
+def test_a_dutch_schools_receipt_names_its_articles_in_dutch(tmp_path):
+    """Receipts are printed in the school's language ([terminal] language), article and
+    wallet names included (the journal keeps the French name it was sold under)."""
+    from kiosk import print_jobs
+    from kiosk.config import parse_config
+    from kiosk.demo.school import Badge
+    from kiosk.demo.store import demo_service
+    config = parse_config({"terminal": {"language": "nl"}, "printing": {"receipt": "always"}})
+    service, marie = demo_service(folder=tmp_path, config=config)
+    try:
+        service.sell(marie, Badge.EMMA, {"SOUP": 1, "WATER": 1})
+        with service.store.read() as conn:
+            row = conn.execute("SELECT id FROM print_jobs WHERE kind = 'receipt'").fetchone()
+            job = print_jobs.get_job(conn, row[0])
+            assert job is not None
+            text = "\n".join(print_jobs.render_job(conn, job, config, 42).text_lines())
+    finally:
+        service.store.close()
+    assert "1 x Soep met brood" in text and "1 x Water 50 cl" in text and "Potage" not in text
+    assert "Portemonnee" in text and "Portefeuille" not in text
