@@ -150,6 +150,7 @@ class TerminalStatus(NamedTuple):
     failed_prints: int
     enrolled: bool
     disk_full: bool = False     # nothing can be saved until space is freed (kiosk.store.space)
+    last_error_coded: str = ""  # last_error as JSON {"code", "params"}: said in any language
 
 
 def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
@@ -164,4 +165,5 @@ def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
                           state.get("last_pull_at"), state.get("last_error", ""),
                           state.get("last_error_at"), last_seq - int(state.get("pushed_seq", "0")),
                           prints.get("pending", 0), prints.get("failed", 0), enrolled,
-                          store.read_only or space.is_full(store.path.parent))
+                          store.read_only or space.is_full(store.path.parent),
+                          state.get("last_error_coded", ""))

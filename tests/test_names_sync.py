@@ -142,3 +142,27 @@ def test_a_dutch_schools_receipt_names_its_articles_in_dutch(tmp_path):
         service.store.close()
     assert "1 x Soep met brood" in text and "1 x Water 50 cl" in text and "Potage" not in text
     assert "Portemonnee" in text and "Portefeuille" not in text
+
+
+def test_a_sync_error_is_kept_with_its_code_for_the_screens(tmp_path):
+    """The admin screen says the last sync error in its language: the agent keeps the code
+    and parameters beside the English text it logs."""
+    import json
+
+    from kiosk.demo.store import demo_service
+    from sync.agent import Agent
+    from sync.client import Client, Offline
+    from sync.common.messages import render
+
+    from .test_sync_e2e import free_port
+    service, _marie = demo_service(folder=tmp_path)
+    try:
+        agent = Agent(service.store, Client(f"http://127.0.0.1:{free_port()}", "token",
+                                            allow_http=True, timeout=1))
+        with pytest.raises(Offline):
+            agent.run_once()
+        coded = json.loads(service.store.sync_state("last_error_coded", ""))
+        assert coded["code"] == "offline"
+        assert render(coded["code"], coded["params"], "nl").startswith("Platform onbereikbaar")
+    finally:
+        service.store.close()

@@ -3,6 +3,7 @@ reprints, X report and day close (Z), reader and printer state, blocking a lost 
 language. Every action goes through the counter service with the supervisor's session."""
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from kivy.app import App
@@ -16,10 +17,11 @@ from kivy.uix.screenmanager import Screen
 from kiosk import lookups
 from kiosk.ui import formats
 from kiosk.ui.widgets import BigButton, ConfirmView
+from sync.common.messages import render
 
 if TYPE_CHECKING:
     from kiosk.counter import VoidResult
-    from kiosk.lookups import SaleLine, StudentBadges
+    from kiosk.lookups import SaleLine, StudentBadges, TerminalStatus
     from kiosk.reports import Report
     from kiosk.ui.terminal import Snapshot
 
@@ -45,6 +47,15 @@ class SaleRow(BoxLayout):
 
     def reprint(self):
         _admin().reprint(self.seq)
+
+
+def _said(status: TerminalStatus, lang: str) -> str:
+    """The last sync error in ``lang`` (recorded in English before it had its code)."""
+    try:
+        coded = json.loads(status.last_error_coded) if status.last_error_coded else None
+    except ValueError:
+        coded = None
+    return render(coded["code"], coded["params"], lang) if coded else status.last_error
 
 
 class AdminScreen(Screen):
@@ -122,7 +133,7 @@ class AdminScreen(Screen):
                   app.tr("data_age", when=formats.ago(s.last_pull_at, now, lang)),
                   app.tr("waiting_entries", count=s.waiting)]
         if s.last_error:
-            lines.append(app.tr("last_error", error=s.last_error))
+            lines.append(app.tr("last_error", error=_said(s, lang)))
         self.sync_lines = "\n".join(lines)
         self.syncing = snap.syncing
         self.device_lines = "\n".join((

@@ -8,6 +8,7 @@ answer (paid, refused, allergen alert, pickup, balance card, X report, device ba
 on screen while the language changes under it."""
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -170,8 +171,15 @@ def test_every_screen_in_the_language_chosen_mid_cart(driver, counter, shot):
     driver.wait_for(lambda: app._modal is None, what="the alert answered")
     speaks(driver, "nl", "the sale cancelled")
 
-    # a sale paid, then the language switched with the answer on screen
+    # a forgotten badge: the search by name, its keys and hints
     driver.tap(app.tr("close"))
+    driver.tap(app.tr("forgotten_badge"))
+    driver.wait_for(lambda: app._modal is not None, what="the search by name")
+    speaks(driver, "nl", "the search by name")
+    app._modal.dismiss(animation=False)
+    driver.wait_for(lambda: app._modal is None, what="the search closed")
+
+    # a sale paid, then the language switched with the answer on screen
     driver.tap(app.tr("badge_to_pay"))
     tap_badge(driver, terminal, Badge.EMMA, lambda: sale.last_outcome is not None
               and sale.last_outcome.result is not None)
@@ -232,6 +240,24 @@ def test_every_screen_in_the_language_chosen_mid_cart(driver, counter, shot):
         assert len(banner.text.split("\n")) == 2
     assert "stopped." in banner.text and "out of paper" in banner.text
     shot("banners-en")
+
+    # the last sync failed (kept as the agent keeps it): said in each language
+    with terminal.service.store.write() as conn:        # the last sync failed (as the agent keeps it)
+        for key, value in {"status": "offline", "last_error_at": "2026-01-05T07:00:00Z",
+                           "last_error": "Platform unreachable (127.0.0.1:9): sales go on and"
+                                         " will be sent later.",
+                           "last_error_coded": json.dumps({"code": "offline",
+                                                           "params": {"detail": "127.0.0.1:9"}})
+                           }.items():
+            terminal.service.store.set_kv(conn, "sync_state", key, value)
+    for lang in ("fr", "nl", "en"):
+        switch(driver, lang)
+        driver.tap([b for b in driver.buttons(root=driver.screen("admin").ids.menu)
+                    if b.section == "sync"][0])
+        speaks(driver, lang, "the last sync error")
+        assert {"nl": "Platform onbereikbaar", "en": "Platform unreachable",
+                "fr": "Plateforme injoignable"}[lang] in driver.screen("admin").sync_lines
+        admin_back(driver)
 
 
 def test_reception_screens_in_every_language(driver, counter, shot):
