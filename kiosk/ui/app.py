@@ -111,6 +111,8 @@ class ComptoirApp(App):
         """Everything on screen says it again in the new language: the navigation, the
         status bar and banner, the screens (each binds ``lang``)."""
         self._label_nav()
+        if self._flashed is not None and time.monotonic() < getattr(self, "_flash_until", 0):
+            self.root_view.ids.banner.text = self._flashed()
         if self.snapshot is not None:
             self.apply_snapshot(self.snapshot)
 
@@ -330,7 +332,7 @@ class ComptoirApp(App):
             if failed is not None:
                 failed(error)
             else:
-                self.flash(self.explain(error))
+                self.flash(lambda: self.explain(error))
             return
         if done is not None:
             done(future.result())
@@ -338,11 +340,14 @@ class ComptoirApp(App):
         if status is None and self._poller is not None:
             self._poller.poke()
 
-    def flash(self, text: str, seconds: float = 6.0) -> None:
-        """A message in the banner for a few seconds (errors no screen asked for)."""
-        banner = self.root_view.ids.banner
-        banner.text = text
+    def flash(self, text: str | Callable[[], str], seconds: float = 6.0) -> None:
+        """A message in the banner for a few seconds (errors no screen asked for); ``text()``
+        says it in the app's language, again if the language changes meanwhile."""
+        self._flashed = text if callable(text) else (lambda: text)
+        self.root_view.ids.banner.text = self._flashed()
         self._flash_until = time.monotonic() + seconds
+
+    _flashed: Callable[[], str] | None = None
 
     # -- modal views (confirmations): badge taps wait until they are answered ------------------
     def open_modal(self, view: ModalView) -> None:
@@ -366,8 +371,7 @@ class ComptoirApp(App):
 
     def _reader_refused(self, refused: RefusedRead) -> None:    # the reader's thread
         from kiosk.hardware import refused_read_message
-        text = refused_read_message(refused, self.lang)
-        Clock.schedule_once(lambda _dt: self.flash(text))
+        Clock.schedule_once(lambda _dt: self.flash(lambda: refused_read_message(refused, self.lang)))
 
     def _reader_state(self, _status: Status) -> None:        # the reader's thread
         if self._poller is not None:

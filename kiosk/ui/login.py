@@ -25,7 +25,14 @@ class LoginScreen(Screen):
         app.call(operators.list_operators, app.terminal.service.store, done=self._list)
 
     def on_kv_post(self, *_):
-        App.get_running_app().bind(lang=lambda *_: self._list(self._ops))
+        App.get_running_app().bind(lang=lambda *_: self._language_changed())
+
+    _error: BaseException | None = None
+
+    def _language_changed(self) -> None:
+        self._list(self._ops)
+        if self._error is not None and self.message:
+            self.message = App.get_running_app().explain(self._error)
 
     _ops: list[dict] = []
 
@@ -55,4 +62,5 @@ class LoginScreen(Screen):
         app.call(app.terminal.service.login, self.chosen, pin, done=app.logged_in, failed=self._failed)
 
     def _failed(self, error: BaseException) -> None:
+        self._error = error
         self.message = App.get_running_app().explain(error)

@@ -263,9 +263,16 @@ def test_every_screen_in_the_language_chosen_mid_cart(driver, counter, shot):
 def test_reception_screens_in_every_language(driver, counter, shot):
     terminal = counter(profile="reception")
     app = driver.app
+    login_screen = driver.screen("login")
+    driver.tap("Luc")
+    for digit in "0000":                                  # a wrong PIN: the refusal on screen
+        driver.tap(digit)
+    driver.tap("OK")
+    driver.wait_for(lambda: login_screen.message, what="the wrong PIN refused")
     for lang in ("nl", "en", "fr"):
         driver.tap({"fr": "Français", "nl": "Nederlands", "en": "English"}[lang])
         speaks(driver, lang, "the login")
+        assert login_screen.message
     login(driver, "Luc", DEMO_PINS["Luc"])
     copies = driver.screen("copies")
     driver.wait_for(lambda: copies.articles, what="the articles")
