@@ -217,13 +217,14 @@ class CounterService:
                 raise Refusal("unknown_article", article=code)
             name, price, category, allergens, profiles, active, wallet_kind, category_name = row
             if not active:
-                raise Refusal("article_inactive", article=name)
+                raise Refusal("article_inactive", article=name, code=code)
             if profile not in holders.json_list(profiles):
-                raise Refusal("article_not_sold_here", article=name)
+                raise Refusal("article_not_sold_here", article=name, code=code)
             if code in student.blocked_articles:
-                raise Refusal("article_blocked", article=name)
+                raise Refusal("article_blocked", article=name, code=code)
             if category in student.blocked_categories:
-                raise Refusal("category_blocked", article=name, category=category_name or category)
+                raise Refusal("category_blocked", article=name, code=code,
+                              category=category_name or category, category_code=category)
             line = {"article": code, "name": name, "qty": qty, "unit_cents": price,
                     "total_cents": qty * price, "wallet": paying_wallet(wallets, wallet_kind).id}
             if allergens != "[]":        # recorded with the sale only when there are some
@@ -255,7 +256,7 @@ class CounterService:
                          confirm: Collection[str]) -> list[str]:
         return diet.confirmations(self.config.policy.allergen_policy, student,
                                   ((line["name"], line.get("allergens", ())) for line in cart.lines),
-                                  confirm)
+                                  confirm, {line["name"]: line["article"] for line in cart.lines})
 
     # -- reservations ----------------------------------------------------------------------
     def pickup(self, session: Session, uid: Who, reservation_ids: Iterable[str] | None = None,

@@ -7,7 +7,7 @@ platform applies too), for a sale and for the pickup of a reservation alike: the
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from kiosk.holders import Student, json_list
@@ -16,10 +16,11 @@ from sync.common.errors import NeedsConfirmation, Refusal
 
 
 def confirmations(policy: str, student: Student, articles: Iterable[tuple[str, Iterable[str]]],
-                  confirm: Collection[str]) -> list[str]:
-    """``articles``: (name, allergen tags) of what the student is handed. Returns the
-    confirmations needed and given (``["allergen"]``, recorded in the entry) or ``[]``;
-    raises the refusal or the question."""
+                  confirm: Collection[str], codes: Mapping[str, str] | None = None) -> list[str]:
+    """``articles``: (name, allergen tags) of what the student is handed; ``codes``: their
+    codes by name (the refusal or question then lists them in ``articles``: a screen names
+    them in its own language). Returns the confirmations needed and given (``["allergen"]``,
+    recorded in the entry) or ``[]``; raises the refusal or the question."""
     if not student.flags:            # most students: nothing to look at
         return []
     verdict = allergens.check(policy, student.flags, articles,
@@ -28,6 +29,8 @@ def confirmations(policy: str, student: Student, articles: Iterable[tuple[str, I
         return []
     params: dict[str, Any] = {"article": ", ".join(verdict.articles),
                               "flags": list(verdict.flags)}
+    if codes:
+        params["articles"] = [codes[name] for name in verdict.articles if name in codes]
     if verdict.outcome == "refuse":
         raise Refusal("allergen_refused", **params)
     if verdict.outcome == "ask":
@@ -48,4 +51,4 @@ def pickup_confirmations(conn: sqlite3.Connection, policy: str, student: Student
         codes).fetchall())
     return confirmations(policy, student,
                          ((i["name"], json_list(tags.get(i["article"], "[]"))) for i in items),
-                         confirm)
+                         confirm, {i["name"]: i["article"] for i in items})

@@ -48,7 +48,7 @@ from sync.common.messages import render
 if TYPE_CHECKING:
     from drivers.printer.base import ReceiptPrinter
 
-__all__ = ["open_reader", "open_printer", "printer_message", "refused_read_message",
+__all__ = ["open_reader", "open_printer", "printer_message", "reader_reason", "refused_read_message",
            "CounterPrinterStatus", "PrinterState", "PrinterStatus", "PrinterUnavailable",
            "RefusedRead"]
 
@@ -62,6 +62,32 @@ REFUSED_READS = {
                        "again."),
     READ_GARBLED: coded("read_garbled", "The badge was misread: tap it again."),
 }
+
+
+# Why a reader is not reading (``drivers.badge.base.REASON_CODES``), as the canteen worker
+# reads it; the driver's English details go to the log only.
+READER_REASONS = {
+    "not_started": coded("reader_not_started", "The reader is starting."),
+    "stopped": coded("reader_stopped", "The reader was stopped."),
+    "not_found": coded("reader_not_found", "No reader found: check that it is plugged in."),
+    "setup": coded("reader_setup", "The reader cannot be used as set up: call the person who"
+                   " installed the terminal."),
+    "service": coded("reader_service", "The card reader service does not answer: restart the"
+                     " terminal."),
+    "unplugged": coded("reader_unplugged", "The reader was unplugged or does not answer: check"
+                       " its cable."),
+    "failed": coded("reader_failed", "The reader stopped on an error: restart the terminal."),
+}
+
+
+def reader_reason(code: str, lang: str = "fr") -> str:
+    """Why the reader is not reading, in ``lang`` (an unknown code: it failed).
+
+    >>> reader_reason("stopped", "nl")
+    'De lezer werd gestopt.'
+    """
+    key = code if code in READER_REASONS else "failed"
+    return translator(lang).pgettext(f"reader_{key}", READER_REASONS[key])
 
 
 def refused_read_message(refused: RefusedRead, lang: str = "fr") -> str:

@@ -155,7 +155,9 @@ def _seq_problems(conn: sqlite3.Connection, data: DataSet) -> list[str]:
 def _write(store: Store, conn: sqlite3.Connection, data: DataSet) -> None:
     db = store.db   # sqlite-utils nests its writes in our transaction (savepoints)
     if data.categories:
-        db.table("categories").upsert_all([c.model_dump() for c in data.categories], pk="code")
+        db.table("categories").upsert_all([{
+            "code": c.code, "name": c.name.fr, "name_nl": c.name.nl, "name_en": c.name.en,
+            "wallet_kind": c.wallet_kind} for c in data.categories], pk="code")
     if data.articles:
         db.table("articles").upsert_all([{
             "code": a.code, "name_fr": a.name.fr, "name_nl": a.name.nl, "name_en": a.name.en,

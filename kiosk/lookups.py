@@ -20,6 +20,7 @@ import json
 from typing import NamedTuple
 
 from kiosk import journal
+from kiosk.names import pick
 from kiosk.store import Store, space
 
 
@@ -28,26 +29,34 @@ class Article(NamedTuple):
     names: dict            # language -> name (fr always there)
     price_cents: int
     category: str
-    category_name: str
+    category_name: str     # in French
     allergens: tuple[str, ...]
+    category_names: dict | None = None      # language -> name
+    school: str = "fr"     # the language a missing name falls back to (kiosk.names)
 
     def name(self, lang: str) -> str:
-        return self.names.get(lang) or self.names["fr"]
+        return pick(self.names, lang, self.school)
+
+    def category_label(self, lang: str) -> str:
+        return pick(self.category_names or {"fr": self.category_name}, lang, self.school)
 
 
-def articles(store: Store, profile: str) -> list[Article]:
+def articles(store: Store, profile: str, school: str = "fr") -> list[Article]:
     """Active articles sold at this terminal profile, in the import's order."""
     with store.read() as conn:
         rows = conn.execute(
             "SELECT a.code, a.name_fr, a.name_nl, a.name_en, a.price_cents, a.category,"
-            " COALESCE(c.name, a.category), a.allergens, a.profiles FROM articles a"
-            " LEFT JOIN categories c ON c.code = a.category WHERE a.active ORDER BY a.rowid").fetchall()
+            " COALESCE(c.name, a.category), c.name_nl, c.name_en, a.allergens, a.profiles"
+            " FROM articles a LEFT JOIN categories c ON c.code = a.category WHERE a.active"
+            " ORDER BY a.rowid").fetchall()
     out = []
-    for code, fr, nl, en, price, category, category_name, allergens, profiles in rows:
+    for code, fr, nl, en, price, category, cat_fr, cat_nl, cat_en, allergens, profiles in rows:
         if profile not in json.loads(profiles):
             continue
         names = {k: v for k, v in (("fr", fr), ("nl", nl), ("en", en)) if v}
-        out.append(Article(code, names, price, category, category_name, tuple(json.loads(allergens))))
+        category_names = {k: v for k, v in (("fr", cat_fr), ("nl", cat_nl), ("en", cat_en)) if v}
+        out.append(Article(code, names, price, category, cat_fr, tuple(json.loads(allergens)),
+                           category_names, school))
     return out
 
 
@@ -59,6 +68,7 @@ class SaleLine(NamedTuple):
     amount_cents: int         # negative: what was debited
     articles: str             # "2 × Potage et pain, 1 × Eau 50 cl"
     voided: bool
+    lines: tuple = ()         # (qty, article code, name as recorded): shown in any language
 
 
 def sales_of_day(store: Store, day: str, limit: int = 200) -> list[SaleLine]:
@@ -76,7 +86,9 @@ def sales_of_day(store: Store, day: str, limit: int = 200) -> list[SaleLine]:
     return [SaleLine(e.seq, e.ts, e.kind, names.get(e.student_id, e.student_id or "?"),
                      e.amount_cents,
                      ", ".join(f"{line['qty']} × {line['name']}" for line in e.data.get("lines", [])),
-                     e.seq in voided)
+                     e.seq in voided,
+                     tuple((line["qty"], line.get("article", ""), line["name"])
+                           for line in e.data.get("lines", [])))
             for e in entries]
 
 
@@ -138,6 +150,7 @@ class TerminalStatus(NamedTuple):
     failed_prints: int
     enrolled: bool
     disk_full: bool = False     # nothing can be saved until space is freed (kiosk.store.space)
+    last_error_coded: str = ""  # last_error as JSON {"code", "params"}: said in any language
 
 
 def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
@@ -152,4 +165,5 @@ def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
                           state.get("last_pull_at"), state.get("last_error", ""),
                           state.get("last_error_at"), last_seq - int(state.get("pushed_seq", "0")),
                           prints.get("pending", 0), prints.get("failed", 0), enrolled,
-                          store.read_only or space.is_full(store.path.parent))
+                          store.read_only or space.is_full(store.path.parent),
+                          state.get("last_error_coded", ""))

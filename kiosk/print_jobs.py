@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from drivers.printer.document import Document
-from kiosk import journal, payments, receipts
+from kiosk import journal, names, payments, receipts
 from kiosk.config import TerminalConfig
 from sync.common.clock import iso_utc, parse_iso_utc
 from sync.common.communications import validate_structured_communication
@@ -199,7 +199,21 @@ def render_job(conn: sqlite3.Connection, job: Job, config: TerminalConfig, colum
 class _Context:
     def __init__(self, conn: sqlite3.Connection, config: TerminalConfig, columns: int):
         self.conn, self.config, self.columns = conn, config, columns
-        self.lang = config.terminal.language
+        self.lang = config.terminal.language     # the school's: receipts are in its language
+        self._names: names.NameBook | None = None
+
+    def named(self, lines: list[dict]) -> list[dict]:
+        """Lines with their article names in the receipt's language (kiosk.names)."""
+        if self._names is None:
+            self._names = names.read_in(self.conn, self.lang)
+        return names.renamed(lines, self._names, self.lang)
+
+    def named_summary(self, summary: dict) -> dict:
+        articles = {code: {**a, "article": code} for code, a in summary["articles"].items()}
+        pickups = {code: {**p, "article": code} for code, p in summary.get("pickups", {}).items()}
+        return {**summary,
+                "articles": dict(zip(articles, self.named(list(articles.values())))),
+                "pickups": dict(zip(pickups, self.named(list(pickups.values()))))}
 
     def local(self, ts: str) -> datetime:
         return parse_iso_utc(ts).astimezone(self.config.tz)
@@ -248,15 +262,16 @@ def _receipt(ctx: _Context, job: Job) -> Document:
     balances = job["payload"].get("balances")
     if balances:                  # recorded at the sale: exactly what the counter showed
         marks = ",".join("?" * len(balances))
-        names = dict(ctx.conn.execute(f"SELECT id, name FROM wallets WHERE id IN ({marks})",
-                                      [w for w, _ in balances]))
-        balances = [(names.get(w, w), cents) for w, cents in balances]
+        wallets = dict(ctx.conn.execute(f"SELECT id, name FROM wallets WHERE id IN ({marks})",
+                                        [w for w, _ in balances]))
+        balances = [(wallets.get(w, w), cents) for w, cents in balances]
     else:
         balances = ctx.balances_after(entry)
     return receipts.sale_receipt(
         ctx.columns, **ctx.header(), operator=ctx.operator(entry.operator_id),
         when=ctx.local(entry.ts), seq=entry.seq, student=ctx.student(entry.student_id),
-        lines=entry.data.get("lines", []), total_cents=-entry.amount_cents, balances=balances,
+        lines=ctx.named(entry.data.get("lines", [])), total_cents=-entry.amount_cents,
+        balances=[(names.wallet(w, ctx.lang), cents) for w, cents in balances],
         kind=entry.kind, lang=ctx.lang)
 
 
@@ -269,16 +284,17 @@ def _void(ctx: _Context, job: Job) -> Document:
     return receipts.void_receipt(
         ctx.columns, **ctx.header(), operator=ctx.operator(entry.operator_id),
         when=ctx.local(entry.ts), seq=entry.seq, voided_seq=entry.ref_seq,
-        student=ctx.student(entry.student_id), lines=entry.data.get("lines", []),
+        student=ctx.student(entry.student_id), lines=ctx.named(entry.data.get("lines", [])),
         credited_cents=entry.amount_cents, reason=entry.data.get("reason", ""),
-        balances=ctx.balances_after(entry), lang=ctx.lang)
+        balances=[(names.wallet(w, ctx.lang), c) for w, c in ctx.balances_after(entry)],
+        lang=ctx.lang)
 
 
 def _z_report(ctx: _Context, job: Job) -> Document:
     entry = ctx.entry(job)
     if entry.kind != "close":
         raise JobError(f"entry {entry.seq} is a {entry.kind}, not a day close")
-    return receipts.report(ctx.columns, entry.data["report"], **ctx.header(),
+    return receipts.report(ctx.columns, ctx.named_summary(entry.data["report"]), **ctx.header(),
                           when=ctx.local(entry.ts), close_seq=entry.seq, lang=ctx.lang)
 
 
@@ -287,7 +303,8 @@ def _x_report(ctx: _Context, job: Job) -> Document:
         summary, at = job["payload"]["report"], job["payload"]["generated_at"]
     except KeyError as e:
         raise JobError(f"payload without {e}") from None
-    return receipts.report(ctx.columns, summary, **ctx.header(), when=ctx.local(at), lang=ctx.lang)
+    return receipts.report(ctx.columns, ctx.named_summary(summary), **ctx.header(),
+                           when=ctx.local(at), lang=ctx.lang)
 
 
 def _pick_list(ctx: _Context, job: Job) -> Document:
@@ -297,12 +314,13 @@ def _pick_list(ctx: _Context, job: Job) -> Document:
     uncollected = job["kind"] == "uncollected_list"
     rows = ctx.conn.execute(
         "SELECT s.class_name, s.last_name, s.first_name, COALESCE(a.name_fr, r.article_code),"
-        " r.quantity FROM reservations r LEFT JOIN students s ON s.id = r.student_id"
+        " r.quantity, r.article_code FROM reservations r LEFT JOIN students s ON s.id = r.student_id"
         " LEFT JOIN articles a ON a.code = r.article_code"
         " WHERE r.day = ? AND r.status " + ("= 'reserved'" if uncollected else "!= 'cancelled'"),
         (day,)).fetchall()
-    keys = ("class_name", "last_name", "first_name", "name", "quantity")
-    return receipts.pick_list(ctx.columns, day=day, reservations=[dict(zip(keys, r)) for r in rows],
+    keys = ("class_name", "last_name", "first_name", "name", "quantity", "article")
+    return receipts.pick_list(ctx.columns, day=day,
+                              reservations=ctx.named([dict(zip(keys, r)) for r in rows]),
                              terminal=ctx.config.terminal.name, lang=ctx.lang,
                              uncollected=uncollected)
 

@@ -58,6 +58,8 @@ class WorkerStatus(NamedTuple):
     last_printed_at: float | None   # time.time() of the last job printed
     retry_in: float | None       # seconds until the next attempt, when waiting on the printer
     running: bool
+    coded: tuple[str, dict] | None = None    # ``message`` as (code, params): a screen says it
+                                              # in its own language (sync.common.messages)
 
 
 class AlreadyPrinting(Exception):
@@ -175,7 +177,8 @@ class PrintWorker:
                 with store.write() as conn:
                     print_jobs.mark_failed(conn, job["id"], message)
                 log.warning("print job %s failed for good: %s", job["id"], document)
-                self._set_status(self._status.state, message, message=self._status.message)
+                self._set_status(self._status.state, message, message=self._status.message,
+                                 coded=self._status.coded)
                 continue
             if not self._print(store, job, document):
                 break
@@ -202,7 +205,8 @@ class PrintWorker:
             self._retry_at = time.monotonic() + delay
             log.info("printer unavailable (%s), job %s waits; retry in %.1f s",
                      e.status.state.value, job["id"], delay)
-            self._set_status(e.status.state.value, last_error=reason, message=reason)
+            self._set_status(e.status.state.value, last_error=reason, message=reason,
+                             coded=(e.status.code, dict(e.status.params)))
             self._publish(store, e.status)
             return False
         with store.write() as conn:
@@ -213,7 +217,8 @@ class PrintWorker:
         self._probe_at = time.monotonic() + self.probe
         self._last_printed = time.time()
         # last_error stays: the last problem seen, for the UI's details
-        self._set_status("ok", self._status.last_error, message=printer_message(status, self.lang))
+        self._set_status("ok", self._status.last_error, message=printer_message(status, self.lang),
+                         coded=(status.code, dict(status.params)))
         self._publish(store, status)
         return True
 
@@ -235,7 +240,8 @@ class PrintWorker:
             self._wake.set()
             return
         self._set_status("ok" if status.ok else status.state.value, self._status.last_error,
-                         message=printer_message(status, self.lang))
+                         message=printer_message(status, self.lang),
+                         coded=(status.code, dict(status.params)))
         self._publish(store, status)
 
     def _publish(self, store: Store, status: PrinterStatus) -> None:
@@ -264,22 +270,24 @@ class PrintWorker:
         with store.read() as conn:
             counts = print_jobs.counts(conn)
         self._counts = {"pending": counts["waiting"], "failed": counts["failed"]}
-        self._set_status(self._status.state, self._status.last_error, message=self._status.message)
+        self._set_status(self._status.state, self._status.last_error, message=self._status.message,
+                         coded=self._status.coded)
 
     _counts = {"pending": 0, "failed": 0}
 
-    def _make_status(self, state: str, last_error: str | None,
-                     message: str | None = None) -> WorkerStatus:
+    def _make_status(self, state: str, last_error: str | None, message: str | None = None,
+                     coded: tuple[str, dict] | None = None) -> WorkerStatus:
         if message is None:
-            message = {"none": _message("printer_none", {}, self.lang),
-                       "busy": _message("printer_busy", {}, self.lang)}.get(
-                state, _message("printer_ok", {}, self.lang))
+            code = {"none": "printer_none", "busy": "printer_busy"}.get(state, "printer_ok")
+            message, coded = _message(code, {}, self.lang), (code, {})
         retry_in = max(0.0, self._retry_at - time.monotonic()) if self._retry_at else None
         return WorkerStatus(state, message, self._counts["pending"], self._counts["failed"],
-                            last_error, self._last_printed, retry_in, self._thread is not None)
+                            last_error, self._last_printed, retry_in, self._thread is not None,
+                            coded)
 
-    def _set_status(self, state: str, last_error: str | None, message: str | None = None) -> None:
-        new = self._make_status(state, last_error, message)
+    def _set_status(self, state: str, last_error: str | None, message: str | None = None,
+                    coded: tuple[str, dict] | None = None) -> None:
+        new = self._make_status(state, last_error, message, coded)
         changed = new[:5] != self._status[:5]
         self._status = new
         if changed and self._on_status is not None:

@@ -205,13 +205,18 @@ class Agent:
             result = exchange()
         except Exception as e:
             what = e.message("en") if isinstance(e, ComptoirError) else type(e).__name__
+            # the same as code and parameters: a screen says it in its own language
+            coded = json.dumps({"code": e.code, "params": e.params}, default=str) \
+                if isinstance(e, ComptoirError) else ""
             try:
                 self._set_state(status="offline" if isinstance(e, Offline) else "error",
-                                last_error=what, last_error_at=iso_utc(self.clock.now()))
+                                last_error=what, last_error_coded=coded,
+                                last_error_at=iso_utc(self.clock.now()))
             except ComptoirError:       # the store cannot take it (disk full): said elsewhere
                 log.warning("could not record the failed exchange")
             raise
-        self._set_state(status="online", last_success_at=iso_utc(self.clock.now()), last_error="")
+        self._set_state(status="online", last_success_at=iso_utc(self.clock.now()), last_error="",
+                        last_error_coded="")
         return result
 
     def _heartbeat_due(self, now: datetime) -> bool:

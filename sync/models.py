@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sync.common.communications import validate_structured_communication
 
@@ -24,14 +24,27 @@ class _Model(BaseModel):
 
 
 class Names(_Model):
+    """A name in the catalogue's languages. The school fills the ones it uses; a screen in a
+    language left empty shows the school's language (``kiosk.names``). A plain string (older
+    platforms and files: one name per article or category) is the school's name, kept in
+    ``fr``, the one always there."""
     fr: str = Field(min_length=1)
     nl: str | None = None
     en: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, value: object) -> object:
+        if isinstance(value, str):
+            return {"fr": value}
+        if isinstance(value, dict):          # an empty translation is a missing one
+            return {k: (v or None) if k in ("nl", "en") else v for k, v in value.items()}
+        return value
+
 
 class Category(_Model):
     code: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    name: Names
     wallet_kind: str | None = None     # which wallet pays; None: the student's default wallet
 
 

@@ -170,7 +170,7 @@ def test_double_tap_asks_within_two_seconds(service, marie, clock):
 
 def test_allergen_alert_needs_explicit_confirmation(service, marie):
     error = refused(service, service.sell, marie, Badge.LINA, {"SOUP": 1, "APPLE": 1}, code="allergen")
-    assert error.params == {"article": "Potage et pain", "flags": ["gluten"]}
+    assert error.params == {"article": "Potage et pain", "flags": ["gluten"], "articles": ["SOUP"]}
     result = service.sell(marie, Badge.LINA, {"SOUP": 1, "APPLE": 1}, confirm={"allergen"})
     assert result.entry.data["confirmed"] == ["allergen"]
     assert service.sell(marie, Badge.LINA, {"APPLE": 1}, confirm={"double_tap"}).total_cents == 50
@@ -297,7 +297,7 @@ def test_pickup_of_an_allergen_asks_like_a_sale(service, marie, clock):
     the same alert as at a sale, and nothing is handed over until it is confirmed."""
     ham, apple = _reserve_for_lina(service, clock, "SANDW-HAM", "APPLE")
     error = refused(service, service.pickup, marie, Badge.LINA, code="allergen")
-    assert error.params == {"article": "Sandwich jambon", "flags": ["gluten"]}
+    assert error.params == {"article": "Sandwich jambon", "flags": ["gluten"], "articles": ["SANDW-HAM"]}
     assert error.student.id == "S00003"                 # the screen shows who it is
     assert "Sandwich jambon contient gluten" in error.message("fr")
     refused(service, service.pickup, marie, Badge.LINA, [ham], code="allergen")
@@ -314,7 +314,8 @@ def test_pickup_of_an_allergen_refused_by_policy(store, clock, marie):
     _reserve_for_lina(service, clock, "SANDW-CHEESE")
     error = refused(service, service.pickup, marie, Badge.LINA, confirm={"allergen"},
                     code="allergen_refused")
-    assert error.params == {"article": "Sandwich fromage", "flags": ["gluten"]}
+    assert error.params == {"article": "Sandwich fromage", "flags": ["gluten"],
+                            "articles": ["SANDW-CHEESE"]}
     assert service.identify(Badge.LINA).reservations[0]["status"] == "reserved"
 
 

@@ -118,7 +118,7 @@ def test_no_badge_peer_is_a_connected_reader_with_no_events(port, started):
     began = time.monotonic()
     reader.stop()
     assert time.monotonic() - began < 2.0, "stop() waits at most one short poll"
-    assert reader.status == (ReaderState.DISCONNECTED, "stopped")
+    assert reader.status == (ReaderState.DISCONNECTED, "stopped", "stopped")
 
 
 @pytest.mark.parametrize("path", ["usb:ffff:ffff", "tty:COMPTOIR9:pn532"])
@@ -131,7 +131,7 @@ def test_a_reader_that_is_not_there_is_disconnected_and_retried(path, started):
     reader = NfcpyReader(path, frontend_factory=counting_frontend)
     rec = started(reader)
     rec.wait(lambda r: len(opened) >= 3, 3, "three attempts to open")
-    assert reader.status == (ReaderState.DISCONNECTED, f"no NFC reader found at {path}")
+    assert reader.status == (ReaderState.DISCONNECTED, f"no NFC reader found at {path}", "not_found")
     assert rec.events == []
 
 
@@ -164,7 +164,8 @@ def test_unplugged_reader_comes_back_within_two_seconds(port, typea, started):
                          frontend_factory=PluggableFrontend)
     rec = started(reader)
     rec.wait(lambda r: r.statuses, 2)
-    assert reader.status == (ReaderState.DISCONNECTED, f"no NFC reader found at udp:127.0.0.1:{port}")
+    assert reader.status == (ReaderState.DISCONNECTED, f"no NFC reader found at udp:127.0.0.1:{port}",
+                             "not_found")
     typea.say("present A1B2C3D4")
     time.sleep(0.7)
     assert rec.events == []

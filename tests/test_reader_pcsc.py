@@ -234,7 +234,7 @@ def test_no_reader_plugged_in_then_one_appears(stack, cards, start_reader):
     stack.start(with_reader=False)          # pcscd runs, but without any reader
     _, rec = start_reader()
     _, status = rec.wait_state(ReaderState.DISCONNECTED, timeout=3)
-    assert status.reason == "no PC/SC reader is plugged in"
+    assert status.reason == "no PC/SC reader is plugged in" and status.code == "not_found"
     stack.stop()
     ready = stack.start()                   # the reader is there again
     back_at, _ = rec.wait_state(ReaderState.CONNECTED, timeout=5)
@@ -259,7 +259,7 @@ def test_open_reader_from_config_uses_the_reader_name_filter(stack, cards):
         assert (event.uid, event.reader) == (UID10, f"{FRIENDLY_NAME} 00 01")
     finally:
         reader.stop()
-    assert reader.status == Status(ReaderState.DISCONNECTED, "stopped")
+    assert reader.status == Status(ReaderState.DISCONNECTED, "stopped", "stopped")
 
 
 def test_reader_name_matching_nothing_says_so(stack):

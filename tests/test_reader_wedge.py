@@ -132,7 +132,7 @@ def test_every_drop_says_why_without_the_number(started, caplog):
     reader = WedgeReader(io.StringIO("4294967296\n123\n"), WedgeParser("decimal10"))
     with caplog.at_level(logging.WARNING, logger="drivers.badge"):
         rec = started(reader)
-        rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended"), 2)
+        rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended", "unplugged"), 2)
     assert "above 4294967295" in caplog.text
     assert "expected 10 decimal digits, got 3 characters" in caplog.text
     assert "4294967296" not in caplog.text.replace("4294967295", "")
@@ -170,7 +170,7 @@ def test_reader_on_a_pipe(started, caplog):
             os.write(w, b"0A0B0C0D\n04112233445566\n")
             rec.wait_events(3, 2)
             os.close(w)                         # the stream ends
-            rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended"), 2)
+            rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended", "unplugged"), 2)
     assert rec.uids == ["04A1B2C3", "0A0B0C0D", "04112233445566"]
     assert rec.events[0].reader == "wedge"
 
@@ -179,7 +179,7 @@ def test_reader_on_an_in_memory_stream(started):
     reader = WedgeReader(io.StringIO("0077705923\n4294967296\n0000000001\n"),
                          WedgeParser("decimal10"))
     rec = started(reader)
-    rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended"), 2)
+    rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended", "unplugged"), 2)
     assert rec.uids == ["04A1B2C3", "00000001"]
 
 
@@ -256,7 +256,7 @@ def test_input_device_records(fifo, started):
         for i in range(0, len(data), step):             # a few records per write, as the kernel
             device.write(data[i:i + step])
         rec.wait_events(5, 3)
-    rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended"), 2)
+    rec.wait(lambda r: r.last_state == (ReaderState.DISCONNECTED, "input ended", "unplugged"), 2)
     assert rec.uids == ["04A1B2C3", "0A0B0C0D", "04112233445566", "1234ABCD", "11223344"]
     # the tail typed after the pause (2 bytes), and the line after "!": refused, "tap again"
     assert [r.code for r in rec.refused] == ["read_length", "read_garbled"]
@@ -267,7 +267,8 @@ def test_input_device_plugged_in_later(tmp_path, started):
     reader = WedgeReader(str(path), WedgeParser("decimal10"), FifoInputDevice)
     rec = started(reader)
     rec.wait(lambda r: r.statuses, 2)
-    assert reader.status == (ReaderState.DISCONNECTED, f"no keyboard reader at {path} (plugged in?)")
+    assert reader.status == (ReaderState.DISCONNECTED, f"no keyboard reader at {path} (plugged in?)",
+                             "not_found")
     os.mkfifo(path)                                     # plugged in
     took = rec.wait(lambda r: r.last_state.state is ReaderState.CONNECTED, 2)
     assert took < 1.0

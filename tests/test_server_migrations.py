@@ -45,7 +45,8 @@ DEVICE = "6f1c2a5e-3b8d-4c1e-9a7f-0d2e4b6c8a10"
 OLD_TABLES = [re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", s).group(1)
               for s in OLD_DDL if s.startswith("CREATE TABLE")]
 OLD_COLUMNS = {"devices": re.search(r"INSERT INTO devices \(([^)]*)\)", FIXTURE_TEXT).group(1),
-               "badges": "school_id, uid, student_id, status, version"}     # 0003 adds two
+               "badges": "school_id, uid, student_id, status, version",     # 0003 adds two
+               "categories": "school_id, code, name, wallet_kind, version"}  # 0004 adds two
 
 
 # -- helpers ------------------------------------------------------------------------------

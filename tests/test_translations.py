@@ -29,12 +29,13 @@ SAME_AS_ENGLISH = {
     "fr": {"Total", "Terminal", "Journal", "articles", "badges", "{detail}", "ok", "state_ok",
            "state_unknown", "total", "pages", "slip_total",
            "Date", "Article", "Version", "loaded_articles", "loaded_badges",
-           "role_supervisor", "role_admin"},      # "Supervision", "Administration"
+           "role_supervisor", "role_admin",      # "Supervision", "Administration"
+           "flag_gluten", "flag_lupin", "per_page"},
     "nl": {"Terminal", "Printer", "Platform", "badges", "open", "online", "offline", "{detail}",
            "ok", "state_ok", "state_unknown", "printer",
            "{label}: {value}", "{label}:{pad} {value}", "{state}: {detail}",
            "{folder}  (schema v{version})", "badge {count}: {raw}  →  {uid}   ({reader})",
-           "label_value", "slip_iban", "slip_bic",
+           "label_value", "slip_iban", "slip_bic", "flag_gluten",
            "loaded_badges", "sales_device", "{path}: {error}", "{where}: {problem}"},
 }
 

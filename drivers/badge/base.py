@@ -192,7 +192,13 @@ class RefusedRead(NamedTuple):
 
 class Status(NamedTuple):
     state: ReaderState
-    reason: str = ""    # why, when disconnected or in error (never contains a UID)
+    reason: str = ""    # why, when disconnected or in error (never contains a UID), in English
+    code: str = ""      # the same as a code a screen translates (one of REASON_CODES)
+
+
+# Why a reader is not reading, as codes a screen says in its own language (the ``reason``
+# text, in English, is for the log and ``comptoir reader test``).
+REASON_CODES = ("not_started", "stopped", "not_found", "setup", "service", "unplugged", "failed")
 
 
 BadgeCallback = Callable[[BadgeEvent], None]
@@ -212,7 +218,7 @@ class BadgeReader:
         self._callback: BadgeCallback | None = None
         self._on_state: StateCallback | None = None
         self._on_refused: RefusedCallback | None = None
-        self._status = Status(ReaderState.DISCONNECTED, "not started")
+        self._status = Status(ReaderState.DISCONNECTED, "not started", "not_started")
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -236,7 +242,7 @@ class BadgeReader:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
-        self._set_state(ReaderState.DISCONNECTED, "stopped")
+        self._set_state(ReaderState.DISCONNECTED, "stopped", "stopped")
 
     @property
     def status(self) -> Status:
@@ -254,8 +260,12 @@ class BadgeReader:
     def _wake(self) -> None:
         """Interrupt a blocking wait in ``_run`` when stopping (backends override if needed)."""
 
-    def _set_state(self, state: ReaderState, reason: str = "") -> None:
-        status = Status(state, reason)
+    def _set_state(self, state: ReaderState, reason: str = "", code: str = "") -> None:
+        """``code``: one of ``REASON_CODES``; by default "unplugged" when disconnected,
+        "failed" in error."""
+        if not code and state is not ReaderState.CONNECTED:
+            code = "failed" if state is ReaderState.ERROR else "unplugged"
+        status = Status(state, reason, code)
         with self._lock:
             changed, self._status = status != self._status, status
         if changed:

@@ -116,19 +116,23 @@ class NfcpyReader(BadgeReader):
             opened = clf.open(self.path)
         except OSError as exc:
             state, why = ReaderState.DISCONNECTED, exc.strerror or str(exc)
+            code = "not_found"
             if exc.errno == errno.EACCES:
                 state, why = ReaderState.ERROR, ("no permission to use it (udev rule, or the "
                                                  "kiosk's user in the 'plugdev' group)")
+                code = "setup"
             elif exc.errno == errno.EBUSY:
                 state, why = ReaderState.ERROR, ("in use by another program or by the kernel's "
                                                  "pn533 driver (blacklist it)")
-            self._set_state(state, f"NFC reader {self.path}: {why}")
+                code = "setup"
+            self._set_state(state, f"NFC reader {self.path}: {why}", code)
             return None
         except (ValueError, TypeError) as exc:
-            self._set_state(ReaderState.ERROR, f"NFC reader path {self.path!r}: {exc}")
+            self._set_state(ReaderState.ERROR, f"NFC reader path {self.path!r}: {exc}", "setup")
             return None
         if not opened:
-            self._set_state(ReaderState.DISCONNECTED, f"no NFC reader found at {self.path}")
+            self._set_state(ReaderState.DISCONNECTED, f"no NFC reader found at {self.path}",
+                            "not_found")
             return None
         with self._clf_lock:
             self._clf = clf

@@ -131,9 +131,9 @@ def list_readers() -> list[str] | None:
 class _Lost(Exception):
     """The connection to pcscd or to the reader is gone; ``reason`` says why."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: str = "service") -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.code = reason, code
 
 
 def _hex(code: int) -> str:
@@ -169,7 +169,7 @@ class PcscReader(BadgeReader):
                 self._session()
             except _Lost as lost:
                 if not self._stopping.is_set():
-                    self._set_state(ReaderState.DISCONNECTED, lost.reason)
+                    self._set_state(ReaderState.DISCONNECTED, lost.reason, lost.code)
             self._stopping.wait(RETRY_SECONDS)
 
     def _wake(self) -> None:
@@ -213,15 +213,16 @@ class PcscReader(BadgeReader):
             self.choice = choice
             if choice.reader is not None:
                 return choice.reader
+            code = "setup"
             if choice.why == "no_reader":
-                reason = "no PC/SC reader is plugged in"
+                reason, code = "no PC/SC reader is plugged in", "not_found"
             elif choice.why == "no_match":
                 reason = (f"no PC/SC reader's name contains {self.reader_filter!r} (check"
                           f" reader.pcsc_reader; readers found: {', '.join(readers)})")
             else:
                 reason = (f"only contact slots found ({', '.join(readers)}): a badge needs a"
                           " contactless one; set reader.pcsc_reader to use one of them anyway")
-            self._set_state(ReaderState.DISCONNECTED, reason)
+            self._set_state(ReaderState.DISCONNECTED, reason, code)
             self._stopping.wait(RETRY_SECONDS)
         return None
 
@@ -234,12 +235,12 @@ class PcscReader(BadgeReader):
             if rv in (scard.SCARD_E_TIMEOUT, scard.SCARD_E_CANCELLED):
                 continue
             if rv in (scard.SCARD_E_UNKNOWN_READER, scard.SCARD_E_READER_UNAVAILABLE):
-                raise _Lost(f"the reader {reader!r} was unplugged")
+                raise _Lost(f"the reader {reader!r} was unplugged", "unplugged")
             if rv != scard.SCARD_S_SUCCESS:
                 raise _Lost(self._service_reason(rv))
             state = new_states[0][1]
             if state & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_IGNORE | scard.SCARD_STATE_UNAVAILABLE):
-                raise _Lost(f"the reader {reader!r} was unplugged")
+                raise _Lost(f"the reader {reader!r} was unplugged", "unplugged")
             self._set_state(ReaderState.CONNECTED)
             present = bool(state & scard.SCARD_STATE_PRESENT)
             # pcscd counts insertions and removals in the upper 16 bits: a change while the

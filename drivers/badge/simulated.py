@@ -98,7 +98,7 @@ class SimulatedReader(SelectLoopReader):
             return sock
         except OSError as exc:
             self._set_state(ReaderState.ERROR, f"cannot open the badge socket {path}: "
-                                               f"{exc.strerror or exc}")
+                                               f"{exc.strerror or exc}", "setup")
             return None
 
 

@@ -367,13 +367,15 @@ class WedgeReader(SelectLoopReader):
 
     def _run_input_device(self, path: str) -> None:
         if self.open_device is None:
-            self._set_state(ReaderState.ERROR, "python-evdev is not installed: pip install evdev")
+            self._set_state(ReaderState.ERROR, "python-evdev is not installed: pip install evdev",
+                            "setup")
             return
         while not self._stopping.is_set():
             try:
                 device = self.open_device(path)
             except OSError as exc:
-                self._set_state(ReaderState.DISCONNECTED, _open_reason(path, exc))
+                self._set_state(ReaderState.DISCONNECTED, _open_reason(path, exc),
+                                "setup" if exc.errno == errno.EACCES else "not_found")
                 self._stopping.wait(self.RETRY_SECONDS)
                 continue
             try:

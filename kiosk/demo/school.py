@@ -51,10 +51,17 @@ DEMO_BADGES = {
     "05000000": "(badge inconnu)",
 }
 
+def _category(code, fr, nl, en):
+    return {"code": code, "name": {"fr": fr, "nl": nl, "en": en}}
+
+
 CATEGORIES = [
-    {"code": "soup", "name": "Potage"}, {"code": "sandwich", "name": "Sandwichs"},
-    {"code": "drink", "name": "Boissons"}, {"code": "snack", "name": "Collations"},
-    {"code": "photocopy", "name": "Photocopies"}, {"code": "shop", "name": "Accueil"},
+    _category("soup", "Potage", "Soep", "Soup"),
+    _category("sandwich", "Sandwichs", "Broodjes", "Sandwiches"),
+    _category("drink", "Boissons", "Dranken", "Drinks"),
+    _category("snack", "Collations", "Tussendoortjes", "Snacks"),
+    _category("photocopy", "Photocopies", "Kopieën", "Photocopies"),
+    _category("shop", "Accueil", "Onthaal", "Reception"),
 ]
 
 

@@ -281,7 +281,14 @@ def _v6(conn: sqlite3.Connection) -> None:
         raise RuntimeError("print_jobs rebuild lost rows")       # rolled back
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6]
+# v7: categories get their names in the other languages (``name`` stays the French one, the
+# one always there, as the articles' ``name_fr``); an empty one falls back (``kiosk.names``).
+def _v7(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE categories ADD COLUMN name_nl TEXT")
+    conn.execute("ALTER TABLE categories ADD COLUMN name_en TEXT")
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

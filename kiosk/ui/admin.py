@@ -3,6 +3,7 @@ reprints, X report and day close (Z), reader and printer state, blocking a lost 
 language. Every action goes through the counter service with the supervisor's session."""
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from kivy.app import App
@@ -16,10 +17,11 @@ from kivy.uix.screenmanager import Screen
 from kiosk import lookups
 from kiosk.ui import formats
 from kiosk.ui.widgets import BigButton, ConfirmView
+from sync.common.messages import render
 
 if TYPE_CHECKING:
     from kiosk.counter import VoidResult
-    from kiosk.lookups import SaleLine, StudentBadges
+    from kiosk.lookups import SaleLine, StudentBadges, TerminalStatus
     from kiosk.reports import Report
     from kiosk.ui.terminal import Snapshot
 
@@ -47,6 +49,15 @@ class SaleRow(BoxLayout):
         _admin().reprint(self.seq)
 
 
+def _said(status: TerminalStatus, lang: str) -> str:
+    """The last sync error in ``lang`` (recorded in English before it had its code)."""
+    try:
+        coded = json.loads(status.last_error_coded) if status.last_error_coded else None
+    except ValueError:
+        coded = None
+    return render(coded["code"], coded["params"], lang) if coded else status.last_error
+
+
 class AdminScreen(Screen):
     admin_session = ObjectProperty(None, allownone=True)
     section = StringProperty("sync")
@@ -57,7 +68,7 @@ class AdminScreen(Screen):
     syncing = BooleanProperty(False)
 
     def on_kv_post(self, *_):
-        App.get_running_app().bind(lang=lambda *_: self._label_menu())
+        App.get_running_app().bind(lang=lambda *_: self._relabel())
         menu = self.ids.menu
         for name in SECTIONS:
             button = BigButton(font_size=sp(20))
@@ -78,6 +89,20 @@ class AdminScreen(Screen):
                 ((0.3, 0.3, 0.3, 1) if not button.section else (0.22, 0.27, 0.36, 1))
         if App.get_running_app().snapshot is not None:
             self.status_changed(App.get_running_app().snapshot)
+
+    def _relabel(self) -> None:
+        """The language changed: every text of the screen again, in the new one."""
+        self._label_menu()
+        if self._shown_report is not None:
+            self._report(self._shown_report)
+        if self._shown_sales is not None:
+            self._sales(self._shown_sales)
+        if self._shown_students is not None:
+            self._found(self._shown_students)
+
+    _shown_report: Report | None = None
+    _shown_sales: list[SaleLine] | None = None
+    _shown_students: list[StudentBadges] | None = None
 
     def on_pre_enter(self, *_):
         self.notice = ""
@@ -108,14 +133,14 @@ class AdminScreen(Screen):
                   app.tr("data_age", when=formats.ago(s.last_pull_at, now, lang)),
                   app.tr("waiting_entries", count=s.waiting)]
         if s.last_error:
-            lines.append(app.tr("last_error", error=s.last_error))
+            lines.append(app.tr("last_error", error=_said(s, lang)))
         self.sync_lines = "\n".join(lines)
         self.syncing = snap.syncing
         self.device_lines = "\n".join((
             app.tr("label_value", label=app.tr("reader"),
-                   value=f"{app.tr('state_' + snap.reader.state)} {snap.reader.reason}".strip()),
+                   value=f"{app.tr('state_' + snap.reader.state)} {snap.reader.text(lang)}".strip()),
             app.tr("label_value", label=app.tr("printer"),
-                   value=f"{app.tr('state_' + snap.printer.state)} {snap.printer.reason}".strip()),
+                   value=f"{app.tr('state_' + snap.printer.state)} {snap.printer.text(lang)}".strip()),
             app.tr("print_queue", pending=s.pending_prints, failed=s.failed_prints)))
 
     def sync_now(self) -> None:
@@ -140,15 +165,23 @@ class AdminScreen(Screen):
 
     def _sales(self, sales: list[SaleLine]) -> None:
         app = App.get_running_app()
-        tz = app.terminal.config.tz
+        tz, self._shown_sales = app.terminal.config.tz, sales
         self.ids.sales.data = [
             {"seq": s.seq, "voided": s.voided, "amount_cents": -s.amount_cents, "student": s.student,
              "text": f"{app.tr('sale_no', seq=s.seq)}  {formats.clock_time(s.ts, tz, app.lang)}  "
-                     f"{s.student}\n{s.articles}  [b]{app.money(-s.amount_cents)}[/b]"
+                     f"{s.student}\n{self._articles(s)}  [b]{app.money(-s.amount_cents)}[/b]"
                      + (f"  ({app.tr('voided')})" if s.voided else "")}
             for s in sales]
         if not sales:
             self.notice = app.tr("no_sales")
+
+    @staticmethod
+    def _articles(sale: SaleLine) -> str:
+        app = App.get_running_app()
+        if not sale.lines:
+            return sale.articles
+        return ", ".join(f"{qty} × {app.names.article(code, app.lang, name)}"
+                         for qty, code, name in sale.lines)
 
     def ask_void(self, seq: int, amount_cents: int, student: str) -> None:
         app = App.get_running_app()
@@ -208,14 +241,19 @@ class AdminScreen(Screen):
 
     def _report(self, report: Report) -> None:
         app = App.get_running_app()
-        money = app.money
+        money, self._shown_report = app.money, report
+        name = app.names.article
         lines = [app.tr("report_head", kind=app.tr("report_x") if report.kind == "X" else app.tr("report_z"),
                         day=formats.long_day(report.day, app.lang), first=report.first_seq or "-",
                         last=report.last_seq or "-"), ""]
-        for a in sorted(report.articles.values(), key=lambda a: a["name"]):
-            lines.append(f"{a['qty']:>5} × {a['name']}   {money(a['total_cents'])}")
-        for p in sorted(report.pickups.values(), key=lambda p: p["name"]):
-            lines.append(f"{p['qty']:>5} × {p['name']}   ({app.tr('delivered')})")
+        articles = sorted(((name(code, app.lang, a["name"]), a) for code, a in report.articles.items()),
+                          key=lambda t: t[0])
+        for shown, a in articles:
+            lines.append(f"{a['qty']:>5} × {shown}   {money(a['total_cents'])}")
+        pickups = sorted(((name(code, app.lang, p["name"]), p) for code, p in report.pickups.items()),
+                         key=lambda t: t[0])
+        for shown, p in pickups:
+            lines.append(f"{p['qty']:>5} × {shown}   ({app.tr('delivered')})")
         lines.append("")
         for op in report.operators.values():
             lines.append(app.tr("label_value", label=op["name"],
@@ -234,6 +272,7 @@ class AdminScreen(Screen):
 
     def _found(self, students: list[StudentBadges]) -> None:
         app = App.get_running_app()
+        self._shown_students = students
         box = self.ids.badges
         box.clear_widgets()
         for s in students:

@@ -24,6 +24,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from kiosk import names as name_book
 from kiosk.ui import formats
 from kiosk.ui.layout import AdaptiveLayout
 from kiosk.ui.sounds import Sounds
@@ -81,6 +82,8 @@ class ComptoirApp(AdaptiveLayout, App):
         self._last_activity = time.monotonic()
         self._modal: ModalView | None = None
         self._pending_taps: deque = deque()
+        self.names = name_book.EMPTY         # article and category names (kiosk.names), read on attach
+        self._names_of: object = None    # the data they were read from (its last pull)
 
     # -- words, money, errors --------------------------------------------------------------
     def tr(self, key: str, lang: str | None = None, **params: object) -> str:
@@ -92,14 +95,38 @@ class ComptoirApp(AdaptiveLayout, App):
     def message_of(self, code: str, **params: object) -> str:
         return render(code, params, self.lang)
 
+    def error_text(self, error: ComptoirError) -> str:
+        """A refusal or question in the screen's language, articles named in it too."""
+        return render(error.code, self.names.localise(error.params, self.lang), self.lang)
+
     def explain(self, error: BaseException) -> str:
         if isinstance(error, ComptoirError):
-            return error.message(self.lang)
+            return self.error_text(error)
         log.error("unexpected error in a counter call: %s", type(error).__name__, exc_info=error)
         return self.tr("label_value", label=self.tr("error"), value=type(error).__name__)
 
     def set_language(self, lang: str) -> None:
         self.lang = lang
+
+    def _language_changed(self) -> None:
+        """Everything on screen says it again in the new language: the navigation, the
+        status bar and banner, the screens (each binds ``lang``)."""
+        self._label_nav()
+        if self._flashed is not None and time.monotonic() < getattr(self, "_flash_until", 0):
+            self.root_view.ids.banner.text = self._flashed()
+        if self.snapshot is not None:
+            self.apply_snapshot(self.snapshot)
+
+    def _read_names(self, data_of: object) -> None:
+        self._names_of = data_of
+        terminal = self.terminal
+        self.call(name_book.read, terminal.service.store, terminal.config.terminal.language,
+                  done=lambda book: self._names_read(terminal, book))
+
+    def _names_read(self, terminal: Terminal, book: name_book.NameBook) -> None:
+        if terminal is self.terminal and book != self.names:
+            self.names = book
+            self.property("lang").dispatch(self)      # the screens show them again
 
     # -- lifecycle ---------------------------------------------------------------------------
     def build(self):
@@ -112,7 +139,7 @@ class ComptoirApp(AdaptiveLayout, App):
         self.screens: ScreenManager = self.root_view.ids.screens
         self.screens.transition = NoTransition()
         Clock.schedule_interval(self._tick, 1.0)
-        self.bind(lang=lambda *_: self._label_nav())
+        self.bind(lang=lambda *_: self._language_changed())
         self.attach(self.terminal, self.badge_panel, self.self_service)
         return self.root_view
 
@@ -128,6 +155,7 @@ class ComptoirApp(AdaptiveLayout, App):
         self.session, self.operator_name, self.locked_name = None, "", ""
         self._pending_taps.clear()
         self._status_read_at = 0.0
+        self.names, self._names_of = name_book.EMPTY, None
         from kiosk.ui import admin, balance, copies, login, pickup, sale
         classes = {"login": login.LoginScreen, "sale": sale.SaleScreen, "pickup": pickup.PickupScreen,
                    "copies": copies.CopiesScreen, "balance": balance.BalanceScreen,
@@ -144,6 +172,7 @@ class ComptoirApp(AdaptiveLayout, App):
         self._poller = StatusPoller(terminal, self._status_from_thread).start()
         self.goto("balance" if self_service else "login")
         self._last_activity = time.monotonic()
+        self._read_names("attached")
 
     def detach(self) -> None:
         if self._poller is not None:
@@ -308,7 +337,7 @@ class ComptoirApp(AdaptiveLayout, App):
             if failed is not None:
                 failed(error)
             else:
-                self.flash(self.explain(error))
+                self.flash(lambda: self.explain(error))
             return
         if done is not None:
             done(future.result())
@@ -316,11 +345,14 @@ class ComptoirApp(AdaptiveLayout, App):
         if status is None and self._poller is not None:
             self._poller.poke()
 
-    def flash(self, text: str, seconds: float = 6.0) -> None:
-        """A message in the banner for a few seconds (errors no screen asked for)."""
-        banner = self.root_view.ids.banner
-        banner.text = text
+    def flash(self, text: str | Callable[[], str], seconds: float = 6.0) -> None:
+        """A message in the banner for a few seconds (errors no screen asked for); ``text()``
+        says it in the app's language, again if the language changes meanwhile."""
+        self._flashed = text if callable(text) else (lambda: text)
+        self.root_view.ids.banner.text = self._flashed()
         self._flash_until = time.monotonic() + seconds
+
+    _flashed: Callable[[], str] | None = None
 
     # -- modal views (confirmations): badge taps wait until they are answered ------------------
     def open_modal(self, view: ModalView) -> None:
@@ -344,8 +376,7 @@ class ComptoirApp(AdaptiveLayout, App):
 
     def _reader_refused(self, refused: RefusedRead) -> None:    # the reader's thread
         from kiosk.hardware import refused_read_message
-        text = refused_read_message(refused, self.lang)
-        Clock.schedule_once(lambda _dt: self.flash(text))
+        Clock.schedule_once(lambda _dt: self.flash(lambda: refused_read_message(refused, self.lang)))
 
     def _reader_state(self, _status: Status) -> None:        # the reader's thread
         if self._poller is not None:
@@ -378,6 +409,10 @@ class ComptoirApp(AdaptiveLayout, App):
     def apply_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
         bar, store = self.root_view.ids.status, snap.store
+        if self._names_of == "attached":
+            self._names_of = store.last_pull_at
+        elif self._names_of != store.last_pull_at:
+            self._read_names(store.last_pull_at)     # a pull may have renamed articles
         now = self.terminal.service.clock.now()
         if not store.enrolled and store.sync is None:
             state = self.tr("not_enrolled_short")
@@ -392,14 +427,14 @@ class ComptoirApp(AdaptiveLayout, App):
         bar.printer_ok = not snap.printer.gone
         bar.printer_text = f"{self.tr('printer')} {self.tr('state_' + snap.printer.state)}"
         if time.monotonic() >= getattr(self, "_flash_until", 0):
-            lines = []
+            lines = []          # one line per device: each stays readable
             if snap.reader.gone:
-                lines.append(self.tr("banner_reader", reason=snap.reader.reason))
+                lines.append(self.tr("banner_reader", reason=snap.reader.text(self.lang)))
             if snap.printer.gone:
-                lines.append(self.tr("banner_printer", reason=snap.printer.reason))
+                lines.append(self.tr("banner_printer", reason=snap.printer.text(self.lang)))
             if snap.store.disk_full:
                 lines.append(self.tr("banner_disk"))
-            self.root_view.ids.banner.text = "  ".join(lines)
+            self.root_view.ids.banner.text = "\n".join(lines)
         for screen in self.screens.screens:
             getattr(screen, "status_changed", lambda _s: None)(snap)
 

@@ -12,6 +12,7 @@ from kivy.core.image import Image as CoreImage
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk.names import wallet
 from kiosk.ui import flows, formats, present
 from kiosk.ui.topup import epc_qr_png
 
@@ -46,22 +47,34 @@ class BalanceScreen(Screen):
     photo = StringProperty("")
     has_qr = BooleanProperty(False)
 
+    def on_kv_post(self, *_):
+        App.get_running_app().bind(lang=lambda *_: self._language_changed())
+
+    _found: tuple | None = None
+
+    def _language_changed(self) -> None:
+        if self.shown and self._found is not None:
+            self._show(self._found, again=True)       # the card shown, in the new language
+
     def handle_badge(self, uid: str, at: float | None = None) -> None:
         app = App.get_running_app()
         app.call(look_up, app.terminal.service, app.terminal.config.school, uid, done=self._show)
 
-    def _show(self, found: tuple[Identity | None, ComptoirError | None, list[Entry], bytes | None]
-              ) -> None:
+    def _show(self, found: tuple[Identity | None, ComptoirError | None, list[Entry], bytes | None],
+              again: bool = False) -> None:
         app = App.get_running_app()
         identity, error, recent, qr = found
-        Clock.unschedule(self._reset)
-        Clock.schedule_once(self._reset, SHOW_SECONDS)
+        self._found = found
+        if not again:
+            Clock.unschedule(self._reset)
+            Clock.schedule_once(self._reset, SHOW_SECONDS)
         self.shown = True
         if error is not None:
             self.name_text, self.balances, self.purchases, self.topup = "", "", "", ""
             self.photo, self.has_qr = "", False
-            self.message = error.message(app.lang)
-            app.sounds.play("refused")
+            self.message = app.error_text(error)
+            if not again:
+                app.sounds.play("refused")
             return
         assert identity is not None                 # (look_up: an identity or an error)
         tz, lang = app.terminal.config.tz, app.lang
@@ -69,14 +82,14 @@ class BalanceScreen(Screen):
         self.photo = str(photo) if photo else ""
         self.message = ""
         self.name_text = present.student_line(identity.student)
-        self.balances = "\n".join(app.tr("label_value", label=w.name,
+        self.balances = "\n".join(app.tr("label_value", label=wallet(w.name, app.lang),
                                           value=f"[b]{app.money(w.balance_cents)}[/b]")
                                    for w in identity.wallets)
         lines = []
         for e in reversed(recent):
             what = present.lines_text(e.data.get("lines") or
                                       [{"article": i["article"], "name": i["name"], "qty": i["qty"]}
-                                       for i in e.data.get("items", [])], lang)
+                                       for i in e.data.get("items", [])], lang, app.names)
             amount = f"  {app.money(e.amount_cents)}" if e.amount_cents else ""
             lines.append(f"{formats.day_and_time(e.ts, tz, lang)}  "
                          + app.tr("label_value", label=app.tr("kind_" + e.kind), value=what) + amount)
@@ -89,6 +102,8 @@ class BalanceScreen(Screen):
         else:
             self.topup = "\n".join((app.tr("topup_no_iban"), app.tr("topup_comm", comm=comm)))
         self.has_qr = qr is not None
+        if again:
+            return
         if qr is not None:
             self.ids.qr.texture = CoreImage(io.BytesIO(qr), ext="png").texture
         app.sounds.play("ok")

@@ -24,8 +24,21 @@ class LoginScreen(Screen):
         app = App.get_running_app()
         app.call(operators.list_operators, app.terminal.service.store, done=self._list)
 
+    def on_kv_post(self, *_):
+        App.get_running_app().bind(lang=lambda *_: self._language_changed())
+
+    _error: BaseException | None = None
+
+    def _language_changed(self) -> None:
+        self._list(self._ops)
+        if self._error is not None and self.message:
+            self.message = App.get_running_app().explain(self._error)
+
+    _ops: list[dict] = []
+
     def _list(self, ops: list[dict]) -> None:
         app = App.get_running_app()
+        self._ops = ops                  # listed again in a new language
         box = self.ids.names
         box.clear_widgets()
         for op in ops:
@@ -49,4 +62,5 @@ class LoginScreen(Screen):
         app.call(app.terminal.service.login, self.chosen, pin, done=app.logged_in, failed=self._failed)
 
     def _failed(self, error: BaseException) -> None:
+        self._error = error
         self.message = App.get_running_app().explain(error)

@@ -18,8 +18,10 @@ from kivy.app import App
 
 from kiosk import lookups
 from kiosk.lookups import Article
+from kiosk.names import wallet
 from kiosk.ui import flows, present
 from kiosk.ui.flows import PayCall, TapOutcome
+from kiosk.ui.texts import flag_name
 from kiosk.ui.widgets import ConfirmView
 from sync.common.errors import ComptoirError, NeedsConfirmation
 
@@ -40,12 +42,25 @@ class PayingMixin:
     # -- the articles this counter sells (loaded off the UI thread at each visit) ----------
     def on_kv_post(self, *_):
         self.article_names = {}
-        App.get_running_app().bind(lang=lambda *_: self._rebuild())
+        App.get_running_app().bind(lang=lambda *_: self._language_changed())
+
+    def _language_changed(self) -> None:
+        self._rebuild()
+        if self._said is not None:
+            self._said()             # the answer on screen, in the new language
+
+    _said: Callable[[], None] | None = None
+
+    def say(self, put: Callable[[], None]) -> None:
+        """``put()`` puts an answer on the result panel in the app's language; it is called
+        again when the language changes."""
+        self._said = put
+        put()
 
     def on_pre_enter(self, *_):
         app = App.get_running_app()
         app.call(lookups.articles, app.terminal.service.store, app.terminal.config.terminal.profile,
-                 done=self._loaded)
+                 app.terminal.config.terminal.language, done=self._loaded)
 
     def _loaded(self, articles: list[Article]) -> None:
         self.article_names = {a.code: a for a in articles}     # first: kv rules read it
@@ -72,22 +87,26 @@ class PayingMixin:
             identity, error = found
             pending = self.pending_cents()
             if error is not None:
-                self.ids.result.message("refused", app.tr("refused"), error.message(app.lang))
+                self.say(lambda: self.ids.result.message("refused", app.tr("refused"),
+                                                         app.error_text(error)))
                 self.result_visible = True
                 return
-            balances = " · ".join(app.tr("label_value", label=w.name, value=app.money(w.balance_cents))
-                                  for w in identity.wallets)
             photo = str(app.terminal.photo_path(identity.student) or "")
             name = present.student_line(identity.student)
+
+            def balances() -> str:
+                return " · ".join(app.tr("label_value", label=wallet(w.name, app.lang),
+                                         value=app.money(w.balance_cents))
+                                  for w in identity.wallets)
             if pending:
-                self.ids.result.message(
+                self.say(lambda: self.ids.result.message(
                     "unpaid", app.tr("unpaid_title"), name=name, photo=photo,
                     detail=app.tr("unpaid_detail", amount=app.money(pending)),
                     reason=app.tr("unpaid_todo") + "\n" + app.tr(
-                        "label_value", label=app.tr("balance_of"), value=balances))
+                        "label_value", label=app.tr("balance_of"), value=balances())))
             else:
-                self.ids.result.message("info", app.tr("balance_of"), name=name, reason=balances,
-                                        photo=photo)
+                self.say(lambda: self.ids.result.message("info", app.tr("balance_of"), name=name,
+                                                         reason=balances(), photo=photo))
             self.result_visible = True
         app.call(flows.identify, app.terminal.service, uid, done=show)
 
@@ -111,9 +130,10 @@ class PayingMixin:
 
     def show_outcome(self, out: TapOutcome) -> None:
         app = App.get_running_app()
-        shown = present.outcome(out, app.lang, self.article_names)
+        shown = present.outcome(out, app.lang, app.names)
         photo = app.terminal.photo_path(out.student)
-        self.ids.result.show(shown, str(photo) if photo else "")
+        self.say(lambda: self.ids.result.show(present.outcome(out, app.lang, app.names),
+                                              str(photo) if photo else ""))
         self.result_visible = True
         app.sounds.play("ok" if shown.kind == "ok" else "refused")
         self.last_outcome = out
@@ -135,7 +155,7 @@ class PayingMixin:
             view = allergen_alert(error, out.student, "sell_anyway", "do_not_sell")
         else:
             view = ConfirmView(
-                kind="warning", title=app.tr("double_tap_title"), text=error.message(app.lang),
+                kind="warning", title=app.tr("double_tap_title"), text=app.error_text(error),
                 detail=present.student_line(out.student), photo=str(photo) if photo else "",
                 yes_text=app.tr("confirm"), no_text=app.tr("cancel"))
 
@@ -144,9 +164,9 @@ class PayingMixin:
             if yes:
                 self.charge_badge(out.uid, pay_call, set(confirm) | {error.code}, self.last_tap_at)
             else:
-                self.ids.result.message("info", app.tr("sale_cancelled"),
-                                        name=present.student_line(out.student),
-                                        photo=str(photo) if photo else "")
+                self.say(lambda: self.ids.result.message("info", app.tr("sale_cancelled"),
+                                                         name=present.student_line(out.student),
+                                                         photo=str(photo) if photo else ""))
                 self.result_visible = True
                 self.last_outcome = out
                 self.last_shown_at = time.monotonic()
@@ -164,8 +184,8 @@ def allergen_alert(error: ComptoirError, student: Student | None, yes_key: str,
     photo = app.terminal.photo_path(student)
     view = ConfirmView(
         full=True, kind="warning", title=app.tr("allergy_title"),
-        text=app.tr("allergy_article", article=error.params["article"],
-                    flags=", ".join(error.params["flags"]).upper()),
+        text=app.tr("allergy_article", article=app.names.localise(error.params, app.lang)["article"],
+                    flags=", ".join(flag_name(f, app.lang) for f in error.params["flags"]).upper()),
         detail=present.student_line(student), photo=str(photo) if photo else "",
         yes_text=app.tr(yes_key), no_text=app.tr(no_key))
     app.sounds.play("alert", loop=True)

@@ -3,6 +3,7 @@ left), a search by name or class, printable pick and uncollected lists; a badge 
 that student's reservations, handed over in one tap."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kivy.app import App
@@ -30,7 +31,25 @@ class PickupScreen(Screen):
     notice = StringProperty("")
 
     def on_kv_post(self, *_):
-        App.get_running_app().bind(lang=lambda *_: self._show_rows())
+        App.get_running_app().bind(lang=lambda *_: self._language_changed())
+
+    def _language_changed(self) -> None:
+        self._show_rows()
+        if self._said is not None:
+            self._said()             # the answer on screen, in the new language
+
+    _said: Callable[[], None] | None = None
+
+    def say(self, put: Callable[[], None]) -> None:
+        """``put()`` puts an answer on the result panel in the app's language (again when
+        the language changes)."""
+        self._said = put
+        put()
+
+    @staticmethod
+    def _name(row: dict) -> str:
+        app = App.get_running_app()
+        return app.names.article(row["article"], app.lang, row["name"])
 
     def on_pre_enter(self, *_):
         self.refresh()
@@ -50,8 +69,8 @@ class PickupScreen(Screen):
         table.clear_widgets()
         for text in (app.tr("pickup_title"), app.tr("reserved"), app.tr("delivered"), app.tr("left")):
             table.add_widget(Label(text=text, bold=True, font_size=sp(18)))
-        for c in lookups.reservation_counts(self.rows):
-            for text in (c["name"], str(c["reserved"]), str(c["delivered"]), str(c["left"])):
+        for c in sorted(lookups.reservation_counts(self.rows), key=self._name):
+            for text in (self._name(c), str(c["reserved"]), str(c["delivered"]), str(c["left"])):
                 table.add_widget(Label(text=text, font_size=sp(20)))
         q = self.query.strip().lower()
         shown = [r for r in self.rows if not q or q in f"{r['first_name']} {r['last_name']}".lower()
@@ -61,7 +80,7 @@ class PickupScreen(Screen):
 
     def _row_text(self, r: dict) -> str:
         return (f"[b]{r['class_name']}[/b]  {r['last_name']} {r['first_name']}"
-                f" — {r['quantity']} × {r['name']}  ({self._status(r)})")
+                f" — {r['quantity']} × {self._name(r)}  ({self._status(r)})")
 
     def _status(self, r: dict) -> str:
         app = App.get_running_app()
@@ -89,7 +108,7 @@ class PickupScreen(Screen):
         panel = self.ids.result
         self.pending_uid, self.to_deliver = "", []
         if error is not None:
-            panel.message("refused", app.tr("refused"), error.message(app.lang))
+            self.say(lambda: panel.message("refused", app.tr("refused"), app.error_text(error)))
             app.sounds.play("refused")
             return
         assert identity is not None                 # (flows.identify: an identity or an error)
@@ -97,20 +116,25 @@ class PickupScreen(Screen):
         photo = str(photo) if photo else ""
         todo = [r for r in identity.reservations if r["status"] == "reserved"]
         done = [r for r in identity.reservations if r["status"] == "delivered"]
-        lines = [f"{r['quantity']} × {r['name']}" for r in todo]
-        lines += [app.tr("label_value", label=f"{r['quantity']} × {r['name']}", value=app.message_of(
-            "already_delivered",
-            when=formats.day_and_time(r["delivered_at"], app.terminal.config.tz, app.lang),
-            where=r["delivered_where"])) for r in done]
         name = present.student_line(identity.student)
+
+        def lines() -> str:
+            out = [f"{r['quantity']} × {self._name(r)}" for r in todo]
+            out += [app.tr("label_value", label=f"{r['quantity']} × {self._name(r)}",
+                           value=app.message_of("already_delivered", when=formats.day_and_time(
+                               r["delivered_at"], app.terminal.config.tz, app.lang),
+                               where=r["delivered_where"])) for r in done]
+            return "\n".join(out)
         if todo:
             self.pending_uid, self.to_deliver = uid, [r["id"] for r in todo]
-            panel.message("info", app.tr("status_reserved").upper(), "\n".join(lines), name, photo)
+            self.say(lambda: panel.message("info", app.tr("status_reserved").upper(), lines(),
+                                           name, photo))
         elif done:
-            panel.message("refused", app.tr("refused"), "\n".join(lines), name, photo)
+            self.say(lambda: panel.message("refused", app.tr("refused"), lines(), name, photo))
             app.sounds.play("refused")
         else:
-            panel.message("refused", app.tr("refused"), app.message_of("no_reservation"), name, photo)
+            self.say(lambda: panel.message("refused", app.tr("refused"),
+                                           app.message_of("no_reservation"), name, photo))
             app.sounds.play("refused")
 
     def deliver(self, confirm: tuple[str, ...] = ()) -> None:
@@ -127,9 +151,11 @@ class PickupScreen(Screen):
     def _delivered(self, result: PickupResult) -> None:
         app = App.get_running_app()
         photo = app.terminal.photo_path(result.student)
-        self.ids.result.message("ok", app.tr("delivered_ok"),
-                                "\n".join(f"{i['qty']} × {i['name']}" for i in result.delivered),
-                                present.student_line(result.student), str(photo) if photo else "")
+        self.say(lambda: self.ids.result.message(
+            "ok", app.tr("delivered_ok"),
+            "\n".join(f"{i['qty']} × {app.names.article(i['article'], app.lang, i['name'])}"
+                      for i in result.delivered),
+            present.student_line(result.student), str(photo) if photo else ""))
         app.sounds.play("ok")
         self.refresh()
 
@@ -141,8 +167,9 @@ class PickupScreen(Screen):
             return
         student = getattr(error, "student", None)
         photo = app.terminal.photo_path(student) if student else None
-        self.ids.result.message("refused", app.tr("refused"), app.explain(error),
-                                present.student_line(student), str(photo) if photo else "")
+        self.say(lambda: self.ids.result.message("refused", app.tr("refused"), app.explain(error),
+                                                 present.student_line(student),
+                                                 str(photo) if photo else ""))
         app.sounds.play("refused")
         self.refresh()
 
@@ -160,8 +187,9 @@ class PickupScreen(Screen):
                 self.deliver((*confirm, error.code))
             else:
                 photo = app.terminal.photo_path(student) if student else None
-                self.ids.result.message("info", app.tr("handover_cancelled"), "",
-                                        present.student_line(student), str(photo) if photo else "")
+                self.say(lambda: self.ids.result.message("info", app.tr("handover_cancelled"), "",
+                                                         present.student_line(student),
+                                                         str(photo) if photo else ""))
         view.bind(on_answer=answered)
         self.confirm_view = view
         app.open_modal(view)

@@ -19,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
+from kiosk.names import EMPTY, NameBook
 from kiosk.ui.formats import money
 from kiosk.ui.texts import tr
+from sync.common.messages import render
 
 if TYPE_CHECKING:
     from kiosk.holders import Student
@@ -40,15 +42,14 @@ def student_line(student: Student | None) -> str:
     return f"{student.display_name} — {student.class_name}" if student else ""
 
 
-def lines_text(lines: Iterable[dict], lang: str, names: dict | None = None) -> str:
-    """'2 × Potage et pain, 1 × Eau 50 cl', article names in the screen's language when known."""
-    def name(line):
-        article = (names or {}).get(line["article"])
-        return article.name(lang) if article else line["name"]
-    return ", ".join(f"{line['qty']} × {name(line)}" for line in lines)
+def lines_text(lines: Iterable[dict], lang: str, names: NameBook = EMPTY) -> str:
+    """'2 × Potage et pain, 1 × Eau 50 cl', article names in the screen's language when known
+    (``names``: ``kiosk.names.read``)."""
+    return ", ".join(f"{line['qty']} × {names.article(line['article'], lang, line['name'])}"
+                     for line in lines)
 
 
-def outcome(out: TapOutcome, lang: str, names: dict | None = None) -> Shown:
+def outcome(out: TapOutcome, lang: str, names: NameBook = EMPTY) -> Shown:
     student = student_line(out.student)
     if out.result is not None:
         touched = {line["wallet"] for line in out.result.lines}
@@ -60,4 +61,5 @@ def outcome(out: TapOutcome, lang: str, names: dict | None = None) -> Shown:
     big = ""
     if error.code == "insufficient_balance":
         big = tr("missing", lang, amount=money(error.params["missing_cents"], lang))
-    return Shown("refused", tr("refused", lang), student, "", big, error.message(lang))
+    return Shown("refused", tr("refused", lang), student, "", big,
+                 render(error.code, names.localise(error.params, lang), lang))

@@ -15,6 +15,7 @@ newest): a tap redraws one card's two labels, not the whole strip.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kivy.app import App
@@ -93,14 +94,35 @@ class RecentStrip(BoxLayout):
         pass
 
 
-class RushResults:
-    """The big answer and the strip of a rush, and the time the big answer stays."""
+class Answer:
+    """One rush answer, rendered in the screen's language (again after a language switch)."""
+    __slots__ = ("render", "photo", "lang", "_shown")
 
-    def __init__(self, panel: ResultPanel, strip: RecentStrip):
-        self.panel, self.strip = panel, strip
-        self.answers: deque[tuple[Shown, str]] = deque(maxlen=CARDS + 1)
+    def __init__(self, render: Callable[[], Shown], photo: str):
+        self.render, self.photo = render, photo
+        self.lang = ""
+        self._shown: Shown | None = None
+
+    def shown(self) -> Shown:
+        lang = App.get_running_app().lang
+        if self._shown is None or lang != self.lang:     # the same object while the language
+            self._shown, self.lang = self.render(), lang  # stays: the strip recycles its card
+        return self._shown
+
+
+class RushResults:
+    """The big answer and the strip of a rush, and the time the big answer stays.
+
+    ``say(put)`` is the screen's way of putting something on the big panel (``put`` is
+    called again when the language changes, kiosk.ui.paying); each answer is kept as the
+    function that renders it, so that the strip follows a language switch too."""
+
+    def __init__(self, panel: ResultPanel, strip: RecentStrip, say: Callable[[Callable[[], None]], None]):
+        self.panel, self.strip, self.say = panel, strip, say
+        self.answers: deque[Answer] = deque(maxlen=CARDS + 1)
         self.big = False                # the panel shows answers[0]
         strip.bind(on_pick=lambda _s, shown, photo: self._again(shown, photo))
+        App.get_running_app().bind(lang=lambda *_: self._show_strip())
 
     @staticmethod
     def seconds() -> int:
@@ -116,11 +138,12 @@ class RushResults:
         self.big = False
         self.strip.show([])
 
-    def shown(self, shown: Shown, photo: str = "") -> None:
-        """``shown`` was just put in the big panel: the ones before it go to the strip."""
-        self.answers.appendleft((shown, photo))
+    def shown(self, render: Callable[[], Shown], photo: str = "") -> None:
+        """The answer ``render()`` was just put in the big panel: the ones before it go to
+        the strip."""
+        self.answers.appendleft(Answer(render, photo))
         self.big = True
-        self.strip.show(list(self.answers)[1:])
+        self._show_strip()
         Clock.unschedule(self._expired)
         if self.seconds() > 0:
             Clock.schedule_once(self._expired, self.seconds())
@@ -128,16 +151,22 @@ class RushResults:
     def waiting(self) -> None:
         """The big panel waits for the next badge; the strip keeps the last answers."""
         app = App.get_running_app()
-        self.panel.message("idle", app.tr("tap_badge"))
+        self.say(lambda: self.panel.message("idle", app.tr("tap_badge")))
         self.big = False
-        self.strip.show(list(self.answers))
+        self._show_strip()
+
+    def _show_strip(self) -> None:
+        answers = list(self.answers)[1:] if self.big else list(self.answers)
+        self.strip.show([(a.shown(), a.photo) for a in answers])
 
     def _expired(self, _dt: float) -> None:
         self.waiting()
 
     def _again(self, shown: Shown, photo: str) -> None:
         """A card tapped: its answer big again for a while (it stays in the strip too)."""
-        self.panel.show(shown, photo)
+        answer = next((a for a in self.answers if a.shown() is shown), None)
+        if answer is not None:
+            self.say(lambda: self.panel.show(answer.shown(), photo))
         self.big = False
         Clock.unschedule(self._expired)
         if self.seconds() > 0:

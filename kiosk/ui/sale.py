@@ -12,9 +12,10 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
-from kiosk.ui import lookup
+from kiosk.ui import lookup, present
 from kiosk.ui.fit import fit_lines
 from kiosk.ui.paying import PayingMixin
+from kiosk.ui.present import Shown
 from kiosk.ui.recent import RushResults
 from kiosk.ui.widgets import BigButton
 
@@ -81,7 +82,7 @@ class SaleScreen(PayingMixin, Screen):
             if a.category not in seen:
                 seen.append(a.category)
                 active = a.category == self.category
-                tab = BigButton(text=a.category_name, font_size=sp(18) if app.compact else sp(20),
+                tab = BigButton(text=a.category_label(app.lang), font_size=sp(18) if app.compact else sp(20),
                                 shorten=True,
                                 bg=(0.16, 0.36, 0.66, 1) if active else (0.22, 0.27, 0.36, 1))
                 tab.category = a.category
@@ -191,7 +192,7 @@ class SaleScreen(PayingMixin, Screen):
     def rush(self) -> RushResults:
         """The rush's answers: the big one for a while, then the strip (kiosk.ui.recent)."""
         if getattr(self, "_rush", None) is None:
-            self._rush = RushResults(self.ids.result, self.ids.recent)
+            self._rush = RushResults(self.ids.result, self.ids.recent, self.say)
         return self._rush
 
     def start_rush(self, code: str) -> None:
@@ -241,7 +242,8 @@ class SaleScreen(PayingMixin, Screen):
 
     def charged(self, out: TapOutcome) -> None:
         if self.rush_article:
-            self.rush.shown(self.ids.result.shown(), self.ids.result.photo)
+            app = App.get_running_app()
+            self.rush.shown(lambda: present.outcome(out, app.lang, app.names), self.ids.result.photo)
             return
         if out.result is not None:
             self.cart.clear()
@@ -250,7 +252,10 @@ class SaleScreen(PayingMixin, Screen):
 
     def declined(self, out: TapOutcome) -> None:
         if self.rush_article:
-            self.rush.shown(self.ids.result.shown(), self.ids.result.photo)
+            app = App.get_running_app()
+            self.rush.shown(lambda: Shown("info", app.tr("sale_cancelled"),
+                                          present.student_line(out.student), "", "", ""),
+                            self.ids.result.photo)
         else:
             self.rearm = True
             self._show_cart()

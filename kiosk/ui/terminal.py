@@ -49,7 +49,20 @@ CONFIG_NAME = "terminal.toml"
 
 class DeviceState(NamedTuple):
     state: str          # ok | missing | error | unknown | none (not configured)
-    reason: str = ""
+    reason: str = ""    # in the terminal's language (printer) or English (reader): the log's
+    kind: str = ""      # "printer" (code, params: sync.common.messages) or "reader" (code:
+    code: str = ""      # kiosk.hardware.READER_REASONS): what a screen says, in its language
+    params: dict | None = None
+
+    def text(self, lang: str) -> str:
+        """Why the device is gone, in ``lang``."""
+        if self.kind == "reader":
+            from kiosk.hardware import reader_reason
+            return reader_reason(self.code, lang)
+        if self.kind == "printer" and self.code:
+            from sync.common.messages import render
+            return render(self.code, self.params or {}, lang)
+        return self.reason
 
     @property
     def gone(self) -> bool:
@@ -71,9 +84,10 @@ class PrinterStatus:
         self._status = DeviceState(state, reason)
         self._lock = threading.Lock()
 
-    def update(self, state: str, reason: str = "") -> None:
+    def update(self, state: str, reason: str = "", *coded: Any) -> None:
+        """``coded``: the rest of a ``DeviceState`` (kind, code, params)."""
         with self._lock:
-            self._status = DeviceState(state, reason)
+            self._status = DeviceState(state, reason, *coded)
 
     @property
     def status(self) -> DeviceState:
@@ -89,7 +103,10 @@ _PRINTER_STATES = {"ok": "ok", "busy": "ok", "none": "none", "offline": "missing
 def printer_state(status: WorkerStatus) -> DeviceState:
     """A ``kiosk.print_worker.WorkerStatus`` in the screen's terms."""
     state = _PRINTER_STATES.get(status.state, "error")
-    return DeviceState(state, "" if state == "ok" else status.message)
+    if state == "ok":
+        return DeviceState(state)
+    code, params = status.coded or ("", {})
+    return DeviceState(state, status.message, "printer", code, params)
 
 
 def reader_state(reader: BadgeReader | None) -> DeviceState:
@@ -97,8 +114,9 @@ def reader_state(reader: BadgeReader | None) -> DeviceState:
     if reader is None:
         return DeviceState("none")
     status = reader.status
-    return DeviceState({"connected": "ok", "disconnected": "missing"}.get(status.state.value, "error"),
-                       status.reason)
+    state = {"connected": "ok", "disconnected": "missing"}.get(status.state.value, "error")
+    return DeviceState(state, status.reason, "reader", status.code) if state != "ok" \
+        else DeviceState(state)
 
 
 class Snapshot(NamedTuple):

@@ -101,6 +101,7 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "copies_bw": coded("copies_bw", "Black & white"),
     "copies_colour": coded("copies_colour", "Colour"),
     "pages": coded("pages", "pages"),
+    "per_page": coded("per_page", "{price} / page"),
     "other_articles": coded("other_articles", "Other articles"),
     # balance
     "balance_title": coded("balance_title", "Check your balance"),
@@ -188,6 +189,24 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "sale_no": coded("sale_no", "No. {seq}"),
     "label_value": coded("label_value", "{label}: {value}"),
     "never": coded("never", "never"),
+    # a student's allergen and diet flags, as the allergen alert names them (an unknown one
+    # shows as written): the EU's 14 allergens and the usual diets
+    "flag_gluten": coded("flag_gluten", "gluten"),
+    "flag_crustaceans": coded("flag_crustaceans", "crustaceans"),
+    "flag_egg": coded("flag_egg", "egg"),
+    "flag_fish": coded("flag_fish", "fish"),
+    "flag_peanuts": coded("flag_peanuts", "peanuts"),
+    "flag_soy": coded("flag_soy", "soy"),
+    "flag_milk": coded("flag_milk", "milk"),
+    "flag_nuts": coded("flag_nuts", "nuts"),
+    "flag_celery": coded("flag_celery", "celery"),
+    "flag_mustard": coded("flag_mustard", "mustard"),
+    "flag_sesame": coded("flag_sesame", "sesame"),
+    "flag_sulphites": coded("flag_sulphites", "sulphites"),
+    "flag_lupin": coded("flag_lupin", "lupin"),
+    "flag_molluscs": coded("flag_molluscs", "molluscs"),
+    "flag_pork": coded("flag_pork", "pork"),
+    "flag_meat": coded("flag_meat", "meat"),
 }
 
 
@@ -197,3 +216,13 @@ def tr(key: str, lang: str = "fr", **params: object) -> str:
         return key
     text = translator(lang).pgettext(key, source)
     return text.format(**params) if params else text
+
+
+def flag_name(flag: str, lang: str = "fr") -> str:
+    """An allergen or diet flag in ``lang`` (a flag the catalogue does not know: as written).
+
+    >>> flag_name("pork", "nl"), flag_name("kiwi", "nl")
+    ('varkensvlees', 'kiwi')
+    """
+    key = f"flag_{flag.strip().casefold()}"
+    return tr(key, lang) if key in T else flag

@@ -17,6 +17,12 @@ def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _names(fr: str, nl: str | None, en: str | None) -> str | dict:
+    """A category's names as terminals read them: the plain French name when it has no
+    other (what terminals before the translated names read), else every language."""
+    return {"fr": fr, "nl": nl, "en": en} if nl or en else fr
+
+
 @dataclass(frozen=True)
 class Entity:
     """How one DataSet list maps to its table: ``to_row`` (model -> column values, key first)
@@ -28,9 +34,9 @@ class Entity:
 
 
 ENTITIES = (
-    Entity("categories", ("code", "name", "wallet_kind"),
-           lambda c: (c.code, c.name, c.wallet_kind),
-           lambda r: {"code": r[0], "name": r[1], "wallet_kind": r[2]}),
+    Entity("categories", ("code", "name", "name_nl", "name_en", "wallet_kind"),
+           lambda c: (c.code, c.name.fr, c.name.nl, c.name.en, c.wallet_kind),
+           lambda r: {"code": r[0], "name": _names(r[1], r[2], r[3]), "wallet_kind": r[4]}),
     Entity("articles", ("code", "name_fr", "name_nl", "name_en", "price_cents", "category",
                         "allergens", "profiles", "reservable", "active"),
            lambda a: (a.code, a.name.fr, a.name.nl, a.name.en, a.price_cents, a.category,
