@@ -98,6 +98,7 @@ class ResultPanel(BoxLayout):
     big = StringProperty("")
     reason = StringProperty("")
     photo = StringProperty("")
+    scale = NumericProperty(1.0)         # of the type, from the panel's size (widgets.kv)
 
     def show(self, shown: Shown, photo: str = "") -> None:
         self.kind, self.title, self.name = shown.kind, shown.title, shown.name
