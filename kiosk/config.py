@@ -102,6 +102,10 @@ class SyncSection:
 class UiSection:
     idle_lock_seconds: int = 120        # the touch screen locks after this long without a touch or tap
     sound: bool = True                  # beeps on results, a distinct alarm on allergen alerts
+    dpi: int = 0                        # the panel's dots per inch (touch targets are 12 mm);
+                                        # 0: as the display tells, else Kivy's default (96)
+    window: str = "kiosk"               # kiosk: full screen, no decorations, the panel's native
+                                        # size; "WxH" (e.g. "1280x800"): a window, for development
 
 
 @dataclass(frozen=True)
@@ -186,11 +190,24 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
             fail("school.iban", str(e))
     if config.ui.idle_lock_seconds < 1:
         fail("ui.idle_lock_seconds", "must be at least 1")
+    if config.ui.dpi and not 50 <= config.ui.dpi <= 800:
+        fail("ui.dpi", f"must be 0 (from the display) or between 50 and 800 (got {config.ui.dpi})")
+    if config.ui.window != "kiosk" and window_size(config.ui.window) is None:
+        fail("ui.window", f'must be "kiosk" or a size like "1280x800" (got {config.ui.window!r})')
     if config.sync.pull_minutes < 1:
         fail("sync.pull_minutes", "must be at least 1")
     if config.sync.ca_file and not Path(config.sync.ca_file).is_file():
         fail("sync.ca_file", f"no such file {config.sync.ca_file!r} (give an absolute path)")
     return config
+
+
+def window_size(text: str) -> tuple[int, int] | None:
+    """``"1280x800"`` → (1280, 800); None for anything else (or a side under 200 px)."""
+    match = re.fullmatch(r"\s*(\d{3,5})\s*[x×]\s*(\d{3,5})\s*", text)
+    if match is None:
+        return None
+    width, height = int(match[1]), int(match[2])
+    return (width, height) if min(width, height) >= 200 else None
 
 
 def load_config(path: str | Path) -> TerminalConfig:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import load_config, parse_config, render_config
+from kiosk.config import TerminalConfig, load_config, parse_config, render_config, window_size
 from sync.common.errors import ConfigError
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "config").glob("*.toml"))
@@ -57,3 +57,22 @@ def test_bad_toml(tmp_path):
     path.write_text("[terminal\nname = 1")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(path)
+
+
+@pytest.mark.parametrize("data, needle", [
+    ({"ui": {"dpi": 20}}, "ui.dpi: must be 0 (from the display) or between 50 and 800 (got 20)"),
+    ({"ui": {"dpi": "133"}}, "ui.dpi: must be a whole number"),
+    ({"ui": {"window": "full"}}, 'ui.window: must be "kiosk" or a size like "1280x800"'),
+    ({"ui": {"window": "80x48"}}, 'ui.window: must be "kiosk" or a size like "1280x800"'),
+])
+def test_bad_panel_settings_name_the_key(data, needle):
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "terminal.toml")
+    assert needle in str(info.value)
+
+
+def test_panel_settings():
+    assert (TerminalConfig().ui.dpi, TerminalConfig().ui.window) == (0, "kiosk")   # kiosk by default
+    config = parse_config({"ui": {"dpi": 133, "window": "800x480"}})
+    assert (config.ui.dpi, window_size(config.ui.window)) == (133, (800, 480))
+    assert window_size("1280×800") == (1280, 800) and window_size("kiosk") is None

@@ -38,4 +38,5 @@ def cmd_ui(ctx: Context) -> None:
             print(_("Demo school made in {folder} ({profile} terminal)").format(
                 folder=ctx.folder, profile=profile), file=sys.stderr)
     run(ctx.folder, demo=ctx.args.demo, self_service=ctx.args.self_service,
-        fullscreen=ctx.args.fullscreen, badge_panel=ctx.args.badge_panel, language=ctx.lang)
+        fullscreen=ctx.args.fullscreen, badge_panel=ctx.args.badge_panel, language=ctx.lang,
+        window=ctx.args.window)

@@ -26,6 +26,14 @@ from sync.common.i18n import LANGUAGES
 from sync.common.version import version
 
 
+def _window(text: str) -> str:
+    from kiosk.config import window_size
+    size = window_size(text)
+    if size is None:
+        raise argparse.ArgumentTypeError(_("a size like 1280x800, not {text!r}").format(text=text))
+    return f"{size[0]}x{size[1]}"
+
+
 def add_global_options(p: argparse.ArgumentParser, default: str | None = None, data: bool = True) -> None:
     """``--data`` and ``--lang`` before the command; ``--lang`` after it too (and ``--data``
     for ``ui``): ``default`` is SUPPRESS there, not to undo what was given before it."""
@@ -130,7 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
                           " screenshots and receipts into OUT"))
     c.add_argument("--self-service", action="store_true",
                    help=_("balance check only, for students (no operator)"))
-    c.add_argument("--fullscreen", action="store_true")
+    c.add_argument("--fullscreen", action="store_true",
+                   help=_("kiosk mode: full screen, no window decorations, the panel's size (the"
+                          " default on a terminal, see [ui] window; the demo opens a window)"))
+    c.add_argument("--window", metavar="WxH", type=_window,
+                   help=_("a window of this size instead (development), e.g. 1280x800"))
     sub.add_parser("central", help=_("the reference central server (see 'comptoir central --help')"),
                    add_help=False)
     c = command("printer", cmd_printer, _("test: print a test page; status; run: print the queue"

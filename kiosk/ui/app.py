@@ -201,7 +201,10 @@ class ComptoirApp(AdaptiveLayout, App):
 
     def goto(self, name: str) -> None:
         self.screens.current = name
-        self.root_view.ids.nav.disabled = name == "login"
+        nav = self.root_view.ids.nav            # no navigation before a login: its room is the PIN pad's
+        nav.disabled = name == "login"
+        shown = not self.self_service and name != "login"
+        nav.height, nav.opacity = (nav.height_when_shown, 1) if shown else (0, 0)
         self._label_nav()
 
     def _build_badge_panel(self, badges: Mapping[str, str] | None) -> None:

@@ -37,13 +37,14 @@ class NotOnScreen(AssertionError):
 class Xvfb:
     """``Xvfb -displayfd``: the server picks a free display number and tells us which."""
 
-    def __init__(self, size=SCREEN):
+    def __init__(self, size: tuple[int, int] = SCREEN, dpi: int | None = None):
+        """``dpi``: the physical size the server reports (``xdpyinfo``), as a panel would."""
         if shutil.which("Xvfb") is None:
             raise RuntimeError("Xvfb is missing: install the Debian package 'xvfb' (make test does)")
         read, write = os.pipe()
         self.proc = subprocess.Popen(
             ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{size[0]}x{size[1]}x24",
-             "-nolisten", "tcp", "-noreset"], pass_fds=(write,),
+             "-nolisten", "tcp", "-noreset", *(["-dpi", str(dpi)] if dpi else [])], pass_fds=(write,),
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(write)
         with os.fdopen(read) as f:

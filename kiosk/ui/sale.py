@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kivy.app import App
-from kivy.metrics import mm, sp
+from kivy.metrics import dp, mm, sp
 from kivy.properties import BooleanProperty, DictProperty, ListProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.ui import lookup
+from kiosk.ui.fit import fit_lines
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.widgets import BigButton
 
@@ -23,6 +24,35 @@ if TYPE_CHECKING:
 
 def _sell(cart: dict[str, int]) -> PayCall:
     return lambda service, session, uid, confirm: service.sell(session, uid, cart, confirm)
+
+
+class ArticleButton(BigButton):
+    """An article: its name in at most two lines (a longer one ends with "…"), its price in
+    bold below, never cut."""
+    name = StringProperty("")
+    price = StringProperty("")
+
+    def on_kv_post(self, *_):
+        self.bind(name=self._fit, price=self._fit, width=self._fit, font_size=self._fit)
+        self._fit()
+
+    def _fit(self, *_):
+        name = fit_lines(self.name, self.width - dp(8), self.font_size, lines=2)
+        self.text = f"{name}\n[b]{self.price}[/b]"
+
+
+def _sized(label: Label) -> Label:
+    """A label as wide as its text (an amount, a count: never cut)."""
+    label.bind(texture_size=lambda w, size: setattr(w, "width", size[0] + dp(8)))
+    return label
+
+
+def _line_name(text: str) -> Label:
+    """An article's name in a cart line: one line, "…" when longer than its room."""
+    label = Label(text=text, font_size=sp(20), halign="left", valign="middle", shorten=True,
+                  shorten_from="right")
+    label.bind(size=lambda w, size: setattr(w, "text_size", size))
+    return label
 
 
 class SaleScreen(PayingMixin, Screen):
@@ -50,7 +80,8 @@ class SaleScreen(PayingMixin, Screen):
             if a.category not in seen:
                 seen.append(a.category)
                 active = a.category == self.category
-                tab = BigButton(text=a.category_name, font_size=sp(20),
+                tab = BigButton(text=a.category_name, font_size=sp(18) if app.compact else sp(20),
+                                shorten=True,
                                 bg=(0.16, 0.36, 0.66, 1) if active else (0.22, 0.27, 0.36, 1))
                 tab.category = a.category
                 tab.bind(on_release=lambda b: self.choose_category(b.category))
@@ -59,8 +90,9 @@ class SaleScreen(PayingMixin, Screen):
         for a in self.articles:
             if a.category != self.category:
                 continue
-            button = BigButton(text=f"{a.name(app.lang)}\n[b]{app.money(a.price_cents)}[/b]",
-                               font_size=sp(22), size_hint=(0.32, None), height=mm(24))
+            button = ArticleButton(name=a.name(app.lang), price=app.money(a.price_cents),
+                                   font_size=sp(22), size_hint=(0.32, None),
+                                   height=max(app.target, mm(16)) if app.compact else mm(24))
             button.article = a.code
             button.bind(on_release=lambda b: self.article_tapped(b.article))
             grid.add_widget(button)
@@ -105,24 +137,31 @@ class SaleScreen(PayingMixin, Screen):
             a = self.article_names.get(code)
             if a is None:
                 continue
-            row = BoxLayout(size_hint_y=None, height=mm(14), spacing=sp(6))
-            row.add_widget(Label(text=a.name(app.lang), font_size=sp(20), halign="left",
-                                 shorten=True, text_size=(sp(200), None)))
-            minus = BigButton(text="−", font_size=sp(30), size_hint_x=None, width=mm(14))
+            two_lines = app.compact and not app.portrait      # a narrow cart: the name above
+            row = BoxLayout(size_hint_y=None, height=app.target, spacing=sp(6))
+            minus = BigButton(text="−", font_size=sp(30), size_hint_x=None, width=app.target)
             minus.bind(on_release=lambda _b, c=code: self.change(c, -1))
-            plus = BigButton(text="+", font_size=sp(30), size_hint_x=None, width=mm(14))
+            plus = BigButton(text="+", font_size=sp(30), size_hint_x=None, width=app.target)
             plus.bind(on_release=lambda _b, c=code: self.change(c, +1))
+            name = _line_name(a.name(app.lang))
+            if two_lines:
+                name.size_hint_y, name.height = None, sp(28)
+                box.add_widget(name)
+            else:
+                row.add_widget(name)
             row.add_widget(minus)
-            row.add_widget(Label(text=str(qty), font_size=sp(28), bold=True, size_hint_x=None,
-                                 width=mm(12)))
+            row.add_widget(_sized(Label(text=str(qty), font_size=sp(28), bold=True, size_hint_x=None)))
             row.add_widget(plus)
-            row.add_widget(Label(text=app.money(a.price_cents * qty), font_size=sp(20),
-                                 size_hint_x=None, width=mm(26)))
+            if two_lines:
+                row.add_widget(Label())
+            row.add_widget(_sized(Label(text=app.money(a.price_cents * qty), font_size=sp(20),
+                                        size_hint_x=None)))
             box.add_widget(row)
         self.ids.total.text = app.tr("label_value", label=app.tr("total"),
                                      value=app.money(self.cart_total()))
         if not self.cart:
-            box.add_widget(Label(text=app.tr("cart_empty"), font_size=sp(18), color=(0.7, 0.7, 0.7, 1)))
+            box.add_widget(Label(text=app.tr("cart_empty"), font_size=sp(18), color=(0.7, 0.7, 0.7, 1),
+                                 size_hint_y=None, height=app.target))
         self.info = (app.tr("waiting_badge", amount=app.money(self.cart_total())) if self.armed
                      else app.tr("not_paid_rearm") if self.rearm and self.cart else "")
 

@@ -98,7 +98,7 @@ class ResultPanel(BoxLayout):
     big = StringProperty("")
     reason = StringProperty("")
     photo = StringProperty("")
-    scale = NumericProperty(1.0)         # of the type, from the panel's size (widgets.kv)
+    unit = NumericProperty(1.0)            # the type's scale for the room it has (widgets.kv)
 
     def show(self, shown: Shown, photo: str = "") -> None:
         self.kind, self.title, self.name = shown.kind, shown.title, shown.name
@@ -120,6 +120,7 @@ class ConfirmView(ModalView):
     yes_text = StringProperty("")
     no_text = StringProperty("")
     full = BooleanProperty(False)          # the allergen alert fills the screen
+    unit = NumericProperty(1.0)            # the type's scale for the room it has (widgets.kv)
     __events__ = ("on_answer",)
 
     def answer(self, yes: bool) -> None:

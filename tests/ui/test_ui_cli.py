@@ -37,3 +37,36 @@ def test_entry_point_starts_the_demo_app(display, tmp_path):
     finally:
         store.close()
     assert (folder / "photos" / "S00001.jpg").is_file()
+
+
+def test_a_terminal_opens_in_kiosk_mode_at_the_panels_dpi(template, tmp_path):
+    """`comptoir ui` on a terminal's folder, on a 800×480 panel that tells its size (133 dpi):
+    full screen at the panel's size and origin, no decorations, and 12 mm are 63 px."""
+    import shutil
+
+    from kiosk.ui.autopilot import Xvfb
+    folder = tmp_path / "terminal"
+    shutil.copytree(template, folder)
+    panel = Xvfb((800, 480), dpi=133)
+    env = {k: v for k, v in os.environ.items() if k not in ("KIVY_NO_CONSOLELOG", "KIVY_DPI")}
+    env["DISPLAY"] = panel.display
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.ui", "--data", str(folder)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    try:
+        deadline = time.monotonic() + 40
+        for line in proc.stderr:
+            seen.append(line)
+            if "Start application main loop" in line or time.monotonic() > deadline:
+                break
+        time.sleep(0.5)
+        tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True,
+                              text=True).stdout
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        panel.stop()
+    log = "".join(seen)
+    assert "Panel       ] kiosk mode, 133 dpi" in log, log[-3000:]
+    window = [line for line in tree.splitlines() if '"Comptoir"' in line]
+    assert window and "800x480+0+0" in window[0], tree
