@@ -43,7 +43,7 @@ class NameSearchView(ModalView):
         app.bind(portrait=self._keys)
         self._keys()
 
-    def _keys(self, *_) -> None:
+    def _keys(self, *_: object) -> None:
         """The keys, in the grid ``key_rows``: AZERTY rows of ten in landscape, A to Z in
         rows of six in portrait."""
         app = App.get_running_app()
