@@ -14,12 +14,41 @@ from typing import Any
 
 from tests.ui.layout_run import Panel
 
+# portrait: the two blocks that sit side by side in landscape, and must be stacked
+PORTRAIT_COLUMNS: dict[str, Callable[[Any], tuple[Any, Any]]] = {
+    "pickup_list": lambda d: (d.screen("pickup").ids.list, d.screen("pickup").ids.result),
+    "admin_sales": lambda d: (d.screen("admin").ids.menu, d.screen("admin").ids.panes),
+    "lookup_pin": lambda d: (d.app._modal.ids.names, d.app._modal.ids.pad),
+    "supervisor_pin": lambda d: (d.app._modal.ids.names, d.app._modal.ids.pad),
+    "copies_paid": lambda d: (d.screen("copies").ids.keys, d.screen("copies").ids.others),
+}
+
 STATES = ("supervisor_pin", "admin_sync", "admin_sales", "admin_reports", "admin_badge",
           "admin_devices", "admin_language", "lookup_pin", "pickup_list", "balance_idle",
           "copies_paid")
 
 
+def stacked(top: Any, below: Any, width: float) -> str:
+    """"" when ``top`` is above ``below`` and both take most of the window's width (a real
+    portrait layout, not the landscape columns squeezed side by side), else what is wrong."""
+    tx, ty = top.to_window(*top.pos)
+    bx, by = below.to_window(*below.pos)
+    if ty < by + below.height - 1:
+        return "not stacked: the second column is beside the first, not under it"
+    narrow = [w for w in (top, below) if w.width < 0.8 * width]
+    return f"a column {int(narrow[0].width)} px wide in a {int(width)} px window" if narrow else ""
+
+
 class MoreStates(Panel):
+    def check(self, name: str, reach: Callable[[], object]) -> None:
+        super().check(name, reach)
+        app = self.d.app
+        pair = PORTRAIT_COLUMNS.get(name)
+        if app.portrait and pair and not self.results[name]["error"]:
+            wrong = stacked(*pair(self.d), self.d.window.width)
+            if wrong:
+                self.results[name]["defects"].append(f"portrait: {wrong}")
+
     def run(self) -> None:
         from kiosk.demo.school import Badge
         from kiosk.ui.autopilot import Driver
