@@ -100,6 +100,7 @@ class Panel:
             for a in sale.articles:
                 for _ in range(1 + len(a.code) % 3):
                     sale.article_tapped(a.code)
+            sale.choose_category("sandwich")        # the long names' buttons
             d.pump(0.2)
 
         def badge(uid: str, screen: Any, until: Callable[[], object]) -> None:
@@ -130,7 +131,7 @@ class Panel:
             view = d.wait_for(lambda: isinstance(app._modal, NameSearchView) and app._modal,
                               what="the name search")
             view.query = "DU"
-            d.wait_for(lambda: view.settled and len(d.buttons(view)) > 30, what="the results")
+            d.wait_for(lambda: view.settled and len(d.buttons(view)) > 30, timeout=15, what="the results")
 
         def pickup() -> None:
             app._modal.dismiss(animation=False)

@@ -110,3 +110,17 @@ def test_the_checker_finds_each_defect(driver):
                                   ("small", "TINY"), ("clipped", long), ("clipped", "Sandwichs")]), got
         else:
             assert got == [], got
+
+
+def test_long_names_end_with_an_ellipsis_in_two_lines(driver):
+    """kiosk/ui/fit.py: a name too long for its button is cut at a word and ends with "…";
+    one that fits is left whole."""
+    from kivy.metrics import sp
+
+    from kiosk.ui.fit import fit_lines, line_count
+    long = "Wrap poulet curry, crudités et sauce andalouse maison"
+    fitted = fit_lines(long, 130, sp(22), lines=2)
+    assert fitted.endswith("…") and long.startswith(fitted[:-1]) and len(fitted) > 12
+    assert line_count(fitted, 130, sp(22)) <= 2 < line_count(long, 130, sp(22))
+    assert fitted[-2] != " " and long[len(fitted) - 1] in " ,"          # cut at a word's end
+    assert fit_lines("Potage et pain", 130, sp(22), lines=2) == "Potage et pain"
