@@ -20,7 +20,7 @@ PORTRAIT_COLUMNS: dict[str, Callable[[Any], tuple[Any, Any]]] = {
     "admin_sales": lambda d: (d.screen("admin").ids.menu, d.screen("admin").ids.panes),
     "lookup_pin": lambda d: (d.app._modal.ids.names, d.app._modal.ids.pad),
     "supervisor_pin": lambda d: (d.app._modal.ids.names, d.app._modal.ids.pad),
-    "copies_paid": lambda d: (d.screen("copies").ids.keys, d.screen("copies").ids.others),
+    "copies_paid": lambda d: (d.screen("copies").ids["keys"], d.screen("copies").ids.others),
 }
 
 STATES = ("supervisor_pin", "admin_sync", "admin_sales", "admin_reports", "admin_badge",
@@ -45,7 +45,10 @@ class MoreStates(Panel):
         app = self.d.app
         pair = PORTRAIT_COLUMNS.get(name)
         if app.portrait and pair and not self.results[name]["error"]:
-            wrong = stacked(*pair(self.d), self.d.window.width)
+            try:
+                wrong = stacked(*pair(self.d), self.d.window.width)
+            except Exception as error:
+                wrong = f"the columns not found: {error!r}"
             if wrong:
                 self.results[name]["defects"].append(f"portrait: {wrong}")
 
