@@ -37,7 +37,10 @@ def _admin():
 class SaleRow(BoxLayout):
     """One of today's sales in the void list (a RecycleView row)."""
     seq = NumericProperty(0)
-    text = StringProperty("")
+    text = StringProperty("")            # the whole sale, in words (head, what, amount)
+    head = StringProperty("")
+    what = StringProperty("")
+    amount = StringProperty("")
     voided = BooleanProperty(False)
     amount_cents = NumericProperty(0)
     student = StringProperty("")
@@ -70,12 +73,14 @@ class AdminScreen(Screen):
     def on_kv_post(self, *_):
         App.get_running_app().bind(lang=lambda *_: self._relabel())
         menu = self.ids.menu
+        app = App.get_running_app()
+        app.bind(compact=lambda *_: self._label_menu())
         for name in SECTIONS:
             button = BigButton(font_size=sp(20))
             button.section = name
             button.bind(on_release=lambda b: self.show(b.section))
             menu.add_widget(button)
-        back = BigButton(font_size=sp(20), bg=(0.3, 0.3, 0.3, 1))
+        back = BigButton(font_size=sp(20), bg=(0.3, 0.3, 0.3, 1))   # (sizes: _label_menu)
         back.section = ""
         back.bind(on_release=lambda _b: self.leave())
         menu.add_widget(back)
@@ -85,6 +90,7 @@ class AdminScreen(Screen):
         app = App.get_running_app()
         for button in self.ids.menu.children:
             button.text = app.tr(SECTION_TEXT[button.section]) if button.section else app.tr("back")
+            button.font_size = sp(14) if app.compact else sp(20)
             button.bg = (0.16, 0.36, 0.66, 1) if button.section == self.section else \
                 ((0.3, 0.3, 0.3, 1) if not button.section else (0.22, 0.27, 0.36, 1))
         if App.get_running_app().snapshot is not None:
@@ -166,12 +172,15 @@ class AdminScreen(Screen):
     def _sales(self, sales: list[SaleLine]) -> None:
         app = App.get_running_app()
         tz, self._shown_sales = app.terminal.config.tz, sales
-        self.ids.sales.data = [
-            {"seq": s.seq, "voided": s.voided, "amount_cents": -s.amount_cents, "student": s.student,
-             "text": f"{app.tr('sale_no', seq=s.seq)}  {formats.clock_time(s.ts, tz, app.lang)}  "
-                     f"{s.student}\n{self._articles(s)}  [b]{app.money(-s.amount_cents)}[/b]"
-                     + (f"  ({app.tr('voided')})" if s.voided else "")}
-            for s in sales]
+        rows = []
+        for s in sales:
+            head = f"{app.tr('sale_no', seq=s.seq)}  {formats.clock_time(s.ts, tz, app.lang)}  {s.student}"
+            what = self._articles(s) + (f"  ({app.tr('voided')})" if s.voided else "")
+            amount = app.money(-s.amount_cents)
+            rows.append({"seq": s.seq, "voided": s.voided, "amount_cents": -s.amount_cents,
+                         "student": s.student, "head": head, "what": what, "amount": amount,
+                         "text": f"{head}\n{what}  {amount}"})
+        self.ids.sales.data = rows
         if not sales:
             self.notice = app.tr("no_sales")
 
@@ -277,14 +286,17 @@ class AdminScreen(Screen):
         box.clear_widgets()
         for s in students:
             for uid, status in s.badges:
-                row = BoxLayout(size_hint_y=None, height=mm(14), spacing=sp(8))
-                row.add_widget(Label(text=f"{s.name} ({s.class_name}) — {uid}", font_size=sp(19),
-                                     halign="left", text_size=(sp(520), None)))
+                row = BoxLayout(size_hint_y=None, height=max(app.target, mm(14)), spacing=sp(8))
+                who = Label(text=f"{s.name} ({s.class_name}) — {uid}", font_size=sp(19),
+                            halign="left", valign="middle", shorten=True, shorten_from="center")
+                who.bind(size=lambda label, size: setattr(label, "text_size", size))
+                row.add_widget(who)
                 block = status == "active"      # a blocked badge: blocked, and Unblock
                 if not block:
-                    row.add_widget(Label(text=app.tr("blocked"), size_hint_x=None, width=mm(30)))
+                    row.add_widget(Label(text=app.tr("blocked"), size_hint_x=None, width=mm(22)))
                 button = BigButton(text=app.tr("block" if block else "unblock"), size_hint_x=None,
-                                   width=mm(40), **({"bg": (0.72, 0.11, 0.1, 1)} if block else {}))
+                                   width=max(app.target * 2, mm(30)), font_size=sp(18),
+                                   **({"bg": (0.72, 0.11, 0.1, 1)} if block else {}))
                 button.bind(on_release=lambda _b, u=uid, n=s.name, b=block: self.ask_block(u, n, b))
                 row.add_widget(button)
                 box.add_widget(row)

@@ -19,7 +19,7 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.lang import Builder
-from kivy.metrics import sp
+from kivy.metrics import Metrics, sp
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
@@ -131,6 +131,10 @@ class ComptoirApp(AdaptiveLayout, App):
     # -- lifecycle ---------------------------------------------------------------------------
     def build(self):
         self.follow_window()            # app.portrait, app.compact, app.target (kiosk.ui.layout)
+        # Kivy's dp()/sp() factors are -1 until Metrics.density and .fontscale are first read
+        # (Linux desktop): read them before any rule is applied, or dp() paddings are negative
+        Metrics.get_density()
+        Metrics.get_fontscale()
         for name in KV_FILES:
             Builder.load_file(str(HERE / name))
         Window.clearcolor = (0.11, 0.13, 0.17, 1)

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.image import Image as CoreImage
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.factory import Factory
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from kiosk.names import wallet
 from kiosk.ui import flows, formats, present
@@ -41,7 +43,7 @@ class BalanceScreen(Screen):
     shown = BooleanProperty(False)
     name_text = StringProperty("")
     balances = StringProperty("")
-    purchases = StringProperty("")
+    purchases = ListProperty([])         # {"when", "what", "amount"}, the newest first
     topup = StringProperty("")
     message = StringProperty("")
     photo = StringProperty("")
@@ -70,7 +72,7 @@ class BalanceScreen(Screen):
             Clock.schedule_once(self._reset, SHOW_SECONDS)
         self.shown = True
         if error is not None:
-            self.name_text, self.balances, self.purchases, self.topup = "", "", "", ""
+            self.name_text, self.balances, self.purchases, self.topup = "", "", [], ""
             self.photo, self.has_qr = "", False
             self.message = app.error_text(error)
             if not again:
@@ -90,10 +92,10 @@ class BalanceScreen(Screen):
             what = present.lines_text(e.data.get("lines") or
                                       [{"article": i["article"], "name": i["name"], "qty": i["qty"]}
                                        for i in e.data.get("items", [])], lang, app.names)
-            amount = f"  {app.money(e.amount_cents)}" if e.amount_cents else ""
-            lines.append(f"{formats.day_and_time(e.ts, tz, lang)}  "
-                         + app.tr("label_value", label=app.tr("kind_" + e.kind), value=what) + amount)
-        self.purchases = "\n".join(lines) or app.tr("no_purchases")
+            lines.append({"when": formats.day_and_time(e.ts, tz, lang),
+                          "what": app.tr("label_value", label=app.tr("kind_" + e.kind), value=what),
+                          "amount": app.money(e.amount_cents) if e.amount_cents else ""})
+        self.purchases = lines or [{"when": "", "what": app.tr("no_purchases"), "amount": ""}]
         school = app.terminal.config.school
         comm = identity.wallets[0].structured_communication
         if school.iban:
@@ -107,6 +109,22 @@ class BalanceScreen(Screen):
         if qr is not None:
             self.ids.qr.texture = CoreImage(io.BytesIO(qr), ext="png").texture
         app.sounds.play("ok")
+
+    def on_purchases(self, *_):
+        self.fill_purchases()
+
+    def fill_purchases(self) -> None:
+        """As many of the last purchases as the space left shows, each on one line (the
+        article shortened, the amount whole): on a small panel, the newest ones."""
+        box = self.ids.purchases
+        box.clear_widgets()
+        for line in self.purchases:
+            row = Factory.PurchaseLine()
+            row.when, row.what, row.amount = line["when"], line["what"], line["amount"]
+            if (len(box.children) + 1) * row.height > box.height:
+                break
+            box.add_widget(row)
+        box.add_widget(Widget())            # the lines from the top
 
     def _reset(self, *_):
         self.shown = False

@@ -8,6 +8,7 @@ from kivy.app import App
 from kivy.metrics import mm, sp
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.widgets import BigButton
@@ -50,6 +51,10 @@ class CopiesScreen(PayingMixin, Screen):
     def pending_cents(self) -> int:
         return self.total()
 
+    def on_kv_post(self, *args):
+        super().on_kv_post(*args)
+        App.get_running_app().bind(compact=lambda *_: self._rebuild(), target=lambda *_: self._rebuild())
+
     def _rebuild(self, *_):
         app = App.get_running_app()
         box = self.ids.others
@@ -59,10 +64,12 @@ class CopiesScreen(PayingMixin, Screen):
             if a.code in copy_codes:
                 continue
             button = BigButton(text=f"{a.name(app.lang)}\n[b]{app.money(a.price_cents)}[/b]",
-                               font_size=sp(22), size_hint_y=None, height=mm(22))
+                               font_size=sp(18) if app.compact else sp(22), size_hint_y=None,
+                               height=app.target if app.compact else max(app.target, mm(22)))
             button.article = a.code
             button.bind(on_release=lambda b: self.arm(b.article))
             box.add_widget(button)
+        box.add_widget(Widget())                # the buttons from the top
         self._update()
 
     # -- counts ----------------------------------------------------------------------------------

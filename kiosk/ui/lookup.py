@@ -9,9 +9,8 @@ from collections.abc import Callable
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.metrics import mm, sp
+from kivy.metrics import sp
 from kivy.properties import ListProperty, ObjectProperty, StringProperty
-from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 
 from kiosk import by_name, name_search, operators
@@ -20,6 +19,8 @@ from kiosk.name_search import Found, Matches
 from kiosk.ui.widgets import COLOURS, BigButton
 
 KEY_ROWS = ("1234567890", "AZERTYUIOP", "QSDFGHJKLM", "WXCVBN-'")
+# portrait: six keys a row (six 12 mm keys is all a 720 px wide 7" panel holds), A to Z
+PORTRAIT_KEYS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ-'1234567890"
 SEARCH_DELAY = 0.25          # seconds after the last key before searching
 
 
@@ -38,14 +39,20 @@ class NameSearchView(ModalView):
         self.message = App.get_running_app().tr("lookup_hint")
 
     def on_kv_post(self, *_):
-        keys = self.ids.key_rows
-        for row in KEY_ROWS:
-            line = BoxLayout(spacing=sp(4))
-            for key in row:
-                button = BigButton(text=key, font_size=sp(26))
-                button.bind(on_release=lambda _b, k=key: self.press(k))
-                line.add_widget(button)
-            keys.add_widget(line)
+        app = App.get_running_app()
+        app.bind(portrait=self._keys)
+        self._keys()
+
+    def _keys(self, *_: object) -> None:
+        """The keys, in the grid ``key_rows``: AZERTY rows of ten in landscape, A to Z in
+        rows of six in portrait."""
+        app = App.get_running_app()
+        grid = self.ids.key_rows
+        grid.clear_widgets()
+        for key in PORTRAIT_KEYS if app.portrait else "".join(KEY_ROWS):
+            button = BigButton(text=key, font_size=sp(24) if app.compact else sp(26))
+            button.bind(on_release=lambda _b, k=key: self.press(k))
+            grid.add_widget(button)
 
     def press(self, key: str) -> None:
         if key == "erase":
@@ -84,12 +91,13 @@ class NameSearchView(ModalView):
         return self._answered == self._asked
 
     def _show(self, matches: Matches, message: str) -> None:
+        app = App.get_running_app()
         self.message = message
         box = self.ids.results
         box.clear_widgets()
         for found in matches.found:
             button = BigButton(text=f"{found.display_name} — {found.class_name}",
-                               font_size=sp(24), size_hint_y=None, height=mm(13))
+                               font_size=sp(18) if app.compact else sp(24), shorten=True)
             button.bind(on_release=lambda _b, f=found: self.choose(f))
             box.add_widget(button)
 

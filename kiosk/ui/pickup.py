@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kivy.app import App
-from kivy.metrics import sp
+from kivy.core.text import Label as CoreLabel
+from kivy.factory import Factory
+from kivy.metrics import dp
 from kivy.properties import ListProperty, StringProperty
-from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk import lookups
@@ -23,6 +24,12 @@ if TYPE_CHECKING:
     from sync.common.errors import ComptoirError
 
 
+def number_width(texts: list[str], font_size: float) -> float:
+    """The width of a column of short texts (a header and its numbers), in pixels."""
+    label = CoreLabel(font_size=font_size, bold=True)
+    return max(label.get_extents(t)[0] for t in texts) + dp(8)
+
+
 class PickupScreen(Screen):
     rows = ListProperty([])              # reservations_of_day()
     query = StringProperty("")
@@ -31,7 +38,8 @@ class PickupScreen(Screen):
     notice = StringProperty("")
 
     def on_kv_post(self, *_):
-        App.get_running_app().bind(lang=lambda *_: self._language_changed())
+        App.get_running_app().bind(lang=lambda *_: self._language_changed(),
+                                   compact=lambda *_: self._show_rows())
 
     def _language_changed(self) -> None:
         self._show_rows()
@@ -67,11 +75,19 @@ class PickupScreen(Screen):
         app = App.get_running_app()
         table = self.ids.counts
         table.clear_widgets()
-        for text in (app.tr("pickup_title"), app.tr("reserved"), app.tr("delivered"), app.tr("left")):
-            table.add_widget(Label(text=text, bold=True, font_size=sp(18)))
-        for c in sorted(lookups.reservation_counts(self.rows), key=self._name):
-            for text in (self._name(c), str(c["reserved"]), str(c["delivered"]), str(c["left"])):
-                table.add_widget(Label(text=text, font_size=sp(20)))
+        heads = (app.tr("pickup_title"), app.tr("reserved"), app.tr("delivered"), app.tr("left"))
+        counts = sorted(lookups.reservation_counts(self.rows), key=self._name)
+        # the sandwich's name takes what is left (shortened); each number column is as wide
+        # as its header or its largest number, never cut
+        cell = Factory.CountCell
+        font = cell().font_size
+        widths = [number_width([heads[i]] + [str(c[k]) for c in counts], font)
+                  for i, k in ((1, "reserved"), (2, "delivered"), (3, "left"))]
+        for row, bold in [(heads, True)] + [((self._name(c), str(c["reserved"]), str(c["delivered"]),
+                                              str(c["left"])), False) for c in counts]:
+            table.add_widget(cell(text=row[0], bold=bold, size_hint_x=1))
+            for text, width in zip(row[1:], widths):
+                table.add_widget(cell(text=text, bold=bold, size_hint_x=None, width=width))
         q = self.query.strip().lower()
         shown = [r for r in self.rows if not q or q in f"{r['first_name']} {r['last_name']}".lower()
                  or q in f"{r['last_name']} {r['first_name']}".lower()
