@@ -25,15 +25,6 @@ def prepare_kivy(fullscreen: bool = False, size: tuple[int, int] = (1280, 800)) 
         Config.set("graphics", "height", str(size[1]))
 
 
-def stop_on_sigterm(app) -> None:
-    """The system's shutdown (SIGTERM) closes the app and its store cleanly: the next start
-    then skips SQLite's page check (``kiosk.store.sessions``)."""
-    import signal
-
-    from kivy.clock import Clock
-    signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.stop()))
-
-
 def run(folder: Path, self_service: bool = False, fullscreen: bool = False,
         badge_panel: Mapping[str, str] | None = None, language: str | None = None) -> None:
     """``badge_panel``: badges to show on screen (UID → label), tapped on a simulated reader
@@ -47,9 +38,7 @@ def run(folder: Path, self_service: bool = False, fullscreen: bool = False,
     terminal = Terminal.open(folder, reader=reader, language=language)
     terminal.service.start_integrity_monitor()
     try:
-        app = ComptoirApp(terminal, badge_panel=badge_panel, self_service=self_service)
-        stop_on_sigterm(app)
-        app.run()
+        ComptoirApp(terminal, badge_panel=badge_panel, self_service=self_service).run()
     finally:
         terminal.service.stop_integrity_monitor()
         terminal.close()
