@@ -24,7 +24,7 @@ from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk.ui import formats
+from kiosk.ui import formats, frames
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.terminal import Snapshot, StatusPoller, Terminal
 from kiosk.ui.texts import tr
@@ -109,6 +109,7 @@ class ComptoirApp(App):
         self.root_view = RootView()
         self.screens: ScreenManager = self.root_view.ids.screens
         self.screens.transition = NoTransition()
+        frames.unclip(self.screens)             # no stencil: a frame costs less without a GPU
         Clock.schedule_interval(self._tick, 1.0)
         self.bind(lang=lambda *_: self._label_nav())
         self.attach(self.terminal, self.badge_panel, self.self_service)
