@@ -136,6 +136,9 @@ def child(kind: str, folder: str) -> None:
     if kind == "bare-taps":
         bare_taps(int(folder))
         return
+    if kind == "rush":
+        rush_child(folder)
+        return
     if kind == "bare":
         from kivy.app import App
         from kivy.clock import Clock
@@ -162,7 +165,7 @@ def child(kind: str, folder: str) -> None:
 
     def flipped(*_):
         if ready():
-            print("READY", flush=True)
+            print(f"READY {rss_kib()}", flush=True)
             Clock.schedule_once(lambda _dt: app.stop())
     Window.bind(on_flip=flipped)
     app.run()
@@ -229,7 +232,8 @@ def bare_taps_run(count: int, display: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def cold_starts(kind: str, folder: Path, runs: int, display: str) -> list[float]:
+def cold_starts(kind: str, folder: Path, runs: int, display: str, rss: list | None = None) -> list[float]:
+    """Seconds to the first screen drawn, per run; ``rss`` gets each process's VmRSS (KiB) then."""
     times = []
     env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT)}
     for _ in range(runs):
@@ -237,8 +241,10 @@ def cold_starts(kind: str, folder: Path, runs: int, display: str) -> list[float]
         proc = subprocess.Popen([sys.executable, __file__, "--child", kind, str(folder)],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         for line in proc.stdout:
-            if line.strip() == "READY":
+            if line.startswith("READY"):
                 times.append(time.perf_counter() - started)
+                if rss is not None:
+                    rss.append(int(line.split()[1]))
                 break
         proc.wait(30)
     return times
@@ -272,6 +278,66 @@ def kill_an_open_store(folder: Path) -> None:
     assert proc.stdout.readline().strip() == "open"
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
+
+
+# -- the app's child: taps and memory ----------------------------------------------------------
+def rush_child(folder: str) -> None:
+    """In a child of its own (the app's memory is then the app's, not the benchmark's too):
+    log in, rush mode, the timed sales, then the long rush for memory. Prints progress, then
+    one line ``RESULT {json}``."""
+    params = json.loads(os.environ["BENCH_UI_PARAMS"])
+    from drivers.badge.simulated import SimulatedReader
+    from kiosk.ui.terminal import Terminal
+    from sync.common.clock import SystemClock, iso_utc
+    from tests.ui.harness import Driver, login
+    terminal = Terminal.open(Path(folder), reader=SimulatedReader())
+    badges = [uid for uid, _student in rush_pool(terminal.service.store)]
+    with terminal.service.store.write() as conn:      # a fresh pull: no offline cap
+        terminal.service.store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(SystemClock().now()))
+    driver = Driver.start(terminal)
+    driver.wait_for(lambda: driver.buttons(text="Marie"), what="login screen")
+    login(driver, "Marie", "1234")
+    driver.tap("Mode rush")
+    driver.tap(driver.buttons(text="Potage et pain")[0])
+    driver.wait_for(lambda: driver.screen().rush_article == "SOUP", what="rush mode")
+    at_login = memory_sample(0)                  # logged in, rush mode on, no sale yet
+    print(f"{params['sales']} timed rush-mode sales …", flush=True)
+    rush(driver, terminal, badges, 0, 20)                                 # warm-up
+    if params["profile"]:
+        import cProfile
+        import pstats
+        profiler = cProfile.Profile()
+        profiler.enable()
+    latencies, sells, timed_photos = rush(driver, terminal, badges, 20, params["sales"])
+    if params["profile"]:
+        profiler.disable()
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats(order).print_stats(25)
+    print(f"{params['memory_sales']} sales for memory, cycling over {len(badges)} students …",
+          flush=True)
+    samples, photos = long_rush(driver, terminal, badges, 20 + params["sales"], params["memory_sales"],
+                                params["sample_every"])
+    driver.app.detach()
+    terminal.close()
+    print("RESULT " + json.dumps({"at_login": at_login, "latencies": latencies, "sells": sells,
+                                  "timed_photos": timed_photos, "samples": samples,
+                                  "photos": photos, "badges": badges}), flush=True)
+
+
+def rush_run(folder: Path, display: str, params: dict) -> dict:
+    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT),
+           "BENCH_UI_PARAMS": json.dumps(params)}
+    proc = subprocess.Popen([sys.executable, __file__, "--child", "rush", str(folder)], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    result = None
+    for line in proc.stdout:
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT "):])
+        else:
+            print(line, end="", flush=True)
+    if proc.wait() != 0 or result is None:
+        raise SystemExit(f"the app's child failed ({proc.returncode})")
+    return result
 
 
 # -- in process: taps ------------------------------------------------------------------------------
@@ -402,7 +468,7 @@ def main() -> int:
         args.sales, args.memory_sales, args.sample_every = 40, 300, 50
         args.starts, args.students = 2, 800
 
-    from tests.ui.harness import Driver, Xvfb, login, start_kivy
+    from tests.ui.harness import Xvfb
     work = Path(tempfile.mkdtemp(prefix="bench-ui-"))
     folder = work / "data"
     badges = make_school(folder, args.students)
@@ -411,8 +477,9 @@ def main() -> int:
     x = Xvfb()
     try:
         print(f"cold start: {args.starts} × app, {args.starts} × bare Kivy app …", flush=True)
-        bare = cold_starts("bare", folder, args.starts, x.display)
-        app_starts = cold_starts("app", folder, args.starts, x.display)
+        bare_rss, app_rss = [], []
+        bare = cold_starts("bare", folder, args.starts, x.display, bare_rss)
+        app_starts = cold_starts("app", folder, args.starts, x.display, app_rss)
         print("cold start on a large store …", flush=True)
         big, big_info = big_store_folder(work, folder, args.quick)
         cold_starts("app", big, 1, x.display)          # the first open (file cache, WAL made)
@@ -422,41 +489,14 @@ def main() -> int:
         unclean_start = cold_starts("app", big, 1, x.display)
         shutil.rmtree(big)
 
-        start_kivy(x.display)
-        from drivers.badge.simulated import SimulatedReader
-        from kiosk.ui.terminal import Terminal
-        from sync.common.clock import SystemClock, iso_utc
-        terminal = Terminal.open(folder, reader=SimulatedReader())
-        with terminal.service.store.write() as conn:      # a fresh pull: no offline cap
-            terminal.service.store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(SystemClock().now()))
-        driver = Driver.start(terminal)
-        driver.wait_for(lambda: driver.buttons(text="Marie"), what="login screen")
-        login(driver, "Marie", "1234")
-        driver.tap("Mode rush")
-        driver.tap(driver.buttons(text="Potage et pain")[0])
-        driver.wait_for(lambda: driver.screen().rush_article == "SOUP", what="rush mode")
-        at_login = memory_sample(0)                  # logged in, rush mode on, no sale yet
         print(f"{args.sales} bare Kivy taps (the same hops, no work) …", flush=True)
         bare_run = bare_taps_run(args.sales, x.display)
         bare_latencies = bare_run["latencies"]
-        print(f"{args.sales} timed rush-mode sales …", flush=True)
-        rush(driver, terminal, badges, 0, 20)                                 # warm-up
-        if args.profile:
-            import cProfile
-            import pstats
-            profiler = cProfile.Profile()
-            profiler.enable()
-        latencies, sells, timed_photos = rush(driver, terminal, badges, 20, args.sales)
-        if args.profile:
-            profiler.disable()
-            for order in ("tottime", "cumulative"):
-                pstats.Stats(profiler).sort_stats(order).print_stats(25)
-        print(f"{args.memory_sales} sales for memory, cycling over {len(badges)} students …",
-              flush=True)
-        samples, photos = long_rush(driver, terminal, badges, 20 + args.sales, args.memory_sales,
-                                    args.sample_every)
-        driver.app.detach()
-        terminal.close()
+        got = rush_run(folder, x.display, {"sales": args.sales, "memory_sales": args.memory_sales,
+                                           "sample_every": args.sample_every, "profile": args.profile})
+        at_login, latencies, sells, timed_photos = (got[k] for k in ("at_login", "latencies", "sells",
+                                                                     "timed_photos"))
+        samples, photos, badges = got["samples"], got["photos"], got["badges"]
     finally:
         x.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -491,7 +531,9 @@ def main() -> int:
                              "p95": ms(pct(bare_latencies, 95)), "n": len(bare_latencies)},
         "cold_start_s": {"app_median": round(statistics.median(app_starts), 3),
                          "bare_kivy_median": round(statistics.median(bare), 3),
-                         "runs": len(app_starts)},
+                         "runs": len(app_starts),
+                         "rss_when_drawn_kib": {"app_median": statistics.median(app_rss),
+                                                "bare_kivy_median": statistics.median(bare_rss)}},
         "cold_start_large_store_s": {**big_info, "app_median": round(statistics.median(big_starts), 3),
                                      "bare_kivy_median": round(statistics.median(bare_big), 3),
                                      "runs": len(big_starts),
