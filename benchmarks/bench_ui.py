@@ -546,6 +546,8 @@ def main() -> int:
         results["tap_to_frame_ms"]["p50"] / max(results["bare_kivy_tap_ms"]["p50"], 1e-6), 2)
     big_cold = results["cold_start_large_store_s"]
     big_cold["ratio_to_bare"] = round(big_cold["app_median"] / big_cold["bare_kivy_median"], 2)
+    results["tap_to_frame_ms"]["ratio_p95_to_bare_kivy"] = round(
+        results["tap_to_frame_ms"]["p95"] / max(results["bare_kivy_tap_ms"]["p95"], 1e-6), 2)
     results["cold_start_s"]["ratio_to_bare"] = round(
         results["cold_start_s"]["app_median"] / results["cold_start_s"]["bare_kivy_median"], 2)
     t, s, c = (results[k] for k in ("tap_to_frame_ms", "service_sell_ms", "cold_start_s"))
@@ -554,7 +556,8 @@ def main() -> int:
     print(f"service sell       : p50 {s['p50']} ms, p95 {s['p95']} ms (same sales)")
     k = results["bare_kivy_tap_ms"]
     print(f"bare Kivy, same hops: p50 {k['p50']} ms, p95 {k['p95']} ms"
-          f" (tap → result drawn is × {t['ratio_p50_to_bare_kivy']} that)")
+          f" (tap → result drawn is × {t['ratio_p50_to_bare_kivy']} that at p50,"
+          f" × {t['ratio_p95_to_bare_kivy']} at p95)")
     print(f"cold start → login : {c['app_median']} s median over {c['runs']}"
           f" (bare Kivy app {c['bare_kivy_median']} s, × {c['ratio_to_bare']})")
     print(f"cold start, large  : {big_cold['app_median']} s median over {big_cold['runs']} on a store of"
