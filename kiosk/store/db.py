@@ -73,6 +73,8 @@ class Store:
         ``COMMIT``, rolled back if the block raises. A full disk is a ``StoreError``."""
         if self.read_only:
             self._reopen(needed=True)
+        elif self._session.key is None and self._session.pending:
+            self._session.begin(self.conn)       # not recorded at open (a full disk then)
         return _Transaction(self, "BEGIN IMMEDIATE", commit_on_error=False)
 
     def read(self) -> _Transaction:

@@ -29,6 +29,7 @@ process. Without ``/proc`` no session is recorded and every open checks the page
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -83,7 +84,9 @@ def dead(conn: sqlite3.Connection) -> list[str]:
 
 def needs_page_check(conn: sqlite3.Connection) -> bool:
     """True when the last close was not clean (or nobody knows): a dead session, or no page
-    check ever recorded."""
+    check ever recorded; or where sessions cannot be told apart (no /proc)."""
+    if identity() is None:
+        return True
     if conn.execute("SELECT 1 FROM meta WHERE key = ?", (CHECKED_AT,)).fetchone() is None:
         return True
     return bool(dead(conn))
@@ -97,12 +100,14 @@ class Session:
         self.lock = lock
         self.conn: sqlite3.Connection | None = None
         self.key: str | None = None
+        self.pending = False          # begin() failed on a full disk: try again at a write
 
     def begin(self, conn: sqlite3.Connection) -> bool:
         """Record the session (committed before the store is used). False when it could not
-        be recorded (no /proc; a full disk): then the next open checks, as before."""
+        be recorded: no /proc (every open then checks the pages, as before), or a full disk
+        (nothing can be written either; ``Store.write`` records it before the first write)."""
         who = identity()
-        self.conn = conn
+        self.conn, self.pending = conn, False
         if who is None:
             return False
         key = PREFIX + uuid.uuid4().hex
@@ -116,6 +121,10 @@ class Session:
                     raise
                 conn.execute("COMMIT")
         except sqlite3.Error:
+            with self.lock, contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:          # a COMMIT refused (a full disk)
+                    conn.execute("ROLLBACK")
+            self.pending = True
             return False
         self.key = key
         return True
@@ -126,7 +135,7 @@ class Session:
         if not self.lock.acquire(timeout=END_WAIT_SECONDS):
             return                # a thread stuck in a transaction: the row stays, the next open checks
         try:
-            conn, key, self.conn, self.key = self.conn, self.key, None, None
+            conn, key, self.conn, self.key, self.pending = self.conn, self.key, None, None, False
             if conn is None:
                 return
             try:
