@@ -53,6 +53,8 @@ import gc
 import json
 import os
 import platform
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -134,6 +136,9 @@ def child(kind: str, folder: str) -> None:
     if kind == "bare-taps":
         bare_taps(int(folder))
         return
+    if kind == "rush":
+        rush_child(folder)
+        return
     if kind == "bare":
         from kivy.app import App
         from kivy.clock import Clock
@@ -160,7 +165,7 @@ def child(kind: str, folder: str) -> None:
 
     def flipped(*_):
         if ready():
-            print("READY", flush=True)
+            print(f"READY {rss_kib()}", flush=True)
             Clock.schedule_once(lambda _dt: app.stop())
     Window.bind(on_flip=flipped)
     app.run()
@@ -168,7 +173,8 @@ def child(kind: str, folder: str) -> None:
 
 def bare_taps(count: int) -> None:
     """In a child: the app's hops with no work in them, timed like ``rush`` times a tap.
-    Prints one JSON line: the latencies in seconds."""
+    Prints one JSON line: the latencies in seconds, and the bare app's resident memory
+    after them (KiB: the floor of the app's memory, the same window drawn the same way)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -210,21 +216,24 @@ def bare_taps(count: int) -> None:
             flipped.wait(10)
             if i >= 20:                 # after a warm-up, like ``rush``
                 latencies.append(time.monotonic() - started)
-        print(json.dumps(latencies), flush=True)
+        gc.collect()
+        print(json.dumps({"latencies": latencies, "rss_kib": rss_kib(),
+                          "rss_anon_kib": rss_kib("RssAnon")}), flush=True)
         Clock.schedule_once(lambda _dt: app.stop())
 
     Clock.schedule_once(lambda _dt: threading.Thread(target=taps, daemon=True).start(), 0.5)
     app.run()
 
 
-def bare_tap_latencies(count: int, display: str) -> list[float]:
+def bare_taps_run(count: int, display: str) -> dict:
     env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, __file__, "--child", "bare-taps", str(count)], env=env,
                          capture_output=True, text=True, timeout=600)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def cold_starts(kind: str, folder: Path, runs: int, display: str) -> list[float]:
+def cold_starts(kind: str, folder: Path, runs: int, display: str, rss: list | None = None) -> list[float]:
+    """Seconds to the first screen drawn, per run; ``rss`` gets each process's VmRSS (KiB) then."""
     times = []
     env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT)}
     for _ in range(runs):
@@ -232,11 +241,103 @@ def cold_starts(kind: str, folder: Path, runs: int, display: str) -> list[float]
         proc = subprocess.Popen([sys.executable, __file__, "--child", kind, str(folder)],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         for line in proc.stdout:
-            if line.strip() == "READY":
+            if line.startswith("READY"):
                 times.append(time.perf_counter() - started)
+                if rss is not None:
+                    rss.append(int(line.split()[1]))
                 break
         proc.wait(30)
     return times
+
+
+def big_store_folder(work: Path, demo: Path, quick: bool) -> tuple[Path, dict]:
+    """A data folder on bench_sell.py's large store (100,000 students, 1,000,000 journal
+    entries; 5,000 and 50,000 with ``--quick``), built once and cached under
+    benchmarks/results/cache/ (13 min here for the full one), copied for this run, with the
+    demo folder's terminal.toml."""
+    sys.path.insert(0, str(HERE))
+    import bench_sell
+    sizes = bench_sell.SIZES["quick" if quick else "full"]
+    cached, info = bench_sell.cached_large_store(sizes, bench_sell.school_day(), False,
+                                                 lambda m: print("  " + m, flush=True))
+    folder = work / "big"
+    folder.mkdir()
+    shutil.copyfile(cached, folder / "comptoir.db")
+    shutil.copyfile(demo / "terminal.toml", folder / "terminal.toml")
+    return folder, {"entries": info["entries"], "students": sizes["students"],
+                    "build_seconds": info["build_seconds"], "size_mb": round(info["size_bytes"] / 1e6)}
+
+
+def kill_an_open_store(folder: Path) -> None:
+    """A process that opens the store and is killed (SIGKILL): its next start is unclean."""
+    code = ("import sys; from kiosk.store import open_store; s = open_store(sys.argv[1], check=False);"
+            " print('open', flush=True); sys.stdin.read()")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(folder / "comptoir.db")], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "open"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+
+
+# -- the app's child: taps and memory ----------------------------------------------------------
+def rush_child(folder: str) -> None:
+    """In a child of its own (the app's memory is then the app's, not the benchmark's too):
+    log in, rush mode, the timed sales, then the long rush for memory. Prints progress, then
+    one line ``RESULT {json}``."""
+    params = json.loads(os.environ["BENCH_UI_PARAMS"])
+    from drivers.badge.simulated import SimulatedReader
+    from kiosk.ui.terminal import Terminal
+    from sync.common.clock import SystemClock, iso_utc
+    from tests.ui.harness import Driver, login
+    terminal = Terminal.open(Path(folder), reader=SimulatedReader())
+    badges = [uid for uid, _student in rush_pool(terminal.service.store)]
+    with terminal.service.store.write() as conn:      # a fresh pull: no offline cap
+        terminal.service.store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(SystemClock().now()))
+    driver = Driver.start(terminal)
+    driver.wait_for(lambda: driver.buttons(text="Marie"), what="login screen")
+    login(driver, "Marie", "1234")
+    driver.tap("Mode rush")
+    driver.tap(driver.buttons(text="Potage et pain")[0])
+    driver.wait_for(lambda: driver.screen().rush_article == "SOUP", what="rush mode")
+    at_login = memory_sample(0)                  # logged in, rush mode on, no sale yet
+    print(f"{params['sales']} timed rush-mode sales …", flush=True)
+    rush(driver, terminal, badges, 0, 20)                                 # warm-up
+    if params["profile"]:
+        import cProfile
+        import pstats
+        profiler = cProfile.Profile()
+        profiler.enable()
+    latencies, sells, timed_photos = rush(driver, terminal, badges, 20, params["sales"])
+    if params["profile"]:
+        profiler.disable()
+        for order in ("tottime", "cumulative"):
+            pstats.Stats(profiler, stream=sys.stdout).sort_stats(order).print_stats(25)
+    print(f"{params['memory_sales']} sales for memory, cycling over {len(badges)} students …",
+          flush=True)
+    samples, photos = long_rush(driver, terminal, badges, 20 + params["sales"], params["memory_sales"],
+                                params["sample_every"])
+    driver.app.detach()
+    terminal.close()
+    print("RESULT " + json.dumps({"at_login": at_login, "latencies": latencies, "sells": sells,
+                                  "timed_photos": timed_photos, "samples": samples,
+                                  "photos": photos, "badges": badges}), flush=True)
+
+
+def rush_run(folder: Path, display: str, params: dict) -> dict:
+    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(ROOT),
+           "BENCH_UI_PARAMS": json.dumps(params)}
+    proc = subprocess.Popen([sys.executable, __file__, "--child", "rush", str(folder)], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    result = None
+    for line in proc.stdout:
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT "):])
+        else:
+            print(line, end="", flush=True)
+    if proc.wait() != 0 or result is None:
+        raise SystemExit(f"the app's child failed ({proc.returncode})")
+    return result
 
 
 # -- in process: taps ------------------------------------------------------------------------------
@@ -356,6 +457,8 @@ def main() -> int:
     parser.add_argument("--sample-every", type=int, default=250)
     parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--students", type=int, default=2500)
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile the UI thread during the timed sales (printed, slower)")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -365,7 +468,7 @@ def main() -> int:
         args.sales, args.memory_sales, args.sample_every = 40, 300, 50
         args.starts, args.students = 2, 800
 
-    from tests.ui.harness import Driver, Xvfb, login, start_kivy
+    from tests.ui.harness import Xvfb
     work = Path(tempfile.mkdtemp(prefix="bench-ui-"))
     folder = work / "data"
     badges = make_school(folder, args.students)
@@ -374,35 +477,29 @@ def main() -> int:
     x = Xvfb()
     try:
         print(f"cold start: {args.starts} × app, {args.starts} × bare Kivy app …", flush=True)
-        bare = cold_starts("bare", folder, args.starts, x.display)
-        app_starts = cold_starts("app", folder, args.starts, x.display)
+        bare_rss, app_rss = [], []
+        bare = cold_starts("bare", folder, args.starts, x.display, bare_rss)
+        app_starts = cold_starts("app", folder, args.starts, x.display, app_rss)
+        print("cold start on a large store …", flush=True)
+        big, big_info = big_store_folder(work, folder, args.quick)
+        cold_starts("app", big, 1, x.display)          # the first open (file cache, WAL made)
+        bare_big = cold_starts("bare", folder, args.starts, x.display)
+        big_starts = cold_starts("app", big, args.starts, x.display)
+        kill_an_open_store(big)
+        unclean_start = cold_starts("app", big, 1, x.display)
+        shutil.rmtree(big)
 
-        start_kivy(x.display)
-        from drivers.badge.simulated import SimulatedReader
-        from kiosk.ui.terminal import Terminal
-        from sync.common.clock import SystemClock, iso_utc
-        terminal = Terminal.open(folder, reader=SimulatedReader())
-        with terminal.service.store.write() as conn:      # a fresh pull: no offline cap
-            terminal.service.store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(SystemClock().now()))
-        driver = Driver.start(terminal)
-        driver.wait_for(lambda: driver.buttons(text="Marie"), what="login screen")
-        login(driver, "Marie", "1234")
-        driver.tap("Mode rush")
-        driver.tap(driver.buttons(text="Potage et pain")[0])
-        driver.wait_for(lambda: driver.screen().rush_article == "SOUP", what="rush mode")
         print(f"{args.sales} bare Kivy taps (the same hops, no work) …", flush=True)
-        bare_latencies = bare_tap_latencies(args.sales, x.display)
-        print(f"{args.sales} timed rush-mode sales …", flush=True)
-        rush(driver, terminal, badges, 0, 20)                                 # warm-up
-        latencies, sells, timed_photos = rush(driver, terminal, badges, 20, args.sales)
-        print(f"{args.memory_sales} sales for memory, cycling over {len(badges)} students …",
-              flush=True)
-        samples, photos = long_rush(driver, terminal, badges, 20 + args.sales, args.memory_sales,
-                                    args.sample_every)
-        driver.app.detach()
-        terminal.close()
+        bare_run = bare_taps_run(args.sales, x.display)
+        bare_latencies = bare_run["latencies"]
+        got = rush_run(folder, x.display, {"sales": args.sales, "memory_sales": args.memory_sales,
+                                           "sample_every": args.sample_every, "profile": args.profile})
+        at_login, latencies, sells, timed_photos = (got[k] for k in ("at_login", "latencies", "sells",
+                                                                     "timed_photos"))
+        samples, photos, badges = got["samples"], got["photos"], got["badges"]
     finally:
         x.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
     n, half = args.memory_sales, args.memory_sales // 2
     half = half - half % args.sample_every            # a sampled point
@@ -413,6 +510,13 @@ def main() -> int:
         memory[f"{name}_growth_500_to_1000"] = growth(samples, key, 500, 1000)
         memory[f"{name}_growth_last_half"] = growth(samples, key, half, n)
         memory[f"{name}_slope_last_half_per_1000"] = slope_per_1000(samples, key, half)
+    at = {s["sales"]: s["rss_kib"] for s in samples}
+    memory["rss_at_login_kib"] = at_login["rss_kib"]
+    memory["rss_at_1000_kib"] = at.get(1000)
+    memory["bare_kivy_rss_kib"] = bare_run["rss_kib"]
+    memory["bare_kivy_rss_anon_kib"] = bare_run["rss_anon_kib"]
+    memory["over_bare_at_1000_mib"] = (None if at.get(1000) is None
+                                       else round((at[1000] - bare_run["rss_kib"]) / 1024, 1))
     tail = [s["rss_kib"] for s in samples if s["sales"] >= half]
     memory["rss_last_half_range_kib"] = [min(tail), max(tail)]
     memory["last_half_from"] = half
@@ -427,13 +531,23 @@ def main() -> int:
                              "p95": ms(pct(bare_latencies, 95)), "n": len(bare_latencies)},
         "cold_start_s": {"app_median": round(statistics.median(app_starts), 3),
                          "bare_kivy_median": round(statistics.median(bare), 3),
-                         "runs": len(app_starts)},
+                         "runs": len(app_starts),
+                         "rss_when_drawn_kib": {"app_median": statistics.median(app_rss),
+                                                "bare_kivy_median": statistics.median(bare_rss)}},
+        "cold_start_large_store_s": {**big_info, "app_median": round(statistics.median(big_starts), 3),
+                                     "bare_kivy_median": round(statistics.median(bare_big), 3),
+                                     "runs": len(big_starts),
+                                     "after_a_kill": round(unclean_start[0], 3)},
         "memory": memory,
     }
     results["tap_to_frame_ms"]["ratio_p50_to_sell"] = round(
         results["tap_to_frame_ms"]["p50"] / max(results["service_sell_ms"]["p50"], 1e-6), 1)
     results["tap_to_frame_ms"]["ratio_p50_to_bare_kivy"] = round(
         results["tap_to_frame_ms"]["p50"] / max(results["bare_kivy_tap_ms"]["p50"], 1e-6), 2)
+    big_cold = results["cold_start_large_store_s"]
+    big_cold["ratio_to_bare"] = round(big_cold["app_median"] / big_cold["bare_kivy_median"], 2)
+    results["tap_to_frame_ms"]["ratio_p95_to_bare_kivy"] = round(
+        results["tap_to_frame_ms"]["p95"] / max(results["bare_kivy_tap_ms"]["p95"], 1e-6), 2)
     results["cold_start_s"]["ratio_to_bare"] = round(
         results["cold_start_s"]["app_median"] / results["cold_start_s"]["bare_kivy_median"], 2)
     t, s, c = (results[k] for k in ("tap_to_frame_ms", "service_sell_ms", "cold_start_s"))
@@ -442,9 +556,14 @@ def main() -> int:
     print(f"service sell       : p50 {s['p50']} ms, p95 {s['p95']} ms (same sales)")
     k = results["bare_kivy_tap_ms"]
     print(f"bare Kivy, same hops: p50 {k['p50']} ms, p95 {k['p95']} ms"
-          f" (tap → result drawn is × {t['ratio_p50_to_bare_kivy']} that)")
+          f" (tap → result drawn is × {t['ratio_p50_to_bare_kivy']} that at p50,"
+          f" × {t['ratio_p95_to_bare_kivy']} at p95)")
     print(f"cold start → login : {c['app_median']} s median over {c['runs']}"
           f" (bare Kivy app {c['bare_kivy_median']} s, × {c['ratio_to_bare']})")
+    print(f"cold start, large  : {big_cold['app_median']} s median over {big_cold['runs']} on a store of"
+          f" {big_cold['entries']:,} entries and {big_cold['students']:,} students (bare Kivy app"
+          f" {big_cold['bare_kivy_median']} s, × {big_cold['ratio_to_bare']}); after a kill (the pages"
+          f" checked): {big_cold['after_a_kill']} s")
     print(f"resident memory    : {n} more sales, {photos} answers with a photo, cycling over"
           f" {len(badges)} students; samples (sales: RSS, its anonymous part, C heap in use,"
           f" SQLite: MiB; Python's live blocks):")
@@ -462,6 +581,11 @@ def main() -> int:
               f" last half ({half} → {n}) {kib(memory[f'{name}_growth_last_half'], unit)}"
               f" (slope {memory[f'{name}_slope_last_half_per_1000']}{unit} per 1,000 sales)")
     lo, hi = memory["rss_last_half_range_kib"]
+    at_1000 = memory["rss_at_1000_kib"]
+    print(f"  RSS at login {memory['rss_at_login_kib'] / 1024:.1f} MiB, after 1,000 sales"
+          f" {'n/a' if at_1000 is None else round(at_1000 / 1024, 1)} MiB;"
+          f" a bare Kivy app (same window, after its taps) {memory['bare_kivy_rss_kib'] / 1024:.1f} MiB:"
+          f" the app is {memory['over_bare_at_1000_mib']} MiB over it")
     print(f"  RSS over the last half stays within {lo / 1024:.1f}–{hi / 1024:.1f} MiB")
     print(f"machine load (1 min): {results['machine']['load']:.1f} on {os.cpu_count()} cpus")
     out = HERE / "results"

@@ -26,7 +26,7 @@ from kiosk.config import TerminalConfig
 from kiosk.holders import Identity, Student, Wallet
 from kiosk.journal import Entry
 from kiosk.operators import Session
-from kiosk.store import Store, open_store
+from kiosk.store import Store
 from sync.common.clock import BusinessDay, Clock, SystemClock, iso_utc, parse_iso_utc
 from sync.common.errors import NeedsConfirmation, Refusal
 from sync.common.uids import normalise_uid
@@ -419,21 +419,14 @@ class CounterService:
 
     # -- integrity monitor -----------------------------------------------------------------
     def start_integrity_monitor(self) -> None:
-        """Re-check the store every ``integrity_check_minutes`` in a background thread (its
-        own connection, so a long check never holds up a sale). A failure blocks sales."""
+        """Re-check the store in a background thread (``kiosk.integrity``: the chain every
+        ``integrity_check_minutes``, SQLite's pages nightly). A failure blocks sales."""
         if self._monitor:
             return
-        interval = self.config.policy.integrity_check_minutes * 60
-
-        def run():
-            checker = open_store(self.store.path, check=False)
-            try:
-                while not self._stop_monitor.wait(interval):
-                    self.store.health = checker.check_integrity()
-            finally:
-                checker.close()
-
-        self._monitor = threading.Thread(target=run, name="integrity-monitor", daemon=True)
+        from kiosk.integrity import monitor
+        args = (self.store, self.clock, self._tz, self.config.policy.integrity_check_minutes * 60,
+                self._stop_monitor)
+        self._monitor = threading.Thread(target=monitor, args=args, name="integrity-monitor", daemon=True)
         self._monitor.start()
 
     def stop_integrity_monitor(self) -> None:

@@ -26,11 +26,11 @@ from sync import protocol
 from sync.client import Client, Offline, Refused, SyncError
 from sync.common.clock import Clock, SystemClock, iso_utc, parse_iso_utc
 from sync.common.errors import ComptoirError
+from sync.common.files import CREDENTIALS  # sync.json in the data folder, owner-only: URL and token
 from sync.common.retry import Backoff
 from sync.models import DataSet
 
 log = logging.getLogger("comptoir.sync")
-CREDENTIALS = "sync.json"       # in the data folder, owner-only: URL and bearer token
 _DATASET_FIELDS = set(DataSet.model_fields)
 T = TypeVar("T")
 

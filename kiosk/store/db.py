@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +28,9 @@ from typing import Any, Literal
 import sqlite_utils
 
 from kiosk import journal
-from kiosk.store import space
+from kiosk.store import sessions, space
 from kiosk.store.schema import CURRENT_VERSION, migrate
+from sync.common.clock import Clock, SystemClock, iso_utc
 from sync.common.errors import StoreError
 
 BUSY_TIMEOUT_MS = 10_000
@@ -57,6 +59,11 @@ class Store:
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self.health = Health()
         self._lock = threading.RLock()   # one connection, possibly used by a monitor thread
+        self.pages_checked: str | None = None   # the PRAGMA the last check ran (None: skipped)
+        self.clock: Clock = SystemClock()        # the time of a page check (kiosk.integrity)
+        self._session = sessions.Session(self._lock)     # kiosk.store.sessions: a clean close?
+        self._session.conn = conn
+        weakref.finalize(self, self._session.end)
         # open_store refuses a store without one; "" only for a Store made around a bare file.
         self.device_id: str = self.meta("device_id") or ""
 
@@ -66,6 +73,8 @@ class Store:
         ``COMMIT``, rolled back if the block raises. A full disk is a ``StoreError``."""
         if self.read_only:
             self._reopen(needed=True)
+        elif self._session.key is None and self._session.pending:
+            self._session.begin(self.conn)       # not recorded at open (a full disk then)
         return _Transaction(self, "BEGIN IMMEDIATE", commit_on_error=False)
 
     def read(self) -> _Transaction:
@@ -94,6 +103,7 @@ class Store:
             old, self.conn, self.read_only = self.conn, conn, False
             self.db = sqlite_utils.Database(conn, execute_plugins=False)
             old.close()
+            self._session.begin(conn)
 
     # -- small key/value tables ---------------------------------------------------------
     # Reads outside ``read()``/``write()`` still take the lock: on a connection shared by
@@ -128,15 +138,19 @@ class Store:
 
     # -- integrity ----------------------------------------------------------------------
     def check_integrity(self, full: bool = False,
-                        progress: Callable[[int], object] | None = None) -> Health:
+                        progress: Callable[[int], object] | None = None,
+                        pages: bool | None = True) -> Health:
         """SQLite's own check, then the journal chain: from the last verified point, or
         from the first entry when ``full``. Sets ``self.health``; a bad result blocks sales.
+        SQLite's check is ``PRAGMA integrity_check`` when ``full``, else ``quick_check`` if
+        ``pages``; ``pages=None`` (at open): only if the last close was not clean
+        (``kiosk.store.sessions``).
 
         A failure is recorded in the store, so that every process (and every restart) refuses
         to sell, even if the damage lies before its own verified point; only a full check
         that passes clears it (after support has repaired or restored the file)."""
         with self._lock:
-            health = self._run_checks(full, progress)
+            health = self._run_checks(full, progress, pages)
             try:
                 if not health.ok:
                     with self.write() as conn:
@@ -154,10 +168,16 @@ class Store:
             self.health = health
             return health
 
-    def _run_checks(self, full: bool, progress: Callable[[int], object] | None) -> Health:
-        pragma = "integrity_check" if full else "quick_check"
+    def _run_checks(self, full: bool, progress: Callable[[int], object] | None,
+                    pages: bool | None) -> Health:
+        self.pages_checked = None
         try:
-            problems = [r[0] for r in self.conn.execute(f"PRAGMA {pragma}")]
+            if pages is None:
+                pages = sessions.needs_page_check(self.conn)
+            if full or pages:
+                problems = self._check_pages("integrity_check" if full else "quick_check")
+            else:
+                problems = ["ok"]
         except sqlite3.DatabaseError as e:
             problems = [str(e)]
         if problems != ["ok"]:
@@ -182,8 +202,24 @@ class Store:
                 # the journal is intact: the verified point moves on once there is space
         return Health()
 
+    def _check_pages(self, pragma: str) -> list[str]:
+        """SQLite's check of every page; then the sessions that died before it started are
+        forgotten, and the time of the check recorded (a failure is recorded by the caller)."""
+        dead = sessions.dead(self.conn)
+        problems = [r[0] for r in self.conn.execute(f"PRAGMA {pragma}")]
+        self.pages_checked = pragma
+        if not self.read_only:
+            try:
+                with self.write() as conn:
+                    sessions.forget(conn, dead)
+                    self.set_kv(conn, "meta", sessions.CHECKED_AT, iso_utc(self.clock.now()))
+            except (sqlite3.DatabaseError, StoreError):
+                pass        # not recorded: the next open checks again
+        return problems
+
     def close(self) -> None:
-        self.conn.close()
+        """Close the connection; the session ends here (a clean close, ``kiosk.store.sessions``)."""
+        self._session.end()
 
     def __enter__(self) -> Store:
         return self
@@ -292,8 +328,10 @@ def open_store(path: str | os.PathLike, *, create: bool = False, check: bool = T
     elif conn.execute("SELECT 1 FROM meta WHERE key = 'device_id'").fetchone() is None:
         raise StoreError("store_corrupt", detail="no device id (was it made by comptoir init?)")
     store = Store(path, conn, read_only)
+    if not read_only:
+        store._session.begin(conn)       # before the check: a kill from here on is unclean
     if check:
-        store.check_integrity()
+        store.check_integrity(pages=None)
     return store
 
 

@@ -68,6 +68,17 @@ class SaleScreen(PayingMixin, Screen):
     info = StringProperty("")
     rearm = BooleanProperty(False)       # the cart was not paid: say that it must be re-armed
 
+    # -- the result over the whole screen: the window paints its colour (kiosk.ui.frames) -----
+    def on_result_visible(self, *_):
+        self.ids.result.window_paints = (self.result_visible and self.manager is not None
+                                        and self.manager.current == self.name)
+
+    def on_enter(self, *_):
+        self.on_result_visible()
+
+    def on_pre_leave(self, *_):
+        self.ids.result.window_paints = False
+
     def articles_loaded(self, articles: list[Article]) -> None:
         if articles and self.category not in {a.category for a in articles}:
             self.category = articles[0].category

@@ -143,7 +143,7 @@ class SyncRunner:
 
     @property
     def enrolled(self) -> bool:
-        from sync.agent import CREDENTIALS
+        from sync.common.files import CREDENTIALS  # not sync.agent: requests stays out
         return (self.folder / CREDENTIALS).exists()
 
     @property

@@ -20,6 +20,7 @@ from kivy.uix.image import Image
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
+from kiosk.ui import frames
 from kiosk.ui.present import Shown
 
 if TYPE_CHECKING:
@@ -43,11 +44,12 @@ class BigButton(Button):
 
 
 class Photo(Image):
-    """A student's photo. Kept out of Kivy's image cache (``nocache``): that cache holds
-    every image loaded in the last 60 s, with no limit on their number, and at a counter each
-    tap shows another student, so it only fills up: about half a megabyte of texture per
-    photo, hundreds of megabytes in a fast rush. A photo shown again is read again from the
-    disk (a few milliseconds)."""
+    """A student's photo, drawn without the stencil Kivy's Image clips with (widgets.kv;
+    ``fit_mode`` 'contain' never draws outside the widget; kiosk.ui.frames). Kept out of
+    Kivy's image cache (``nocache``): that cache holds every image loaded in the last 60 s,
+    with no limit on their number, and at a counter each tap shows another student, so it
+    only fills up: about half a megabyte of texture per photo, hundreds of megabytes in a
+    fast rush. A photo shown again is read again from the disk (a few milliseconds)."""
     nocache = BooleanProperty(True)
 
 
@@ -102,6 +104,24 @@ class ResultPanel(BoxLayout):
     reason = StringProperty("")
     photo = StringProperty("")
     unit = NumericProperty(1.0)            # the type's scale for the room it has (widgets.kv)
+    # The panel covers the screen: the window's clear colour paints its background, the
+    # panel draws none (kiosk.ui.frames: a full-screen rectangle, a quarter of a frame).
+    window_paints = BooleanProperty(False)
+    _paint: frames.WindowPaint | None = None
+
+    def on_kind(self, *_: object) -> None:
+        self._repaint()
+
+    def on_window_paints(self, *_: object) -> None:
+        self._repaint()
+
+    def _repaint(self) -> None:
+        if self._paint is None:
+            self._paint = frames.WindowPaint()
+        if self.window_paints:
+            self._paint.show(COLOURS[self.kind])
+        else:
+            self._paint.hide()
 
     def show(self, shown: Shown, photo: str = "") -> None:
         self.kind, self.title, self.name = shown.kind, shown.title, shown.name

@@ -31,8 +31,10 @@ def test_entry_point_starts_the_demo_app(display, tmp_path):
         proc.wait(10)
     assert not any("Traceback" in line for line in seen), "".join(seen)
     assert any("École de démonstration créée" in line for line in seen)
+    assert proc.returncode == 0, "".join(seen[-20:])        # SIGTERM: SDL asks the app to stop
     store = open_store(folder / "comptoir.db")
     try:
+        assert store.pages_checked is None        # closed cleanly: no page check at this start
         assert store.conn.execute("SELECT COUNT(*) FROM students").fetchone()[0] == 800
     finally:
         store.close()

@@ -1,0 +1,56 @@
+"""What the rush result's frame draws (kiosk/ui/frames.py): with software OpenGL a frame
+costs the pixels it covers, so the answer to a tap is drawn with no stencil pass and no
+full-screen rectangle: the window's clear colour is the result's colour while it covers the
+screen, and the app's background is back once it does not. Real app under Xvfb."""
+from __future__ import annotations
+
+from kivy.core.window import Window
+from kivy.graphics import Rectangle, StencilPush
+from kivy.graphics.instructions import InstructionGroup
+
+from kiosk.demo.school import Badge
+from kiosk.ui.widgets import COLOURS
+from tests.ui.harness import login
+from tests.ui.test_ui_counter import start_rush, tap_badge
+
+BACKGROUND = (0.11, 0.13, 0.17, 1)
+
+
+def instructions(group):
+    for ins in group.children:
+        yield ins
+        if isinstance(ins, InstructionGroup):
+            yield from instructions(ins)
+
+
+def drawn_area(kind) -> list[tuple[float, float]]:
+    """Sizes of the instructions of ``kind`` on screen (inside the window)."""
+    sizes = []
+    for ins in instructions(Window.canvas):
+        if isinstance(ins, kind) and hasattr(ins, "size"):
+            (x, y), (w, h) = ins.pos, ins.size
+            if w * h and x < Window.width and y < Window.height and x + w > 0 and y + h > 0:
+                sizes.append((w, h))
+    return sizes
+
+
+def test_the_rush_result_is_drawn_without_stencil_or_full_screen_rectangle(driver, counter):
+    terminal = counter()
+    login(driver, "Marie", "1234")
+    start_rush(driver)
+    sale = driver.screen()
+    shown = sale.last_shown_at
+    tap_badge(driver, terminal, Badge.EMMA, lambda: sale.last_shown_at > shown)
+    assert sale.ids.result.kind == "ok" and sale.ids.result.photo      # her photo is shown
+    manager, photo = driver.app.screens, sale.ids.result.ids.photo     # neither clips
+    for group in (manager.canvas.before, manager.canvas.after, photo.canvas):
+        assert not [ins for ins in instructions(group) if isinstance(ins, StencilPush)]
+    screen_area = Window.width * Window.height
+    assert max(w * h for w, h in drawn_area(Rectangle)) < screen_area / 4
+    assert tuple(Window.clearcolor) == COLOURS["ok"]                   # the result's colour
+    shown = sale.last_shown_at
+    tap_badge(driver, terminal, Badge.NOAH, lambda: sale.last_shown_at > shown)   # no money
+    assert sale.ids.result.kind == "refused" and tuple(Window.clearcolor) == COLOURS["refused"]
+    driver.tap(sale.ids.dismiss)                                      # rush stopped
+    driver.wait_for(lambda: not sale.result_visible, what="the sale screen")
+    assert tuple(Window.clearcolor) == BACKGROUND
