@@ -31,7 +31,8 @@ OFFLINE_PARAM = "offline"       # CHANGES?offline=true: each page carries Offlin
 
 
 class _Msg(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a number sent as a string ("0.0") is a wrong answer, not a number (tests/test_sync_hostile.py)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class EnrolRequest(_Msg):

@@ -22,7 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from kiosk import importer, journal
 from kiosk.counter import CounterService
@@ -182,9 +182,9 @@ def set_all_valid(t: Terminal, quiet_pull: bool = False) -> None:
 
 
 # -- hostile answers (built against the terminal: a "plan" turned into bytes) ---------------------
-NOT_INT = st.one_of(st.sampled_from(["three", "", "1e3", "12,50", None, [], {}, [1], 1.5, -0.5]),
+NOT_INT = st.one_of(st.sampled_from(["three", "", "1e3", "12,50", "0.0", "7", None, [], {}, [1], 1.5, -0.5]),
                     st.integers(max_value=-1),
-                    st.text(max_size=5).filter(lambda s: not s.strip().lstrip("+-").isdigit()))
+                    st.text(max_size=5))       # "7" too: a number sent as a string is refused
 NOT_STR = st.one_of(st.integers(), st.floats(allow_nan=False), st.none(), st.booleans(),
                     st.lists(st.integers(), max_size=2), st.just({"a": 1}))
 HUGE = st.one_of(st.integers(min_value=2**63, max_value=10**40),
@@ -411,6 +411,9 @@ HOSTILE_SETTINGS = settings(max_examples=70, deadline=None,
 
 @HOSTILE_SETTINGS
 @given(plan=plans("push"))
+# found once by chance: numbers sent as strings were read as numbers (pydantic's lax mode)
+@example(plan={"kind": "wrong_type", "field": "high_water", "value": "0.0"})
+@example(plan={"kind": "wrong_type", "field": "applied", "value": "7"})
 def test_hostile_push_answer(platform, plan):
     check_one(platform, "push", plan)
 

@@ -76,8 +76,8 @@ class PrinterStatus:
 
     >>> p = PrinterStatus()
     >>> p.update("missing", "no paper")
-    >>> p.status
-    DeviceState(state='missing', reason='no paper')
+    >>> p.status[:2]
+    ('missing', 'no paper')
     """
 
     def __init__(self, state: str = "unknown", reason: str = ""):
