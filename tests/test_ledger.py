@@ -251,7 +251,8 @@ def test_reservation_of_an_allergen_follows_the_school_policy(world, terminal, c
     at(terminal.clock, "12:10")
     with pytest.raises(NeedsConfirmation) as asked:
         terminal.service.pickup(terminal.marie, Badge.LINA)
-    assert asked.value.params == {"article": "Sandwich jambon", "flags": ["gluten"], "articles": ["SANDW-HAM"]}
+    assert asked.value.params == {"article": "Sandwich jambon", "flags": ["gluten"],
+                                  "articles": ["SANDW-HAM"]}
     picked = terminal.service.pickup(terminal.marie, Badge.LINA, confirm={"allergen"})
     assert [i["reservation"] for i in picked.delivered] == [made.reservation.id]
 

@@ -24,6 +24,10 @@ SCHOOL = {"name": "Institut Saint-Michel", "iban": "BE71 0961 2345 6769", "bic":
 
 @pytest.fixture(scope="session")
 def display():
+    import sys
+    if "kivy.core.window" in sys.modules:   # made at import with Kivy's defaults (800×600)
+        pytest.fail("a test module imported Kivy's window before the session's display: import"
+                    " kivy.core.window (or kiosk.ui modules) inside the tests", pytrace=False)
     x = Xvfb()
     start_kivy(x.display)
     yield x.display

@@ -4,12 +4,7 @@ full-screen rectangle: the window's clear colour is the result's colour while it
 screen, and the app's background is back once it does not. Real app under Xvfb."""
 from __future__ import annotations
 
-from kivy.core.window import Window
-from kivy.graphics import Rectangle, StencilPush
-from kivy.graphics.instructions import InstructionGroup
-
 from kiosk.demo.school import Badge
-from kiosk.ui.widgets import COLOURS
 from tests.ui.harness import login
 from tests.ui.test_ui_counter import start_rush, tap_badge
 
@@ -17,6 +12,7 @@ BACKGROUND = (0.11, 0.13, 0.17, 1)
 
 
 def instructions(group):
+    from kivy.graphics.instructions import InstructionGroup
     for ins in group.children:
         yield ins
         if isinstance(ins, InstructionGroup):
@@ -25,6 +21,7 @@ def instructions(group):
 
 def drawn_area(kind) -> list[tuple[float, float]]:
     """Sizes of the instructions of ``kind`` on screen (inside the window)."""
+    from kivy.core.window import Window
     sizes = []
     for ins in instructions(Window.canvas):
         if isinstance(ins, kind) and hasattr(ins, "size"):
@@ -35,6 +32,11 @@ def drawn_area(kind) -> list[tuple[float, float]]:
 
 
 def test_the_rush_result_is_drawn_without_stencil_or_full_screen_rectangle(driver, counter):
+    # Kivy is imported here, not with the module: the session's display and window size first
+    from kivy.core.window import Window
+    from kivy.graphics import Rectangle, StencilPush
+
+    from kiosk.ui.widgets import COLOURS
     terminal = counter()
     login(driver, "Marie", "1234")
     start_rush(driver)
