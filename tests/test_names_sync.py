@@ -6,12 +6,8 @@ pull. A name the school leaves empty falls back to the school's language; a sing
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
-import time
 
 import pytest
-import requests
 
 from kiosk import importer, names
 from kiosk.store import open_store
@@ -20,35 +16,14 @@ from sync.server.entities import ENTITIES
 from sync.server.storage import CentralStore
 
 from .central_db import central_rows
-from .test_sync_e2e import comptoir, enrolled_terminal, free_port
+from .test_sync_e2e import comptoir, enrolled_terminal, serving
 
 
 @pytest.fixture(scope="module")
 def central(central_dbs):
     """A central server with a small demo school, serving on loopback."""
-    db = central_dbs.new()
-    comptoir("central", "init", "--db", db, "--school", "Institut Saint-Michel")
-    comptoir("central", "demo-data", "--db", db, "--students", "20")
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "central", "serve", "--db",
-                               db, "--port", str(port)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url + "/api/v1/device", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None, server.stderr.read()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
-        yield {"db": db, "url": url}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        server.stderr.close()
+    with serving(central_dbs, 20) as served:
+        yield served
 
 
 def _rows(folder, sql):

@@ -4,6 +4,7 @@ flow runs twice: the server on a SQLite file, then on a PostgreSQL database
 (`--db postgresql://...`; ``backend``, see conftest.py)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -42,12 +43,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def central(central_dbs):
-    """A central server with the 800-student demo school, serving on loopback."""
+@contextlib.contextmanager
+def serving(central_dbs, students: int):
+    """A fresh central database with a demo school of ``students``, served on loopback by
+    ``comptoir central serve``: yields ``{"db": ..., "url": ...}``."""
     db = central_dbs.new()
     comptoir("central", "init", "--db", db, "--school", "Institut Saint-Michel")
-    comptoir("central", "demo-data", "--db", db, "--students", "800")
+    comptoir("central", "demo-data", "--db", db, "--students", str(students))
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "central", "serve", "--db",
                                db, "--port", str(port)], stdout=subprocess.DEVNULL,
@@ -68,6 +70,13 @@ def central(central_dbs):
         server.terminate()
         server.wait(timeout=10)
         server.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def central(central_dbs):
+    """A central server with the 800-student demo school, serving on loopback."""
+    with serving(central_dbs, 800) as served:
+        yield served
 
 
 def enrolled_terminal(central, folder, name: str) -> tuple[str, str]:
