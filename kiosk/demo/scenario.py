@@ -115,6 +115,12 @@ class Scenario:
     def result(self, screen: Any = None) -> str:
         return self.d.texts((screen or self.d.screen()).ids.result)
 
+    def answer(self, sale: Any, shown: float, what: str) -> str:
+        """The answer put on screen after ``shown``, read in the frame it appeared: a rush
+        answer goes back to "tap the badge" after a few seconds, and a slow machine must not
+        make the walk miss it."""
+        return self.d.wait_for(lambda: sale.last_shown_at > shown and self.result(sale), what=what)
+
     def nav(self, text: str) -> None:
         self.d.tap(text, root=self.d.app.root_view.ids.nav)
 
@@ -130,8 +136,7 @@ class Scenario:
     def paid(self, sale: Any, uid: str) -> str:
         shown = sale.last_shown_at
         self.badge(uid)
-        self.d.wait_for(lambda: sale.last_shown_at > shown, what="the answer to the badge")
-        text = self.result(sale)
+        text = self.answer(sale, shown, "the answer to the badge")
         expect("PAYÉ" in text, f"the sale was not paid; the screen says: {text!r}")
         return text
 
@@ -172,11 +177,10 @@ class Scenario:
         return "mode rush : 3 potages, un badge chacun"
 
     def refusal(self):
-        d, sale = self.d, self.d.screen("sale")
+        sale = self.d.screen("sale")
         shown = sale.last_shown_at
         self.badge(Badge.NOAH)
-        d.wait_for(lambda: sale.last_shown_at > shown, what="the answer to Noah's badge")
-        text = self.result(sale)
+        text = self.answer(sale, shown, "the answer to Noah's badge")
         expect("REFUSÉ" in text and "Il manque" in text, f"no refusal shown: {text!r}")
         self.shot("insufficient-balance")
         return "solde insuffisant : refusé, " + next(

@@ -124,8 +124,8 @@ def test_a_rush_answer_goes_back_to_waiting_and_stays_in_the_strip(driver, count
 
 @pytest.mark.parametrize("gap", [0.15])
 def test_two_badges_150_ms_apart_both_answers_stay_on_screen(driver, counter, shot, gap):
-    terminal = counter()                        # the default: 4 s big, then the strip
-    seconds = 4
+    seconds = 4                                 # the default: 4 s big, then the strip
+    terminal = counter(ui={"rush_result_seconds": seconds})
     login(driver, "Marie", "1234")
     start_rush(driver)
     sale = driver.screen()
