@@ -8,8 +8,26 @@ name and PIN, and prints ``{"modules": [...], "screens": [...], "rss_kib": N}`` 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
+
+# What a school's config gives (tests/ui/conftest.py's SCHOOL), copied: importing the tests'
+# conftest would load pytest, the demo school and the importer, which the app never loads.
+SCHOOL = {"name": "Institut Saint-Michel", "iban": "BE71 0961 2345 6769", "bic": "GKCCBEBB"}
+
+
+def new_terminal(template: Path, folder: Path):  # type: ignore[no-untyped-def]
+    """A canteen terminal on a copy of the template store, as the real launch builds one."""
+    from drivers.badge.simulated import SimulatedReader
+    from kiosk.config import parse_config
+    from kiosk.counter import CounterService
+    from kiosk.store import open_store
+    from kiosk.ui.terminal import Terminal
+    shutil.copytree(template, folder)
+    config = parse_config({"terminal": {"name": "Cantine 1", "profile": "canteen"}, "school": SCHOOL})
+    return Terminal(folder, config, CounterService(open_store(folder / "comptoir.db"), config),
+                    SimulatedReader())
 
 
 def main(template: Path, folder: Path) -> int:
@@ -17,7 +35,6 @@ def main(template: Path, folder: Path) -> int:
     xvfb = autopilot.Xvfb(autopilot.SCREEN)
     try:
         autopilot.start_kivy(xvfb.display)
-        from tests.ui.conftest import new_terminal
         d = autopilot.Driver.start(new_terminal(template, folder))
         autopilot.login(d, "Marie", "1234")
         d.wait_for(lambda: d.app.screens.current == "sale", what="the sale screen")
