@@ -26,8 +26,8 @@ from kivy.uix.screenmanager import NoTransition, Screen
 
 from kiosk import names as name_book
 from kiosk.ui import formats, frames
-from kiosk.ui.lazy import LazyScreens, screen_class
 from kiosk.ui.layout import AdaptiveLayout
+from kiosk.ui.lazy import LazyScreens, screen_class
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.terminal import Snapshot, StatusPoller, Terminal
 from kiosk.ui.texts import tr

@@ -24,7 +24,7 @@ SCREEN_CLASSES = {"login": ("kiosk.ui.login", "LoginScreen"), "sale": ("kiosk.ui
 
 def screen_class(name: str) -> type[Screen]:
     module, cls = SCREEN_CLASSES[name]
-    return getattr(import_module(module), cls)        # type: ignore[no-any-return]
+    return getattr(import_module(module), cls)
 
 
 class LazyScreens(ScreenManager):
@@ -35,8 +35,7 @@ class LazyScreens(ScreenManager):
 
     def offer(self, builders: Mapping[str, Callable[[str], Screen]]) -> None:
         """Forget every screen and offer these instead (none is built yet)."""
-        self.clear_widgets()
-        self.current = None
+        self.clear_widgets()                # (the last one removed leaves current None)
         self.offered, self._builders = tuple(builders), dict(builders)
 
     def built(self, name: str) -> bool:
