@@ -13,8 +13,11 @@ from tests.ui.harness import login
 
 ROOT = Path(__file__).resolve().parents[2]
 # Loaded by the screens a sale does not need (pickup, balance, admin, copies) and nothing else.
+# sqlite-utils (with click and dateutil) only for the importer's writes: a terminal that pulls
+# from the platform loads it at its first pull, one that does not never does.
 NOT_AT_LOGIN = ("kiosk.ui.admin", "kiosk.ui.balance", "kiosk.ui.pickup", "kiosk.ui.copies",
-                "kiosk.ui.topup", "kiosk.hardware", "kivy.uix.textinput", "kivy.uix.recycleview")
+                "kiosk.ui.topup", "kiosk.hardware", "kivy.uix.textinput", "kivy.uix.recycleview",
+                "sqlite_utils", "click", "dateutil")
 
 
 def test_pickup_balance_and_admin_screens_are_built_at_their_first_visit(driver, counter):
