@@ -166,6 +166,7 @@ class ComptoirApp(AdaptiveLayout, App):
             ("login",) + PROFILE_SCREENS[terminal.config.terminal.profile]
         self.snapshot = None                    # the last terminal's status is not this one's
         self.screens.offer({name: self._build_screen for name in names})    # built at first visit
+        Window.clearcolor = (0.11, 0.13, 0.17, 1)   # the last terminal's screens paint no more
         self._build_nav(names)
         self._build_badge_panel(badge_panel)
         if terminal.reader is not None:
