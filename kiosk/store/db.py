@@ -23,15 +23,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Literal
 
 from kiosk import journal
 from kiosk.store import sessions, space
 from kiosk.store.schema import CURRENT_VERSION, migrate
 from sync.common.clock import Clock, SystemClock, iso_utc
 from sync.common.errors import StoreError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
 REOPEN_SECONDS = 2.0           # a read-only store (full disk) retries for reads this often
@@ -56,7 +57,7 @@ class Store:
         self.conn = conn
         self.read_only = read_only       # opened read-only on a full disk (kiosk.store.space)
         self._next_reopen = 0.0
-        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+        self._db: sqlite_utils.Database | None = None
         self.health = Health()
         self._lock = threading.RLock()   # one connection, possibly used by a monitor thread
         self.pages_checked: str | None = None   # the PRAGMA the last check ran (None: skipped)
@@ -66,6 +67,16 @@ class Store:
         weakref.finalize(self, self._session.end)
         # open_store refuses a store without one; "" only for a Store made around a bare file.
         self.device_id: str = self.meta("device_id") or ""
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils around the connection (the importer's table writes), made at its first
+        use: the touch app never needs it, and sqlite-utils (with click, dateutil, pluggy) costs
+        some 10 MiB of a kiosk's memory."""
+        if self._db is None or self._db.conn is not self.conn:
+            import sqlite_utils
+            self._db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return self._db
 
     # -- transactions -------------------------------------------------------------------
     def write(self) -> _Transaction:
@@ -101,7 +112,6 @@ class Store:
                     raise StoreError("disk_full") from None
                 raise StoreError("store_corrupt", detail=str(e)) from None
             old, self.conn, self.read_only = self.conn, conn, False
-            self.db = sqlite_utils.Database(conn, execute_plugins=False)
             old.close()
             self._session.begin(conn)
 

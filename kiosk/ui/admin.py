@@ -117,7 +117,7 @@ class AdminScreen(Screen):
     def leave(self) -> None:
         app = App.get_running_app()
         self.admin_session = None
-        app.goto(next(n for n in app.screens.screen_names if n not in ("login", "admin")))
+        app.goto(next(n for n in app.screens.offered if n not in ("login", "admin")))
 
     def show(self, section: str) -> None:
         self.section = section

@@ -22,11 +22,12 @@ from kivy.lang import Builder
 from kivy.metrics import Metrics, sp
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import NoTransition, ScreenManager
+from kivy.uix.screenmanager import NoTransition, Screen
 
 from kiosk import names as name_book
 from kiosk.ui import formats, frames
 from kiosk.ui.layout import AdaptiveLayout
+from kiosk.ui.lazy import LazyScreens, screen_class
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.terminal import Snapshot, StatusPoller, Terminal
 from kiosk.ui.texts import tr
@@ -140,7 +141,7 @@ class ComptoirApp(AdaptiveLayout, App):
         Window.clearcolor = (0.11, 0.13, 0.17, 1)
         Window.bind(on_touch_down=self._activity)
         self.root_view = RootView()
-        self.screens: ScreenManager = self.root_view.ids.screens
+        self.screens: LazyScreens = self.root_view.ids.screens
         self.screens.transition = NoTransition()
         frames.unclip(self.screens)             # no stencil: a frame costs less without a GPU
         Clock.schedule_interval(self._tick, 1.0)
@@ -161,15 +162,11 @@ class ComptoirApp(AdaptiveLayout, App):
         self._pending_taps.clear()
         self._status_read_at = 0.0
         self.names, self._names_of = name_book.EMPTY, None
-        from kiosk.ui import admin, balance, copies, login, pickup, sale
-        classes = {"login": login.LoginScreen, "sale": sale.SaleScreen, "pickup": pickup.PickupScreen,
-                   "copies": copies.CopiesScreen, "balance": balance.BalanceScreen,
-                   "admin": admin.AdminScreen}
         names = ("balance",) if self_service else \
             ("login",) + PROFILE_SCREENS[terminal.config.terminal.profile]
-        self.screens.clear_widgets()
-        for name in names:
-            self.screens.add_widget(classes[name](name=name))
+        self.snapshot = None                    # the last terminal's status is not this one's
+        self.screens.offer({name: self._build_screen for name in names})    # built at first visit
+        Window.clearcolor = (0.11, 0.13, 0.17, 1)   # the last terminal's screens paint no more
         self._build_nav(names)
         self._build_badge_panel(badge_panel)
         if terminal.reader is not None:
@@ -178,6 +175,12 @@ class ComptoirApp(AdaptiveLayout, App):
         self.goto("balance" if self_service else "login")
         self._last_activity = time.monotonic()
         self._read_names("attached")
+
+    def _build_screen(self, name: str) -> Screen:
+        screen = screen_class(name)(name=name)
+        if self.snapshot is not None:
+            getattr(screen, "status_changed", lambda _s: None)(self.snapshot)
+        return screen
 
     def detach(self) -> None:
         if self._poller is not None:
