@@ -69,11 +69,15 @@ def test_the_result_texts_draw_their_text_not_their_boxes(driver, counter):
     sale = driver.screen()
     shown = sale.last_shown_at
     tap_badge(driver, terminal, Badge.EMMA, lambda: sale.last_shown_at > shown)
-    result = sale.ids.result
+    shown = sale.last_shown_at
+    tap_badge(driver, terminal, Badge.NOAH, lambda: sale.last_shown_at > shown)   # no money
+    result, strip = sale.ids.result, sale.ids.recent
     labels = [result.ids[i] for i in ("title", "name", "detail", "big", "reason")]
     labels += [sale.ids.rush_label, driver.app.root.ids.status.ids.sync]
+    labels += [w for card in strip.cards if card.used for w in card.walk()   # Emma's answer
+               if w is not card and hasattr(w, "drawn")]
     labels = [label for label in labels if label.text]
-    assert len(labels) >= 4                           # title, name, the rush bar, the status
+    assert len(labels) >= 6                 # title, name, reason, the rush bar, the status, Emma
     for label in labels:
         drawn = [ins for ins in instructions(label.canvas)
                  if isinstance(ins, Rectangle) and ins.texture is not None]
