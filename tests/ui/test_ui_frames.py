@@ -82,7 +82,7 @@ def test_the_result_texts_draw_their_text_not_their_boxes(driver, counter):
         drawn = [ins for ins in instructions(label.canvas)
                  if isinstance(ins, Rectangle) and ins.texture is not None]
         assert len(drawn) == 1, label.text
-        (w, h), (box_w, box_h) = drawn[0].size, label.size
+        (w, h), box_w = drawn[0].size, label.width
         plain = CoreLabel(text=label.text, font_size=label.font_size, bold=label.bold)
         plain.refresh()
         text_w, text_h = plain.texture.size           # the text alone, one line
