@@ -74,13 +74,14 @@ def test_the_result_texts_draw_their_text_not_their_boxes(driver, counter):
     result, strip = sale.ids.result, sale.ids.recent
     labels = [result.ids[i] for i in ("title", "name", "detail", "big", "reason")]
     labels += [sale.ids.rush_label, driver.app.root.ids.status.ids.sync]
-    labels += [w for card in strip.cards if card.used for w in card.walk()   # Emma's answer
+    labels += [w for card in strip.cards if card.used for w in card.walk(restrict=True)   # Emma
                if w is not card and hasattr(w, "drawn")]
+    labels += [sale.ids.dismiss] + list(driver.app.root.ids.nav.children)    # buttons too
     labels = [label for label in labels if label.text]
-    assert len(labels) >= 6                 # title, name, reason, the rush bar, the status, Emma
+    assert len(labels) >= 8       # title, name, reason, the rush bar, the status, Emma, buttons
     for label in labels:
         drawn = [ins for ins in instructions(label.canvas)
-                 if isinstance(ins, Rectangle) and ins.texture is not None]
+                 if type(ins) is Rectangle and ins.texture is not None]
         assert len(drawn) == 1, label.text
         (w, h), box_w = drawn[0].size, label.width
         plain = CoreLabel(text=label.text, font_size=label.font_size, bold=label.bold)
