@@ -43,3 +43,29 @@ class WindowPaint:
         from kivy.core.window import Window
         if self._saved is not None:
             Window.clearcolor, self._saved = self._saved, None
+
+
+def text_region(texture_w: float, texture_h: float, lines: list, content_h: float,
+                halign: str, padding: tuple) -> tuple[int, int, int, int]:
+    """The part of a label's texture its text is drawn in: ``(x, y, w, h)`` in texels.
+
+    A Kivy label given a ``text_size`` renders a texture as wide as that box (and as tall,
+    when its height is given too), the text in one part of it, the rest transparent; drawn,
+    the transparent texels cost what the others do. ``lines`` are the rendered lines (each
+    with a width ``w``), ``content_h`` the text's height with its padding; the text is
+    placed by ``halign`` across and always centred top to bottom here (``valign`` 'middle',
+    or a texture as tall as its text)."""
+    left, _top, right, _bottom = padding
+    widest = max((int(line.w) for line in lines), default=0)
+    if widest <= 0 or texture_w <= 0:
+        return 0, 0, int(texture_w), int(texture_h)
+    width = min(int(texture_w), widest + int(left + right) + 2)
+    if halign in ("left", "auto"):
+        x = 0
+    elif halign == "right":
+        x = int(texture_w) - width
+    else:
+        x = (int(texture_w) - width) // 2
+    height = min(int(texture_h), int(content_h) + 2)
+    y = (int(texture_h) - height) // 2
+    return max(0, x), max(0, y), width, height

@@ -2,7 +2,7 @@
 font that has them, the PIN pad, the status bar, the result panel and the modal views."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kivy.app import App
 from kivy.metrics import sp
@@ -38,7 +38,33 @@ COLOURS = {
 }
 
 
-class BigButton(Button):
+class TightText:
+    """Draw only the part of a label's texture its text is in (kiosk.ui.frames: a label
+    with a ``text_size`` renders a texture as wide as its box, mostly transparent, and every
+    texel of it costs a frame without a GPU). Same layout, same look: text placed by
+    ``halign``, centred top to bottom (``valign`` 'middle' or a texture as tall as its text).
+    The .kv rule draws ``drawn`` at ``drawn_box`` (widgets.kv: TightLabel, BigButton)."""
+    drawn = ObjectProperty(None, allownone=True)
+    drawn_box = ListProperty([0, 0, 0, 0])          # x, y, w, h inside the texture
+
+    def on_texture(self, _label: Label, texture: Any) -> None:
+        if texture is None:
+            self.drawn = None
+            self.drawn_box = [0, 0, 0, 0]
+            return
+        core = self._label  # type: ignore[attr-defined]
+        tw, th = texture.size
+        x, y, w, h = frames.text_region(tw, th, core._cached_lines, core._internal_size[1],
+                                        self.halign, tuple(self.padding))  # type: ignore[attr-defined]
+        self.drawn = texture if (w, h) == (tw, th) else texture.get_region(x, y, w, h)
+        self.drawn_box = [x, y, w, h]
+
+
+class TightLabel(TightText, Label):
+    """A label drawing only its text's part of its texture (TightText); no markup."""
+
+
+class BigButton(TightText, Button):
     """A touch target of at least 12 mm each way (kivy.metrics.mm), flat, readable."""
     bg = ListProperty([0.22, 0.27, 0.36, 1])
 

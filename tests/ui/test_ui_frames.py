@@ -56,3 +56,38 @@ def test_the_rush_result_is_drawn_without_stencil_or_full_screen_rectangle(drive
     driver.tap(sale.ids.dismiss)                                      # rush stopped
     driver.wait_for(lambda: not sale.result_visible, what="the sale screen")
     assert tuple(Window.clearcolor) == BACKGROUND
+
+
+def test_the_result_texts_draw_their_text_not_their_boxes(driver, counter):
+    """A label given a text_size renders a texture as wide as its box, mostly transparent;
+    the rush answer's labels draw only the part their text is in, and still the whole text."""
+    from kivy.core.text import Label as CoreLabel
+    from kivy.graphics import Rectangle
+    terminal = counter()
+    login(driver, "Marie", "1234")
+    start_rush(driver)
+    sale = driver.screen()
+    shown = sale.last_shown_at
+    tap_badge(driver, terminal, Badge.EMMA, lambda: sale.last_shown_at > shown)
+    shown = sale.last_shown_at
+    tap_badge(driver, terminal, Badge.NOAH, lambda: sale.last_shown_at > shown)   # no money
+    result, strip = sale.ids.result, sale.ids.recent
+    labels = [result.ids[i] for i in ("title", "name", "detail", "big", "reason")]
+    labels += [sale.ids.rush_label, driver.app.root.ids.status.ids.sync]
+    labels += [w for card in strip.cards if card.used for w in card.walk(restrict=True)   # Emma
+               if w is not card and hasattr(w, "drawn")]
+    labels += [sale.ids.dismiss] + list(driver.app.root.ids.nav.children)    # buttons too
+    labels = [label for label in labels if label.text]
+    assert len(labels) >= 8       # title, name, reason, the rush bar, the status, Emma, buttons
+    for label in labels:
+        drawn = [ins for ins in instructions(label.canvas)
+                 if type(ins) is Rectangle and ins.texture is not None]
+        assert len(drawn) == 1, label.text
+        (w, h), box_w = drawn[0].size, label.width
+        plain = CoreLabel(text=label.text, font_size=label.font_size, bold=label.bold)
+        plain.refresh()
+        text_w, text_h = plain.texture.size           # the text alone, one line
+        assert w <= text_w + 4 and h <= text_h * 3 + 4, (label.text, w, h, text_w, text_h)
+        assert w < box_w * 0.9 or text_w >= box_w * 0.85, (label.text, w, box_w)
+        # the whole text: as wide as it is (or its box, shortened), nothing cut off
+        assert w >= min(text_w, box_w) - 4 and h >= text_h - 4, (label.text, w, h)
