@@ -65,6 +65,9 @@ class ComptoirApp(AdaptiveLayout, App):
     terminal_name = StringProperty("")
     self_service = BooleanProperty(False)
     session = ObjectProperty(None, allownone=True)
+    # An answer covers the screen and the window's clear colour is its colour: the bars over
+    # it (status, rush, strip) draw no background of their own (kiosk.ui.frames).
+    painted = BooleanProperty(False)
     title = "Comptoir"
 
     def __init__(self, terminal: Terminal, badge_panel: Mapping[str, str] | None = None,

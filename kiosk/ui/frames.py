@@ -69,3 +69,29 @@ def text_region(texture_w: float, texture_h: float, lines: list, content_h: floa
     height = min(int(texture_h), int(content_h) + 2)
     y = (int(texture_h) - height) // 2
     return max(0, x), max(0, y), width, height
+
+
+def covered(window: Any) -> float:
+    """The pixels a frame of ``window`` draws (its clear aside), in windows: the sum of the
+    on-screen areas of every rectangle, border image and ellipse of every widget's canvas,
+    hidden ones included (Kivy draws a widget at opacity 0 all the same, every pixel of it).
+    A load-free measure of what a frame costs without a GPU (the bench and the tests read it).
+    """
+    from kivy.graphics import BorderImage, Ellipse, Rectangle, RoundedRectangle
+    shapes = (Rectangle, BorderImage, Ellipse, RoundedRectangle)
+    width, height = window.width, window.height
+    total = 0.0
+    for root in window.children:
+        for widget in root.walk(restrict=True):
+            canvas = widget.canvas
+            groups = [canvas.before] if canvas.has_before else []
+            groups += [canvas] + ([canvas.after] if canvas.has_after else [])
+            for group in groups:
+                for ins in group.children:
+                    if not isinstance(ins, shapes):
+                        continue
+                    (x, y), (w, h) = ins.pos, ins.size
+                    x, y = widget.to_window(x, y)       # (a layout may move its children's origin)
+                    total += (max(0.0, min(width, x + w) - max(0.0, x))
+                              * max(0.0, min(height, y + h) - max(0.0, y)))
+    return total / (width * height)

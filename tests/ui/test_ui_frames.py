@@ -91,3 +91,34 @@ def test_the_result_texts_draw_their_text_not_their_boxes(driver, counter):
         assert w < box_w * 0.9 or text_w >= box_w * 0.85, (label.text, w, box_w)
         # the whole text: as wide as it is (or its box, shortened), nothing cut off
         assert w >= min(text_w, box_w) - 4 and h >= text_h - 4, (label.text, w, h)
+
+
+def test_a_rush_answer_covers_under_half_the_window_and_the_bars_sit_on_its_colour(driver, counter):
+    """Without a GPU a frame costs the pixels it draws (kiosk.ui.frames.covered): the answer
+    with its photo, the strip of the last four and the bars stay under half the window; the
+    status, rush and strip bars draw no background while the answer's colour is the window's,
+    and get it back once the rush stops. (0.94 windows before the texts were drawn tight and
+    the bars on the answer's colour, 0.71 with the tight texts alone.)"""
+    from kivy.core.window import Window
+    from kivy.graphics import Rectangle
+
+    from kiosk.ui.frames import covered
+    terminal = counter()
+    login(driver, "Marie", "1234")
+    start_rush(driver)
+    sale = driver.screen()
+    for uid in (Badge.LOUIS_RESERVED, Badge.CHLOE, Badge.NOAH, Badge.EMMA):   # four in the strip
+        shown = sale.last_shown_at
+        tap_badge(driver, terminal, uid, lambda shown=shown: sale.last_shown_at > shown)
+    assert sale.ids.result.photo and sale.ids.recent.count >= 3
+    status = driver.app.root.ids.status
+    bars = [status, sale.ids.recent, sale.ids.rush_label.parent]
+
+    def background(bar):
+        return next(ins for ins in instructions(bar.canvas.before) if isinstance(ins, Rectangle))
+    assert driver.app.painted and all(tuple(background(b).size) == (0, 0) for b in bars)
+    assert covered(Window) < 0.5, covered(Window)
+    driver.tap(sale.ids.dismiss)                                      # rush stopped
+    driver.wait_for(lambda: not sale.result_visible, what="the sale screen")
+    assert not driver.app.painted
+    assert tuple(background(status).size) == tuple(status.size)
