@@ -65,9 +65,10 @@ class ComptoirApp(AdaptiveLayout, App):
     terminal_name = StringProperty("")
     self_service = BooleanProperty(False)
     session = ObjectProperty(None, allownone=True)
-    # An answer covers the screen and the window's clear colour is its colour: the bars over
-    # it (status, rush, strip) draw no background of their own (kiosk.ui.frames).
-    painted = BooleanProperty(False)
+    # The kind of the answer whose colour is the window's clear colour while it covers the
+    # screen ("" when none): the bars over it (status, rush, strip) and the strip's cards of
+    # the same colour draw no background of their own (kiosk.ui.frames).
+    painted = StringProperty("")
     title = "Comptoir"
 
     def __init__(self, terminal: Terminal, badge_panel: Mapping[str, str] | None = None,

@@ -14,6 +14,7 @@ newest): a tap redraws one card's two labels, not the whole strip.
 """
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -121,6 +122,7 @@ class RushResults:
         self.panel, self.strip, self.say = panel, strip, say
         self.answers: deque[Answer] = deque(maxlen=CARDS + 1)
         self.big = False                # the panel shows answers[0]
+        self.since = 0.0                # time.monotonic() when the big answer was put up
         strip.bind(on_pick=lambda _s, shown, photo: self._again(shown, photo))
         App.get_running_app().bind(lang=lambda *_: self._show_strip())
 
@@ -144,9 +146,7 @@ class RushResults:
         self.answers.appendleft(Answer(render, photo))
         self.big = True
         self._show_strip()
-        Clock.unschedule(self._expired)
-        if self.seconds() > 0:
-            Clock.schedule_once(self._expired, self.seconds())
+        self._stay()
 
     def waiting(self) -> None:
         """The big panel waits for the next badge; the strip keeps the last answers."""
@@ -159,7 +159,20 @@ class RushResults:
         answers = list(self.answers)[1:] if self.big else list(self.answers)
         self.strip.show([(a.shown(), a.photo) for a in answers])
 
+    def _stay(self) -> None:
+        """The big answer stays ``seconds()`` from now (0: until the next badge)."""
+        Clock.unschedule(self._expired)
+        self.since = time.monotonic()
+        if self.seconds() > 0:
+            Clock.schedule_once(self._expired, self.seconds())
+
     def _expired(self, _dt: float) -> None:
+        # Kivy counts from the start of the frame the answer was shown in: on a slow frame
+        # that is earlier than the answer, which must stay its whole time all the same.
+        left = self.seconds() - (time.monotonic() - self.since)
+        if left > 0.01:
+            Clock.schedule_once(self._expired, left)
+            return
         self.waiting()
 
     def _again(self, shown: Shown, photo: str) -> None:
@@ -168,6 +181,4 @@ class RushResults:
         if answer is not None:
             self.say(lambda: self.panel.show(answer.shown(), photo))
         self.big = False
-        Clock.unschedule(self._expired)
-        if self.seconds() > 0:
-            Clock.schedule_once(self._expired, self.seconds())
+        self._stay()

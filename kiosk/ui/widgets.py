@@ -148,7 +148,7 @@ class ResultPanel(BoxLayout):
             self._paint.show(COLOURS[self.kind])
         else:
             self._paint.hide()
-        App.get_running_app().painted = self.window_paints
+        App.get_running_app().painted = self.kind if self.window_paints else ""
 
     def show(self, shown: Shown, photo: str = "") -> None:
         self.kind, self.title, self.name = shown.kind, shown.title, shown.name

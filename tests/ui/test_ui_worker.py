@@ -94,10 +94,9 @@ def test_a_rush_answer_goes_back_to_waiting_and_stays_in_the_strip(driver, count
     shown = sale.last_shown_at
     terminal.reader.inject(Badge.EMMA)
     driver.wait_for(lambda: sale.last_shown_at > shown, what="Emma's answer")
-    at = time.monotonic()
     assert result.kind == "ok" and EMMA in result_text(driver)
     driver.wait_for(lambda: result.kind == "idle", timeout=4, what="the screen waiting again")
-    assert time.monotonic() - at >= 0.9
+    assert time.monotonic() - sale.last_shown_at >= 0.99      # its whole second, however slow
     assert "Passez le badge" in result_text(driver) and EMMA not in result_text(driver)
     # what the worker needs stays: who, paid or not, the new balance
     strip = strip_text(driver, sale)
