@@ -172,7 +172,9 @@ def test_enrolment_token_and_revocation(central):
     token2 = protocol.EnrolResponse.model_validate(r.json()).token
     assert requests.get(central.url + protocol.DEVICE,
                         headers={"Authorization": f"Bearer {token2}"}).status_code == 200
-    error(requests.get(central.url + protocol.DEVICE, headers=auth), 401, "unauthorized")
+    # ... and says why: the terminal was replaced (issue 15, point 9; tests/test_server_identity.py)
+    assert "replaced" in error(requests.get(central.url + protocol.DEVICE, headers=auth),
+                               403, "revoked").message
 
     # A device of school A cannot move to school B with a code of B.
     code_b = central.store.create_enrol_code("school-b", "Cantine B")
