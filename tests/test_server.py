@@ -242,7 +242,7 @@ def test_gap_and_broken_chain(central):
 def test_body_must_be_the_pushing_device_and_its_school(central):
     t = central.terminal()
     other = Terminal(central, str(uuid.uuid4()), "x" * 43)
-    error(t.push([other.sale()]), 422, "invalid")                    # pushes as someone else
+    error(t.push([other.sale()]), 403, "forbidden")     # pushes as someone else (issue 15, point 9)
     body = error(t.push([t.sale(wallet="B-W00001")]), 422, "invalid")  # school B's wallet
     assert "B-W00001" in body.message
     assert requests.get(central.url + protocol.DEVICE, headers=t.auth).json()["high_water"] == 0
