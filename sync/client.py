@@ -1,6 +1,9 @@
 """The one HTTP client of the terminal: a ``requests`` session with the bearer token, gzip
 both ways, timeouts, and the TLS rule. Every answer is parsed into its protocol model: one
-that does not fit is ``GarbageAnswer``, whatever its status code.
+that does not fit is ``GarbageAnswer``, whatever its status code. Hostile bytes stay a
+one-line error: the JSON is parsed by pydantic's own parser (bounded nesting, strict UTF-8,
+no lone surrogates, bounded numbers), only ``application/json`` is read, and text the platform
+sends (an error's message) is flattened to one short line (``one_line``).
 
 TLS is always verified (requests' default, never turned off here), against the system's
 trusted CAs or a CA bundle the configuration names (``[sync] ca_file``). Plain ``http://`` is refused
@@ -10,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
-import json
 import re
 import zlib
 from typing import Any, TypeVar
@@ -45,7 +47,7 @@ class Refused(SyncError):
     """The server answered with a protocol error body (``error`` says which)."""
 
     def __init__(self, status: int, body: ErrorBody):
-        super().__init__("refused", status=status, error=body.error, detail=body.message)
+        super().__init__("refused", status=status, error=body.error, detail=one_line(body.message))
         self.status, self.body = status, body
 
 
@@ -108,23 +110,46 @@ class Client:
             raise GarbageAnswer(detail=f"undecodable answer ({type(e).__name__})") from None
         if not content:     # the protocol never answers empty: the connection was cut
             raise Offline(detail=f"empty answer (HTTP {response.status_code}), connection cut")
-        try:
-            data = json.loads(content)
-        except (ValueError, UnicodeDecodeError):
-            raise GarbageAnswer(detail=f"HTTP {response.status_code}, not JSON") from None
-        if response.status_code >= 400:
+        status = response.status_code
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind != "application/json":      # a proxy's page, a captive portal, a wrong server
+            raise GarbageAnswer(detail=f"HTTP {status}, {one_line(kind or 'no content type', 60)!r}"
+                                       " is not JSON")
+        if status >= 400:
             try:
-                raise Refused(response.status_code, ErrorBody.model_validate(data))
-            except ValidationError:
-                raise GarbageAnswer(detail=f"HTTP {response.status_code} without an error body") from None
+                error = ErrorBody.model_validate_json(content)
+            except ValidationError as e:
+                raise GarbageAnswer(detail=f"HTTP {status} " + (
+                    _not_json(e) or "without an error body")) from None
+            raise Refused(status, error)
         try:
-            return answer.model_validate(data)
+            return answer.model_validate_json(content)
         except ValidationError as e:
-            raise GarbageAnswer(detail=f"{answer.__name__}: {e.error_count()} problem(s), first:"
-                                       f" {e.errors()[0]['loc']} {e.errors()[0]['msg']}") from None
+            first = e.errors()[0]
+            raise GarbageAnswer(detail=_not_json(e) or one_line(
+                f"{answer.__name__}: {e.error_count()} problem(s), first:"
+                f" {first['loc']} {first['msg']}")) from None
 
     def close(self) -> None:
         self.session.close()
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Text the platform sent, made fit for a status line: one line of printable characters
+    (newlines, escape sequences and the like become spaces), at most ``limit`` characters.
+
+    >>> one_line("Traceback:\\n  File x\\x1b[31m") + "|", len(one_line("a" * 500))
+    ('Traceback: File x [31m|', 200)
+    """
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= limit else flat[:limit - 1] + "…"
+
+
+def _not_json(error: ValidationError) -> str:
+    """What is wrong when the bytes are not JSON at all (invalid UTF-8 or escapes, nesting
+    deeper than the parser's limit, numbers out of range, cut short), else ``""``."""
+    first = error.errors()[0]
+    return f"not JSON: {one_line(first['msg'], 120)}" if first["type"] == "json_invalid" else ""
 
 
 def _tls_reason(error: Exception) -> str:

@@ -172,7 +172,9 @@ def test_enrolment_token_and_revocation(central):
     token2 = protocol.EnrolResponse.model_validate(r.json()).token
     assert requests.get(central.url + protocol.DEVICE,
                         headers={"Authorization": f"Bearer {token2}"}).status_code == 200
-    error(requests.get(central.url + protocol.DEVICE, headers=auth), 401, "unauthorized")
+    # ... and says why: the terminal was replaced (issue 15, point 9; tests/test_server_identity.py)
+    assert "replaced" in error(requests.get(central.url + protocol.DEVICE, headers=auth),
+                               403, "revoked").message
 
     # A device of school A cannot move to school B with a code of B.
     code_b = central.store.create_enrol_code("school-b", "Cantine B")
@@ -240,7 +242,7 @@ def test_gap_and_broken_chain(central):
 def test_body_must_be_the_pushing_device_and_its_school(central):
     t = central.terminal()
     other = Terminal(central, str(uuid.uuid4()), "x" * 43)
-    error(t.push([other.sale()]), 422, "invalid")                    # pushes as someone else
+    error(t.push([other.sale()]), 403, "forbidden")     # pushes as someone else (issue 15, point 9)
     body = error(t.push([t.sale(wallet="B-W00001")]), 422, "invalid")  # school B's wallet
     assert "B-W00001" in body.message
     assert requests.get(central.url + protocol.DEVICE, headers=t.auth).json()["high_water"] == 0

@@ -14,9 +14,13 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -58,9 +62,9 @@ class Platform(http.server.BaseHTTPRequestHandler):
         Platform.hits[path] = Platform.hits.get(path, 0) + 1
         status, headers, body = Platform.answers.get(path, (404, {}, b'{"detail": "no"}'))
         self.send_response(status)
-        for k, v in {"Content-Type": "application/json", **headers}.items():
+        for k, v in {"Content-Type": "application/json", "Content-Length": str(len(body)),
+                     **headers}.items():       # a test may set a lying Content-Length
             self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
         self.end_headers()
         try:
@@ -306,6 +310,8 @@ def build(t: Terminal, target: str, plan: dict) -> tuple[int, dict, bytes]:
     kind = plan["kind"]
     if kind == "valid":
         return answer(body)
+    if kind == "raw":                       # made by the test itself (``malformed``)
+        return plan["make"](t)
     if kind in ("wrong_type", "negative", "huge_int"):
         body[plan["field"]] = plan["value"]
     elif kind == "missing":
@@ -364,6 +370,12 @@ def build(t: Terminal, target: str, plan: dict) -> tuple[int, dict, bytes]:
     return answer(body)
 
 
+def one_line(text: str | None) -> None:
+    """What a person reads of a failed exchange: one short line, whatever the platform sent."""
+    assert text and text.strip(), "no message"
+    assert text.isprintable() and len(text) <= 400, f"not one short line: {text[:600]!r}"
+
+
 # -- the property ------------------------------------------------------------------------------------
 def check_one(base_url: str, target: str, plan: dict) -> None:
     # the push is hostile only if there is something to push; otherwise all is pushed
@@ -393,6 +405,8 @@ def check_one(base_url: str, target: str, plan: dict) -> None:
         assert t.store.sync_state("status") in ("error", "offline")
         assert (t.store.sync_state("last_error") or "").strip()
         assert error.message("en").strip()
+        one_line(t.store.sync_state("last_error"))
+        one_line(error.message("en"))
         # the same agent still works against correct answers
         set_all_valid(t)
         result = t.agent.run_once()
@@ -464,3 +478,118 @@ def test_huge_answer_is_garbage_and_changes_nothing(platform, monkeypatch):
 ])
 def test_found_examples(platform, target, plan):
     check_one(platform, target, plan)
+
+
+# -- malformed answers, one by one (issue 15, point 10) -------------------------------------------
+DEEP = 20_000           # levels of nesting: far beyond the JSON parser's recursion limit (1000)
+# A field of the correct answer whose value is replaced by raw bytes: an integer, a string.
+INT_FIELD = {"push": "applied", "pull": "has_more", "device": "high_water"}
+STR_FIELD = {"push": "last_hash", "pull": "cursor", "device": "device_name"}
+MALFORMED = {
+    "deep_array": b"[" * DEEP + b"]" * DEEP,
+    "deep_object": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+    "deep_in_field": ("int", b"[" * DEEP + b"]" * DEEP),
+    "deep_in_error": b'{"error": "invalid", "message": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+    "huge_exponent": ("int", b"1e999999"),
+    "nan": ("int", b"NaN"),
+    "infinity": ("int", b"-Infinity"),
+    "huge_literal": ("int", b"9" * 50_000),
+    "invalid_utf8": ("str", b'"\xff\xfe\xc3("'),
+    "lone_surrogate": ("str", b'"\\ud800"'),
+    "error_lone_surrogate": b'{"error": "revoked", "message": "\\udcff gone"}',
+    "error_multiline": json.dumps({"error": "forbidden", "message": "Traceback (most recent"
+                                   " call last):\n  File x\n" * 2000}).encode(),
+    "error_control_chars": json.dumps({"error": "forbidden",
+                                       "message": "\x1b[2J\x1b[31mrm -rf /\r\x07"}).encode(),
+    "unknown_field_multiline": ("key", b'"x\\nTraceback\\n' + b"y" * 5000 + b'"'),
+}
+
+
+def malformed(t: Terminal, target: str, kind: str) -> tuple[int, dict, bytes]:
+    """The answer of this kind for ``target``: raw bytes, or the correct answer with one
+    field's value (or a new key) replaced by raw bytes."""
+    how = MALFORMED.get(kind)
+    body = VALID[target](t)
+    if kind == "wrong_content_type":        # the correct answer, but says it is a web page
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, json.dumps(body).encode()
+    if kind == "no_content_type":
+        return 200, {"Content-Type": ""}, json.dumps(body).encode()
+    if kind == "truncated":                 # announces more than it sends, then hangs up
+        raw = json.dumps(body).encode()
+        return 200, {"Content-Length": str(len(raw) + 500)}, raw
+    if kind == "too_large":                 # plain (not gzip) and over the cap (set small)
+        body["x"] = "a" * (client_module.MAX_ANSWER_BYTES + 10)
+        return 200, {}, json.dumps(body).encode()
+    if isinstance(how, bytes):
+        status = 403 if b'"error"' in how[:40] else 200
+        return status, {}, how
+    where, raw = how
+    if where == "key":
+        text = json.dumps(body)
+        return 200, {}, text[:-1].encode() + b", " + raw + b": 1}"
+    field = (INT_FIELD if where == "int" else STR_FIELD)[target]
+    body[field] = "@@HERE@@"
+    return 200, {}, json.dumps(body).encode().replace(b'"@@HERE@@"', raw)
+
+
+KINDS = [*MALFORMED, "wrong_content_type", "no_content_type", "truncated", "too_large"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("target", ["push", "pull", "device"])
+def test_malformed_answer_is_a_one_line_error(platform, monkeypatch, target, kind):
+    """Deep nesting, huge numbers, invalid text, a lying length, an oversized body or a wrong
+    content type: a sync error of one line (never a RecursionError or UnicodeError), the
+    terminal untouched, the status says it, and the next correct answers sync."""
+    monkeypatch.setattr(client_module, "MAX_ANSWER_BYTES", 100_000)
+    check_one(platform, target, {"kind": "raw", "make": lambda t: malformed(t, target, kind)})
+
+
+def test_sync_once_on_a_deeply_nested_answer_says_one_line(platform, tmp_path):
+    """``comptoir sync --once`` as a person runs it: one line on stderr, no traceback, and
+    ``comptoir status`` shows the error."""
+    from sync.agent import Credentials, save_credentials
+    data = tmp_path / "terminal"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
+    env.update(COMPTOIR_DATA=str(data), COMPTOIR_LANG="en")
+
+    def comptoir(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], env=env, text=True,
+                              capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+
+    assert comptoir("init", "--name", "Cantine 1").returncode == 0
+    save_credentials(data, Credentials(platform, "t" * 43, "Cantine 1", "School"))
+    deep = b"[" * DEEP + b"]" * DEEP
+    Platform.answers = {path: (200, {}, deep) for path in PATHS.values()}
+    run = comptoir("sync", "--once")
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr and "RecursionError" not in run.stderr, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "garbage" in run.stderr, run.stderr
+    status = comptoir("status")
+    assert status.returncode == 0, status.stderr
+    line = next(x for x in status.stdout.splitlines() if "garbage" in x)
+    assert "error" in line, status.stdout
+
+
+def test_daemon_status_shows_a_malformed_answer(platform):
+    """The daemon (``run_forever``) outlives a deeply nested answer and its status says what
+    came, in one line."""
+    t = Terminal(platform, pushed_seq=SALES)
+    try:
+        set_all_valid(t)
+        Platform.answers[protocol.CHANGES] = (200, {}, b'{"a":' * DEEP + b"1" + b"}" * DEEP)
+        stop = threading.Event()
+        daemon = threading.Thread(target=t.agent.run_forever, args=(stop, 0.01), daemon=True)
+        daemon.start()
+        deadline = time.monotonic() + 20
+        while t.store.sync_state("status") != "error" and time.monotonic() < deadline:
+            stop.wait(0.02)
+        stop.set()
+        daemon.join(10)
+        assert not daemon.is_alive()
+        assert t.store.sync_state("status") == "error"
+        one_line(t.store.sync_state("last_error"))
+        assert "garbage" in t.store.sync_state("last_error")
+    finally:
+        t.close()

@@ -8,6 +8,7 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
     init       --db PATH --school NAME [--school-id ID]   make the database (or add a school)
     demo-data  --db PATH [--students 800] [--school-id ID] load the demo school
     enrol-code --db PATH --name NAME [--school-id ID]      print a one-time enrolment code
+               [--replace DEVICE]                          ... or one that replaces a terminal
     revoke     --db PATH --device ID                       cut a terminal off
     serve      --db PATH [--host 127.0.0.1] [--port 8765]  run the HTTP server
     admin-token --db PATH                                  print a new admin (reports) token
@@ -123,7 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     _school_option(p)
     p = command("enrol-code", _("print a one-time code to enrol a terminal"))
     _db_option(p)
-    p.add_argument("--name", required=True, help=_("the terminal's name, e.g. \"Cantine 1\""))
+    p.add_argument("--name", default="", help=_("the terminal's name, e.g. \"Cantine 1\""
+                                                " (with --replace: the replaced one's)"))
+    p.add_argument("--replace", metavar="DEVICE", help=_(
+        "a code that enrols this terminal id again, cutting off whatever holds its"
+        " current token (a terminal restored on new hardware); without it, a code"
+        " cannot take over an id already enrolled"))
     _school_option(p)
     p = command("revoke", _("revoke a terminal's token"))
     _db_option(p)
@@ -291,7 +297,8 @@ def _command(args: argparse.Namespace, store: CentralStore) -> None:
                         else f"{n} {name}" for name, n in counts.items())
               or _("nothing changed"))
     elif args.command == "enrol-code":
-        code = store.create_enrol_code(store.school_id(args.school_id), args.name)
+        code = store.create_enrol_code(store.school_id(args.school_id), args.name,
+                                       replaces=args.replace)
         print(code)
     elif args.command == "revoke":
         store.revoke(args.device)

@@ -60,34 +60,62 @@ def reported_version(user_agent: str | None) -> str:
 
 # -- enrolment ------------------------------------------------------------------------------
 def create_enrol_code(db: Database, school_id: str, device_name: str,
-                      ttl: timedelta = CODE_TTL) -> str:
-    """A one-time code ("ABCD-EFGH-JK") that enrols one terminal in the school."""
+                      ttl: timedelta = CODE_TTL, replaces: str | None = None) -> str:
+    """A one-time code ("ABCD-EFGH-JK") that enrols one terminal in the school. With
+    ``replaces`` (a device id of the school), the code enrols that id again, cutting off
+    whatever holds its current token: the only way to take over an id in use. The name is
+    then the replaced terminal's unless another is given."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     now = db.now()
     with db.transaction() as conn:
+        if replaces is not None:
+            row = db.execute(conn, "SELECT name FROM devices WHERE id = ? AND school_id = ?",
+                             (replaces, school_id)).fetchone()
+            if row is None:
+                raise CentralError("invalid", "no terminal {device!r} in this school: nothing"
+                                              " to replace", device=replaces)
+            device_name = device_name or row[0]
+        if not device_name:
+            raise CentralError("invalid", "a new terminal needs a name")
         db.execute(conn, "INSERT INTO enrol_codes (code_hash, school_id, device_name,"
-                         " created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-                   (sha256(raw), school_id, device_name, iso_utc(now), iso_utc(now + ttl)))
+                         " created_at, expires_at, replaces) VALUES (?, ?, ?, ?, ?, ?)",
+                   (sha256(raw), school_id, device_name, iso_utc(now), iso_utc(now + ttl),
+                    replaces))
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 
 
 def enrol(db: Database, code: str, device_id: str) -> dict:
-    """Spend a one-time code on a terminal; returns the EnrolResponse fields. A device id
-    already known in the same school is re-enrolled: new token (the old one stops working),
-    revocation lifted, its journal and high-water mark kept (the store is the same)."""
+    """Spend a one-time code on a terminal; returns the EnrolResponse fields.
+
+    A device id already enrolled (and not revoked) is taken over only by a code made to
+    replace it (``create_enrol_code(replaces=...)``); any other code is refused, and not
+    spent. A revoked one, or one a replacing code names, is re-enrolled: new token, the old
+    one answered ``revoked`` with "replaced" (``replaced_tokens``), revocation lifted, its
+    journal and high-water mark kept (the store is the same)."""
     token, now = secrets.token_urlsafe(32), db.stamp()
     with db.transaction() as conn:
         row = db.execute(conn, "SELECT c.school_id, c.device_name, c.expires_at, c.used_at,"
-                               " s.name FROM enrol_codes c JOIN schools s ON s.id = c.school_id"
-                               " WHERE c.code_hash = ?",
+                               " s.name, c.replaces FROM enrol_codes c"
+                               " JOIN schools s ON s.id = c.school_id WHERE c.code_hash = ?",
                          (sha256(normalise_code(code)),)).fetchone()
         if row is None or row[3] is not None or row[2] <= now:
             raise CentralError("bad_code", "enrolment code unknown, already used or expired")
-        school_id, name, _, _, school_name = row
-        known = db.execute(conn, "SELECT school_id FROM devices WHERE id = ?",
-                           (device_id,)).fetchone()
+        school_id, name, _, _, school_name, replaces = row
+        known = db.execute(conn, "SELECT school_id, revoked_at, name, token_hash FROM devices"
+                                 " WHERE id = ?", (device_id,)).fetchone()
         if known and known[0] != school_id:
             raise CentralError("forbidden", "this terminal is enrolled in another school")
+        if replaces is not None and replaces != device_id:
+            raise CentralError("forbidden", "this code replaces the terminal {device} only",
+                               device=replaces)
+        if known and known[1] is None and replaces != device_id:
+            raise CentralError("forbidden", "a terminal with this id is already enrolled"
+                                            " ({name!r}): replacing it takes a code made with"
+                                            " 'comptoir central enrol-code --replace {device}'",
+                               name=known[2], device=device_id)
+        if known:
+            db.execute(conn, "INSERT INTO replaced_tokens (token_hash, device_id, replaced_at)"
+                             " VALUES (?, ?, ?)", (known[3], device_id, now))
         db.execute(conn, "INSERT INTO devices (id, school_id, name, token_hash, enrolled_at,"
                          " high_water, last_hash) VALUES (?, ?, ?, ?, ?, 0, ?)"
                          " ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
@@ -97,7 +125,7 @@ def enrol(db: Database, code: str, device_id: str) -> dict:
         db.execute(conn, "UPDATE enrol_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
                    (now, device_id, sha256(normalise_code(code))))
     log.info("enrolled device %s in school %s%s", device_id, school_id,
-             " (re-enrolment)" if known else "")
+             " (replacing its previous enrolment)" if known else "")
     return {"device_id": device_id, "device_name": name, "school_id": school_id,
             "school_name": school_name, "token": token}
 
@@ -111,6 +139,15 @@ def authenticate(db: Database, token: str, user_agent: str | None = None) -> Dev
         row = db.execute(conn, "SELECT id, school_id, name, revoked_at, version, last_seen_at"
                                " FROM devices WHERE token_hash = ?", (sha256(token),)).fetchone()
     if row is None:
+        with db.transaction(write=False) as conn:
+            replaced = db.execute(conn, "SELECT device_id, replaced_at FROM replaced_tokens"
+                                        " WHERE token_hash = ?", (sha256(token),)).fetchone()
+        if replaced is not None:        # not a bare 401: the terminal cut off is told why
+            raise CentralError("revoked", "this terminal was replaced: its id was enrolled again"
+                                          " on {when}. If it is the one in use, an admin makes a"
+                                          " code with 'comptoir central enrol-code --replace"
+                                          " {device}' and it is enrolled again",
+                               when=replaced[1], device=replaced[0])
         raise CentralError("unauthorized", "unknown token")
     if row[3] is not None:
         raise CentralError("revoked", "this terminal was revoked: enrol it again")

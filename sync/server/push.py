@@ -128,6 +128,9 @@ def parse_body(e: PushedEntry, device: Device) -> dict:
 
     if not isinstance(data, dict) or not is_canonical(data, e.body):
         raise bad(Phrase("body is not a canonical JSON object"))
+    if isinstance(data.get("device"), str) and data["device"] != device.id:
+        raise CentralError("forbidden", "entry {seq}: made by another terminal: a terminal"
+                                        " pushes only its own journal", seq=e.seq)
     if data.get("seq") != e.seq or data.get("device") != device.id:
         raise bad(Phrase("body seq or device does not match"))
     if data.get("kind") not in KINDS:

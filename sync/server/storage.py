@@ -41,8 +41,8 @@ class CentralStore(Database):
 
     # -- terminals (``devices``) -----------------------------------------------------------
     def create_enrol_code(self, school_id: str, device_name: str,
-                          ttl: timedelta = devices.CODE_TTL) -> str:
-        return devices.create_enrol_code(self, school_id, device_name, ttl)
+                          ttl: timedelta = devices.CODE_TTL, replaces: str | None = None) -> str:
+        return devices.create_enrol_code(self, school_id, device_name, ttl, replaces)
 
     def enrol(self, code: str, device_id: str) -> dict:
         return devices.enrol(self, code, device_id)

@@ -5,10 +5,12 @@ version and last sighting are recorded on the way) and the school meant (``Schoo
 
 An admin's token is checked by ``admin_auth``, which the admin routers declare for all their
 routes at once (``APIRouter(dependencies=[Depends(admin_auth)])``): a route added to one of
-them cannot forget it."""
+them cannot forget it. The same way, the terminal protocol's router declares
+``known_query_only``: a query parameter its route does not take is refused (``422 invalid``),
+not ignored."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -23,6 +25,35 @@ def get_store(request: Request) -> CentralStore:
 
 
 Store = Annotated[CentralStore, Depends(get_store)]
+
+
+def known_query_only(request: Request) -> None:
+    """Refuse a query parameter the route does not declare (a typo, a parameter of a newer
+    protocol): the protocol is strict both ways, and an ignored ``?limt=10`` would answer
+    something else than what was asked."""
+    unknown = sorted(set(request.query_params) - _query_names(request.scope.get("route")))
+    if unknown:
+        raise CentralError("invalid", "unknown query parameter {name!r}", name=unknown[0][:40])
+
+
+def _query_names(route: Any) -> frozenset[str]:
+    """The query parameters a route takes, its dependencies' included (by their alias);
+    worked out once per route (routes are not hashable: kept by identity)."""
+    known = _QUERY_NAMES.get(id(route))
+    if known is not None and known[0] is route:
+        return known[1]
+    names: set[str] = set()
+    pending = [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is not None:
+            names.update(field.alias for field in dependant.query_params)
+            pending.extend(dependant.dependencies)
+    _QUERY_NAMES[id(route)] = (route, frozenset(names))
+    return frozenset(names)
+
+
+_QUERY_NAMES: dict[int, tuple[Any, frozenset[str]]] = {}
 
 
 def current_device(request: Request, store: Store) -> Device:

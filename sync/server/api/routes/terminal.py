@@ -2,15 +2,19 @@
 terminal's own token, journal push, change pull and the platform's view of its chain."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from sync import protocol
 from sync.server import allowance
-from sync.server.api.deps import CurrentDevice, Store
+from sync.server.api.deps import CurrentDevice, Store, known_query_only
 from sync.server.api.http import ERRORS, json_answer
 
-router = APIRouter(tags=["terminal"], responses=ERRORS)
+# Every route of this router, the ones added later included, refuses unknown query parameters.
+router = APIRouter(tags=["terminal"], dependencies=[Depends(known_query_only)],
+                   responses=ERRORS | {422: {"model": protocol.ErrorBody, "description":
+                                             "the request does not fit the protocol (a query"
+                                             " parameter the route does not take included)"}})
 
 
 @router.post(protocol.ENROL, response_model=protocol.EnrolResponse)
