@@ -20,15 +20,18 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-
-def upgrade() -> None:
-    execute("ALTER TABLE wallets ADD COLUMN opening_cents BIGINT NOT NULL DEFAULT 0")
-    execute("UPDATE wallets SET opening_cents = balance_cents"
+# Every wallet's opening: its balance less what moved it (tests/test_server_verify.py runs it).
+OPENINGS = ("UPDATE wallets SET opening_cents = balance_cents"
             " - COALESCE((SELECT SUM(m.amount_cents) FROM wallet_movements m"
             " WHERE m.school_id = wallets.school_id AND m.wallet_id = wallets.id), 0)"
             " - COALESCE((SELECT SUM(p.amount_cents) FROM postings p JOIN devices d"
             " ON d.id = p.device_id WHERE d.school_id = wallets.school_id"
             " AND p.wallet_id = wallets.id), 0)")
+
+
+def upgrade() -> None:
+    execute("ALTER TABLE wallets ADD COLUMN opening_cents BIGINT NOT NULL DEFAULT 0")
+    execute(OPENINGS)
     execute("CREATE TABLE IF NOT EXISTS verifications (id INTEGER PRIMARY KEY AUTOINCREMENT,"
             " school_id TEXT NOT NULL REFERENCES schools(id), night TEXT, trigger TEXT NOT NULL,"
             " started_at TEXT NOT NULL, finished_at TEXT, problems INTEGER,"
