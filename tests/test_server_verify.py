@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import random
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,7 +55,7 @@ def fill(store: CentralStore, demo_data: dict) -> None:
     store.load("school-a", DataSet.model_validate(demo_data))
     rng = random.Random(15)
     wallets = [(w["id"], w["student_id"]) for w in demo_data["wallets"]]
-    for t, name in enumerate(("Cantine 1", "Cantine 2", "Accueil")):
+    for name in ("Cantine 1", "Cantine 2", "Accueil"):
         till = Till(store, name)
         entries = []
         for i in range(12):

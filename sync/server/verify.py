@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.common.chain import GENESIS, chain_hash, is_canonical
+from sync.common.money import format_cents
 from sync.server import anchors
 from sync.server.database import Connection, Database
 from sync.server.errors import Phrase
@@ -70,6 +71,8 @@ def describe(f: Finding | dict) -> Phrase:
     d = asdict(f) if isinstance(f, Finding) else f
     p = {"device": d.get("device_id"), "seq": d.get("seq"), "wallet": d.get("wallet_id"),
          "expected": d.get("expected"), "found": d.get("found")}
+    if d["code"] in ("balance", "opening"):     # money, as the school writes it
+        p["expected"], p["found"] = format_cents(p["expected"] or 0), format_cents(p["found"] or 0)
     texts = {
         "gap": Phrase("terminal {device}: entry {expected} is missing (the next one is {found}):"
                       " a row was deleted", **p),
@@ -91,10 +94,10 @@ def describe(f: Finding | dict) -> Phrase:
                                " verification saw it up to entry {expected} (a cut tail)", **p),
         "anchor_hash": Phrase("terminal {device}, entry {seq}: not the entry the last"
                               " verification saw (the chain was rewritten)", **p),
-        "balance": Phrase("wallet {wallet}: balance {found} cents, its movements make"
-                          " {expected} cents", **p),
-        "opening": Phrase("wallet {wallet}: opening balance {found} cents, the last"
-                          " verification saw {expected} cents", **p),
+        "balance": Phrase("wallet {wallet}: balance {found}, its movements make {expected}",
+                          **p),
+        "opening": Phrase("wallet {wallet}: opening balance {found}, the last verification"
+                          " saw {expected}", **p),
         "movements": Phrase("wallet {wallet}: its top-ups, transfers or reservations until the"
                             " last verification changed ({expected} then, {found} now)", **p),
         "wallet_gone": Phrase("wallet {wallet}: verified before, no longer in the database",
@@ -186,7 +189,9 @@ def _check_chain(db: Database, conn: Connection, device_id: str, result: Result)
             for (column, key), value in zip(COLUMNS, row[1:8]):
                 if data.get(key) != value:
                     add(Finding("column", device_id, seq, expected=column, found=key))
-            told = {(p.get("wallet"), p.get("amount_cents")) for p in data.get("postings") or []
+            listed = data.get("postings")
+            told = {(str(p.get("wallet")), c if type(c := p.get("amount_cents")) is int
+                     else repr(c)) for p in (listed if isinstance(listed, list) else [])
                     if isinstance(p, dict)}
             held = postings.get(seq, set())
             if told != held:
@@ -200,8 +205,8 @@ def _check_chain(db: Database, conn: Connection, device_id: str, result: Result)
     return {"seq": expected_seq - 1, "hash": prev, "hashes": hashes}
 
 
-def _pairs(pairs: set[tuple[str, int]]) -> str:
-    return ", ".join(f"{w} {c:+d}" for w, c in sorted(pairs, key=str)) or "-"
+def _pairs(pairs: set[tuple[Any, Any]]) -> str:
+    return ", ".join(f"{w} {c}" for w, c in sorted(pairs, key=str)) or "-"
 
 
 def _check_wallets(db: Database, conn: Connection, school_id: str, held: dict | None,
