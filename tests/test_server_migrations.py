@@ -46,7 +46,9 @@ OLD_TABLES = [re.match(r"CREATE TABLE IF NOT EXISTS (\w+)", s).group(1)
               for s in OLD_DDL if s.startswith("CREATE TABLE")]
 OLD_COLUMNS = {"devices": re.search(r"INSERT INTO devices \(([^)]*)\)", FIXTURE_TEXT).group(1),
                "badges": "school_id, uid, student_id, status, version",     # 0003 adds two
-               "categories": "school_id, code, name, wallet_kind, version"}  # 0004 adds two
+               "categories": "school_id, code, name, wallet_kind, version",  # 0004 adds two
+               "wallets": "school_id, id, student_id, kind, name, structured_communication,"
+                          " is_default, balance_cents, version"}    # 0005 adds opening_cents
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -207,6 +207,10 @@ def mutants(saved: dict) -> list[Mutant]:
                wallet="W00005"),
         Mutant("wallet deleted", [("DELETE FROM wallets WHERE id = 'W00004'", ())],
                wallet="W00004"),
+        Mutant("body not JSON", [("UPDATE journal SET body = 'garbage'" + where, (d0, seq))], d0),
+        Mutant("body with postings of another shape", [
+            ("UPDATE journal SET body = REPLACE(body, '\"postings\":[', '\"postings\":[[1],')"
+             + where, (d0, sale[col("seq")]))], d0),
     ]
     # generated: each field of random rows
     for table, skip, key in (("journal", {"device_id", "seq", "received_at"}, "device_id"),
