@@ -364,3 +364,34 @@ def test_openings_loaded_and_computed_by_the_upgrade(platform, demo_data):
         assert sorted(again[1]) == sorted(wallets)
     finally:
         restore(store, saved)
+
+
+def test_a_restore_is_reported_until_an_admin_accepts_it(platform):
+    """A database restored from an older backup (here: its tail and head moved back) is a
+    cut tail for the anchors, every night, until an admin accepts it (``--accept``)."""
+    store, anchors, saved = platform
+    columns, journal = saved["journal"]
+    device = journal[0][columns.index("device_id")]
+    cut = [r for r in journal if r[columns.index("device_id")] == device][9]
+    try:
+        with store.transaction() as conn:
+            for table in ("journal", "postings"):
+                store.execute(conn, f"DELETE FROM {table} WHERE device_id = ? AND seq > 10",
+                              (device,))
+            store.execute(conn, "UPDATE devices SET high_water = 10, last_hash = ? WHERE id = ?",
+                          (cut[columns.index("hash")], device))
+            store.execute(conn, "UPDATE wallets SET balance_cents = opening_cents + COALESCE(("
+                                "SELECT SUM(amount_cents) FROM wallet_movements m WHERE"
+                                " m.wallet_id = wallets.id), 0) + COALESCE((SELECT"
+                                " SUM(p.amount_cents) FROM postings p WHERE p.wallet_id ="
+                                " wallets.id), 0)")
+        for _ in range(2):
+            found = verify.verify(store, "school-a", anchors_path=anchors).findings
+            assert [(f.code, f.device_id, f.expected, f.found) for f in found] == [
+                ("anchor_short", device, 15, 10)]
+        accepted = verify.verify(store, "school-a", anchors_path=anchors, accept=True)
+        assert [f.code for f in accepted.findings] == ["anchor_short"]     # said once more
+        assert verify.verify(store, "school-a", anchors_path=anchors).ok
+    finally:
+        restore(store, saved)       # the terminal pushes its entries again: whole again
+    assert verify.verify(store, "school-a", anchors_path=anchors).ok

@@ -1,8 +1,10 @@
 """``comptoir central verify|problems|integrity-settings``: the platform's own checks and what
 the office must look at (``verify``, ``problems``, ``nightly``).
 
-    verify     --db PATH [--anchors FILE]       check the journal, postings and balances now;
-                                                exit status 3 when something is wrong
+    verify     --db PATH [--anchors FILE] [--accept]  check the journal, postings and balances
+                                                now; exit status 3 when something is wrong;
+                                                --accept: after a restore, the database as
+                                                it is becomes the reference (the anchors)
     problems   --db PATH                        conflicts, failed verifications, silent
                                                 terminals: what each means, what to do
     integrity-settings --db PATH [--verify-at HH:MM] [--silence-hours N]
@@ -28,6 +30,9 @@ def add_parsers(command: Command, db_option: Callable, school_option: Callable) 
     db_option(p)
     p.add_argument("--anchors", type=Path, help=_("the anchors file (default: beside the"
                                                   " database, or $COMPTOIR_CENTRAL_ANCHORS)"))
+    p.add_argument("--accept", action="store_true",
+                   help=_("after restoring the database from a backup, once checked: take it"
+                          " as it is now as the reference of the next verifications"))
     school_option(p)
     p = command("problems", _("what the office must look at: conflicts, failed verifications,"
                               " terminals that stopped syncing"))
@@ -45,7 +50,8 @@ def run(args: argparse.Namespace, store: CentralStore) -> None:
     lang = language()
     school_id = store.school_id(args.school_id)
     if args.command == "verify":
-        result = verify.verify(store, school_id, anchors_path=args.anchors)
+        result = verify.verify(store, school_id, anchors_path=args.anchors, accept=args.accept,
+                               trigger="accepted" if args.accept else "command")
         print(_("school {school}: {devices} terminal(s), {entries} entries, {wallets} wallets"
                 " verified").format(school=school_id, devices=result.devices,
                                     entries=result.entries, wallets=result.wallets))

@@ -24,6 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from sync.common.chain import GENESIS, chain_hash, is_canonical
 from sync.common.money import format_cents
 from sync.server import anchors
@@ -107,9 +109,13 @@ def describe(f: Finding | dict) -> Phrase:
 
 
 def verify(db: Database, school_id: str, *, trigger: str = "command",
-           anchors_path: Path | None = None, verification_id: int | None = None) -> Result:
+           anchors_path: Path | None = None, verification_id: int | None = None,
+           accept: bool = False) -> Result:
     """Check a school's journal and wallets; record the verification and move the anchors
-    of what is whole. ``verification_id``: the row ``nightly`` claimed for this run."""
+    of what is whole. ``verification_id``: the row ``nightly`` claimed for this run.
+    ``accept``: an admin's explicit choice after a restore of the database from a backup
+    (``comptoir central verify --accept``): what is found is reported as ever, then taken as
+    the new anchors, even where it went back."""
     path = anchors_path or anchors.default_path(db.path, db.label)
     result = Result(school_id, db.stamp())
     with anchors.locked(path):
@@ -117,12 +123,15 @@ def verify(db: Database, school_id: str, *, trigger: str = "command",
         with db.transaction(write=False) as conn:
             heads = _check_chains(db, conn, school_id, held["devices"], result)
             money = _check_wallets(db, conn, school_id, held["schools"].get(school_id), result)
-        bad_devices = {f.device_id for f in result.findings if f.device_id}
+        bad_devices = set() if accept else {f.device_id for f in result.findings if f.device_id}
         for device_id, head in heads.items():
             if device_id not in bad_devices and head["seq"] > 0:
                 held["devices"][device_id] = head
-        if money is not None and not any(f.wallet_id for f in result.findings):
+        if accept or not any(f.wallet_id for f in result.findings):
             held["schools"][school_id] = money
+        if accept:
+            log.warning("verification of school %s: the database as it is now accepted as the"
+                        " new anchors", school_id)
         anchors.write(path, held)
     result.finished_at = db.stamp()
     result.verification_id = _record(db, result, trigger, verification_id)
@@ -179,16 +188,18 @@ def _check_chain(db: Database, conn: Connection, device_id: str, result: Result)
         if chain_hash(prev_hash, body) != digest:
             add(Finding("hash", device_id, seq))
         try:
-            data = json.loads(body)
-        except ValueError:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
             data = None
         if (not isinstance(data, dict) or not is_canonical(data, body)
                 or data.get("seq") != seq or data.get("device") != device_id):
             add(Finding("body", device_id, seq))
         else:
-            for (column, key), value in zip(COLUMNS, row[1:8]):
-                if data.get(key) != value:
-                    add(Finding("column", device_id, seq, expected=column, found=key))
+            said = tuple(data.get(key) for _, key in COLUMNS)
+            if said != row[1:8]:
+                for (column, key), value, kept in zip(COLUMNS, said, row[1:8]):
+                    if value != kept:
+                        add(Finding("column", device_id, seq, expected=column, found=key))
             listed = data.get("postings")
             told = {(str(p.get("wallet")), c if type(c := p.get("amount_cents")) is int
                      else repr(c)) for p in (listed if isinstance(listed, list) else [])
