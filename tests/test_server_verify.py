@@ -27,6 +27,8 @@ from .conftest import BRUSSELS
 MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=BRUSSELS)    # before the 08:30 cutoff
 TODAY = MORNING.date().isoformat()
 TABLES = ("journal", "postings", "wallet_movements", "wallets", "devices")
+# 68 mutants, each verified twice, on both backends: 25-40 s on a loaded 2-core machine.
+pytestmark = pytest.mark.slow
 
 
 class Till:
