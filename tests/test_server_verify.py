@@ -106,15 +106,17 @@ def snapshot(store: CentralStore) -> dict[str, tuple[list[str], list[tuple]]]:
 
 def restore(store: CentralStore, saved: dict) -> None:
     with store.transaction() as conn:
+        store.execute(conn, "DELETE FROM journal")      # before its devices (foreign key)
+        columns, rows = saved["devices"]
+        store.execute_many(conn, f"INSERT INTO devices ({', '.join(columns)}) VALUES"
+                                 f" ({', '.join('?' * len(columns))}) ON CONFLICT (id) DO UPDATE"
+                                 " SET " + ", ".join(f"{c} = excluded.{c}" for c in columns),
+                           rows)
         for table in ("journal", "postings", "wallet_movements", "wallets"):
             columns, rows = saved[table]
             store.execute(conn, f"DELETE FROM {table}")
             store.execute_many(conn, f"INSERT INTO {table} ({', '.join(columns)}) VALUES"
                                      f" ({', '.join('?' * len(columns))})", rows)
-        columns, rows = saved["devices"]
-        at = columns.index
-        store.execute_many(conn, "UPDATE devices SET high_water = ?, last_hash = ? WHERE id = ?",
-                           [(r[at("high_water")], r[at("last_hash")], r[at("id")]) for r in rows])
 
 
 # -- the mutants -------------------------------------------------------------------------------
@@ -209,6 +211,14 @@ def mutants(saved: dict) -> list[Mutant]:
                wallet="W00005"),
         Mutant("wallet deleted", [("DELETE FROM wallets WHERE id = 'W00004'", ())],
                wallet="W00004"),
+        Mutant("terminal deleted with its journal", [
+            ("DELETE FROM postings WHERE device_id = ?", (d0,)),
+            ("DELETE FROM journal WHERE device_id = ?", (d0,)),
+            ("DELETE FROM devices WHERE id = ?", (d0,))], d0),
+        Mutant("terminal moved to another school", [
+            ("INSERT INTO schools (id, name, created_at) VALUES ('school-x', 'X',"
+             " '2026-11-24T06:00:00.000000Z') ON CONFLICT (id) DO NOTHING", ()),
+            ("UPDATE devices SET school_id = 'school-x' WHERE id = ?", (d0,))], d0),
         Mutant("body not JSON", [("UPDATE journal SET body = 'garbage'" + where, (d0, seq))], d0),
         Mutant("body with postings of another shape", [
             ("UPDATE journal SET body = REPLACE(body, '\"postings\":[', '\"postings\":[[1],')"

@@ -102,6 +102,8 @@ def describe(f: Finding | dict) -> Phrase:
                           " saw {expected}", **p),
         "movements": Phrase("wallet {wallet}: its top-ups, transfers or reservations until the"
                             " last verification changed ({expected} then, {found} now)", **p),
+        "device_gone": Phrase("terminal {device}: verified before up to entry {expected}, no"
+                              " longer in the database", **p),
         "wallet_gone": Phrase("wallet {wallet}: verified before, no longer in the database",
                               **p),
     }
@@ -164,7 +166,10 @@ def _check_chains(db: Database, conn: Connection, school_id: str, held: dict,
                             found=head["seq"]))
             elif head["hashes"].get(anchor["seq"]) != anchor["hash"]:
                 add(Finding("anchor_hash", device_id, seq=anchor["seq"]))
-        heads[device_id] = {"seq": head["seq"], "hash": head["hash"]}
+        heads[device_id] = {"seq": head["seq"], "hash": head["hash"], "school": school_id}
+    for device_id, anchor in sorted(held.items()):
+        if anchor.get("school") == school_id and device_id not in heads:
+            result.findings.append(Finding("device_gone", device_id, expected=anchor["seq"]))
     return heads
 
 
