@@ -15,7 +15,7 @@ import requests
 
 from sync.common.clock import ManualClock
 from sync.models import DataSet
-from sync.server import cli, integrity_api, nightly
+from sync.server import cli, integrity_api, nightly, problems, verify
 from sync.server.anchors import ANCHORS_ENV
 from sync.server.storage import CentralStore
 
@@ -126,6 +126,16 @@ def test_the_nightly_verification_runs_once_a_night_after_its_hour(central_db, d
                                                      late + timedelta(days=1))] == ["school-a"]
         rows = central_rows(one, "SELECT night, trigger, problems FROM verifications ORDER BY id")
         assert rows == [("2026-11-25", "nightly", 0), ("2026-11-26", "nightly", 0)]
+        # a server stopped in the middle of the night's run: the office sees it, until the
+        # next verification finishes
+        nightly._claim(one, "school-a", "2026-11-27")
+        now = one.now()
+        assert [p.kind for p in problems.problems(one, "school-a", now)] == []
+        later = now + timedelta(hours=2)
+        assert [p.kind for p in problems.problems(one, "school-a", later)] == [
+            "verification_unfinished"]
+        verify.verify(one, "school-a", anchors_path=anchors)
+        assert problems.problems(one, "school-a", later) == []
 
 
 def free_port() -> int:

@@ -84,7 +84,7 @@ def conflicts(db: Database, conn: Connection, school_id: str, now: datetime) -> 
 def failed_verification(db: Database, conn: Connection, school_id: str,
                         now: datetime) -> list[Problem]:
     """The findings of the school's last finished verification (none once one is clean), and
-    a nightly run started over an hour ago that never finished."""
+    a nightly run started over an hour ago that never finished (until a later one does)."""
     found = []
     row = db.execute(conn, "SELECT finished_at, findings FROM verifications WHERE school_id = ?"
                            " AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -94,9 +94,10 @@ def failed_verification(db: Database, conn: Connection, school_id: str,
             found.append(Problem("verification", row[0], describe(f), f.get("device_id"),
                                  None, f.get("seq"), f.get("wallet_id")))
     stuck = db.execute(conn, "SELECT started_at FROM verifications WHERE school_id = ?"
-                             " AND finished_at IS NULL AND started_at < ? ORDER BY id DESC"
-                             " LIMIT 1", (school_id, iso_utc(now - timedelta(hours=1)))
-                       ).fetchone()
+                             " AND finished_at IS NULL AND started_at < ? AND id > COALESCE(("
+                             "SELECT MAX(id) FROM verifications WHERE school_id = ?"
+                             " AND finished_at IS NOT NULL), 0) ORDER BY id DESC LIMIT 1",
+                       (school_id, iso_utc(now - timedelta(hours=1)), school_id)).fetchone()
     if stuck:
         found.append(Problem("verification_unfinished", stuck[0],
                              Phrase("verification started at {when}", when=stuck[0])))
