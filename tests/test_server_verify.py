@@ -20,7 +20,7 @@ from sync.common.clock import ManualClock
 from sync.models import DataSet
 from sync.protocol import PushedEntry
 from sync.server import ledger, verify
-from sync.server.storage import CentralStore
+from sync.server.storage import CentralError, CentralStore
 
 from .conftest import BRUSSELS
 
@@ -406,4 +406,23 @@ def test_a_restore_is_reported_until_an_admin_accepts_it(platform):
         assert verify.verify(store, "school-a", anchors_path=anchors).ok
     finally:
         restore(store, saved)       # the terminal pushes its entries again: whole again
+    assert verify.verify(store, "school-a", anchors_path=anchors).ok
+
+
+def test_a_lost_anchors_file_is_said_until_accepted(platform):
+    store, anchors, _ = platform
+    kept = anchors.read_bytes()
+    try:
+        anchors.unlink()
+        for _ in range(2):
+            found = verify.verify(store, "school-a", anchors_path=anchors).findings
+            assert [(f.code, f.found) for f in found] == [("anchors_missing", str(anchors))]
+            assert "not in" in str(verify.describe(found[0]))
+        verify.verify(store, "school-a", anchors_path=anchors, accept=True)
+        assert verify.verify(store, "school-a", anchors_path=anchors).ok
+        anchors.write_text("{not json")
+        with pytest.raises(CentralError, match="not a Comptoir anchors file"):
+            verify.verify(store, "school-a", anchors_path=anchors)
+    finally:
+        anchors.write_bytes(kept)
     assert verify.verify(store, "school-a", anchors_path=anchors).ok

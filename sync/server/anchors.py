@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sync.server.errors import CentralError
 from sync.server.private_files import PRIVATE, make_private
 
 ANCHORS_ENV = "COMPTOIR_CENTRAL_ANCHORS"
@@ -51,7 +52,9 @@ def default_path(db_path: Path | None, label: str) -> Path:
 
 
 def empty() -> dict:
-    return {"format": FORMAT, "devices": {}, "schools": {}}
+    """``seen``: the schools verified with this file (a school verified before but not seen
+    here means the file was lost, replaced or is another machine's: ``verify`` says so)."""
+    return {"format": FORMAT, "devices": {}, "schools": {}, "seen": {}}
 
 
 def read(path: Path) -> dict:
@@ -61,8 +64,13 @@ def read(path: Path) -> dict:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return empty()
+    except ValueError:
+        data = None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a Comptoir anchors file")
+        raise CentralError("invalid", "{path}: not a Comptoir anchors file (restore it from a"
+                           " backup, or move it away and accept the database as it is with"
+                           " comptoir central verify --accept)", path=str(path))
+    data.setdefault("seen", {})
     return data
 
 

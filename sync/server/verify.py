@@ -104,6 +104,10 @@ def describe(f: Finding | dict) -> Phrase:
                             " last verification changed ({expected} then, {found} now)", **p),
         "device_gone": Phrase("terminal {device}: verified before up to entry {expected}, no"
                               " longer in the database", **p),
+        "anchors_missing": Phrase("the anchors of the previous verifications are not in {found}"
+                                  " (the file was lost or replaced, or this is another"
+                                  " machine): a cut tail or a rewritten chain made since"
+                                  " cannot be seen", **p),
         "wallet_gone": Phrase("wallet {wallet}: verified before, no longer in the database",
                               **p),
     }
@@ -123,6 +127,10 @@ def verify(db: Database, school_id: str, *, trigger: str = "command",
     with anchors.locked(path):
         held = anchors.read(path)
         with db.transaction(write=False) as conn:
+            if school_id not in held["seen"] and db.execute(
+                    conn, "SELECT 1 FROM verifications WHERE school_id = ? AND finished_at IS"
+                          " NOT NULL", (school_id,)).fetchone():
+                result.findings.append(Finding("anchors_missing", found=str(path)))
             heads = _check_chains(db, conn, school_id, held["devices"], result)
             money = _check_wallets(db, conn, school_id, held["schools"].get(school_id), result)
         bad_devices = set() if accept else {f.device_id for f in result.findings if f.device_id}
@@ -131,6 +139,8 @@ def verify(db: Database, school_id: str, *, trigger: str = "command",
                 held["devices"][device_id] = head
         if accept or not any(f.wallet_id for f in result.findings):
             held["schools"][school_id] = money
+        if accept or not any(f.code == "anchors_missing" for f in result.findings):
+            held["seen"][school_id] = result.started_at     # else: said until accepted
         if accept:
             log.warning("verification of school %s: the database as it is now accepted as the"
                         " new anchors", school_id)
