@@ -38,6 +38,13 @@ log = logging.getLogger("comptoir.central")
 COLUMNS = (("uuid", "uuid"), ("kind", "kind"), ("ts", "ts"), ("day", "day"),
            ("operator_id", "operator"), ("student_id", "student"),
            ("amount_cents", "amount_cents"))
+# What moved wallets besides the platform's own movements (``wallet_movements``): one query
+# per table, ``(wallet_id, cents)`` per wallet of the school (``?``). Another table of money
+# (e.g. the sales a restored terminal made on a fork, kept apart) is one more line here.
+MOVED_BY_TERMINALS = [
+    "SELECT p.wallet_id, SUM(p.amount_cents) FROM postings p JOIN devices d ON d.id = p.device_id"
+    " WHERE d.school_id = ? GROUP BY p.wallet_id",
+]
 MOVEMENT_COLUMNS = "id, wallet_id, kind, amount_cents, ts, day, reservation_id, source_key, label"
 
 
@@ -249,11 +256,9 @@ def _check_wallets(db: Database, conn: Connection, school_id: str, held: dict | 
                                 " WHERE school_id = ? ORDER BY wallet_id, id", (school_id,)):
         moved[row[1]] += int(row[3])
         movements[row[1]].append(row)
-    for wallet, cents in db.execute(conn, "SELECT p.wallet_id, SUM(p.amount_cents) FROM postings p"
-                                          " JOIN devices d ON d.id = p.device_id"
-                                          " WHERE d.school_id = ? GROUP BY p.wallet_id",
-                                    (school_id,)):
-        moved[wallet] += int(cents)
+    for sql in MOVED_BY_TERMINALS:
+        for wallet, cents in db.execute(conn, sql, (school_id,)):
+            moved[wallet] += int(cents)
     for wallet, (balance, opening) in sorted(wallets.items()):
         result.wallets += 1
         if balance != opening + moved[wallet]:
