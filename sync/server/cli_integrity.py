@@ -15,9 +15,11 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from sync.common.clock import local_time
 from sync.server import nightly, problems, verify
-from sync.server.cli_text import _, language
+from sync.server.cli_text import _, language, when
 from sync.server.errors import say
+from sync.server.schools import timezone_of
 from sync.server.storage import CentralStore
 
 COMMANDS = ("verify", "problems", "integrity-settings")
@@ -64,9 +66,10 @@ def run(args: argparse.Namespace, store: CentralStore) -> None:
         print(_("all right"))
     elif args.command == "problems":
         found = problems.problems(store, school_id)
+        tz = timezone_of(store, school_id)
         for p in found:
             d = p.as_dict(lambda phrase: say(phrase, lang))
-            print(f"{d['since'][:16].replace('T', ' ')}  [{p.kind}]  {d['detail']}")
+            print(f"{when(local_time(d['since'], tz))}  [{p.kind}]  {d['detail']}")
             print("    " + d["meaning"])
             print("    " + _("what to do: {resolution}").format(resolution=d["resolution"]))
         if not found:
