@@ -48,7 +48,9 @@ OLD_COLUMNS = {"devices": re.search(r"INSERT INTO devices \(([^)]*)\)", FIXTURE_
                "badges": "school_id, uid, student_id, status, version",     # 0003 adds two
                "categories": "school_id, code, name, wallet_kind, version",  # 0004 adds two
                "enrol_codes": "code_hash, school_id, device_name, created_at, expires_at,"
-                              " used_at, used_by"}                  # 0005 adds replaces
+                              " used_at, used_by",                  # 0005 adds replaces
+               "wallets": "school_id, id, student_id, kind, name, structured_communication,"
+                          " is_default, balance_cents, version"}    # 0006 adds opening_cents
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -46,6 +46,8 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+from sync.server.private_files import create_private, make_database_private
+
 if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
@@ -98,8 +100,15 @@ class SQLite:
     def exists(self) -> bool:
         return self.path.exists()
 
+    def make_private(self) -> None:
+        """At every open: the file, its WAL and SHM owner-only (``private_files``)."""
+        make_database_private(self.path)
+
     def prepare(self) -> None:
-        """Before the schema of a new database: WAL (persistent: set once, outside a txn)."""
+        """Before the schema of a new database: the file made owner-only before SQLite
+        writes a byte of it, then WAL (persistent: set once, outside a txn)."""
+        if not self.path.exists():
+            create_private(self.path)
         conn = self._connect()
         conn.execute("PRAGMA journal_mode=WAL")
         conn.close()
@@ -239,6 +248,9 @@ class PostgreSQL:
 
     def prepare(self) -> None:
         pass
+
+    def make_private(self) -> None:
+        pass        # the database server's files are its own (PGDATA is 0700)
 
     def sql(self, text: str) -> str:
         return postgres_sql(text)

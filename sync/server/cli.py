@@ -31,6 +31,8 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
     migrate    --db PATH                                   upgrade the schema (every command
                                                            does it too), say the revisions
     devices    --db PATH                                   the terminals: version, last seen
+    verify, problems, integrity-settings                   the platform's own checks
+                                                           (``cli_integrity``)
 Every command takes --school-id ID when the database holds several schools.
 
 Every line it prints (help, tables, refusals) is in the language of ``--lang fr|nl|en``
@@ -50,7 +52,7 @@ from datetime import date
 
 from sync.common.clock import local_time
 from sync.common.i18n import LANGUAGES
-from sync.server import schools
+from sync.server import cli_integrity, schools
 from sync.server.cli_text import (
     KIND_LABELS,
     LANG_ENV,
@@ -161,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
                              " it first); print the revision before and after"))
     _db_option(p)
     _ledger_parsers(command)
+    cli_integrity.add_parsers(command, _db_option, _school_option)
     return parser
 
 
@@ -312,8 +315,11 @@ def _command(args: argparse.Namespace, store: CentralStore) -> None:
             raise SystemExit("comptoir central serve: "
                              + _("--tls-cert and --tls-key go together"))
         store.new_epoch()       # see CentralStore.new_epoch: restored backups stay safe
+        from sync.server.nightly import Nightly
+        job = Nightly(store).start()    # the nightly verification
         uvicorn.run(create_app(store), host=args.host, port=args.port,
                     ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
+        job.stop()
     elif args.command == "admin-token":
         if args.revoke:
             store.revoke_admin_token(args.revoke)
@@ -335,6 +341,8 @@ def _command(args: argparse.Namespace, store: CentralStore) -> None:
             device_id=args.device, article_text=args.article, period=args.period,
             first_day=args.from_, last_day=args.to)
         print(sales_table(journal))
+    elif args.command in cli_integrity.COMMANDS:
+        cli_integrity.run(args, store)
     else:
         _run_ledger(args, store)
 

@@ -54,6 +54,7 @@ class Database:
         try:
             if create:
                 self._db.prepare()
+            self._db.make_private()     # at every open: older files fixed (private_files)
             # The schema at its newest revision: made (create), upgraded, or refused when the
             # database is newer than this code (sync/server/migrations).
             self.schema = migrations.upgrade(self._db, create=create)

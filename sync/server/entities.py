@@ -107,6 +107,10 @@ def load(db: Database, school_id: str, data: DataSet) -> dict[str, int]:
                    + ", ".join(f"{c} = excluded.{c}" for c in cols[1:] + ("version",)))
             db.execute_many(conn, sql, [(school_id, *row, first + offset)
                                         for offset, row in enumerate(changed)])
+            if entity.name == "wallets":    # a new wallet's balance is its opening (verify)
+                db.execute_many(conn, "UPDATE wallets SET opening_cents = balance_cents"
+                                      " WHERE school_id = ? AND id = ?",
+                                [(school_id, row[0]) for row in changed if row[0] not in old])
             counts[entity.name] = len(changed)
     return counts
 
