@@ -102,11 +102,12 @@ def test_an_x_after_a_z_names_the_day_of_its_sales_not_the_closed_one(service, m
     x = service.report_x(marie)
     print_jobs.enqueue_x_report(service.store, x, clock.now())
 
-    assert (x.first_seq, x.last_seq, x.days) == (night.seq, night.seq, ["2026-11-25"])
+    # The slip names Wednesday, the day its one sale was made; the clock's Tuesday only as
+    # when it was printed.
     (text,) = slips(service, "x_report")
     assert "Journée du 25/11/2026" in text and "24/11/2026" not in text.split("Imprimé")[0]
-    assert "De 00:10 à 00:10" in text
-    assert "1 x Eau 50 cl 0,80 €" in text
+    assert "De 00:10 à 00:10" in text and "1 x Eau 50 cl 0,80 €" in text
+    assert (x.first_seq, x.last_seq, x.days) == (night.seq, night.seq, ["2026-11-25"])
 
 
 def test_a_z_over_a_weekend_names_every_day_and_the_jump(service, marie, luc, clock):
@@ -120,19 +121,19 @@ def test_a_z_over_a_weekend_names_every_day_and_the_jump(service, marie, luc, cl
     clock.advance(minutes=5)
     z = service.close_day(luc)
 
-    assert z.days == ["2026-11-27", "2026-11-30"] and z.day == "2026-11-30"
-    assert (z.first_ts, z.last_ts) == ("2026-11-27T15:05:00.000000Z", late.ts)
-    assert z.clock_jumps == [{"seq": late.seq, "seconds": -3600}]
-    with service.store.read() as conn:          # what the Z recorded, in its hashed body
-        recorded = json.loads(journal.get(conn, z.close_seq).body)["report"]
-    assert recorded["days"] == z.days and recorded["clock_jumps"] == z.clock_jumps
-
     (text,) = slips(service, "z_report")
     for phrase in ("RAPPORT Z", "Journées : 27/11/2026, 30/11/2026",
                    "Du 27/11/2026 16:05 au 30/11/2026 09:00",
                    f"! Horloge reculée de 1 h 00 min (opération n°{late.seq})",
                    "l'ordre est celui des numéros"):
         assert phrase in text, (phrase, text)
+
+    assert z.days == ["2026-11-27", "2026-11-30"] and z.day == "2026-11-30"
+    assert (z.first_ts, z.last_ts) == ("2026-11-27T15:05:00.000000Z", late.ts)
+    assert z.clock_jumps == [{"seq": late.seq, "seconds": -3600}]
+    with service.store.read() as conn:          # what the Z recorded, in its hashed body
+        recorded = json.loads(journal.get(conn, z.close_seq).body)["report"]
+    assert recorded["days"] == z.days and recorded["clock_jumps"] == z.clock_jumps
 
 
 def test_an_old_z_without_a_period_still_prints_its_day(service, marie, luc):
