@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from kiosk import clock_guard, journal
-from sync.common.clock import iso_utc
+from sync.common.clock import iso_utc, parse_iso_utc
 
 
 @dataclass
@@ -38,6 +38,12 @@ class Report:
     last_ts: str | None = None     # (as the clock gave it: see clock_jumps)
     days: list = field(default_factory=list)          # business days of the entries, in order
     clock_jumps: list = field(default_factory=list)   # [{seq, seconds}]: the clock's jumps
+
+    def period(self, tz: tzinfo) -> tuple[datetime, datetime] | tuple[None, None]:
+        """The first and last entry's time in ``tz`` (the school's), or (None, None)."""
+        if self.first_ts is None or self.last_ts is None:
+            return None, None
+        return parse_iso_utc(self.first_ts).astimezone(tz), parse_iso_utc(self.last_ts).astimezone(tz)
 
     def summary(self) -> dict:
         return {"kind": self.kind, "day": self.day, "first_seq": self.first_seq,
