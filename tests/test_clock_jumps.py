@@ -162,3 +162,70 @@ def test_the_period_and_the_jumps_in_each_language(lang, back, forward, days):
     lines = receipts.period_lines(lang, ["2026-11-27", "2026-11-30"], datetime(2026, 11, 27, 16, 5),
                                   datetime(2026, 11, 30, 9, 0))
     assert lines[0] == days and "27/11/2026 16:05" in lines[1] and "30/11/2026 09:00" in lines[1]
+
+
+# -- the platform keeps the flag: nothing to upgrade there --------------------------------------
+def test_the_platform_accepts_and_keeps_the_flagged_entry(central_dbs, service, marie, clock, demo_data):
+    """Pushed by the real agent to the real platform over loopback HTTP (SQLite and
+    PostgreSQL): the flag is a field of the body, so the platform as it was already takes it,
+    stores the body as chained, and moves the balances as for any sale."""
+    from sync.agent import Agent, enrol
+    from sync.client import Client
+    from sync.models import DataSet
+    from sync.server.storage import CentralStore
+
+    from .central_db import central_rows
+    from .loopback import Served
+
+    service.sell(marie, Badge.EMMA, {"SOUP": 1})
+    clock.advance(minutes=10)
+    clock.jump(hours=-1)
+    flagged = service.sell(marie, Badge.LINA, {"WATER": 1}).entry
+    central = CentralStore(central_dbs.new(), create=True, now=clock.now)
+    school = central.add_school("Institut Saint-Michel", "school-a")
+    central.load(school, DataSet.model_validate(demo_data))
+    served = Served(central)
+    try:
+        creds = enrol(service.store, service.store.path.parent, served.url,
+                      central.create_enrol_code(school, "Cantine 1"))
+        client = Client(creds.url, creds.token)
+        try:
+            assert Agent(service.store, client, service.config).push() == 2
+        finally:
+            client.close()
+        rows = central_rows(central, "SELECT seq, ts, body, hash FROM journal ORDER BY seq")
+        assert [r[0] for r in rows] == [1, 2]
+        assert rows[1][1:] == (flagged.ts, flagged.body, flagged.hash)
+        assert json.loads(rows[1][2])["clock_jump"] == {"seconds": -3600, "prev_ts": rows[0][1]}
+    finally:
+        served.stop()
+        central.close()
+
+
+def test_comptoir_status_and_report_show_a_jump_made_by_another_process(tmp_path):
+    """The command line, as real processes on a real data folder: a sale made (by another
+    process) on a clock an hour behind is in ``comptoir status`` and ``comptoir report x``."""
+    from datetime import timedelta, timezone
+
+    from kiosk.config import load_config
+    from kiosk.store import open_store
+    from tests.test_cli import run
+
+    folder = tmp_path / "terminal"
+    run(folder, "init", "--name", "Cantine 1", check_rc=0)
+    run(folder, "demo-data", "--students", "20", "--output", str(tmp_path / "demo.json"), check_rc=0)
+    run(folder, "import", str(tmp_path / "demo.json"), check_rc=0)
+    run(folder, "sell", "--badge", Badge.EMMA, "SOUP", operator="Marie", pin="1234", check_rc=0)
+    behind = ManualClock(datetime.now(timezone.utc) - timedelta(hours=1))
+    other = CounterService(open_store(folder / "comptoir.db"), load_config(folder / "terminal.toml"), behind)
+    try:
+        late = other.sell(other.login("Marie", "1234"), Badge.LINA, {"WATER": 1}).entry
+    finally:
+        other.store.close()
+    assert late.data["clock_jump"]["seconds"] <= -3599
+
+    status = run(folder, "status", check_rc=0).stdout
+    assert "Horloge" in status and "! Horloge reculée de 1 h 00 min (opération n°2)" in status, status
+    report = run(folder, "report", "x", operator="Marie", pin="1234", check_rc=0).stdout
+    assert "! Horloge reculée de 1 h 00 min (opération n°2)" in report, report
+    assert "Opérations n°1 à n°2 (2)" in report and "Journée du " in report

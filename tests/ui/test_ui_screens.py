@@ -8,10 +8,9 @@ from datetime import timedelta
 from kivy.metrics import mm
 
 from kiosk.counter import CounterService
+from kiosk.demo.school import Badge
 from kiosk.store import open_store
 from sync.common.clock import ManualClock
-
-from kiosk.demo.school import Badge
 from tests.printer_emulator import PrinterEmulator
 from tests.ui.harness import login
 from tests.ui.test_ui_counter import balance, entries, result_text, start_rush, tap_badge
