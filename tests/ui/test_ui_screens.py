@@ -152,7 +152,7 @@ def test_x_report_then_day_close(driver, counter, shot):
     # The command line sells on a clock an hour behind (issue 15, point 11): flagged, and shown.
     cli = CounterService(open_store(terminal.service.store.path), terminal.config,
                          ManualClock(terminal.service.clock.now() - timedelta(hours=1)))
-    late = cli.sell(cli.login("Luc", "5678"), Badge.NOAH, {"WATER": 1}).entry
+    late = cli.sell(cli.login("Luc", "5678"), Badge.LINA, {"WATER": 1}).entry
     cli.store.close()
     driver.tap("Gestion", root=driver.app.root_view.ids.nav)     # Luc is a supervisor: no PIN
     admin = driver.screen("admin")
@@ -166,7 +166,8 @@ def test_x_report_then_day_close(driver, counter, shot):
     driver.tap("Clôture Z")
     driver.tap("Clôture Z", root=driver.app._modal)
     driver.wait_for(lambda: "clôturée" in admin.notice, what="the day close")
-    assert "Clôture Z" in admin.report_text and "Brut 1,00\xa0€" in admin.report_text
+    assert "Clôture Z" in admin.report_text and "Brut 1,80\xa0€" in admin.report_text
+    assert jumped in admin.report_text
     shot("admin-z")
     close = entries(terminal, "close")
     assert len(close) == 1
