@@ -394,11 +394,13 @@ class CounterService:
     # -- badges and printing ---------------------------------------------------------------
     def block_badge(self, session: Session, uid: str) -> badges.BadgeChange:
         """A lost badge: refused here at once, everywhere once synced (``kiosk.badges``)."""
-        return badges.set_status(self.store, session, uid, True, self.clock.now(), self._day)
+        return badges.set_status(self.store, session, uid, True, self.clock.now(), self._day,
+                                 self.clock_guard)
 
     def unblock_badge(self, session: Session, uid: str) -> badges.BadgeChange:
         """A found badge works again: here at once, everywhere once synced."""
-        return badges.set_status(self.store, session, uid, False, self.clock.now(), self._day)
+        return badges.set_status(self.store, session, uid, False, self.clock.now(), self._day,
+                                 self.clock_guard)
 
     def request_receipt(self, seq: int, kind: str = "receipt") -> int:
         """Queue a (re)print of entry ``seq``; the printer worker does the rest."""

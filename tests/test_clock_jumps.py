@@ -65,6 +65,16 @@ def test_a_clock_set_back_an_hour_mid_day_is_flagged_in_the_next_entry(service, 
     assert fifth.data["clock_jump"] == {"seconds": -7200, "prev_ts": fourth.ts}
 
 
+def test_a_jump_is_flagged_once_on_whatever_entry_comes_first(service, marie, luc, clock):
+    service.sell(marie, Badge.EMMA, {"SOUP": 1})
+    clock.advance(minutes=5)
+    clock.jump(hours=-1)
+    blocked = service.block_badge(luc, Badge.NOAH).entry          # a lost badge, first
+    assert blocked.data["clock_jump"]["seconds"] == -3600
+    clock.advance(minutes=1)
+    assert "clock_jump" not in service.sell(marie, Badge.LINA, {"WATER": 1}).entry.data
+
+
 def test_a_big_jump_forward_is_flagged_and_a_quiet_weekend_is_not(service, marie, clock):
     service.sell(marie, Badge.EMMA, {"SOUP": 1})
     at(clock, "2026-11-27T12:00")                       # three days pass: no jump

@@ -10,6 +10,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Europe/Brussels"     # a school that says nothing else counts its days here
+_ELAPSED = getattr(_time, "CLOCK_BOOTTIME", _time.CLOCK_MONOTONIC)
 
 
 class Clock(Protocol):
@@ -24,8 +25,9 @@ class SystemClock:
 
     def monotonic(self) -> float:
         """Seconds elapsed, whatever is done to the wall clock (``kiosk.clock_guard``
-        compares the two to see the wall clock set back or leap forward)."""
-        return _time.monotonic()
+        compares the two to see the wall clock set back or leap forward). On Linux the time
+        asleep counts too (``CLOCK_BOOTTIME``): a machine woken from suspend did not jump."""
+        return _time.clock_gettime(_ELAPSED)
 
 
 class ManualClock:
