@@ -112,12 +112,13 @@ class Jump(NamedTuple):
 
 
 _JUMPS_SQL = ("SELECT seq, ts, body ->> '$.clock_jump.seconds' FROM journal"
-              " WHERE seq > ? AND instr(body, '\"clock_jump\":') > 0 ORDER BY seq")
+              " WHERE seq >= ? AND instr(body, '\"clock_jump\":') > 0 ORDER BY seq")
 
 
-def jumps_since(conn: sqlite3.Connection, after_seq: int) -> list[Jump]:
-    """The jumps recorded in the entries after ``after_seq`` (the last Z: today's)."""
-    return [Jump(seq, ts, int(seconds)) for seq, ts, seconds in conn.execute(_JUMPS_SQL, (after_seq,))
+def jumps_since(conn: sqlite3.Connection, close_seq: int) -> list[Jump]:
+    """The jumps recorded since the last Z (entry ``close_seq``), that Z's own included: a
+    jump found as the day was closed is shown the next day, not lost."""
+    return [Jump(seq, ts, int(seconds)) for seq, ts, seconds in conn.execute(_JUMPS_SQL, (close_seq,))
             if isinstance(seconds, int)]
 
 

@@ -57,6 +57,9 @@ class Report:
 def build(conn: sqlite3.Connection, kind: str, after_seq: int, day: str, now: datetime) -> Report:
     names = dict(conn.execute("SELECT id, name FROM operators"))
     report = Report(kind=kind, day=day, generated_at=iso_utc(now))
+    closed = journal.get(conn, after_seq) if after_seq else None
+    if closed is not None and (jump := clock_guard.jump_of(closed.data)) is not None:
+        report.clock_jumps.append({"seq": closed.seq, "seconds": jump})   # at the last Z itself
     for entry in journal.entries(conn, "seq > ?", (after_seq,)):
         report.first_seq = report.first_seq or entry.seq
         report.last_seq, report.last_hash = entry.seq, entry.hash

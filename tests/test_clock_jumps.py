@@ -101,6 +101,17 @@ def test_the_status_shows_the_jump_until_the_day_is_closed(service, marie, luc, 
     assert lookups.terminal_status(service.store).clock_jumps == ()
 
 
+def test_a_jump_found_at_the_z_itself_is_shown_the_next_day(service, marie, luc, clock):
+    service.sell(marie, Badge.EMMA, {"SOUP": 1})
+    at(clock, "2026-11-24T18:00")
+    clock.jump(hours=-1)
+    z = service.close_day(luc)
+    assert [j.seconds for j in lookups.terminal_status(service.store).clock_jumps] == [-3600]
+    at(clock, "2026-11-25T12:00")
+    service.sell(marie, Badge.EMMA, {"SOUP": 1})
+    assert service.report_x(marie).clock_jumps == [{"seq": z.close_seq, "seconds": -3600}]
+
+
 def test_an_x_after_a_z_names_the_day_of_its_sales_not_the_closed_one(service, marie, luc, clock):
     service.sell(marie, Badge.EMMA, {"SOUP": 1})                            # Tuesday 12:00
     at(clock, "2026-11-24T23:00")
