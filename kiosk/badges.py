@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from kiosk import holders, journal
+from kiosk.clock_guard import ClockGuard
 from kiosk.operators import Session
 from kiosk.store import Store
 from sync.common.chain import BADGE_KINDS
@@ -40,7 +41,7 @@ class BadgeChange(NamedTuple):
 
 
 def set_status(store: Store, session: Session, uid: str, block: bool, now: datetime,
-               day: BusinessDay) -> BadgeChange:
+               day: BusinessDay, guard: ClockGuard | None = None) -> BadgeChange:
     """Block (``block``) or unblock a badge known here: journalled, then pushed at the next
     sync. Refused for an unknown badge and for a badge already in that state."""
     session.require("block_badge" if block else "unblock_badge")
@@ -60,7 +61,7 @@ def set_status(store: Store, session: Session, uid: str, block: bool, now: datet
         state = holders.read_state(conn)
         entry = journal.append(conn, head=state.head, device_id=store.device_id, kind=kind,
                                ts=iso_utc(now), day=day.of(now), operator_id=session.operator_id,
-                               student_id=student_id, details={"badge": uid})
+                               student_id=student_id, details={"badge": uid}, guard=guard)
         conn.execute("UPDATE badges SET status = ? WHERE uid = ?", (status, uid))
     return BadgeChange(entry, uid, status, student_id, name or student_id)
 

@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from kiosk import badges, by_name, diet, holders, journal, offline, operators, print_jobs, reports
 from kiosk.by_name import Who
+from kiosk.clock_guard import ClockGuard
 from kiosk.config import TerminalConfig
 from kiosk.holders import Identity, Student, Wallet
 from kiosk.journal import Entry
@@ -74,6 +75,7 @@ class CounterService:
         self.store = store
         self.config = config or TerminalConfig()
         self.clock = clock or SystemClock()
+        self.clock_guard = ClockGuard(self.clock)     # jumps recorded in the journal
         self._tz = self.config.tz
         self._day = BusinessDay(self._tz)
         self._stale_after = timedelta(minutes=self.config.policy.stale_after_minutes)
@@ -187,7 +189,7 @@ class CounterService:
                 confirmed += self._check_allergens(cart_, student, confirm)
                 entry = journal.append(
                     conn, head=state.head, device_id=self.store.device_id, kind=kind,
-                    ts=iso_utc(now), day=today,
+                    ts=iso_utc(now), day=today, guard=self.clock_guard,
                     operator_id=session.operator_id, student_id=student.id,
                     postings=[(w, -c) for w, c in sorted(debits.items())],
                     details={"lines": cart_.lines, **({"confirmed": confirmed} if confirmed else {}),
@@ -306,7 +308,7 @@ class CounterService:
             details = {"items": items, **({"confirmed": confirmed} if confirmed else {}),
                        **by_name.details(uid)}
             entry = journal.append(conn, head=state.head, device_id=self.store.device_id,
-                                   kind="pickup", ts=iso_utc(now), day=today,
+                                   kind="pickup", ts=iso_utc(now), day=today, guard=self.clock_guard,
                                    operator_id=session.operator_id,
                                    student_id=student.id, details=details)
             conn.executemany(
@@ -354,7 +356,7 @@ class CounterService:
             credits = [(p["wallet"], -p["amount_cents"]) for p in original.data["postings"]]
             entry = journal.append(
                 conn, head=state.head, device_id=self.store.device_id, kind="void",
-                ts=iso_utc(now), day=today,
+                ts=iso_utc(now), day=today, guard=self.clock_guard,
                 operator_id=session.operator_id, student_id=original.student_id,
                 postings=credits, ref_seq=seq,
                 details={"lines": original.data.get("lines", []), "reason": reason})
@@ -382,7 +384,7 @@ class CounterService:
             holders.refuse_if_closed(state, today)
             report = reports.build(conn, "Z", state.close_seq, today, now)
             entry = journal.append(conn, head=state.head, device_id=self.store.device_id,
-                                   kind="close", ts=iso_utc(now), day=today,
+                                   kind="close", ts=iso_utc(now), day=today, guard=self.clock_guard,
                                    operator_id=session.operator_id,
                                    details={"report": report.summary()})
             self._enqueue_print(conn, "z_report", entry.seq, now)
@@ -392,11 +394,13 @@ class CounterService:
     # -- badges and printing ---------------------------------------------------------------
     def block_badge(self, session: Session, uid: str) -> badges.BadgeChange:
         """A lost badge: refused here at once, everywhere once synced (``kiosk.badges``)."""
-        return badges.set_status(self.store, session, uid, True, self.clock.now(), self._day)
+        return badges.set_status(self.store, session, uid, True, self.clock.now(), self._day,
+                                 self.clock_guard)
 
     def unblock_badge(self, session: Session, uid: str) -> badges.BadgeChange:
         """A found badge works again: here at once, everywhere once synced."""
-        return badges.set_status(self.store, session, uid, False, self.clock.now(), self._day)
+        return badges.set_status(self.store, session, uid, False, self.clock.now(), self._day,
+                                 self.clock_guard)
 
     def request_receipt(self, seq: int, kind: str = "receipt") -> int:
         """Queue a (re)print of entry ``seq``; the printer worker does the rest."""

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from kiosk import clock_guard
 from sync.common.chain import GENESIS, KINDS, canonical_json, chain_hash, is_canonical
 
 BODY_VERSION = 1
@@ -86,15 +87,21 @@ def make_entry(*, device_id: str, seq: int, prev_hash: str, kind: str, ts: str, 
 def append(conn: sqlite3.Connection, *, device_id: str, kind: str, ts: str, day: str,
            operator_id: str | None, student_id: str | None = None,
            postings: Sequence[tuple[str, int]] = (), ref_seq: int | None = None,
-           details: dict | None = None, head: tuple[int, str] | None = None) -> Entry:
+           details: dict | None = None, head: tuple[int, str] | None = None,
+           guard: clock_guard.ClockGuard | None = None) -> Entry:
     """Append one entry. Must run inside the caller's write transaction (``Store.write()``)
     so that the read of the last link and the insert are one atomic step. ``head`` is that
     last link when the caller has already read it in this same transaction (a sale reads it
-    with the terminal's state: one statement fewer per tap); otherwise it is read here."""
+    with the terminal's state: one statement fewer per tap); otherwise it is read here.
+    A clock that went back (or leapt forward) since the previous entry is recorded in this
+    one's body (``kiosk.clock_guard``; ``guard``: the counter's, which measures it)."""
     if not conn.in_transaction:
         raise RuntimeError("journal.append outside a write transaction")
     prev_seq, prev_hash = head or last_link(conn)
     seq = prev_seq + 1
+    jump = clock_guard.stamp(conn, prev_seq, ts, guard)
+    if jump is not None:
+        details = {**(details or {}), clock_guard.FIELD: jump}
     data, body, digest = make_entry(device_id=device_id, seq=seq, prev_hash=prev_hash, kind=kind,
                                     ts=ts, day=day, operator_id=operator_id,
                                     student_id=student_id, postings=postings, ref_seq=ref_seq,

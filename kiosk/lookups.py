@@ -17,9 +17,10 @@ voiding and blocking go through the counter service.
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import NamedTuple
 
-from kiosk import journal
+from kiosk import clock_guard, journal
 from kiosk.names import pick
 from kiosk.store import Store, space
 
@@ -151,6 +152,7 @@ class TerminalStatus(NamedTuple):
     enrolled: bool
     disk_full: bool = False     # nothing can be saved until space is freed (kiosk.store.space)
     last_error_coded: str = ""  # last_error as JSON {"code", "params"}: said in any language
+    clock_jumps: tuple = ()     # the clock's jumps since the last Z (kiosk.clock_guard.Jump)
 
 
 def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
@@ -158,6 +160,7 @@ def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
     with store.read() as conn:
         state = dict(conn.execute("SELECT key, value FROM sync_state"))
         last_seq = journal.last_link(conn)[0]
+        jumps = tuple(clock_guard.jumps_since(conn, _last_close(conn)))
         prints = dict(conn.execute(         # unconfirmed jobs print again: they wait too
             "SELECT CASE status WHEN 'unconfirmed' THEN 'pending' ELSE status END, COUNT(*)"
             " FROM print_jobs WHERE status IN ('pending', 'unconfirmed', 'failed') GROUP BY 1"))
@@ -166,4 +169,9 @@ def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
                           state.get("last_error_at"), last_seq - int(state.get("pushed_seq", "0")),
                           prints.get("pending", 0), prints.get("failed", 0), enrolled,
                           store.read_only or space.is_full(store.path.parent),
-                          state.get("last_error_coded", ""))
+                          state.get("last_error_coded", ""), clock_jumps=jumps)
+
+
+def _last_close(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT seq FROM journal WHERE kind = 'close' ORDER BY seq DESC LIMIT 1").fetchone()
+    return row[0] if row else 0

@@ -218,6 +218,14 @@ class _Context:
     def local(self, ts: str) -> datetime:
         return parse_iso_utc(ts).astimezone(self.config.tz)
 
+    def period(self, summary: dict) -> tuple[datetime, datetime] | None:
+        """A report's first and last entry's time, in the school's time zone."""
+        first, last = summary.get("first_ts"), summary.get("last_ts")
+        try:
+            return (self.local(first), self.local(last)) if first and last else None
+        except ValueError:
+            return None
+
     def entry(self, job: Job) -> journal.Entry:
         entry = journal.get(self.conn, job["entry_seq"]) if job["entry_seq"] else None
         if entry is None:
@@ -294,8 +302,10 @@ def _z_report(ctx: _Context, job: Job) -> Document:
     entry = ctx.entry(job)
     if entry.kind != "close":
         raise JobError(f"entry {entry.seq} is a {entry.kind}, not a day close")
-    return receipts.report(ctx.columns, ctx.named_summary(entry.data["report"]), **ctx.header(),
-                          when=ctx.local(entry.ts), close_seq=entry.seq, lang=ctx.lang)
+    summary = entry.data["report"]
+    return receipts.report(ctx.columns, ctx.named_summary(summary), **ctx.header(),
+                           when=ctx.local(entry.ts), close_seq=entry.seq, lang=ctx.lang,
+                           period=ctx.period(summary))
 
 
 def _x_report(ctx: _Context, job: Job) -> Document:
@@ -304,7 +314,7 @@ def _x_report(ctx: _Context, job: Job) -> Document:
     except KeyError as e:
         raise JobError(f"payload without {e}") from None
     return receipts.report(ctx.columns, ctx.named_summary(summary), **ctx.header(),
-                           when=ctx.local(at), lang=ctx.lang)
+                           when=ctx.local(at), lang=ctx.lang, period=ctx.period(summary))
 
 
 def _pick_list(ctx: _Context, job: Job) -> Document:

@@ -63,6 +63,17 @@ TEXTS: dict[str, str] = {      # key: English source text (the msgid)
     "slip_z_sub": coded("slip_z_sub", "Day close {seq}"),
     "slip_day": coded("slip_day", "Day {day}"),
     "slip_entries": coded("slip_entries", "Entries {first} to {last} ({count})"),
+    # the period a report covers, and the clock's jumps within it (kiosk.clock_guard)
+    "slip_days": coded("slip_days", "Days {days}"),
+    "slip_hours": coded("slip_hours", "From {first} to {last}"),
+    "slip_period": coded("slip_period", "From {first} to {last}"),
+    "slip_clock_back": coded("slip_clock_back", "Clock set back {duration} (entry {seq})"),
+    "slip_clock_forward": coded("slip_clock_forward", "Clock set forward {duration} (entry {seq})"),
+    "slip_clock_order": coded("slip_clock_order", "Times as the clock gave them: the order is"
+                              " the entries' numbers."),
+    "slip_seconds": coded("slip_seconds", "{seconds} s"),
+    "slip_minutes": coded("slip_minutes", "{minutes} min"),
+    "slip_hours_minutes": coded("slip_hours_minutes", "{hours} h {minutes} min"),
     "slip_articles": coded("slip_articles", "Articles sold"),
     "slip_none": coded("slip_none", "(none)"),
     "slip_pickups": coded("slip_pickups", "Reservations picked up"),
@@ -126,6 +137,59 @@ def _day(iso_day: str) -> str:
     return f"{d}/{m}/{y}"
 
 
+def duration(lang: str | None, seconds: int) -> str:
+    """How long, for people: ``45 s``, ``12 min``, ``1 h 05 min`` (the sign is the caller's).
+
+    >>> duration("fr", -3600), duration("en", 45), duration("nl", 61 * 3600 + 300)
+    ('1 h 00 min', '45 s', '61 u 05 min')
+    """
+    seconds = abs(seconds)
+    if seconds < 60:
+        return _t(lang, "slip_seconds", seconds=seconds)
+    hours, minutes = divmod(round(seconds / 60), 60)
+    if not hours:
+        return _t(lang, "slip_minutes", minutes=minutes)
+    return _t(lang, "slip_hours_minutes", hours=hours, minutes=f"{minutes:02d}")
+
+
+def clock_jump(lang: str | None, seq: int, seconds: int) -> str:
+    """One jump of the clock, as a report and the terminal's status say it.
+
+    >>> clock_jump("fr", 17, -3600)
+    'Horloge reculée de 1 h 00 min (opération n°17)'
+    """
+    key = "slip_clock_back" if seconds < 0 else "slip_clock_forward"
+    return _t(lang, key, duration=duration(lang, seconds), seq=seq)
+
+
+def period_lines(lang: str | None, days: list[str], first: datetime | None,
+                 last: datetime | None) -> list[str]:
+    """The period a report covers: its day (or every day, when its entries span several) and
+    its first and last entry's time (local datetimes).
+
+    >>> from datetime import datetime
+    >>> period_lines("fr", ["2026-11-20", "2026-11-23"], datetime(2026, 11, 20, 16, 5),
+    ...              datetime(2026, 11, 23, 9, 40))
+    ['Journées : 20/11/2026, 23/11/2026', 'Du 20/11/2026 16:05 au 23/11/2026 09:40']
+    """
+    lines = []
+    if len(days) > 1:
+        lines.append(_days(lang, days))
+    elif days:
+        lines.append(_t(lang, "slip_day", day=_day(days[0])))
+    if first is not None and last is not None:
+        if len(days) > 1 or first.date() != last.date():
+            lines.append(_t(lang, "slip_period", first=_when(first), last=_when(last)))
+        else:
+            lines.append(_t(lang, "slip_hours", first=first.strftime("%H:%M"),
+                            last=last.strftime("%H:%M")))
+    return lines
+
+
+def _days(lang: str | None, days: list[str]) -> str:
+    return _t(lang, "slip_days", days=", ".join(_day(d) for d in days))
+
+
 def _header(doc: Document, school: str, terminal: str) -> None:
     if school:
         doc.title(school)
@@ -184,8 +248,11 @@ def void_receipt(columns: int, *, school: str, terminal: str, operator: str, whe
 
 # -- reports ----------------------------------------------------------------------------------
 def report(columns: int, summary: dict, *, school: str, terminal: str, when: datetime,
-           close_seq: int | None = None, lang: str = "fr") -> Document:
-    """An X (running totals) or Z (day close) report from ``kiosk.reports.Report.summary()``."""
+           close_seq: int | None = None, lang: str = "fr",
+           period: tuple[datetime, datetime] | None = None) -> Document:
+    """An X (running totals) or Z (day close) report from ``kiosk.reports.Report.summary()``.
+    ``period``: its first and last entry's time, local (a summary of an older version has
+    neither, nor ``days``: its ``day`` is then the only date said)."""
     money = lambda cents: format_cents(cents, lang)  # noqa: E731
     z = summary["kind"] == "Z"
     doc = Document(columns)
@@ -193,9 +260,15 @@ def report(columns: int, summary: dict, *, school: str, terminal: str, when: dat
     doc.rule()
     doc.line(_t(lang, "slip_z" if z else "slip_x"), bold=True, double=True, align="center")
     doc.line(_t(lang, "slip_z_sub", seq=close_seq) if z else _t(lang, "slip_x_sub"), align="center")
-    doc.line(_t(lang, "slip_day", day=_day(summary["day"])))
+    first, last = period or (None, None)
+    for text in period_lines(lang, summary.get("days") or [summary["day"]], first, last):
+        doc.line(text)
     doc.line(_t(lang, "slip_entries", first=summary.get("first_seq") or "-",
                 last=summary.get("last_seq") or "-", count=summary.get("entries", 0)))
+    for jump in summary.get("clock_jumps") or ():
+        doc.line("! " + clock_jump(lang, jump["seq"], jump["seconds"]), bold=True)
+    if summary.get("clock_jumps"):
+        doc.line(_t(lang, "slip_clock_order"))
     doc.rule()
     doc.line(_t(lang, "slip_articles"), bold=True)
     for _code, a in sorted(summary["articles"].items()):

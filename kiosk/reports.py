@@ -1,15 +1,21 @@
 """X and Z reports: totals over the journal entries since the last day close.
 
 The X report is read-only; the Z report is the same figures recorded in a ``close`` entry
-(its ``summary()`` goes into the hashed body, so only integers and text)."""
+(its ``summary()`` goes into the hashed body, so only integers and text).
+
+Entries are taken in the journal's order (``seq``), never by their time. A report names the
+period it really covers: its first and last entry's time, every business day its entries were
+made on (a terminal not closed over a weekend: several), and each jump of the clock recorded
+among them (``kiosk.clock_guard``); ``day`` is the day the report was made (a Z: the day it
+closes)."""
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
-from kiosk import journal
-from sync.common.clock import iso_utc
+from kiosk import clock_guard, journal
+from sync.common.clock import iso_utc, parse_iso_utc
 
 
 @dataclass
@@ -28,21 +34,40 @@ class Report:
     gross_cents: int = 0           # sales + photocopies
     net_cents: int = 0             # gross - voids
     close_seq: int | None = None   # the Z's own entry, once recorded
+    first_ts: str | None = None    # the period covered: the first and last entry's time
+    last_ts: str | None = None     # (as the clock gave it: see clock_jumps)
+    days: list = field(default_factory=list)          # business days of the entries, in order
+    clock_jumps: list = field(default_factory=list)   # [{seq, seconds}]: the clock's jumps
+
+    def period(self, tz: tzinfo) -> tuple[datetime, datetime] | tuple[None, None]:
+        """The first and last entry's time in ``tz`` (the school's), or (None, None)."""
+        if self.first_ts is None or self.last_ts is None:
+            return None, None
+        return parse_iso_utc(self.first_ts).astimezone(tz), parse_iso_utc(self.last_ts).astimezone(tz)
 
     def summary(self) -> dict:
         return {"kind": self.kind, "day": self.day, "first_seq": self.first_seq,
                 "last_seq": self.last_seq, "last_hash": self.last_hash, "entries": self.entries,
                 "articles": self.articles, "operators": self.operators, "voids": self.voids,
                 "pickups": self.pickups, "gross_cents": self.gross_cents,
-                "net_cents": self.net_cents}
+                "net_cents": self.net_cents, "first_ts": self.first_ts, "last_ts": self.last_ts,
+                "days": self.days, "clock_jumps": self.clock_jumps}
 
 
 def build(conn: sqlite3.Connection, kind: str, after_seq: int, day: str, now: datetime) -> Report:
     names = dict(conn.execute("SELECT id, name FROM operators"))
     report = Report(kind=kind, day=day, generated_at=iso_utc(now))
+    closed = journal.get(conn, after_seq) if after_seq else None
+    if closed is not None and (jump := clock_guard.jump_of(closed.data)) is not None:
+        report.clock_jumps.append({"seq": closed.seq, "seconds": jump})   # at the last Z itself
     for entry in journal.entries(conn, "seq > ?", (after_seq,)):
         report.first_seq = report.first_seq or entry.seq
         report.last_seq, report.last_hash = entry.seq, entry.hash
+        report.first_ts, report.last_ts = report.first_ts or entry.ts, entry.ts
+        if entry.day not in report.days:
+            report.days.append(entry.day)
+        if (jump := clock_guard.jump_of(entry.data)) is not None:
+            report.clock_jumps.append({"seq": entry.seq, "seconds": jump})
         report.entries += 1
         op = report.operators.setdefault(entry.operator_id or "-", {
             "name": names.get(entry.operator_id, entry.operator_id or "-"),
@@ -66,4 +91,5 @@ def build(conn: sqlite3.Connection, kind: str, after_seq: int, day: str, now: da
                 p = report.pickups.setdefault(item["article"], {"name": item["name"], "qty": 0})
                 p["qty"] += item["qty"]
     report.net_cents = report.gross_cents - report.voids["total_cents"]
+    report.days.sort()            # a clock set back across midnight: still in calendar order
     return report

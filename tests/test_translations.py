@@ -30,13 +30,15 @@ SAME_AS_ENGLISH = {
            "state_unknown", "total", "pages", "slip_total",
            "Date", "Article", "Version", "loaded_articles", "loaded_badges",
            "role_supervisor", "role_admin",      # "Supervision", "Administration"
-           "flag_gluten", "flag_lupin", "per_page"},
+           "flag_gluten", "flag_lupin", "per_page",
+           "slip_seconds", "slip_minutes", "slip_hours_minutes"},      # "45 s", "1 h 05 min"
     "nl": {"Terminal", "Printer", "Platform", "badges", "open", "online", "offline", "{detail}",
            "ok", "state_ok", "state_unknown", "printer",
            "{label}: {value}", "{label}:{pad} {value}", "{state}: {detail}",
            "{folder}  (schema v{version})", "badge {count}: {raw}  →  {uid}   ({reader})",
            "label_value", "slip_iban", "slip_bic", "flag_gluten",
-           "loaded_badges", "sales_device", "{path}: {error}", "{where}: {problem}"},
+           "loaded_badges", "sales_device", "{path}: {error}", "{where}: {problem}",
+           "slip_seconds", "slip_minutes"},
 }
 
 

@@ -85,7 +85,7 @@ def cmd_status(ctx: Context) -> None:
     labels = {"terminal": _("Terminal"), "data": _("Data"), "integrity": _("Integrity"),
               "journal": _("Journal"), "day": _("Day"), "sync": _("Sync"),
               "platform": _("Platform"), "printing": _("Printing"), "content": _("Content"),
-              "disk": _("Disk")}
+              "disk": _("Disk"), "clock": _("Clock")}
     row = labelled(labels)
 
     def out(key: str, text: str) -> None:
@@ -107,6 +107,10 @@ def cmd_status(ctx: Context) -> None:
     out("journal", _("{count} entries, last hash {hash}…").format(count=last_seq,
                                                                   hash=last_hash[:16]))
     out("day", f"{service.today()} " + (_("closed (Z)") if closed else _("open")))
+    from kiosk import lookups, receipts
+    for jump in lookups.terminal_status(store).clock_jumps:       # since the last Z
+        out("clock", "! " + receipts.clock_jump(ctx.lang, jump.seq, jump.seconds)
+            + " — " + _("check the terminal's date and time"))
     out("sync", _("{count} entry(ies) waiting to be sent; last received {when}").format(
         count=last_seq - pushed, when=store.sync_state("last_pull_at", never))
         + (" " + _("(old data)") if service.is_stale() else ""))

@@ -158,9 +158,15 @@ def cmd_report(ctx: Context) -> None:
     report = service.report_x(session) if ctx.args.which == "x" else service.close_day(session)
     title = (_("X report (running totals)") if report.kind == "X" else
              _("Z report — close no. {seq}").format(seq=report.close_seq))
-    ctx.out(f"{title} — {report.day} — {service.config.terminal.name}")
+    ctx.out(f"{title} — {service.config.terminal.name}")
+    from kiosk import receipts
+    for line in receipts.period_lines(ctx.lang, report.days or [report.day],
+                                      *report.period(service.config.tz)):
+        ctx.out("  " + line)
     ctx.out("  " + _("Entries no. {first} to no. {last} ({count})").format(
         first=report.first_seq or "-", last=report.last_seq or "-", count=report.entries))
+    for jump in report.clock_jumps:
+        ctx.out("  ! " + receipts.clock_jump(ctx.lang, jump["seq"], jump["seconds"]))
     for code, a in sorted(report.articles.items()):
         name = ctx.article_name(code, a["name"])
         ctx.out(f"  {a['qty']:>4} × {name:<28} {ctx.money(a['total_cents']):>10}")

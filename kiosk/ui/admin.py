@@ -14,7 +14,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
-from kiosk import lookups
+from kiosk import lookups, receipts
 from kiosk.ui import formats
 from kiosk.ui.widgets import BigButton, ConfirmView
 from sync.common.messages import render
@@ -140,6 +140,10 @@ class AdminScreen(Screen):
                   app.tr("waiting_entries", count=s.waiting)]
         if s.last_error:
             lines.append(app.tr("last_error", error=_said(s, lang)))
+        for jump in s.clock_jumps:          # since the last Z (kiosk.clock_guard)
+            lines.append("! " + receipts.clock_jump(lang, jump.seq, jump.seconds))
+        if s.clock_jumps:
+            lines.append(app.tr("clock_check"))
         self.sync_lines = "\n".join(lines)
         self.syncing = snap.syncing
         self.device_lines = "\n".join((
@@ -252,9 +256,14 @@ class AdminScreen(Screen):
         app = App.get_running_app()
         money, self._shown_report = app.money, report
         name = app.names.article
+        days = ", ".join(formats.long_day(day, app.lang) for day in report.days or [report.day])
         lines = [app.tr("report_head", kind=app.tr("report_x") if report.kind == "X" else app.tr("report_z"),
-                        day=formats.long_day(report.day, app.lang), first=report.first_seq or "-",
-                        last=report.last_seq or "-"), ""]
+                        day=days, first=report.first_seq or "-", last=report.last_seq or "-")]
+        first, last = report.period(app.terminal.config.tz)
+        if first is not None:           # from the first to the last entry's time
+            lines.append(receipts.period_lines(app.lang, report.days, first, last)[-1])
+        lines += ["! " + receipts.clock_jump(app.lang, j["seq"], j["seconds"]) for j in report.clock_jumps]
+        lines.append("")
         articles = sorted(((name(code, app.lang, a["name"]), a) for code, a in report.articles.items()),
                           key=lambda t: t[0])
         for shown, a in articles:

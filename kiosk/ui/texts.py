@@ -136,6 +136,7 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "data_age": coded("data_age", "Data received: {when}"),
     "last_error": coded("last_error", "Last error: {error}"),
     "not_enrolled": coded("not_enrolled", "Terminal not enrolled with the platform"),
+    "clock_check": coded("clock_check", "Check the terminal's date and time."),
     "void": coded("void", "Void"),
     "voided": coded("voided", "voided"),
     "reprint": coded("reprint", "Receipt"),

@@ -4,11 +4,13 @@ the platform's school settings say another). Tests pass a ``ManualClock`` to mov
 without sleeping."""
 from __future__ import annotations
 
+import time as _time
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "Europe/Brussels"     # a school that says nothing else counts its days here
+_ELAPSED = getattr(_time, "CLOCK_BOOTTIME", _time.CLOCK_MONOTONIC)
 
 
 class Clock(Protocol):
@@ -21,6 +23,12 @@ class SystemClock:
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
 
+    def monotonic(self) -> float:
+        """Seconds elapsed, whatever is done to the wall clock (``kiosk.clock_guard``
+        compares the two to see the wall clock set back or leap forward). On Linux the time
+        asleep counts too (``CLOCK_BOOTTIME``): a machine woken from suspend did not jump."""
+        return _time.clock_gettime(_ELAPSED)
+
 
 class ManualClock:
     """A clock that only moves when told to (tests, simulations)."""
@@ -29,11 +37,29 @@ class ManualClock:
         if start.tzinfo is None:
             raise ValueError("ManualClock needs an aware datetime")
         self._now = start.astimezone(timezone.utc)
+        self._elapsed = 0.0
 
     def now(self) -> datetime:
         return self._now
 
+    def monotonic(self) -> float:
+        return self._elapsed
+
     def advance(self, seconds: float = 0, **kwargs: float) -> datetime:
+        """Time passes: the wall clock and the elapsed time move together."""
+        step = timedelta(seconds=seconds, **kwargs)
+        self._now += step
+        self._elapsed += step.total_seconds()
+        return self._now
+
+    def jump(self, seconds: float = 0, **kwargs: float) -> datetime:
+        """The wall clock is set (by hand, by NTP, a board without a clock battery at boot):
+        what it shows moves (negative: back), the time elapsed does not.
+
+        >>> clock = ManualClock(datetime(2026, 11, 24, 11, 0, tzinfo=timezone.utc))
+        >>> clock.jump(hours=-1).hour, clock.monotonic()
+        (10, 0.0)
+        """
         self._now += timedelta(seconds=seconds, **kwargs)
         return self._now
 

@@ -3,10 +3,14 @@ Xvfb: touches on real widgets, badges on the simulated reader, checks on screen 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from kivy.metrics import mm
 
+from kiosk.counter import CounterService
 from kiosk.demo.school import Badge
+from kiosk.store import open_store
+from sync.common.clock import ManualClock
 from tests.printer_emulator import PrinterEmulator
 from tests.ui.harness import login
 from tests.ui.test_ui_counter import balance, entries, result_text, start_rush, tap_badge
@@ -145,17 +149,25 @@ def test_x_report_then_day_close(driver, counter, shot):
     sale = driver.screen()
     tap_badge(driver, terminal, Badge.EMMA, lambda: sale.last_outcome is not None)
     driver.tap("Arrêter le rush")
+    # The command line sells on a clock an hour behind (issue 15, point 11): flagged, and shown.
+    cli = CounterService(open_store(terminal.service.store.path), terminal.config,
+                         ManualClock(terminal.service.clock.now() - timedelta(hours=1)))
+    late = cli.sell(cli.login("Luc", "5678"), Badge.LINA, {"WATER": 1}).entry
+    cli.store.close()
     driver.tap("Gestion", root=driver.app.root_view.ids.nav)     # Luc is a supervisor: no PIN
     admin = driver.screen("admin")
+    jumped = f"! Horloge reculée de 1 h 00 min (opération n°{late.seq})"
+    driver.wait_for(lambda: jumped in admin.sync_lines, what="the clock's jump in the status")
     driver.tap("Rapports X / Z")
     driver.tap("Rapport X")
     driver.wait_for(lambda: admin.report_text, what="the X report")
-    assert "1 × Potage et pain   1,00\xa0€" in admin.report_text
+    assert "1 × Potage et pain   1,00\xa0€" in admin.report_text and jumped in admin.report_text
     assert entries(terminal, "close") == []
     driver.tap("Clôture Z")
     driver.tap("Clôture Z", root=driver.app._modal)
     driver.wait_for(lambda: "clôturée" in admin.notice, what="the day close")
-    assert "Clôture Z" in admin.report_text and "Brut 1,00\xa0€" in admin.report_text
+    assert "Clôture Z" in admin.report_text and "Brut 1,80\xa0€" in admin.report_text
+    assert jumped in admin.report_text
     shot("admin-z")
     close = entries(terminal, "close")
     assert len(close) == 1
@@ -165,7 +177,7 @@ def test_x_report_then_day_close(driver, counter, shot):
     start_rush(driver)                                 # no more sales today
     tap_badge(driver, terminal, Badge.NOAH, lambda: sale.last_outcome.uid == Badge.NOAH)
     assert "clôturée (Z)" in result_text(driver)
-    assert len(entries(terminal, "sale")) == 1
+    assert len(entries(terminal, "sale")) == 2
 
 
 def test_language_switch_at_run_time(driver, counter, shot):
