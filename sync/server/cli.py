@@ -304,7 +304,7 @@ def _command(args: argparse.Namespace, store: CentralStore) -> None:
         if bool(args.tls_cert) != bool(args.tls_key):
             raise SystemExit("comptoir central serve: "
                              + _("--tls-cert and --tls-key go together"))
-        store.new_epoch()       # see CentralStore.new_epoch: restored backups stay safe
+        # No new cursor epoch here: a restart costs terminals nothing (sync.server.epoch)
         uvicorn.run(create_app(store), host=args.host, port=args.port,
                     ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     elif args.command == "admin-token":
