@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from sync.common.clock import iso_utc
-from sync.server import epoch as cursor_epoch
-from sync.server import migrations
+from sync.server import epoch as cursor_epoch, migrations
 from sync.server.backends import Connection, Cursor, open_database
 from sync.server.errors import CentralError
 
