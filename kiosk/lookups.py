@@ -151,6 +151,7 @@ class TerminalStatus(NamedTuple):
     enrolled: bool
     disk_full: bool = False     # nothing can be saved until space is freed (kiosk.store.space)
     last_error_coded: str = ""  # last_error as JSON {"code", "params"}: said in any language
+    pull_progress: str = ""     # an unfinished pull's progress (kiosk.pull_progress)
 
 
 def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
@@ -166,4 +167,4 @@ def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
                           state.get("last_error_at"), last_seq - int(state.get("pushed_seq", "0")),
                           prints.get("pending", 0), prints.get("failed", 0), enrolled,
                           store.read_only or space.is_full(store.path.parent),
-                          state.get("last_error_coded", ""))
+                          state.get("last_error_coded", ""), state.get("pull_progress", ""))

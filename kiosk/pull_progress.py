@@ -11,14 +11,16 @@ last completed pull's).
 >>> p = Progress(records=1200, bytes=345_000, full=True)
 >>> read(encode(p)) == p, read(""), read("garbage")
 (True, None, None)
->>> size_text(345_000), size_text(2_500_000), size_text(800)
-('337 kB', '2.4 MB', '1 kB')
+>>> size_text(345_000, "en"), size_text(2_500_000, "en"), size_text(800, "fr")
+('337 kB', '2.4 MB', '1 ko')
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 from typing import NamedTuple
+
+from sync.common.i18n import coded, translator
 
 KEY = "pull_progress"
 
@@ -52,8 +54,11 @@ def current(conn: sqlite3.Connection) -> Progress | None:
     return read(row[0] if row else None)
 
 
-def size_text(size: int) -> str:
-    """A size for people: kB up to a megabyte, MB beyond (1024-based, one decimal)."""
+def size_text(size: int, lang: str) -> str:
+    """A size for people in ``lang``: kB up to a megabyte, MB beyond (1024-based)."""
+    words = translator(lang)
     if size < 1 << 20:
-        return f"{max(1, round(size / 1024))} kB"
-    return f"{size / (1 << 20):.1f} MB"
+        return words.pgettext("size_kb", coded("size_kb", "{size} kB")).format(
+            size=max(1, round(size / 1024)))
+    return words.pgettext("size_mb", coded("size_mb", "{size} MB")).format(
+        size=f"{size / (1 << 20):.1f}")
