@@ -12,6 +12,7 @@ for the screens says what really happened, and a daemon follows its credentials 
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -60,15 +61,17 @@ class CredentialsWatch:
         if stamp == self._seen:
             return False
         self._seen = stamp
-        from sync.agent import load_credentials  # the agent imports this module
-        try:
-            creds = load_credentials(self.path.parent)
-            url = check_url(creds.url, self.allow_http)
+        try:        # what sync.agent.save_credentials wrote (read here: it imports us)
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            url, token = check_url(str(data["url"]), self.allow_http), str(data["token"])
+        except (OSError, ValueError, TypeError, KeyError) as e:
+            log.warning("credentials file changed but cannot be used: %s", type(e).__name__)
+            return False
         except ComptoirError as e:
             log.warning("credentials file changed but cannot be used: %s", e.message("en"))
             return False
         client.base_url = url
-        client.session.headers["Authorization"] = f"Bearer {creds.token}"
+        client.session.headers["Authorization"] = f"Bearer {token}"
         log.info("credentials file changed: using the new enrolment")
         return True
 

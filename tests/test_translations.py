@@ -36,7 +36,8 @@ SAME_AS_ENGLISH = {
            "{label}: {value}", "{label}:{pad} {value}", "{state}: {detail}",
            "{folder}  (schema v{version})", "badge {count}: {raw}  →  {uid}   ({reader})",
            "label_value", "slip_iban", "slip_bic", "flag_gluten",
-           "loaded_badges", "sales_device", "{path}: {error}", "{where}: {problem}"},
+           "loaded_badges", "sales_device", "{path}: {error}", "{where}: {problem}",
+           "size_kb", "size_mb"},
 }
 
 
