@@ -133,6 +133,7 @@ def test_the_daemons_nightly_full_pull_resumes_after_each_cut(platform, tmp_path
         clock.advance(minutes=31)               # 02:31: the nightly full pull is due
         proxy.cut_every(LINK_BYTES)
         cuts = proxy.cuts
+        started = time.monotonic()
         daemon.start()
         seen = []                               # (records so far, the data's age) meanwhile
         deadline = time.monotonic() + 60
@@ -142,6 +143,8 @@ def test_the_daemons_nightly_full_pull_resumes_after_each_cut(platform, tmp_path
             if progress is not None:
                 seen.append((progress.records, t.state("last_pull_at")))
             time.sleep(0.005)
+        print({"cuts": proxy.cuts - cuts, "seconds": round(time.monotonic() - started, 1),
+               "records before the last cut": max(records for records, _ in seen)})
         assert proxy.cuts > cuts                # it was cut, and went on
         assert seen and all(age == before for _, age in seen)   # old data says it is old
         assert t.state(pull_progress.KEY) == "" and t.state("status") == "online"
