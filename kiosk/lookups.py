@@ -167,4 +167,5 @@ def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
                           state.get("last_error_at"), last_seq - int(state.get("pushed_seq", "0")),
                           prints.get("pending", 0), prints.get("failed", 0), enrolled,
                           store.read_only or space.is_full(store.path.parent),
-                          state.get("last_error_coded", ""), state.get("pull_progress", ""))
+                          state.get("last_error_coded", ""),
+                          pull_progress=state.get("pull_progress", ""))
