@@ -305,6 +305,8 @@ def _command(args: argparse.Namespace, store: CentralStore) -> None:
             raise SystemExit("comptoir central serve: "
                              + _("--tls-cert and --tls-key go together"))
         # No new cursor epoch here: a restart costs terminals nothing (sync.server.epoch)
+        from sync.server import epoch
+        epoch.prune(store)
         uvicorn.run(create_app(store), host=args.host, port=args.port,
                     ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     elif args.command == "admin-token":

@@ -7,7 +7,8 @@ new marks, so a cursor from the lost history no longer matches and its terminal 
 scratch, while a restart changes nothing.
 
 Revision 0005, after 0004. A new table only: an older release can still serve the database
-(it ignores the marks; its own epoch then sends every terminal into one full pull).
+(it ignores the marks; its own epoch then sends every terminal into one full pull). Marks
+older than ``epoch.KEEP`` are dropped at each ``serve`` start.
 """
 from sync.server.migrations import execute
 
@@ -18,7 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    execute("CREATE TABLE version_marks (first_version BIGINT PRIMARY KEY, mark TEXT NOT NULL)")
+    execute("CREATE TABLE version_marks (first_version BIGINT PRIMARY KEY, mark TEXT NOT NULL,"
+            " made_at TEXT NOT NULL)")
 
 
 def downgrade() -> None:
