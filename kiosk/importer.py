@@ -67,7 +67,7 @@ def _join(source: str, problems: list[str]) -> str:
 
 def apply(store: Store, data: DataSet, now: datetime, source: str = "data",
           sync_state: dict[str, str] | None = None, references: bool = True,
-          acknowledged_seq: int | None = None) -> dict[str, int]:
+          acknowledged_seq: int | None = None, complete: bool = True) -> dict[str, int]:
     """Validate references against the file and the store, then write everything at once.
     ``sync_state`` keys are written in the same transaction (the sync agent's pull cursor:
     a page and the cursor after it are kept together or not at all). ``references=False``
@@ -75,7 +75,8 @@ def apply(store: Store, data: DataSet, now: datetime, source: str = "data",
     so a page may name a student that a later page of the same pull brings.
     This terminal's badge blocks and unblocks that the platform had not acknowledged when the
     data was read (entries after ``acknowledged_seq``; default: the agent's ``pushed_seq``)
-    win over the data's badge status (``kiosk.badges``).
+    win over the data's badge status (``kiosk.badges``). ``complete=False`` (a pull page
+    with more to come) leaves the data's age, ``last_pull_at``, as it was.
     Returns how many records of each kind were written."""
     with store.write() as conn:
         problems = _seq_problems(conn, data)
@@ -89,7 +90,8 @@ def apply(store: Store, data: DataSet, now: datetime, source: str = "data",
                                    else acknowledged_seq)
         except (sqlite3.IntegrityError, OverflowError) as e:   # what the checks did not foresee
             raise DataImportError(detail=f"{source}: {e}") from None
-        store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(now))
+        if complete:
+            store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(now))
         for key, value in (sync_state or {}).items():
             store.set_kv(conn, "sync_state", key, value)
     return {name: len(getattr(data, name)) for name in

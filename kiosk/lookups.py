@@ -153,6 +153,7 @@ class TerminalStatus(NamedTuple):
     disk_full: bool = False     # nothing can be saved until space is freed (kiosk.store.space)
     last_error_coded: str = ""  # last_error as JSON {"code", "params"}: said in any language
     clock_jumps: tuple = ()     # the clock's jumps since the last Z (kiosk.clock_guard.Jump)
+    pull_progress: str = ""     # an unfinished pull's progress (kiosk.pull_progress)
 
 
 def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
@@ -169,7 +170,8 @@ def terminal_status(store: Store, enrolled: bool = False) -> TerminalStatus:
                           state.get("last_error_at"), last_seq - int(state.get("pushed_seq", "0")),
                           prints.get("pending", 0), prints.get("failed", 0), enrolled,
                           store.read_only or space.is_full(store.path.parent),
-                          state.get("last_error_coded", ""), clock_jumps=jumps)
+                          state.get("last_error_coded", ""), clock_jumps=jumps,
+                          pull_progress=state.get("pull_progress", ""))
 
 
 def _last_close(conn: sqlite3.Connection) -> int:

@@ -22,8 +22,8 @@ from typing import TypeVar
 from kiosk import importer, journal, offline
 from kiosk.config import TerminalConfig
 from kiosk.store import Store
-from sync import protocol
-from sync.client import Client, Offline, Refused, SyncError
+from sync import agent_health, protocol, pull_cursor
+from sync.client import Client, Refused, SyncError
 from sync.common.clock import Clock, SystemClock, iso_utc, parse_iso_utc
 from sync.common.errors import ComptoirError
 from sync.common.files import CREDENTIALS  # sync.json in the data folder, owner-only: URL and token
@@ -137,8 +137,10 @@ class Agent:
 
     # pull -----------------------------------------------------------------------------------
     def pull(self, full: bool = False) -> int:
-        """Apply the platform's changes page by page; returns how many records came."""
-        cursor = "" if full else self.store.sync_state("pull_cursor", "")
+        """Apply the platform's changes page by page; returns how many records came. A pull
+        cut off goes on from its cursor next time, a full one included (``pull_cursor``)."""
+        cursor, progress = pull_cursor.begin(self.store, full)
+        meter = pull_cursor.meter(self.client)      # the answers' bytes, for the progress
         records = 0
         while True:
             # Read before the page: this terminal's entries after it may be missing from the
@@ -151,7 +153,7 @@ class Agent:
             except Refused as e:
                 if e.body.error == "cursor_expired" and cursor:
                     log.warning("pull cursor expired: full resync")
-                    cursor = ""
+                    cursor, progress = pull_cursor.from_scratch()
                     continue
                 raise
             data = DataSet(**{k: v for k, v in page if k in _DATASET_FIELDS})
@@ -159,9 +161,10 @@ class Agent:
             if page.offline is not None:    # what this terminal may sell while cut off
                 state[offline.ALLOWANCE] = str(page.offline.allowance_cents)
                 state[offline.TERMINALS] = str(page.offline.terminals)
+            progress = pull_cursor.advance(progress, data, meter, page.has_more, state)
             counts = importer.apply(self.store, data, self.clock.now(), "pull",
                                     sync_state=state, references=False,
-                                    acknowledged_seq=acknowledged)
+                                    acknowledged_seq=acknowledged, complete=not page.has_more)
             records += sum(counts.values())
             if not page.has_more:
                 return records
@@ -209,7 +212,7 @@ class Agent:
             coded = json.dumps({"code": e.code, "params": e.params}, default=str) \
                 if isinstance(e, ComptoirError) else ""
             try:
-                self._set_state(status="offline" if isinstance(e, Offline) else "error",
+                self._set_state(status=agent_health.status_of(e),
                                 last_error=what, last_error_coded=coded,
                                 last_error_at=iso_utc(self.clock.now()))
             except ComptoirError:       # the store cannot take it (disk full): said elsewhere
@@ -248,8 +251,12 @@ class Agent:
         resync with the consistency check every night; back off (with jitter) when the
         platform cannot be reached."""
         next_pull = self.clock.now()
+        watch = agent_health.CredentialsWatch(self.store.path.parent, self.config.sync.allow_http)
         while not stop.is_set():
             now = self.clock.now()
+            if watch.reload(self.client):       # re-enrolled while running: go on at once
+                next_pull = now
+                self.backoff.succeeded()
             try:
                 full = self._nightly_due(now)
                 if full or now >= next_pull:
@@ -268,7 +275,7 @@ class Agent:
                 log.warning("sync failed: %s", what)
                 if not isinstance(e, ComptoirError):
                     log.exception("unexpected error in the sync round")
-                stop.wait(self.backoff.failed())
+                watch.wait(stop, self.backoff.failed(), poll_seconds)
 
     def _nightly_due(self, now: datetime) -> bool:
         local = now.astimezone(self.config.tz)

@@ -20,7 +20,10 @@ The three HTTP-aware modes handle one request (``Content-Length`` or chunked) an
 connection. Every connection is counted in ``counts``; those three also leave an event in
 ``events`` (the request line, the answer's status and, for ``drop_answer``, its body).
 ``disconnect_all()`` closes every live connection (a network blip): a client's next request
-then opens a new connection, which gets the current policy.
+then opens a new connection, which gets the current policy. ``cut_every(n)`` makes a bad
+link: once ``n`` bytes have gone from the server to the clients (in ``pass`` and ``delay``
+connections), the link is cut right there (every live connection closed, the last one
+mid-answer) and counting starts again; ``cuts`` counts them.
 """
 from __future__ import annotations
 
@@ -46,6 +49,9 @@ class FaultProxy:
         self._delay_ms = (20, 200)
         self._live: set[socket.socket] = set()
         self._threads: list[threading.Thread] = []
+        self._cut_every: int | None = None
+        self._since_cut = 0
+        self.cuts = 0
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.1)      # the accept loop looks at _stop this often
@@ -65,6 +71,24 @@ class FaultProxy:
             raise ValueError(f"unknown modes {sorted(unknown)}")
         with self._lock:
             self._weights, self._delay_ms = weights, delay_ms
+
+    def cut_every(self, size: int | None) -> None:
+        """Cut the link after every ``size`` bytes sent to the clients (None: never)."""
+        with self._lock:
+            self._cut_every, self._since_cut = size, 0
+
+    def _allow(self, size: int) -> tuple[int, bool]:
+        """How many of ``size`` bytes may go to a client, and whether the link is cut then."""
+        with self._lock:
+            if self._cut_every is None:
+                return size, False
+            allowed = min(size, self._cut_every - self._since_cut)
+            self._since_cut += allowed
+            if self._since_cut < self._cut_every:
+                return allowed, False
+            self._since_cut = 0
+            self.cuts += 1
+            return allowed, True
 
     def disconnect_all(self) -> None:
         with self._lock:
@@ -158,11 +182,19 @@ class FaultProxy:
         answers into the void (a request the client gave up on is still served, late)."""
         upstream = threading.Thread(target=_copy, args=(client, server, False), daemon=True)
         upstream.start()
-        _copy(server, client, True)
+        _copy(server, client, True, self._metered)
         upstream.join()
 
+    def _metered(self, data: bytes, dst: socket.socket) -> bool:
+        """Send what the link lets through; False when it was cut there."""
+        allowed, cut = self._allow(len(data))
+        dst.sendall(data[:allowed])
+        if cut:
+            self.disconnect_all()
+        return not cut
 
-def _copy(src: socket.socket, dst: socket.socket, pass_eof: bool) -> None:
+
+def _copy(src: socket.socket, dst: socket.socket, pass_eof: bool, send=None) -> None:
     try:
         while True:
             data = src.recv(65536)
@@ -170,7 +202,10 @@ def _copy(src: socket.socket, dst: socket.socket, pass_eof: bool) -> None:
                 if pass_eof:
                     dst.shutdown(socket.SHUT_WR)
                 return
-            dst.sendall(data)
+            if send is None:
+                dst.sendall(data)
+            elif not send(data, dst):
+                return
     except OSError:
         _close(src)
         _close(dst)

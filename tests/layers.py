@@ -34,6 +34,8 @@ LAYERS = [
     ("kiosk", "terminal core", 2),
     ("sync.agent", "sync agent", 3),
     ("sync.client", "sync agent", 3),
+    ("sync.agent_health", "sync agent", 3),     # the agent's status and credentials file
+    ("sync.pull_cursor", "sync agent", 3),      # where the agent's pull starts, its progress
     ("sync.server", "platform", 3),
     ("sync", "shared", 1),                   # the package itself (sync/__init__.py)
     ("kiosk.ui", "touch app", 4),

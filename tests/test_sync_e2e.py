@@ -160,7 +160,7 @@ def test_revoked_terminal_is_refused_and_keeps_selling(central, tmp_path):
     refused = comptoir("sync", "--once", data=data, check_rc=1)
     assert "revoked" in refused.stderr
     status = comptoir("status", data=data).stdout
-    assert "1 opération(s) en attente" in status and "en erreur" in status
+    assert "1 opération(s) en attente" in status and "RÉVOQUÉ par la plateforme" in status
 
 
 def test_daemon_pushes_a_sale_as_soon_as_it_is_made(central, tmp_path):

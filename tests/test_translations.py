@@ -38,7 +38,7 @@ SAME_AS_ENGLISH = {
            "{folder}  (schema v{version})", "badge {count}: {raw}  →  {uid}   ({reader})",
            "label_value", "slip_iban", "slip_bic", "flag_gluten",
            "loaded_badges", "sales_device", "{path}: {error}", "{where}: {problem}",
-           "slip_seconds", "slip_minutes"},
+           "slip_seconds", "slip_minutes", "size_kb", "size_mb"},
 }
 
 

@@ -72,7 +72,7 @@ def cmd_check(ctx: Context) -> None:
 
 
 def cmd_status(ctx: Context) -> None:
-    from kiosk import journal, print_jobs
+    from kiosk import journal, print_jobs, pull_progress
     service = ctx.service
     store, conn = service.store, service.store.conn
     last_seq, last_hash = journal.last_link(conn)
@@ -85,7 +85,7 @@ def cmd_status(ctx: Context) -> None:
     labels = {"terminal": _("Terminal"), "data": _("Data"), "integrity": _("Integrity"),
               "journal": _("Journal"), "day": _("Day"), "sync": _("Sync"),
               "platform": _("Platform"), "printing": _("Printing"), "content": _("Content"),
-              "disk": _("Disk"), "clock": _("Clock")}
+              "disk": _("Disk"), "clock": _("Clock"), "pull": _("Receiving")}
     row = labelled(labels)
 
     def out(key: str, text: str) -> None:
@@ -117,13 +117,22 @@ def cmd_status(ctx: Context) -> None:
     state = store.sync_state("status")
     if state:
         last_error = store.sync_state("last_error", "")
-        states = {"online": _("online"), "offline": _("offline"), "error": _("error")}
+        states = {"online": _("online"), "offline": _("offline"), "error": _("error"),
+                  "revoked": _("REVOKED by the platform: enrol this terminal again"),
+                  "unauthorized": _("token REFUSED by the platform (unknown): enrol this"
+                                    " terminal again")}
         out("platform", _("{state}; last success {when}").format(
             state=states.get(state, state), when=store.sync_state("last_success_at", never))
             + (_("; last error {when}: {error}").format(
                 when=store.sync_state("last_error_at"), error=last_error) if last_error else ""))
     with store.read() as conn:
         printing, head = print_jobs.counts(conn), print_jobs.next_pending(conn)
+        progress = pull_progress.current(conn)
+    if progress is not None:            # a pull under way, or cut off and to go on
+        out("pull", (_("school incomplete: {records} record(s), {size} received so far")
+                     if progress.full and store.sync_state("last_pull_at") is None else
+                     _("under way: {records} record(s), {size} received so far")).format(
+            records=progress.records, size=pull_progress.size_text(progress.bytes, ctx.lang)))
     out("printing", printing_text(ctx, printing, head))
     out("content", counts_text(counts))
 

@@ -25,7 +25,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import NoTransition, Screen
 
 from kiosk import names as name_book
-from kiosk.ui import formats, frames
+from kiosk.ui import formats, frames, sync_status
 from kiosk.ui.layout import AdaptiveLayout
 from kiosk.ui.lazy import LazyScreens, screen_class
 from kiosk.ui.sounds import Sounds
@@ -426,11 +426,7 @@ class ComptoirApp(AdaptiveLayout, App):
         elif self._names_of != store.last_pull_at:
             self._read_names(store.last_pull_at)     # a pull may have renamed articles
         now = self.terminal.service.clock.now()
-        if not store.enrolled and store.sync is None:
-            state = self.tr("not_enrolled_short")
-        else:
-            state = self.tr({"online": "online", "error": "sync_error"}.get(store.sync or "", "offline"))
-        bar.sync_kind = "online" if store.sync == "online" else "offline"
+        state, bar.sync_kind = sync_status.sync_text(store, self.tr, self.lang)
         data_from = self.tr("data_from", when=formats.ago(store.last_pull_at, now, self.lang))
         bar.sync_text = f"{state} · {data_from}"
         bar.waiting_text = self.tr("waiting_entries", count=store.waiting)

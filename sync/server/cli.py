@@ -314,7 +314,9 @@ def _command(args: argparse.Namespace, store: CentralStore) -> None:
         if bool(args.tls_cert) != bool(args.tls_key):
             raise SystemExit("comptoir central serve: "
                              + _("--tls-cert and --tls-key go together"))
-        store.new_epoch()       # see CentralStore.new_epoch: restored backups stay safe
+        # No new cursor epoch here: a restart costs terminals nothing (sync.server.epoch)
+        from sync.server import epoch
+        epoch.prune(store)
         from sync.server.nightly import Nightly
         job = Nightly(store).start()    # the nightly verification
         uvicorn.run(create_app(store), host=args.host, port=args.port,

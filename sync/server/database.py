@@ -1,6 +1,6 @@
 """The central database's core: opening it, transactions, running statements, change
-versions and the cursor epoch. Every other module of the platform (devices, push, pull, the
-sales journal, the ledger, the roster) works through these public names only.
+versions (and their marks, the cursor epoch). Every other module of the platform (devices,
+push, pull, the sales journal, the ledger, the roster) works through these public names only.
 
 On a SQLite file or a PostgreSQL database (``backends``: ``--db central.db`` or ``--db
 postgresql://user@host/db``), with the same SQL: plain and portable on purpose (``?``
@@ -13,12 +13,12 @@ Pull cursors rest on one global change counter (table ``change_counter``): every
 entity row takes the next value as the row's ``version`` (``next_versions``), inside the
 write transaction. As writers are serialised (SQLite's write lock; the writers' advisory lock
 on PostgreSQL), versions become visible in order and "rows with version > cursor" never
-skips a late commit.
+skips a late commit. Each such write also marks the versions it took: the cursor's epoch
+(``sync.server.epoch``), which changes only when the data went back (a restore).
 """
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
@@ -26,11 +26,9 @@ from pathlib import Path
 from typing import Any, Self
 
 from sync.common.clock import iso_utc
-from sync.server import migrations
+from sync.server import epoch as cursor_epoch, migrations
 from sync.server.backends import Connection, Cursor, open_database
 from sync.server.errors import CentralError
-
-NO_EPOCH = "00000000"       # before the first ``new_epoch``
 
 
 def sha256(text: str) -> str:
@@ -102,6 +100,8 @@ class Database:
         first. Whatever row takes one is delivered by the terminals' next pull."""
         self.execute(conn, "UPDATE change_counter SET value = value + ? WHERE id = 1", (count,))
         last = self.execute(conn, "SELECT value FROM change_counter WHERE id = 1").fetchone()[0]
+        if count > 0:       # the cursor epoch of these versions (``epoch``: restores show)
+            cursor_epoch.record(self, conn, last - count + 1)
         return last - count + 1
 
     def last_version(self, conn: Connection) -> int:
@@ -115,20 +115,3 @@ class Database:
     def stamp(self) -> str:
         """Now as the database stores instants (``iso_utc``)."""
         return iso_utc(self._clock())
-
-    # -- the cursor epoch ----------------------------------------------------------------------
-    def new_epoch(self) -> str:
-        """Start a new cursor epoch (``comptoir central serve`` does at each start): every
-        terminal's next pull is a full resync, so none can miss a change whose version number
-        a restored database hands out a second time. Costs each terminal one full pull."""
-        epoch = secrets.token_hex(4)
-        with self.transaction() as conn:
-            self.execute(conn, "INSERT INTO central_meta (name, value) VALUES ('epoch', ?)"
-                               " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                         (epoch,))
-        return epoch
-
-    def epoch(self, conn: Connection) -> str:
-        row = self.execute(conn, "SELECT value FROM central_meta WHERE name = 'epoch'"
-                           ).fetchone()
-        return row[0] if row else NO_EPOCH
