@@ -23,7 +23,7 @@ from kiosk.demo.school import generate
 from sync import protocol
 from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync.models import DataSet
-from sync.server import ledger_api, reports
+from sync.server import integrity_api, ledger_api, reports
 from sync.server.storage import CentralStore
 
 from .conftest import LUNCH
@@ -192,7 +192,8 @@ def operations(fuzzed: Fuzzed):
                                          reports.ADMIN_DEVICES,
                                          ledger_api.RESERVATIONS, ledger_api.CANCEL,
                                          ledger_api.TOPUPS, ledger_api.BANK_IMPORT,
-                                         ledger_api.ROSTER, ledger_api.WALLET_HISTORY}
+                                         ledger_api.ROSTER, ledger_api.WALLET_HISTORY,
+                                         integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS}
     return found
 
 

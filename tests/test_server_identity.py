@@ -112,7 +112,7 @@ def test_the_terminal_cut_off_says_it_was_replaced(central, tmp_path):
         with pytest.raises(Refused) as refused:
             agent.run_once()
         assert (refused.value.status, refused.value.body.error) == (403, "revoked")
-        assert store.sync_state("status") == "error"
+        assert store.sync_state("status") == "revoked"          # (issue 15, point 6)
         assert "this terminal was replaced" in store.sync_state("last_error")
         agent.client.close()
     finally:
@@ -120,7 +120,7 @@ def test_the_terminal_cut_off_says_it_was_replaced(central, tmp_path):
     status = comptoir(folder, "status")
     assert status.returncode == 0, status.stderr
     platform = next(line for line in status.stdout.splitlines() if "replaced" in line)
-    assert "error" in platform and "--replace" in platform
+    assert "REVOKED" in platform and "--replace" in platform
 
 
 def test_enrol_code_command_replace(central_db, capsys):
