@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from kiosk import journal
+from kiosk import anchors, journal
 from kiosk.store import sessions, space
 from kiosk.store.schema import CURRENT_VERSION, migrate
 from sync.common.clock import Clock, SystemClock, iso_utc
@@ -158,7 +158,8 @@ class Store:
 
         A failure is recorded in the store, so that every process (and every restart) refuses
         to sell, even if the damage lies before its own verified point; only a full check
-        that passes clears it (after support has repaired or restored the file)."""
+        that passes clears it (after support has repaired or restored the file), except a
+        journal short of its anchors (``kiosk.anchors``), which any check that passes clears."""
         with self._lock:
             health = self._run_checks(full, progress, pages)
             try:
@@ -166,7 +167,8 @@ class Store:
                     with self.write() as conn:
                         self.set_kv(conn, "meta", "integrity_failure", json.dumps(
                             {"code": health.code, "detail": health.detail, "seq": health.bad_seq}))
-                elif full and self.meta("integrity_failure"):
+                elif (full or _recoverable(self.meta("integrity_failure"))) \
+                        and self.meta("integrity_failure"):
                     with self.write() as conn:
                         conn.execute("DELETE FROM meta WHERE key = 'integrity_failure'")
             except (sqlite3.DatabaseError, StoreError):
@@ -199,6 +201,12 @@ class Store:
         report = journal.verify(self.conn, after, prev, progress=progress)
         if not report.ok:
             return Health(False, "chain_broken", report.reason, report.bad_seq)
+        try:
+            cut = anchors.check(self.conn)  # a journal that stops before what the store knew
+        except sqlite3.DatabaseError as e:
+            return Health(False, "store_corrupt", str(e))
+        if cut is not None:
+            return Health(False, cut.code, cut.detail, cut.seq)
         if report.checked:
             try:
                 with self.write() as conn:
@@ -275,6 +283,15 @@ class _Transaction:
             return False
         finally:
             self._store._lock.release()
+
+
+def _recoverable(recorded: str | None) -> bool:
+    """A recorded failure that every check recomputes (``kiosk.anchors``): cleared as soon as
+    the journal reaches its anchors again (its entries fetched back from the platform)."""
+    try:
+        return bool(recorded) and json.loads(recorded or "")["code"] in anchors.RECOVERABLE
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def _translated(error: BaseException, path: Path) -> BaseException:
