@@ -87,8 +87,12 @@ def catch_up(store: Store, head: tuple[int, str], fetch: Fetch, now: datetime) -
     entries = _fetch(store, common, head, fetch)
     replayed = _splice(store, common, entries, hw, now)
     health = store.check_integrity(pages=False)
-    log.warning("%d entries fetched back from the platform, %d sold again after them;"
-                " sales %s", len(entries), replayed, "go on" if health.ok else "stay blocked")
+    if health.ok:
+        log.warning("%d entries fetched back from the platform, %d sold again after them:"
+                    " sales go on", len(entries), replayed)
+    else:
+        log.warning("%d entries fetched back from the platform, %d sold again after them:"
+                    " sales stay blocked", len(entries), replayed)
     return Recovered(len(entries), replayed)
 
 

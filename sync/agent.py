@@ -195,9 +195,7 @@ class Agent:
             self.catch_up()         # a store put back from a backup: its entries back first
             try:
                 pushed = self.push()
-            except Offline:
-                raise
-            except ComptoirError:   # a refused push never stops the pull
+            except Refused:         # a refused push never stops the pull
                 self.pull(full=full)
                 raise
             pulled = self.pull(full=full)

@@ -21,6 +21,7 @@ from kiosk.demo.school import Badge
 from kiosk.store import open_store
 from sync.agent import Agent, load_credentials
 from sync.client import Client, Offline, Refused
+from sync.common.errors import StoreError
 from sync.server import ledger
 from sync.server.cli import main as central_main
 from sync.server.storage import CentralStore
@@ -169,15 +170,22 @@ def test_a_cut_tail_comes_back_from_the_platform(central, terminal):
     path = t.store.path
     t.store.close()
     cut_tail(path, keep=3)
-    t.store = open_store(path)
-    assert t.store.health.code == "journal_cut"
-    t.service = CounterService(t.store, t.config)
-    t.agent = Agent(t.store, t.client, t.config)
-    t.login()
-    t.agent.run_once()
-    assert t.store.health.ok and [r[0] for r in t.journal()] == [1, 2, 3, 4, 5]
-    assert sell(t, 1) == [6] and t.agent.run_once()["waiting"] == 0
-    assert_same_journal(central, t)
+    app = open_store(path)          # the touch app, started first: blocked
+    try:
+        assert app.health.code == "journal_cut"
+        t.store = open_store(path)      # the sync daemon
+        t.service = CounterService(app, t.config)
+        t.agent = Agent(t.store, t.client, t.config)
+        t.login()
+        with pytest.raises(StoreError):
+            sell(t, 1)
+        t.agent.run_once()
+        assert t.store.health.ok and [r[0] for r in t.journal()] == [1, 2, 3, 4, 5]
+        app._recheck_at = 0.0           # the app looks again (every few seconds): it sells
+        assert sell(t, 1) == [6] and t.agent.run_once()["waiting"] == 0
+        assert_same_journal(central, t)
+    finally:
+        app.close()
 
 
 def test_pulls_go_on_while_the_platform_refuses_every_push(central, terminal):

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
+RECHECK_SECONDS = 5.0          # a journal short of its anchors: checked again this often
 REOPEN_SECONDS = 2.0           # a read-only store (full disk) retries for reads this often
 
 
@@ -58,6 +59,7 @@ class Store:
         self.read_only = read_only       # opened read-only on a full disk (kiosk.store.space)
         self._next_reopen = 0.0
         self._db: sqlite_utils.Database | None = None
+        self._recheck_at = 0.0
         self.health = Health()
         self._lock = threading.RLock()   # one connection, possibly used by a monitor thread
         self.pages_checked: str | None = None   # the PRAGMA the last check ran (None: skipped)
@@ -67,6 +69,22 @@ class Store:
         weakref.finalize(self, self._session.end)
         # open_store refuses a store without one; "" only for a Store made around a bare file.
         self.device_id: str = self.meta("device_id") or ""
+
+    @property
+    def health(self) -> Health:
+        """The last check's result. A journal short of its anchors (``kiosk.anchors``) is
+        checked again at most every ``RECHECK_SECONDS`` while it blocks sales: once another
+        process (the sync daemon) has fetched the entries back, this one sells again."""
+        health = self._health
+        if not health.ok and health.code in anchors.RECOVERABLE \
+                and time.monotonic() >= self._recheck_at:
+            self._recheck_at = time.monotonic() + RECHECK_SECONDS
+            health = self.check_integrity(pages=False)
+        return health
+
+    @health.setter
+    def health(self, value: Health) -> None:
+        self._health = value
 
     @property
     def db(self) -> sqlite_utils.Database:

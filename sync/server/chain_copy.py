@@ -70,8 +70,8 @@ def forks_table(found: list[dict], tz: ZoneInfo) -> str:
     if not found:
         return _("No entry sold on a fork: every terminal's journal followed on from the"
                  " platform's.")
-    head = (pgettext("column", "Terminal"), pgettext("column", "Seq"),
-            pgettext("column", "Sold as"), pgettext("column", "Date"),
+    head = (pgettext("column", "Terminal"), pgettext("column", "No."),
+            pgettext("column", "Original no."), pgettext("column", "Date"),
             pgettext("column", "Operation"), pgettext("column", "Student"),
             pgettext("column", "Amount"), pgettext("column", "Received"))
     lines = [_("Entries a terminal sold while its journal was out of date (put back from an"
