@@ -5,16 +5,17 @@ The platform holds every entry this terminal pushed. When it says it holds entry
 a hash this journal does not have there (the entry is missing, or another one holds the
 number), ``catch_up``:
 
-1. records the platform's head as an anchor (``kiosk.anchors``, ``sync_state.platform_head``):
-   from here every process, every restart, refuses to sell (``journal_behind``) until the
-   journal reaches it;
-2. finds the last entry both chains share (the platform's hash at a seq is the next entry's
+1. finds the last entry both chains share (the platform's hash at a seq is the next entry's
    ``prev_hash``: a few one-entry reads, exponential then binary search);
-3. fetches the platform's entries after it, page by page (``GET /api/v1/journal``, through the
+2. fetches the platform's entries after it, page by page (``GET /api/v1/journal``, through the
    ``fetch`` the agent gives), and checks every one as the chain check does: contiguous seq,
    each ``prev_hash`` the previous hash from this terminal's own shared entry on, each hash,
-   canonical bodies, this device's id, postings adding up;
-4. in one write transaction (a sale waits; the next one chains to the new head): sets the
+   canonical bodies, this device's id, postings adding up. Once the first page checks out,
+   the platform's head is recorded as an anchor (``kiosk.anchors``,
+   ``sync_state.platform_head``): from there every process, every restart, refuses to sell
+   (``journal_behind``) until the journal reaches it (a mark alone, which a platform in
+   trouble may get wrong, blocks nothing);
+3. in one write transaction (a sale waits; the next one chains to the new head): sets the
    entries this journal holds after the shared one aside (``journal_forks``: entries sold on
    a fork, when the restore was made while the terminal was cut off), takes the platform's
    entries in their place, then sells each set-aside entry again at the end of the chain,
@@ -22,7 +23,7 @@ number), ``catch_up``:
    ``ref_seq`` renumbered. The platform applies those as any entry, once, and lists them for
    the office (``comptoir central forks``). The print queue, reservations, the verified
    point, the last Z and what the platform acknowledged follow the new numbers;
-5. checks the chain again: the anchor is reached, sales go on.
+4. checks the chain again: the anchor is reached, sales go on.
 
 Nothing here talks HTTP: the agent (``sync.agent``) passes the platform's head and a
 ``fetch(after, limit)`` returning a ``sync.protocol.JournalPage``.
@@ -80,11 +81,16 @@ def catch_up(store: Store, head: tuple[int, str], fetch: Fetch, now: datetime) -
         mine = journal.last_link(conn)[0]
     log.warning("the platform holds this terminal's entries up to %d, its journal %d:"
                 " fetching them back", hw, mine)
-    with store.write() as conn:     # the anchor: no sale anywhere until the entries are back
-        store.set_kv(conn, "sync_state", anchors.PLATFORM_HEAD, f"{hw}:{last_hash}")
-    store.check_integrity(pages=False)
     common = _shared(store, hw, last_hash, fetch)
-    entries = _fetch(store, common, head, fetch)
+
+    def anchor() -> None:
+        """Once a first page proves the platform holds entries of this chain beyond the
+        journal (a mark alone proves nothing): no sale anywhere until they are back."""
+        with store.write() as conn:
+            store.set_kv(conn, "sync_state", anchors.PLATFORM_HEAD, f"{hw}:{last_hash}")
+        store.check_integrity(pages=False)
+
+    entries = _fetch(store, common, head, fetch, anchor)
     replayed = _splice(store, common, entries, hw, now)
     health = store.check_integrity(pages=False)
     if health.ok:
@@ -141,8 +147,10 @@ def _last(store: Store) -> int:
     return rows[0][0] if rows else 0
 
 
-def _fetch(store: Store, common: int, head: tuple[int, str], fetch: Fetch) -> list[tuple]:
-    """The platform's entries after ``common`` up to its head, each checked; as journal rows."""
+def _fetch(store: Store, common: int, head: tuple[int, str], fetch: Fetch,
+           first_page: Callable[[], None]) -> list[tuple]:
+    """The platform's entries after ``common`` up to its head, each checked; as journal rows.
+    ``first_page`` is called once the first page has checked out."""
     hw, last_hash = head
     seq, prev = common, _mine(store, common) or GENESIS
     rows: list[tuple] = []
@@ -154,6 +162,8 @@ def _fetch(store: Store, common: int, head: tuple[int, str], fetch: Fetch) -> li
             row = _row(store.device_id, e, seq + 1, prev)
             rows.append(row)
             seq, prev = e.seq, e.hash
+        if len(rows) == len(page.entries):
+            first_page()
     if seq != hw or prev != last_hash:
         raise RecoveryError(detail=f"entry {hw} fetched back is not the one the platform named")
     return rows

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import journal
+from kiosk import journal, recovery
 from kiosk.counter import CounterService
 from kiosk.demo.school import Badge
 from kiosk.store import open_store
+from sync import protocol
 from sync.agent import Agent, load_credentials
 from sync.client import Client, Offline, Refused
 from sync.common.errors import StoreError
@@ -65,17 +66,22 @@ def backup(t: Terminal) -> bytes:
     return copy.read_bytes()
 
 
-def put_back(t: Terminal, copy: bytes, client: Client | None = None) -> None:
+def put_back(t: Terminal, copy: bytes | None, client: Client | None = None) -> None:
     """Stop the terminal, put the copy in place of its store, start it again."""
     path = t.store.path
     t.store.close()
-    for extra in ("-wal", "-shm"):
-        path.with_name(path.name + extra).unlink(missing_ok=True)
-    path.write_bytes(copy)
+    if copy is not None:
+        for extra in ("-wal", "-shm"):
+            path.with_name(path.name + extra).unlink(missing_ok=True)
+        path.write_bytes(copy)
     t.store = open_store(path)
     t.service = CounterService(t.store, t.config)
     t.agent = Agent(t.store, client or t.client, t.config)
     t.login()
+
+
+def restart(t: Terminal) -> None:
+    put_back(t, None, client=t.agent.client)
 
 
 def platform_total(central: Central, device_id: str) -> tuple[int, int]:
@@ -161,6 +167,41 @@ def test_a_copy_put_back_while_offline_sells_on_a_fork_flagged_never_lost(centra
     assert central_main(["forks", "--db", str(central.db), "--lang", "en"]) == 0
     listing = capsys.readouterr().out
     assert "out of date" in listing and t.config.terminal.name[:20] in listing, listing
+
+
+def test_cut_off_while_fetching_back_sells_nothing_until_the_entries_are_back(
+        central, terminal, monkeypatch):
+    """The first page checked out, then the link went: the platform's mark is kept in the
+    store, every sale is refused (this process, the next start), the next contact ends it."""
+    t = terminal
+    sell(t, 1)
+    t.agent.run_once()
+    copy = backup(t)
+    sell(t, 5)
+    t.agent.run_once()                                 # the platform holds 1..6
+    put_back(t, copy)
+    monkeypatch.setattr(recovery, "MAX_JOURNAL_ENTRIES", 2)      # pages of two entries
+    get, pages = t.client.get, []
+
+    def cut_at_second_page(path, answer, params=None):
+        if path == protocol.JOURNAL and params["limit"] == 2:
+            pages.append(params["after"])
+            if len(pages) == 2:
+                raise Offline(detail="cut")
+        return get(path, answer, params=params)
+    t.client.get = cut_at_second_page      # the agent's client
+    with pytest.raises(Offline):
+        t.agent.run_once()
+    assert t.store.health.code == "journal_behind"
+    with pytest.raises(StoreError) as refused:
+        sell(t, 1)
+    assert "plateforme" in refused.value.message("fr")
+    restart(t)
+    assert t.store.health.code == "journal_behind"     # a restart does not forget it
+    t.agent.run_once()                                 # the link is back
+    assert t.store.health.ok and [r[0] for r in t.journal()] == list(range(1, 7))
+    assert sell(t, 1) == [7] and t.agent.run_once()["waiting"] == 0
+    assert_same_journal(central, t)
 
 
 def test_a_cut_tail_comes_back_from_the_platform(central, terminal):
