@@ -255,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
           f" push of the {entries} entries beforehand: {result['push_s']:.1f} s")
     out = HERE / "results" / (f"bench_restore-{mode}-"
                               f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"written {out.relative_to(ROOT)}")
     return 0
