@@ -255,7 +255,13 @@ def _follow(store: Store, conn: sqlite3.Connection, common: int, renumbered: dic
         conn.executemany(f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
                          [(renumbered[seq], k) for k, seq in moved if seq in renumbered])
     verified = int(store.meta("verified_seq") or 0)
-    if verified > common:
+    if verified >= common and hw > common:
+        # checked up to the shared entry, and every entry taken was checked as it came (the
+        # chain check's own rule; its postings written from its body): the chain check
+        # after this goes on from the platform's head, over the entries sold again only
+        store.set_kv(conn, "meta", "verified_seq", hw)
+        store.set_kv(conn, "meta", "verified_hash", _mine_in(conn, hw) or GENESIS)
+    elif verified > common:
         store.set_kv(conn, "meta", "verified_seq", common)
         store.set_kv(conn, "meta", "verified_hash", _mine_in(conn, common) or GENESIS)
     close_seq = int((store.meta(anchors.LAST_CLOSE) or "0").partition(":")[0] or 0)

@@ -31,6 +31,9 @@ from .test_chain_anchors import cut_tail
 from .test_sync_faults import TIMEOUT, Central, Terminal, free_port
 
 EMMA_WALLET = "W00001"
+# Five drills on two platforms (a server process each, PostgreSQL's included): some 35 s on a
+# loaded machine, so the file starts first when make test spreads the files (conftest.py).
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
