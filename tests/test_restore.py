@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import journal, recovery
+from kiosk import journal
 from kiosk.counter import CounterService
 from kiosk.demo.school import Badge
 from kiosk.store import open_store
@@ -183,6 +183,7 @@ def test_cut_off_while_fetching_back_sells_nothing_until_the_entries_are_back(
     sell(t, 5)
     t.agent.run_once()                                 # the platform holds 1..6
     put_back(t, copy)
+    from kiosk import recovery
     monkeypatch.setattr(recovery, "MAX_JOURNAL_ENTRIES", 2)      # pages of two entries
     get, pages = t.client.get, []
 
