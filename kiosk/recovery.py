@@ -20,9 +20,11 @@ number), ``catch_up``:
    a fork, when the restore was made while the terminal was cut off), takes the platform's
    entries in their place, then sells each set-aside entry again at the end of the chain,
    its content unchanged but for ``fork`` (the original's seq, hash and uuid) and a void's
-   ``ref_seq`` renumbered. The platform applies those as any entry, once, and lists them for
-   the office (``comptoir central forks``). The print queue, reservations, the verified
-   point, the last Z and what the platform acknowledged follow the new numbers;
+   ``ref_seq`` renumbered; a void of a sale the platform's entries voided already is not
+   sold again (a sale is voided once; the void stays set aside). The platform applies
+   those as any entry, once, and lists them for the office (``comptoir central forks``).
+   The print queue, reservations, the verified point, the last Z and what the platform
+   acknowledged follow the new numbers;
 4. checks the chain again: the anchor is reached, sales go on.
 
 Nothing here talks HTTP: the agent (``sync.agent``) passes the platform's head and a
@@ -204,9 +206,14 @@ def _splice(store: Store, common: int, rows: list[tuple], hw: int, now: datetime
             for r in rows for p in json.loads(r[9]).get("postings", [])])
         renumbered: dict[int, int] = {}
         for f in forked:
+            if f.kind == "void" and conn.execute(
+                    "SELECT 1 FROM journal WHERE kind = 'void' AND ref_seq = ?",
+                    (renumbered.get(f.ref_seq or 0, f.ref_seq),)).fetchone():
+                continue    # the sale was voided meanwhile, on the platform's side: once is
+                #             enough (the void stays set aside, its replayed_seq empty)
             renumbered[f.seq] = _sell_again(conn, store.device_id, f, renumbered)
-        _follow(store, conn, common, renumbered, hw)
-    return len(forked)
+        _follow(store, conn, common, renumbered, hw, {f.seq for f in forked})
+    return len(renumbered)
 
 
 def _mine_in(conn: sqlite3.Connection, seq: int) -> str | None:
@@ -245,7 +252,7 @@ def _sell_again(conn: sqlite3.Connection, device_id: str, f: journal.Entry,
 
 
 def _follow(store: Store, conn: sqlite3.Connection, common: int, renumbered: dict[int, int],
-            hw: int) -> None:
+            hw: int, forked: set[int]) -> None:
     """What pointed at an entry sold again follows it to its new number (a receipt waiting
     in the print queue, a reservation picked up here)."""
     for table, key, column in (("print_jobs", "id", "entry_seq"),
@@ -254,6 +261,10 @@ def _follow(store: Store, conn: sqlite3.Connection, common: int, renumbered: dic
                              (common,)).fetchall()
         conn.executemany(f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
                          [(renumbered[seq], k) for k, seq in moved if seq in renumbered])
+    # a receipt of a void not sold again: its number is another entry's now
+    conn.executemany("UPDATE print_jobs SET entry_seq = NULL, status = 'failed', last_error = ?"
+                     " WHERE entry_seq = ? AND status IN ('pending', 'unconfirmed')",
+                     [("voided meanwhile", seq) for seq in forked - set(renumbered)])
     verified = int(store.meta("verified_seq") or 0)
     if verified >= common and hw > common:
         # checked up to the shared entry, and every entry taken was checked as it came (the

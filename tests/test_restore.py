@@ -135,33 +135,36 @@ def test_a_copy_put_back_while_offline_sells_on_a_fork_flagged_never_lost(centra
     sell(t, 2)
     t.agent.run_once()
     copy = backup(t)                                   # entries 1..2
-    sell(t, 3)
+    t.service.void(t.luc, 1, reason="erreur")          # 3 voids 1
+    sell(t, 2)
     t.agent.run_once()                                 # the platform holds 1..5
     dead = Client(f"http://127.0.0.1:{free_port()}", load_credentials(
         t.store.path.parent).token, timeout=TIMEOUT)
     put_back(t, copy, client=dead)                     # cut off: it cannot know
     with pytest.raises(Offline):
         t.agent.run_once()
-    forked = sell(t, 2)                                # on a fork: 3' and 4'
-    t.service.void(t.luc, forked[1], reason="erreur")  # 5' voids 4'
-    assert forked == [3, 4]
+    t.service.void(t.luc, 1, reason="erreur")          # on a fork: 3' voids 1 again
+    forked = sell(t, 2)                                # 4' and 5'
+    t.service.void(t.luc, forked[1], reason="erreur")  # 6' voids 5'
+    assert forked == [4, 5]
     dead.close()
     t.agent.client = t.client                          # back online
 
     t.agent.run_once()
-    # the platform's 3..5 in place, then the three fork entries sold again as 6, 7, 8
+    # the platform's 3..5 in place, then the fork's 4', 5', 6' sold again as 6, 7, 8; 3'
+    # not: sale 1 was voided by the platform's 3 already (a sale is voided once)
     assert [r[0] for r in t.journal()] == list(range(1, 9))
     assert_same_journal(central, t)
     assert t.store.check_integrity(full=True).ok
     void = journal.get(t.store.conn, 8)
-    assert void.kind == "void" and void.ref_seq == 7 and void.data["fork"]["seq"] == 5
+    assert void.kind == "void" and void.ref_seq == 7 and void.data["fork"]["seq"] == 6
     assert [r[0] for r in t.store.conn.execute(
-        "SELECT replayed_seq FROM journal_forks ORDER BY seq")] == [6, 7, 8]
+        "SELECT replayed_seq FROM journal_forks ORDER BY seq")] == [None, 6, 7, 8]
     flagged = central.query("SELECT seq, forked_seq FROM chain_forks WHERE device_id = ?"
                             " ORDER BY seq", (t.device_id,))
-    assert [tuple(r) for r in flagged] == [(6, 3), (7, 4), (8, 5)]
+    assert [tuple(r) for r in flagged] == [(6, 4), (7, 5), (8, 6)]
     after = central.balances()[EMMA_WALLET]
-    assert after - before == -100 * 6                  # 5 + 2 sales, one voided: once each
+    assert after - before == -100 * 4                  # 6 sales, 2 voided: once each
     assert t.agent.run_once()["pushed"] == 0           # nothing applied twice
     assert central.balances()[EMMA_WALLET] == after
     (seq,) = sell(t, 1)
