@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from kiosk import badges, by_name, diet, holders, journal, offline, operators, print_jobs, reports
+from kiosk import anchors, badges, by_name, diet, holders, journal, offline, operators, print_jobs, reports
 from kiosk.by_name import Who
 from kiosk.clock_guard import ClockGuard
 from kiosk.config import TerminalConfig
@@ -388,6 +388,7 @@ class CounterService:
                                    operator_id=session.operator_id,
                                    details={"report": report.summary()})
             self._enqueue_print(conn, "z_report", entry.seq, now)
+            anchors.record_close(conn, entry.seq, entry.hash)   # the journal must keep it
         report.close_seq = entry.seq
         return report
 

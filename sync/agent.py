@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from kiosk import importer, journal, offline
+from kiosk import importer, journal, offline, recovery
 from kiosk.config import TerminalConfig
 from kiosk.store import Store
 from sync import agent_health, protocol, pull_cursor
@@ -118,6 +118,8 @@ class Agent:
                     log.warning("server is behind this terminal (expects %d): re-sending", expected)
                     self._set_state(pushed_seq=expected - 1)
                     continue
+                if e.body.error == "conflict" and self.catch_up().fetched:
+                    continue        # sold on a fork: the platform's entries are back, resent after
                 raise
             self._check_same_chain(answer.high_water, answer.last_hash)
             self._set_state(pushed_seq=answer.high_water)
@@ -176,10 +178,10 @@ class Agent:
         server that holds less than we sent (restored from a backup) gets the rest again:
         returns how many entries that re-sent. Disagreement is reported, never repaired."""
         state = self.client.get(protocol.DEVICE, protocol.DeviceState)
+        pushed = self.catch_up(state).replayed and self.push()
         self._check_same_chain(state.high_water, state.last_hash)
-        if state.high_water > self._last_seq():
-            raise SyncError("chain_mismatch", detail="the server holds entries this terminal"
-                                                     " never made: call support")
+        if pushed:
+            return pushed
         if state.high_water < self._pushed_seq():
             log.warning("server holds up to %d only (restored?): re-sending", state.high_water)
             self._set_state(pushed_seq=state.high_water)
@@ -193,12 +195,26 @@ class Agent:
         pull starts from scratch. Records the outcome in the store for the status bar;
         re-raises sync errors."""
         def round_() -> tuple[int, int]:
-            pushed = self.push()
+            self.catch_up()         # a store put back from a backup: its entries back first
+            try:
+                pushed = self.push()
+            except Refused:         # a refused push never stops the pull
+                self.pull(full=full)
+                raise
             pulled = self.pull(full=full)
             pushed += self.push()
             return pushed + self.check_consistency(), pulled
         pushed, pulled = self._contact(round_)
         return {"pushed": pushed, "pulled": pulled, "waiting": self.waiting()}
+
+    def catch_up(self, state: protocol.DeviceState | None = None) -> recovery.Recovered:
+        """The platform holds entries of this terminal that its journal lacks (a store put
+        back from an older backup): fetch them back and continue the chain (kiosk.recovery)."""
+        state = state or self.client.get(protocol.DEVICE, protocol.DeviceState)
+        return recovery.catch_up(self.store, (state.high_water, state.last_hash),
+                                 lambda after, limit: self.client.get(
+                                     protocol.JOURNAL, protocol.JournalPage,
+                                     params={"after": after, "limit": limit}), self.clock.now())
 
     def _contact(self, exchange: Callable[[], T]) -> T:
         """Run one exchange with the platform and record its outcome in ``sync_state``: the

@@ -28,6 +28,9 @@ JOURNAL = f"{API}/journal"      # POST PushRequest -> PushResponse
 CHANGES = f"{API}/changes"      # GET ?cursor=...&limit=... -> PullPage
 DEVICE = f"{API}/device"        # GET -> DeviceState (the nightly consistency check)
 OFFLINE_PARAM = "offline"       # CHANGES?offline=true: each page carries OfflineTerms
+# GET JOURNAL?after=N&limit=M -> JournalPage: the calling terminal's own entries after seq N,
+# as the platform holds them (a terminal put back from an older backup fetches them back)
+MAX_JOURNAL_ENTRIES = 1000      # per JournalPage
 
 
 class _Msg(BaseModel):
@@ -99,6 +102,16 @@ class DeviceState(_Msg):
     high_water: int = Field(ge=0, le=MAX_SEQ)
     last_hash: str
     server_time: str            # ISO 8601 UTC
+
+
+class JournalPage(_Msg):
+    """The calling terminal's own entries after ``after``, in seq order, exactly as it pushed
+    them, with the platform's high-water mark for it; ``has_more``: ask again after the last
+    one. The terminal checks each link from its own entry ``after`` (``kiosk.recovery``)."""
+    entries: list[PushedEntry] = Field(max_length=MAX_JOURNAL_ENTRIES)
+    high_water: int = Field(ge=0, le=MAX_SEQ)
+    last_hash: str
+    has_more: bool
 
 
 ErrorCode = Literal[

@@ -381,7 +381,9 @@ def check_one(base_url: str, target: str, plan: dict) -> None:
     # the push is hostile only if there is something to push; otherwise all is pushed
     t = Terminal(base_url, pushed_seq=SALES - 1 if target == "push" else SALES)
     try:
-        set_all_valid(t, quiet_pull=target == "device")
+        # a refused push never stops the pull (issue 15): a quiet one, so that only the
+        # hostile answer can have changed anything
+        set_all_valid(t, quiet_pull=target in ("device", "push"))
         Platform.answers[PATHS[target]] = build(t, target, plan)
         before = t.snapshot()
         error = None

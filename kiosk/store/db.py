@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from kiosk import journal
+from kiosk import anchors, journal
 from kiosk.store import sessions, space
 from kiosk.store.schema import CURRENT_VERSION, migrate
 from sync.common.clock import Clock, SystemClock, iso_utc
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 BUSY_TIMEOUT_MS = 10_000
+RECHECK_SECONDS = 5.0          # a journal short of its anchors: checked again this often
 REOPEN_SECONDS = 2.0           # a read-only store (full disk) retries for reads this often
 
 
@@ -58,6 +59,7 @@ class Store:
         self.read_only = read_only       # opened read-only on a full disk (kiosk.store.space)
         self._next_reopen = 0.0
         self._db: sqlite_utils.Database | None = None
+        self._recheck_at = 0.0
         self.health = Health()
         self._lock = threading.RLock()   # one connection, possibly used by a monitor thread
         self.pages_checked: str | None = None   # the PRAGMA the last check ran (None: skipped)
@@ -67,6 +69,22 @@ class Store:
         weakref.finalize(self, self._session.end)
         # open_store refuses a store without one; "" only for a Store made around a bare file.
         self.device_id: str = self.meta("device_id") or ""
+
+    @property
+    def health(self) -> Health:
+        """The last check's result. A journal short of its anchors (``kiosk.anchors``) is
+        checked again at most every ``RECHECK_SECONDS`` while it blocks sales: once another
+        process (the sync daemon) has fetched the entries back, this one sells again."""
+        health = self._health
+        if not health.ok and health.code in anchors.RECOVERABLE \
+                and time.monotonic() >= self._recheck_at:
+            self._recheck_at = time.monotonic() + RECHECK_SECONDS
+            health = self.check_integrity(pages=False)
+        return health
+
+    @health.setter
+    def health(self, value: Health) -> None:
+        self._health = value
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -158,7 +176,8 @@ class Store:
 
         A failure is recorded in the store, so that every process (and every restart) refuses
         to sell, even if the damage lies before its own verified point; only a full check
-        that passes clears it (after support has repaired or restored the file)."""
+        that passes clears it (after support has repaired or restored the file), except a
+        journal short of its anchors (``kiosk.anchors``), which any check that passes clears."""
         with self._lock:
             health = self._run_checks(full, progress, pages)
             try:
@@ -166,7 +185,8 @@ class Store:
                     with self.write() as conn:
                         self.set_kv(conn, "meta", "integrity_failure", json.dumps(
                             {"code": health.code, "detail": health.detail, "seq": health.bad_seq}))
-                elif full and self.meta("integrity_failure"):
+                elif (full or _recoverable(self.meta("integrity_failure"))) \
+                        and self.meta("integrity_failure"):
                     with self.write() as conn:
                         conn.execute("DELETE FROM meta WHERE key = 'integrity_failure'")
             except (sqlite3.DatabaseError, StoreError):
@@ -199,6 +219,12 @@ class Store:
         report = journal.verify(self.conn, after, prev, progress=progress)
         if not report.ok:
             return Health(False, "chain_broken", report.reason, report.bad_seq)
+        try:
+            cut = anchors.check(self.conn)  # a journal that stops before what the store knew
+        except sqlite3.DatabaseError as e:
+            return Health(False, "store_corrupt", str(e))
+        if cut is not None:
+            return Health(False, cut.code, cut.detail, cut.seq)
         if report.checked:
             try:
                 with self.write() as conn:
@@ -275,6 +301,15 @@ class _Transaction:
             return False
         finally:
             self._store._lock.release()
+
+
+def _recoverable(recorded: str | None) -> bool:
+    """A recorded failure that every check recomputes (``kiosk.anchors``): cleared as soon as
+    the journal reaches its anchors again (its entries fetched back from the platform)."""
+    try:
+        return bool(recorded) and json.loads(recorded or "")["code"] in anchors.RECOVERABLE
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def _translated(error: BaseException, path: Path) -> BaseException:

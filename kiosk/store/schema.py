@@ -288,7 +288,16 @@ def _v7(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE categories ADD COLUMN name_en TEXT")
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+# v8: entries set aside from the journal when a store restored from an older backup had sold
+# on a fork of its own chain (``kiosk.recovery``): the platform's entries took their numbers,
+# and each was sold again at the end of the chain (``replayed_seq``). Kept as they were.
+def _v8(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE journal_forks (seq INTEGER NOT NULL, hash TEXT NOT NULL,"
+                 " prev_hash TEXT NOT NULL, body TEXT NOT NULL, set_aside_at TEXT NOT NULL,"
+                 " replayed_seq INTEGER, PRIMARY KEY (seq, hash))")
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -90,6 +90,17 @@ MESSAGES: dict[str, str] = {
                            "blocked, call support."),
     "chain_broken": coded("chain_broken", "Journal tampered with at entry {seq} ({detail}): "
                           "sales blocked, call support."),
+    "journal_cut": coded("journal_cut", "The newest entries of this terminal's journal are "
+                         "missing (it had reached entry {seq}): someone removed them, or the "
+                         "store was put back from an older copy. Sales are blocked. Connect the "
+                         "terminal to the network and synchronise (Admin, or 'comptoir sync "
+                         "--once'): the entries the platform holds come back. If sales stay "
+                         "blocked, call support."),
+    "journal_behind": coded("journal_behind", "The platform holds entries of this terminal up to "
+                            "number {seq} that this terminal no longer has (store put back from an "
+                            "older copy?). Sales are blocked until they are fetched back: "
+                            "synchronise (Admin, or 'comptoir sync --once'). If sales stay "
+                            "blocked, call support."),
     "store_too_new": coded("store_too_new", "This store was made by a newer version (schema "
                            "{version} > {supported})."),
     "disk_full": coded("disk_full", "Disk full on this terminal: nothing was saved, nothing "

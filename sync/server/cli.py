@@ -33,6 +33,7 @@ environment variable ``COMPTOIR_CENTRAL_DB`` says which.
     devices    --db PATH                                   the terminals: version, last seen
     verify, problems, integrity-settings                   the platform's own checks
                                                            (``cli_integrity``)
+    forks      --db PATH                                   entries sold on a fork, sold again
 Every command takes --school-id ID when the database holds several schools.
 
 Every line it prints (help, tables, refusals) is in the language of ``--lang fr|nl|en``
@@ -52,7 +53,7 @@ from datetime import date
 
 from sync.common.clock import local_time
 from sync.common.i18n import LANGUAGES
-from sync.server import cli_integrity, schools
+from sync.server import chain_copy, cli_integrity, schools
 from sync.server.cli_text import (
     KIND_LABELS,
     LANG_ENV,
@@ -232,6 +233,10 @@ def _ledger_parsers(command: Callable[[str, str], argparse.ArgumentParser]) -> N
     p = command("devices", _("the school's terminals: version, last seen, revoked"))
     _db_option(p)
     _school_option(p)
+    p = command("forks", _("entries terminals sold while their journal was out of date"
+                           " (put back from an older copy offline): to check"))
+    _db_option(p)
+    _school_option(p)
 
 
 def _language_of(argv: list[str]) -> str:
@@ -337,6 +342,10 @@ def _command(args: argparse.Namespace, store: CentralStore) -> None:
     elif args.command == "devices":
         school_id = store.school_id(args.school_id)
         print(devices_table(store.device_list(school_id), schools.timezone_of(store, school_id)))
+    elif args.command == "forks":
+        school_id = store.school_id(args.school_id)
+        print(chain_copy.forks_table(chain_copy.forks(store, school_id),
+                                     schools.timezone_of(store, school_id)))
     elif args.command == "sales":
         journal = store.sales_journal(
             store.school_id(args.school_id), student_id=args.student, wallet_id=args.wallet,

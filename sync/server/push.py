@@ -13,7 +13,7 @@ import logging
 
 from sync.common.chain import BADGE_KINDS, KINDS, chain_hash, is_canonical
 from sync.protocol import PushedEntry
-from sync.server import badges, ledger
+from sync.server import badges, chain_copy, ledger
 from sync.server.database import Connection, Database
 from sync.server.devices import Device
 from sync.server.errors import CentralError, Phrase
@@ -64,6 +64,7 @@ def _apply(db: Database, conn: Connection, device: Device, entries: list[PushedE
         wallets_ok = {r[0] for r in db.execute(conn, "SELECT id FROM wallets"
                                                      " WHERE school_id = ?", (device.school_id,))}
     journal, postings = [], []      # the new rows, written together at the end
+    forked: list[tuple[int, dict]] = []
     for e in entries:
         if e.seq <= hw:
             row = db.execute(conn, "SELECT hash FROM journal WHERE device_id = ? AND seq = ?",
@@ -96,6 +97,8 @@ def _apply(db: Database, conn: Connection, device: Device, entries: list[PushedE
             ledger.mark_delivered(db, conn, device, data)
         elif data["kind"] in BADGE_KINDS:
             badges.apply_entry(db, conn, device, data, db.now())
+        if chain_copy.FORK_KEY in data:     # sold on a fork, sold again: for the office
+            forked.append((e.seq, data))
         hw, last, applied = e.seq, e.hash, applied + 1
     if applied:
         db.execute_many(conn, "INSERT INTO journal (device_id, seq, uuid, kind, ts, day,"
@@ -112,6 +115,8 @@ def _apply(db: Database, conn: Connection, device: Device, entries: list[PushedE
                          for offset, (wallet, cents) in enumerate(sorted(deltas.items()))])
         db.execute(conn, "UPDATE devices SET high_water = ?, last_hash = ? WHERE id = ?",
                    (hw, last, device.id))
+        for seq, data in forked:
+            chain_copy.record_fork(db, conn, device, seq, data, now)
     return {"high_water": hw, "last_hash": last, "applied": applied}
 
 

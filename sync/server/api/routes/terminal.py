@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from sync import protocol
-from sync.server import allowance
+from sync.models import MAX_SEQ
+from sync.server import allowance, chain_copy
 from sync.server.api.deps import CurrentDevice, Store, known_query_only
 from sync.server.api.http import ERRORS, json_answer
 
@@ -41,3 +42,11 @@ def changes(me: CurrentDevice, store: Store, cursor: str = "",
 @router.get(protocol.DEVICE, response_model=protocol.DeviceState)
 def device_state(me: CurrentDevice, store: Store) -> Response:
     return json_answer(protocol.DeviceState(**store.device_state(me)))
+
+
+@router.get(protocol.JOURNAL, response_model=protocol.JournalPage)
+def own_journal(me: CurrentDevice, store: Store, after: int = Query(0, ge=0, le=MAX_SEQ),
+                limit: int = Query(protocol.MAX_JOURNAL_ENTRIES, ge=1,
+                                   le=protocol.MAX_JOURNAL_ENTRIES)) -> Response:
+    """This terminal's own entries back (a terminal put back from an older backup)."""
+    return json_answer(protocol.JournalPage(**chain_copy.entries(store, me, after, limit)))
