@@ -173,6 +173,11 @@ def test_a_copy_put_back_while_offline_sells_on_a_fork_flagged_never_lost(centra
     assert central_main(["forks", "--db", str(central.db), "--lang", "en"]) == 0
     listing = capsys.readouterr().out
     assert "out of date" in listing and t.config.terminal.name[:20] in listing, listing
+    from sync.server.problems import problems  # the office's list of problems too
+    with CentralStore(central.db) as store:
+        forks = [(p.seq, p.device_id) for p in problems(store, store.school_id())
+                 if p.kind == "fork"]
+    assert forks == [(6, t.device_id), (7, t.device_id), (8, t.device_id)]
 
 
 def test_cut_off_while_fetching_back_sells_nothing_until_the_entries_are_back(

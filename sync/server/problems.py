@@ -47,6 +47,13 @@ KINDS: dict[str, tuple[Phrase, Phrase]] = {
                " blocked badges."),
         Phrase("Check that the terminal is on and connected (comptoir sync --status on it);"
                " if it was replaced, revoke it (comptoir central revoke).")),
+    "fork": (
+        Phrase("A terminal put back from an older copy while offline sold on a fork of its"
+               " journal: this entry reached the platform once, at a new number, and was"
+               " applied (kiosk.recovery)."),
+        Phrase("Check the student's wallet history for this sale (comptoir central forks lists"
+               " them all); refund it if it should not have been made, then find out why the"
+               " terminal was put back from an old copy.")),
 }
 
 
@@ -118,7 +125,18 @@ def silent_terminals(db: Database, conn: Connection, school_id: str,
             for device, name, seen in rows]
 
 
-SOURCES: list[Source] = [conflicts, failed_verification, silent_terminals]
+def forked_sales(db: Database, conn: Connection, school_id: str, now: datetime) -> list[Problem]:
+    rows = db.execute(conn, "SELECT f.device_id, d.name, f.seq, f.forked_seq, f.received_at"
+                            " FROM chain_forks f JOIN devices d ON d.id = f.device_id"
+                            " WHERE d.school_id = ? ORDER BY f.received_at, f.seq",
+                      (school_id,)).fetchall()
+    return [Problem("fork", at, Phrase("terminal {device}: entry {seq} sold on a fork (its"
+                                       " number there: {forked})", device=name, seq=seq,
+                                       forked=forked), device, name, seq)
+            for device, name, seq, forked, at in rows]
+
+
+SOURCES: list[Source] = [conflicts, failed_verification, silent_terminals, forked_sales]
 
 
 def problems(db: Database, school_id: str, now: datetime | None = None) -> list[Problem]:
