@@ -216,6 +216,49 @@ def test_cut_off_while_fetching_back_sells_nothing_until_the_entries_are_back(
     assert_same_journal(central, t)
 
 
+def test_a_running_app_stops_selling_once_the_daemon_finds_the_platform_ahead(central, terminal,
+                                                                             monkeypatch):
+    """The touch app opened the copy put back before the daemon's first contact: healthy, it
+    would sell. The daemon's fetch is cut after its first page (the platform's head recorded);
+    within a few seconds the app refuses to sell, and sells again once the entries are back."""
+    t = terminal
+    sell(t, 1)
+    t.agent.run_once()
+    copy = backup(t)
+    sell(t, 5)
+    t.agent.run_once()                                 # the platform holds 1..6
+    put_back(t, copy)
+    app = open_store(t.store.path)                     # the touch app: nothing to see yet
+    try:
+        assert app.health.ok
+        from kiosk import recovery
+        monkeypatch.setattr(recovery, "MAX_JOURNAL_ENTRIES", 2)
+        get, pages = t.client.get, []
+
+        def cut_at_second_page(path, answer, params=None):
+            if path == protocol.JOURNAL and params["limit"] == 2:
+                pages.append(params["after"])
+                if len(pages) == 2:
+                    raise Offline(detail="cut")
+            return get(path, answer, params=params)
+        t.client.get = cut_at_second_page
+        with pytest.raises(Offline):
+            t.agent.run_once()
+        assert app.health.ok                           # read a moment ago: not yet
+        app._recheck_at = 0.0                          # a few seconds later
+        assert app.health.code == "journal_behind"
+        t.service = CounterService(app, t.config)
+        t.login()
+        with pytest.raises(StoreError):
+            sell(t, 1)
+        t.client.get = get
+        t.agent.run_once()                             # the link is back: the entries too
+        app._recheck_at = 0.0
+        assert app.health.ok and sell(t, 1) == [7]
+    finally:
+        app.close()
+
+
 def test_a_cut_tail_comes_back_from_the_platform(central, terminal):
     t = terminal
     sell(t, 5)

@@ -72,14 +72,21 @@ class Store:
 
     @property
     def health(self) -> Health:
-        """The last check's result. A journal short of its anchors (``kiosk.anchors``) is
-        checked again at most every ``RECHECK_SECONDS`` while it blocks sales: once another
-        process (the sync daemon) has fetched the entries back, this one sells again."""
+        """The last check's result, and the anchors (``kiosk.anchors``) read again at most every
+        ``RECHECK_SECONDS``: a journal short of them blocks sales until another process (the
+        sync daemon) has fetched the entries back, and a healthy store learns within seconds
+        that the daemon found the platform ahead of its journal (before it sells on a fork)."""
         health = self._health
-        if not health.ok and health.code in anchors.RECOVERABLE \
-                and time.monotonic() >= self._recheck_at:
+        if time.monotonic() < self._recheck_at:
+            return health
+        if not health.ok and health.code in anchors.RECOVERABLE:
             self._recheck_at = time.monotonic() + RECHECK_SECONDS
             health = self.check_integrity(pages=False)
+        elif health.ok:
+            self._recheck_at = time.monotonic() + RECHECK_SECONDS
+            cut = anchors.check(self.conn)          # a few indexed reads
+            if cut is not None:
+                health = self._health = Health(False, cut.code, cut.detail, cut.seq)
         return health
 
     @health.setter
