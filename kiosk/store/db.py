@@ -53,6 +53,8 @@ class Health:
 
 
 class Store:
+    _health: Health
+
     def __init__(self, path: Path, conn: sqlite3.Connection, read_only: bool = False):
         self.path = path
         self.conn = conn
