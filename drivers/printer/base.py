@@ -49,7 +49,10 @@ log = logging.getLogger(__name__)
 
 def _escpos_cache() -> None:
     """python-escpos pickles its capability database in a fresh temporary folder on every
-    import unless told where: keep one private (0700) cache instead of a folder per process."""
+    import unless told where: keep one private (0700) cache instead of a folder per process.
+    The library writes the pickle in place (truncated, then written), and a second process
+    importing it at that moment reads half a file (EOFError): the pickle is made here first,
+    whole, under its final name by an atomic rename, so the library only ever reads it."""
     if "ESCPOS_CAPABILITIES_PICKLE_DIR" in os.environ:
         return
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -57,9 +60,32 @@ def _escpos_cache() -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         if folder.stat().st_uid == os.getuid() and os.access(folder, os.W_OK):
+            _escpos_pickle(folder)
             os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder)
     except OSError:
         pass                     # the library's default (a temporary folder) still works
+
+
+def _escpos_pickle(folder: Path) -> None:
+    import importlib.resources
+    import pickle
+    import platform
+    import tempfile
+
+    import yaml  # type: ignore[import-untyped]
+    target = folder / f"{platform.python_version()}.capabilities.pickle"
+    with importlib.resources.as_file(importlib.resources.files("escpos") / "capabilities.json") as source:
+        if target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+            return
+        capabilities = yaml.safe_load(source.read_text(encoding="utf-8"))   # as the library does
+    fd, partial = tempfile.mkstemp(dir=folder, suffix=".partial")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            pickle.dump(capabilities, out, protocol=2)
+        os.replace(partial, target)
+    except BaseException:
+        os.unlink(partial)
+        raise
 
 
 _escpos_cache()
