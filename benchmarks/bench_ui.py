@@ -217,7 +217,8 @@ def bare_taps(count: int) -> None:
             if i >= 20:                 # after a warm-up, like ``rush``
                 latencies.append(time.monotonic() - started)
         gc.collect()
-        print(json.dumps({"latencies": latencies, "rss_kib": rss_kib(),
+        from kiosk.ui.frames import covered
+        print(json.dumps({"latencies": latencies, "covered": covered(Window), "rss_kib": rss_kib(),
                           "rss_anon_kib": rss_kib("RssAnon")}), flush=True)
         Clock.schedule_once(lambda _dt: app.stop())
 
@@ -309,6 +310,10 @@ def rush_child(folder: str) -> None:
         profiler = cProfile.Profile()
         profiler.enable()
     latencies, sells, timed_photos = rush(driver, terminal, badges, 20, params["sales"])
+    from kivy.core.window import Window
+
+    from kiosk.ui.frames import covered
+    drawn = covered(Window)                      # the last answer's frame, in windows
     if params["profile"]:
         profiler.disable()
         for order in ("tottime", "cumulative"):
@@ -320,6 +325,7 @@ def rush_child(folder: str) -> None:
     driver.app.detach()
     terminal.close()
     print("RESULT " + json.dumps({"at_login": at_login, "latencies": latencies, "sells": sells,
+                                  "covered": drawn,
                                   "timed_photos": timed_photos, "samples": samples,
                                   "photos": photos, "badges": badges}), flush=True)
 
@@ -526,6 +532,9 @@ def main() -> int:
                     "load": os.getloadavg()[0]},
         "tap_to_frame_ms": {"p50": ms(statistics.median(latencies)), "p95": ms(pct(latencies, 95)),
                             "n": len(latencies), "answers_with_photo": timed_photos},
+        # what a frame draws beside its clear, in windows (kiosk.ui.frames.covered): load-free
+        "frame_covers_windows": {"app_answer": round(got["covered"], 3),
+                                 "bare_kivy": round(bare_run["covered"], 3)},
         "service_sell_ms": {"p50": ms(statistics.median(sells)), "p95": ms(pct(sells, 95))},
         "bare_kivy_tap_ms": {"p50": ms(statistics.median(bare_latencies)),
                              "p95": ms(pct(bare_latencies, 95)), "n": len(bare_latencies)},
@@ -554,6 +563,9 @@ def main() -> int:
     print(f"tap → result drawn : p50 {t['p50']} ms, p95 {t['p95']} ms over {t['n']} sales"
           f" ({t['answers_with_photo']} with a photo; × {t['ratio_p50_to_sell']} the service's sell)")
     print(f"service sell       : p50 {s['p50']} ms, p95 {s['p95']} ms (same sales)")
+    f = results["frame_covers_windows"]
+    print(f"frame draws        : {f['app_answer']} windows of pixels for an answer (bare Kivy's"
+          f" label: {f['bare_kivy']})")
     k = results["bare_kivy_tap_ms"]
     print(f"bare Kivy, same hops: p50 {k['p50']} ms, p95 {k['p95']} ms"
           f" (tap → result drawn is × {t['ratio_p50_to_bare_kivy']} that at p50,"
