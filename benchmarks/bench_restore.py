@@ -44,16 +44,15 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))        # runs from a checkout too
 
 import requests  # noqa: E402
+from bench_sync import make_entries  # noqa: E402  (the same sales as bench_sync's push)
 
 from kiosk.config import PolicySection, TerminalConfig, TerminalSection  # noqa: E402
 from kiosk.counter import CounterService  # noqa: E402
-from kiosk.demo.school import DEMO_PINS  # noqa: E402
 from kiosk.store import open_store  # noqa: E402
 from kiosk.store.db import connect  # noqa: E402
 from sync import protocol  # noqa: E402
 from sync.agent import Agent, enrol  # noqa: E402
 from sync.client import Client  # noqa: E402
-from sync.common.errors import Refusal  # noqa: E402
 from sync.server import allowance  # noqa: E402
 from sync.server.storage import CentralStore  # noqa: E402
 
@@ -90,28 +89,6 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
-
-
-def sell(store, service: CounterService, entries: int, rng: random.Random) -> float:
-    """``entries`` real sales through the counter service (synchronous=OFF for the build)."""
-    t0 = time.perf_counter()
-    store.conn.execute("PRAGMA synchronous = OFF")
-    session = service.login("Marie", DEMO_PINS["Marie"])
-    badges = [r[0] for r in store.conn.execute(
-        "SELECT DISTINCT b.uid FROM badges b JOIN students s ON s.id = b.student_id"
-        " JOIN wallets w ON w.student_id = s.id WHERE b.status = 'active' AND s.flags = '[]'"
-        " AND s.daily_limit_cents IS NULL AND s.blocked_articles = '[]'"
-        " AND s.blocked_categories = '[]'")]
-    carts = [{"SOUP": 1}, {"WATER": 1}, {"APPLE": 2}, {"SANDW-HAM": 1}, {"SOUP": 1, "APPLE": 1}]
-    made = 0
-    while made < entries:
-        try:
-            made = service.sell(session, rng.choice(badges), rng.choice(carts),
-                                confirm=("allergen", "double_tap")).entry.seq
-        except Refusal:         # a rule of the demo school (a blocked article ...)
-            continue
-    store.conn.execute("PRAGMA synchronous = FULL")
-    return time.perf_counter() - t0
 
 
 def platform_pages(url: str, token: str, entries: int, folder: Path) -> tuple[float, int]:
@@ -213,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         src.close()
         dst.close()
         log(f"selling {entries} entries ...")
-        result["build_s"] = sell(store, CounterService(store, config), entries, rng)
+        result["build_s"] = make_entries(store, CounterService(store, config), entries, rng)
         t0 = time.perf_counter()
         Agent(store, client, config).push()
         result["push_s"] = time.perf_counter() - t0
