@@ -180,6 +180,23 @@ def test_a_copy_put_back_while_offline_sells_on_a_fork_flagged_never_lost(centra
     assert forks == [(6, t.device_id), (7, t.device_id), (8, t.device_id)]
 
 
+def cut_at_second_page(t, monkeypatch):
+    """The agent fetches entries back in pages of two and the link goes at the second page;
+    returns the client's own ``get`` (to put back once the link is back)."""
+    from kiosk import recovery
+    monkeypatch.setattr(recovery, "MAX_JOURNAL_ENTRIES", 2)
+    get, pages = t.client.get, []
+
+    def cut(path, answer, params=None):
+        if path == protocol.JOURNAL and params["limit"] == 2:
+            pages.append(params["after"])
+            if len(pages) == 2:
+                raise Offline(detail="cut")
+        return get(path, answer, params=params)
+    t.client.get = cut                      # the agent's client
+    return get
+
+
 def test_cut_off_while_fetching_back_sells_nothing_until_the_entries_are_back(
         central, terminal, monkeypatch):
     """The first page checked out, then the link went: the platform's mark is kept in the
@@ -191,17 +208,7 @@ def test_cut_off_while_fetching_back_sells_nothing_until_the_entries_are_back(
     sell(t, 5)
     t.agent.run_once()                                 # the platform holds 1..6
     put_back(t, copy)
-    from kiosk import recovery
-    monkeypatch.setattr(recovery, "MAX_JOURNAL_ENTRIES", 2)      # pages of two entries
-    get, pages = t.client.get, []
-
-    def cut_at_second_page(path, answer, params=None):
-        if path == protocol.JOURNAL and params["limit"] == 2:
-            pages.append(params["after"])
-            if len(pages) == 2:
-                raise Offline(detail="cut")
-        return get(path, answer, params=params)
-    t.client.get = cut_at_second_page      # the agent's client
+    cut_at_second_page(t, monkeypatch)
     with pytest.raises(Offline):
         t.agent.run_once()
     assert t.store.health.code == "journal_behind"
@@ -231,17 +238,7 @@ def test_a_running_app_stops_selling_once_the_daemon_finds_the_platform_ahead(ce
     app = open_store(t.store.path)                     # the touch app: nothing to see yet
     try:
         assert app.health.ok
-        from kiosk import recovery
-        monkeypatch.setattr(recovery, "MAX_JOURNAL_ENTRIES", 2)
-        get, pages = t.client.get, []
-
-        def cut_at_second_page(path, answer, params=None):
-            if path == protocol.JOURNAL and params["limit"] == 2:
-                pages.append(params["after"])
-                if len(pages) == 2:
-                    raise Offline(detail="cut")
-            return get(path, answer, params=params)
-        t.client.get = cut_at_second_page
+        get = cut_at_second_page(t, monkeypatch)
         with pytest.raises(Offline):
             t.agent.run_once()
         assert app.health.ok                           # read a moment ago: not yet
