@@ -37,7 +37,7 @@ def start_rush(driver):
 
 
 def test_login_wrong_pin_then_right_one_idle_lock_and_switch(driver, counter, shot):
-    terminal = counter(ui={"idle_lock_seconds": 2})
+    terminal = counter(ui={"idle_lock_seconds": 6})     # room for a slow CI frame first
     conn = terminal.service.store.conn
     driver.tap("Marie")
     for digit in "0000":
@@ -55,7 +55,7 @@ def test_login_wrong_pin_then_right_one_idle_lock_and_switch(driver, counter, sh
     assert conn.execute("SELECT failed_attempts FROM operators WHERE name = 'Marie'").fetchone()[0] == 0
     shot("logged-in")
     # nobody touches the screen: it locks itself
-    driver.wait_for(lambda: driver.app.screens.current == "login", timeout=6, what="the idle lock")
+    driver.wait_for(lambda: driver.app.screens.current == "login", timeout=15, what="the idle lock")
     assert driver.app.session is None
     assert "Session verrouillée — Marie" in driver.texts(login_screen)
     shot("locked")
