@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.api.routes import catalogue, integrity, ledger, openapi, operators, reports, terminal
+from sync.server.api.routes import catalogue, integrity, ledger, openapi, operators, reports, staff, terminal
 
 api_router = APIRouter()
 api_router.include_router(terminal.router)
@@ -14,3 +14,4 @@ api_router.include_router(integrity.router)
 api_router.include_router(catalogue.router)
 api_router.include_router(operators.router)
 api_router.include_router(openapi.router)
+api_router.include_router(staff.router)
