@@ -178,8 +178,14 @@ def _write(store: Store, conn: sqlite3.Connection, data: DataSet) -> None:
     if data.wallets:
         db.table("wallets").upsert_all([w.model_dump() for w in data.wallets], pk="id")
     if data.operators:
-        # upsert_all touches only the columns given: local lockout counters are kept.
+        # upsert_all touches only the columns given: local lockout counters are kept, except
+        # for a new PIN (the office's reset is how it unlocks an operator).
+        hashes = dict(conn.execute("SELECT id, pin_hash FROM operators"))
         db.table("operators").upsert_all([o.model_dump() for o in data.operators], pk="id")
+        conn.executemany("UPDATE operators SET failed_attempts = 0, lock_count = 0,"
+                         " locked_until = NULL WHERE id = ?",
+                         [(o.id,) for o in data.operators if hashes.get(o.id, o.pin_hash)
+                          != o.pin_hash])
     if data.reservations:
         conn.executemany(
             "INSERT INTO reservations (id, day, student_id, article_code, quantity, status)"

@@ -3,25 +3,21 @@ never logged. Five wrong PINs lock the operator for 60 s, doubling at each new l
 supervisor or admin can unlock. Lock state lives in the store, so it holds across processes."""
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NoReturn
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from kiosk.store import Store
 from sync.common.clock import iso_utc, parse_iso_utc
 from sync.common.errors import AuthError
+from sync.common.pins import HASHER as _HASHER, PIN as _PIN
 
-# OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MAX_ATTEMPTS = 5
 FIRST_LOCK_SECONDS = 60
 ROLES = ("seller", "supervisor", "admin")
-_PIN = re.compile(r"^\d{4,8}$")
 
 # What each role may do (the counter service asks ``require``).
 PERMISSIONS = {

@@ -24,6 +24,7 @@ from sync import protocol
 from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync.models import DataSet
 from sync.server import integrity_api, ledger_api, reports
+from sync.server.api.routes import catalogue, operators
 from sync.server.api.routes import staff as staff_routes
 from sync.server.storage import CentralStore
 
@@ -184,6 +185,11 @@ def test_posts_of_any_json_get_no_5xx(fuzzed, path):
 
 
 # -- the OpenAPI-driven fuzz: every operation, positive and negative data ------------------
+# The back office's catalogue and operators (sync.server.api.routes.catalogue, .operators).
+OFFICE_CATALOGUE = {path + tail for path in (catalogue.ARTICLE, operators.OPERATOR)
+                    for tail in ("", "/activate", "/deactivate")} | {
+    catalogue.CATEGORIES, catalogue.CATEGORY, catalogue.ARTICLES, operators.OPERATORS,
+    operators.OPERATOR + "/pin"}
 def operations(fuzzed: Fuzzed):
     schema = schemathesis.openapi.from_url(fuzzed.url + reports.ADMIN_OPENAPI,
                                            headers=fuzzed.auth(fuzzed.admin))
@@ -195,7 +201,7 @@ def operations(fuzzed: Fuzzed):
                                          ledger_api.TOPUPS, ledger_api.BANK_IMPORT,
                                          ledger_api.ROSTER, ledger_api.WALLET_HISTORY,
                                          integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS,
-                                         *staff_routes.PATHS}
+                                         *staff_routes.PATHS, *OFFICE_CATALOGUE}
     return found
 
 

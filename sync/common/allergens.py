@@ -23,6 +23,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, NamedTuple
 
+# The tags an article may carry and a student's flags name (the terminal says each in its
+# language, kiosk.ui.texts "flag_*"): the 14 allergens of EU regulation 1169/2011, then diets.
+ALLERGENS = ("gluten", "crustaceans", "egg", "fish", "peanuts", "soy", "milk", "nuts",
+             "celery", "mustard", "sesame", "sulphites", "lupin", "molluscs")
+DIETS = ("pork", "meat")
+CODES = ALLERGENS + DIETS
+
 POLICIES = ("confirm", "refuse")
 DEFAULT_POLICY = "confirm"
 CONFIRMATION = "allergen"        # the code a caller passes to confirm (terminal and platform)

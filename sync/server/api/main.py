@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.api.routes import integrity, ledger, openapi, reports, staff, terminal
+from sync.server.api.routes import catalogue, integrity, ledger, openapi, operators, reports, staff, terminal
 
 api_router = APIRouter()
 api_router.include_router(terminal.router)
 api_router.include_router(reports.router)
 api_router.include_router(ledger.router)
 api_router.include_router(integrity.router)
+api_router.include_router(catalogue.router)
+api_router.include_router(operators.router)
 api_router.include_router(openapi.router)
 api_router.include_router(staff.router)

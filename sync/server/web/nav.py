@@ -22,6 +22,8 @@ class Entry:
 
 ENTRIES: list[Entry] = [
     Entry("/staff", N_("Staff"), "staff.manage"),
+    Entry("/catalogue", N_("Catalogue"), "catalogue.read"),
+    Entry("/operators", N_("Operators"), "operators.read"),
 ]
 
 
