@@ -14,7 +14,8 @@ the school of the person asking; a student of another school is ``not_found``.
     GET  /api/v1/admin/students/{id}/photo                 -> the photo (image/jpeg)
     DELETE /api/v1/admin/students/{id}/photo               -> PhotoAnswer (ref null)
 
-A badge's UID travels in the body, never in the path (paths end up in access logs).
+A body is 10 MB at most (``api.middleware``; 100,000 students are about 4 MB of CSV, and a
+body may come gzipped). A badge's UID travels in the body, never in the path (paths end up in access logs).
 """
 from __future__ import annotations
 
@@ -33,7 +34,6 @@ BADGES = f"{STUDENT}/badges"
 BADGE_BLOCK = f"{BADGES}/block"
 BADGE_UNBLOCK = f"{BADGES}/unblock"
 PHOTO = f"{STUDENT}/photo"
-MAX_ROSTER_BYTES = 64 * 1024 * 1024     # 100,000 students are about 8 MB of CSV
 __all__ = ["MAX_LIMIT", "MAX_QUERY"]
 
 
