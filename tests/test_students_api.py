@@ -15,11 +15,11 @@ from PIL import Image
 
 from kiosk.demo.school import Badge
 from sync import protocol
+from sync.common.clock import ManualClock
 from sync.models import DataSet
-from sync.photos import PHOTO as TERMINAL_PHOTO, MAX_PHOTO_BYTES, ref_of
+from sync.photos import MAX_PHOTO_BYTES, PHOTO as TERMINAL_PHOTO, ref_of
 from sync.server import students_api as api
 from sync.server.storage import CentralStore
-from sync.common.clock import ManualClock
 
 from .central_db import central_rows
 from .conftest import BRUSSELS
@@ -140,6 +140,12 @@ def test_no_token_or_a_terminals_token_reaches_nothing(office):
     r = requests.get(office.url + api.STUDENT.format(student_id=EMMA), timeout=10,
                      params={"school": "school-a"})
     refused(r, 401, "unauthorized")
+    token = requests.post(office.url + protocol.ENROL, timeout=10, json={
+        "code": office.store.create_enrol_code("school-a", "Caisse"),
+        "device_id": "terminal-token-test"}).json()["token"]
+    r = office.call("GET", api.STUDENT.format(student_id=EMMA),
+                    headers={"Authorization": f"Bearer {token}"})
+    refused(r, 403, "forbidden")
 
 
 # -- flags, limits, blocked categories ------------------------------------------------------------
