@@ -38,6 +38,7 @@ LAYERS = [
     ("sync.pull_cursor", "sync agent", 3),      # where the agent's pull starts, its progress
     ("sync.photo_fetch", "sync agent", 3),      # the photos the agent fetches after a pull
     ("sync.server", "platform", 3),
+    ("sync.server.web", "platform", 3),         # the back office's pages (issue 16)
     ("sync", "shared", 1),                   # the package itself (sync/__init__.py)
     ("kiosk.ui", "touch app", 4),
     ("kiosk.demo", "demo tooling", 5),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.api.routes import integrity, ledger, openapi, photos, reports, students, terminal
+from sync.server.api.routes import (integrity, ledger, openapi, photos, reports, staff, students,
+                                    terminal)
 
 api_router = APIRouter()
 api_router.include_router(terminal.router)
@@ -14,3 +15,4 @@ api_router.include_router(integrity.router)
 api_router.include_router(students.router)
 api_router.include_router(photos.router)
 api_router.include_router(openapi.router)
+api_router.include_router(staff.router)
