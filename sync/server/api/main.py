@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.api.routes import (integrity, ledger, openapi, photos, reports, staff, students,
-                                    terminal)
+from sync.server.api.routes import integrity, ledger, openapi, photos, reports, staff, students, terminal
 
 api_router = APIRouter()
 api_router.include_router(terminal.router)

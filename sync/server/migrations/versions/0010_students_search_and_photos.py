@@ -9,13 +9,13 @@ resized and re-encoded as JPEG, kept as base64 text (the same on SQLite and Post
 what the terminals fetch). ``ref`` is what ``students.photo_ref`` names (``photos/<hash>.jpg``):
 a new photo is a new ref, so the terminals' next pull carries the change and they fetch it.
 
-Revision 0009, after 0008. New indexes and a new table: older releases can still serve the
-database.
+Revision 0010, after 0009 (web-base's staff accounts). New indexes and a new table: older
+releases can still serve the database.
 """
 from sync.server.migrations import execute
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -30,7 +30,8 @@ def upgrade() -> None:
             " REFERENCES schools(id), student_id TEXT NOT NULL, ref TEXT NOT NULL,"
             " content_b64 TEXT NOT NULL, bytes INTEGER NOT NULL, created_at TEXT NOT NULL,"
             " PRIMARY KEY (school_id, student_id))")
-    execute("CREATE UNIQUE INDEX IF NOT EXISTS student_photos_ref ON student_photos"
+    # Not unique: two students may have the very same picture (a placeholder).
+    execute("CREATE INDEX IF NOT EXISTS student_photos_ref ON student_photos"
             " (school_id, ref)")
 
 
