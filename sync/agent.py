@@ -22,7 +22,7 @@ from typing import TypeVar
 from kiosk import importer, journal, offline, recovery
 from kiosk.config import TerminalConfig
 from kiosk.store import Store
-from sync import agent_health, protocol, pull_cursor
+from sync import agent_health, photo_fetch, protocol, pull_cursor
 from sync.client import Client, Refused, SyncError
 from sync.common.clock import Clock, SystemClock, iso_utc, parse_iso_utc
 from sync.common.errors import ComptoirError
@@ -202,6 +202,7 @@ class Agent:
                 self.pull(full=full)
                 raise
             pulled = self.pull(full=full)
+            photo_fetch.fetch_missing(self.store.conn, self.store.path.parent, self.client)
             pushed += self.push()
             return pushed + self.check_consistency(), pulled
         pushed, pulled = self._contact(round_)

@@ -36,6 +36,7 @@ LAYERS = [
     ("sync.client", "sync agent", 3),
     ("sync.agent_health", "sync agent", 3),     # the agent's status and credentials file
     ("sync.pull_cursor", "sync agent", 3),      # where the agent's pull starts, its progress
+    ("sync.photo_fetch", "sync agent", 3),      # the photos the agent fetches after a pull
     ("sync.server", "platform", 3),
     ("sync.server.web", "platform", 3),         # the back office's pages (issue 16)
     ("sync", "shared", 1),                   # the package itself (sync/__init__.py)

@@ -20,10 +20,10 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance
 from schemathesis.generation.modes import GenerationMode
 
 from kiosk.demo.school import generate
-from sync import protocol
+from sync import photos, protocol
 from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync.models import DataSet
-from sync.server import integrity_api, ledger_api, reports
+from sync.server import integrity_api, ledger_api, reports, students_api
 from sync.server.api.routes import catalogue, operators
 from sync.server.api.routes import staff as staff_routes
 from sync.server.storage import CentralStore
@@ -201,7 +201,8 @@ def operations(fuzzed: Fuzzed):
                                          ledger_api.TOPUPS, ledger_api.BANK_IMPORT,
                                          ledger_api.ROSTER, ledger_api.WALLET_HISTORY,
                                          integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS,
-                                         *staff_routes.PATHS, *OFFICE_CATALOGUE}
+                                         *staff_routes.PATHS, *OFFICE_CATALOGUE,
+                                         *students_api.PATHS, photos.PHOTO}
     return found
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.api.routes import catalogue, integrity, ledger, openapi, operators, reports, staff, terminal
+from sync.server.api.routes import (
+    catalogue,
+    integrity,
+    ledger,
+    openapi,
+    operators,
+    photos,
+    reports,
+    staff,
+    students,
+    terminal,
+)
 
 api_router = APIRouter()
 api_router.include_router(terminal.router)
@@ -13,5 +24,7 @@ api_router.include_router(ledger.router)
 api_router.include_router(integrity.router)
 api_router.include_router(catalogue.router)
 api_router.include_router(operators.router)
+api_router.include_router(students.router)
+api_router.include_router(photos.router)
 api_router.include_router(openapi.router)
 api_router.include_router(staff.router)

@@ -24,6 +24,7 @@ ENTRIES: list[Entry] = [
     Entry("/staff", N_("Staff"), "staff.manage"),
     Entry("/catalogue", N_("Catalogue"), "catalogue.read"),
     Entry("/operators", N_("Operators"), "operators.read"),
+    Entry("/students", N_("Students"), "students.read"),
 ]
 
 

@@ -1,0 +1,39 @@
+"""Students: the back office's search, and their photos.
+
+The office searches a school's students by name, class or id (``sync.server.students``): an
+index on each so that a search on a 100,000-student school reads a page of rows in order and
+stops at its limit. A student's badges and wallets are read by student (the student's page).
+
+Photos (``student_photos``): the one photo the office uploaded for a student, already checked,
+resized and re-encoded as JPEG, kept as base64 text (the same on SQLite and PostgreSQL, and
+what the terminals fetch). ``ref`` is what ``students.photo_ref`` names (``photos/<hash>.jpg``):
+a new photo is a new ref, so the terminals' next pull carries the change and they fetch it.
+
+Revision 0010, after 0009 (web-base's staff accounts). New indexes and a new table: older
+releases can still serve the database.
+"""
+from sync.server.migrations import execute
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    execute("CREATE INDEX IF NOT EXISTS students_by_name"
+            " ON students (school_id, last_name, first_name, id)")
+    execute("CREATE INDEX IF NOT EXISTS students_by_class ON students (school_id, class_name)")
+    execute("CREATE INDEX IF NOT EXISTS badges_by_student ON badges (school_id, student_id)")
+    execute("CREATE INDEX IF NOT EXISTS wallets_by_student ON wallets (school_id, student_id)")
+    execute("CREATE TABLE IF NOT EXISTS student_photos (school_id TEXT NOT NULL"
+            " REFERENCES schools(id), student_id TEXT NOT NULL, ref TEXT NOT NULL,"
+            " content_b64 TEXT NOT NULL, bytes INTEGER NOT NULL, created_at TEXT NOT NULL,"
+            " PRIMARY KEY (school_id, student_id))")
+    # Not unique: two students may have the very same picture (a placeholder).
+    execute("CREATE INDEX IF NOT EXISTS student_photos_ref ON student_photos"
+            " (school_id, ref)")
+
+
+def downgrade() -> None:
+    raise NotImplementedError("revisions only go forward: restore a backup to go back")
