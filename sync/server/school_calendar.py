@@ -123,13 +123,7 @@ def closures(db: Database, school_id: str, first: date | None = None,
 def _check_closure(db: Database, conn: Connection, school_id: str, first: date, last: date,
                    reason: str | None) -> str:
     """The closure's reason, trimmed; or a refusal (``invalid``) of what cannot be closed."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise CentralError("invalid", "a closure needs a reason the parents will read"
-                                      " (e.g. Journée pédagogique)")
-    if len(reason) > MAX_REASON:
-        raise CentralError("invalid", "a closure's reason: {most} characters at most",
-                           most=MAX_REASON)
+    reason = clean_reason(reason)
     if last < first:
         raise CentralError("invalid", "a closure cannot end ({last}) before it starts ({first})",
                            first=f"{first:%d/%m/%Y}", last=f"{last:%d/%m/%Y}")
@@ -140,6 +134,19 @@ def _check_closure(db: Database, conn: Connection, school_id: str, first: date, 
     if (last - now).days > MAX_AHEAD:
         raise CentralError("invalid", "{last} is too far ahead: a closure ends within two years",
                            last=f"{last:%d/%m/%Y}")
+    return reason
+
+
+def clean_reason(reason: str | None) -> str:
+    """A closure's reason as it is kept (spaces folded); refused (``invalid``) when empty or
+    longer than ``MAX_REASON``."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise CentralError("invalid", "a closure needs a reason the parents will read"
+                                      " (e.g. Journée pédagogique)")
+    if len(reason) > MAX_REASON:
+        raise CentralError("invalid", "a closure's reason: {most} characters at most",
+                           most=MAX_REASON)
     return reason
 
 

@@ -9,8 +9,8 @@ Closing a day that has reservations cancels and refunds them; ``reservations.can
 keeps the closure's reason on each of them, for the parents to read (and stays when the day
 is reopened: reopening does not reserve again).
 
-Revision 0010, after 0009 (web-base's staff accounts; the integrator renumbers). A new table and a nullable column: an older release can still
-serve the database (it ignores both).
+Revision 0010, after 0009 (web-base's staff accounts; the integrator renumbers). A new table
+and a nullable column: an older release can still serve the database (it ignores both).
 """
 from sync.server.migrations import execute
 
