@@ -132,6 +132,7 @@ ErrorCode = Literal[
     "not_cancellable",  # 409: the reservation is already delivered or cancelled
     "allergen",         # 409: the article is on the student's allergy/diet list: confirm it
     "allergen_refused",  # 409: ... and the school's policy refuses it
+    "closed",           # 409: no reservation that day (closed, no school day, too far ahead)
 ]
 
 

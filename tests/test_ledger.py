@@ -156,16 +156,16 @@ def test_reservation_is_paid_at_once_until_the_cutoff(world):
     at(world.clock, "08:30")                                                # the default cutoff
     body = refused(world.reserve("S00005"), 409, "too_late")
     assert "08:30" in body.message
-    ok(world.reserve("S00005", day=date(2026, 11, 25)), ledger_api.ReservationAnswer)  # tomorrow
-    at(world.clock, "07:00", date(2026, 11, 25))
+    ok(world.reserve("S00005", day=date(2026, 11, 26)), ledger_api.ReservationAnswer)  # next school day
+    at(world.clock, "07:00", date(2026, 11, 26))
     assert "past" in refused(world.reserve("S00005", day=DAY), 409, "too_late").message
 
     # The school's own cutoff: 8:15 (the other manual's "au plus tard à 8h15").
     assert central_main(["cutoff", "--db", world.store.db, "--time", "08:15"]) == 0
-    at(world.clock, "08:14", date(2026, 11, 25))
-    ok(world.reserve("S00005", day=date(2026, 11, 25)), ledger_api.ReservationAnswer)
-    at(world.clock, "08:16", date(2026, 11, 25))
-    assert "08:15" in refused(world.reserve("S00005", day=date(2026, 11, 25)), 409,
+    at(world.clock, "08:14", date(2026, 11, 26))
+    ok(world.reserve("S00005", day=date(2026, 11, 26)), ledger_api.ReservationAnswer)
+    at(world.clock, "08:16", date(2026, 11, 26))
+    assert "08:15" in refused(world.reserve("S00005", day=date(2026, 11, 26)), 409,
                               "too_late").message
     assert central_main(["cutoff", "--db", world.store.db, "--time", "8h15"]) == 1
 

@@ -23,9 +23,8 @@ from kiosk.demo.school import generate
 from sync import photos, protocol
 from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync.models import DataSet
-from sync.server import integrity_api, ledger_api, reports, students_api
-from sync.server.api.routes import catalogue, operators
-from sync.server.api.routes import staff as staff_routes
+from sync.server import calendar_api, integrity_api, ledger_api, reports, students_api
+from sync.server.api.routes import catalogue, operators, staff as staff_routes
 from sync.server.storage import CentralStore
 
 from .conftest import LUNCH
@@ -202,7 +201,10 @@ def operations(fuzzed: Fuzzed):
                                          ledger_api.ROSTER, ledger_api.WALLET_HISTORY,
                                          integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS,
                                          *staff_routes.PATHS, *OFFICE_CATALOGUE,
-                                         *students_api.PATHS, photos.PHOTO}
+                                         *students_api.PATHS, photos.PHOTO,
+                                         calendar_api.SETTINGS, calendar_api.MONTH,
+                                         calendar_api.OPEN_DAYS, calendar_api.CLOSURES,
+                                         calendar_api.PREVIEW, calendar_api.CLOSURE}
     return found
 
 

@@ -34,7 +34,7 @@ from sync.common.clock import business_day, local_time
 from sync.common.money import format_cents
 from sync.common.wallets import paying_wallet
 from sync.models import MAX_CENTS
-from sync.server import bank_statement, diet
+from sync.server import bank_statement, diet, school_days
 from sync.server.database import Connection, Database
 from sync.server.devices import Device
 from sync.server.errors import CentralError, Phrase
@@ -93,6 +93,12 @@ def settings(db: Database, school_id: str, conn: Connection | None = None) -> Se
 def set_settings(db: Database, school_id: str, *, cutoff: str | None = None,
                  timezone: str | None = None) -> Settings:
     """Change the school's cutoff ("08:15") and/or time zone ("Europe/Brussels")."""
+    set_setting_values(db, school_id, settings_changes(cutoff=cutoff, timezone=timezone))
+    return settings(db, school_id)
+
+
+def settings_changes(*, cutoff: str | None = None, timezone: str | None = None) -> dict[str, str]:
+    """The school_settings rows that set the cutoff and/or time zone, checked (``invalid``)."""
     values = {}
     if cutoff is not None:
         if not CUTOFF.match(cutoff.strip()):
@@ -101,8 +107,7 @@ def set_settings(db: Database, school_id: str, *, cutoff: str | None = None,
         values["reservation_cutoff"] = cutoff.strip()
     if timezone is not None:
         values[TIMEZONE] = zone(timezone).key
-    set_setting_values(db, school_id, values)
-    return settings(db, school_id)
+    return values
 
 
 # -- movements ------------------------------------------------------------------------------
@@ -177,7 +182,8 @@ def create_reservation(db: Database, school_id: str, student_id: str, day: date,
                        confirm_allergens: bool = False) -> dict:
     """Reserve ``quantity`` of a reservable article for a student on ``day`` and pay for it at
     once from the wallet that pays for the article's category (its ``wallet_kind``, else the
-    student's default wallet). Refused after the cutoff, for an article that is not
+    student's default wallet). Refused after the cutoff, for a day the school is closed or
+    beyond its horizon (``school_days``), for an article that is not
     reservable, and when the balance does not cover it (``missing_cents``; a wallet at zero
     or below reserves nothing, even a free article); by the school's allergen policy when
     the article hits one of the student's allergy or diet flags (``diet``: refused, or
@@ -187,6 +193,7 @@ def create_reservation(db: Database, school_id: str, student_id: str, day: date,
     with db.transaction() as conn:
         require_school(db, conn, school_id)
         _check_open(db, conn, school_id, day, "reservation")
+        school_days.check_reservable(db, conn, school_id, day)     # open day, within horizon
         if not db.execute(conn, "SELECT 1 FROM students WHERE school_id = ? AND id = ?",
                           (school_id, student_id)).fetchone():
             raise LedgerRefusal("not_found", "no student {student!r} in this school",
@@ -268,23 +275,35 @@ def cancel_reservation(db: Database, school_id: str, reservation_id: str) -> dic
             raise LedgerRefusal("not_cancellable", "reservation {reservation} is already"
                                 " delivered", reservation=reservation_id)
         _check_open(db, conn, school_id, date.fromisoformat(row[1]), "cancellation")
-        db.execute(conn, "UPDATE reservations SET status = 'cancelled', version = ?"
-                         " WHERE school_id = ? AND id = ?",
-                   (db.next_versions(conn, 1), school_id, reservation_id))
-        paid = db.execute(conn, "SELECT wallet_id, SUM(amount_cents), MAX(label)"
-                                " FROM wallet_movements WHERE school_id = ? AND reservation_id = ?"
-                                " GROUP BY wallet_id ORDER BY wallet_id",
-                          (school_id, reservation_id)).fetchall()
-        wallet_id, refunded, balance = None, 0, None
-        for wallet_id, cents, label in paid:
-            cents = int(cents)      # SUM may come back as a decimal (PostgreSQL)
-            if cents < 0:
-                _, balance = _move(db, conn, school_id, wallet_id, "refund", -cents,
-                                   reservation_id=reservation_id, label=label)
-                refunded -= cents
+        wallet_id, refunded, balance = refund_reservation(db, conn, school_id, reservation_id)
     log.info("reservation %s cancelled: %s refunded", reservation_id, euros(refunded))
     return {"reservation": _record(row) | {"status": "cancelled"}, "wallet_id": wallet_id,
             "refunded_cents": refunded, "balance_cents": balance}
+
+
+def refund_reservation(db: Database, conn: Connection, school_id: str, reservation_id: str,
+                       reason: str | None = None) -> tuple[str | None, int, int | None]:
+    """Cancel a reservation and give back, as "refund" movements, what it debited (to the
+    wallet it came from), in the caller's write transaction; ``reason`` (a closure's) is kept
+    on the reservation and in the refund's label, for the parents. Returns (the wallet
+    refunded, the cents refunded, its balance); a reservation loaded without a payment here
+    refunds nothing."""
+    db.execute(conn, "UPDATE reservations SET status = 'cancelled', version = ?, cancel_reason = ?"
+                     " WHERE school_id = ? AND id = ?",
+               (db.next_versions(conn, 1), reason, school_id, reservation_id))
+    paid = db.execute(conn, "SELECT wallet_id, SUM(amount_cents), MAX(label)"
+                            " FROM wallet_movements WHERE school_id = ? AND reservation_id = ?"
+                            " GROUP BY wallet_id ORDER BY wallet_id",
+                      (school_id, reservation_id)).fetchall()
+    wallet_id, refunded, balance = None, 0, None
+    for wallet_id, cents, label in paid:
+        cents = int(cents)      # SUM may come back as a decimal (PostgreSQL)
+        if cents < 0:
+            _, balance = _move(db, conn, school_id, wallet_id, "refund", -cents,
+                               reservation_id=reservation_id,
+                               label=f"{label} ({reason})" if reason else label)
+            refunded -= cents
+    return wallet_id, refunded, balance
 
 
 def reservations(db: Database, school_id: str, *, day: date | None = None,

@@ -12,7 +12,8 @@ statements) and ``roster``; ``app`` serves them.
 
 Every one takes ``?school=ID`` when the platform has several schools. Refusals are
 ``sync.protocol.ErrorBody`` with the codes ``not_found``, ``too_late``,
-``insufficient_balance`` (with ``missing_cents``), ``not_cancellable``, ``invalid``, and
+``insufficient_balance`` (with ``missing_cents``), ``not_cancellable``, ``invalid``, ``closed``
+(a day the school is closed or beyond its reservation horizon: ``school_days``), and
 for a reservation of an article on the student's allergy and diet list ``allergen`` (the
 school's policy is "confirm": send ``confirm_allergens: true`` to reserve it all the same) or
 ``allergen_refused`` (its policy is "refuse"), both with ``allergens`` (the flags hit).

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -66,14 +67,24 @@ def setting_values(db: Database, school_id: str, conn: Connection | None = None)
         return read(c)
 
 
-def set_setting_values(db: Database, school_id: str, values: dict[str, str]) -> None:
-    """Write settings (already checked by the caller) in one transaction."""
-    with db.transaction() as conn:
-        require_school(db, conn, school_id)
+def set_setting_values(db: Database, school_id: str, values: Mapping[str, str | None],
+                       conn: Connection | None = None) -> None:
+    """Write settings (already checked by the caller) in one transaction (``conn``'s, or a
+    new one); a value None removes the setting (back to its default)."""
+    def write(c: Connection) -> None:
+        require_school(db, c, school_id)
         for name, value in values.items():
-            db.execute(conn, "INSERT INTO school_settings (school_id, name, value)"
-                             " VALUES (?, ?, ?) ON CONFLICT (school_id, name)"
-                             " DO UPDATE SET value = excluded.value", (school_id, name, value))
+            if value is None:
+                db.execute(c, "DELETE FROM school_settings WHERE school_id = ? AND name = ?",
+                           (school_id, name))
+                continue
+            db.execute(c, "INSERT INTO school_settings (school_id, name, value)"
+                          " VALUES (?, ?, ?) ON CONFLICT (school_id, name)"
+                          " DO UPDATE SET value = excluded.value", (school_id, name, value))
+    if conn is not None:
+        return write(conn)
+    with db.transaction() as c:
+        write(c)
 
 
 def zone(name: str) -> ZoneInfo:

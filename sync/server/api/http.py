@@ -18,7 +18,7 @@ STATUS = {"unauthorized": 401, "revoked": 403, "forbidden": 403, "bad_code": 403
           "invalid": 422, "gap": 409, "conflict": 409, "chain_broken": 422,
           "cursor_expired": 410, "server_error": 500, "not_found": 404, "too_late": 409,
           "insufficient_balance": 409, "not_cancellable": 409, "allergen": 409,
-          "allergen_refused": 409}
+          "allergen_refused": 409, "closed": 409}
 # Documented on every route: a refusal's body (the fuzz test checks answers against it).
 ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": protocol.ErrorBody}
                                            for status in sorted(set(STATUS.values()) - {500})}

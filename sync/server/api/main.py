@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from sync.server.api.routes import (
+    calendar,
     catalogue,
     integrity,
     ledger,
@@ -26,5 +27,6 @@ api_router.include_router(catalogue.router)
 api_router.include_router(operators.router)
 api_router.include_router(students.router)
 api_router.include_router(photos.router)
+api_router.include_router(calendar.router)
 api_router.include_router(openapi.router)
 api_router.include_router(staff.router)

@@ -2,29 +2,33 @@
 bank statements, the roster file, a wallet's history. Admin tokens only."""
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from sync.server import bank_statement, ledger, ledger_api, roster
-from sync.server.api.deps import SchoolId, Store, admin_auth
+from sync.server.api.deps import SchoolId, Store, admin_auth, office
 from sync.server.api.http import ERRORS, json_answer, query_day
+from sync.server.permissions import Staff
 
 router = APIRouter(tags=["ledger"], dependencies=[Depends(admin_auth)], responses=ERRORS)
 
 
 @router.post(ledger_api.RESERVATIONS, response_model=ledger_api.ReservationAnswer)
 def reserve(req: ledger_api.ReservationRequest, store: Store,
-            school_id: SchoolId) -> Response:
+            staff: Annotated[Staff, office("reservations.write")]) -> Response:
     return json_answer(ledger_api.ReservationAnswer.model_validate(ledger.create_reservation(
-        store, school_id, req.student_id, req.day, req.article_code, req.quantity,
+        store, staff.school_id, req.student_id, req.day, req.article_code, req.quantity,
         req.confirm_allergens)))
 
 
 @router.post(ledger_api.CANCEL, response_model=ledger_api.CancelAnswer)
-def cancel(reservation_id: str, store: Store, school_id: SchoolId) -> Response:
+def cancel(reservation_id: str, store: Store,
+           staff: Annotated[Staff, office("reservations.write")]) -> Response:
     return json_answer(ledger_api.CancelAnswer.model_validate(
-        ledger.cancel_reservation(store, school_id, reservation_id)))
+        ledger.cancel_reservation(store, staff.school_id, reservation_id)))
 
 
 @router.get(ledger_api.RESERVATIONS, response_model=ledger_api.ReservationList)

@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.web.pages import account, catalogue, home, operators, sign_in, staff
-from sync.server.web.pages import account, home, sign_in, staff, students
+from sync.server.web.pages import (
+    account,
+    calendar,
+    catalogue,
+    home,
+    operators,
+    sign_in,
+    staff,
+    students,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
@@ -14,3 +22,4 @@ router.include_router(staff.router)
 router.include_router(catalogue.router)
 router.include_router(operators.router)
 router.include_router(students.router)
+router.include_router(calendar.router)
