@@ -19,7 +19,7 @@ from sync.server.schools import require_school
 
 log = logging.getLogger("comptoir.central")
 
-MAX_BYTES = 10 * 1024 * 1024      # a year of a school's CODA files is far less
+MAX_BYTES = 5 * 1024 * 1024      # a year of a school's CODA files is far less
 FORMATS = ("coda", "camt053", "csv")
 
 

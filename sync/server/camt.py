@@ -104,7 +104,10 @@ def parse(data: bytes) -> tuple[list[BankLine], list[dict], int]:
                     else amount
                 result = _transaction(tx, lines_of.get(tx, 0), account, booked, amount,
                                       occurrences, ns)
-                (found if isinstance(result, BankLine) else problems).append(result)
+                if isinstance(result, BankLine):
+                    found.append(result)
+                else:
+                    problems.append(result)
     return found, problems, debits
 
 

@@ -104,7 +104,10 @@ def parse(text: str) -> tuple[list[BankLine], list[dict], int]:
             if record[53] == "1":       # a global amount whose details follow
                 continue
             found = _movement(record, number, account, currency, occurrences)
-            (lines if isinstance(found, BankLine) else problems).append(found)
+            if isinstance(found, BankLine):
+                lines.append(found)
+            else:
+                problems.append(found)
         elif kind == "9":
             ended = True
         elif kind not in "2348":

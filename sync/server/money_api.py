@@ -61,6 +61,7 @@ class StatementImport(_Msg):
 
 
 class AdjustmentRequest(_Msg):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)   # "5" is no number
     kind: Literal["topup", "correction", "repayment"]
     # the amount in cents, or in euros as typed ("12,50", "-3"): one of the two
     amount_cents: int | None = Field(default=None, ge=-MAX_CENTS, le=MAX_CENTS)

@@ -16,29 +16,12 @@ from sync.server.permissions import Staff
 router = APIRouter(tags=["money"], responses=ERRORS)
 Reader = Annotated[Staff, office("money.read")]
 Writer = Annotated[Staff, office("money.write")]
-DRAIN_BYTES = 8 * bank_import.MAX_BYTES
-
-
-async def read_upload(request: Request) -> bytes:
-    """The request's body, refused when it passes ``bank_import.MAX_BYTES``: what comes past
-    the limit is read and dropped (so that the client gets the answer, not a broken
-    connection), never held, and not at all past ``DRAIN_BYTES``."""
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > DRAIN_BYTES:
-            break
-        if size <= bank_import.MAX_BYTES:
-            chunks.append(chunk)
-    if size > bank_import.MAX_BYTES:
-        raise bank_import.too_large(size)
-    return b"".join(chunks)
 
 
 @router.post(money_api.STATEMENTS, response_model=money_api.StatementImport)
 async def import_statement(request: Request, store: Store, staff: Writer,
                            format: str = "") -> Response:
-    data = await read_upload(request)
+    data = await request.body()     # at most MAX_BODY: api.middleware refuses more
     found = await run_in_threadpool(
         lambda: bank_import.import_statement(store, staff.school_id, data, format))
     return json_answer(money_api.StatementImport.model_validate(found))
