@@ -28,6 +28,7 @@ STATEMENTS = f"{MONEY}/bank-statements"
 ADJUSTMENTS = f"{MONEY}/wallets/{{wallet_id}}/adjustments"
 WALLET = f"{MONEY}/wallets/{{wallet_id}}"
 NEGATIVE = f"{MONEY}/negative-wallets"
+PATHS = (STATEMENTS, ADJUSTMENTS, WALLET, NEGATIVE)
 
 
 class _Msg(BaseModel):
