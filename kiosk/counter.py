@@ -20,8 +20,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from kiosk import (anchors, badges, by_name, cash_topups, diet, holders, journal, offline, operators,
-                   print_jobs, reports)
+from kiosk import (
+    anchors,
+    badges,
+    by_name,
+    cash_topups,
+    diet,
+    holders,
+    journal,
+    offline,
+    operators,
+    print_jobs,
+    reports,
+)
 from kiosk.by_name import Who
 from kiosk.clock_guard import ClockGuard
 from kiosk.config import TerminalConfig

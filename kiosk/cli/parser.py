@@ -9,8 +9,8 @@ from kiosk.cli import by_name
 from kiosk.cli.admin import cmd_check, cmd_enrol, cmd_journal, cmd_status, cmd_sync
 from kiosk.cli.apps import cmd_demo_data, cmd_ui
 from kiosk.cli.badges import cmd_badge
-from kiosk.cli.cash import cmd_cash_topup
 from kiosk.cli.base import _
+from kiosk.cli.cash import cmd_cash_topup
 from kiosk.cli.counter import (
     cmd_balance,
     cmd_copies,
