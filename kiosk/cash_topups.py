@@ -37,9 +37,9 @@ class CashTopup(NamedTuple):
     amount_cents: int
 
 
-def record(store: Store, session: Session, who: by_name.Who, amount_cents: int, now: datetime,
-           day: BusinessDay, guard: ClockGuard | None = None, *, student_id: str | None = None,
-           wallet_id: str | None = None) -> CashTopup:
+def take_cash(store: Store, session: Session, who: by_name.Who, amount_cents: int,
+              now: datetime, day: BusinessDay, guard: ClockGuard | None = None, *,
+              student_id: str | None = None, wallet_id: str | None = None) -> CashTopup:
     """Credit ``amount_cents`` of cash to the wallet of the student behind ``who`` (a badge's
     UID), or ``student_id`` (the supervisor knows who stands at the desk); the student's
     default wallet unless ``wallet_id``. Supervisor or admin only; refused on a closed day."""

@@ -20,20 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from kiosk import (
-    anchors,
-    badges,
-    by_name,
-    cash_topups,
-    diet,
-    holders,
-    journal,
-    offline,
-    operators,
-    print_jobs,
-    reports,
-)
+from kiosk import anchors, badges, by_name, diet, holders, journal, offline, operators, print_jobs, reports
 from kiosk.by_name import Who
+from kiosk.cash_topups import CashTopup, take_cash
 from kiosk.clock_guard import ClockGuard
 from kiosk.config import TerminalConfig
 from kiosk.holders import Identity, Student, Wallet
@@ -416,10 +405,10 @@ class CounterService:
                                  self.clock_guard)
 
     def cash_topup(self, session: Session, who: Who, amount_cents: int,
-                   **which: str | None) -> cash_topups.CashTopup:
+                   **which: str | None) -> CashTopup:
         """Cash taken at the desk, credited to a wallet (``kiosk.cash_topups``)."""
-        return cash_topups.record(self.store, session, who, amount_cents, self.clock.now(),
-                                  self._day, self.clock_guard, **which)
+        return take_cash(self.store, session, who, amount_cents, self.clock.now(), self._day,
+                         self.clock_guard, **which)
 
     def request_receipt(self, seq: int, kind: str = "receipt") -> int:
         """Queue a (re)print of entry ``seq``; the printer worker does the rest."""
