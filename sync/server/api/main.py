@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.api.routes import integrity, ledger, money, openapi, reports, terminal
+from sync.server.api.routes import integrity, ledger, money, openapi, reports, staff, terminal
 
 api_router = APIRouter()
 api_router.include_router(terminal.router)
@@ -13,3 +13,4 @@ api_router.include_router(ledger.router)
 api_router.include_router(integrity.router)
 api_router.include_router(money.router)
 api_router.include_router(openapi.router)
+api_router.include_router(staff.router)
