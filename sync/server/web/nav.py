@@ -22,6 +22,7 @@ class Entry:
 
 ENTRIES: list[Entry] = [
     Entry("/staff", N_("Staff"), "staff.manage"),
+    Entry("/money", N_("Money"), "money.read"),
 ]
 
 
