@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from kiosk import anchors, badges, by_name, diet, holders, journal, offline, operators, print_jobs, reports
 from kiosk.by_name import Who
+from kiosk.cash_topups import CashTopup, take_cash
 from kiosk.clock_guard import ClockGuard
 from kiosk.config import TerminalConfig
 from kiosk.holders import Identity, Student, Wallet
@@ -402,6 +403,12 @@ class CounterService:
         """A found badge works again: here at once, everywhere once synced."""
         return badges.set_status(self.store, session, uid, False, self.clock.now(), self._day,
                                  self.clock_guard)
+
+    def cash_topup(self, session: Session, who: Who, amount_cents: int,
+                   **which: str | None) -> CashTopup:
+        """Cash taken at the desk, credited to a wallet (``kiosk.cash_topups``)."""
+        return take_cash(self.store, session, who, amount_cents, self.clock.now(), self._day,
+                         self.clock_guard, **which)
 
     def request_receipt(self, seq: int, kind: str = "receipt") -> int:
         """Queue a (re)print of entry ``seq``; the printer worker does the rest."""

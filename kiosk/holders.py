@@ -117,7 +117,7 @@ HOLDER_COLUMNS = (
     " (SELECT j.ts FROM journal j WHERE j.student_id = s.id AND j.day = :day"
     "   AND j.kind IN ('sale', 'photocopy') ORDER BY j.seq DESC LIMIT 1),"
     " (SELECT -COALESCE(SUM(j.amount_cents), 0) FROM journal j"
-    "   WHERE j.student_id = s.id AND j.day = :day),"
+    "   WHERE j.student_id = s.id AND j.day = :day AND j.kind != 'cash_topup'),"
     f" {WALLET_COLUMNS}")                       # columns 12-19
 HOLDER_FROM = (
     " FROM badges b JOIN students s ON s.id = b.student_id"

@@ -29,6 +29,7 @@ PERMISSIONS = {
     "unlock_operator": {"supervisor", "admin"},
     "block_badge": {"supervisor", "admin"},
     "unblock_badge": {"supervisor", "admin"},
+    "cash_topup": {"supervisor", "admin"},              # cash taken at the desk (kiosk.cash_topups)
     "serve_without_badge": {"supervisor", "admin"},     # confirms a student found by name
     "manage_operators": {"admin"},
 }

@@ -11,7 +11,7 @@ INSERT inside the caller's transaction: a sale never waits for paper. The worker
 (``kiosk.print_worker``) renders jobs with ``render_job`` — from the journal, so a receipt says
 what the chained entry says — and marks them.
 
-Kinds: ``receipt`` (a sale, photocopies, or a void entry), ``void``, ``z_report`` (the close
+Kinds: ``receipt`` (a sale, photocopies, a void or a cash top-up entry), ``void``, ``z_report`` (the close
 entry), ``x_report`` (payload: the report), ``pick_list`` and ``uncollected_list`` (payload: the day),
 ``low_balance`` (payload: the wallet and the suggested top-up).
 """
@@ -265,6 +265,12 @@ def _receipt(ctx: _Context, job: Job) -> Document:
     entry = ctx.entry(job)
     if entry.kind == "void":
         return _void(ctx, job)
+    if entry.kind == "cash_topup":
+        return receipts.cash_receipt(
+            ctx.columns, **ctx.header(), operator=ctx.operator(entry.operator_id),
+            when=ctx.local(entry.ts), seq=entry.seq, student=ctx.student(entry.student_id),
+            amount_cents=entry.amount_cents, lang=ctx.lang,
+            balances=[(names.wallet(w, ctx.lang), c) for w, c in ctx.balances_after(entry)])
     if entry.kind not in ("sale", "photocopy"):
         raise JobError(f"entry {entry.seq} is a {entry.kind}, not a sale")
     balances = job["payload"].get("balances")

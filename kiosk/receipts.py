@@ -56,6 +56,9 @@ TEXTS: dict[str, str] = {      # key: English source text (the msgid)
     "slip_reason": coded("slip_reason", "Reason: {reason}"),
     "slip_balance": coded("slip_balance", "New balance {wallet}"),
     "slip_thanks": coded("slip_thanks", "Thank you, enjoy!"),
+    "slip_cash": coded("slip_cash", "CASH TOP-UP {seq}"),
+    "slip_cash_received": coded("slip_cash_received", "Cash received"),
+    "slip_cash_total": coded("slip_cash_total", "Cash top-ups: {count}"),
     # X and Z reports
     "slip_x": coded("slip_x", "X REPORT"),
     "slip_z": coded("slip_z", "Z REPORT"),
@@ -222,6 +225,23 @@ def sale_receipt(columns: int, *, school: str, terminal: str, operator: str, whe
     return doc
 
 
+def cash_receipt(columns: int, *, school: str, terminal: str, operator: str, when: datetime,
+                 seq: int, student: str, amount_cents: int, balances: list[tuple[str, int]],
+                 lang: str = "fr") -> Document:
+    """The family's proof of a cash top-up at the desk: who, when, how much, new balance."""
+    doc = Document(columns)
+    _header(doc, school, terminal)
+    doc.rule()
+    doc.line(_t(lang, "slip_cash", seq=seq), bold=True)
+    doc.pair(_when(when), _t(lang, "slip_operator", operator=operator))
+    doc.line(student)
+    doc.rule()
+    doc.pair(_t(lang, "slip_cash_received"), format_cents(amount_cents, lang), bold=True)
+    for wallet, cents in balances:
+        doc.pair(_t(lang, "slip_balance", wallet=wallet), format_cents(cents, lang))
+    return doc
+
+
 def void_receipt(columns: int, *, school: str, terminal: str, operator: str, when: datetime,
                  seq: int, voided_seq: int, student: str, lines: list[dict], credited_cents: int,
                  reason: str, balances: list[tuple[str, int]], lang: str = "fr") -> Document:
@@ -281,6 +301,10 @@ def report(columns: int, summary: dict, *, school: str, terminal: str, when: dat
             doc.line(f"{p['qty']} x {p['name']}")
     voids = summary["voids"]
     doc.pair(_t(lang, "slip_voids", count=voids["count"]), money(-voids["total_cents"]))
+    if summary.get("cash", {}).get("count"):        # a Z of an older version has no "cash"
+        cash = summary["cash"]
+        doc.pair(_t(lang, "slip_cash_total", count=cash["count"]), money(cash["total_cents"]),
+                 bold=True)
     doc.rule()
     doc.line(_t(lang, "slip_operators"), bold=True)
     for op in sorted(summary["operators"].values(), key=lambda o: o["name"]):

@@ -31,6 +31,8 @@ class Report:
     operators: dict = field(default_factory=dict)   # id -> {name, sales, total_cents, voids}
     voids: dict = field(default_factory=lambda: {"count": 0, "total_cents": 0})
     pickups: dict = field(default_factory=dict)     # code -> {name, qty}
+    # cash taken at the desk for top-ups (kiosk.cash_topups): in the drawer, not a sale
+    cash: dict = field(default_factory=lambda: {"count": 0, "total_cents": 0})
     gross_cents: int = 0           # sales + photocopies
     net_cents: int = 0             # gross - voids
     close_seq: int | None = None   # the Z's own entry, once recorded
@@ -49,7 +51,7 @@ class Report:
         return {"kind": self.kind, "day": self.day, "first_seq": self.first_seq,
                 "last_seq": self.last_seq, "last_hash": self.last_hash, "entries": self.entries,
                 "articles": self.articles, "operators": self.operators, "voids": self.voids,
-                "pickups": self.pickups, "gross_cents": self.gross_cents,
+                "pickups": self.pickups, "cash": self.cash, "gross_cents": self.gross_cents,
                 "net_cents": self.net_cents, "first_ts": self.first_ts, "last_ts": self.last_ts,
                 "days": self.days, "clock_jumps": self.clock_jumps}
 
@@ -86,6 +88,9 @@ def build(conn: sqlite3.Connection, kind: str, after_seq: int, day: str, now: da
             report.voids["total_cents"] += entry.amount_cents
             op["voids"] += 1
             op["voids_cents"] += entry.amount_cents
+        elif entry.kind == "cash_topup":
+            report.cash["count"] += 1
+            report.cash["total_cents"] += entry.data["cash_cents"]
         elif entry.kind == "pickup":
             for item in entry.data["items"]:
                 p = report.pickups.setdefault(item["article"], {"name": item["name"], "qty": 0})

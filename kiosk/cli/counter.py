@@ -175,6 +175,9 @@ def cmd_report(ctx: Context) -> None:
         ctx.out(f"  {p['qty']:>4} × {ctx.article_name(code, p['name']):<28} {picked_up:>10}")
     ctx.out("  " + _("Voids: {count} ({amount})").format(
         count=report.voids["count"], amount=ctx.money(report.voids["total_cents"])))
+    if report.cash["count"]:
+        ctx.out("  " + _("Cash top-ups: {count} ({amount})").format(
+            count=report.cash["count"], amount=ctx.money(report.cash["total_cents"])))
     for op in report.operators.values():
         ctx.out(f"  {op['name']:<20} {op['sales']:>4} {sales}  {ctx.money(op['total_cents']):>10}")
     ctx.out("  " + _("Gross total {gross} — net {net}").format(

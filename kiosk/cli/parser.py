@@ -10,6 +10,7 @@ from kiosk.cli.admin import cmd_check, cmd_enrol, cmd_journal, cmd_status, cmd_s
 from kiosk.cli.apps import cmd_demo_data, cmd_ui
 from kiosk.cli.badges import cmd_badge
 from kiosk.cli.base import _
+from kiosk.cli.cash import cmd_cash_topup
 from kiosk.cli.counter import (
     cmd_balance,
     cmd_copies,
@@ -105,6 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
                                       " terminal follows at its next sync"), operator=True)
     c.add_argument("action", choices=("block", "unblock"))
     c.add_argument("--badge", required=True)
+    c = command("cash-topup", cmd_cash_topup, _("cash taken at the desk, credited to a wallet"
+                                                " (supervisor); a receipt is printed"),
+                operator=True)
+    who = c.add_mutually_exclusive_group(required=True)
+    who.add_argument("--badge")
+    who.add_argument("--student", help=_("the student's id, when the badge is not there"))
+    c.add_argument("--euros", required=True, help=_("the cash taken, e.g. 20 or 12,50"))
+    c.add_argument("--wallet", help=_("which wallet (default: the student's default one)"))
     c = command("report", cmd_report, _("x: running totals; z: close the day (and print it)"),
                 operator=True)
     c.add_argument("which", choices=("x", "z"))

@@ -297,7 +297,24 @@ def _v8(conn: sqlite3.Connection) -> None:
                  " replayed_seq INTEGER, PRIMARY KEY (seq, hash))")
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+# v9: one more journal kind, cash taken at the desk for a top-up (``kiosk.cash_topups``). The
+# journal is rebuilt as in v5, with the new CHECK (SQLite cannot change one).
+V9 = V5.replace("journal_v5", "journal_v9").replace(
+    "'badge_block', 'badge_unblock')", "'badge_block', 'badge_unblock', 'cash_topup')")
+
+
+def _v9(conn: sqlite3.Connection) -> None:
+    before = conn.execute("SELECT COUNT(*), MAX(seq), (SELECT hash FROM journal ORDER BY seq DESC"
+                          " LIMIT 1) FROM journal").fetchone()
+    for stmt in _split(V9):
+        conn.execute(stmt)
+    after = conn.execute("SELECT COUNT(*), MAX(seq), (SELECT hash FROM journal ORDER BY seq DESC"
+                         " LIMIT 1) FROM journal").fetchone()
+    if after != before:        # cannot happen; if it did, the transaction is rolled back
+        raise RuntimeError(f"journal rebuild lost rows: {before} -> {after}")
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -18,7 +18,8 @@ import hashlib
 import orjson
 
 GENESIS = "0" * 64
-KINDS = ("sale", "void", "pickup", "photocopy", "close", "badge_block", "badge_unblock")
+KINDS = ("sale", "void", "pickup", "photocopy", "close", "badge_block", "badge_unblock",
+         "cash_topup")
 # A badge blocked (lost, stolen) or unblocked: no money, the badge's UID in ``badge``.
 BADGE_KINDS = {"badge_block": "blocked", "badge_unblock": "active"}
 

@@ -71,6 +71,9 @@ MESSAGES: dict[str, str] = {
                             "finance office."),
     "void_closed": coded("void_closed", "Sale {seq} belongs to a closed day."),
     "already_voided": coded("already_voided", "Sale {seq} is already voided (void {void_seq})."),
+    "bad_cash_amount": coded("bad_cash_amount", "The cash amount must be above zero and at most "
+                             "{max_cents}."),
+    "unknown_wallet": coded("unknown_wallet", "This student has no wallet {wallet}."),
     "day_closed": coded("day_closed", "Day {day} is closed (Z report): no more sales today on "
                         "this terminal."),
     # operators

@@ -137,6 +137,9 @@ def _move(db: Database, conn: Connection, school_id: str, wallet_id: str, kind: 
     return movement_id, balance
 
 
+move = _move    # for the office's money modules (bank_import, wallet_ops)
+
+
 def topup(db: Database, school_id: str, wallet_id: str, amount_cents: int,
           label: str | None = None) -> dict:
     """Credit a wallet (money received at the desk, a correction...): ``amount_cents`` > 0.

@@ -13,7 +13,7 @@ import logging
 
 from sync.common.chain import BADGE_KINDS, KINDS, chain_hash, is_canonical
 from sync.protocol import PushedEntry
-from sync.server import badges, chain_copy, ledger
+from sync.server import badges, cash_topups, chain_copy, ledger
 from sync.server.database import Connection, Database
 from sync.server.devices import Device
 from sync.server.errors import CentralError, Phrase
@@ -154,5 +154,7 @@ def parse_body(e: PushedEntry, device: Device) -> dict:
             or len({p["wallet"] for p in postings}) != len(postings)):
         raise bad(Phrase("amount_cents and postings do not add up"))
     if data["kind"] in BADGE_KINDS and (why := badges.check_entry(data)) is not None:
+        raise bad(why)
+    if data["kind"] == cash_topups.KIND and (why := cash_topups.check_entry(data)) is not None:
         raise bad(why)
     return data

@@ -9,6 +9,7 @@ from sync.server.api.routes import (
     catalogue,
     integrity,
     ledger,
+    money,
     openapi,
     operators,
     photos,
@@ -28,5 +29,6 @@ api_router.include_router(operators.router)
 api_router.include_router(students.router)
 api_router.include_router(photos.router)
 api_router.include_router(calendar.router)
+api_router.include_router(money.router)
 api_router.include_router(openapi.router)
 api_router.include_router(staff.router)

@@ -13,6 +13,7 @@ from sync.server.api.http import error_response
 log = logging.getLogger("comptoir.central")
 
 MAX_BODY = 10 * 1024 * 1024     # bytes, before and after gzip
+TOO_LARGE = f"request body too large (at most {MAX_BODY // 2**20} MB)"
 
 
 class _TooLarge(Exception):
@@ -44,7 +45,7 @@ class RequestBody:
         refuse = None
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY:
-            refuse = error_response("invalid", "request body too large", 413)
+            refuse = error_response("invalid", TOO_LARGE, 413)
         chunks, size, more = [], 0, refuse is None
         while more:
             message = await receive()
@@ -54,14 +55,14 @@ class RequestBody:
             size += len(chunks[-1])
             more = message.get("more_body", False)
             if size > MAX_BODY:
-                refuse, more = error_response("invalid", "request body too large", 413), False
+                refuse, more = error_response("invalid", TOO_LARGE, 413), False
         body = b"".join(chunks)
         encoding = headers.get("content-encoding", "identity").strip().lower()
         if refuse is None and encoding == "gzip":
             try:
                 body = _gunzip(body)
             except _TooLarge:
-                refuse = error_response("invalid", "request body too large", 413)
+                refuse = error_response("invalid", TOO_LARGE, 413)
             except (zlib.error, ValueError):
                 refuse = error_response("invalid", "request body is not valid gzip")
         elif refuse is None and encoding not in ("identity", ""):

@@ -26,6 +26,7 @@ ENTRIES: list[Entry] = [
     Entry("/operators", N_("Operators"), "operators.read"),
     Entry("/students", N_("Students"), "students.read"),
     Entry("/calendar", N_("Calendar"), "calendar.read"),
+    Entry("/money", N_("Money"), "money.read"),
 ]
 
 

@@ -8,6 +8,7 @@ from sync.server.web.pages import (
     calendar,
     catalogue,
     home,
+    money,
     operators,
     sign_in,
     staff,
@@ -23,3 +24,4 @@ router.include_router(catalogue.router)
 router.include_router(operators.router)
 router.include_router(students.router)
 router.include_router(calendar.router)
+router.include_router(money.router)
