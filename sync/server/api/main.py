@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.api.routes import integrity, ledger, openapi, reports, terminal
+from sync.server.api.routes import (
+    integrity,
+    ledger,
+    office_reports,
+    office_terminals,
+    openapi,
+    reports,
+    terminal,
+)
 
 api_router = APIRouter()
 api_router.include_router(terminal.router)
 api_router.include_router(reports.router)
 api_router.include_router(ledger.router)
 api_router.include_router(integrity.router)
+api_router.include_router(office_terminals.router)
+api_router.include_router(office_reports.router)
 api_router.include_router(openapi.router)

@@ -1,0 +1,26 @@
+"""Indexes for the office's reports (issue 16: terminals and reports pages).
+
+``journal_device_kind_day``: a terminal's Z reports (``kind = 'close'``) and its entries of a
+day, without reading its whole journal (``terminal_board``, ``office_reports``).
+``reservations_day``: a day's reservations of a school, by article (the kitchen's list and
+the uncollected sandwiches).
+
+Revision 0009, after 0008. Indexes only: older releases can still serve the database.
+"""
+from sync.server.migrations import execute
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    execute("CREATE INDEX IF NOT EXISTS journal_device_kind_day"
+            " ON journal (device_id, kind, day)")
+    execute("CREATE INDEX IF NOT EXISTS reservations_day"
+            " ON reservations (school_id, day, article_code)")
+
+
+def downgrade() -> None:
+    raise NotImplementedError("revisions only go forward: restore a backup to go back")
