@@ -48,9 +48,9 @@ def period(db: Database, school_id: str, name: str | None = None,
 def _scope(school_id: str, span: dict, device_id: str | None) -> tuple[str, list]:
     where = "d.school_id = ? AND j.day >= ? AND j.day <= ?"
     params: list = [school_id, span["first_day"].isoformat(), span["last_day"].isoformat()]
-    if device_id:
-        where += " AND d.id = ?"
-        params.append(device_id)
+    if device_id:                       # its id or its name, as in the sales journal
+        where += " AND (d.id = ? OR d.name = ?)"
+        params += [device_id, device_id]
     return where, params
 
 

@@ -87,7 +87,7 @@ def terminal_detail(db: Database, school_id: str, device_id: str,
     now = now or db.now()
     with db.transaction(write=False) as conn:
         info = _info(_one(db, conn, school_id, device_id), now, _silence(db, conn, school_id))
-        last_check = db.execute(conn, "SELECT started_at, finished_at, ok, findings FROM"
+        last_check = db.execute(conn, "SELECT started_at, finished_at, problems, findings FROM"
                                       " verifications WHERE school_id = ? AND finished_at IS"
                                       " NOT NULL ORDER BY id DESC LIMIT 1",
                                 (school_id,)).fetchone()
@@ -102,7 +102,7 @@ def terminal_detail(db: Database, school_id: str, device_id: str,
     if last_check is not None:
         mine = [f for f in json.loads(last_check[3] or "[]") if f.get("device_id") == device_id]
         verification = {"started_at": last_check[0], "finished_at": last_check[1],
-                        "school_ok": bool(last_check[2]), "findings_here": len(mine)}
+                        "school_ok": not last_check[2], "findings_here": len(mine)}
     return info | {"conflict_entries": conflicts, "problems": found,
                    "verification": verification,
                    "z_reports": [_z_summary(seq, ts, day, body) for seq, ts, day, body in zs]}
