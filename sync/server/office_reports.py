@@ -17,9 +17,10 @@ entry bodies, where article lines live.
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import date, timedelta
+
+import orjson
 
 from sync.common.clock import business_day, parse_iso_utc
 from sync.server.database import Connection, Database
@@ -127,7 +128,7 @@ def z_against_platform(db: Database, school_id: str, span: dict,
 
 
 def _z_of(db: Database, conn: Connection, device: str, seq: int, body: str) -> dict:
-    report = json.loads(body).get("report")
+    report = orjson.loads(body).get("report")
     report = report if isinstance(report, dict) else {}
     first, last = _int(report.get("first_seq")), _int(report.get("last_seq"))
     voids = report.get("voids")
@@ -167,7 +168,7 @@ def daily_totals(db: Database, school_id: str, span: dict) -> dict:
     per_day: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * 4))
     sold_as: dict[str, str] = {}
     for day, kind, body in entries:
-        for code, name, qty, cents, _ in entry_lines(kind, json.loads(body)):
+        for code, name, qty, cents, _ in entry_lines(kind, orjson.loads(body)):
             figures = per_day[day][code]
             at = 2 if kind == "void" else 0         # [sold qty, sold cents, voided qty, cents]
             figures[at] += qty

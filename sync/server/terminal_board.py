@@ -47,7 +47,8 @@ _LIST_SQL = (
     "SELECT d.id, d.name, d.enrolled_at, d.revoked_at, d.version, d.last_seen_at, d.high_water,"
     " (SELECT COUNT(*) FROM conflicts c WHERE c.device_id = d.id),"
     " (SELECT j.ts FROM journal j WHERE j.device_id = d.id AND j.seq = d.high_water),"
-    " (SELECT MAX(j.day) FROM journal j WHERE j.device_id = d.id AND j.kind = 'close')"
+    " (SELECT j.day FROM journal j WHERE j.device_id = d.id AND j.kind = 'close'"
+    " ORDER BY j.day DESC LIMIT 1)"
     " FROM devices d WHERE d.school_id = ?")
 
 

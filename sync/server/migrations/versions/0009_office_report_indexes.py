@@ -1,7 +1,8 @@
 """Indexes for the office's reports (issue 16: terminals and reports pages).
 
-``journal_device_kind_day``: a terminal's Z reports (``kind = 'close'``) and its entries of a
-day, without reading its whole journal (``terminal_board``, ``office_reports``).
+``journal_device_day``: a terminal's entries of a period with their kind and amount, read
+from the index alone (the totals per terminal and day, per day, the Z reports of a period),
+and a terminal's last Z (``terminal_board``, ``office_reports``).
 ``reservations_day``: a day's reservations of a school, by article (the kitchen's list and
 the uncollected sandwiches).
 
@@ -16,8 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    execute("CREATE INDEX IF NOT EXISTS journal_device_kind_day"
-            " ON journal (device_id, kind, day)")
+    execute("CREATE INDEX IF NOT EXISTS journal_device_day"
+            " ON journal (device_id, day, kind, amount_cents)")
     execute("CREATE INDEX IF NOT EXISTS reservations_day"
             " ON reservations (school_id, day, article_code)")
 
