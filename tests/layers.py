@@ -37,6 +37,7 @@ LAYERS = [
     ("sync.agent_health", "sync agent", 3),     # the agent's status and credentials file
     ("sync.pull_cursor", "sync agent", 3),      # where the agent's pull starts, its progress
     ("sync.server", "platform", 3),
+    ("sync.server.web", "platform", 3),         # the back office's pages (issue 16)
     ("sync", "shared", 1),                   # the package itself (sync/__init__.py)
     ("kiosk.ui", "touch app", 4),
     ("kiosk.demo", "demo tooling", 5),

@@ -18,6 +18,7 @@ from sync.server.api.main import api_router
 from sync.server.api.middleware import CatchAll, RequestBody
 from sync.server.errors import CentralError
 from sync.server.storage import CentralStore
+from sync.server.web import site
 
 
 def create_app(store: CentralStore) -> FastAPI:
@@ -30,4 +31,5 @@ def create_app(store: CentralStore) -> FastAPI:
     app.add_exception_handler(RequestValidationError, http.invalid_request)
     app.add_exception_handler(HTTPException, http.http_error)
     app.include_router(api_router)
+    site.install(app)                       # the back office's pages (sync.server.web)
     return app

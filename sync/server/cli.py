@@ -6,6 +6,7 @@ password comes from ``~/.pgpass`` or ``PGPASSWORD``, as for ``psql``). Without `
 environment variable ``COMPTOIR_CENTRAL_DB`` says which.
 
     init       --db PATH --school NAME [--school-id ID]   make the database (or add a school)
+               [--admin-email EMAIL ...]                   ... and its first admin (cli_staff)
     demo-data  --db PATH [--students 800] [--school-id ID] load the demo school
     enrol-code --db PATH --name NAME [--school-id ID]      print a one-time enrolment code
                [--replace DEVICE]                          ... or one that replaces a terminal
@@ -53,7 +54,7 @@ from datetime import date
 
 from sync.common.clock import local_time
 from sync.common.i18n import LANGUAGES
-from sync.server import chain_copy, cli_integrity, schools
+from sync.server import chain_copy, cli_integrity, cli_staff, schools
 from sync.server.cli_text import (
     KIND_LABELS,
     LANG_ENV,
@@ -121,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     _db_option(p)
     p.add_argument("--school", required=True, help=_("the school's name"))
     p.add_argument("--school-id", help=_("its id (default: made from the name)"))
+    cli_staff.add_init_options(p)
     p = command("demo-data", _("load the demo school (categories ... reservations)"))
     _db_option(p)
     p.add_argument("--students", type=int, default=800, help=_("how many students"))
@@ -282,9 +284,11 @@ def _run(args: argparse.Namespace) -> int:
 def _command(args: argparse.Namespace, store: CentralStore) -> None:
     lang = language()
     if args.command == "init":
+        admin = cli_staff.read_admin(args)      # checked before anything is made
         school_id = store.add_school(args.school, args.school_id)
         print(_("school {school} ready in {where}").format(school=repr(school_id),
                                                            where=store.label))
+        cli_staff.first_admin(store, school_id, admin)
     elif args.command == "migrate":
         from sync.server.migrations import describe
         done = store.schema

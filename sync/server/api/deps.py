@@ -19,6 +19,7 @@ from sync.server.devices import Device
 from sync.server.errors import CentralError
 from sync.server.permissions import Staff, require
 from sync.server.storage import CentralStore
+from sync.server.web import auth
 
 
 def get_store(request: Request) -> CentralStore:
@@ -82,19 +83,31 @@ def school_id(store: Store, school: str = "") -> str:
 SchoolId = Annotated[str, Depends(school_id)]
 
 
-def office(permission: str) -> Any:
+def office(permission: str | None = None) -> Any:
     """What a back-office route declares: ``staff: Annotated[Staff, office("catalogue.write")]``.
     The person behind the request (``Staff``: their school, their role), refused
-    (``forbidden``) when their role lacks ``permission`` (``sync.server.permissions``).
+    (``forbidden``) when their role lacks ``permission`` (``sync.server.permissions``);
+    ``office()`` without one: anyone signed in (their own account's pages).
 
-    Today an admin token stands for the office's admin of the school meant (``?school=``);
-    the staff accounts of issue 16 (sessions for the pages, tokens for scripts) plug in here,
-    and no route changes."""
+    Who: an admin token (``Authorization: Bearer``) stands for the office's admin of the
+    school meant (``?school=``); else the staff session cookie of the pages
+    (``web.auth``), whose unsafe requests must carry the session's CSRF token and come from
+    this site. Without either: ``unauthorized`` (the pages send the browser to sign in)."""
 
-    def staff(request: Request, store: Store, school_id: SchoolId) -> Staff:
-        store.authenticate_admin(bearer(request))
-        who = Staff(id="admin-token", school_id=school_id, role="admin", name="admin token")
-        require(who, permission)
+    def staff(request: Request, store: Store, csrf: Annotated[str, Depends(auth.sent_csrf)],
+              school: str = "") -> Staff:
+        if "authorization" in request.headers:
+            meant = school_id(store, school)
+            store.authenticate_admin(bearer(request))
+            who = Staff(id="admin-token", school_id=meant, role="admin", name="admin token")
+        else:
+            session = auth.signed_in(request)
+            if session is None:
+                raise CentralError("unauthorized", "sign in first")
+            auth.check_csrf(request, session, csrf)
+            who = session.staff
+        if permission is not None:
+            require(who, permission)
         return who
 
     return Depends(staff)

@@ -11,6 +11,7 @@ from sync.server.api.routes import (
     office_terminals,
     openapi,
     reports,
+    staff,
     terminal,
 )
 
@@ -22,3 +23,4 @@ api_router.include_router(integrity.router)
 api_router.include_router(office_terminals.router)
 api_router.include_router(office_reports.router)
 api_router.include_router(openapi.router)
+api_router.include_router(staff.router)

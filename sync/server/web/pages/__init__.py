@@ -1,0 +1,1 @@
+"""The back office's page routers, one module per area (``router`` includes them all)."""

@@ -1,0 +1,12 @@
+"""``router``: every area's page router, in one place (an area adds its line here)."""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from sync.server.web.pages import account, home, sign_in, staff
+
+router = APIRouter(include_in_schema=False)
+router.include_router(sign_in.router)
+router.include_router(home.router)
+router.include_router(account.router)
+router.include_router(staff.router)
