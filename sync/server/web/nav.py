@@ -22,6 +22,8 @@ class Entry:
 
 ENTRIES: list[Entry] = [
     Entry("/staff", N_("Staff"), "staff.manage"),
+    Entry("/terminals", N_("Terminals"), "terminals.read"),
+    Entry("/reports", N_("Reports"), "reports.read"),
 ]
 
 

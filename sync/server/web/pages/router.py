@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.web.pages import account, home, sign_in, staff
+from sync.server.web.pages import account, home, reports, sign_in, staff, terminals
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(home.router)
 router.include_router(account.router)
 router.include_router(staff.router)
+router.include_router(terminals.router)
+router.include_router(reports.router)
