@@ -244,6 +244,8 @@ def sales_by_hour(db: Database, school_id: str, day: date) -> list[dict]:
         bucket = hours.setdefault(hour, [0, 0])
         bucket[0] += kind != "void"
         bucket[1] += -int(cents)
+    for h in range(min(hours), max(hours)):         # no gap: an empty hour shows as one
+        hours.setdefault(h, [0, 0])
     return [{"label": f"{h:02d}:00", "sales": n, "net_cents": cents}
             for h, (n, cents) in sorted(hours.items())]
 

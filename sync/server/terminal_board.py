@@ -149,7 +149,7 @@ def new_enrol_code(db: Database, school_id: str, name: str, server_url: str,
 def qr_svg(text: str, label: str = "QR code") -> str:
     """``text`` as a QR code: an inline SVG (no XML declaration) of fixed size, an image
     named ``label`` for screen readers (the page writes the code itself beside it)."""
-    svg = segno.make(text, error="m").svg_inline(scale=4, border=2, svgclass="qr",
+    svg = segno.make(text, error="m").svg_inline(scale=5, border=4, svgclass="qr", light="#fff",
                                                  lineclass=None)
     return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(label)}" ', 1)
 
