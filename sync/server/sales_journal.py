@@ -22,6 +22,7 @@ PERIODS = ("today", "yesterday", "last_7_days", "last_30_days", "this_month", "l
            "custom")
 DEFAULT_PERIOD = "last_30_days"
 JOURNAL_KINDS = ("sale", "photocopy", "void", "pickup")   # the kinds with article lines
+ROW_KINDS = (*JOURNAL_KINDS, "reservation", "refund")     # and the platform's own rows
 
 
 def period_name(period: str | None, has_days: bool = False) -> str:
@@ -93,7 +94,7 @@ def sales_journal(db: Database, school_id: str, *, student_id: str | None = None
                   article_text: str | None = None, period: str | None = None,
                   first_day: date | None = None, last_day: date | None = None,
                   limit: int | None = None, offset: int = 0,
-                  today: date | None = None) -> dict:
+                  today: date | None = None, kind: str | None = None) -> dict:
     """The school's sales journal: one row per article line of its sales, photocopies,
     voids and pickups, and of the reservations and refunds made on the platform
     (``ledger.journal_lines``; they have no device), newest first, over a period
@@ -102,7 +103,8 @@ def sales_journal(db: Database, school_id: str, *, student_id: str | None = None
     and together: the student, the wallet (its lines only; pickups move no money, so they
     have none), the device (its id or its name; it leaves the platform's rows out) and
     article text (in the code or the name, every word, case and
-    accents ignored). Returns the ``reports.SalesJournal`` fields: ``count`` and
+    accents ignored), and the operation's ``kind`` (one of ``ROW_KINDS``). Returns the
+    ``reports.SalesJournal`` fields: ``count`` and
     ``total_cents`` cover every matching row, ``rows`` the page ``offset``/``limit``.
 
     School, days, device, student and wallet are filtered in SQL; the article lines live
@@ -113,6 +115,12 @@ def sales_journal(db: Database, school_id: str, *, student_id: str | None = None
     where = ["d.school_id = ?", "j.day >= ?", "j.day <= ?",
              f"j.kind IN ({', '.join('?' * len(JOURNAL_KINDS))})"]
     params: list = [school_id, first.isoformat(), last.isoformat(), *JOURNAL_KINDS]
+    if kind is not None and kind not in ROW_KINDS:
+        raise CentralError("invalid", "unknown operation type {kind!r} (known: {known})",
+                           kind=kind[:40], known=", ".join(ROW_KINDS))
+    if kind:
+        where.append("j.kind = ?")
+        params.append(kind)
     if device_id:
         where.append("(d.id = ? OR d.name = ?)")
         params += [device_id, device_id]
@@ -136,8 +144,10 @@ def sales_journal(db: Database, school_id: str, *, student_id: str | None = None
         articles = dict(db.execute(conn, "SELECT code, name_fr FROM articles"
                                          " WHERE school_id = ?", (school_id,)))
         # Reservations and refunds are made on the platform: no device has them.
-        platform = [] if device_id else ledger.journal_lines(
-            db, conn, school_id, first, last, tz, student_id=student_id, wallet_id=wallet_id)
+        platform = [] if device_id or kind in JOURNAL_KINDS else [
+            r for r in ledger.journal_lines(db, conn, school_id, first, last, tz,
+                                            student_id=student_id, wallet_id=wallet_id)
+            if not kind or r["kind"] == kind]
     words = fold(article_text or "").split()
     rows = []
     for dev, dev_name, seq, kind, ts, day, student, first_name, last_name, body in entries:
@@ -167,6 +177,11 @@ def sales_journal(db: Database, school_id: str, *, student_id: str | None = None
             "first_day": first, "last_day": last,
             "count": len(rows), "total_cents": sum(r["amount_cents"] for r in rows),
             "offset": offset, "rows": rows[offset:end]}
+
+
+def entry_lines(kind: str, data: dict) -> list[tuple[str, str | None, int, int, str | None]]:
+    """The article lines of an entry body (``_entry_lines``), for the office's reports."""
+    return _entry_lines(kind, data)
 
 
 def _int(value: object, default: int = 0) -> int:

@@ -10,6 +10,8 @@ from sync.server.api.routes import (
     integrity,
     ledger,
     money,
+    office_reports,
+    office_terminals,
     openapi,
     operators,
     photos,
@@ -30,5 +32,7 @@ api_router.include_router(students.router)
 api_router.include_router(photos.router)
 api_router.include_router(calendar.router)
 api_router.include_router(money.router)
+api_router.include_router(office_terminals.router)
+api_router.include_router(office_reports.router)
 api_router.include_router(openapi.router)
 api_router.include_router(staff.router)

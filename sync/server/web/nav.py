@@ -27,6 +27,8 @@ ENTRIES: list[Entry] = [
     Entry("/students", N_("Students"), "students.read"),
     Entry("/calendar", N_("Calendar"), "calendar.read"),
     Entry("/money", N_("Money"), "money.read"),
+    Entry("/terminals", N_("Terminals"), "terminals.read"),
+    Entry("/reports", N_("Reports"), "reports.read"),
 ]
 
 

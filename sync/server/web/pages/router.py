@@ -10,9 +10,11 @@ from sync.server.web.pages import (
     home,
     money,
     operators,
+    reports,
     sign_in,
     staff,
     students,
+    terminals,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -25,3 +27,5 @@ router.include_router(operators.router)
 router.include_router(students.router)
 router.include_router(calendar.router)
 router.include_router(money.router)
+router.include_router(terminals.router)
+router.include_router(reports.router)
