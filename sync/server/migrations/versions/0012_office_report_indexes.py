@@ -6,12 +6,12 @@ and a terminal's last Z (``terminal_board``, ``office_reports``).
 ``reservations_day``: a day's reservations of a school, by article (the kitchen's list and
 the uncollected sandwiches).
 
-Revision 0010, after 0009. Indexes only: older releases can still serve the database.
+Revision 0012, after 0011. Indexes only: older releases can still serve the database.
 """
 from sync.server.migrations import execute
 
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -9,13 +9,13 @@ resized and re-encoded as JPEG, kept as base64 text (the same on SQLite and Post
 what the terminals fetch). ``ref`` is what ``students.photo_ref`` names (``photos/<hash>.jpg``):
 a new photo is a new ref, so the terminals' next pull carries the change and they fetch it.
 
-Revision 0010, after 0009 (web-base's staff accounts). New indexes and a new table: older
+Revision 0011, after 0010 (the school calendar). New indexes and a new table: older
 releases can still serve the database.
 """
 from sync.server.migrations import execute
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
