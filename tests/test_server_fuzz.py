@@ -24,6 +24,7 @@ from sync import protocol
 from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync.models import DataSet
 from sync.server import calendar_api, integrity_api, ledger_api, reports
+from sync.server.api.routes import staff as staff_routes
 from sync.server.storage import CentralStore
 
 from .conftest import LUNCH
@@ -196,7 +197,8 @@ def operations(fuzzed: Fuzzed):
                                          integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS,
                                          calendar_api.SETTINGS, calendar_api.MONTH,
                                          calendar_api.OPEN_DAYS, calendar_api.CLOSURES,
-                                         calendar_api.PREVIEW, calendar_api.CLOSURE}
+                                         calendar_api.PREVIEW, calendar_api.CLOSURE,
+                                         *staff_routes.PATHS}
     return found
 
 
