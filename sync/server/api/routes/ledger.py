@@ -1,5 +1,6 @@
 """The platform's money and roster (``sync.server.ledger_api``): reservations, top-ups,
-bank statements, the roster file, a wallet's history. Admin tokens only."""
+bank statements, the roster file, a wallet's history. Admin tokens only, but for reserving and
+cancelling (``reservations_router``), which the office's staff may do too (``reservations.write``)."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -14,9 +15,11 @@ from sync.server.api.http import ERRORS, json_answer, query_day
 from sync.server.permissions import Staff
 
 router = APIRouter(tags=["ledger"], dependencies=[Depends(admin_auth)], responses=ERRORS)
+# Reserving and cancelling: the office's staff too (``office``: session, staff or admin token).
+reservations_router = APIRouter(tags=["ledger"], responses=ERRORS)
 
 
-@router.post(ledger_api.RESERVATIONS, response_model=ledger_api.ReservationAnswer)
+@reservations_router.post(ledger_api.RESERVATIONS, response_model=ledger_api.ReservationAnswer)
 def reserve(req: ledger_api.ReservationRequest, store: Store,
             staff: Annotated[Staff, office("reservations.write")]) -> Response:
     return json_answer(ledger_api.ReservationAnswer.model_validate(ledger.create_reservation(
@@ -24,7 +27,7 @@ def reserve(req: ledger_api.ReservationRequest, store: Store,
         req.confirm_allergens)))
 
 
-@router.post(ledger_api.CANCEL, response_model=ledger_api.CancelAnswer)
+@reservations_router.post(ledger_api.CANCEL, response_model=ledger_api.CancelAnswer)
 def cancel(reservation_id: str, store: Store,
            staff: Annotated[Staff, office("reservations.write")]) -> Response:
     return json_answer(ledger_api.CancelAnswer.model_validate(

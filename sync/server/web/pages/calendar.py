@@ -58,9 +58,11 @@ def _page(request: Request, store: Store, staff: Staff, month: str = "", status:
     weeks[-1] += [None] * (7 - len(weeks[-1]))
     previous, following = first - timedelta(days=1), days[-1]["day"] + timedelta(days=1)
     names = get_day_names("wide", locale=locale)
+    short = get_day_names("abbreviated", locale=locale)    # a phone's narrow columns
     return templating.render(request, "calendar/month.html", {
         "shown": shown, "weeks": weeks, "title": format_date(first, "LLLL yyyy", locale=locale),
         "day_names": [names[i] for i in range(7)],
+        "short_names": [short[i] for i in range(7)],
         "previous": f"{previous:%Y-%m}", "next": f"{following:%Y-%m}",
         "settings": school_calendar.settings(store, staff.school_id),
         "may_write": staff.may("calendar.write"), "errors": {}, "values": {},
