@@ -175,3 +175,22 @@ def test_init_makes_the_first_admin(central_db, monkeypatch, capsys):
     with CentralStore(central_db) as store, store.transaction(write=False) as conn:
         schools = [r[0] for r in store.execute(conn, "SELECT id FROM schools ORDER BY id")]
     assert schools == ["first", "second"]           # the bad email: no school made either
+
+
+def test_sign_in_goes_back_to_local_paths_only_and_refuses_other_sites(platform, school):
+    member = school.members["accountant"]
+    form = {"email": member.email, "password": member.password}
+    for asked, landed in (("/account?tab=1", "/account?tab=1"), ("//evil.example/x", "/"),
+                          ("https://evil.example/", "/")):
+        http = requests.Session()
+        answer = http.post(f"{platform.url}/login", data={**form, "next": asked},
+                           headers={"Origin": platform.url}, allow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (303, landed)
+        cookie = answer.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    forged = requests.post(f"{platform.url}/login", data=form, allow_redirects=False,
+                           headers={"Origin": "http://evil.example"})
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    page = requests.get(f"{platform.url}/login")
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert page.headers["x-frame-options"] == "DENY"
