@@ -13,6 +13,7 @@ import base64
 import binascii
 import logging
 import os
+import sqlite3
 from pathlib import Path
 
 from sync.client import Client, SyncError
@@ -26,7 +27,8 @@ def missing(folder: Path, refs: list[str]) -> list[str]:
     return [ref for ref in refs if is_platform_ref(ref) and not (folder / ref).is_file()]
 
 
-def fetch_missing(conn, folder: Path, client: Client, limit: int = PER_ROUND) -> int:
+def fetch_missing(conn: sqlite3.Connection, folder: Path, client: Client,
+                  limit: int = PER_ROUND) -> int:
     """Fetch the platform's photos this terminal lacks (``conn``: the terminal store's
     connection); returns how many were written."""
     refs = [r[0] for r in conn.execute("SELECT DISTINCT photo_ref FROM students"
