@@ -49,9 +49,14 @@ def fetch_missing(conn: sqlite3.Connection, folder: Path, client: Client,
             log.warning("a photo's bytes do not match its name: not kept")
             continue
         path = folder / ref
-        path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(jpeg)
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(exist_ok=True)
+            tmp.write_bytes(jpeg)
+            os.replace(tmp, path)
+        except OSError as e:        # a full disk: the sale matters more than a photo
+            log.warning("photo not written (%s): tried again after the next pull",
+                        type(e).__name__)
+            break
         written += 1
     return written
