@@ -3,7 +3,8 @@
 The office searches a school's students by the start of their names, class or id
 (``sync.server.students``): an index on each, in lower case, so that a search on a
 100,000-student school reads the rows that match, not the school; and one by name for the
-list of everyone, read in order up to its limit. A student's badges and wallets are read by student (the student's page).
+list of everyone, read in order up to its limit. A student's badges and wallets are read by
+student (the student's page).
 
 Photos (``student_photos``): the one photo the office uploaded for a student, already checked,
 resized and re-encoded as JPEG, kept as base64 text (the same on SQLite and PostgreSQL, and
