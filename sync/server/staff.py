@@ -14,6 +14,7 @@ locked, is never told to someone who does not know its password.
 """
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -29,7 +30,6 @@ from sync.server.errors import CentralError
 from sync.server.permissions import ROLES, Staff
 
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")   # unknown emails cost the same time
 MAX_FAILURES = 5
 MAX_ADDRESS_FAILURES = 20
 LOCK = timedelta(minutes=15)
@@ -77,16 +77,21 @@ def check_password(password: str) -> None:
                            count=MAX_PASSWORD)
 
 
+def _printable(text: str) -> bool:
+    """No control character (a NUL cannot even be stored on PostgreSQL)."""
+    return not any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 def clean_email(email: str) -> str:
     email = email.strip().lower()
-    if not _EMAIL.match(email) or len(email) > 254:
+    if not _EMAIL.match(email) or len(email) > 254 or not _printable(email):
         raise CentralError("invalid", "not an email address")
     return email
 
 
 def clean_name(name: str) -> str:
     name = " ".join(name.split())
-    if not name or len(name) > 100:
+    if not name or len(name) > 100 or not _printable(name):
         raise CentralError("invalid", "a name has 1 to 100 characters")
     return name
 
@@ -112,7 +117,9 @@ def get_staff(db: Database, school_id: str, staff_id: str,
     def read(c: Connection) -> tuple | None:
         return db.execute(c, f"SELECT {_COLUMNS} FROM staff WHERE id = ? AND school_id = ?",
                           (staff_id, school_id)).fetchone()
-    if conn is not None:
+    if not _printable(staff_id):
+        row = None
+    elif conn is not None:
         row = read(conn)
     else:
         with db.transaction(write=False) as c:
@@ -184,9 +191,16 @@ def change_password(db: Database, staff: Staff, current: str, new: str) -> None:
         db.execute(conn, "UPDATE staff SET password_hash = ? WHERE id = ?", (new_hash, staff.id))
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when there is no account: an unknown email costs the same time.
+    Made at the first use (hashing costs a server's start 40 ms, more on a busy machine)."""
+    return _HASHER.hash("not a password of anyone")
+
+
 def _verify(stored: str, password: str) -> bool:
     try:
-        return _HASHER.verify(stored or _DUMMY_HASH, password) and bool(stored)
+        return _HASHER.verify(stored or _dummy_hash(), password) and bool(stored)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -197,6 +211,8 @@ def sign_in(db: Database, email: str, password: str, address: str) -> Account:
     whatever went wrong (unknown email, wrong password, locked, disabled, throttled)."""
     now = db.now()
     email = email.strip().lower()[:254]
+    if not _printable(email):
+        email = ""
     with db.transaction(write=False) as conn:
         row = db.execute(conn, f"SELECT {_COLUMNS}, password_hash, failed_attempts FROM staff"
                                " WHERE email = ?", (email,)).fetchone()
