@@ -13,6 +13,7 @@ import base64
 import binascii
 import logging
 import os
+import sqlite3
 from pathlib import Path
 
 from sync.client import Client, SyncError
@@ -26,7 +27,8 @@ def missing(folder: Path, refs: list[str]) -> list[str]:
     return [ref for ref in refs if is_platform_ref(ref) and not (folder / ref).is_file()]
 
 
-def fetch_missing(conn, folder: Path, client: Client, limit: int = PER_ROUND) -> int:
+def fetch_missing(conn: sqlite3.Connection, folder: Path, client: Client,
+                  limit: int = PER_ROUND) -> int:
     """Fetch the platform's photos this terminal lacks (``conn``: the terminal store's
     connection); returns how many were written."""
     refs = [r[0] for r in conn.execute("SELECT DISTINCT photo_ref FROM students"
@@ -47,9 +49,14 @@ def fetch_missing(conn, folder: Path, client: Client, limit: int = PER_ROUND) ->
             log.warning("a photo's bytes do not match its name: not kept")
             continue
         path = folder / ref
-        path.parent.mkdir(exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(jpeg)
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(exist_ok=True)
+            tmp.write_bytes(jpeg)
+            os.replace(tmp, path)
+        except OSError as e:        # a full disk: the sale matters more than a photo
+            log.warning("photo not written (%s): tried again after the next pull",
+                        type(e).__name__)
+            break
         written += 1
     return written

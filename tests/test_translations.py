@@ -31,14 +31,16 @@ SAME_AS_ENGLISH = {
            "Date", "Article", "Version", "loaded_articles", "loaded_badges",
            "role_supervisor", "role_admin",      # "Supervision", "Administration"
            "flag_gluten", "flag_lupin", "per_page",
-           "slip_seconds", "slip_minutes", "slip_hours_minutes"},      # "45 s", "1 h 05 min"
+           "slip_seconds", "slip_minutes", "slip_hours_minutes",      # "45 s", "1 h 05 min"
+           "Action", "Badge", "Badges", "Photo", "photocopies"},      # the students' pages
     "nl": {"Terminal", "Printer", "Platform", "badges", "open", "online", "offline", "{detail}",
            "ok", "state_ok", "state_unknown", "printer",
            "{label}: {value}", "{label}:{pad} {value}", "{state}: {detail}",
            "{folder}  (schema v{version})", "badge {count}: {raw}  →  {uid}   ({reader})",
            "label_value", "slip_iban", "slip_bic", "flag_gluten",
            "loaded_badges", "sales_device", "{path}: {error}", "{where}: {problem}",
-           "slip_seconds", "slip_minutes", "size_kb", "size_mb"},
+           "slip_seconds", "slip_minutes", "size_kb", "size_mb",
+           "Badge", "Badges", "platform"},                            # the students' pages
 }
 
 

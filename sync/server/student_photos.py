@@ -47,9 +47,9 @@ def prepare(data: bytes) -> bytes:
                 if probe.width * probe.height > MAX_PIXELS:
                     raise CentralError("invalid", "the photo has too many pixels")
                 probe.verify()      # the whole file read: a cut or damaged one is refused
-            with Image.open(io.BytesIO(data)) as image:
-                image.draft("RGB", (SIDE, SIDE))        # JPEG: decode at a smaller scale
-                image = ImageOps.exif_transpose(image)
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.draft("RGB", (SIDE, SIDE))       # JPEG: decode at a smaller scale
+                image: Image.Image = ImageOps.exif_transpose(opened)
                 image.thumbnail((SIDE, SIDE), Image.Resampling.LANCZOS)
                 if image.mode in ("RGBA", "LA", "P"):   # transparency on white
                     image = image.convert("RGBA")

@@ -7,9 +7,11 @@ Every function is scoped to one school: a student, badge or wallet of another sc
 touches a new change version, so the terminals' next pull carries it. A badge is blocked or
 unblocked through ``badges.decide``, the very decision a terminal's ``badge_block`` entry makes.
 
-Search: words (at most ``MAX_WORDS``), each found in the last name, first name, class or
-student id, without regard to ASCII case; ordered by name along the ``students_by_name`` index
-and cut at ``limit``, so that a school of 100,000 students answers a page, not the school.
+Search: words (at most ``MAX_WORDS``), each the start of the last name, first name, class or
+student id, without regard to ASCII case ("dub em" finds Emma Dubois, "3b" a class, "S0004"
+ids), through an index on each (``LOWER(column)``), ordered by name and cut at ``limit``: a
+school of 100,000 students answers a page, not the school. An empty search lists everyone by
+name along the ``students_by_name`` index.
 """
 from __future__ import annotations
 
@@ -30,22 +32,27 @@ MAX_LIMIT = 200
 MAX_FLAGS = 30
 MAX_FLAG = 40               # characters of one flag
 MAX_BLOCKED = 200           # blocked categories of one student
+FEW = 2000                  # a search's first word matching at most this many: sorted alone
 HISTORY = 50                # movements per wallet on the student's page (newest first)
 
 _STUDENT = ("id", "first_name", "last_name", "class_name", "photo_ref", "daily_limit_cents",
             "blocked_categories", "blocked_articles", "flags")
 
 
-def _like(word: str) -> str:
-    """``word`` as a LIKE pattern matching it anywhere (``%`` and ``_`` taken literally)."""
-    escaped = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+_COLUMNS = ("last_name", "first_name", "class_name", "id")
+
+
+def _starts(word: str) -> tuple[str, str]:
+    """The range of lower-case texts that start with ``word``: ``>= low`` and ``< high``
+    (texts compare as bytes on both backends, and U+10FFFF comes after every character)."""
+    low = word.lower()
+    return low, low + "\U0010ffff"
 
 
 def search(db: Database, school_id: str, query: str = "", limit: int = 50,
            offset: int = 0) -> dict:
-    """The school's students matching ``query`` (every word somewhere in their names, class or
-    id), by name: ``{"students": [...], "more": bool}`` (``more``: another page exists)."""
+    """The school's students matching ``query`` (every word the start of their names, class
+    or id), by name: ``{"students": [...], "more": bool}`` (``more``: another page exists)."""
     query = " ".join(query.split())
     if len(query) > MAX_QUERY:
         raise CentralError("invalid", "a search has {max} characters at most", max=MAX_QUERY)
@@ -54,16 +61,31 @@ def search(db: Database, school_id: str, query: str = "", limit: int = 50,
         raise CentralError("invalid", "a search has {max} words at most", max=MAX_WORDS)
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise CentralError("invalid", "limit: 1 to {max}; offset: 0 or more", max=MAX_LIMIT)
-    where, params = ["school_id = ?"], [school_id]
+    where, params = ["s.school_id = ?"], [school_id]
     for word in words:
-        where.append("(" + " OR ".join(f"LOWER({c}) LIKE ? ESCAPE '\\'" for c in
-                                       ("last_name", "first_name", "class_name", "id")) + ")")
-        params += [_like(word)] * 4
+        where.append("(" + " OR ".join(f"(LOWER(s.{c}) >= ? AND LOWER(s.{c}) < ?)"
+                                       for c in _COLUMNS) + ")")
+        params += list(_starts(word)) * len(_COLUMNS)
+    select = ("SELECT s.id, s.first_name, s.last_name, s.class_name, s.photo_ref, s.flags"
+              " FROM students s")
+    tail = " ORDER BY s.last_name, s.first_name, s.id LIMIT ? OFFSET ?"
     with db.transaction(write=False) as conn:
-        rows = db.execute(conn, "SELECT id, first_name, last_name, class_name, photo_ref, flags"
-                                " FROM students WHERE " + " AND ".join(where)
-                          + " ORDER BY last_name, first_name, id LIMIT ? OFFSET ?",
-                          (*params, limit + 1, offset)).fetchall()
+        # The first word's matches through its indexes; few of them (a name, an id): sort
+        # just those. Many (or no word): walk the school by name, stopping at the page.
+        few = False
+        if words:
+            union = " UNION ".join(f"SELECT id AS sid FROM students WHERE school_id = ?"
+                                   f" AND LOWER({c}) >= ? AND LOWER({c}) < ?" for c in _COLUMNS)
+            first = [school_id, *_starts(words[0])] * len(_COLUMNS)
+            few = len(db.execute(conn, f"SELECT sid FROM ({union}) m LIMIT ?",
+                                 (*first, FEW + 1)).fetchall()) <= FEW
+        if few:
+            rows = db.execute(conn, f"{select} JOIN ({union}) m ON s.id = m.sid WHERE "
+                              + " AND ".join(where) + tail,
+                              (*first, *params, limit + 1, offset)).fetchall()
+        else:
+            rows = db.execute(conn, f"{select} WHERE " + " AND ".join(where) + tail,
+                              (*params, limit + 1, offset)).fetchall()
     found = [{"id": r[0], "first_name": r[1], "last_name": r[2], "class_name": r[3],
               "has_photo": r[4] is not None, "flags": json.loads(r[5])} for r in rows[:limit]]
     return {"students": found, "more": len(rows) > limit}

@@ -87,7 +87,7 @@ def test_roster_search_and_a_students_page_in_a_browser(browser, platform, schoo
     page.click("form[action$='/settings'] button[type=submit]")
     assert page.locator("#flags-now").inner_text() == "gluten, porc"
     assert "3,50" in page.locator("#limit-now").inner_text()
-    assert page.locator("#blocked-now").inner_text() == "drink"
+    assert page.locator("#blocked-now").inner_text() == "Boissons"
 
     # A photo: a file that is no image is refused under its field; a PNG is shown.
     page.set_input_files("#f-file", files=[{"name": "photo.png", "mimeType": "image/png",

@@ -25,6 +25,17 @@ Text = Annotated[str, Form()]
 PAGE = 50
 
 
+def N_(text: str) -> str:
+    """Marks a text for extraction; the template translates it."""
+    return text
+
+
+# A movement's kind as the office reads it (``ledger.wallet_history``).
+KINDS = {"topup": N_("top-up"), "transfer": N_("bank transfer"), "reservation": N_("reservation"),
+         "refund": N_("refund"), "sale": N_("sale"), "void": N_("cancelled sale"),
+         "photocopy": N_("photocopies")}
+
+
 def _page_of(student_id: str) -> str:
     return f"/students/{quote(student_id, safe='')}"
 
@@ -72,7 +83,7 @@ def _student_page(request: Request, store: Store, staff: Staff, student_id: str,
     found = students.detail(store, staff.school_id, student_id)
     return templating.render(request, "students/student.html", {
         **found, "page_path": _page_of(student_id), "errors": errors or {},
-        "values": values or {}, "may_write": staff.may("students.write")}, status)
+        "values": values or {}, "may_write": staff.may("students.write"), "KINDS": KINDS}, status)
 
 
 @router.get("/students/{student_id}")
