@@ -133,6 +133,20 @@ def test_the_json_api_invites_changes_and_an_admin_token_still_works(platform, s
                         headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
+def test_a_personal_token_acts_with_its_members_role_until_revoked(platform, school):
+    member = platform.member(school, "accountant")
+    http = platform.session(member)
+    csrf = {"X-CSRF-Token": http.csrf}  # type: ignore[attr-defined]
+    made = http.post(f"{platform.url}{API}/me/tokens", headers=csrf, json={"label": "export"})
+    assert made.status_code == 201
+    script = {"Authorization": f"Bearer {made.json()['token']}"}
+    assert requests.get(f"{platform.url}{API}/me", headers=script).json()["id"] == member.id
+    assert requests.get(f"{platform.url}{API}/staff", headers=script).status_code == 403
+    token_id = http.get(f"{platform.url}{API}/me/tokens").json()["tokens"][0]["id"]
+    assert http.delete(f"{platform.url}{API}/me/tokens/{token_id}", headers=csrf).ok
+    assert requests.get(f"{platform.url}{API}/me", headers=script).status_code == 401
+
+
 def test_changing_ones_password_ends_the_other_sessions(platform, school):
     member = platform.member(school, "accountant")
     here, there = platform.session(member), platform.session(member)
