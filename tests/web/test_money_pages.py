@@ -42,6 +42,8 @@ def test_statements_and_a_wallet_correction_in_the_browser(browser, platform, sc
     page.click("form[action='/money/bank-statements'] button[type=submit]")
     assert page.locator("#result tr.credited").count() == 4
     assert page.locator("#result tr.unmatched").count() == 2
+    lines = page.locator("#result tbody td:first-child").all_inner_texts()
+    assert lines == ["3", "6", "10", "13", "17", "20"]                 # in the file's order
     reasons = page.locator("#result tr.unmatched td:nth-child(6)").all_inner_texts()
     assert reasons == ["chiffre de contrôle faux (mod 97) : la communication a été mal tapée",
                        "pas de communication structurée"]

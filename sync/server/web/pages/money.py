@@ -60,8 +60,11 @@ async def upload_statement(request: Request, store: Store, staff: Writer,
             raise
         return _index(request, store, staff, 422, error=e.say(templating.language(request)))
     lang = templating.language(request)
-    for line in result["unmatched"]:
-        line["reason"] = say(line["reason"], lang)
+    rows = [{**c, "status": "credited"} for c in result["credited"]]
+    rows += [{**c, "status": "already"} for c in result["already_imported"]]
+    rows += [{**u, "status": "unmatched", "reason": say(u["reason"], lang)}
+             for u in result["unmatched"]]
+    result["rows"] = sorted(rows, key=lambda r: r["line"])      # in the file's order
     return _index(request, store, staff, result=result,
                   filename=(statement.filename or "")[:120] if statement else "")
 
