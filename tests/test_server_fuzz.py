@@ -24,7 +24,7 @@ from sync import protocol
 from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync.models import DataSet
 from sync.server import integrity_api, ledger_api, reports
-from sync.server.api.routes import catalogue, operators
+from sync.server.api.routes import catalogue, operators, staff as staff_routes
 from sync.server.storage import CentralStore
 
 from .conftest import LUNCH
@@ -200,7 +200,7 @@ def operations(fuzzed: Fuzzed):
                                          ledger_api.TOPUPS, ledger_api.BANK_IMPORT,
                                          ledger_api.ROSTER, ledger_api.WALLET_HISTORY,
                                          integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS,
-                                         *OFFICE_CATALOGUE}
+                                         *staff_routes.PATHS, *OFFICE_CATALOGUE}
     return found
 
 
