@@ -89,3 +89,32 @@ def test_the_office_builds_its_catalogue_and_operators(browser, platform, school
     assert page.locator("form button[type=submit]:has-text('Enregistrer')").count() == 0
     audit(page, "catalogue-article-accountant-phone-fr")
     phone.close()
+
+
+def test_another_schools_articles_and_operators_are_not_found(platform, school):
+    """Signed in to school B, school A's codes and ids answer 404, page or JSON, read or
+    write, exactly as unknown ones; nothing of A changes."""
+    from .pages_catalogue import made
+    mine = made(platform, school)
+    other = platform.school()
+    http = platform.session(other.members["admin"])
+    for method, path, extra in (
+            ("GET", "/catalogue/articles/{art}", {}),
+            ("POST", "/catalogue/articles/{art}", {"data": {"action": "deactivate"}}),
+            ("GET", "/catalogue/categories/{cat}", {}),
+            ("POST", "/catalogue/categories/{cat}", {"data": {"name_fr": "Pris"}}),
+            ("GET", "/operators/{op}", {}),
+            ("POST", "/operators/{op}", {"data": {"action": "pin"}}),
+            ("GET", "/api/v1/admin/catalogue/articles/{art}", {}),
+            ("POST", "/api/v1/admin/catalogue/articles/{art}/deactivate", {}),
+            ("GET", "/api/v1/admin/operators/{op}", {}),
+            ("POST", "/api/v1/admin/operators/{op}/pin", {"json": {}})):
+        if "data" in extra:
+            extra = {"data": {**extra["data"], "csrf_token": http.csrf}}
+        elif method == "POST":
+            extra = {**extra, "headers": {"X-CSRF-Token": http.csrf}}
+        answer = http.request(method, platform.url + path.format(**mine), **extra,
+                              allow_redirects=False)
+        assert answer.status_code == 404, (method, path, answer.status_code)
+    assert catalogue.article(platform.store, school.id, mine["art"])["active"] is True
+    assert operators.operator(platform.store, school.id, mine["op"])["active"] is True
