@@ -32,8 +32,10 @@ SAME_AS_ENGLISH = {
            "role_supervisor", "role_admin",      # "Supervision", "Administration"
            "flag_gluten", "flag_lupin", "per_page",
            "slip_seconds", "slip_minutes", "slip_hours_minutes",      # "45 s", "1 h 05 min"
-           "Action", "Badge", "Badges", "Photo", "photocopies"},      # the students' pages
-    "nl": {"Terminal", "Printer", "Platform", "badges", "open", "online", "offline", "{detail}",
+           "Action", "Badge", "Badges", "Photo", "photocopies",         # the students' pages
+           "Articles", "Catalogue", "Code", "gluten", "lupin"},       # the back office's catalogue
+    "nl": {"Code", "Operators", "gluten",                            # the back office's catalogue
+           "Terminal", "Printer", "Platform", "badges", "open", "online", "offline", "{detail}",
            "ok", "state_ok", "state_unknown", "printer",
            "{label}: {value}", "{label}:{pad} {value}", "{state}: {detail}",
            "{folder}  (schema v{version})", "badge {count}: {raw}  →  {uid}   ({reader})",
