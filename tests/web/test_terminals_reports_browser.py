@@ -61,7 +61,7 @@ def test_terminals_code_enrol_sync_replace_revoke(browser, platform, school, sch
     audit(office, "terminal-code-fr")
     code = office.locator("#enrol-code").inner_text()
     qr = office.locator("figure svg[role=img]")
-    assert code in qr.get_attribute("aria-label") and qr.locator("path").count() == 1
+    assert code in qr.get_attribute("aria-label") and qr.locator("path").count() >= 1
     qr_text = f"{office.locator('#enrol-url').inner_text()} {code}"
 
     # The terminal enrols with it, pulls, sells soup and closes its day; pushes.
