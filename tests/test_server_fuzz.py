@@ -24,6 +24,7 @@ from sync import protocol
 from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync.models import DataSet
 from sync.server import integrity_api, ledger_api, reports
+from sync.server.api.routes import staff as staff_routes
 from sync.server.storage import CentralStore
 
 from .conftest import LUNCH
@@ -193,7 +194,8 @@ def operations(fuzzed: Fuzzed):
                                          ledger_api.RESERVATIONS, ledger_api.CANCEL,
                                          ledger_api.TOPUPS, ledger_api.BANK_IMPORT,
                                          ledger_api.ROSTER, ledger_api.WALLET_HISTORY,
-                                         integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS}
+                                         integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS,
+                                         *staff_routes.PATHS}
     return found
 
 

@@ -77,16 +77,21 @@ def check_password(password: str) -> None:
                            count=MAX_PASSWORD)
 
 
+def _printable(text: str) -> bool:
+    """No control character (a NUL cannot even be stored on PostgreSQL)."""
+    return not any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 def clean_email(email: str) -> str:
     email = email.strip().lower()
-    if not _EMAIL.match(email) or len(email) > 254:
+    if not _EMAIL.match(email) or len(email) > 254 or not _printable(email):
         raise CentralError("invalid", "not an email address")
     return email
 
 
 def clean_name(name: str) -> str:
     name = " ".join(name.split())
-    if not name or len(name) > 100:
+    if not name or len(name) > 100 or not _printable(name):
         raise CentralError("invalid", "a name has 1 to 100 characters")
     return name
 
@@ -112,7 +117,9 @@ def get_staff(db: Database, school_id: str, staff_id: str,
     def read(c: Connection) -> tuple | None:
         return db.execute(c, f"SELECT {_COLUMNS} FROM staff WHERE id = ? AND school_id = ?",
                           (staff_id, school_id)).fetchone()
-    if conn is not None:
+    if not _printable(staff_id):
+        row = None
+    elif conn is not None:
         row = read(conn)
     else:
         with db.transaction(write=False) as c:
@@ -197,6 +204,8 @@ def sign_in(db: Database, email: str, password: str, address: str) -> Account:
     whatever went wrong (unknown email, wrong password, locked, disabled, throttled)."""
     now = db.now()
     email = email.strip().lower()[:254]
+    if not _printable(email):
+        email = ""
     with db.transaction(write=False) as conn:
         row = db.execute(conn, f"SELECT {_COLUMNS}, password_hash, failed_attempts FROM staff"
                                " WHERE email = ?", (email,)).fetchone()

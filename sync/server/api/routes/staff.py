@@ -21,6 +21,10 @@ ADMIN = "/api/v1/admin"
 router = APIRouter(tags=["staff"], responses=ERRORS)
 Admin = Annotated[Staff, office("staff.manage")]
 Me = Annotated[Staff, office()]
+# every path of this router (the fuzz test lists the API's paths)
+PATHS = frozenset(ADMIN + p for p in (
+    "/login", "/logout", "/password-link", "/me", "/me/password", "/me/logout-everywhere",
+    "/staff", "/staff/{staff_id}", "/staff/{staff_id}/link"))
 
 
 class Member(BaseModel):
