@@ -23,7 +23,7 @@ from kiosk.demo.school import generate
 from sync import protocol
 from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync.models import DataSet
-from sync.server import integrity_api, ledger_api, reports
+from sync.server import integrity_api, ledger_api, office_api, reports
 from sync.server.api.routes import staff as staff_routes
 from sync.server.storage import CentralStore
 
@@ -195,7 +195,7 @@ def operations(fuzzed: Fuzzed):
                                          ledger_api.TOPUPS, ledger_api.BANK_IMPORT,
                                          ledger_api.ROSTER, ledger_api.WALLET_HISTORY,
                                          integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS,
-                                         *staff_routes.PATHS}
+                                         *staff_routes.PATHS, *office_api.PATHS}
     return found
 
 
