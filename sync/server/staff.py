@@ -14,6 +14,7 @@ locked, is never told to someone who does not know its password.
 """
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -29,7 +30,6 @@ from sync.server.errors import CentralError
 from sync.server.permissions import ROLES, Staff
 
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-_DUMMY_HASH = _HASHER.hash("not a password of anyone")   # unknown emails cost the same time
 MAX_FAILURES = 5
 MAX_ADDRESS_FAILURES = 20
 LOCK = timedelta(minutes=15)
@@ -191,9 +191,16 @@ def change_password(db: Database, staff: Staff, current: str, new: str) -> None:
         db.execute(conn, "UPDATE staff SET password_hash = ? WHERE id = ?", (new_hash, staff.id))
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when there is no account: an unknown email costs the same time.
+    Made at the first use (hashing costs a server's start 40 ms, more on a busy machine)."""
+    return _HASHER.hash("not a password of anyone")
+
+
 def _verify(stored: str, password: str) -> bool:
     try:
-        return _HASHER.verify(stored or _DUMMY_HASH, password) and bool(stored)
+        return _HASHER.verify(stored or _dummy_hash(), password) and bool(stored)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

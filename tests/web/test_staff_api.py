@@ -133,6 +133,20 @@ def test_the_json_api_invites_changes_and_an_admin_token_still_works(platform, s
                         headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
+def test_a_personal_token_acts_with_its_members_role_until_revoked(platform, school):
+    member = platform.member(school, "accountant")
+    http = platform.session(member)
+    csrf = {"X-CSRF-Token": http.csrf}  # type: ignore[attr-defined]
+    made = http.post(f"{platform.url}{API}/me/tokens", headers=csrf, json={"label": "export"})
+    assert made.status_code == 201
+    script = {"Authorization": f"Bearer {made.json()['token']}"}
+    assert requests.get(f"{platform.url}{API}/me", headers=script).json()["id"] == member.id
+    assert requests.get(f"{platform.url}{API}/staff", headers=script).status_code == 403
+    token_id = http.get(f"{platform.url}{API}/me/tokens").json()["tokens"][0]["id"]
+    assert http.delete(f"{platform.url}{API}/me/tokens/{token_id}", headers=csrf).ok
+    assert requests.get(f"{platform.url}{API}/me", headers=script).status_code == 401
+
+
 def test_changing_ones_password_ends_the_other_sessions(platform, school):
     member = platform.member(school, "accountant")
     here, there = platform.session(member), platform.session(member)
@@ -161,3 +175,22 @@ def test_init_makes_the_first_admin(central_db, monkeypatch, capsys):
     with CentralStore(central_db) as store, store.transaction(write=False) as conn:
         schools = [r[0] for r in store.execute(conn, "SELECT id FROM schools ORDER BY id")]
     assert schools == ["first", "second"]           # the bad email: no school made either
+
+
+def test_sign_in_goes_back_to_local_paths_only_and_refuses_other_sites(platform, school):
+    member = school.members["accountant"]
+    form = {"email": member.email, "password": member.password}
+    for asked, landed in (("/account?tab=1", "/account?tab=1"), ("//evil.example/x", "/"),
+                          ("https://evil.example/", "/")):
+        http = requests.Session()
+        answer = http.post(f"{platform.url}/login", data={**form, "next": asked},
+                           headers={"Origin": platform.url}, allow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (303, landed)
+        cookie = answer.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    forged = requests.post(f"{platform.url}/login", data=form, allow_redirects=False,
+                           headers={"Origin": "http://evil.example"})
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    page = requests.get(f"{platform.url}/login")
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    assert page.headers["x-frame-options"] == "DENY"

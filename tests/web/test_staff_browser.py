@@ -65,6 +65,7 @@ def test_invite_set_password_sign_in_and_role_change(browser, platform, school):
     invited.click("form[action='/login'] button[type=submit]")
     assert invited.locator("nav.menu a[href='/staff']").count() == 0    # an accountant
     assert invited.goto("/staff").status == 403
+    audit(invited, "forbidden-nl")
 
     admin.click("table a:has-text('Nadia Peeters')")
     audit(admin, "staff-member-fr")

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from sync.server import staff_tokens
 from sync.server.api.http import bearer
 from sync.server.devices import Device
 from sync.server.errors import CentralError
@@ -89,14 +90,20 @@ def office(permission: str | None = None) -> Any:
     (``forbidden``) when their role lacks ``permission`` (``sync.server.permissions``);
     ``office()`` without one: anyone signed in (their own account's pages).
 
-    Who: an admin token (``Authorization: Bearer``) stands for the office's admin of the
-    school meant (``?school=``); else the staff session cookie of the pages
+    Who: a member's personal token (``Authorization: Bearer cst_...``, ``staff_tokens``)
+    acts as that member; an admin token stands for the office's admin of the school meant
+    (``?school=``); else the staff session cookie of the pages
     (``web.auth``), whose unsafe requests must carry the session's CSRF token and come from
     this site. Without either: ``unauthorized`` (the pages send the browser to sign in)."""
 
     def staff(request: Request, store: Store, csrf: Annotated[str, Depends(auth.sent_csrf)],
               school: str = "") -> Staff:
+        personal = None
         if "authorization" in request.headers:
+            personal = staff_tokens.authenticate(store, bearer(request))
+        if personal is not None:
+            who = personal
+        elif "authorization" in request.headers:
             meant = school_id(store, school)
             store.authenticate_admin(bearer(request))
             who = Staff(id="admin-token", school_id=meant, role="admin", name="admin token")

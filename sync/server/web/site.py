@@ -5,6 +5,7 @@ page, not found → a 404 page, anything else → a page with the message in the
 language. The JSON API (``/api/...``) answers as before."""
 from __future__ import annotations
 
+import os
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -21,9 +22,15 @@ from sync.server.web.pages import router as pages
 STATIC = templating.TEMPLATES.with_name("static")
 
 
+SECURE_ENV = "COMPTOIR_SECURE_COOKIES"      # 1: always Secure (behind a TLS proxy), 0: never
+
+
 def install(app: FastAPI, secure_cookies: bool | None = None) -> None:
-    """``secure_cookies``: mark the session cookie Secure (``None``: when the request came
-    over https)."""
+    """``secure_cookies``: mark the session cookie Secure; ``None``: as ``SECURE_ENV`` says,
+    else when the request came over https (``serve --tls-cert``, or a proxy on this machine
+    that says so in ``X-Forwarded-Proto``)."""
+    if secure_cookies is None and os.environ.get(SECURE_ENV, "") in ("0", "1"):
+        secure_cookies = os.environ[SECURE_ENV] == "1"
     app.state.secure_cookies = secure_cookies
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

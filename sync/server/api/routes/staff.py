@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from sync.server import staff as accounts, staff_links, staff_sessions
+from sync.server import staff as accounts, staff_links, staff_sessions, staff_tokens
 from sync.server.api.deps import Store, office
 from sync.server.api.http import ERRORS, json_answer
 from sync.server.errors import CentralError
@@ -24,7 +24,8 @@ Me = Annotated[Staff, office()]
 # every path of this router (the fuzz test lists the API's paths)
 PATHS = frozenset(ADMIN + p for p in (
     "/login", "/logout", "/password-link", "/me", "/me/password", "/me/logout-everywhere",
-    "/staff", "/staff/{staff_id}", "/staff/{staff_id}/link"))
+    "/staff", "/staff/{staff_id}", "/staff/{staff_id}/link", "/me/tokens",
+    "/me/tokens/{token_id}"))
 
 
 class Member(BaseModel):
@@ -80,6 +81,25 @@ class LinkUse(BaseModel):
 
 class Preferences(BaseModel):
     lang: Literal["fr", "nl", "en"]
+
+
+class TokenInfo(BaseModel):
+    id: str
+    label: str
+    created_at: str
+    last_used: str | None
+
+
+class TokenList(BaseModel):
+    tokens: list[TokenInfo]
+
+
+class NewToken(BaseModel):
+    label: str = Field(max_length=60)
+
+
+class MadeToken(BaseModel):
+    token: str = Field(description="the token (shown once): Authorization: Bearer <token>")
 
 
 class Ended(BaseModel):
@@ -161,6 +181,28 @@ def logout_everywhere(request: Request, store: Store, staff: Me) -> Response:
     response = json_answer(Ended(sessions_ended=staff_sessions.close_all(store, staff)))
     auth.clear_session_cookie(request, response)
     return response
+
+
+@router.get(ADMIN + "/me/tokens", response_model=TokenList)
+def my_tokens(store: Store, staff: Me) -> Response:
+    _me(store, staff)
+    return json_answer(TokenList.model_validate({"tokens": staff_tokens.tokens(store, staff)}))
+
+
+@router.post(ADMIN + "/me/tokens", response_model=MadeToken, status_code=201)
+def make_token(req: NewToken, store: Store, staff: Me) -> Response:
+    """A personal API token for a script: it acts with one's role, in one's school."""
+    _me(store, staff)
+    answer = json_answer(MadeToken(token=staff_tokens.create(store, staff, req.label)))
+    answer.status_code = 201
+    return answer
+
+
+@router.delete(ADMIN + "/me/tokens/{token_id}", response_model=TokenList)
+def revoke_token(token_id: str, store: Store, staff: Me) -> Response:
+    _me(store, staff)
+    staff_tokens.revoke(store, staff, token_id)
+    return json_answer(TokenList.model_validate({"tokens": staff_tokens.tokens(store, staff)}))
 
 
 # -- the school's staff (admins) ---------------------------------------------------------------

@@ -8,6 +8,8 @@ argon2id hash (empty until an invitation or a set-password link is used); failed
 random id, kept hashed), with its absolute expiry and its last sighting for the idle timeout.
 ``staff_invitations``: a one-time link (its token kept hashed) to choose a password.
 ``login_throttle``: failed sign-ins per client address (a guesser trying many emails).
+``staff_tokens``: a member's personal API tokens for scripts (kept hashed; the id is the
+hash's first 12 characters), acting with that member's role.
 
 Revision 0009, after 0008. New tables only: older releases can still serve the database.
 """
@@ -33,6 +35,9 @@ def upgrade() -> None:
             " staff_id TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)")
     execute("CREATE TABLE IF NOT EXISTS login_throttle (address TEXT PRIMARY KEY,"
             " failures INTEGER NOT NULL, since TEXT NOT NULL)")
+    execute("CREATE TABLE IF NOT EXISTS staff_tokens (token_hash TEXT PRIMARY KEY,"
+            " staff_id TEXT NOT NULL, label TEXT NOT NULL, created_at TEXT NOT NULL,"
+            " last_used TEXT)")
 
 
 def downgrade() -> None:

@@ -1,4 +1,5 @@
-"""My account: change one's password and language, sign out everywhere."""
+"""My account: change one's password and language, sign out everywhere, personal API
+tokens for scripts."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -6,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from sync.server import staff as accounts, staff_sessions
+from sync.server import staff as accounts, staff_sessions, staff_tokens
 from sync.server.api.deps import Store, office
 from sync.server.errors import CentralError
 from sync.server.permissions import Staff
@@ -20,8 +21,9 @@ Text = Annotated[str, Form()]
 def _page(request: Request, store: Store, staff: Staff, status: int = 200,
           **context: object) -> Response:
     account = accounts.get_staff(store, staff.school_id, staff.id)
-    return templating.render(request, "account/account.html",
-                             {"account": account, "errors": {}, **context}, status)
+    return templating.render(request, "account/account.html", {
+        "account": account, "errors": {}, "tokens": staff_tokens.tokens(store, staff),
+        **context}, status)
 
 
 @router.get("/account")
@@ -69,3 +71,20 @@ def logout_everywhere(request: Request, store: Store, staff: Me) -> Response:
     response = templating.redirect(request, "/login", _("You are signed out everywhere."))
     auth.clear_session_cookie(request, response)
     return response
+
+
+@router.post("/account/tokens")
+def make_token(request: Request, store: Store, staff: Me, label: Text = "") -> Response:
+    try:
+        token = staff_tokens.create(store, staff, label)
+    except CentralError as e:
+        return _page(request, store, staff, 422,
+                     errors={"label": e.say(templating.language(request))})
+    return _page(request, store, staff, new_token=token)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(request: Request, store: Store, staff: Me, token_id: str) -> Response:
+    _ = templating.gettext_of(request)
+    staff_tokens.revoke(store, staff, token_id)
+    return templating.redirect(request, "/account", _("The token is revoked."))
