@@ -41,6 +41,9 @@ SALES_BY_DAY = f"{REPORTS}/sales-by-day"
 SALES_BY_HOUR = f"{REPORTS}/sales-by-hour"
 KITCHEN = f"{REPORTS}/kitchen"
 UNCOLLECTED = f"{REPORTS}/uncollected"
+# Every JSON path of this module (the OpenAPI fuzz test lists the served ones).
+PATHS = frozenset({TERMINALS, TERMINAL, REVOKE, REPLACE, ENROL_CODES, JOURNAL, JOURNAL_CSV, Z,
+                   DAILY_TOTALS, SALES_BY_DAY, SALES_BY_HOUR, KITCHEN, UNCOLLECTED})
 Period = Literal["today", "yesterday", "last_7_days", "last_30_days", "this_month",
                  "last_month", "custom"]
 
