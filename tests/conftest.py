@@ -82,6 +82,38 @@ def admin(service):
     return _login(service, "Admin")
 
 
+# -- PIN checks: each (hash, PIN) verified for real once per process -------------------------------
+class _OnceVerifier:
+    """The terminal's PIN hasher (kiosk.operators), unchanged but for ``verify``: a (hash, PIN)
+    pair that verified once verifies again without the 19 MiB Argon2 run (half a second on a
+    loaded machine; the demo operators log in hundreds of times from the same session-wide
+    demo data). Verification is a pure function of the pair, so the answer is the same; a
+    wrong PIN is checked for real every time, and hashing (new PINs, rehashing) is untouched:
+    the same parameters, the same strings as in production (test_operators checks them)."""
+
+    def __init__(self, hasher):
+        self._hasher, self._verified = hasher, set()
+
+    def verify(self, hash, password) -> bool:
+        key = (hash, password)
+        if key not in self._verified:
+            self._hasher.verify(hash, password)         # raises on a wrong PIN: not remembered
+            self._verified.add(key)
+        return True
+
+    def __getattr__(self, name):                        # hash, check_needs_rehash, parameters
+        return getattr(self._hasher, name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pins_verified_once():
+    from kiosk import operators
+    real = operators._HASHER
+    operators._HASHER = _OnceVerifier(real)
+    yield
+    operators._HASHER = real
+
+
 # -- what tests open, tests close ---------------------------------------------------------------
 # A terminal store or a PostgreSQL pool that the garbage collector finds still open was left
 # open by a test: a pool stops its worker threads in ``__del__``, at a random later moment
