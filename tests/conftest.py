@@ -223,8 +223,15 @@ def central_db(central_dbs) -> str:
 
 # -- order: long files first ----------------------------------------------------------------------
 def pytest_collection_modifyitems(items):
-    """Files with a test marked ``slow`` run first (the order within a file is kept): when
-    ``make test`` spreads the files over workers, a long file handed out last would run alone
-    at the end while the other workers wait."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)
+    """Files with a test marked ``slow`` run first, longest first (``slow(seconds=N)``: the
+    file's measured time; a bare ``slow`` counts as 30 s), the order within a file kept: when
+    ``make test`` spreads the files over workers (``--dist loadfile --no-loadscope-reorder``,
+    which keeps this order), a long file handed out last would run alone at the end while the
+    other workers wait."""
+    weight: dict = {}
+    for item in items:
+        marker = item.get_closest_marker("slow")
+        if marker is not None:
+            seconds = marker.kwargs.get("seconds", 30)
+            weight[item.path] = max(weight.get(item.path, 0), seconds)
+    items.sort(key=lambda item: -weight.get(item.path, 0))
