@@ -41,10 +41,16 @@ check: $(STAMP)
 # The files run in parallel (pytest-xdist), one worker per CPU; a file stays on one worker
 # (--dist loadfile): its module fixtures (central servers, PostgreSQL databases, pcscd, which
 # only one process per machine may run) are started once, and its tests keep their order.
+# Files are handed out in the order tests/conftest.py gives (the longest first, from their
+# `slow(seconds=N)` marks): --no-loadscope-reorder, as xdist would otherwise hand them out by
+# number of tests, which left the long files with few tests (end-to-end runs) for last.
+# Python may cache bytecode here whatever the environment says (a PYTHONDONTWRITEBYTECODE=1,
+# as on this machine, made every `comptoir` process the tests start compile our modules again,
+# and every pytest process redo its assertion rewriting: 17% of a CLI test's CPU).
 # PYTEST_WORKERS=0 runs everything in this process.
 PYTEST_WORKERS ?= auto
 test: check
-	@$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
+	@env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 # The touch app on the demo school (a scripted walk under Xvfb when there is no display, or

@@ -82,6 +82,38 @@ def admin(service):
     return _login(service, "Admin")
 
 
+# -- PIN checks: each (hash, PIN) verified for real once per process -------------------------------
+class _OnceVerifier:
+    """The terminal's PIN hasher (kiosk.operators), unchanged but for ``verify``: a (hash, PIN)
+    pair that verified once verifies again without the 19 MiB Argon2 run (half a second on a
+    loaded machine; the demo operators log in hundreds of times from the same session-wide
+    demo data). Verification is a pure function of the pair, so the answer is the same; a
+    wrong PIN is checked for real every time, and hashing (new PINs, rehashing) is untouched:
+    the same parameters, the same strings as in production (test_operators checks them)."""
+
+    def __init__(self, hasher):
+        self._hasher, self._verified = hasher, set()
+
+    def verify(self, hash, password) -> bool:
+        key = (hash, password)
+        if key not in self._verified:
+            self._hasher.verify(hash, password)         # raises on a wrong PIN: not remembered
+            self._verified.add(key)
+        return True
+
+    def __getattr__(self, name):                        # hash, check_needs_rehash, parameters
+        return getattr(self._hasher, name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pins_verified_once():
+    from kiosk import operators
+    real = operators._HASHER
+    operators._HASHER = _OnceVerifier(real)
+    yield
+    operators._HASHER = real
+
+
 # -- what tests open, tests close ---------------------------------------------------------------
 # A terminal store or a PostgreSQL pool that the garbage collector finds still open was left
 # open by a test: a pool stops its worker threads in ``__del__``, at a random later moment
@@ -191,8 +223,15 @@ def central_db(central_dbs) -> str:
 
 # -- order: long files first ----------------------------------------------------------------------
 def pytest_collection_modifyitems(items):
-    """Files with a test marked ``slow`` run first (the order within a file is kept): when
-    ``make test`` spreads the files over workers, a long file handed out last would run alone
-    at the end while the other workers wait."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)
+    """Files with a test marked ``slow`` run first, longest first (``slow(seconds=N)``: the
+    file's measured time; a bare ``slow`` counts as 30 s), the order within a file kept: when
+    ``make test`` spreads the files over workers (``--dist loadfile --no-loadscope-reorder``,
+    which keeps this order), a long file handed out last would run alone at the end while the
+    other workers wait."""
+    weight: dict = {}
+    for item in items:
+        marker = item.get_closest_marker("slow")
+        if marker is not None:
+            seconds = marker.kwargs.get("seconds", 30)
+            weight[item.path] = max(weight.get(item.path, 0), seconds)
+    items.sort(key=lambda item: -weight.get(item.path, 0))

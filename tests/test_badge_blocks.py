@@ -19,7 +19,7 @@ from .central_db import central_rows
 from .test_sync_e2e import comptoir, enrolled_terminal, free_port
 
 # A long file: started first when make test spreads the files over workers (conftest.py).
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=400)
 
 LUC = {"operator": "Luc", "pin": "5678"}          # supervisor
 MARIE = {"operator": "Marie", "pin": "1234"}      # seller

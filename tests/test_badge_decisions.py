@@ -21,7 +21,7 @@ from .test_badge_blocks import (  # noqa: F401  (fixtures used by name)
 from .test_sync_e2e import comptoir
 
 # A long file: started first when make test spreads the files over workers (conftest.py).
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=560)
 
 
 @pytest.fixture(scope="module")

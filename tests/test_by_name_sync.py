@@ -10,8 +10,13 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
 from .central_db import central_rows
 from .test_sync_e2e import central, comptoir, enrolled_terminal  # noqa: F401 (a fixture)
+
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=130)
 
 
 def by_name(*args, data, supervisor_pin, check_rc=0):

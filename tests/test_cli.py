@@ -12,6 +12,9 @@ import pytest
 
 from kiosk.demo.school import Badge
 
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=250)
+
 
 def run(folder, *args, operator=None, pin=None, env=None, check_rc=None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}

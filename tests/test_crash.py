@@ -193,7 +193,7 @@ class _Background(threading.Thread):
             raise self.error
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=250)
 def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
     started = time.monotonic()
     folder = tmp_path / "data"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 # A long file: started first when make test spreads the files over workers (conftest.py).
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=160)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENS = ["login", "cart", "cart-paid", "rush-three-soups", "insufficient-balance",

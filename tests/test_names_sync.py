@@ -18,6 +18,9 @@ from sync.server.storage import CentralStore
 from .central_db import central_rows
 from .test_sync_e2e import comptoir, enrolled_terminal, serving
 
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=150)
+
 
 @pytest.fixture(scope="module")
 def central(central_dbs):

@@ -35,6 +35,9 @@ from .faultproxy import FaultProxy
 from .test_sync_e2e import comptoir
 from .test_sync_faults import STUDENTS, TIMEOUT, Central, Terminal
 
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=160)
+
 ALLOWANCE = 500                 # the platform's default offline allowance (A)
 TERMINALS = 3                   # N: the school's active terminals
 SHARE = ALLOWANCE // TERMINALS  # 1,66 € per terminal and wallet

@@ -38,7 +38,7 @@ from sync.common.clock import ManualClock, business_day, iso_utc
 from sync.common.errors import AuthError, NeedsConfirmation, Refusal
 
 # A long file: started first when make test spreads the files over workers (conftest.py).
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=80)
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 START = datetime(2026, 11, 24, 12, 0, tzinfo=BRUSSELS)     # a Tuesday, lunchtime

@@ -33,7 +33,7 @@ from .test_sync_faults import TIMEOUT, Central, Terminal, free_port
 EMMA_WALLET = "W00001"
 # Five drills on two platforms (a server process each, PostgreSQL's included): some 35 s on a
 # loaded machine, so the file starts first when make test spreads the files (conftest.py).
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=60)
 
 
 @pytest.fixture(scope="module")

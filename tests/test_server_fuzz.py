@@ -31,7 +31,7 @@ from .conftest import LUNCH
 from .loopback import Served
 
 # A long file: started first when make test spreads the files over workers (conftest.py).
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=960)
 
 EXAMPLES = 30           # per operation, per generation mode, per kind of token
 SETTINGS = dict(deadline=None, derandomize=True, database=None,

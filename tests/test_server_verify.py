@@ -28,7 +28,7 @@ MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=BRUSSELS)    # before the 08:30 cu
 TODAY = MORNING.date().isoformat()
 TABLES = ("journal", "postings", "wallet_movements", "wallets", "devices")
 # 68 mutants, each verified twice, on both backends: 25-40 s on a loaded 2-core machine.
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=50)
 
 
 class Till:

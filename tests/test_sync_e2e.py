@@ -21,7 +21,7 @@ from kiosk.demo.school import Badge
 from .central_db import central_rows
 
 # A long file: started first when make test spreads the files over workers (conftest.py).
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=670)
 
 
 def comptoir(*args, data=None, operator=None, pin=None, check_rc=0):

@@ -17,7 +17,7 @@ from sync.server.cli import main as central_main
 
 from .test_sync_faults import Central, Terminal
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=45)
 
 
 def _pages(t: Terminal) -> list[protocol.PullPage]:

@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import requests
 
 from kiosk.config import PolicySection, TerminalConfig, TerminalSection
@@ -39,6 +40,9 @@ from sync.server.storage import CentralStore
 
 from .central_db import central_rows
 from .faultproxy import MODES, FaultProxy
+
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=350)
 
 STUDENTS = 100                  # the demo school; its first students are the hand-made badges
 TIMEOUT = (1, 2)                # the agents' (connect, read) timeouts, in seconds

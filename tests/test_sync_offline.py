@@ -26,6 +26,9 @@ from sync.server.storage import CentralStore
 
 from .test_sync_faults import STUDENTS, TIMEOUT, Central, Terminal, assert_converged, free_port
 
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=500)
+
 EMMA, EMMA_WALLET, EMMA_STUDENT = "04A1B2C3", "W00001", "S00001"      # 25,00 €, no flags
 LOUIS, LOUIS_WALLET, LOUIS_STUDENT = "04CAFE04", "W00008", "S00008"   # 10,00 €
 EMMA_CART = {"SANDW-HAM": 3, "APPLE": 2}        # 10,00 €

@@ -37,7 +37,7 @@ LINK_BYTES = 120_000
 BRUSSELS = ZoneInfo("Europe/Brussels")
 
 # About 30 s on a loaded machine: a 4,000-student school and two pulls over a cut link each.
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=60)
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,9 @@ import urllib3
 from kiosk.demo.school import Badge
 from tests.test_sync_e2e import comptoir, free_port
 
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=200)
+
 
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory):

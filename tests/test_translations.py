@@ -20,6 +20,9 @@ from babel.messages.pofile import read_po
 
 from sync.common import i18n
 
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=420)
+
 ROOT = Path(__file__).resolve().parent.parent
 POT = i18n.LOCALE_DIR / "comptoir.pot"
 

@@ -2,10 +2,14 @@
 each test checks what the screen shows and what the store holds."""
 from __future__ import annotations
 
+import pytest
 from kivy.cache import Cache
 
 from kiosk.demo.school import Badge
 from tests.ui.harness import login
+
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=280)
 
 
 def entries(terminal, kind=None):

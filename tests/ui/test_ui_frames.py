@@ -4,9 +4,14 @@ full-screen rectangle: the window's clear colour is the result's colour while it
 screen, and the app's background is back once it does not. Real app under Xvfb."""
 from __future__ import annotations
 
+import pytest
+
 from kiosk.demo.school import Badge
 from tests.ui.harness import login
 from tests.ui.test_ui_counter import start_rush, tap_badge
+
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=120)
 
 BACKGROUND = (0.11, 0.13, 0.17, 1)
 

@@ -13,11 +13,15 @@ import re
 from functools import cache
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 from kiosk.demo.school import ARTICLES, CATEGORIES, DEMO_PINS, Badge
 from tests.ui.harness import login
 from tests.ui.test_ui_counter import tap_badge
+
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=800)
 
 LANGS = ("fr", "nl", "en")
 LOCALE = Path(__file__).resolve().parents[2] / "sync" / "common" / "locale"

@@ -18,7 +18,7 @@ from tests.ui.conftest import SHOTS
 from tests.ui.layout_run import LONG_ARTICLES, SCREENS
 
 # A long file: started first when make test spreads the files over workers (conftest.py).
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(seconds=60)
 
 ROOT = Path(__file__).resolve().parents[2]
 PANELS = {"800x480": 133, "1024x600": 170, "720x1280": 216, "1280x800": 150, "1920x1080": 141}

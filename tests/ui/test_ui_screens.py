@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from kivy.metrics import mm
 
 from kiosk.counter import CounterService
@@ -14,6 +15,9 @@ from sync.common.clock import ManualClock
 from tests.printer_emulator import PrinterEmulator
 from tests.ui.harness import login
 from tests.ui.test_ui_counter import balance, entries, result_text, start_rush, tap_badge
+
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=300)
 
 
 def test_sandwich_pickup_then_a_second_pickup_is_refused(driver, counter, shot):

@@ -12,6 +12,9 @@ from kiosk.demo.school import Badge
 from tests.ui.harness import login, plain
 from tests.ui.test_ui_counter import entries, result_text, start_rush
 
+# A long file: started first when make test spreads the files over workers (conftest.py).
+pytestmark = pytest.mark.slow(seconds=210)
+
 SOUP = "Potage et pain\n1,00\xa0€"
 EMMA = "Emma Dubois — 1A"
 LOUIS = "Louis Dupont — 2A"
