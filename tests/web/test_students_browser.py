@@ -100,7 +100,10 @@ def test_roster_search_and_a_students_page_in_a_browser(browser, platform, schoo
                                              "buffer": png.getvalue()}])
     page.click("form[action$='/photo'] button[type=submit]")
     photo = page.locator("img.student-photo")
-    assert photo.evaluate("img => img.complete && img.naturalWidth") == 384
+    # the page is there when the click returns; its image may still be on its way
+    page.wait_for_function("() => { const i = document.querySelector('img.student-photo');"
+                           " return i !== null && i.complete && i.naturalWidth > 0; }")
+    assert photo.evaluate("img => img.naturalWidth") == 384
     audit(page, "student-page-photo-fr")
     page.set_viewport_size(PHONE)
     screenshot(page, "student-page-phone-fr")
