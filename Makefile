@@ -50,7 +50,7 @@ check: $(STAMP)
 # PYTEST_WORKERS=0 runs everything in this process.
 PYTEST_WORKERS ?= auto
 test: check
-	@env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS); rc=$$?; \
+	@env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 # The touch app on the demo school (a scripted walk under Xvfb when there is no display, or

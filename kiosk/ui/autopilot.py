@@ -100,7 +100,9 @@ class Driver:
         while time.monotonic() < end:
             self.loop.idle()
 
-    def wait_for(self, predicate: Callable[[], _T], timeout: float = 5.0, what: str = "condition") -> _T:
+    # 15 s: a loaded CI machine was seen taking over 5 s for a screen's first data (the
+    # worker thread's query, then a frame); waiting longer costs nothing when all is well.
+    def wait_for(self, predicate: Callable[[], _T], timeout: float = 15.0, what: str = "condition") -> _T:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             self.loop.idle()
