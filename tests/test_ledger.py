@@ -9,7 +9,7 @@ import importlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,7 @@ from sync.client import Client
 from sync.common.clock import ManualClock
 from sync.common.errors import NeedsConfirmation
 from sync.models import DataSet
-from sync.server import cli, ledger_api
+from sync.server import cli, ledger_api, school_days
 from sync.server.storage import CentralStore
 from tests.central_db import central_rows
 
@@ -233,7 +233,7 @@ def test_reservation_of_an_allergen_follows_the_school_policy(world, terminal, c
         "confirm_allergens": True})
     body = refused(r, 409, "allergen_refused")
     assert body.allergens == ["gluten"] and "Sandwich thon contains gluten" in body.message
-    day = date.fromordinal(datetime.now(BRUSSELS).date().toordinal() + 1).isoformat()
+    day = next_school_day()
     assert central_main(["reserve", "--db", db, "--student", "S00003", "--day", day,
                          "--article", "SANDW-HAM", "--confirm-allergens"]) == 1
     assert "Sandwich jambon contains gluten" in capsys.readouterr().err
@@ -301,10 +301,19 @@ def test_cancel_before_the_cutoff_refunds_after_is_refused(world):
     assert world.store.sales_journal("school-a", device_id="Cantine 1", today=DAY)["rows"] == []
 
 
+def next_school_day() -> str:
+    """The CLI runs on the real clock: the first school day after today by the default
+    calendar (no Wednesday, no weekend), for a reservation it accepts."""
+    day = datetime.now(BRUSSELS).date() + timedelta(days=1)
+    while day.isoweekday() not in school_days.DEFAULT_WEEKDAYS:
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
 def test_cli_reserve_cancel_topup(world, capsys):
     db = world.store.db
     # The CLI runs on the real clock: reserve for tomorrow.
-    day = date.fromordinal(datetime.now(BRUSSELS).date().toordinal() + 1).isoformat()
+    day = next_school_day()
     assert central_main(["topup", "--db", db, "--wallet", "W00002", "--euros", "3,20"]) == 0
     assert "balance €3.20" in capsys.readouterr().out
     assert central_main(["reserve", "--db", db, "--student", "S00002", "--day", day,
