@@ -112,6 +112,15 @@ class UiSection:
 
 
 @dataclass(frozen=True)
+class BackupSection:
+    folder: str = ""                    # where the store is backed up; empty: <data>/backups
+                                        # (relative paths: in the data folder)
+    second_folder: str = ""             # a second copy, e.g. a USB key's mount point; skipped
+                                        # when absent, not writable or on the store's own disk
+    keep_days: int = 14                 # backups older than this are deleted (never the newest)
+
+
+@dataclass(frozen=True)
 class TerminalConfig:
     terminal: TerminalSection = field(default_factory=TerminalSection)
     policy: PolicySection = field(default_factory=PolicySection)
@@ -122,6 +131,7 @@ class TerminalConfig:
     printer: PrinterSection = field(default_factory=PrinterSection)
     sync: SyncSection = field(default_factory=SyncSection)
     ui: UiSection = field(default_factory=UiSection)
+    backup: BackupSection = field(default_factory=BackupSection)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -197,6 +207,8 @@ def parse_config(data: dict, source: str = "config") -> TerminalConfig:
         fail("ui.dpi", f"must be 0 (from the display) or between 50 and 800 (got {config.ui.dpi})")
     if config.ui.window != "kiosk" and window_size(config.ui.window) is None:
         fail("ui.window", f'must be "kiosk" or a size like "1280x800" (got {config.ui.window!r})')
+    if config.backup.keep_days < 1:
+        fail("backup.keep_days", "must be at least 1")
     if config.sync.pull_minutes < 1:
         fail("sync.pull_minutes", "must be at least 1")
     if config.sync.ca_file and not Path(config.sync.ca_file).is_file():

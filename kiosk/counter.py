@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from kiosk import anchors, badges, by_name, diet, holders, journal, offline, operators, print_jobs, reports
+from kiosk.backup import in_background as back_up_in_background
 from kiosk.by_name import Who
 from kiosk.cash_topups import CashTopup, take_cash
 from kiosk.clock_guard import ClockGuard
@@ -391,6 +392,8 @@ class CounterService:
             self._enqueue_print(conn, "z_report", entry.seq, now)
             anchors.record_close(conn, entry.seq, entry.hash)   # the journal must keep it
         report.close_seq = entry.seq
+        # the day's sales backed up (kiosk.backup), on a thread of its own: nothing waits
+        back_up_in_background(self.store.path, self.config, self.clock)
         return report
 
     # -- badges and printing ---------------------------------------------------------------

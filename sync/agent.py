@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from kiosk import importer, journal, offline, recovery
+from kiosk import backup, importer, journal, offline, recovery
 from kiosk.config import TerminalConfig
 from kiosk.store import Store
 from sync import agent_health, photo_fetch, protocol, pull_cursor
@@ -274,6 +274,8 @@ class Agent:
             if watch.reload(self.client):       # re-enrolled while running: go on at once
                 next_pull = now
                 self.backoff.succeeded()
+            if backup.nightly_due(self.store, self.config, now):   # online or not
+                backup.nightly(self.store.path, self.config, now)
             try:
                 full = self._nightly_due(now)
                 if full or now >= next_pull:
