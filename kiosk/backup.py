@@ -73,7 +73,7 @@ def make_backup(store_path: Path, config: TerminalConfig, now: datetime) -> Resu
     """Back the store up into every configured folder; record the outcome in the store."""
     data = store_path.parent
     local = now.astimezone(config.tz)
-    live = _connect(store_path)
+    live = connect_live(store_path)
     try:
         copies: list[Copy] = []
         checked: Path | None = None      # a verified copy: the next folder gets it
@@ -112,10 +112,10 @@ def _one(live: sqlite3.Connection, store_path: Path, folder: Path, local: dateti
         else:
             shutil.copyfile(checked, tmp)   # a checked backup file, not a live database
             seq = _seq_of(checked)
-        _fsync(tmp)
+        fsync(tmp)
         final = folder / f"comptoir-{local.strftime(_STAMP)}-seq{seq}.db"
         os.replace(tmp, final)
-        _fsync(folder)
+        fsync(folder)
         problem = verify(final, live)
         if problem:
             final.unlink(missing_ok=True)
@@ -149,7 +149,7 @@ def _failure(folder: Path, error: BaseException) -> Copy:
     return Copy(folder, "failed", detail=str(error) or type(error).__name__)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def connect_live(path: Path) -> sqlite3.Connection:
     """The live store, opened for reading (never created: ``mode=rw`` fails on no file)."""
     conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=rw", uri=True,
                            isolation_level=None, timeout=BUSY_SECONDS, check_same_thread=False)
@@ -171,7 +171,7 @@ def _snapshot(live: sqlite3.Connection, tmp: Path) -> int:
         dst.close()
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -302,7 +302,7 @@ def nightly(store_path: Path, config: TerminalConfig, now: datetime) -> Result |
         log.warning("nightly backup failed: %s", e)
         result = None
     with contextlib.suppress(sqlite3.Error):
-        conn = _connect(store_path)
+        conn = connect_live(store_path)
         try:
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key)"
                          " DO UPDATE SET value = excluded.value",

@@ -8,6 +8,7 @@ from pathlib import Path
 from kiosk.cli import by_name
 from kiosk.cli.admin import cmd_check, cmd_enrol, cmd_journal, cmd_status, cmd_sync
 from kiosk.cli.apps import cmd_demo_data, cmd_ui
+from kiosk.cli.backups import cmd_backup, cmd_restore
 from kiosk.cli.badges import cmd_badge
 from kiosk.cli.base import _
 from kiosk.cli.cash import cmd_cash_topup
@@ -170,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("action", choices=("test",))
     c.add_argument("--count", type=int, help=_("stop after this many badges"))
     c.add_argument("--seconds", type=float, help=_("stop after this many seconds"))
+    command("backup", cmd_backup, _("back the store up now (online, checked) into the backup"
+                                    " folders of [backup]"))
+    c = command("restore", cmd_restore, _("put a backup in place of a lost or damaged store, then"
+                                          " fetch back from the platform what it lacks"))
+    c.add_argument("file", nargs="?", help=_("the backup file (default: the newest one)"))
+    c.add_argument("--force", action="store_true",
+                   help=_("replace a store that is intact (it is kept aside)"))
     command("check", cmd_check, _("verify the database and the whole journal chain"))
     command("status", cmd_status, _("terminal state: integrity, journal, sync, printing"))
     return p

@@ -109,6 +109,21 @@ MESSAGES: dict[str, str] = {
     "disk_full": coded("disk_full", "Disk full on this terminal: nothing was saved, nothing "
                        "debited. Have some space freed (call whoever looks after the terminals): "
                        "sales resume by themselves, no restart needed."),
+    # backups (kiosk.backup, kiosk.restore)
+    "backup_failed": coded("backup_failed", "No backup was made (see above); the store itself "
+                           "is untouched."),
+    "restore_no_backup": coded("restore_no_backup", "No backup found in {folders}: name the "
+                               "backup file (comptoir restore FILE)."),
+    "restore_backup_missing": coded("restore_backup_missing", "No backup file at {path}: "
+                                    "nothing was changed."),
+    "restore_backup_corrupt": coded("restore_backup_corrupt", "The backup {path} is damaged "
+                                    "({detail}): nothing was changed. Take another backup."),
+    "restore_store_in_use": coded("restore_store_in_use", "The terminal's store is open in "
+                                  "another program (process {pids}): stop the touch app and "
+                                  "the sync service first. Nothing was changed."),
+    "restore_store_healthy": coded("restore_store_healthy", "The terminal's store {path} is "
+                                   "intact: nothing was changed. To replace it all the same, "
+                                   "add --force (it is kept aside)."),
     # badge reader
     "reader_unavailable": coded("reader_unavailable", "Badge reader unavailable: {detail}"),
     # sync
