@@ -175,8 +175,8 @@ def test_a_backup_while_another_process_sells_is_consistent(tmp_path):
         child.go()
         child.wait_ready(60)
         seqs = []
-        for i in range(4):
-            child.wait_sales(5 * (i + 1), 60)       # sales go on between the backups
+        for i in range(3):
+            child.wait_sales(3 * (i + 1), 60)       # sales go on between the backups
             result = backup.make_backup(db, CONFIG, NOW + timedelta(seconds=i))
             assert [c.status for c in result.copies] == ["written"], result
             seqs.append(result.seq)
@@ -184,7 +184,7 @@ def test_a_backup_while_another_process_sells_is_consistent(tmp_path):
         assert main(["--data", str(data), "restore", "--force"]) == 3
     finally:
         child.close()
-    assert seqs == sorted(seqs) and seqs[0] >= 5 and len(set(seqs)) == 4
+    assert seqs == sorted(seqs) and seqs[0] >= 3 and len(set(seqs)) == 3
     with sqlite3.connect(db) as live:
         final = rows(live)
     for path in backup.backups_in(data / "backups"):
