@@ -19,7 +19,7 @@ from kiosk import backup
 from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.counter import CounterService
-from kiosk.demo.school import DEMO_PINS, Badge
+from kiosk.demo.school import Badge
 from kiosk.store import open_store
 from sync.agent import Agent, load_credentials
 from sync.client import Client

@@ -16,8 +16,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import pytest
-
 from kiosk import backup, backup_status, importer, journal
 from kiosk.cli import main
 from kiosk.config import BackupSection, PolicySection, SyncSection, TerminalConfig
