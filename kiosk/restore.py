@@ -43,7 +43,7 @@ class PutBack:
     seq: int                  # the last journal entry of the backup
     device_id: str
     aside: Path | None        # the store replaced, kept here (None: there was none)
-    replaced_problem: str | None   # what was wrong with it (None: it checked out, forced)
+    replaced_problem: str | None   # what was wrong with it (None: forced, not checked)
 
 
 def put_back(backup_file: Path, store_path: Path, now: datetime, force: bool = False) -> PutBack:
@@ -60,9 +60,10 @@ def put_back(backup_file: Path, store_path: Path, now: datetime, force: bool = F
         in_use = _live_sessions(store_path)
         if in_use:
             raise RestoreRefused("store_in_use", pids=in_use)
-        replaced_problem = _problem_of(store_path)
-        if replaced_problem is None and not force:
-            raise RestoreRefused("store_healthy", path=str(store_path))
+        if not force:       # (forced: replaced whatever its state, not checked for nothing)
+            replaced_problem = _problem_of(store_path)
+            if replaced_problem is None:
+                raise RestoreRefused("store_healthy", path=str(store_path))
     aside = _set_aside(store_path, now)
     folder = store_path.parent
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
