@@ -59,7 +59,8 @@ def cmd_restore(ctx: Context) -> None:
     ctx.out(_("Checking the backup {file}…").format(file=chosen), flush=True)
     done = restore.put_back(chosen, path, SystemClock().now().astimezone(ctx.config.tz),
                              force=ctx.args.force)
-    ctx.out(_("Store put back: journal up to entry no. {seq}.").format(seq=done.seq))
+    ctx.out(_("Store put back: terminal {device}, journal up to entry no. {seq}.").format(
+        device=done.device_id, seq=done.seq))
     if done.aside is not None:
         ctx.out(_("The store it replaced is kept as {file}.").format(file=done.aside))
     store = open_store(path, check=False)
