@@ -295,9 +295,13 @@ def test_the_sync_daemon_backs_up_every_night_even_cut_off(tmp_path, monkeypatch
         stop.set()                  # one night is enough for the test
         return made[-1]
     monkeypatch.setattr(backup, "nightly", nightly)
+    daemon = threading.Thread(target=agent.run_forever, args=(stop, 0.01), daemon=True)
+    daemon.start()
     try:
-        agent.run_forever(stop, poll_seconds=0.01)
+        stop.wait(timeout=60)   # the backup ends the wait; a daemon that makes none, the timeout
     finally:
+        stop.set()
+        daemon.join(timeout=30)
         dead.close()
     assert len(made) == 1 and made[0] is not None and made[0].seq == 1
     assert not backup.nightly_due(service.store, config, SystemClock().now())   # once a day
