@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import backup
+from kiosk.backup_status import last_backup
 from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.counter import CounterService
@@ -123,6 +124,10 @@ def test_the_drill_sell_back_up_sell_more_lose_the_disk_restore_sync(central, tm
     assert sell(t, 1) == [10]                           # the terminal sells again
     assert t.agent.run_once()["waiting"] == 0 and central.high_water(t.device_id)[0] == 10
     assert_nothing_lost_nothing_doubled(central, t)
+    assert main(["--data", str(data), "backup"]) == 0
+    status = subprocess.run([sys.executable, "-m", "kiosk.cli", "--data", str(data), "--lang",
+                             "en", "status"], capture_output=True, text=True, timeout=120)
+    assert "up to entry no. 10: " in status.stdout, status.stdout       # the last backup
     assert restore_seconds < 60
     t.close()
 
@@ -145,6 +150,7 @@ def test_a_damaged_store_restore_alone_fetches_back_what_the_backup_lacks(centra
     assert "nothing lost, nothing doubled" in out and "kept as" in out
     reopen(t)
     assert t.store.health.ok and [r[0] for r in t.journal()] == list(range(1, 45))
+    assert last_backup(t.store)["seq"] == 44        # backed up again once whole
     assert_nothing_lost_nothing_doubled(central, t)
     assert sell(t, 1) == [45] and t.agent.run_once()["waiting"] == 0
     assert_nothing_lost_nothing_doubled(central, t)

@@ -7,10 +7,14 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.cli.base import DB_NAME, Context, _, labelled, parse_day, write_atomically
 from kiosk.cli.counter import counts_text
 from sync.common.errors import StoreError
+
+if TYPE_CHECKING:
+    from kiosk.store import Store
 
 EXPORT_FIELDS = ("seq", "uuid", "ts", "day", "kind", "device", "operator", "student",
                  "amount_cents", "ref_seq", "articles", "hash")
@@ -85,7 +89,8 @@ def cmd_status(ctx: Context) -> None:
     labels = {"terminal": _("Terminal"), "data": _("Data"), "integrity": _("Integrity"),
               "journal": _("Journal"), "day": _("Day"), "sync": _("Sync"),
               "platform": _("Platform"), "printing": _("Printing"), "content": _("Content"),
-              "disk": _("Disk"), "clock": _("Clock"), "pull": _("Receiving")}
+              "disk": _("Disk"), "clock": _("Clock"), "pull": _("Receiving"),
+              "backup": _("Backup")}
     row = labelled(labels)
 
     def out(key: str, text: str) -> None:
@@ -134,7 +139,26 @@ def cmd_status(ctx: Context) -> None:
                      _("under way: {records} record(s), {size} received so far")).format(
             records=progress.records, size=pull_progress.size_text(progress.bytes, ctx.lang)))
     out("printing", printing_text(ctx, printing, head))
+    out("backup", backup_text(ctx, store))
     out("content", counts_text(counts))
+
+
+def backup_text(ctx: Context, store: Store) -> str:
+    """The last backup (kiosk.backup_status), and a failed attempt since."""
+    from kiosk.backup_status import last_backup
+    from sync.common.clock import parse_iso_utc
+
+    def when(at: str) -> str:
+        return parse_iso_utc(at).astimezone(ctx.config.tz).strftime("%Y-%m-%d %H:%M")
+    last = last_backup(store)
+    if last is None:
+        return _("never (comptoir backup makes one)")
+    text = _("{when}, up to entry no. {seq}: {file}").format(when=when(last["at"]),
+                                                           seq=last["seq"], file=last["file"])
+    attempt = last["last_attempt"]
+    if attempt and attempt["file"] is None:
+        text += " — " + _("FAILED on {when}").format(when=when(attempt["at"]))
+    return text
 
 
 def printing_text(ctx: Context, counts: dict[str, int], head: dict | None) -> str:

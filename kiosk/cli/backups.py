@@ -78,6 +78,8 @@ def cmd_restore(ctx: Context) -> None:
                   " after them; journal now up to entry no. {seq}.").format(
             fetched=fetched[0], replayed=fetched[1], seq=last))
         health.raise_if_bad()
+        result = backup.make_backup(path, ctx.config, SystemClock().now())   # the state now
+        ctx.out(_("A new backup of it: {file}").format(file=result.file))
         ctx.out(_("Restore done in {seconds:.0f} s: nothing lost, nothing doubled. The terminal"
                   " sells again.").format(seconds=time.monotonic() - started))
     finally:
