@@ -73,7 +73,10 @@ def make_backup(store_path: Path, config: TerminalConfig, now: datetime) -> Resu
     """Back the store up into every configured folder; record the outcome in the store."""
     data = store_path.parent
     local = now.astimezone(config.tz)
-    live = connect_live(store_path)
+    try:
+        live = connect_live(store_path)
+    except sqlite3.Error as e:      # (a full disk: no shared-memory file for a new reader)
+        return Result(now, 0, [_failure(f, e) for f in folders(config.backup, data)])
     try:
         copies: list[Copy] = []
         checked: Path | None = None      # a verified copy: the next folder gets it
@@ -305,6 +308,15 @@ def nightly_due(store: Store, config: TerminalConfig, now: datetime) -> bool:
     if local.strftime("%H:%M") < config.sync.nightly_at:
         return False
     return store.meta(NIGHTLY_DONE) != local.date().isoformat()
+
+
+def nightly_if_due(store: Store, config: TerminalConfig, now: datetime) -> Result | None:
+    """For the sync daemon's loop: the nightly backup if it is due; never raises."""
+    try:
+        return nightly(store.path, config, now) if nightly_due(store, config, now) else None
+    except Exception as e:      # the daemon outlives a failed backup
+        log.warning("nightly backup failed: %s", e)
+        return None
 
 
 def nightly(store_path: Path, config: TerminalConfig, now: datetime) -> Result | None:

@@ -274,8 +274,7 @@ class Agent:
             if watch.reload(self.client):       # re-enrolled while running: go on at once
                 next_pull = now
                 self.backoff.succeeded()
-            if backup.nightly_due(self.store, self.config, now):   # online or not
-                backup.nightly(self.store.path, self.config, now)
+            backup.nightly_if_due(self.store, self.config, now)    # online or not
             try:
                 full = self._nightly_due(now)
                 if full or now >= next_pull:
