@@ -21,6 +21,7 @@ import re
 import shutil
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -188,7 +189,8 @@ def open_copy(path: Path) -> sqlite3.Connection:
                            isolation_level=None, check_same_thread=False)
 
 
-def check_copy(path: Path, whole_chain: bool = True) -> tuple[str | None, int, str]:
+def check_copy(path: Path, whole_chain: bool = True,
+               progress: Callable[[int], object] | None = None) -> tuple[str | None, int, str]:
     """(problem or None, last seq, last hash) of a backup file: SQLite's full check, a store
     of ours, the journal chain from its first entry (``whole_chain``; 10 s for 50,000 entries
     here) or from the point the store had verified when it was copied."""
@@ -205,7 +207,7 @@ def check_copy(path: Path, whole_chain: bool = True) -> tuple[str | None, int, s
         after, prev = 0, journal.GENESIS
         if not whole_chain:
             after, prev = _verified_point(conn)
-        report = journal.verify(conn, after, prev)
+        report = journal.verify(conn, after, prev, progress=progress)
         if not report.ok:
             return f"journal entry {report.bad_seq}: {report.reason}", 0, journal.GENESIS
         return None, report.last_seq, report.last_hash

@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,11 +47,13 @@ class PutBack:
     replaced_problem: str | None   # what was wrong with it (None: forced, not checked)
 
 
-def put_back(backup_file: Path, store_path: Path, now: datetime, force: bool = False) -> PutBack:
-    """Put ``backup_file`` in place of the store at ``store_path`` (see the module)."""
+def put_back(backup_file: Path, store_path: Path, now: datetime, force: bool = False,
+             progress: Callable[[int], object] | None = None) -> PutBack:
+    """Put ``backup_file`` in place of the store at ``store_path`` (see the module);
+    ``progress(seq)`` as the backup's journal is checked."""
     if not backup_file.is_file():
         raise RestoreRefused("backup_missing", path=str(backup_file))
-    problem, seq, _digest = backup.check_copy(backup_file)
+    problem, seq, _digest = backup.check_copy(backup_file, progress=progress)
     if problem:
         raise RestoreRefused("backup_corrupt", path=str(backup_file), detail=problem)
     with contextlib.closing(backup.open_copy(backup_file)) as conn:

@@ -1,6 +1,7 @@
 """``comptoir backup`` and ``comptoir restore`` (issue 18, point 4; docs/backups.md)."""
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -57,8 +58,17 @@ def cmd_restore(ctx: Context) -> None:
         raise restore.RestoreRefused("no_backup", folders=[
             str(f) for f in backup.folders(ctx.config.backup, ctx.folder)])
     ctx.out(_("Checking the backup {file}…").format(file=chosen), flush=True)
-    done = restore.put_back(chosen, path, SystemClock().now().astimezone(ctx.config.tz),
-                             force=ctx.args.force)
+    line = _("  checking the journal: entry {seq}")
+
+    def progress(seq: int) -> None:         # (a large journal takes seconds)
+        if sys.stderr.isatty():
+            print("\r" + line.format(seq=seq), end="", file=sys.stderr, flush=True)
+    try:
+        done = restore.put_back(chosen, path, SystemClock().now().astimezone(ctx.config.tz),
+                                force=ctx.args.force, progress=progress)
+    finally:
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
     ctx.out(_("Store put back: terminal {device}, journal up to entry no. {seq}.").format(
         device=done.device_id, seq=done.seq))
     if done.aside is not None:
