@@ -31,7 +31,8 @@ from .test_backups import damage
 from .test_sync_faults import Central, Terminal
 
 EMMA_WALLET = "W00001"
-pytestmark = pytest.mark.slow(seconds=30)
+# Two drills against one platform process, with command-line subprocesses: some 50 s here.
+pytestmark = pytest.mark.slow(seconds=50)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+
 from kiosk import backup, backup_status, importer, journal
 from kiosk.cli import main
 from kiosk.config import BackupSection, PolicySection, SyncSection, TerminalConfig
@@ -30,6 +32,8 @@ from .smalldisk import small_disk  # noqa: F401 -- a fixture
 from .test_crash import _Child, _sellable_badges
 from .test_sync_faults import free_port
 
+# A child process that sells, a tmpfs, a daemon: some 25 s on a loaded machine.
+pytestmark = pytest.mark.slow(seconds=25)
 NOW = datetime(2026, 12, 7, 21, 0, tzinfo=timezone.utc)     # 22:00 in Brussels
 CONFIG = TerminalConfig(policy=PolicySection(double_tap_seconds=0, overdraft_limit_cents=10**9,
                                             offline_daily_cap_cents=10**9))
