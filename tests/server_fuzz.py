@@ -1,18 +1,24 @@
-"""An OpenAPI-driven fuzz of the reference central server (schemathesis + hypothesis) over
-real loopback HTTP: no request, with or without a token, gets a 5xx, every error answer is a
+"""The OpenAPI-driven fuzz of the reference central server (schemathesis + hypothesis) over
+real loopback HTTP, shared by the ``test_server_fuzz*.py`` files (a helper, not a test): no
+request, with or without a token, gets a 5xx, every error answer is a
 ``sync.protocol.ErrorBody`` (the admins' reports use the same error body), and every answer
 fits the schema the served description gives for its status.
 
 The schema is the one the running server serves to admins (``reports.ADMIN_OPENAPI``, with
 an admin token: there is no public ``/openapi.json``), fetched over HTTP like the requests
-that follow. Deterministic (``derandomize``, no example database)."""
+that follow. Deterministic (``derandomize``, no example database).
+
+The fuzz is split over several files, each with its own server, because ``make test`` keeps a
+file on one worker (``--dist loadfile``): as one file it was 4-5 minutes of one worker.
+Every operation of the schema belongs to exactly one group (``group_of``), and each group is
+fuzzed by one file."""
 from __future__ import annotations
 
-import json
+import time
 import uuid
 from collections import Counter
+from http.cookiejar import DefaultCookiePolicy
 
-import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -21,7 +27,7 @@ from schemathesis.generation.modes import GenerationMode
 
 from kiosk.demo.school import generate
 from sync import photos, protocol
-from sync.common.chain import KINDS, canonical_json, chain_hash
+from sync.common.chain import KINDS
 from sync.models import DataSet
 from sync.server import calendar_api, integrity_api, ledger_api, money_api, office_api, reports, students_api
 from sync.server.api.routes import catalogue, operators, staff as staff_routes
@@ -30,10 +36,10 @@ from sync.server.storage import CentralStore
 from .conftest import LUNCH
 from .loopback import Served
 
-# A long file: started first when make test spreads the files over workers (conftest.py).
-pytestmark = pytest.mark.slow(seconds=960)
-
 EXAMPLES = 30           # per operation and generation mode, with the right token
+# An office route read with GET takes only ids (an unknown one is a 404) and query strings
+# (filters, dates): fewer examples find the same refusals, and the deep code is the writes'.
+EXAMPLES_READ = 10
 # Without a token, or with the other kind: every route's authentication runs before its
 # parameters and body are read (FastAPI solves the dependencies first), so each example is
 # refused the same way; a few per operation check that refusal on every route.
@@ -41,6 +47,7 @@ EXAMPLES_REFUSED = 6
 SETTINGS = dict(deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 SENT: Counter = Counter()  # answers by status (shown with pytest -s)
+SPENT: Counter = Counter()  # seconds by operation (shown with pytest -s)
 
 
 class Fuzzed:
@@ -48,13 +55,19 @@ class Fuzzed:
                  wallets: list[str]):
         self.url, self.store, self.device_id = url, store, device_id
         self.token, self.admin, self.wallets = token, admin, wallets
+        self.operations: list | None = None
+        # One connection kept alive for all the requests; no cookie is ever kept, so a
+        # request carries only the headers it is given (a staff sign-in's cookie would
+        # otherwise authenticate the "none" requests that follow).
+        self.session = requests.Session()
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
 
     def auth(self, token: str | None) -> dict:
         return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-@pytest.fixture(scope="module")
-def fuzzed(tmp_path_factory):
+def serve_fuzzed(tmp_path_factory):
+    """A module fixture's body: a central server with a demo school and an enrolled device."""
     store = CentralStore(tmp_path_factory.mktemp("central") / "central.db", create=True)
     store.add_school("School A", "school-a")
     data = generate(students=5, day=LUNCH.date())
@@ -66,10 +79,13 @@ def fuzzed(tmp_path_factory):
                             "device_id": device_id})
     assert r.status_code == 200, r.text
     token = protocol.EnrolResponse.model_validate(r.json()).token
-    yield Fuzzed(served.url, store, device_id, token, store.create_admin_token(),
-                 [w["id"] for w in data["wallets"]])
+    fuzzed = Fuzzed(served.url, store, device_id, token, store.create_admin_token(),
+                    [w["id"] for w in data["wallets"]])
+    yield fuzzed
+    fuzzed.session.close()
     served.stop()
-    print(f"\nserver fuzz: {sum(SENT.values())} requests, by status {dict(sorted(SENT.items()))}")
+    print(f"\nserver fuzz: {sum(SENT.values())} requests, by status {dict(sorted(SENT.items()))};"
+          " seconds by operation: " + ", ".join(f"{op} {t:.1f}" for op, t in SPENT.most_common()))
 
 
 def check_answer(r: requests.Response, what: str) -> None:
@@ -124,100 +140,55 @@ def entry_body(draw, wallets: list[str]) -> dict | object:
     return data
 
 
-def test_pushes_of_generated_entries_get_no_5xx(fuzzed):
-    """Chained correctly (right seq, prev_hash and hash), so the body itself is judged."""
-    def state() -> tuple[int, str]:
-        r = requests.get(fuzzed.url + protocol.DEVICE, headers=fuzzed.auth(fuzzed.token))
-        check_answer(r, "GET device")
-        answer = protocol.DeviceState.model_validate(r.json())
-        return answer.high_water, answer.last_hash
-
-    @settings(max_examples=120, **SETTINGS)
-    @given(bodies=st.lists(entry_body(fuzzed.wallets), min_size=1, max_size=3),
-           canonical=st.booleans() | st.just(True), keep_seq=st.booleans() | st.just(True))
-    def push(bodies, canonical, keep_seq):
-        seq, prev = state()
-        entries = []
-        for data in bodies:
-            seq += 1
-            if isinstance(data, dict) and keep_seq:
-                data = dict(data, seq=seq, device=fuzzed.device_id)
-            try:
-                body = canonical_json(data) if canonical else json.dumps(data)
-            except ValueError:      # no canonical form (an integer beyond 64 bits): sent as is
-                body = json.dumps(data)
-            if len(body) < 2:
-                body = body + " "
-            entries.append({"seq": seq, "body": body, "prev_hash": prev,
-                            "hash": chain_hash(prev, body)})
-            prev = entries[-1]["hash"]
-        r = requests.post(fuzzed.url + protocol.JOURNAL, json={"entries": entries},
-                          headers=fuzzed.auth(fuzzed.token))
-        check_answer(r, f"POST journal {entries!r}")
-        if r.status_code == 200:
-            protocol.PushResponse.model_validate(r.json())
-
-    push()
-    assert state()[0] > 0, "no generated entry was ever applied: the fuzz stayed shallow"
-    # The reports and the pull now read what the fuzz left in the database.
-    for params in ({}, {"period": "today"}, {"from": "2026-01-01", "to": "2026-12-31"}):
-        check_answer(requests.get(fuzzed.url + reports.ADMIN_SALES, params=params,
-                                  headers=fuzzed.auth(fuzzed.admin)), f"GET sales {params}")
-    check_answer(requests.get(fuzzed.url + protocol.CHANGES, headers=fuzzed.auth(fuzzed.token)),
-                 "GET changes")
-
-
-# -- raw JSON (and non-JSON) bodies, whatever the schema says ----------------------------------
-@pytest.mark.parametrize("path", [protocol.ENROL, protocol.JOURNAL])
-def test_posts_of_any_json_get_no_5xx(fuzzed, path):
-    @settings(max_examples=60, **SETTINGS)
-    @given(body=JSON | st.fixed_dictionaries({"code": JSON, "device_id": JSON})
-           | st.fixed_dictionaries({"entries": st.lists(st.dictionaries(
-               st.sampled_from(["seq", "body", "prev_hash", "hash", "x"]), JSON), max_size=3)}),
-           raw=st.none() | st.binary(max_size=50), token=st.sampled_from(["device", "none"]))
-    def post(body, raw, token):
-        headers = fuzzed.auth(fuzzed.token if token == "device" else None)
-        if raw is None:
-            r = requests.post(fuzzed.url + path, json=body, headers=headers)
-        else:
-            r = requests.post(fuzzed.url + path, data=raw,
-                              headers=headers | {"Content-Type": "application/json"})
-        check_answer(r, f"POST {path} json={body!r} data={raw!r} token={token}")
-
-    post()
-
-
 # -- the OpenAPI-driven fuzz: every operation, positive and negative data ------------------
 # The back office's catalogue and operators (sync.server.api.routes.catalogue, .operators).
 OFFICE_CATALOGUE = {path + tail for path in (catalogue.ARTICLE, operators.OPERATOR)
                     for tail in ("", "/activate", "/deactivate")} | {
     catalogue.CATEGORIES, catalogue.CATEGORY, catalogue.ARTICLES, operators.OPERATORS,
     operators.OPERATOR + "/pin"}
-def operations(fuzzed: Fuzzed):
-    schema = schemathesis.openapi.from_url(fuzzed.url + reports.ADMIN_OPENAPI,
-                                           headers=fuzzed.auth(fuzzed.admin))
-    found = [result.ok() for result in schema.get_all_operations()]
-    assert {op.path for op in found} == {protocol.ENROL, protocol.JOURNAL, protocol.CHANGES,
-                                         protocol.DEVICE, reports.ADMIN_SALES,
-                                         reports.ADMIN_DEVICES,
-                                         ledger_api.RESERVATIONS, ledger_api.CANCEL,
-                                         ledger_api.TOPUPS, ledger_api.BANK_IMPORT,
-                                         ledger_api.ROSTER, ledger_api.WALLET_HISTORY,
-                                         integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS,
-                                         *staff_routes.PATHS, *OFFICE_CATALOGUE,
-                                         *students_api.PATHS, photos.PHOTO,
-                                         calendar_api.SETTINGS, calendar_api.MONTH,
-                                         calendar_api.OPEN_DAYS, calendar_api.CLOSURES,
-                                         calendar_api.PREVIEW, calendar_api.CLOSURE,
-                                         *money_api.PATHS, *office_api.PATHS}
-    return found
+ALL_PATHS = {protocol.ENROL, protocol.JOURNAL, protocol.CHANGES, protocol.DEVICE,
+             reports.ADMIN_SALES, reports.ADMIN_DEVICES, ledger_api.RESERVATIONS, ledger_api.CANCEL,
+             ledger_api.TOPUPS, ledger_api.BANK_IMPORT, ledger_api.ROSTER, ledger_api.WALLET_HISTORY,
+             integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS,
+             *staff_routes.PATHS, *OFFICE_CATALOGUE, *students_api.PATHS, photos.PHOTO,
+             calendar_api.SETTINGS, calendar_api.MONTH, calendar_api.OPEN_DAYS,
+             calendar_api.CLOSURES, calendar_api.PREVIEW, calendar_api.CLOSURE,
+             *money_api.PATHS, *office_api.PATHS}
+# The groups, one per file (see their seconds there): the terminals' calls and the admin API
+# that came before the back office; the back office's people and money; its school and days.
+GROUPS = ("terminal", "office-people", "office-school")
+_PEOPLE = (staff_routes.ADMIN + "/login", staff_routes.ADMIN + "/logout",
+           staff_routes.ADMIN + "/password-link", staff_routes.ADMIN + "/me",
+           staff_routes.ADMIN + "/staff", students_api.STUDENTS, money_api.MONEY)
 
 
-@pytest.mark.parametrize("tokens", ["none", "right", "swapped"])
-def test_openapi_fuzz_finds_no_5xx(fuzzed, tokens):
-    """``right``: a device's token on terminal calls, the admin's on reports (deep code);
-    ``swapped``: the other one (forbidden / unauthorized); ``none``: no header."""
-    for op in operations(fuzzed):
+def group_of(op) -> str:
+    if not op.path.startswith(f"{protocol.API}/admin/") or op.path in {
+            reports.ADMIN_SALES, reports.ADMIN_DEVICES, integrity_api.ADMIN_VERIFY,
+            integrity_api.ADMIN_PROBLEMS, ledger_api.RESERVATIONS, ledger_api.CANCEL,
+            ledger_api.TOPUPS, ledger_api.BANK_IMPORT, ledger_api.ROSTER,
+            ledger_api.WALLET_HISTORY}:
+        return "terminal"
+    return "office-people" if op.path.startswith(_PEOPLE) else "office-school"
+
+
+def operations(fuzzed: Fuzzed) -> list:
+    """Every operation of the served schema (all of them: a new route is fuzzed at once)."""
+    if fuzzed.operations is None:
+        schema = schemathesis.openapi.from_url(fuzzed.url + reports.ADMIN_OPENAPI,
+                                               headers=fuzzed.auth(fuzzed.admin))
+        fuzzed.operations = [result.ok() for result in schema.get_all_operations()]
+        assert {op.path for op in fuzzed.operations} == ALL_PATHS
+    return fuzzed.operations
+
+
+def fuzz_operations(fuzzed: Fuzzed, tokens: str, group: str | None = None) -> None:
+    """``right``: a device's token on terminal calls, the admin's on admin routes (deep code);
+    ``swapped``: the other one (forbidden / unauthorized); ``none``: no header. Every
+    operation of ``group`` (None: all of them), positive and negative data."""
+    ops = [op for op in operations(fuzzed) if group is None or group_of(op) == group]
+    assert ops, f"no operation in group {group}"
+    for op in ops:
         admin = op.path.startswith(f"{protocol.API}/admin/")
         token = {"none": None, "right": fuzzed.admin if admin else fuzzed.token,
                  "swapped": fuzzed.token if admin else fuzzed.admin}[tokens]
@@ -225,18 +196,25 @@ def test_openapi_fuzz_finds_no_5xx(fuzzed, tokens):
         # Negative data needs something to break: /device has no parameter and no body.
         modes = [GenerationMode.POSITIVE] + (
             [GenerationMode.NEGATIVE] if len(op.query) or len(op.body) else [])
-        examples = EXAMPLES if tokens == "right" else EXAMPLES_REFUSED
+        if tokens != "right":
+            examples = EXAMPLES_REFUSED
+        elif admin and op.method.upper() == "GET" and op.path != reports.ADMIN_SALES:
+            examples = EXAMPLES_READ
+        else:
+            examples = EXAMPLES
+        t0 = time.perf_counter()
         for mode in modes:
-            _fuzz_one(op, mode, fuzzed.url, headers, examples)()
+            _fuzz_one(op, mode, fuzzed, headers, examples)()
+        SPENT[f"{op.method.upper()} {op.path} {tokens}"] += time.perf_counter() - t0
 
 
-def _fuzz_one(op, mode, url: str, headers: dict, examples: int):
+def _fuzz_one(op, mode, fuzzed: Fuzzed, headers: dict, examples: int):
     """The hypothesis test of one operation in one generation mode (made here so that it
     binds this operation's headers)."""
     @settings(max_examples=examples, **SETTINGS)
     @given(case=op.as_strategy(generation_mode=mode))
     def call(case):
-        response = case.call(base_url=url, headers=headers)
+        response = case.call(base_url=fuzzed.url, session=fuzzed.session, headers=headers)
         SENT[response.status_code] += 1
         # Every answer fits the model the served description gives for its status
         # (the route's response_model, or ErrorBody for a refusal).
