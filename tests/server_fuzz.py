@@ -175,7 +175,9 @@ def group_of(op) -> str:
 def operations(fuzzed: Fuzzed) -> list:
     """Every operation of the served schema (all of them: a new route is fuzzed at once)."""
     if fuzzed.operations is None:
-        schema = schemathesis.openapi.from_url(fuzzed.url + reports.ADMIN_OPENAPI,
+        # A generous timeout: the server builds its description at the first request (seconds
+        # of CPU on a loaded machine; schemathesis waits 10 s by default).
+        schema = schemathesis.openapi.from_url(fuzzed.url + reports.ADMIN_OPENAPI, timeout=120,
                                                headers=fuzzed.auth(fuzzed.admin))
         fuzzed.operations = [result.ok() for result in schema.get_all_operations()]
         assert {op.path for op in fuzzed.operations} == ALL_PATHS
