@@ -49,6 +49,7 @@ About 60-90 s on the 2-core machine (the summary line is printed; see it with ``
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import random
 import signal
@@ -72,7 +73,6 @@ from . import crash_child
 # The children and the checks are forked from a fork server that imported crash_child (the
 # package, the CLI) once: no Python start-up and imports per kill.
 _FORKS = multiprocessing.get_context("forkserver")
-_FORKS.set_forkserver_preload([crash_child.__name__])
 SEED = 20261125
 # Kills while the child is in its selling loop; COMPTOIR_CRASH_KILLS=1000 for a long run.
 SELLING_KILLS = int(os.environ.get("COMPTOIR_CRASH_KILLS", "200"))
@@ -229,8 +229,17 @@ class _Background(threading.Thread):
             raise self.error
 
 
+@pytest.fixture
+def fork_server():
+    """The fork server, started at the first fork with crash_child imported, and stopped (and
+    reaped, with the CPU time of its children) at the end of the test."""
+    _FORKS.set_forkserver_preload([crash_child.__name__])
+    yield
+    multiprocessing.forkserver._forkserver._stop()   # the stdlib's own tests stop it so
+
+
 @pytest.mark.slow(seconds=250)
-def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
+def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path, fork_server):
     started = time.monotonic()
     folder = tmp_path / "data"
     db = folder / "comptoir.db"
