@@ -238,7 +238,7 @@ def fork_server():
     multiprocessing.forkserver._forkserver._stop()   # the stdlib's own tests stop it so
 
 
-@pytest.mark.slow(seconds=250)
+@pytest.mark.slow(seconds=90)
 def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path, fork_server):
     started = time.monotonic()
     folder = tmp_path / "data"
