@@ -18,7 +18,7 @@ from sync.server import reports
 from .server_fuzz import JSON, SETTINGS, check_answer, entry_body, operations, serve_fuzzed
 
 # A long file: started first when make test spreads the files over workers (conftest.py).
-pytestmark = pytest.mark.slow(seconds=40)
+pytestmark = pytest.mark.slow(seconds=10)
 
 
 @pytest.fixture(scope="module")

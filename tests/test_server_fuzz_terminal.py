@@ -10,7 +10,7 @@ import pytest
 from .server_fuzz import fuzz_operations, serve_fuzzed
 
 # A long file: started first when make test spreads the files over workers (conftest.py).
-pytestmark = pytest.mark.slow(seconds=90)
+pytestmark = pytest.mark.slow(seconds=35)
 
 
 @pytest.fixture(scope="module")
