@@ -13,6 +13,9 @@ import pytest
 from .browser import audit, new_context, page_as
 from .roles import all_rows
 
+# A long file (two audits of ~20 s in CI): started first when make test spreads the files.
+pytestmark = pytest.mark.slow(seconds=45)
+
 PAGES = [row for row in all_rows() if row.is_page and row.method == "GET"]
 
 
