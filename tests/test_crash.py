@@ -5,13 +5,15 @@ done is in the journal exactly once, and there is no seq gap.
 How it runs (one store in ``tmp_path``, loaded with the demo school for *today* in Brussels,
 because the child uses the real clock):
 
-* The child (``tests/crash_child.py``, run with ``sys.executable``) imports the package and
-  waits for ``go`` on stdin; then it opens the store with ``open_store`` -- the restart, which
-  runs the start-up integrity check and must find the store healthy -- logs Marie in once,
-  prints ``ready``, and sells one SOUP after another to a rotation of badges, printing
-  ``sold <uuid> <seq>`` after each ``sell()`` has returned. The next child is started (imports
-  only) while the parent checks the store after a kill: Python's own start-up, ~0.3 s here, is
-  then not paid in series 200 times. It never touches the store before ``go``.
+* The child (``tests/crash_child.py``) is forked from a fork server that imported the
+  package once (``multiprocessing``'s ``forkserver``): a fork, not a Python start-up and its
+  imports, per kill; it is a process of its own all the same, which SIGKILL ends, and it opens
+  the store only after the fork. It waits for ``go``; then it opens the store with
+  ``open_store`` -- the restart, which runs the start-up integrity check and must find the
+  store healthy -- logs Marie in once, sends ``ready``, and sells one SOUP after another to a
+  rotation of badges, sending ``sold <uuid> <seq>`` after each ``sell()`` has returned (each
+  message one write() on a pipe). The next child is forked while the parent checks the store
+  after a kill. It never touches the store before ``go``.
 * The parent sends ``go``, waits for ``ready``, then picks the kill instant from the child's
   own progress, not from wall time (a busy machine slows the child, not the test's
   meaning): it waits until the child has reported N sales (N drawn from 1-15 by
@@ -22,30 +24,34 @@ because the child uses the real clock):
   200 kills happen while selling; one round in 21 instead kills the child 0-80 ms after
   ``go``, during its restart (``open_store`` and its check, which may write the verified
   point; the login's write).
-* After each kill the store is checked by the real ``python -m kiosk.cli --data DIR check``
-  (a new interpreter: PRAGMA integrity_check and the whole chain from seq 1), which must
-  exit 0. (``CLI_EVERY`` can thin this out to an in-process run of exactly what ``cmd_check``
-  runs, for quick local iterations.)
+* After each kill the store is checked by ``comptoir --data DIR check`` (``kiosk.cli.main``,
+  in a process forked from the same server, that never opened the store: PRAGMA
+  integrity_check and the whole chain from seq 1), which must exit 0; the last check is the
+  real ``python -m kiosk.cli`` in a new interpreter. (``CLI_EVERY`` can thin this out to an
+  in-process run of exactly what ``cmd_check`` runs, for quick local iterations.)
 * One round in four the check is deferred: the next child is then the first process to open
   the store after the crash (it recovers the WAL the killed one left), and the check runs in
   a thread while that child sells and is killed in turn.
 * Each check also asserts that seq runs 1..N without a gap and that every sale reported by an
   already killed child is in the journal under the seq it reported.
 
-At the end: the CLI check passes; every reported uuid is in the journal exactly once with its
-seq; entries not reported (committed -- the WAL write is done, the fsync maybe not -- then
-killed before the print) are at most one per kill that landed inside a sale; each wallet's
-displayed balance (``balance_cents`` + postings after ``included_seq``) is its imported
-balance minus 100 x its student's sales in the journal. None of the floors depends on the
-machine's speed: every round timed by progress sold at least its N (so more than 1000 sales,
-fixed by the seed), and most of those kills landed inside ``sell()`` (a share of the child's
-own time, the same on a slow machine).
-About 60-90 s on the 2-core machine (the summary line is printed; see it with ``-s``).
+At the end: the CLI check (a new interpreter) passes; every reported uuid is in the journal
+exactly once with its seq; entries not reported (committed -- the WAL write is done, the fsync
+maybe not -- then killed before the print) are at most one per kill that landed inside a sale;
+each wallet's displayed balance (``balance_cents`` + postings after ``included_seq``) is its
+imported balance minus 100 x its student's sales in the journal. None of the floors depends on
+the machine's speed: every round timed by progress sold at least its N (so more than 1000
+sales, fixed by the seed), and most of those kills landed inside ``sell()`` (a share of the
+child's own time, the same on a slow machine).
+About 60-90 s on the 2-core machine (the summary line is printed; see it with ``-s``);
+``COMPTOIR_CRASH_KILLS=1000`` for a long run.
 """
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.forkserver
+import os
 import random
-import selectors
 import signal
 import subprocess
 import sys
@@ -62,11 +68,16 @@ from kiosk.demo.school import Badge, generate
 from kiosk.store import open_store
 from sync.common.clock import SystemClock, business_day
 
-CHILD = Path(__file__).with_name("crash_child.py")
+from . import crash_child
+
+# The children and the checks are forked from a fork server that imported crash_child (the
+# package, the CLI) once: no Python start-up and imports per kill.
+_FORKS = multiprocessing.get_context("forkserver")
 SEED = 20261125
-SELLING_KILLS = 200          # kills while the child is in its selling loop
+# Kills while the child is in its selling loop; COMPTOIR_CRASH_KILLS=1000 for a long run.
+SELLING_KILLS = int(os.environ.get("COMPTOIR_CRASH_KILLS", "200"))
 STARTUP_KILL_EVERY = 21      # one round in 21 kills the child during its restart instead
-CLI_EVERY = 1                # the real `comptoir check` after every kill
+CLI_EVERY = 1                # `comptoir check` (kiosk.cli.main, forked) after every kill
 # After a kill, the check runs: "after" -- before the next child starts (the checker is the
 # first to open the crashed store); "deferred" -- once the next child has restarted and is
 # ready (the restarted terminal opened it first), while it sells; "overlap" -- at once, in a
@@ -102,58 +113,63 @@ def _sellable_badges(data: dict, limit: int = 12) -> list[str]:
 
 
 class _Child:
-    """One child process. ``close`` kills (if needed), reaps and closes its pipes."""
+    """One child process, forked from the fork server. ``close`` kills (if needed) and reaps it
+    and closes the pipes."""
 
     def __init__(self, db: Path, badges: list[str]):
-        self.proc = subprocess.Popen(
-            [sys.executable, str(CHILD), str(db), ",".join(badges)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
-        self.buf = b""
+        go_r, self.go_w = _FORKS.Pipe(duplex=False)
+        self.out_r, out_w = _FORKS.Pipe(duplex=False)
+        self.proc = _FORKS.Process(target=crash_child.sell, args=(str(db), badges, go_r, out_w),
+                                   daemon=True)
+        self.proc.start()
+        go_r.close()
+        out_w.close()                     # the child's end only: EOF when the child is gone
+        self.lines: list[str] = []
 
     def go(self) -> None:
         try:
-            self.proc.stdin.write(b"go\n")
-        except BrokenPipeError:     # it died while importing: wait_ready/kill report it
+            self.go_w.send_bytes(b"go")
+        except BrokenPipeError:     # it died before: wait_ready/kill report it
             pass
 
     def _read_until(self, done, timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.proc.stdout, selectors.EVENT_READ)
-            while not done():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"child not {what} after {timeout} s")
-                if sel.select(left):
-                    chunk = self.proc.stdout.read(65536)
-                    if not chunk:          # EOF: the child died on its own
-                        self.proc.wait()
-                        raise AssertionError(
-                            f"child exited ({self.proc.returncode}) before {what}:"
-                            f" {self.buf!r} {self.proc.stderr.read().decode(errors='replace')}")
-                    self.buf += chunk
+        while not done():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"child not {what} after {timeout} s")
+            if self.out_r.poll(left):
+                try:
+                    self.lines.append(self.out_r.recv_bytes().decode())
+                except EOFError:    # the child died on its own
+                    self.proc.join()
+                    raise AssertionError(f"child exited ({self.proc.exitcode}) before {what}:"
+                                         f" {self.lines!r} (its traceback is on stderr)") from None
 
     def wait_ready(self, timeout: float) -> None:
-        self._read_until(lambda: b"\n" in self.buf, timeout, "ready")
-        first = self.buf.split(b"\n", 1)[0]
-        assert first.startswith(b"ready "), f"child at start-up said {first!r}"
+        self._read_until(lambda: bool(self.lines), timeout, "ready")
+        assert self.lines[0].startswith("ready "), f"child at start-up said {self.lines[0]!r}"
 
     def wait_sales(self, n: int, timeout: float) -> None:
-        """Until the child has reported ``n`` sales: complete 'sold' lines (each follows a
-        newline and ends with one)."""
+        """Until the child has reported ``n`` sales."""
         def done() -> bool:
-            return self.buf[: self.buf.rfind(b"\n") + 1].count(b"\nsold ") >= n
+            return sum(line.startswith("sold ") for line in self.lines) >= n
         self._read_until(done, timeout, f"done with {n} sales")
 
     def kill_and_collect(self) -> tuple[list[tuple[str, int]], bool, bool]:
-        """SIGKILL, reap; the sales reported (complete lines only), whether it was ready and
-        whether the kill landed inside a sale (its last line is 'selling')."""
-        self.proc.send_signal(signal.SIGKILL)
-        out, err = self.proc.communicate(timeout=30)
-        rc = self.proc.returncode
-        assert rc == -signal.SIGKILL, (
-            f"child ended with {rc} instead of being killed: {err.decode(errors='replace')}")
-        lines = (self.buf + out).decode().split("\n")[:-1]   # a torn last line: not reported
+        """SIGKILL, reap; the sales reported (whole messages only: each is one write()),
+        whether it was ready and whether the kill landed inside a sale (its last line is
+        'selling')."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.join(timeout=30)
+        rc = self.proc.exitcode
+        assert rc == -signal.SIGKILL, f"child ended with {rc} instead of being killed"
+        while True:
+            try:
+                self.lines.append(self.out_r.recv_bytes().decode())
+            except EOFError:
+                break
+        lines = self.lines
         ready = bool(lines) and lines[0].startswith("ready ")
         sold = []
         expect = "selling"
@@ -166,11 +182,31 @@ class _Child:
         return sold, ready, expect == "sold"
 
     def close(self) -> None:
-        if self.proc.poll() is None:
+        if self.proc.is_alive():
             self.proc.kill()
-        self.proc.wait(timeout=30)
-        for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            pipe.close()
+        self.proc.join(timeout=30)
+        self.proc.close()
+        self.go_w.close()
+        self.out_r.close()
+
+
+def _cli_check(folder: Path) -> tuple[int, str, str]:
+    """``comptoir --data FOLDER check`` in a process forked from the fork server: the command
+    line's own code in a process that never opened the store (exit code, stdout, stderr)."""
+    answer_r, answer_w = _FORKS.Pipe(duplex=False)
+    proc = _FORKS.Process(target=crash_child.check, args=(str(folder), answer_w), daemon=True)
+    proc.start()
+    answer_w.close()
+    try:
+        if not answer_r.poll(300):
+            raise AssertionError("comptoir check did not answer within 300 s")
+        answer = answer_r.recv()
+    except EOFError:
+        answer = (None, "", "")
+    proc.join(timeout=30)
+    proc.close()
+    answer_r.close()
+    return answer
 
 
 class _Background(threading.Thread):
@@ -193,8 +229,17 @@ class _Background(threading.Thread):
             raise self.error
 
 
-@pytest.mark.slow(seconds=250)
-def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
+@pytest.fixture
+def fork_server():
+    """The fork server, started at the first fork with crash_child imported, and stopped (and
+    reaped, with the CPU time of its children) at the end of the test."""
+    _FORKS.set_forkserver_preload([crash_child.__name__])
+    yield
+    multiprocessing.forkserver._forkserver._stop()   # the stdlib's own tests stop it so
+
+
+@pytest.mark.slow(seconds=90)
+def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path, fork_server):
     started = time.monotonic()
     folder = tmp_path / "data"
     db = folder / "comptoir.db"
@@ -213,12 +258,16 @@ def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
     progress_rounds: list[tuple[int, int, bool]] = []   # (N waited for, sales, killed mid-sale)
     mid_sale_kills = 0
     stats: Counter = Counter()
-    timings: dict[str, list[float]] = {"cli": [], "inproc": []}
+    timings: dict[str, list[float]] = {"cli": [], "inproc": [], "interpreter": []}
     phases: Counter = Counter()            # wall time spent waiting in the main loop
 
     def check(kind: str, reports: list[tuple[str, int]]) -> None:
         t0 = time.perf_counter()
         if kind == "cli":
+            code, out, err = _cli_check(folder)
+            assert code == 0, f"comptoir check failed ({code}): {err}{out}"
+            assert "Caisse intègre" in out, out
+        elif kind == "interpreter":     # the real entry point, in a new interpreter
             r = subprocess.run([sys.executable, "-m", "kiosk.cli", "--data", str(folder), "check"],
                                stdin=subprocess.DEVNULL, capture_output=True, text=True,
                                timeout=300)
@@ -332,8 +381,9 @@ def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
             spare.close()
     assert deferred is None and background is None
 
-    # -- the end: the real CLI check, then the whole journal against what was reported -------
-    check("cli", take_reports())
+    # -- the end: the real CLI check in a new interpreter, then the whole journal against what
+    # was reported -------
+    check("interpreter", take_reports())
     kills = selling_kills + startup_kills
     store = open_store(db, check=False)
     try:
@@ -372,8 +422,8 @@ def test_sigkill_while_selling_loses_nothing_and_keeps_the_chain(tmp_path):
     rounds_with_sales = sum(1 for n in per_round_sales if n > 0)
     waited_for = sum(target for target, _, _ in progress_rounds)
     mid_sale_share = sum(m for _, _, m in progress_rounds) / len(progress_rounds)
-    assert selling_kills >= 200
-    assert len(reported) >= waited_for > 1000, (len(reported), waited_for)
+    assert selling_kills >= SELLING_KILLS >= 200
+    assert len(reported) >= waited_for > 5 * SELLING_KILLS, (len(reported), waited_for)
     assert mid_sale_share >= MID_SALE_FLOOR, progress_rounds
     print(f"\ncrash test: {kills} kills ({selling_kills} while selling, {startup_kills} during"
           f" restart, {stats['startup_kills_after_ready']} of those after 'ready');"

@@ -18,6 +18,9 @@ from tests.ui.conftest import SHOTS
 from tests.ui.layout_run_screens import STATES
 from tests.ui.test_ui_layout import PANELS
 
+# A long file (its setup: ~40 s in CI): started first when make test spreads the files (conftest.py).
+pytestmark = pytest.mark.slow(seconds=60)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
