@@ -49,7 +49,8 @@ async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CentralError)
     if exc.code == "unauthorized":
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return templating.redirect(request, "/login?next=" + quote(back, safe="/"))
+        login = "/parents/login" if request.url.path.startswith("/parents") else "/login"
+        return templating.redirect(request, login + "?next=" + quote(back, safe="/"))
     return templating.error_page(request, http.STATUS.get(exc.code, 422),
                       exc.say(templating.language(request)))
 
