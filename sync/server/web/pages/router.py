@@ -10,6 +10,7 @@ from sync.server.web.pages import (
     home,
     money,
     operators,
+    parents,
     reports,
     sign_in,
     staff,
@@ -29,3 +30,4 @@ router.include_router(calendar.router)
 router.include_router(money.router)
 router.include_router(terminals.router)
 router.include_router(reports.router)
+router.include_router(parents.router)
