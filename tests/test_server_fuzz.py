@@ -24,7 +24,7 @@ from sync import photos, protocol
 from sync.common.chain import KINDS, canonical_json, chain_hash
 from sync.models import DataSet
 from sync.server import calendar_api, integrity_api, ledger_api, money_api, office_api, reports, students_api
-from sync.server.api.routes import catalogue, operators, staff as staff_routes
+from sync.server.api.routes import catalogue, operators, parents as parents_api, staff as staff_routes
 from sync.server.storage import CentralStore
 
 from .conftest import LUNCH
@@ -209,7 +209,8 @@ def operations(fuzzed: Fuzzed):
                                          calendar_api.SETTINGS, calendar_api.MONTH,
                                          calendar_api.OPEN_DAYS, calendar_api.CLOSURES,
                                          calendar_api.PREVIEW, calendar_api.CLOSURE,
-                                         *money_api.PATHS, *office_api.PATHS}
+                                         *money_api.PATHS, *office_api.PATHS,
+                                         *parents_api.PATHS}
     return found
 
 
