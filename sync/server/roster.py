@@ -24,7 +24,7 @@ separator when the first line has one, else ``,``.
 
 JSON: ``{"format": "comptoir-roster/1", "students": [{"id", "first_name", "last_name",
 "class_name", "badges": [...], "wallets": [{"id", "kind", "name",
-"structured_communication"}]}]}``; a problem names the student's position
+"structured_communication"}], "parent_emails": [...]}]}``; a problem names the student's position
 (``students[3]``).
 """
 from __future__ import annotations
@@ -241,7 +241,8 @@ def _parse_json(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
         if not isinstance(raw, dict):
             problems.append(Phrase("{where}: an object is expected", where=where))
             continue
-        unknown = set(raw) - {"id", "first_name", "last_name", "class_name", "badges", "wallets"}
+        unknown = set(raw) - {"id", "first_name", "last_name", "class_name", "badges", "wallets",
+                              "parent_emails"}
         if unknown:
             problems.append(Phrase("{where}: unknown keys: {keys}", where=where,
                                    keys=", ".join(sorted(unknown))))
@@ -256,6 +257,13 @@ def _parse_json(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
                 problems.append(Phrase("{where}.badges: a list of UIDs is expected", where=where))
             else:
                 student.badges = _badges(badges, where, problems)
+        if "parent_emails" in raw:
+            emails = raw["parent_emails"]
+            if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+                problems.append(Phrase("{where}.parent_emails: a list of e-mail addresses is"
+                                       " expected", where=where))
+            else:
+                student.parent_emails = _emails(" ".join(emails), where, problems)
         wallets = raw.get("wallets", [])
         if not isinstance(wallets, list):
             problems.append(Phrase("{where}.wallets: a list is expected", where=where))

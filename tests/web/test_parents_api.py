@@ -5,6 +5,7 @@ sign-in's throttling, isolation (another family's child, another school's, staff
 each kept out of the other's pages) and the EPC QR code's payload, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 
@@ -62,6 +63,15 @@ def test_roster_parent_emails_refused_with_line_numbers_then_accounts_made(platf
         roster.import_roster(platform.store, school.id, bad)
     assert "line 4: parent e-mail #1 is not an e-mail address" in str(refused.value)
     assert parents.list_parents(platform.store, school.id) == []        # nothing half-applied
+    as_json = json.dumps({"format": roster.FORMAT, "students": [
+        {"id": "P-0-1", "first_name": "Léa", "last_name": "Dupont", "class_name": "3A",
+         "parent_emails": ["marie0@famille.be"]},
+        {"id": "P-0-2", "first_name": "Hugo", "last_name": "Dupont", "class_name": "1B",
+         "parent_emails": "marie0@famille.be"}]})
+    with pytest.raises(Exception) as refused:
+        roster.import_roster(platform.store, school.id, as_json)
+    assert "students[1].parent_emails: a list of e-mail addresses" in str(refused.value)
+    assert parents.list_parents(platform.store, school.id) == []
     family(platform, school, 0)
     accounts = {p.email: p for p in parents.list_parents(platform.store, school.id)}
     assert sorted(accounts) == ["autre0@famille.be", "marie0@famille.be", "paul0@famille.be"]
