@@ -1,7 +1,7 @@
 """The parents' pages in a real browser at a phone's size (issue 17, points 1 to 3 and 7):
 one walk of a parent with two children, from the token e-mail read on a real SMTP server to
 the top-up's QR code decoded with zbar, each page audited with axe-core; the language chosen
-is remembered by the account."""
+is remembered by the account (signed in again on a desktop browser)."""
 from __future__ import annotations
 
 import io
@@ -12,7 +12,7 @@ from pyzbar.pyzbar import decode
 
 from sync.server import bank_details, ledger, parents, roster
 
-from .browser import audit, new_context
+from .browser import DESKTOP, audit, new_context
 from .mailbox import Mailbox
 
 PHONE = {"width": 360, "height": 740}
@@ -98,7 +98,7 @@ def test_a_parent_with_two_children_on_a_phone(browser, platform, school, mailbo
         assert "/parents/login" in page.url
     finally:
         context.close()
-    context = new_context(browser, platform, lang="fr", viewport=PHONE)   # another browser
+    context = new_context(browser, platform, lang="fr", viewport=DESKTOP)  # another browser
     page = context.new_page()
     try:
         page.goto("/parents/forgot")
@@ -108,5 +108,6 @@ def test_a_parent_with_two_children_on_a_phone(browser, platform, school, mailbo
         page.fill("#f-password", PASSWORD)
         page.click("form[action='/parents/login'] button[type=submit]")
         assert page.locator("h1").inner_text() == "Mijn kinderen"
+        audit(page, "parents-children-desktop")
     finally:
         context.close()
