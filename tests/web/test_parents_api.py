@@ -130,8 +130,11 @@ def test_mail_failure_is_told_to_the_office_and_sent_again(platform, school, mai
     try:
         failed = office.post(platform.url + parents_api.TOKENS + "?lang=fr", json={},
                              headers={"X-CSRF-Token": office.csrf}).json()
+        page = office.post(platform.url + "/parent-accounts/tokens",    # the office's page
+                           data={"csrf_token": office.csrf})
     finally:
         mailbox.plug()
+    assert page.status_code == 200 and "non envoyé" in page.text and "réessayez" in page.text
     assert failed["sent"] == 0 and len(failed["failed"]) >= 3
     assert "serveur" in failed["failed"][0]["error"]            # in the office's language
     listed = office.get(platform.url + parents_api.PARENTS).json()["parents"]
