@@ -30,7 +30,7 @@ from sync import photos, protocol
 from sync.common.chain import KINDS
 from sync.models import DataSet
 from sync.server import calendar_api, integrity_api, ledger_api, money_api, office_api, reports, students_api
-from sync.server.api.routes import catalogue, operators, staff as staff_routes
+from sync.server.api.routes import catalogue, operators, parents as parents_api, staff as staff_routes
 from sync.server.storage import CentralStore
 
 from .conftest import LUNCH
@@ -153,13 +153,14 @@ ALL_PATHS = {protocol.ENROL, protocol.JOURNAL, protocol.CHANGES, protocol.DEVICE
              *staff_routes.PATHS, *OFFICE_CATALOGUE, *students_api.PATHS, photos.PHOTO,
              calendar_api.SETTINGS, calendar_api.MONTH, calendar_api.OPEN_DAYS,
              calendar_api.CLOSURES, calendar_api.PREVIEW, calendar_api.CLOSURE,
-             *money_api.PATHS, *office_api.PATHS}
+             *money_api.PATHS, *office_api.PATHS, *parents_api.PATHS}
 # The groups, one per file (see their seconds there): the terminals' calls and the admin API
 # that came before the back office; the back office's people and money; its school and days.
 GROUPS = ("terminal", "office-people", "office-school")
 _PEOPLE = (staff_routes.ADMIN + "/login", staff_routes.ADMIN + "/logout",
            staff_routes.ADMIN + "/password-link", staff_routes.ADMIN + "/me",
-           staff_routes.ADMIN + "/staff", students_api.STUDENTS, money_api.MONEY)
+           staff_routes.ADMIN + "/staff", students_api.STUDENTS, money_api.MONEY,
+           parents_api.PARENTS)
 
 
 def group_of(op) -> str:

@@ -116,6 +116,7 @@ class RosterImport(_Msg):
     badges_blocked: int         # no longer listed for their student
     wallets_added: int
     wallets_updated: int
+    parents_added: int = 0      # new parents' accounts (the parent_emails column, issue 17)
 
 
 class Movement(_Msg):

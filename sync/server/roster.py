@@ -16,13 +16,15 @@ problem's line number, and nothing changes.
 CSV: one line per student and wallet, with a first line of column names (any order):
 ``student_id, last_name, first_name, class`` (required) and ``badges`` (UIDs separated by
 spaces or ``|``), ``wallet_id``, ``wallet_kind`` (default ``main``), ``wallet_name`` (default
-``Portefeuille``), ``communication`` (optional). A student with a second wallet gets a second
+``Portefeuille``), ``communication``, ``parent_emails`` (optional; the parents' addresses,
+separated by spaces or ``|``: their accounts on the parents' pages, ``sync.server.parents``;
+with the column, a student's parents are exactly those listed). A student with a second wallet gets a second
 line with the same id and names; the first wallet listed is the default one. ``;`` is the
 separator when the first line has one, else ``,``.
 
 JSON: ``{"format": "comptoir-roster/1", "students": [{"id", "first_name", "last_name",
 "class_name", "badges": [...], "wallets": [{"id", "kind", "name",
-"structured_communication"}]}]}``; a problem names the student's position
+"structured_communication"}], "parent_emails": [...]}]}``; a problem names the student's position
 (``students[3]``).
 """
 from __future__ import annotations
@@ -37,14 +39,17 @@ from dataclasses import dataclass, field
 from sync.common.communications import structured_communication
 from sync.common.errors import Refusal
 from sync.common.uids import normalise_uid
+from sync.server import parents
 from sync.server.bank_statement import parse_communication
 from sync.server.database import Database
 from sync.server.errors import CentralError, Joined, Phrase
 from sync.server.schools import require_school
+from sync.server.staff import clean_email
 
 FORMAT = "comptoir-roster/1"
 REQUIRED = ("student_id", "last_name", "first_name", "class")
-OPTIONAL = ("badges", "wallet_id", "wallet_kind", "wallet_name", "communication")
+OPTIONAL = ("badges", "wallet_id", "wallet_kind", "wallet_name", "communication",
+            "parent_emails")
 ALIASES = {"class_name": "class", "badge": "badges", "structured_communication": "communication"}
 MAX_PROBLEMS = 20           # listed in one refusal; the rest are counted
 
@@ -67,6 +72,7 @@ class RosterStudent:
     class_name: str
     badges: list[tuple[str, str]] = field(default_factory=list)      # (uid, where)
     wallets: list[RosterWallet] = field(default_factory=list)
+    parent_emails: list[str] | None = None      # None: the file does not say (left as is)
 
 
 class _Problems(list):
@@ -115,6 +121,17 @@ def _badges(raw: list[str], where: str, problems: list) -> list[tuple[str, str]]
             problems.append(Phrase("{where}: badge #{number} is not a badge UID"
                                    " (4 to 10 bytes in hexadecimal)", where=where,
                                    number=len(found) + 1))
+    return found
+
+
+def _emails(raw: str, where: str, problems: list) -> list[str]:
+    found = []
+    for number, email in enumerate((e for e in re.split(r"[\s|,]+", raw) if e), 1):
+        try:
+            found.append(clean_email(email))
+        except CentralError:    # an address is personal data: its position only
+            problems.append(Phrase("{where}: parent e-mail #{number} is not an e-mail address",
+                                   where=where, number=number))
     return found
 
 
@@ -170,6 +187,8 @@ def _parse_csv(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
                                 _text(cell("class"), where, "class", problems))
         student.badges = _badges([u for u in re.split(r"[\s|]+", cell("badges")) if u], where,
                                  problems)
+        if "parent_emails" in columns:
+            student.parent_emails = _emails(cell("parent_emails"), where, problems)
         wallet_id = cell("wallet_id")
         if wallet_id:
             student.wallets.append(RosterWallet(
@@ -192,6 +211,8 @@ def _parse_csv(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
                                    " on {other}", where=where, student=sid, other=known.where))
         known.badges += student.badges
         known.wallets += student.wallets
+        if known.parent_emails is not None and student.parent_emails:
+            known.parent_emails += student.parent_emails
     if columns is None:
         problems.append(Phrase("the file is empty"))
     return list(students.values()), columns is not None and "badges" in columns
@@ -220,7 +241,8 @@ def _parse_json(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
         if not isinstance(raw, dict):
             problems.append(Phrase("{where}: an object is expected", where=where))
             continue
-        unknown = set(raw) - {"id", "first_name", "last_name", "class_name", "badges", "wallets"}
+        unknown = set(raw) - {"id", "first_name", "last_name", "class_name", "badges", "wallets",
+                              "parent_emails"}
         if unknown:
             problems.append(Phrase("{where}: unknown keys: {keys}", where=where,
                                    keys=", ".join(sorted(unknown))))
@@ -235,6 +257,13 @@ def _parse_json(text: str, problems: list) -> tuple[list[RosterStudent], bool]:
                 problems.append(Phrase("{where}.badges: a list of UIDs is expected", where=where))
             else:
                 student.badges = _badges(badges, where, problems)
+        if "parent_emails" in raw:
+            emails = raw["parent_emails"]
+            if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+                problems.append(Phrase("{where}.parent_emails: a list of e-mail addresses is"
+                                       " expected", where=where))
+            else:
+                student.parent_emails = _emails(" ".join(emails), where, problems)
         wallets = raw.get("wallets", [])
         if not isinstance(wallets, list):
             problems.append(Phrase("{where}.wallets: a list is expected", where=where))
@@ -302,7 +331,8 @@ def import_roster(db: Database, school_id: str, text: str) -> dict:
     the RosterImport fields (counts of what changed)."""
     students, has_badges = parse(text)
     counts = dict.fromkeys(("students_added", "students_updated", "badges_changed",
-                            "badges_blocked", "wallets_added", "wallets_updated"), 0)
+                            "badges_blocked", "wallets_added", "wallets_updated",
+                            "parents_added"), 0)
     with db.transaction() as conn:
         require_school(db, conn, school_id)
         x = db.execute
@@ -369,6 +399,9 @@ def import_roster(db: Database, school_id: str, text: str) -> dict:
                     x(conn, "UPDATE badges SET status = 'blocked', version = ?"
                             " WHERE school_id = ? AND uid = ?", (version(), school_id, uid))
                     counts["badges_blocked"] += 1
+        listed_parents = {s.id: s.parent_emails for s in students if s.parent_emails is not None}
+        if listed_parents:
+            counts["parents_added"] = parents.link_from_roster(db, conn, school_id, listed_parents)
     listed_ids = {s.id for s in students}
     changed = counts["students_added"] + counts["students_updated"]
     return {**counts, "students": len(students),

@@ -198,6 +198,11 @@ def _dummy_hash() -> str:
     return _HASHER.hash("not a password of anyone")
 
 
+def verify_password(stored: str, password: str) -> bool:
+    """The password matches the stored hash (also for parents' accounts)."""
+    return _verify(stored, password)
+
+
 def _verify(stored: str, password: str) -> bool:
     try:
         return _HASHER.verify(stored or _dummy_hash(), password) and bool(stored)
@@ -209,27 +214,42 @@ def _verify(stored: str, password: str) -> bool:
 def sign_in(db: Database, email: str, password: str, address: str) -> Account:
     """The account whose email and password these are, or ``unauthorized`` with one message
     whatever went wrong (unknown email, wrong password, locked, disabled, throttled)."""
-    now = db.now()
     email = email.strip().lower()[:254]
-    if not _printable(email):
-        email = ""
+    staff_id = check_sign_in(db, "staff", "email", email, password, address)
     with db.transaction(write=False) as conn:
-        row = db.execute(conn, f"SELECT {_COLUMNS}, password_hash, failed_attempts FROM staff"
-                               " WHERE email = ?", (email,)).fetchone()
+        row = db.execute(conn, f"SELECT {_COLUMNS} FROM staff WHERE id = ?",
+                         (staff_id,)).fetchone()
+    return _account(row)
+
+
+_ACCOUNT_TABLES = {("staff", "email"), ("parents", "username")}     # who signs in, by what
+
+
+def check_sign_in(db: Database, table: str, login_column: str, login: str, password: str,
+                  address: str) -> str:
+    """The id of the account of ``table`` (staff, or parents: issue 17) whose login and
+    password these are, with the throttling and lockout above; else ``refused()``."""
+    assert (table, login_column) in _ACCOUNT_TABLES
+    now = db.now()
+    if not _printable(login):
+        login = ""
+    with db.transaction(write=False) as conn:
+        row = db.execute(conn, f"SELECT id, locked_until, disabled, password_hash FROM {table}"
+                               f" WHERE {login_column} = ?", (login[:254],)).fetchone()
         throttle = db.execute(conn, "SELECT failures, since FROM login_throttle"
                                     " WHERE address = ?", (address,)).fetchone()
     if throttle and throttle[0] >= MAX_ADDRESS_FAILURES and parse_iso_utc(throttle[1]) + LOCK > now:
         _verify("", password)
         raise refused()
-    locked = row is not None and row[8] is not None and parse_iso_utc(row[8]) > now
-    good = _verify(row[9] if row else "", password)
-    if row is None or not good or locked or row[5]:
-        _failed(db, address, row[0] if row is not None and not locked else None)
+    locked = row is not None and row[1] is not None and parse_iso_utc(row[1]) > now
+    good = _verify(row[3] if row else "", password)
+    if row is None or not good or locked or row[2]:
+        _failed(db, address, row[0] if row is not None and not locked else None, table)
         raise refused()
     with db.transaction() as conn:
-        db.execute(conn, "UPDATE staff SET failed_attempts = 0, locked_until = NULL WHERE id = ?",
-                   (row[0],))
-    return _account(row[:9])
+        db.execute(conn, f"UPDATE {table} SET failed_attempts = 0, locked_until = NULL"
+                         " WHERE id = ?", (row[0],))
+    return str(row[0])
 
 
 def refused() -> CentralError:
@@ -238,7 +258,7 @@ def refused() -> CentralError:
                                         " try again in a few minutes")
 
 
-def _failed(db: Database, address: str, staff_id: str | None) -> None:
+def _failed(db: Database, address: str, staff_id: str | None, table: str = "staff") -> None:
     """Count a failed sign-in against the address and (when it is one) the account."""
     now = db.now()
     with db.transaction() as conn:
@@ -253,10 +273,10 @@ def _failed(db: Database, address: str, staff_id: str | None) -> None:
                              " WHERE address = ?", (address,))
         if staff_id is None:
             return
-        db.execute(conn, "UPDATE staff SET failed_attempts = failed_attempts + 1 WHERE id = ?",
-                   (staff_id,))
-        failures = db.execute(conn, "SELECT failed_attempts FROM staff WHERE id = ?",
+        db.execute(conn, f"UPDATE {table} SET failed_attempts = failed_attempts + 1"
+                         " WHERE id = ?", (staff_id,))
+        failures = db.execute(conn, f"SELECT failed_attempts FROM {table} WHERE id = ?",
                               (staff_id,)).fetchone()[0]
         if failures >= MAX_FAILURES:
-            db.execute(conn, "UPDATE staff SET failed_attempts = 0, locked_until = ?"
+            db.execute(conn, f"UPDATE {table} SET failed_attempts = 0, locked_until = ?"
                              " WHERE id = ?", (iso_utc(now + LOCK), staff_id))

@@ -2,6 +2,10 @@
 keeps in an HttpOnly cookie (``sync.server.web.auth``); the database keeps its hash only,
 with an absolute expiry (``LIFETIME``) and the last sighting, for the idle timeout (``IDLE``).
 
+A session is a staff member's (``kind`` ``staff``) or a parent's (``parent``, issue 17): one
+table, one cookie, one CSRF rule for both; ``resolve`` finds only the staff's (what the back
+office accepts), ``resolve_parent`` only the parents' (what the parents' pages accept).
+
 Each session has its CSRF token, derived from its id (``csrf_token``): a form of the pages
 carries it in a hidden field, a script in the ``X-CSRF-Token`` header. Nothing more is kept.
 """
@@ -20,6 +24,29 @@ from sync.server.permissions import Staff
 LIFETIME = timedelta(hours=12)      # a working day, then sign in again
 IDLE = timedelta(hours=2)           # a browser left open on a desk
 _SEEN_EVERY = timedelta(minutes=1)  # last_seen is written at most this often
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A parent as a request is made on their behalf: ``school_id`` and their children are
+    all they see (``sync.server.parents``)."""
+
+    id: str
+    school_id: str
+    username: str
+
+
+@dataclass(frozen=True)
+class ParentSignedIn:
+    """A parent's session, like ``SignedIn`` for staff."""
+
+    parent: Parent
+    lang: str
+    token: str
+
+    @property
+    def csrf(self) -> str:
+        return csrf_token(self.token)
 
 
 @dataclass(frozen=True)
@@ -44,30 +71,39 @@ def csrf_matches(session_token: str, sent: str) -> bool:
     return bool(sent) and hmac.compare_digest(csrf_token(session_token), sent)
 
 
-def open_session(db: Database, staff_id: str) -> str:
-    """A new session for ``staff_id``; its id, returned once (for the cookie)."""
+def open_session(db: Database, staff_id: str, kind: str = "staff") -> str:
+    """A new session for the account ``staff_id`` (a parent's when ``kind`` is
+    ``parent``); its id, returned once (for the cookie)."""
     token = secrets.token_urlsafe(32)
     now = db.now()
     with db.transaction() as conn:
         db.execute(conn, "DELETE FROM staff_sessions WHERE expires_at < ? OR last_seen < ?",
                    (iso_utc(now), iso_utc(now - IDLE)))      # the old ones, now and then
         db.execute(conn, "INSERT INTO staff_sessions (id_hash, staff_id, created_at, last_seen,"
-                         " expires_at) VALUES (?, ?, ?, ?, ?)",
-                   (sha256(token), staff_id, iso_utc(now), iso_utc(now), iso_utc(now + LIFETIME)))
+                         " expires_at, kind) VALUES (?, ?, ?, ?, ?, ?)",
+                   (sha256(token), staff_id, iso_utc(now), iso_utc(now), iso_utc(now + LIFETIME),
+                    kind))
     return token
 
 
-def resolve(db: Database, token: str) -> SignedIn | None:
-    """The session whose id is ``token``, if it is still alive and its account enabled."""
+_ACCOUNTS = {       # the account behind a session of each kind, and what a page needs of it
+    "staff": "SELECT s.last_seen, s.expires_at, t.disabled, t.lang, t.id, t.school_id, t.role,"
+             " t.name FROM staff_sessions s JOIN staff t ON t.id = s.staff_id"
+             " WHERE s.id_hash = ? AND s.kind = 'staff'",
+    "parent": "SELECT s.last_seen, s.expires_at, p.disabled, p.lang, p.id, p.school_id,"
+              " p.username FROM staff_sessions s JOIN parents p ON p.id = s.staff_id"
+              " WHERE s.id_hash = ? AND s.kind = 'parent'",
+}
+
+
+def _alive(db: Database, token: str, kind: str) -> tuple | None:
+    """The session's row (see ``_ACCOUNTS``) if it is alive, of ``kind``, its account enabled."""
     if not token or len(token) > 100:
         return None
     now = db.now()
     with db.transaction(write=False) as conn:
-        row = db.execute(conn, "SELECT s.last_seen, s.expires_at, t.id, t.school_id, t.role,"
-                               " t.name, t.lang, t.disabled FROM staff_sessions s"
-                               " JOIN staff t ON t.id = s.staff_id WHERE s.id_hash = ?",
-                         (sha256(token),)).fetchone()
-    if row is None or row[7]:
+        row = db.execute(conn, _ACCOUNTS[kind], (sha256(token),)).fetchone()
+    if row is None or row[2]:
         return None
     last_seen, expires = parse_iso_utc(row[0]), parse_iso_utc(row[1])
     if expires <= now or last_seen + IDLE <= now:
@@ -77,8 +113,25 @@ def resolve(db: Database, token: str) -> SignedIn | None:
         with db.transaction() as conn:
             db.execute(conn, "UPDATE staff_sessions SET last_seen = ? WHERE id_hash = ?",
                        (iso_utc(now), sha256(token)))
-    return SignedIn(Staff(id=row[2], school_id=row[3], role=row[4], name=row[5]), row[6] or "",
+    return row
+
+
+def resolve(db: Database, token: str) -> SignedIn | None:
+    """The staff session whose id is ``token``, if it is still alive and its account enabled."""
+    row = _alive(db, token, "staff")
+    if row is None:
+        return None
+    return SignedIn(Staff(id=row[4], school_id=row[5], role=row[6], name=row[7]), row[3] or "",
                     token)
+
+
+def resolve_parent(db: Database, token: str) -> ParentSignedIn | None:
+    """The parent's session whose id is ``token``, if it is still alive."""
+    row = _alive(db, token, "parent")
+    if row is None:
+        return None
+    return ParentSignedIn(Parent(id=row[4], school_id=row[5], username=row[6]), row[3] or "",
+                          token)
 
 
 def close(db: Database, token: str) -> None:
@@ -91,7 +144,7 @@ def close_all(db: Database, staff: Staff, keep: str | None = None) -> int:
     """Sign ``staff`` out everywhere (but the session ``keep``, if given); how many ended."""
     with db.transaction() as conn:
         cursor = db.execute(conn, "DELETE FROM staff_sessions WHERE staff_id = ?"
-                                  " AND id_hash <> ? AND staff_id IN"
+                                  " AND id_hash <> ? AND kind = 'staff' AND staff_id IN"
                                   " (SELECT id FROM staff WHERE school_id = ?)",
                             (staff.id, sha256(keep) if keep else "", staff.school_id))
         return max(cursor.rowcount, 0)

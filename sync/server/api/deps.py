@@ -19,6 +19,7 @@ from sync.server.api.http import bearer
 from sync.server.devices import Device
 from sync.server.errors import CentralError
 from sync.server.permissions import Staff, require
+from sync.server.staff_sessions import Parent
 from sync.server.storage import CentralStore
 from sync.server.web import auth
 
@@ -118,3 +119,17 @@ def office(permission: str | None = None) -> Any:
         return who
 
     return Depends(staff)
+
+
+def current_parent(request: Request, csrf: Annotated[str, Depends(auth.sent_csrf)]) -> Parent:
+    """The parent behind a request of the parents' pages or their JSON API (issue 17): the
+    session cookie of a parent (a staff session is not one: ``unauthorized``), its unsafe
+    requests with the session's CSRF token, from this site, as ``office()``'s."""
+    session = auth.parent_signed_in(request)
+    if session is None:
+        raise CentralError("unauthorized", "sign in first")
+    auth.check_csrf(request, session, csrf)
+    return session.parent
+
+
+CurrentParent = Annotated[Parent, Depends(current_parent)]

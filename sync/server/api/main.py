@@ -14,6 +14,7 @@ from sync.server.api.routes import (
     office_terminals,
     openapi,
     operators,
+    parents,
     photos,
     reports,
     staff,
@@ -37,3 +38,4 @@ api_router.include_router(office_terminals.router)
 api_router.include_router(office_reports.router)
 api_router.include_router(openapi.router)
 api_router.include_router(staff.router)
+api_router.include_router(parents.router)

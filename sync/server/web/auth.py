@@ -16,7 +16,7 @@ from fastapi.responses import Response
 
 from sync.server import staff_sessions
 from sync.server.errors import CentralError
-from sync.server.staff_sessions import SignedIn
+from sync.server.staff_sessions import ParentSignedIn, SignedIn
 from sync.server.storage import CentralStore
 
 COOKIE = "comptoir_session"
@@ -34,6 +34,17 @@ def signed_in(request: Request) -> SignedIn | None:
     return request.state.signed_in
 
 
+def parent_signed_in(request: Request) -> ParentSignedIn | None:
+    """The request's live parent's session, if any (the same cookie: a session is a staff
+    member's or a parent's, never both)."""
+    if not hasattr(request.state, "parent_signed_in"):
+        token = request.cookies.get(COOKIE, "")
+        store: CentralStore = request.app.state.store
+        request.state.parent_signed_in = (staff_sessions.resolve_parent(store, token)
+                                          if token else None)
+    return request.state.parent_signed_in
+
+
 def same_origin(request: Request) -> bool:
     """The request comes from a page of this site (its Origin, else its Referer)."""
     own = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
@@ -45,7 +56,7 @@ def same_origin(request: Request) -> bool:
     return origin.lower() == own
 
 
-def check_csrf(request: Request, session: SignedIn, sent: str) -> None:
+def check_csrf(request: Request, session: SignedIn | ParentSignedIn, sent: str) -> None:
     """Refuse (``forbidden``) an unsafe request of a session without its token or from
     another site."""
     if request.method in SAFE_METHODS:

@@ -25,6 +25,7 @@ ENTRIES: list[Entry] = [
     Entry("/catalogue", N_("Catalogue"), "catalogue.read"),
     Entry("/operators", N_("Operators"), "operators.read"),
     Entry("/students", N_("Students"), "students.read"),
+    Entry("/parent-accounts", N_("Parents' accounts"), "students.read"),
     Entry("/calendar", N_("Calendar"), "calendar.read"),
     Entry("/money", N_("Money"), "money.read"),
     Entry("/terminals", N_("Terminals"), "terminals.read"),

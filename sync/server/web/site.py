@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from sync.server.api import http
 from sync.server.errors import CentralError
-from sync.server.web import templating
+from sync.server.web import auth, templating
 from sync.server.web.pages import router as pages
 
 STATIC = templating.TEMPLATES.with_name("static")
@@ -49,7 +49,10 @@ async def _refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CentralError)
     if exc.code == "unauthorized":
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return templating.redirect(request, "/login?next=" + quote(back, safe="/"))
+        if request.url.path == "/" and auth.parent_signed_in(request) is not None:
+            return templating.redirect(request, "/parents")     # a parent's home (issue 17)
+        login = "/parents/login" if request.url.path.startswith("/parents") else "/login"
+        return templating.redirect(request, login + "?next=" + quote(back, safe="/"))
     return templating.error_page(request, http.STATUS.get(exc.code, 422),
                       exc.say(templating.language(request)))
 

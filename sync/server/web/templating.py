@@ -82,7 +82,7 @@ def language(request: Request) -> str:
     chosen = request.cookies.get(LANG_COOKIE, "")
     if chosen in LANGUAGES:
         return chosen
-    session = auth.signed_in(request)
+    session = auth.signed_in(request) or auth.parent_signed_in(request)
     if session is not None and session.lang in LANGUAGES:
         return session.lang
     return accepted(request.headers.get("accept-language", ""))
@@ -127,10 +127,12 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     language, with what the base layout shows."""
     lang = language(request)
     session = auth.signed_in(request)
+    parent = auth.parent_signed_in(request) if session is None else None
     messages = flash.pending(request)
     html = environment(lang).get_template(template).render(
-        request=request, lang=lang, path=request.url.path,
-        me=session.staff if session else None, csrf_token=session.csrf if session else "",
+        request=request, lang=lang, path=request.url.path, parent=parent,
+        me=session.staff if session else None,
+        csrf_token=session.csrf if session else parent.csrf if parent else "",
         nav=nav.visible(session.staff if session else None), flashes=messages,
         **(context or {}))
     response = HTMLResponse(html, status)

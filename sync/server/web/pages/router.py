@@ -10,6 +10,8 @@ from sync.server.web.pages import (
     home,
     money,
     operators,
+    parent_accounts,
+    parents,
     reports,
     sign_in,
     staff,
@@ -29,3 +31,5 @@ router.include_router(calendar.router)
 router.include_router(money.router)
 router.include_router(terminals.router)
 router.include_router(reports.router)
+router.include_router(parents.router)
+router.include_router(parent_accounts.router)
