@@ -216,8 +216,8 @@ def test_operator_add_first_admin_then_others(tmp_path):
 def test_status_reports_everything(school):
     out = run(school, "status", check_rc=0).stdout
     from kiosk.store.schema import CURRENT_VERSION
-    for needle in ("Cantine 1 (canteen)", f"schéma v{CURRENT_VERSION}", "Intégrité     : OK",
-                   "Journal       : 0", "60 élèves", "en attente d'envoi"):
+    for needle in ("Cantine 1 (canteen)", f"schéma v{CURRENT_VERSION}", "Intégrité    \xa0: OK",
+                   "Journal      \xa0: 0", "60 élèves", "en attente d'envoi"):
         assert needle in out, out
 
 

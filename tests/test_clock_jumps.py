@@ -144,7 +144,7 @@ def test_a_z_over_a_weekend_names_every_day_and_the_jump(service, marie, luc, cl
     z = service.close_day(luc)
 
     (text,) = slips(service, "z_report")
-    for phrase in ("RAPPORT Z", "Journées\xa0: 27/11/2026, 30/11/2026",
+    for phrase in ("RAPPORT Z", "Journées : 27/11/2026, 30/11/2026",
                    "Du 27/11/2026 16:05 au 30/11/2026 09:00",
                    f"! Horloge reculée de 1 h 00 min (opération n°{late.seq})",
                    "l'ordre est celui des numéros"):
