@@ -9,7 +9,7 @@ STAMP   := $(VENV)/.installed
 # linux headers to build evdev, libusb for nfcpy, zbar to decode printed QR codes, a virtual X screen for Kivy, PostgreSQL,
 # fonts and FriBiDi to print names no code page has as pictures (Arabic, Hebrew, CJK, emoji),
 # chromium for the back office's browser tests (Playwright drives it; tests/web).
-APT_PACKAGES := sqlite3 linux-libc-dev libpcsclite-dev pcscd vsmartcard-vpcd libusb-1.0-0 libzbar0 xvfb xauth libgl1 libegl1 libmtdev1 postgresql fonts-dejavu-core fonts-droid-fallback libfribidi0 x11-utils chromium
+APT_PACKAGES := sqlite3 linux-libc-dev libpcsclite-dev pcscd vsmartcard-vpcd libusb-1.0-0 libzbar0 xvfb xauth libgl1 libegl1 libmtdev1 postgresql fonts-dejavu-core fonts-droid-fallback libfribidi0 x11-utils chromium chromium-l10n
 
 .PHONY: test check demo demo-cli bench mutation system-deps clean
 

@@ -32,7 +32,7 @@ def backend() -> str:
 def test_office_unblock_reaches_both_terminals(platform, terminals):
     t1, t2 = terminals
     done = comptoir("badge", "block", "--badge", Badge.CHLOE, data=t1, **LUC).stdout
-    assert "Badge 04BEEF02 de Chloé" in done and "bloqué : refusé ici dès maintenant" in done, done
+    assert "Badge 04BEEF02 de Chloé" in done and "bloqué\xa0: refusé ici dès maintenant" in done, done
     assert "et sur toutes les caisses dès leur prochaine synchronisation" in done, done
     comptoir("sync", "--once", data=t1)
     comptoir("sync", "--once", data=t2)

@@ -38,7 +38,7 @@ def test_sales_by_name_reach_the_platform_as_lookups(central, tmp_path):  # noqa
 
     sold = by_name("sell", "--name", "EMMA DUBOIS", "--supervisor", "Luc", "SOUP", data=data,
                    supervisor_pin="5678").stdout
-    assert "Emma Dubois (1A)" in sold and "Sans badge : élève trouvé par son nom, confirmé par Luc" in sold
+    assert "Emma Dubois (1A)" in sold and "Sans badge\xa0: élève trouvé par son nom, confirmé par Luc" in sold
     # two Louis Dupont: listed with their class on the terminal's own output, nothing done
     twice = by_name("pickup", "--name", "louis dupont", "--supervisor", "Luc", data=data,
                     supervisor_pin="5678", check_rc=3)

@@ -75,8 +75,8 @@ def test_sell_and_refusals_exit_codes(fresh):
         (sell(fresh, "--badge", Badge.LINA, "SOUP"), 4, "ALLERGIE"),
         (sell(fresh, "--badge", Badge.LINA, "SOUP", pin="0000"), 5, "PIN incorrect"),
         (sell(fresh, "--badge", Badge.LINA, "SOUP", operator="Nobody"), 5, "Opérateur inconnu"),
-        (sell(fresh, "--badge", Badge.LINA, "SOUP=x"), 2, "illisible : 'SOUP=x'"),
-        (run(fresh, "sell", "--badge", Badge.LINA, "SOUP"), 2, "quel opérateur ?"),
+        (sell(fresh, "--badge", Badge.LINA, "SOUP=x"), 2, "illisible\xa0: 'SOUP=x'"),
+        (run(fresh, "sell", "--badge", Badge.LINA, "SOUP"), 2, "quel opérateur\xa0?"),
         (run(fresh, "sell", "--badge", Badge.LINA, "SOUP", operator="Marie"), 2, "pas de code PIN"),
         (run(fresh, "void", "1", operator="Marie", pin="1234"), 5, "réservée à un responsable"),
     ]
@@ -96,12 +96,12 @@ def test_supervisor_flow_pickup_void_reports(fresh):
     assert run(fresh, "pickup", "--badge", Badge.LOUIS_RESERVED, operator="Marie", pin="1234",
                check_rc=0).stdout.startswith("Retrait n°2")
     again = run(fresh, "pickup", "--badge", Badge.LOUIS_RESERVED, operator="Marie", pin="1234", check_rc=3)
-    assert "Déjà retiré le" in again.stderr and "« Cantine 1 »" in again.stderr
+    assert "Déjà retiré le" in again.stderr and "«\xa0Cantine 1\xa0»" in again.stderr
     void = run(fresh, "void", "1", "--reason", "erreur", operator="Luc", pin="5678", check_rc=0)
-    assert "Annulation n°3 de la vente n°1 : 1,00\xa0€ recrédités" in void.stdout
-    assert "Portefeuille : 25,00\xa0€" in run(fresh, "balance", "--badge", Badge.EMMA, check_rc=0).stdout
+    assert "Annulation n°3 de la vente n°1\xa0: 1,00\xa0€ recrédités" in void.stdout
+    assert "Portefeuille\xa0: 25,00\xa0€" in run(fresh, "balance", "--badge", Badge.EMMA, check_rc=0).stdout
     x = run(fresh, "report", "x", operator="Marie", pin="1234", check_rc=0).stdout
-    assert "Rapport X" in x and "Annulations : 1 (1,00\xa0€)" in x
+    assert "Rapport X" in x and "Annulations\xa0: 1 (1,00\xa0€)" in x
     z = run(fresh, "report", "z", operator="Luc", pin="5678", check_rc=0).stdout
     assert "Rapport Z — clôture n°4" in z
     closed = sell(fresh, "--badge", Badge.LINA, "APPLE")
@@ -206,7 +206,7 @@ def test_operator_add_first_admin_then_others(tmp_path):
     run(folder, "init", check_rc=0)
     run(folder, "operator", "add", "Root", "--role", "admin", env={"COMPTOIR_NEW_PIN": "4321"}, check_rc=0)
     no_session = run(folder, "operator", "add", "Nadia", env={"COMPTOIR_NEW_PIN": "1111"}, check_rc=2)
-    assert "quel opérateur ?" in no_session.stderr
+    assert "quel opérateur\xa0?" in no_session.stderr
     run(folder, "operator", "add", "Nadia", "--role", "seller", operator="Root", pin="4321",
         env={"COMPTOIR_NEW_PIN": "1111"}, check_rc=0)
     listing = run(folder, "operator", "list", check_rc=0).stdout
@@ -216,8 +216,8 @@ def test_operator_add_first_admin_then_others(tmp_path):
 def test_status_reports_everything(school):
     out = run(school, "status", check_rc=0).stdout
     from kiosk.store.schema import CURRENT_VERSION
-    for needle in ("Cantine 1 (canteen)", f"schéma v{CURRENT_VERSION}", "Intégrité     : OK",
-                   "Journal       : 0", "60 élèves", "en attente d'envoi"):
+    for needle in ("Cantine 1 (canteen)", f"schéma v{CURRENT_VERSION}", "Intégrité    \xa0: OK",
+                   "Journal      \xa0: 0", "60 élèves", "en attente d'envoi"):
         assert needle in out, out
 
 

@@ -172,7 +172,7 @@ def test_an_old_z_without_a_period_still_prints_its_day(service, marie, luc):
 
 @pytest.mark.parametrize("lang, back, forward, days", [
     ("fr", "Horloge reculée de 1 h 00 min (opération n°7)",
-     "Horloge avancée de 61 h 05 min (opération n°9)", "Journées : 27/11/2026, 30/11/2026"),
+     "Horloge avancée de 61 h 05 min (opération n°9)", "Journées\xa0: 27/11/2026, 30/11/2026"),
     ("nl", "Klok 1 u 00 min teruggezet (verrichting nr. 7)",
      "Klok 61 u 05 min vooruitgezet (verrichting nr. 9)", "Dagen: 27/11/2026, 30/11/2026"),
     ("en", "Clock set back 1 h 00 min (entry 7)",
@@ -254,4 +254,4 @@ def test_comptoir_status_and_report_show_a_jump_made_by_another_process(tmp_path
     # An hour behind is the day before in the first hour after midnight: two days then.
     brussels = ZoneInfo("Europe/Brussels")
     crossed = behind.now().astimezone(brussels).date() != datetime.now(brussels).date()
-    assert ("Journées : " if crossed else "Journée du ") in report, report
+    assert ("Journées\xa0: " if crossed else "Journée du ") in report, report

@@ -49,7 +49,7 @@ def test_bad_values_name_the_key(data, needle):
     with pytest.raises(ConfigError) as info:
         parse_config(data, "terminal.toml")
     assert needle in str(info.value)
-    assert str(info.value).startswith("Configuration invalide : terminal.toml: ")
+    assert str(info.value).startswith("Configuration invalide\xa0: terminal.toml: ")
 
 
 def test_bad_toml(tmp_path):

@@ -88,14 +88,14 @@ def test_headless_demo_walks_the_app_and_the_platform_sees_the_sales(tmp_path):
     assert sum("1 x Potage et pain" in b for b in bodies[1:5]) == 4
     assert "RAPPORT Z" in bodies[5] and "6 x Potage et pain" in bodies[5]
 
-    assert "[9/9] admin : Luc (responsable) : Synchronisé : 6 envoyée(s)" in out
+    assert "[9/9] admin : Luc (responsable) : Synchronisé\xa0: 6 envoyée(s)" in out
     assert "Non montré : photocopies" in out                       # said, not pretended
     assert "    Emma Dubois (1A) : 20,20\xa0€" in out and "    Noah Peeters (1A) : 0,00\xa0€" in out
     journal = out[out.index("Journal des ventes"):]
     rows = [line for line in journal.splitlines() if "Cantine 1" in line]
     assert sum(" vente " in r and "Potage et pain" in r for r in rows) == 5
     assert any(" retrait " in r and "Louis Dupont" in r and "Sandwich fromage" in r for r in rows)
-    assert "7 lignes — total : -6,80\xa0€" in journal
+    assert "7 lignes — total\xa0: -6,80\xa0€" in journal
 
     assert processes_mentioning(str(demo_dir)) == []                # the server is stopped
 

@@ -50,7 +50,7 @@ def test_full_disk_commands_say_so_reads_work_and_selling_resumes(small_disk, tm
     small_disk.fill()
     status = comptoir(folder, "status")
     assert status.returncode == 0, status.stderr
-    assert "Intégrité     : OK" in status.stdout
+    assert "Intégrité    \xa0: OK" in status.stdout
     assert "PLEIN" in status.stdout
     says_disk_full(status.stdout)
     balance = comptoir(folder, "balance", "--badge", Badge.EMMA)

@@ -39,7 +39,7 @@ def test_reader_settings_that_cannot_work_are_config_errors(section, detail):
     assert isinstance(raw.value, ReaderError)
     with pytest.raises(ConfigError) as worded:
         open_reader(section)
-    assert worded.value.message("fr") == f"Configuration invalide : {detail}"
+    assert worded.value.message("fr") == f"Configuration invalide\xa0: {detail}"
 
 
 def test_printer_settings_that_cannot_work_are_config_errors():

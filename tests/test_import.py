@@ -20,7 +20,7 @@ def refused_import(store, clock, data, *needles):
     with pytest.raises(DataImportError) as info:
         importer.apply(store, importer.parse(data, "school.json"), clock.now(), "school.json")
     message = str(info.value)
-    assert message.startswith("Import refusé, rien n'a été modifié : school.json")
+    assert message.startswith("Import refusé, rien n'a été modifié\xa0: school.json")
     for needle in needles:
         assert needle in message, message
     assert dump(store) == before

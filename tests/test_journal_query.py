@@ -436,7 +436,7 @@ def test_cli_sales_table(world, capsys):
     assert re.split(r"\s{2,}", out[6]) == ["24/11/2026 12:00", "Cantine 1", "vente",
                                            "Emma Dubois", "Portefeuille", "Potage et pain", "1",
                                            "-1,00\xa0€"]
-    assert out[7] == "5 lignes — total : -1,80\xa0€"
+    assert out[7] == "5 lignes — total\xa0: -1,80\xa0€"
     assert len(out) == 8 and len({len(line) for line in out[1:7]}) <= 2   # aligned columns
 
     assert central_main(["sales", "--db", world.db, "--school-id", "school-a", "--student",
@@ -446,12 +446,12 @@ def test_cli_sales_table(world, capsys):
     out = capsys.readouterr().out.splitlines()
     assert [line.split("  ")[0] for line in out[2:4]] == ["23/11/2026 10:00"] * 2
     assert "Fournitures" in out[2] and "Photocopie couleur" in out[3]
-    assert out[-1] == "2 lignes — total : -2,00\xa0€"
+    assert out[-1] == "2 lignes — total\xa0: -2,00\xa0€"
 
     assert central_main(["sales", "--db", world.db, "--school-id", "school-a", "--from",
                          "2026-11-03", "--to", "2026-11-03"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == [
-        "Aucune vente sur cette période.", "0 ligne — total : 0,00\xa0€"]
+        "Aucune vente sur cette période.", "0 ligne — total\xa0: 0,00\xa0€"]
 
     assert central_main(["sales", "--db", world.db, "--school-id", "school-a", "--period",
                          "last-month"]) == 0

@@ -55,8 +55,8 @@ def test_cut_off_terminal_sells_only_its_share_per_wallet(service, store, clock,
     error = refused(service.sell, marie, Badge.EMMA, {"APPLE": 2})     # 2,00 € > 1,66 €
     assert error.code == "offline_limit"
     assert error.params == {"wallet": "Portefeuille", "cap_cents": 166, "left_cents": 66}
-    assert error.message("fr") == ("Hors ligne : plafond hors ligne de 1,66\xa0€ atteint pour"
-                                   " « Portefeuille » (reste 0,66\xa0€).")
+    assert error.message("fr") == ("Hors ligne\xa0: plafond hors ligne de 1,66\xa0€ atteint pour"
+                                   " «\xa0Portefeuille\xa0» (reste 0,66\xa0€).")
     assert error.message("nl") == ("Offline: offlinelimiet van €\xa01,66 bereikt voor"
                                    " 'Portefeuille' (nog €\xa00,66).")
     assert error.message("en") == ("Offline: offline limit of €1.66 reached for 'Portefeuille'"
@@ -167,5 +167,5 @@ def test_the_daily_offline_cap_stays_on_top(store, clock, marie):
 def test_the_message_in_every_language():
     params = {"wallet": "Repas", "cap_cents": 166, "left_cents": 0}
     assert render("offline_limit", params, "fr") == (
-        "Hors ligne : plafond hors ligne de 1,66\xa0€ atteint pour « Repas » (reste 0,00\xa0€).")
+        "Hors ligne\xa0: plafond hors ligne de 1,66\xa0€ atteint pour «\xa0Repas\xa0» (reste 0,00\xa0€).")
     assert "offline_limit" not in render("offline_limit", params, "nl")

@@ -278,13 +278,13 @@ def test_the_daemon_sees_the_cut_at_its_first_failed_push(school):
         with pytest.raises(Refusal) as refused:
             service.sell(marie, rich, {"SANDW-HAM": 1})
         assert refused.value.code == "offline_limit"
-        assert refused.value.message("fr") == ("Hors ligne : plafond hors ligne de 1,66\xa0€"
-                                               " atteint pour « Portefeuille » (reste 0,66\xa0€).")
+        assert refused.value.message("fr") == ("Hors ligne\xa0: plafond hors ligne de 1,66\xa0€"
+                                               " atteint pour «\xa0Portefeuille\xa0» (reste 0,66\xa0€).")
         service.sell(marie, rich, {"APPLE": 1})         # 1,00 + 0,50 € of 1,66 €
         cli = comptoir("sell", "--badge", other, "SANDW-HAM", data=till.t.store.path.parent,
                        operator="Marie", pin="1234", check_rc=None)
         assert cli.returncode != 0
-        assert ("Hors ligne : plafond hors ligne de 1,66\xa0€ atteint pour « Portefeuille »"
+        assert ("Hors ligne\xa0: plafond hors ligne de 1,66\xa0€ atteint pour «\xa0Portefeuille\xa0»"
                 " (reste 1,66\xa0€).") in cli.stderr
         till.reconnect()
         _wait_for(lambda: daemon.agent.waiting() == 0 and daemon.state("status") == "online",
@@ -323,7 +323,7 @@ def test_the_allowance_and_the_terminals_come_with_the_pull(school, tmp_path):
         == ("500", "3")                                  # the default, 3 enrolled terminals
     shown = comptoir("central", "offline-allowance", "--db", str(central.db), "--euros", "6",
                      data=tmp_path).stdout
-    assert ("marge hors ligne : 6,00\xa0€ par portefeuille pour l'ensemble des 3 caisse(s)"
+    assert ("marge hors ligne\xa0: 6,00\xa0€ par portefeuille pour l'ensemble des 3 caisse(s)"
             " (2,00\xa0€ chacune)") in shown
     try:
         assert tills[0].sync()

@@ -164,17 +164,17 @@ def test_the_simulated_reader_goes_through_the_same_check(started):
 
 
 @pytest.mark.parametrize("code, lang, text", [
-    ("read_fragment", "fr", "Badge lu en partie seulement : représentez-le en le laissant bien "
+    ("read_fragment", "fr", "Badge lu en partie seulement\xa0: représentez-le en le laissant bien "
                             "à plat sur le lecteur."),
     ("read_fragment", "nl", "Badge maar gedeeltelijk gelezen: houd hem opnieuw plat tegen de "
                             "lezer."),
     ("read_fragment", "en", "Badge read only in part: tap it again, holding it flat on the "
                             "reader."),
-    ("read_blank", "fr", "Le lecteur n'a lu aucun numéro sur le badge : représentez-le."),
+    ("read_blank", "fr", "Le lecteur n'a lu aucun numéro sur le badge\xa0: représentez-le."),
     ("read_blank", "nl", "De lezer las geen nummer op de badge: houd hem opnieuw tegen de lezer."),
-    ("read_length", "fr", "Le lecteur a lu un numéro qu'aucun badge n'a : représentez le badge."),
+    ("read_length", "fr", "Le lecteur a lu un numéro qu'aucun badge n'a\xa0: représentez le badge."),
     ("read_length", "en", "The reader read a number no badge has: tap the badge again."),
-    ("read_garbled", "fr", "Badge mal lu : représentez-le."),
+    ("read_garbled", "fr", "Badge mal lu\xa0: représentez-le."),
     ("read_garbled", "nl", "Badge verkeerd gelezen: houd hem opnieuw tegen de lezer."),
     ("something_new", "en", "The badge was misread: tap it again."),
 ])
@@ -204,8 +204,8 @@ def test_reader_test_command_shows_refused_reads(tmp_path):
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, (out, err)
-    assert ("lecture refusée : Badge lu en partie seulement : représentez-le en le laissant bien"
+    assert ("lecture refusée\xa0: Badge lu en partie seulement\xa0: représentez-le en le laissant bien"
             " à plat sur le lecteur. (4 bytes starting with the cascade tag 88: the first part"
             " of a longer UID)") in out
-    assert "badge 1 : 04A1B2C3  →  04A1B2C3" in out
+    assert "badge 1\xa0: 04A1B2C3  →  04A1B2C3" in out
     assert "88041122" not in out

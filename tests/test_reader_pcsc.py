@@ -320,8 +320,8 @@ def test_reader_test_command_shows_states_and_badges(stack, cards, tmp_path):
             proc.wait()
     text = "".join(out) + rest
     assert proc.returncode == 0, err
-    assert f"badge 1 : {spaced(UID4)}  →  {UID4}" in text
-    assert f"badge 2 : {spaced(UID10)}  →  {UID10}" in text
+    assert f"badge 1\xa0: {spaced(UID4)}  →  {UID4}" in text
+    assert f"badge 2\xa0: {spaced(UID10)}  →  {UID10}" in text
     assert "2 badge(s) lu(s)." in text
 
 
@@ -330,8 +330,8 @@ def test_reader_test_command_fails_clearly_when_no_reader_matches(stack, tmp_pat
     proc = run_cli(tmp_path / "data", "reader", "test", "--seconds", "1.5")
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 1, (out, err)
-    assert "lecteur déconnecté : no PC/SC reader's name contains 'Omnikey'" in out
-    assert err.startswith("comptoir: Lecteur de badges indisponible : "
+    assert "lecteur déconnecté\xa0: no PC/SC reader's name contains 'Omnikey'" in out
+    assert err.startswith("comptoir: Lecteur de badges indisponible\xa0: "
                           "no PC/SC reader's name contains 'Omnikey'")
 
 
@@ -425,25 +425,25 @@ def test_reader_test_lists_every_reader_and_says_which_and_why(named_readers, tm
     proc = run_cli(tmp_path / "data", "reader", "test", "--seconds", "1.5")
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, (out, err)
-    assert (f"Lecteurs PC/SC trouvés : 4\n"
+    assert (f"Lecteurs PC/SC trouvés\xa0: 4\n"
             f"    {ACR_SAM} 00 00 (à contact)\n"
             f"    {ACR_SAM} 00 01 (à contact)\n"
             f"  → {ACR_PICC} 00 00 (sans contact)\n"
             f"    {ACR_PICC} 00 01 (sans contact)\n"
-            f"Lecteur utilisé : {ACR_PICC} 00 00, car c'est la fente sans contact\n") in out
-    assert f"lecteur connecté : {ACR_PICC} 00 00" in out
+            f"Lecteur utilisé\xa0: {ACR_PICC} 00 00, car c'est la fente sans contact\n") in out
+    assert f"lecteur connecté\xa0: {ACR_PICC} 00 00" in out
 
 
 def test_reader_test_says_the_only_reader_and_the_configured_one(stack, tmp_path):
     write_config(tmp_path / "data", "PCD 00 01")
     out, err = run_cli(tmp_path / "data", "reader", "test", "--seconds", "1").communicate(timeout=20)
     assert (f"  → {FRIENDLY_NAME} 00 01 (type non précisé)\n"
-            f"Lecteur utilisé : {FRIENDLY_NAME} 00 01, car son nom contient « PCD 00 01 »"
+            f"Lecteur utilisé\xa0: {FRIENDLY_NAME} 00 01, car son nom contient «\xa0PCD 00 01\xa0»"
             " (reader.pcsc_reader)\n") in out, (out, err)
     write_config(tmp_path / "data", "")
     out, err = run_cli(tmp_path / "data", "reader", "test", "--seconds", "1").communicate(timeout=20)
-    assert (f"Lecteur utilisé : {FRIENDLY_NAME} 00 00, car c'est le premier lecteur et aucun nom"
-            " de lecteur ne dit « sans contact » : indiquez reader.pcsc_reader pour en choisir"
+    assert (f"Lecteur utilisé\xa0: {FRIENDLY_NAME} 00 00, car c'est le premier lecteur et aucun nom"
+            " de lecteur ne dit «\xa0sans contact\xa0»\xa0: indiquez reader.pcsc_reader pour en choisir"
             " un autre\n") in out, (out, err)
 
 

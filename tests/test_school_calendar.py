@@ -140,11 +140,11 @@ def test_reservations_only_for_open_days_within_the_horizon(platform):
     with pytest.raises(CentralError) as e:
         ledger.create_reservation(platform.store, s.id, "S00001", SATURDAY, "SANDW-HAM")
     assert (e.value.say("fr"), e.value.say("nl")) == (
-        "Pas de réservation pour le 28/11/2026 : ce n'est pas un jour d'école",
+        "Pas de réservation pour le 28/11/2026\xa0: ce n'est pas un jour d'école",
         "Geen reservering voor 28/11/2026: geen schooldag")
     with pytest.raises(CentralError) as e:
         ledger.create_reservation(platform.store, s.id, "S00001", date(2026, 12, 28), "SANDW-HAM")
-    assert e.value.say("fr") == "Pas de réservation pour le 28/12/2026 : fermé : Vacances de Noël"
+    assert e.value.say("fr") == "Pas de réservation pour le 28/12/2026\xa0: fermé\xa0: Vacances de Noël"
 
 
 # -- closures ---------------------------------------------------------------------------------

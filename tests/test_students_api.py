@@ -136,6 +136,16 @@ def test_a_students_page_and_another_schools_student_is_not_found(office):
     assert theirs.student.last_name == "Id"
 
 
+def test_a_photo_reference_the_platform_does_not_hold_is_no_photo(office):
+    # The demo roster names photos/S00001.jpg for Emma, a file the platform never received:
+    # the page and the search say "no photo" (the office's page shows its placeholder).
+    page = ok(office.call("GET", api.STUDENT.format(student_id=EMMA)), api.StudentDetail)
+    assert page.student.photo_ref == "photos/S00001.jpg" and page.student.has_photo is False
+    [row] = ok(office.call("GET", api.STUDENTS, params={"q": EMMA}), api.StudentList).students
+    assert row.has_photo is False
+    refused(office.call("GET", api.PHOTO.format(student_id=EMMA)), 404, "not_found")
+
+
 def test_no_token_or_a_terminals_token_reaches_nothing(office):
     r = requests.get(office.url + api.STUDENT.format(student_id=EMMA), timeout=10,
                      params={"school": "school-a"})
@@ -266,6 +276,10 @@ def test_a_photo_is_checked_shrunk_kept_and_served_to_the_schools_terminals(offi
     refused(office.call("GET", api.PHOTO.format(student_id=OTHER)), 404, "not_found")
     assert office.rows("SELECT photo_ref FROM students WHERE school_id = 'school-a' AND id = ?",
                        (LUCAS,)) == [(ref,)]
+    held = ok(office.call("GET", api.STUDENT.format(student_id=LUCAS)), api.StudentDetail)
+    assert held.student.has_photo and held.student.photo_ref == ref
+    [row] = ok(office.call("GET", api.STUDENTS, params={"q": LUCAS}), api.StudentList).students
+    assert row.has_photo
 
     assert ok(office.call("DELETE", path), api.PhotoAnswer).ref is None
     refused(office.call("GET", path), 404, "not_found")

@@ -91,7 +91,7 @@ def test_enrol_pull_sell_push(central, tmp_path):
     db, url = central["db"], central["url"]
     data = tmp_path / "terminal"
     code, out = enrolled_terminal(central, data, "Cantine 1")
-    assert "« Cantine 1 » — Institut Saint-Michel" in out
+    assert "«\xa0Cantine 1\xa0» — Institut Saint-Michel" in out
     again = comptoir("enrol", url, code, data=data, check_rc=1)       # a code works once
     assert "bad_code" in again.stderr
 

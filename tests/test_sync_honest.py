@@ -78,9 +78,9 @@ def test_a_revoked_daemon_says_so_and_a_new_enrolment_is_picked_up_running(platf
         clock.advance(seconds=31)           # the heartbeat is due: the daemon meets the refusal
         _wait_for(state, lambda: store.sync_state("status") != "online")
         assert store.sync_state("status") == "revoked", state()
-        assert bar() == "Révoqué par la plateforme : réenrôler"
+        assert bar() == "Révoqué par la plateforme\xa0: réenrôler"
         shown = comptoir("status", data=folder).stdout
-        assert "RÉVOQUÉ par la plateforme : enrôlez à nouveau ce terminal" in shown, shown
+        assert "RÉVOQUÉ par la plateforme\xa0: enrôlez à nouveau ce terminal" in shown, shown
         # a while later, after several refused rounds: still said, never "online"
         for _ in range(3):
             clock.advance(seconds=31)

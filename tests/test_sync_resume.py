@@ -103,7 +103,7 @@ def test_a_cut_first_pull_says_how_far_it_got_and_goes_on_from_there(platform, t
         assert 0 < t.holders() < SCHOOL
         assert t.state("last_pull_at") is None
         shown = comptoir("status", data=t.folder).stdout
-        assert (f"école incomplète : {progress.records} enregistrement(s),"
+        assert (f"école incomplète\xa0: {progress.records} enregistrement(s),"
                 f" {pull_progress.size_text(progress.bytes, 'fr')} reçus jusqu'ici") in shown, shown
         bar, _ = sync_status.sync_text(lookups.terminal_status(t.store, True),
                                        lambda key, **p: tr(key, "fr", **p), "fr")

@@ -45,7 +45,7 @@ SAME_AS_ENGLISH = {
            "label_value", "slip_iban", "slip_bic", "flag_gluten",
            "loaded_badges", "sales_device", "{path}: {error}", "{where}: {problem}",
            "slip_seconds", "slip_minutes", "size_kb", "size_mb",
-           "Badge", "Badges", "platform"},                            # the students' pages
+           "Badge", "Badges", "platform", "{label}:"},                # the students' pages
 }
 
 

@@ -195,7 +195,7 @@ class Scenario:
             d.wait_for(lambda: getattr(sale, "confirm_view", None) is not None
                        and sale.confirm_view.parent, what="the double-tap question")
         question = d.texts(sale.confirm_view)
-        expect("Confirmer une deuxième vente ?" in question, f"unexpected question: {question!r}")
+        expect("Confirmer une deuxième vente\xa0?" in question, f"unexpected question: {question!r}")
         self.shot("double-tap-question")
         d.tap("Annuler", root=sale.confirm_view)
         d.wait_for(lambda: not sale.confirm_view.parent, what="the question to close")

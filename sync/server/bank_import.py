@@ -14,7 +14,7 @@ import logging
 from sync.server import bank_statement, camt, coda, ledger
 from sync.server.bank_statement import BankLine
 from sync.server.database import Database
-from sync.server.errors import CentralError, Phrase
+from sync.server.errors import CentralError
 from sync.server.schools import require_school
 
 log = logging.getLogger("comptoir.central")
@@ -61,29 +61,9 @@ def parse(data: bytes, form: str = "") -> tuple[str, list[BankLine], list[dict],
 def import_statement(db: Database, school_id: str, data: bytes, form: str = "") -> dict:
     """Credit the wallets a statement names, once. Returns the StatementImport fields."""
     form, lines, unmatched, debits = parse(data, form)
-    credited, already = [], []
     with db.transaction() as conn:
         require_school(db, conn, school_id)
-        for line in lines:
-            found = db.execute(conn, "SELECT id FROM wallets WHERE school_id = ?"
-                                     " AND structured_communication = ?",
-                               (school_id, line.communication)).fetchall()
-            if len(found) != 1:
-                unmatched.append(line.problem(
-                    Phrase("unknown communication: no wallet has it") if not found else
-                    Phrase("{count} wallets have this communication: fix the roster first",
-                           count=len(found))))
-                continue
-            wallet = found[0][0]
-            if db.execute(conn, "SELECT 1 FROM wallet_movements WHERE school_id = ?"
-                                " AND source_key = ?", (school_id, line.key)).fetchone():
-                already.append({"line": line.line, "day": line.day, "wallet_id": wallet,
-                                "amount_cents": line.amount_cents})
-                continue
-            ledger.move(db, conn, school_id, wallet, "transfer", line.amount_cents,
-                        source_key=line.key, label=f"virement du {line.day:%d/%m/%Y}")
-            credited.append({"line": line.line, "day": line.day, "wallet_id": wallet,
-                             "amount_cents": line.amount_cents})
+        credited, already = ledger.credit_lines(db, conn, school_id, lines, unmatched)
     unmatched.sort(key=lambda u: u["line"])
     log.info("bank import (%s): %d credited, %d already imported, %d unmatched", form,
              len(credited), len(already), len(unmatched))

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from sync.protocol import API
+from sync.server.api_model import ApiModel as _Msg
 
 CALENDAR = f"{API}/admin/calendar"
 SETTINGS = f"{CALENDAR}/settings"
@@ -30,10 +31,6 @@ OPEN_DAYS = f"{CALENDAR}/open-days"
 CLOSURES = f"{CALENDAR}/closures"
 PREVIEW = f"{CALENDAR}/closures/preview"
 CLOSURE = f"{CALENDAR}/closures/{{closure_id}}"
-
-
-class _Msg(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class CalendarSettingsRequest(_Msg):

@@ -414,6 +414,38 @@ def wallet_history(db: Database, school_id: str, wallet_id: str) -> dict:
 
 
 # -- bank statements --------------------------------------------------------------------------
+def credit_lines(db: Database, conn: Connection, school_id: str,
+                 lines: list[bank_statement.BankLine],
+                 unmatched: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Credit each statement line to the one wallet its structured communication names, once:
+    (credited, already imported), each ``{line, day, wallet_id, amount_cents}``. A line that
+    names no wallet, or several, goes to ``unmatched`` with its reason (never a guess); one
+    imported before (its ``key``, from this file or another, in any form) is not credited
+    again. Runs in the caller's write transaction, for every statement form."""
+    credited: list[dict] = []
+    already: list[dict] = []
+    for line in lines:
+        found = db.execute(conn, "SELECT id FROM wallets WHERE school_id = ?"
+                                 " AND structured_communication = ?",
+                           (school_id, line.communication)).fetchall()
+        if len(found) != 1:
+            unmatched.append(line.problem(
+                Phrase("unknown communication: no wallet has it") if not found else
+                Phrase("{count} wallets have this communication: fix the roster first",
+                       count=len(found))))
+            continue
+        row = {"line": line.line, "day": line.day, "wallet_id": found[0][0],
+               "amount_cents": line.amount_cents}
+        if db.execute(conn, "SELECT 1 FROM wallet_movements WHERE school_id = ?"
+                            " AND source_key = ?", (school_id, line.key)).fetchone():
+            already.append(row)
+            continue
+        _move(db, conn, school_id, row["wallet_id"], "transfer", line.amount_cents,
+              source_key=line.key, label=f"virement du {line.day:%d/%m/%Y}")
+        credited.append(row)
+    return credited, already
+
+
 def import_bank(db: Database, school_id: str, text: str) -> dict:
     """Credit the wallets named by the structured communications of a bank statement (CSV,
     ``bank_statement.parse``), all in one transaction. A line whose communication has a bad
@@ -423,34 +455,16 @@ def import_bank(db: Database, school_id: str, text: str) -> dict:
     occurrence in its file) is counted in ``already_imported`` and not credited again.
     Returns the BankImport fields."""
     lines, unmatched = bank_statement.parse(text)
-    total, credited, already = len(lines) + len(unmatched), [], []
+    total = len(lines) + len(unmatched)
     with db.transaction() as conn:
         require_school(db, conn, school_id)
-        for line in lines:
-            found = db.execute(conn, "SELECT id FROM wallets WHERE school_id = ?"
-                                     " AND structured_communication = ?",
-                               (school_id, line.communication)).fetchall()
-            if len(found) != 1:
-                unmatched.append(line.problem(
-                    Phrase("unknown communication: no wallet has it") if not found else
-                    Phrase("{count} wallets have this communication: fix the roster first",
-                           count=len(found))))
-                continue
-            wallet = found[0]
-            if db.execute(conn, "SELECT 1 FROM wallet_movements WHERE school_id = ?"
-                                " AND source_key = ?", (school_id, line.key)).fetchone():
-                already.append(line)
-                continue
-            _move(db, conn, school_id, wallet[0], "transfer", line.amount_cents,
-                  source_key=line.key, label=f"virement du {line.day:%d/%m/%Y}")
-            credited.append({"line": line.line, "day": line.day, "wallet_id": wallet[0],
-                             "amount_cents": line.amount_cents})
+        credited, already = credit_lines(db, conn, school_id, lines, unmatched)
     unmatched.sort(key=lambda u: u["line"])
     log.info("bank import: %d credited, %d already imported, %d unmatched", len(credited),
              len(already), len(unmatched))
     return {"lines": total, "matched": len(credited),
             "matched_cents": sum(c["amount_cents"] for c in credited),
             "already_imported": len(already),
-            "already_imported_cents": sum(a.amount_cents for a in already),
+            "already_imported_cents": sum(a["amount_cents"] for a in already),
             "credited": credited,
             "unmatched": unmatched}

@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from sync.models import MAX_CENTS, Reservation
 from sync.protocol import API
+from sync.server.api_model import ApiModel as _Msg
 
 RESERVATIONS = f"{API}/admin/reservations"
 CANCEL = f"{API}/admin/reservations/{{reservation_id}}/cancel"
@@ -33,10 +34,6 @@ TOPUPS = f"{API}/admin/topups"
 BANK_IMPORT = f"{API}/admin/bank-import"
 ROSTER = f"{API}/admin/roster"
 WALLET_HISTORY = f"{API}/admin/wallets/{{wallet_id}}/history"
-
-
-class _Msg(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ReservationRequest(_Msg):

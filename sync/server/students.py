@@ -40,6 +40,10 @@ _STUDENT = ("id", "first_name", "last_name", "class_name", "photo_ref", "daily_l
 
 
 _COLUMNS = ("last_name", "first_name", "class_name", "id")
+# A photo is there only when the platform holds the file its ref names (a roster may name
+# one it never received): else the pages show "no photo", not a broken image.
+_HELD = ("EXISTS (SELECT 1 FROM student_photos p WHERE p.school_id = s.school_id"
+         " AND p.student_id = s.id AND p.ref = s.photo_ref)")
 
 
 def _starts(word: str) -> tuple[str, str]:
@@ -66,8 +70,8 @@ def search(db: Database, school_id: str, query: str = "", limit: int = 50,
         where.append("(" + " OR ".join(f"(LOWER(s.{c}) >= ? AND LOWER(s.{c}) < ?)"
                                        for c in _COLUMNS) + ")")
         params += list(_starts(word)) * len(_COLUMNS)
-    select = ("SELECT s.id, s.first_name, s.last_name, s.class_name, s.photo_ref, s.flags"
-              " FROM students s")
+    select = ("SELECT s.id, s.first_name, s.last_name, s.class_name, s.flags, " + _HELD
+              + " FROM students s")
     tail = " ORDER BY s.last_name, s.first_name, s.id LIMIT ? OFFSET ?"
     with db.transaction(write=False) as conn:
         # The first word's matches through its indexes; few of them (a name, an id): sort
@@ -87,17 +91,18 @@ def search(db: Database, school_id: str, query: str = "", limit: int = 50,
             rows = db.execute(conn, f"{select} WHERE " + " AND ".join(where) + tail,
                               (*params, limit + 1, offset)).fetchall()
     found = [{"id": r[0], "first_name": r[1], "last_name": r[2], "class_name": r[3],
-              "has_photo": r[4] is not None, "flags": json.loads(r[5])} for r in rows[:limit]]
+              "has_photo": bool(r[5]), "flags": json.loads(r[4])} for r in rows[:limit]]
     return {"students": found, "more": len(rows) > limit}
 
 
 def _student(db: Database, conn: Connection, school_id: str, student_id: str) -> dict:
-    row = db.execute(conn, f"SELECT {', '.join(_STUDENT)} FROM students"
+    row = db.execute(conn, f"SELECT {', '.join(_STUDENT)}, {_HELD} FROM students s"
                            " WHERE school_id = ? AND id = ?", (school_id, student_id)).fetchone()
     if row is None:
         raise CentralError("not_found", "no student {student!r} in this school",
                            student=student_id[:64])
-    found = dict(zip(_STUDENT, row, strict=True))
+    found = dict(zip(_STUDENT, row[:-1], strict=True))
+    found["has_photo"] = bool(row[-1])
     for name in ("blocked_categories", "blocked_articles", "flags"):
         found[name] = json.loads(found[name])
     return found

@@ -62,6 +62,7 @@ class StudentRecord(_Msg):
     last_name: str
     class_name: str
     photo_ref: str | None
+    has_photo: bool             # the platform holds the photo photo_ref names
     daily_limit_cents: int | None
     blocked_categories: list[str]
     blocked_articles: list[str]

@@ -19,7 +19,7 @@ def test_block_then_unblock_a_lost_badge_from_the_admin_screen(driver, counter, 
     driver.tap("Bloquer", root=admin.ids.badges)
     driver.tap("Bloquer", root=driver.app._modal)
     driver.wait_for(lambda: "bloqué" in admin.notice, what="the block")
-    assert admin.notice == ("Badge 04A1B2C3 bloqué ici ; il le sera sur toutes les caisses à"
+    assert admin.notice == ("Badge 04A1B2C3 bloqué ici\xa0; il le sera sur toutes les caisses à"
                             " leur prochaine synchronisation.")
     [block] = entries(terminal, "badge_block")
     assert block[3] == 0 and '"badge":"04A1B2C3"' in block[4]

@@ -79,7 +79,7 @@ def test_rush_mode_three_soups(driver, counter, shot):
     login(driver, "Marie", "1234")
     start_rush(driver)
     sale = driver.screen()
-    assert "RUSH : chaque badge achète 1 × Potage et pain (1,00\xa0€)" in driver.texts(sale)
+    assert "RUSH\xa0: chaque badge achète 1 × Potage et pain (1,00\xa0€)" in driver.texts(sale)
     expected = [(Badge.EMMA, "S00001", "Emma Dubois — 1A", "24,00"),
                 (Badge.LOUIS_RESERVED, "S00008", "Louis Dupont — 2A", "9,00"),
                 (Badge.CHLOE, "S00005", "Chloé Lambert — 4D", "19,00")]
@@ -88,7 +88,7 @@ def test_rush_mode_three_soups(driver, counter, shot):
         tap_badge(driver, terminal, uid, lambda shown=shown: sale.last_shown_at > shown)
         text = result_text(driver)
         assert "PAYÉ" in text and name in text and "1 × Potage et pain" in text
-        assert f"Nouveau solde : {new_balance}\xa0€" in text
+        assert f"Nouveau solde\xa0: {new_balance}\xa0€" in text
         assert sale.ids.result.kind == "ok"
         if uid == Badge.EMMA:
             assert sale.ids.result.photo.endswith("photos/S00001.jpg")       # her photo is shown
@@ -113,7 +113,7 @@ def test_insufficient_balance_shows_the_missing_amount(driver, counter, shot):
     assert sale.ids.result.kind == "refused"
     assert "REFUSÉ" in text and "Noah Peeters — 1A" in text
     assert "Il manque 1,00\xa0€" in text
-    assert "Solde insuffisant sur « Portefeuille » : il manque 1,00\xa0€." in text
+    assert "Solde insuffisant sur «\xa0Portefeuille\xa0»\xa0: il manque 1,00\xa0€." in text
     shot("insufficient")
     assert entries(terminal) == []
     assert balance(terminal, "S00002") == 0
@@ -129,7 +129,7 @@ def test_unknown_and_blocked_badges(driver, counter, shot):
     assert sale.ids.result.name == ""
     shown = sale.last_shown_at
     tap_badge(driver, terminal, Badge.LUCAS_BLOCKED, lambda: sale.last_shown_at > shown)
-    assert "Badge bloqué (perdu ou volé) : rien n'a été débité." in result_text(driver)
+    assert "Badge bloqué (perdu ou volé)\xa0: rien n'a été débité." in result_text(driver)
     shot("blocked")
     assert entries(terminal) == []
     assert balance(terminal, "S00004") == 800
@@ -146,13 +146,13 @@ def test_cart_then_double_tap_asks_before_a_second_sale(driver, counter, shot):
     driver.tap("Boissons")
     driver.tap("Eau 50 cl\n0,80\xa0€")
     assert dict(sale.cart) == {"SOUP": 2, "WATER": 1}
-    assert "Total : 2,80\xa0€" in driver.texts(sale)
+    assert "Total\xa0: 2,80\xa0€" in driver.texts(sale)
     shot("cart")
     driver.tap("Badge pour payer")
     assert "En attente du badge… 2,80\xa0€" in driver.texts(sale)
     tap_badge(driver, terminal, Badge.EMMA, lambda: sale.last_outcome is not None)
     assert "2 × Potage et pain, 1 × Eau 50 cl" in result_text(driver)
-    assert "Nouveau solde : 22,20\xa0€" in result_text(driver)
+    assert "Nouveau solde\xa0: 22,20\xa0€" in result_text(driver)
     assert dict(sale.cart) == {}
     driver.tap("Fermer")
     driver.tap("Eau 50 cl\n0,80\xa0€")
@@ -161,13 +161,13 @@ def test_cart_then_double_tap_asks_before_a_second_sale(driver, counter, shot):
     driver.wait_for(lambda: getattr(sale, "confirm_view", None) and sale.confirm_view.parent,
                     what="the double-tap question")
     question = driver.texts(sale.confirm_view)
-    assert "Ce badge vient de payer il y a" in question and "Confirmer une deuxième vente ?" in question
+    assert "Ce badge vient de payer il y a" in question and "Confirmer une deuxième vente\xa0?" in question
     shot("double-tap")
     assert len(entries(terminal, "sale")) == 1                # nothing sold while asking
     shown = sale.last_shown_at
     driver.tap("Confirmer", root=sale.confirm_view)
     driver.wait_for(lambda: sale.last_shown_at > shown, what="the second sale")
-    assert "Nouveau solde : 21,40\xa0€" in result_text(driver)
+    assert "Nouveau solde\xa0: 21,40\xa0€" in result_text(driver)
     second = entries(terminal, "sale")[1]
     assert '"confirmed":["double_tap"]' in second[4]
 
@@ -183,7 +183,7 @@ def test_allergen_alert_fills_the_screen_until_answered(driver, counter, shot):
     alert = sale.confirm_view
     assert alert.full and tuple(alert.size) == tuple(driver.window.size)       # the whole screen
     text = driver.texts(alert)
-    assert "ALLERGIE / RÉGIME" in text and "Potage et pain contient : GLUTEN" in text
+    assert "ALLERGIE / RÉGIME" in text and "Potage et pain contient\xa0: GLUTEN" in text
     assert "Lina El Amrani — 2B" in text
     assert "alert" in driver.app.sounds.playing                    # its own sound, until answered
     shot("allergen")

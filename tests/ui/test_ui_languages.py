@@ -86,7 +86,7 @@ def test_the_check_finds_a_string_of_another_language():
     """The check itself: today's bug (an NL alert naming a French article) and a driver's
     raw English reason inside a French banner are found; the right texts pass."""
     assert strangers("Potage et pain bevat: GLUTEN", "nl")
-    assert strangers("LECTEUR DE BADGES DÉBRANCHÉ : les badges ne sont pas lus. stopped", "fr")
+    assert strangers("LECTEUR DE BADGES DÉBRANCHÉ\xa0: les badges ne sont pas lus. stopped", "fr")
     assert strangers("Sandwich jambon\nverkoper", "fr")
     assert not strangers("Soep met brood bevat: GLUTEN\nMarie\nverkoper", "nl")
     assert not strangers("2 × Ham sandwich, 1 × Soup and bread\nTotal: €4.00", "en")

@@ -49,7 +49,7 @@ def test_forgotten_badge_search_pin_then_sale(driver, counter, shot):
     driver.tap("Badge oublié")
     search = modal(driver, NameSearchView)
     assert not sale.armed
-    assert "Badge oublié : chercher l'élève par son nom" in driver.texts(search)
+    assert "Badge oublié\xa0: chercher l'élève par son nom" in driver.texts(search)
     terminal.reader.inject(Badge.LOUIS_RESERVED)         # a badge tapped meanwhile pays nothing
     driver.pump(0.3)
     driver.tap("Annuler", root=search)
@@ -68,7 +68,7 @@ def test_forgotten_badge_search_pin_then_sale(driver, counter, shot):
     driver.tap("Emma Dubois — 1A", root=search)
     pin = modal(driver, LookupPinView)
     text = driver.texts(pin)
-    assert "Sans badge : Emma Dubois — 1A" in text
+    assert "Sans badge\xa0: Emma Dubois — 1A" in text
     names = sorted(b.text.split("\n")[0] for b in driver.buttons(pin.ids.names))
     assert names == ["Admin", "Luc"]                      # supervisors only: not Marie
     # cancelling at the PIN pad: nothing charged, nothing armed
@@ -98,7 +98,7 @@ def test_forgotten_badge_search_pin_then_sale(driver, counter, shot):
     driver.wait_for(lambda: sale.last_shown_at > shown, what="the sale by name")
     result = driver.texts(sale.ids.result)
     assert "PAYÉ" in result and "Emma Dubois — 1A" in result and "2 × Potage et pain" in result
-    assert "Nouveau solde : 23,00\xa0€" in result
+    assert "Nouveau solde\xa0: 23,00\xa0€" in result
     shot("paid")
     [(seq, kind, student, amount, body)] = entries(terminal)
     data = json.loads(body)

@@ -28,7 +28,7 @@ def test_cut_off_terminal_says_why_it_refuses(driver, counter, shot):
     tap_badge(driver, terminal, Badge.EMMA, lambda: sale.last_outcome is not None)
     text = result_text(driver)
     assert sale.ids.result.kind == "refused"
-    assert ("Hors ligne : plafond hors ligne de 0,50\xa0€ atteint pour « Portefeuille »"
+    assert ("Hors ligne\xa0: plafond hors ligne de 0,50\xa0€ atteint pour «\xa0Portefeuille\xa0»"
             " (reste 0,50\xa0€).") in text
     shot("offline-limit")
     assert entries(terminal) == []

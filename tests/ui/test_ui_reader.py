@@ -14,7 +14,7 @@ def test_a_refused_read_says_tap_again_and_charges_nobody(driver, counter, shot)
     driver.tap("Potage et pain\n1,00\xa0€")
     terminal.reader.inject("88:04:A1:B2")          # CT 88 + 3 bytes: half of a 7-byte UID
     driver.wait_for(lambda: "représentez-le" in banner.text, timeout=3, what="the tap-again banner")
-    assert banner.text == ("Badge lu en partie seulement : représentez-le en le laissant bien à "
+    assert banner.text == ("Badge lu en partie seulement\xa0: représentez-le en le laissant bien à "
                            "plat sur le lecteur.")
     shot("refused-read")
     journal = terminal.service.store.conn.execute("SELECT count(*) FROM journal").fetchone()[0]

@@ -68,7 +68,7 @@ def test_do_not_sell_leaves_the_cart_disarmed_and_the_next_badge_pays_nothing(
     assert paid(terminal) == [], "the cart was charged to the next badge"
     assert sale.ids.result.kind == "unpaid" and sale.ids.result.title == "NON PAYÉ"
     assert dict(sale.cart) == {"SOUP": 2} and not sale.armed
-    assert "Non payé : touchez à nouveau « Badge pour payer »" in sale.info
+    assert "Non payé\xa0: touchez à nouveau «\xa0Badge pour payer\xa0»" in sale.info
     shot("disarmed")
     another_badge_only_shows_who(driver, sale, terminal)
     # The operator arms it again: the badge that taps now pays it.
@@ -182,7 +182,7 @@ def test_pickup_of_a_reserved_allergen_asks_like_a_sale(driver, counter, shot):
     alert = pickup.confirm_view
     assert alert.full and tuple(alert.size) == tuple(driver.window.size)
     text = driver.texts(alert)
-    assert "ALLERGIE / RÉGIME" in text and "Sandwich jambon contient : GLUTEN" in text
+    assert "ALLERGIE / RÉGIME" in text and "Sandwich jambon contient\xa0: GLUTEN" in text
     assert "Lina El Amrani — 2B" in text and "alert" in driver.app.sounds.playing
     shot("pickup-allergen")
     driver.tap("Ne pas remettre", root=alert)

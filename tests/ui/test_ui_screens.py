@@ -56,7 +56,7 @@ def test_sandwich_pickup_then_a_second_pickup_is_refused(driver, counter, shot):
     terminal.reader.inject(Badge.LOUIS_RESERVED)      # the same student comes back
     driver.wait_for(lambda: pickup.ids.result.kind == "refused", what="the second pickup refused")
     text = result_text(driver, pickup)
-    assert "Déjà retiré le" in text and "« Cantine 1 »" in text and not pickup.to_deliver
+    assert "Déjà retiré le" in text and "«\xa0Cantine 1\xa0»" in text and not pickup.to_deliver
     shot("second-pickup")
     assert len(entries(terminal, "pickup")) == 1
 
@@ -74,13 +74,13 @@ def test_reception_photocopies_and_a_tshirt(driver, counter, shot):
     driver.tap("1")
     driver.tap("2")
     assert (copies.bw, copies.colour) == (2, 12)
-    assert "Total : 6,20\xa0€" in driver.texts(copies)
+    assert "Total\xa0: 6,20\xa0€" in driver.texts(copies)
     shot("photocopies")
     driver.tap("Badge pour payer")
     tap_badge(driver, terminal, Badge.EMMA, lambda: copies.last_outcome is not None)
     text = result_text(driver, copies)
     assert "PAYÉ" in text and "2 × Photocopie noir et blanc, 12 × Photocopie couleur" in text
-    assert "Nouveau solde : 18,80\xa0€" in text
+    assert "Nouveau solde\xa0: 18,80\xa0€" in text
     assert (copies.bw, copies.colour) == (0, 0)
     row = entries(terminal, "photocopy")
     assert len(row) == 1 and row[0][2:4] == ("S00001", -620)
@@ -89,7 +89,7 @@ def test_reception_photocopies_and_a_tshirt(driver, counter, shot):
     shown = copies.last_shown_at
     driver.pump(2.1)                                  # not a double tap
     tap_badge(driver, terminal, Badge.EMMA, lambda: copies.last_shown_at > shown)
-    assert "Nouveau solde : 6,80\xa0€" in result_text(driver, copies)
+    assert "Nouveau solde\xa0: 6,80\xa0€" in result_text(driver, copies)
     assert json.loads(entries(terminal, "sale")[0][4])["lines"][0]["article"] == "TSHIRT"
 
 
@@ -107,8 +107,8 @@ def test_balance_check_shows_purchases_and_how_to_top_up(driver, counter, shot):
     driver.wait_for(lambda: screen.shown and screen.name_text, what="the balance card")
     text = driver.texts(screen)
     wallet = terminal.service.wallets_of("S00001")[0]
-    assert "Emma Dubois — 1A" in text and "Portefeuille : 24,00\xa0€" in text
-    assert "Achat : 1 × Potage et pain" in text and "-1,00\xa0€" in text
+    assert "Emma Dubois — 1A" in text and "Portefeuille\xa0: 24,00\xa0€" in text
+    assert "Achat\xa0: 1 × Potage et pain" in text and "-1,00\xa0€" in text
     assert "BE71 0961 2345 6769" in text and wallet.structured_communication in text
     assert screen.has_qr and screen.ids.qr.texture is not None and screen.ids.qr.opacity == 1
     shot("balance")
@@ -137,7 +137,7 @@ def test_void_by_a_supervisor_from_a_seller_session(driver, counter, shot):
     driver.tap("Annuler la vente", root=admin.ids.sales)
     driver.tap("Annuler la vente", root=driver.app._modal)
     driver.wait_for(lambda: "annulée" in admin.notice, what="the void")
-    assert "Vente n°1 annulée : 1,00\xa0€ recrédités." in driver.texts(admin)
+    assert "Vente n°1 annulée\xa0: 1,00\xa0€ recrédités." in driver.texts(admin)
     shot("admin-void")
     void = entries(terminal, "void")
     assert len(void) == 1 and void[0][3] == 100
@@ -298,7 +298,8 @@ def test_self_service_balance_needs_no_operator(driver, counter):
     screen = driver.screen("balance")
     terminal.reader.inject(Badge.NOAH)
     driver.wait_for(lambda: screen.name_text, what="the balance card")
-    assert "Noah Peeters — 1A" in driver.texts(screen) and "Portefeuille : 0,00\xa0€" in driver.texts(screen)
+    assert "Noah Peeters — 1A" in driver.texts(screen)
+    assert "Portefeuille\xa0: 0,00\xa0€" in driver.texts(screen)
     terminal.reader.inject(Badge.LUCAS_BLOCKED)
     driver.wait_for(lambda: screen.message, what="the blocked badge")
     assert "Badge bloqué" in driver.texts(screen)

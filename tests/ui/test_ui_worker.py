@@ -67,16 +67,16 @@ def test_a_badge_before_badge_to_pay_says_not_paid_and_what_to_do(driver, counte
     assert result.kind == "unpaid" and result.title == "NON PAYÉ"
     from kiosk.ui.widgets import COLOURS
     assert COLOURS[result.kind] not in (COLOURS["ok"], COLOURS["info"])
-    assert "Rien n'a été débité : le panier (2,00\xa0€) attend." in text
-    assert "Pour payer : touchez « Badge pour payer », puis repassez le badge." in text
-    assert "Solde : Portefeuille : 25,00\xa0€" in text and "Nouveau solde" not in text
+    assert "Rien n'a été débité\xa0: le panier (2,00\xa0€) attend." in text
+    assert "Pour payer\xa0: touchez «\xa0Badge pour payer\xa0», puis repassez le badge." in text
+    assert "Solde\xa0: Portefeuille\xa0: 25,00\xa0€" in text and "Nouveau solde" not in text
     # doing what it says pays the cart: "Badge pour payer" is on the card, one tap away
     driver.tap(driver.button("Badge pour payer", root=sale.ids.overlay))
     assert sale.armed and not sale.result_visible
     shown = sale.last_shown_at
     terminal.reader.inject(Badge.EMMA)
     driver.wait_for(lambda: sale.last_shown_at > shown, what="Emma's sale")
-    assert result.kind == "ok" and "Nouveau solde : 23,00\xa0€" in result_text(driver)
+    assert result.kind == "ok" and "Nouveau solde\xa0: 23,00\xa0€" in result_text(driver)
     # with nothing waiting to be paid a badge shows its balance, as before
     driver.tap("Fermer")
     terminal.reader.inject(Badge.LOUIS_RESERVED)
@@ -103,7 +103,7 @@ def test_a_rush_answer_goes_back_to_waiting_and_stays_in_the_strip(driver, count
     assert "Passez le badge" in result_text(driver) and EMMA not in result_text(driver)
     # what the worker needs stays: who, paid or not, the new balance
     strip = strip_text(driver, sale)
-    assert f"PAYÉ  {EMMA}" in strip and "Nouveau solde : 24,00\xa0€" in strip
+    assert f"PAYÉ  {EMMA}" in strip and "Nouveau solde\xa0: 24,00\xa0€" in strip
     shot("waiting-with-strip")
     # a refusal too: the missing amount stays in the strip once the screen waits again
     shown = sale.last_shown_at
@@ -113,7 +113,7 @@ def test_a_rush_answer_goes_back_to_waiting_and_stays_in_the_strip(driver, count
     driver.wait_for(lambda: result.kind == "idle", timeout=4, what="the screen waiting again")
     strip = strip_text(driver, sale).split("\n")
     assert strip[:6] == ["✖", "REFUSÉ  Noah Peeters — 1A", "Il manque 1,00\xa0€",      # newest first
-                         "✔", f"PAYÉ  {EMMA}", "Nouveau solde : 24,00\xa0€"]
+                         "✔", f"PAYÉ  {EMMA}", "Nouveau solde\xa0: 24,00\xa0€"]
     # the student comes back to ask: a tap on the card shows the answer big again
     noah = next(c for c in sale.ids.recent.cards if c.used and "Noah" in c.name)
     driver.tap(noah)
@@ -143,8 +143,8 @@ def test_two_badges_150_ms_apart_both_answers_stay_on_screen(driver, counter, sh
     while time.monotonic() < end:
         driver.frame()
         text = driver.texts(sale)
-        assert f"PAYÉ  {EMMA}" in text and "Nouveau solde : 24,00\xa0€" in text, text
-        assert LOUIS in text and "Nouveau solde : 9,00\xa0€" in text, text
+        assert f"PAYÉ  {EMMA}" in text and "Nouveau solde\xa0: 24,00\xa0€" in text, text
+        assert LOUIS in text and "Nouveau solde\xa0: 9,00\xa0€" in text, text
         frames += 1
     assert frames > 10
     assert sale.ids.result.kind == "idle"       # the screen waits for the next student

@@ -16,19 +16,28 @@ CHROMIUM = os.environ.get("COMPTOIR_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
          "--disable-background-networking", "--disable-component-update",
          "--disable-default-apps", "--disable-extensions", "--disable-sync", "--no-first-run",
-         "--mute-audio", "--metrics-recording-only"]
+         "--mute-audio", "--metrics-recording-only", "--lang=fr-BE"]
 # axe-core, as the PyPI package axe-playwright-python bundles it (MPL-2.0)
 AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
 ARTEFACTS = Path(os.environ.get("COMPTOIR_ARTEFACTS", Path(__file__).parent / "artefacts"))
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+# The browser's locale of each page language, as a school's office has it: what date inputs
+# show (dd/mm/yyyy, not the en-US mm/dd/yyyy) and how numbers are typed.
+LOCALES = {"fr": "fr-BE", "nl": "nl-BE", "en": "en-GB"}
+# Chromium draws a date input in its own process's language, whatever the page's locale: the
+# school's French, so that a screenshot shows jj/mm/aaaa (Debian's chromium-l10n has its
+# language files; without them it is always en-US).
+BROWSER_ENV = {**os.environ, "LANG": "fr_BE.UTF-8", "LANGUAGE": "fr_BE:fr"}
 
 
 def new_context(browser: Browser, platform: Platform, lang: str = "fr",
                 viewport: dict | None = None) -> BrowserContext:
-    """A fresh browser profile (no cookies) on the platform, asking for ``lang``. CSP is
+    """A fresh browser profile (no cookies) on the platform, asking for ``lang`` in that
+    language's Belgian (British for English) locale. CSP is
     bypassed only so that the audit can inject axe-core."""
-    return browser.new_context(base_url=platform.url, locale=lang, bypass_csp=True,
+    return browser.new_context(base_url=platform.url, locale=LOCALES.get(lang, lang),
+                               bypass_csp=True,
                                viewport=viewport or DESKTOP,  # type: ignore[arg-type]
                                extra_http_headers={"Accept-Language": lang})
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import sync_playwright
 
-from .browser import CHROMIUM, FLAGS
+from .browser import BROWSER_ENV, CHROMIUM, FLAGS
 from .platform import Platform, School
 
 
@@ -29,6 +29,7 @@ def school(platform) -> School:
 @pytest.fixture(scope="session")
 def browser():
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True,
+                                     env=BROWSER_ENV)
         yield chromium
         chromium.close()

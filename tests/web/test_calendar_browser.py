@@ -27,6 +27,8 @@ def test_the_calendar_walk(browser, platform, school):
     page = page_as(context, platform, school.members["admin"])
     page.goto(f"/calendar?month={day:%Y-%m}")
     audit(page, "calendar-month-fr")
+    # The browser is a Belgian office's (its date inputs read jj/mm/aaaa, not mm/dd/yyyy).
+    assert page.evaluate("() => navigator.language") == "fr-BE"
     assert page.locator("table#month thead th[scope=col]").count() == 7
     cell = page.locator(f"td[data-day='{day.isoformat()}']")
     assert "1 réservation" in cell.inner_text() and "ouvert" in cell.inner_text()

@@ -45,7 +45,7 @@ def test_statements_and_a_wallet_correction_in_the_browser(browser, platform, sc
     lines = page.locator("#result tbody td:first-child").all_inner_texts()
     assert lines == ["3", "6", "10", "13", "17", "20"]                 # in the file's order
     reasons = page.locator("#result tr.unmatched td:nth-child(6)").all_inner_texts()
-    assert reasons == ["chiffre de contrôle faux (mod 97) : la communication a été mal tapée",
+    assert reasons == ["chiffre de contrôle faux (mod 97)\xa0: la communication a été mal tapée",
                        "pas de communication structurée"]
     audit(page, "money-import-coda-fr")
     page.set_input_files("#f-statement", str(CAMT))          # the same days, and the next one

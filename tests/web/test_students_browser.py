@@ -56,6 +56,10 @@ def test_roster_search_and_a_students_page_in_a_browser(browser, platform, schoo
     page.click("a[href='/students/S00001']")
     assert page.locator("h1").inner_text() == "Dubois Emma"
     assert "25,00" in page.locator(".balance").first.inner_text()
+    assert "· par défaut\xa0: 25,00" in page.locator("#wallet-1").inner_text()   # French spacing
+    # The roster names a photo the platform does not hold: the placeholder, no broken image.
+    assert page.locator("img.student-photo").count() == 0
+    assert page.locator(".no-photo").inner_text() == "Pas de photo"
     audit(page, "student-page-fr")
 
     # A lost badge blocked, then unblocked; a new badge (a bad UID first).

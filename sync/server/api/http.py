@@ -36,6 +36,13 @@ def json_answer(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
+def answer(model: type[BaseModel], data: Any, status: int = 200) -> Response:
+    """What a domain function returned, checked as ``model`` and sent (``json_answer``)."""
+    sent = json_answer(model.model_validate(data))
+    sent.status_code = status
+    return sent
+
+
 def bearer(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

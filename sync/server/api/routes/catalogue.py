@@ -19,13 +19,13 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
 
 from sync.models import Article, Names
 from sync.protocol import API
 from sync.server import catalogue
 from sync.server.api.deps import Store, office
-from sync.server.api.http import ERRORS, json_answer
+from sync.server.api.http import ERRORS, answer
+from sync.server.api_model import ApiModel
 from sync.server.permissions import Staff
 
 CATEGORIES = f"{API}/admin/catalogue/categories"
@@ -38,50 +38,41 @@ Reader = Annotated[Staff, office("catalogue.read")]
 Writer = Annotated[Staff, office("catalogue.write")]
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CategoryOut(_Out):
+class CategoryOut(ApiModel):
     code: str
     name: Names
     wallet_kind: str | None     # the wallet kind that pays; None: the student's default wallet
     articles: int               # how many articles it has (active or not)
 
 
-class CategoryList(_Out):
+class CategoryList(ApiModel):
     categories: list[CategoryOut]
     wallet_kinds: list[str]     # the kinds the school's wallets have: what wallet_kind may be
 
 
-class ArticleList(_Out):
+class ArticleList(ApiModel):
     articles: list[Article]
 
 
 @router.get(CATEGORIES, response_model=CategoryList)
 def category_list(store: Store, staff: Reader) -> Response:
-    return json_answer(CategoryList.model_validate(catalogue.categories(store, staff.school_id)))
+    return answer(CategoryList, catalogue.categories(store, staff.school_id))
 
 
 @router.post(CATEGORIES, response_model=CategoryOut, status_code=201)
 def category_create(new: catalogue.NewCategory, store: Store, staff: Writer) -> Response:
-    answer = json_answer(CategoryOut.model_validate(
-        catalogue.create_category(store, staff.school_id, new)))
-    answer.status_code = 201
-    return answer
+    return answer(CategoryOut, catalogue.create_category(store, staff.school_id, new), 201)
 
 
 @router.get(CATEGORY, response_model=CategoryOut)
 def category_get(code: str, store: Store, staff: Reader) -> Response:
-    return json_answer(CategoryOut.model_validate(
-        catalogue.category(store, staff.school_id, code)))
+    return answer(CategoryOut, catalogue.category(store, staff.school_id, code))
 
 
 @router.put(CATEGORY, response_model=CategoryOut)
 def category_update(code: str, fields: catalogue.CategoryFields, store: Store,
                     staff: Writer) -> Response:
-    return json_answer(CategoryOut.model_validate(
-        catalogue.update_category(store, staff.school_id, code, fields)))
+    return answer(CategoryOut, catalogue.update_category(store, staff.school_id, code, fields))
 
 
 @router.get(ARTICLES, response_model=ArticleList)
@@ -90,36 +81,30 @@ def article_list(store: Store, staff: Reader, category: str | None = None,
                  q: str | None = None) -> Response:
     found = catalogue.articles(store, staff.school_id, category=category, active=active,
                                profile=profile, text=q)
-    return json_answer(ArticleList.model_validate({"articles": found}))
+    return answer(ArticleList, {"articles": found})
 
 
 @router.post(ARTICLES, response_model=Article, status_code=201)
 def article_create(new: catalogue.NewArticle, store: Store, staff: Writer) -> Response:
-    answer = json_answer(Article.model_validate(
-        catalogue.create_article(store, staff.school_id, new)))
-    answer.status_code = 201
-    return answer
+    return answer(Article, catalogue.create_article(store, staff.school_id, new), 201)
 
 
 @router.get(ARTICLE, response_model=Article)
 def article_get(code: str, store: Store, staff: Reader) -> Response:
-    return json_answer(Article.model_validate(catalogue.article(store, staff.school_id, code)))
+    return answer(Article, catalogue.article(store, staff.school_id, code))
 
 
 @router.put(ARTICLE, response_model=Article)
 def article_update(code: str, fields: catalogue.ArticleFields, store: Store,
                    staff: Writer) -> Response:
-    return json_answer(Article.model_validate(
-        catalogue.update_article(store, staff.school_id, code, fields)))
+    return answer(Article, catalogue.update_article(store, staff.school_id, code, fields))
 
 
 @router.post(ARTICLE + "/deactivate", response_model=Article)
 def article_deactivate(code: str, store: Store, staff: Writer) -> Response:
-    return json_answer(Article.model_validate(
-        catalogue.set_article_active(store, staff.school_id, code, False)))
+    return answer(Article, catalogue.set_article_active(store, staff.school_id, code, False))
 
 
 @router.post(ARTICLE + "/activate", response_model=Article)
 def article_activate(code: str, store: Store, staff: Writer) -> Response:
-    return json_answer(Article.model_validate(
-        catalogue.set_article_active(store, staff.school_id, code, True)))
+    return answer(Article, catalogue.set_article_active(store, staff.school_id, code, True))

@@ -17,12 +17,12 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
 
 from sync.protocol import API
 from sync.server import operators
 from sync.server.api.deps import Store, office
-from sync.server.api.http import ERRORS, json_answer
+from sync.server.api.http import ERRORS, answer
+from sync.server.api_model import ApiModel
 from sync.server.permissions import Staff
 
 OPERATORS = f"{API}/admin/operators"
@@ -33,67 +33,59 @@ Reader = Annotated[Staff, office("operators.read")]
 Writer = Annotated[Staff, office("operators.write")]
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class OperatorOut(_Out):
+class OperatorOut(ApiModel):
     id: str
     name: str
     role: operators.Role
     active: bool
 
 
-class OperatorList(_Out):
+class OperatorList(ApiModel):
     operators: list[OperatorOut]
 
 
-class OperatorWithPin(_Out):
+class OperatorWithPin(ApiModel):
     operator: OperatorOut
     pin: str            # shown this once: only its hash is kept
 
 
 @router.get(OPERATORS, response_model=OperatorList)
 def operator_list(store: Store, staff: Reader) -> Response:
-    return json_answer(OperatorList.model_validate(
-        {"operators": operators.operators(store, staff.school_id)}))
+    return answer(OperatorList, {"operators": operators.operators(store, staff.school_id)})
 
 
 @router.post(OPERATORS, response_model=OperatorWithPin, status_code=201)
 def operator_create(new: operators.NewOperator, store: Store, staff: Writer) -> Response:
     found, pin = operators.create_operator(store, staff.school_id, new)
-    answer = json_answer(OperatorWithPin.model_validate({"operator": found, "pin": pin}))
-    answer.status_code = 201
-    return answer
+    return answer(OperatorWithPin, {"operator": found, "pin": pin}, 201)
 
 
 @router.get(OPERATOR, response_model=OperatorOut)
 def operator_get(operator_id: str, store: Store, staff: Reader) -> Response:
-    return json_answer(OperatorOut.model_validate(
-        operators.operator(store, staff.school_id, operator_id)))
+    return answer(OperatorOut, operators.operator(store, staff.school_id, operator_id))
 
 
 @router.put(OPERATOR, response_model=OperatorOut)
 def operator_update(operator_id: str, fields: operators.OperatorFields, store: Store,
                     staff: Writer) -> Response:
-    return json_answer(OperatorOut.model_validate(
-        operators.update_operator(store, staff.school_id, operator_id, fields)))
+    return answer(OperatorOut,
+                  operators.update_operator(store, staff.school_id, operator_id, fields))
 
 
 @router.post(OPERATOR + "/pin", response_model=OperatorWithPin)
 def operator_pin(operator_id: str, reset: operators.PinReset, store: Store,
                  staff: Writer) -> Response:
     found, pin = operators.reset_pin(store, staff.school_id, operator_id, reset)
-    return json_answer(OperatorWithPin.model_validate({"operator": found, "pin": pin}))
+    return answer(OperatorWithPin, {"operator": found, "pin": pin})
 
 
 @router.post(OPERATOR + "/deactivate", response_model=OperatorOut)
 def operator_deactivate(operator_id: str, store: Store, staff: Writer) -> Response:
-    return json_answer(OperatorOut.model_validate(
-        operators.set_operator_active(store, staff.school_id, operator_id, False)))
+    return answer(OperatorOut,
+                  operators.set_operator_active(store, staff.school_id, operator_id, False))
 
 
 @router.post(OPERATOR + "/activate", response_model=OperatorOut)
 def operator_activate(operator_id: str, store: Store, staff: Writer) -> Response:
-    return json_answer(OperatorOut.model_validate(
-        operators.set_operator_active(store, staff.school_id, operator_id, True)))
+    return answer(OperatorOut,
+                  operators.set_operator_active(store, staff.school_id, operator_id, True))

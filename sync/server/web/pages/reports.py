@@ -5,6 +5,7 @@ typed wrong is said on the page (422), with the form to correct it."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -108,24 +109,26 @@ def _day(store: Database, staff: Staff, day: str) -> date:
     return query_day(day, "day") or today(store, staff.school_id)
 
 
-@router.get("/reports/kitchen")
-def kitchen(request: Request, store: Store, staff: Reader, day: str = "") -> Response:
+def _day_report(request: Request, store: Database, staff: Staff, day: str,
+                report: Callable[[Database, str, date], Any], template: str) -> Response:
+    """A report of one day (today when none is asked), or its error, on its page."""
     found, error = None, None
     try:
-        found = office_reports.kitchen_list(store, staff.school_id, _day(store, staff, day))
+        found = report(store, staff.school_id, _day(store, staff, day))
     except CentralError as e:
         error = e
-    return _page(request, "kitchen.html", {"day": day[:20], "found": found}, error)
+    return _page(request, template, {"day": day[:20], "found": found}, error)
+
+
+@router.get("/reports/kitchen")
+def kitchen(request: Request, store: Store, staff: Reader, day: str = "") -> Response:
+    return _day_report(request, store, staff, day, office_reports.kitchen_list, "kitchen.html")
 
 
 @router.get("/reports/uncollected")
 def uncollected(request: Request, store: Store, staff: Reader, day: str = "") -> Response:
-    found, error = None, None
-    try:
-        found = office_reports.uncollected(store, staff.school_id, _day(store, staff, day))
-    except CentralError as e:
-        error = e
-    return _page(request, "uncollected.html", {"day": day[:20], "found": found}, error)
+    return _day_report(request, store, staff, day, office_reports.uncollected,
+                       "uncollected.html")
 
 
 @router.get("/reports/charts")
