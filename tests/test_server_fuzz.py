@@ -192,13 +192,13 @@ def test_posts_of_any_json_get_no_5xx(fuzzed, path):
 OFFICE_CATALOGUE = {path + tail for path in (catalogue.ARTICLE, operators.OPERATOR)
                     for tail in ("", "/activate", "/deactivate")} | {
     catalogue.CATEGORIES, catalogue.CATEGORY, catalogue.ARTICLES, operators.OPERATORS,
-    operators.OPERATOR + "/pin"}
+    operators.OPERATOR + "/pin", operators.OPERATOR + "/unlock", operators.LOCKS}
 def operations(fuzzed: Fuzzed):
     schema = schemathesis.openapi.from_url(fuzzed.url + reports.ADMIN_OPENAPI,
                                            headers=fuzzed.auth(fuzzed.admin))
     found = [result.ok() for result in schema.get_all_operations()]
     assert {op.path for op in found} == {protocol.ENROL, protocol.JOURNAL, protocol.CHANGES,
-                                         protocol.DEVICE, reports.ADMIN_SALES,
+                                         protocol.DEVICE, protocol.HEALTH, reports.ADMIN_SALES,
                                          reports.ADMIN_DEVICES,
                                          ledger_api.RESERVATIONS, ledger_api.CANCEL,
                                          ledger_api.TOPUPS, ledger_api.BANK_IMPORT,
