@@ -47,22 +47,20 @@ def publish_reader(store: Store, code: str) -> None:
 
 def record_start(store: Store, now: datetime) -> str:
     """The touch app started: remember when and why (``update`` when the version changed
-    since the last start, ``crash`` when an open found a close that did not happen since,
-    else ``clean``). Returns why."""
+    since the last start, ``crash`` when an open found a close that did not happen since the
+    last start, whichever process opened first, else ``clean``). Returns why."""
     try:
         last = json.loads(store.meta(LAST_START) or "{}")
     except ValueError:
         last = {}
-    unclean = store.meta(UNCLEAN_SEEN)
     if last and last.get("version") != version():
         why = "update"
-    elif unclean and (not last.get("at") or unclean >= str(last["at"])):
-        why = "crash"
     else:
-        why = "clean"
+        why = "crash" if store.meta(UNCLEAN_SEEN) else "clean"
     with store.write() as conn:
         store.set_kv(conn, "meta", LAST_START, json.dumps(
             {"at": iso_utc(now), "why": why, "version": version()}))
+        conn.execute("DELETE FROM meta WHERE key = ?", (UNCLEAN_SEEN,))   # told once
     return why
 
 

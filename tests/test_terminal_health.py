@@ -17,12 +17,14 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+import requests
 
 from kiosk import health_report, operators as terminal_operators, print_jobs
 from kiosk.config import PrinterSection, PrintingSection, TerminalConfig
 from kiosk.demo.school import DEMO_PINS, Badge
 from kiosk.hardware import open_printer
 from kiosk.print_worker import PrintWorker
+from kiosk.store import open_store
 from sync import protocol
 from sync.agent import Agent
 from sync.common.clock import ManualClock, iso_utc
@@ -175,6 +177,11 @@ def test_an_old_terminal_and_an_old_platform_still_sync(site, demo_data, tmp_pat
     finally:
         old.client.close()
         old.store.close()
+    # With no unlock made, a pull's operators carry no new field (an older terminal refuses
+    # unknown fields).
+    raw = requests.get(site.url + protocol.CHANGES, timeout=30, headers={
+        "Authorization": f"Bearer {site.t.creds.token}"}).json()
+    assert raw["operators"] and all("unlocked_at" not in o for o in raw["operators"])
     old = board(site)["Ancienne"]
     assert old["health"] is None and old["printer"] is None and old["warnings"] == []
     # A new agent with a platform that lacks the call: the round still pushes and pulls.
@@ -240,3 +247,27 @@ def test_an_old_unlock_never_frees_a_newer_lock(site):
     with t.store.write() as conn:       # one made after it unlocks, once
         terminal_operators.office_unlocks(conn, [("op-luc", later)])
     assert t.service.login("Luc", DEMO_PINS["Luc"]).name == "Luc"
+
+
+def test_the_last_start_says_clean_crash_or_update(tmp_path, monkeypatch):
+    """Why the touch app started (``record_start``), and the reader's state it publishes."""
+    now = MONDAY
+    store = open_store(tmp_path / "comptoir.db", create=True)
+    assert health_report.record_start(store, now) == "clean"
+    with store.write() as conn:         # a process that died with the store open
+        store.set_kv(conn, "meta", "session:dead", '{"boot": "x", "pid": 1, "start": "0"}')
+    store.close()
+    store = open_store(tmp_path / "comptoir.db")
+    assert health_report.record_start(store, now + timedelta(minutes=1)) == "crash"
+    assert health_report.record_start(store, now + timedelta(minutes=2)) == "clean"
+    monkeypatch.setattr(health_report, "version", lambda: "99.0")
+    assert health_report.record_start(store, now + timedelta(minutes=3)) == "update"
+    report = health_report.collect(store, now)
+    assert (report.started_at, report.start_reason) == (iso_utc(now + timedelta(minutes=3)),
+                                                        "update")
+    assert report.version == "99.0" and report.reader == "unknown"
+    health_report.publish_reader(store, "unplugged")
+    assert health_report.collect(store, now).reader == "unplugged"
+    health_report.publish_reader(store, "the reader's own English")    # never shown as is
+    assert health_report.collect(store, now).reader == "failed"
+    store.close()
