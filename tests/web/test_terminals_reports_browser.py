@@ -80,7 +80,7 @@ def test_terminals_code_enrol_sync_replace_revoke(browser, platform, school, sch
     office.goto("/terminals")
     row = office.locator("tr", has=office.locator("a:has-text('Cantine 1')"))
     assert "en service" in row.inner_text() and school_data.today.isoformat() in row.inner_text()
-    assert "non communiqué" in row.inner_text()
+    assert "pas encore connu" in row.inner_text()     # its health report: no printer seen yet
     office.click("a:has-text('Cantine 1')")
     audit(office, "terminal-fr")
     assert office.locator("table:has(caption) >> text=1,00").count() >= 1      # its Z
