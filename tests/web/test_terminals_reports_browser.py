@@ -92,7 +92,7 @@ def test_terminals_code_enrol_sync_replace_revoke(browser, platform, school, sch
     assert office.locator("#f-confirm-error").is_visible()
     office.check("#f-confirm")
     office.click("form[action$='/revoke'] button[type=submit]")
-    assert "révoquée" in office.locator("dl.facts").inner_text()
+    assert "révoquée" in office.locator("dl.facts").first.inner_text()
     assert office.locator("form[action$='/revoke']").count() == 0
 
     # An accountant reads, and has no form to change anything; a phone shows the list.
