@@ -3,7 +3,8 @@ the store. Everything is validated first (fields, references between entities, t
 structured communications); then it is written in one transaction. A bad file changes nothing.
 
 Records are upserted by id, as a sync pull does. What only the terminal knows is kept: an
-operator's lockout state, and a reservation delivered here stays delivered."""
+operator's lockout state (unless the office reset the PIN or unlocked the operator since the
+lock began: ``operators.office_unlocks``), and a reservation delivered here stays delivered."""
 from __future__ import annotations
 
 import json
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from kiosk import badges, journal, name_search
+from kiosk import badges, journal, name_search, operators
 from kiosk.store import Store
 from sync.common.clock import iso_utc
 from sync.common.errors import DataImportError
@@ -181,11 +182,14 @@ def _write(store: Store, conn: sqlite3.Connection, data: DataSet) -> None:
         # upsert_all touches only the columns given: local lockout counters are kept, except
         # for a new PIN (the office's reset is how it unlocks an operator).
         hashes = dict(conn.execute("SELECT id, pin_hash FROM operators"))
-        db.table("operators").upsert_all([o.model_dump() for o in data.operators], pk="id")
+        db.table("operators").upsert_all([o.model_dump(exclude={"unlocked_at"})
+                                          for o in data.operators], pk="id")
         conn.executemany("UPDATE operators SET failed_attempts = 0, lock_count = 0,"
                          " locked_until = NULL WHERE id = ?",
                          [(o.id,) for o in data.operators if hashes.get(o.id, o.pin_hash)
                           != o.pin_hash])
+        operators.office_unlocks(conn, [(o.id, o.unlocked_at) for o in data.operators
+                                        if o.unlocked_at])
     if data.reservations:
         conn.executemany(
             "INSERT INTO reservations (id, day, student_id, article_code, quantity, status)"

@@ -3,6 +3,7 @@ never logged. Five wrong PINs lock the operator for 60 s, doubling at each new l
 supervisor or admin can unlock. Lock state lives in the store, so it holds across processes."""
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -136,3 +137,31 @@ def list_operators(store: Store) -> list[dict]:
         rows = conn.execute("SELECT id, name, role, active, locked_until FROM operators"
                             " ORDER BY name").fetchall()
     return [dict(zip(("id", "name", "role", "active", "locked_until"), r)) for r in rows]
+
+
+def office_unlocks(conn: sqlite3.Connection, stamps: list[tuple[str, str]]) -> None:
+    """The office unlocked these operators (``(id, when)``, the platform's time): clear their
+    lock, in the caller's transaction. Each stamp counts once (``meta``
+    ``office_unlock:<id>``), and a stamp older than the lock running here unlocks nothing:
+    a resync that sends an old unlock again never frees an operator locked since."""
+    for op_id, stamp in stamps:
+        try:
+            when = parse_iso_utc(stamp)
+        except ValueError:
+            continue
+        key = f"office_unlock:{op_id}"
+        seen = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if seen is not None and parse_iso_utc(seen[0]) >= when:
+            continue
+        row = conn.execute("SELECT locked_until, lock_count FROM operators WHERE id = ?",
+                           (op_id,)).fetchone()
+        if row is not None and not (row[0] and _lock_began(row[0], row[1]) > when):
+            conn.execute("UPDATE operators SET failed_attempts = 0, lock_count = 0,"
+                         " locked_until = NULL WHERE id = ?", (op_id,))
+        Store.set_kv(conn, "meta", key, iso_utc(when))
+
+
+def _lock_began(locked_until: str, lock_count: int) -> datetime:
+    """When the running lock began: its end less its length (doubling at each lock)."""
+    return parse_iso_utc(locked_until) - timedelta(
+        seconds=FIRST_LOCK_SECONDS * 2 ** (max(1, lock_count) - 1))

@@ -9,6 +9,7 @@ written in one transaction.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from kiosk import backup, importer, journal, offline, recovery
+from kiosk import backup, health_report, importer, journal, offline, recovery
 from kiosk.config import TerminalConfig
 from kiosk.store import Store
 from sync import agent_health, photo_fetch, protocol, pull_cursor
@@ -93,6 +94,7 @@ class Agent:
         self.clock = clock or SystemClock()
         # when the platform cannot be reached: 1 s, 2 s, 4 s … 5 min, each spread by ±50 %
         self.backoff = backoff or Backoff(base=1.0, factor=2.0, cap=300.0, jitter=0.5)
+        self.clock_offset: float | None = None      # platform minus terminal, seconds
 
     # push -----------------------------------------------------------------------------------
     def push(self) -> int:
@@ -206,12 +208,31 @@ class Agent:
             pushed += self.push()
             return pushed + self.check_consistency(), pulled
         pushed, pulled = self._contact(round_)
+        self.report_health()
         return {"pushed": pushed, "pulled": pulled, "waiting": self.waiting()}
+
+    def report_health(self) -> bool:
+        """Tell the platform how this terminal is (``kiosk.health_report``), once per round:
+        never per sale. A platform older than the call (404), or one gone since the round,
+        costs nothing but this report: the round already succeeded."""
+        try:
+            report = health_report.collect(self.store, self.clock.now(), self.clock_offset)
+            self.client.post(protocol.HEALTH, report, protocol.HealthAck)
+        except (ComptoirError, ValueError) as e:
+            log.info("health not reported: %s", getattr(e, "code", type(e).__name__))
+            return False
+        return True
 
     def catch_up(self, state: protocol.DeviceState | None = None) -> recovery.Recovered:
         """The platform holds entries of this terminal that its journal lacks (a store put
         back from an older backup): fetch them back and continue the chain (kiosk.recovery)."""
-        state = state or self.client.get(protocol.DEVICE, protocol.DeviceState)
+        if state is None:       # the platform's clock, read on the way (the health report)
+            asked = self.clock.now()
+            state = self.client.get(protocol.DEVICE, protocol.DeviceState)
+            answered = self.clock.now()
+            with contextlib.suppress(ValueError):
+                self.clock_offset = (parse_iso_utc(state.server_time) - (
+                    asked + (answered - asked) / 2)).total_seconds()
         return recovery.catch_up(self.store, (state.high_water, state.last_hash),
                                  lambda after, limit: self.client.get(
                                      protocol.JOURNAL, protocol.JournalPage,

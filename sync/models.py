@@ -7,7 +7,15 @@ import re
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from sync.common.communications import validate_structured_communication
 
@@ -113,6 +121,16 @@ class Operator(_Model):
     role: Literal["seller", "supervisor", "admin"]
     pin_hash: str = Field(pattern=PIN_HASH.pattern)
     active: bool = True
+    # The office's last unlock (ISO 8601 UTC): a terminal clears a lock that began before it.
+    unlocked_at: str | None = Field(default=None, max_length=40)
+
+    @model_serializer(mode="wrap")
+    def _no_unlock_no_field(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """Left out when None: a terminal older than the field refuses it (extra="forbid")."""
+        data = handler(self)
+        if data.get("unlocked_at") is None:
+            data.pop("unlocked_at", None)
+        return data
 
 
 class Reservation(_Model):

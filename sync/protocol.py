@@ -31,6 +31,10 @@ OFFLINE_PARAM = "offline"       # CHANGES?offline=true: each page carries Offlin
 # GET JOURNAL?after=N&limit=M -> JournalPage: the calling terminal's own entries after seq N,
 # as the platform holds them (a terminal put back from an older backup fetches them back)
 MAX_JOURNAL_ENTRIES = 1000      # per JournalPage
+# POST HealthReport -> HealthAck: how the terminal is, once per sync round (issue 18 point 6).
+# Its own call, not a field of the push: an older platform answers 404 and the agent goes on,
+# where a push carrying an unknown field would be refused whole (extra="forbid").
+HEALTH = f"{API}/terminal/health"
 
 
 class _Msg(BaseModel):
@@ -112,6 +116,43 @@ class JournalPage(_Msg):
     high_water: int = Field(ge=0, le=MAX_SEQ)
     last_hash: str
     has_more: bool
+
+
+# The states a terminal reports for its printer and reader: codes the office's pages word,
+# never a driver's English. "none": the terminal has none; "unknown": nothing seen yet.
+PrinterCode = Literal["ok", "offline", "silent", "paper_out", "cover_open", "error", "busy",
+                      "none", "unknown"]
+ReaderCode = Literal["ok", "not_started", "stopped", "not_found", "setup", "service",
+                     "unplugged", "failed", "none", "unknown"]
+StartReason = Literal["clean", "crash", "update"]
+
+
+class LockedOperator(_Msg):
+    operator_id: str = Field(min_length=1, max_length=64)   # an id only: never a name
+    until: str = Field(max_length=40)                       # ISO 8601 UTC
+
+
+class HealthReport(_Msg):
+    """How the terminal is (issue 18 point 6). Every field may be missing (None: "not
+    reported"); no badge UID and no name in it."""
+    version: str = Field(max_length=64)
+    disk_free_bytes: int | None = Field(default=None, ge=0, le=2**62)
+    disk_free_percent: float | None = Field(default=None, ge=0, le=100)
+    printer: PrinterCode = "unknown"
+    printer_since: str | None = Field(default=None, max_length=40)
+    reader: ReaderCode = "unknown"
+    entries_waiting: int = Field(default=0, ge=0, le=MAX_SEQ)
+    print_jobs_waiting: int = Field(default=0, ge=0, le=MAX_SEQ)
+    print_jobs_failed: int = Field(default=0, ge=0, le=MAX_SEQ)
+    last_backup_at: str | None = Field(default=None, max_length=40)
+    clock_offset_seconds: float | None = Field(default=None, ge=-1e9, le=1e9)
+    started_at: str | None = Field(default=None, max_length=40)
+    start_reason: StartReason | None = None
+    locked_operators: list[LockedOperator] = Field(default=[], max_length=1000)
+
+
+class HealthAck(_Msg):
+    received_at: str            # ISO 8601 UTC
 
 
 ErrorCode = Literal[

@@ -145,8 +145,8 @@ def entry_body(draw, wallets: list[str]) -> dict | object:
 OFFICE_CATALOGUE = {path + tail for path in (catalogue.ARTICLE, operators.OPERATOR)
                     for tail in ("", "/activate", "/deactivate")} | {
     catalogue.CATEGORIES, catalogue.CATEGORY, catalogue.ARTICLES, operators.OPERATORS,
-    operators.OPERATOR + "/pin"}
-ALL_PATHS = {protocol.ENROL, protocol.JOURNAL, protocol.CHANGES, protocol.DEVICE,
+    operators.OPERATOR + "/pin", operators.OPERATOR + "/unlock", operators.LOCKS}
+ALL_PATHS = {protocol.ENROL, protocol.JOURNAL, protocol.CHANGES, protocol.DEVICE, protocol.HEALTH,
              reports.ADMIN_SALES, reports.ADMIN_DEVICES, ledger_api.RESERVATIONS, ledger_api.CANCEL,
              ledger_api.TOPUPS, ledger_api.BANK_IMPORT, ledger_api.ROSTER, ledger_api.WALLET_HISTORY,
              integrity_api.ADMIN_VERIFY, integrity_api.ADMIN_PROBLEMS,

@@ -209,7 +209,8 @@ def test_operators_pins_are_shown_once_and_stored_hashed(office):
     [(stored,)] = office.rows("SELECT pin_hash FROM operators WHERE id = ?", (nadia["id"],))
     assert stored.startswith("$argon2id$") and PasswordHasher().verify(stored, pin)
     listed = office.ok("GET", OPERATORS)["operators"]
-    assert nadia in listed and all(set(o) == {"id", "name", "role", "active"} for o in listed)
+    assert nadia in listed and all(set(o) == {"id", "name", "role", "active", "unlocked_at"}
+                                   for o in listed)
     assert office.ok("GET", OPERATOR.format(operator_id=nadia["id"])) == nadia
 
     reset = office.ok("POST", OPERATOR.format(operator_id=nadia["id"]) + "/pin",

@@ -50,7 +50,8 @@ OLD_COLUMNS = {"devices": re.search(r"INSERT INTO devices \(([^)]*)\)", FIXTURE_
                "enrol_codes": "code_hash, school_id, device_name, created_at, expires_at,"
                               " used_at, used_by",                  # 0005 adds replaces
                "wallets": "school_id, id, student_id, kind, name, structured_communication,"
-                          " is_default, balance_cents, version"}    # 0006 adds opening_cents
+                          " is_default, balance_cents, version",    # 0006 adds opening_cents
+               "operators": "school_id, id, name, role, pin_hash, active, version"}  # 0014: unlocked_at
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -385,6 +385,9 @@ def open_store(path: str | os.PathLike, *, create: bool = False, check: bool = T
     if not read_only:
         store._session.begin(conn)       # before the check: a kill from here on is unclean
     if check:
+        if not read_only and sessions.dead(conn):   # the touch app's start says "crash"
+            with contextlib.suppress(sqlite3.Error, StoreError), store.write() as w:
+                store.set_kv(w, "meta", sessions.UNCLEAN_SEEN, iso_utc(store.clock.now()))
         store.check_integrity(pages=None)
     return store
 

@@ -40,6 +40,7 @@ from pathlib import Path
 PREFIX = "session:"
 CHECKED_AT = "pages_checked_at"      # meta: UTC time of the last PRAGMA quick/integrity_check
 END_WAIT_SECONDS = 2.0
+UNCLEAN_SEEN = "unclean_seen_at"     # meta: when a checking open last found a dead session
 
 
 def _boot_id() -> str | None:

@@ -16,6 +16,7 @@ its result comes back through a callback that the app hands over to Kivy's clock
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -26,10 +27,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from kiosk import lookups
+from kiosk import health_report, lookups
 from kiosk.config import TerminalConfig, load_config
 from kiosk.counter import CounterService
 from kiosk.store import open_store
+from sync.common.errors import ComptoirError
 from sync.common.messages import render
 
 if TYPE_CHECKING:
@@ -107,6 +109,14 @@ def printer_state(status: WorkerStatus) -> DeviceState:
         return DeviceState(state)
     code, params = status.coded or ("", {})
     return DeviceState(state, status.message, "printer", code, params)
+
+
+def _reader_code(reader: BadgeReader | None) -> str:
+    """The reader's state as the health report codes it (``kiosk.health_report``)."""
+    if reader is None:
+        return "none"
+    status = reader.status
+    return "ok" if status.state.value == "connected" else (status.code or "failed")
 
 
 def reader_state(reader: BadgeReader | None) -> DeviceState:
@@ -201,6 +211,8 @@ class Terminal:
             config = replace(config, terminal=replace(config.terminal, language=language))
         store = open_store(folder / DB_NAME)
         service = CounterService(store, config, clock)
+        with contextlib.suppress(ComptoirError):    # a full disk: the start is not recorded
+            health_report.record_start(store, service.clock.now())
         if reader is None:
             from kiosk.hardware import open_reader
             reader = open_reader(config.reader)
@@ -245,7 +257,10 @@ class Terminal:
             if self._status_store is None:
                 self._status_store = open_store(self.folder / DB_NAME, check=False)
             store_status = lookups.terminal_status(self._status_store, self.sync.enrolled)
-        return Snapshot(store_status, reader_state(self.reader), self.printer.status, self.sync.running)
+            reader = reader_state(self.reader)
+            with contextlib.suppress(ComptoirError):    # for the health report (sync daemon)
+                health_report.publish_reader(self._status_store, _reader_code(self.reader))
+        return Snapshot(store_status, reader, self.printer.status, self.sync.running)
 
     def photo_path(self, student: Student | None) -> str | None:
         """The student's photo file, when the platform sent one and it is on this terminal

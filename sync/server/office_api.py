@@ -25,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync.protocol import API
+from sync.protocol import API, HealthReport
 
 TERMINALS = f"{API}/admin/terminals"
 TERMINAL = f"{TERMINALS}/{{device_id}}"
@@ -53,6 +53,13 @@ class _Answer(BaseModel):
 
 
 # -- terminals ---------------------------------------------------------------------------------
+class TerminalHealth(HealthReport):
+    """A terminal's latest health report, as the platform received it."""
+    received_at: str                # ISO 8601 UTC, the platform's time
+    age_minutes: int                # how old it is now
+    printer_bad_since: str | None   # the first of the reports in a row whose printer failed
+
+
 class TerminalInfo(_Answer):
     id: str
     name: str
@@ -65,10 +72,12 @@ class TerminalInfo(_Answer):
     last_z_day: str | None          # the last day it closed (Z) that the platform received
     conflicts: int
     status: Literal["active", "silent", "revoked"]
-    # Not reported by terminals yet (issue 18): None.
+    # From its latest health report (issue 18 point 6); None: not reported.
     entries_waiting: int | None
     printer: str | None
     reader: str | None
+    health: TerminalHealth | None = None
+    warnings: list[str] = []        # terminal_health.WARNINGS codes
 
 
 class TerminalList(_Answer):

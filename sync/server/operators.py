@@ -11,13 +11,14 @@ deactivated, never deleted: the journal names them."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.common.pins import HASHER, PIN as PIN_RULE, new_pin
 from sync.models import Operator
-from sync.server import synced
+from sync.server import synced, terminal_health
 from sync.server.database import Connection, Database
 from sync.server.errors import CentralError
 
@@ -96,6 +97,24 @@ def reset_pin(db: Database, school_id: str, operator_id: str,
     with db.transaction() as conn:
         old = _operator_in(db, conn, school_id, operator_id)
         return _write(db, conn, school_id, old, pin_hash=pin_hash), pin
+
+
+def unlock(db: Database, school_id: str, operator_id: str) -> dict:
+    """Lift the operator's lockout at every terminal: an unlock stamp (the platform's time)
+    that the terminals pull and apply to a lock that began before it (``kiosk.operators``)."""
+    with db.transaction() as conn:
+        old = _operator_in(db, conn, school_id, operator_id)
+        return _write(db, conn, school_id, old, unlocked_at=db.stamp())
+
+
+def lockouts(db: Database, school_id: str, now: datetime | None = None) -> list[dict]:
+    """Who is locked out on which terminal, by the terminals' latest health reports
+    (``terminal_health.locked_operators``), with the operator's name; ids the school does
+    not know are left out."""
+    names = {o["id"]: o["name"] for o in operators(db, school_id)}
+    return [lock | {"operator_name": names[lock["operator_id"]]}
+            for lock in terminal_health.locked_operators(db, school_id, now)
+            if lock["operator_id"] in names]
 
 
 def _write(db: Database, conn: Connection, school_id: str, old: dict, **changes: object) -> dict:

@@ -5,10 +5,9 @@ and replacing. Every function is scoped to one school: a terminal of another sch
 ``not_found``, exactly as an unknown one.
 
 What the platform knows of a terminal is what it sent: its entries (the last one's time, its
-last Z), its User-Agent (version) and when it was last heard from. How many entries wait on
-the terminal, and its printer's and reader's state, are not sent today (the agent keeps them
-to itself, ``sync.agent``/``kiosk.cli.admin``): they are ``None`` here, "not reported" on the
-pages, until the terminal reports its health (issue 18).
+last Z), its User-Agent (version), when it was last heard from, and its latest health report
+(``terminal_health``: entries waiting, printer, reader, disk, clock...; ``None`` until it
+sends one, "not reported" on the pages), with the warnings ``terminal_health.warnings`` finds.
 """
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from datetime import datetime, timedelta
 import segno
 
 from sync.common.clock import parse_iso_utc
-from sync.server import devices, nightly, problems
+from sync.server import devices, nightly, problems, terminal_health
 from sync.server.database import Connection, Database, sha256
 from sync.server.errors import CentralError
 from sync.server.schools import setting_values
@@ -57,19 +56,45 @@ def terminal_list(db: Database, school_id: str, now: datetime | None = None) -> 
     now = now or db.now()
     with db.transaction(write=False) as conn:
         rows = db.execute(conn, _LIST_SQL + " ORDER BY d.name, d.id", (school_id,)).fetchall()
-        silence = _silence(db, conn, school_id)
-    return [_info(r, now, silence) for r in rows]
+        board = _Board(db, conn, school_id, now)
+    return [board.info(r) for r in rows]
 
 
-def _info(r: tuple, now: datetime, silence: timedelta) -> dict:
-    (device_id, name, enrolled, revoked, version, seen, high_water, conflicts, last_ts,
-     last_z) = r
-    return {"id": device_id, "name": name, "enrolled_at": enrolled, "revoked_at": revoked,
-            "version": version, "last_seen_at": seen, "high_water": high_water,
-            "last_entry_at": last_ts, "last_z_day": last_z, "conflicts": int(conflicts),
-            "status": _status(revoked, seen or enrolled, now, silence),
-            # Not sent by terminals today (see the module's doc): None is "not reported".
-            "entries_waiting": None, "printer": None, "reader": None}
+def flagged(db: Database, school_id: str, now: datetime | None = None) -> list[dict]:
+    """Every warning of the school's terminals in service (``terminal_health.warnings``):
+    device id, name and warning code; what the office's e-mail will say."""
+    return [{"device_id": t["id"], "device_name": t["name"], "warning": w}
+            for t in terminal_list(db, school_id, now) if t["status"] != "revoked"
+            for w in t["warnings"]]
+
+
+class _Board:
+    """What every row of the school's board needs, read once."""
+
+    def __init__(self, db: Database, conn: Connection, school_id: str, now: datetime):
+        self.now, self.silence = now, _silence(db, conn, school_id)
+        self.health = terminal_health.latest(db, conn, school_id)
+        self.school_day = terminal_health.school_day(db, conn, school_id)
+
+    def info(self, r: tuple) -> dict:
+        (device_id, name, enrolled, revoked, version, seen, high_water, conflicts, last_ts,
+         last_z) = r
+        health = self.health.get(device_id)
+        if health is not None:
+            received = parse_iso_utc(health["received_at"])
+            health = health | {"age_minutes": max(0, int((self.now - received)
+                                                        .total_seconds() // 60))}
+        warnings = [] if revoked else terminal_health.warnings(health, seen or enrolled,
+                                                               self.now, self.school_day)
+        return {"id": device_id, "name": name, "enrolled_at": enrolled, "revoked_at": revoked,
+                "version": version, "last_seen_at": seen, "high_water": high_water,
+                "last_entry_at": last_ts, "last_z_day": last_z, "conflicts": int(conflicts),
+                "status": _status(revoked, seen or enrolled, self.now, self.silence),
+                # None until the terminal reports its health: "not reported".
+                "entries_waiting": health and health.get("entries_waiting"),
+                "printer": health and health.get("printer"),
+                "reader": health and health.get("reader"),
+                "health": health, "warnings": warnings}
 
 
 def _one(db: Database, conn: Connection, school_id: str, device_id: str) -> tuple:
@@ -87,7 +112,7 @@ def terminal_detail(db: Database, school_id: str, device_id: str,
     found on this terminal, and its last Z reports (newest first)."""
     now = now or db.now()
     with db.transaction(write=False) as conn:
-        info = _info(_one(db, conn, school_id, device_id), now, _silence(db, conn, school_id))
+        info = _Board(db, conn, school_id, now).info(_one(db, conn, school_id, device_id))
         last_check = db.execute(conn, "SELECT started_at, finished_at, problems, findings FROM"
                                       " verifications WHERE school_id = ? AND finished_at IS"
                                       " NOT NULL ORDER BY id DESC LIMIT 1",
@@ -163,5 +188,5 @@ def revoke(db: Database, school_id: str, device_id: str, now: datetime | None = 
     devices.revoke(db, device_id)
     now = now or db.now()
     with db.transaction(write=False) as conn:
-        return _info(_one(db, conn, school_id, device_id), now, _silence(db, conn, school_id))
+        return _Board(db, conn, school_id, now).info(_one(db, conn, school_id, device_id))
 

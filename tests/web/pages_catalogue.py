@@ -81,4 +81,8 @@ ROWS = [
         setup=made),
     Row("POST", f"{OPS}/{{op}}/pin", "operators.write", json={}, setup=made),
     Row("POST", f"{OPS}/{{op}}/deactivate", "operators.write", setup=made),
+    # lockouts at the terminals (their health reports) and the office's unlock
+    Row("POST", "/operators/{op}/unlock", "operators.write", form={}, setup=made),
+    Row("POST", f"{OPS}/{{op}}/unlock", "operators.write", setup=made),
+    Row("GET", "/api/v1/admin/operator-locks", "operators.read"),
 ]

@@ -8,6 +8,8 @@ again; the hash is never shown.
     PUT  /api/v1/admin/operators/{id}             OperatorFields -> OperatorOut
     POST /api/v1/admin/operators/{id}/pin         PinReset -> OperatorWithPin
     POST /api/v1/admin/operators/{id}/deactivate (or /activate) -> OperatorOut
+    POST /api/v1/admin/operators/{id}/unlock      -> OperatorOut (lifted at the next pull)
+    GET  /api/v1/admin/operator-locks             -> LockList (from the terminals' health)
 
 Reading needs ``operators.read``, writing ``operators.write``; an id of another school is
 ``not_found``, as an unknown one."""
@@ -27,6 +29,7 @@ from sync.server.permissions import Staff
 
 OPERATORS = f"{API}/admin/operators"
 OPERATOR = OPERATORS + "/{operator_id}"
+LOCKS = f"{API}/admin/operator-locks"
 
 router = APIRouter(tags=["operators"], responses=ERRORS)
 Reader = Annotated[Staff, office("operators.read")]
@@ -38,6 +41,20 @@ class OperatorOut(ApiModel):
     name: str
     role: operators.Role
     active: bool
+    unlocked_at: str | None = None      # the office's last unlock (ISO 8601 UTC)
+
+
+class Lock(ApiModel):
+    operator_id: str
+    operator_name: str
+    device_id: str
+    device_name: str
+    until: str                          # ISO 8601 UTC, as the terminal reported it
+    reported_at: str                    # when the platform received that report
+
+
+class LockList(ApiModel):
+    locks: list[Lock]
 
 
 class OperatorList(ApiModel):
@@ -89,3 +106,13 @@ def operator_deactivate(operator_id: str, store: Store, staff: Writer) -> Respon
 def operator_activate(operator_id: str, store: Store, staff: Writer) -> Response:
     return answer(OperatorOut,
                   operators.set_operator_active(store, staff.school_id, operator_id, True))
+
+
+@router.post(OPERATOR + "/unlock", response_model=OperatorOut)
+def operator_unlock(operator_id: str, store: Store, staff: Writer) -> Response:
+    return answer(OperatorOut, operators.unlock(store, staff.school_id, operator_id))
+
+
+@router.get(LOCKS, response_model=LockList)
+def operator_locks(store: Store, staff: Reader) -> Response:
+    return answer(LockList, {"locks": operators.lockouts(store, staff.school_id)})

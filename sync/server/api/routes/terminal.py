@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from sync import protocol
 from sync.models import MAX_SEQ
-from sync.server import allowance, chain_copy
+from sync.server import allowance, chain_copy, terminal_health
 from sync.server.api.deps import CurrentDevice, Store, known_query_only
 from sync.server.api.http import ERRORS, json_answer
 
@@ -50,3 +50,10 @@ def own_journal(me: CurrentDevice, store: Store, after: int = Query(0, ge=0, le=
                                    le=protocol.MAX_JOURNAL_ENTRIES)) -> Response:
     """This terminal's own entries back (a terminal put back from an older backup)."""
     return json_answer(protocol.JournalPage(**chain_copy.entries(store, me, after, limit)))
+
+
+@router.post(protocol.HEALTH, response_model=protocol.HealthAck)
+def health(req: protocol.HealthReport, me: CurrentDevice, store: Store) -> Response:
+    """How the terminal is: kept as its latest report, for the office (``terminal_health``)."""
+    return json_answer(protocol.HealthAck(
+        received_at=terminal_health.record(store, me.id, me.school_id, req)))

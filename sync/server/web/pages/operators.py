@@ -43,6 +43,7 @@ def _list(request: Request, store: Store, staff: Staff, status: int = 200,
           **context: object) -> Response:
     return templating.render(request, "operators/list.html", {
         "operators": operators.operators(store, staff.school_id), "errors": {}, "values": {},
+        "locks": operators.lockouts(store, staff.school_id),
         "OPERATOR_ROLES": OPERATOR_ROLES, "operator_role_options": _role_options(request),
         "may_write": staff.may("operators.write"), **context}, status)
 
@@ -114,3 +115,13 @@ def operator_change(request: Request, store: Store, staff: Writer, operator_id: 
                      errors={"name": e.say(templating.language(request))},
                      values={"name": name[:200], "role": role[:20]})
     return templating.redirect(request, f"/operators/{operator_id}", message)
+
+
+@router.post("/operators/{operator_id}/unlock")
+def operator_unlock(request: Request, store: Store, staff: Writer, operator_id: str) -> Response:
+    """Lift a lockout: the terminals clear it with their next pull."""
+    _ = templating.gettext_of(request)
+    done = operators.unlock(store, staff.school_id, operator_id)
+    return templating.redirect(request, "/operators", _(
+        "{name} is unlocked: the terminals let them log in after their next synchronisation.",
+        name=done["name"]))

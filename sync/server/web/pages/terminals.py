@@ -13,6 +13,7 @@ from sync.server.api.routes.office_terminals import server_url
 from sync.server.errors import CentralError
 from sync.server.permissions import Staff
 from sync.server.web import templating
+from sync.server.web.health_words import WORDS
 
 router = APIRouter()
 Reader = Annotated[Staff, office("terminals.read")]
@@ -24,7 +25,7 @@ def _list(request: Request, store: Store, staff: Staff, status: int = 200,
           **context: object) -> Response:
     return templating.render(request, "terminals/list.html", {
         "terminals": terminal_board.terminal_list(store, staff.school_id), "errors": {},
-        "name": "", **context}, status)
+        "name": "", **WORDS, **context}, status)
 
 
 @router.get("/terminals")
@@ -57,8 +58,8 @@ def _terminal(request: Request, store: Store, staff: Staff, device_id: str,
               status: int = 200, **context: object) -> Response:
     lang = templating.language(request)
     found = terminal_board.terminal_detail(store, staff.school_id, device_id, lang=lang)
-    return templating.render(request, "terminals/terminal.html", {"t": found, **context},
-                             status)
+    return templating.render(request, "terminals/terminal.html",
+                             {"t": found, **WORDS, **context}, status)
 
 
 @router.get("/terminals/{device_id}")
