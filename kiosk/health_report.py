@@ -17,6 +17,7 @@ from pathlib import Path
 
 from kiosk import journal
 from kiosk.store import Store
+from kiosk import backup_status
 from kiosk.store.sessions import UNCLEAN_SEEN
 from sync.common.clock import iso_utc, parse_iso_utc
 from sync.common.version import version
@@ -25,8 +26,6 @@ from sync.protocol import HealthReport, LockedOperator
 PRINTER = "printer_status"          # kiosk.print_worker.PUBLISHED (read here, not imported)
 READER = "reader_status"            # meta: the reader's state code as the touch app saw it
 LAST_START = "last_start"           # meta: {"at", "why", "version"} of the touch app's start
-# The seam a backup (another piece of issue 18) fills: its UTC time. Missing: not reported.
-LAST_BACKUP = "last_backup_at"
 
 PRINTER_CODES = {"ok", "offline", "silent", "paper_out", "cover_open", "error", "busy", "none"}
 READER_CODES = {"ok", "not_started", "stopped", "not_found", "setup", "service", "unplugged",
@@ -83,7 +82,7 @@ def collect(store: Store, now: datetime, clock_offset: float | None = None) -> H
         "entries_waiting": max(0, last_seq - pushed),
         "print_jobs_waiting": sum(jobs.get(s, 0) for s in WAITING_JOBS),
         "print_jobs_failed": jobs.get("failed", 0),
-        "last_backup_at": store.meta(LAST_BACKUP),
+        "last_backup_at": (backup_status.last_backup(store) or {}).get("at"),
         "clock_offset_seconds": None if clock_offset is None else round(clock_offset, 3),
         "started_at": start.get("at"),
         "start_reason": start.get("why") if start.get("why") in START_REASONS else None,

@@ -19,8 +19,8 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from kiosk import health_report, operators as terminal_operators, print_jobs
-from kiosk.config import PrinterSection, PrintingSection, TerminalConfig
+from kiosk import backup, health_report, operators as terminal_operators, print_jobs
+from kiosk.config import BackupSection, PrinterSection, PrintingSection, TerminalConfig
 from kiosk.demo.school import DEMO_PINS, Badge
 from kiosk.hardware import open_printer
 from kiosk.print_worker import PrintWorker
@@ -108,6 +108,11 @@ def test_the_agent_reports_its_health_and_the_board_shows_it(site):
     # The report's age grows with the platform's clock.
     tick(site, minutes=7)
     assert board(site)["Cantine 1"]["health"]["age_minutes"] == 7
+    # A backup made: the next report carries its time (kiosk.backup_status).
+    config = TerminalConfig(backup=BackupSection())
+    made = backup.make_backup(t.store.path, config, site.clock.now())
+    assert t.agent.report_health()
+    assert board(site)["Cantine 1"]["health"]["last_backup_at"] == iso_utc(made.at)
 
 
 def test_a_failing_printer_is_flagged_after_30_minutes(site):
