@@ -15,9 +15,8 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from kiosk import journal
+from kiosk import backup_status, journal
 from kiosk.store import Store
-from kiosk import backup_status
 from kiosk.store.sessions import UNCLEAN_SEEN
 from sync.common.clock import iso_utc, parse_iso_utc
 from sync.common.version import version
