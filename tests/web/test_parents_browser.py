@@ -53,10 +53,10 @@ def test_a_parent_with_two_children_on_a_phone(browser, platform, school, mailbo
     page = context.new_page()
     try:
         page.goto("/")                                  # nobody signed in: the sign-in pages
-        page.click("text=Parents : votre espace est ici.")
+        page.click("text=Parents\u00a0: votre espace est ici.")
         assert page.url.endswith("/parents/login")
         audit(page, "parents-login")
-        page.click("text=Première connexion : j'ai un jeton de connexion")
+        page.click("text=Première connexion\u00a0: j'ai un jeton de connexion")
         audit(page, "parents-token")
         page.fill("#f-username", username)
         page.fill("#f-token", token)
@@ -67,7 +67,7 @@ def test_a_parent_with_two_children_on_a_phone(browser, platform, school, mailbo
         assert page.locator("h1").inner_text() == "Mes enfants"
         assert page.locator(".card").count() == 2
         audit(page, "parents-children")
-        page.click("a[aria-label='Se connecter avec ce compte : Léa Lambert']")
+        page.click("a[aria-label='Se connecter avec ce compte\u00a0: Léa Lambert']")
         assert page.locator("h1").inner_text() == "Léa Lambert"
         assert page.locator(".balance strong").inner_text() == "12,50\u00a0€"
         assert "recharge" in page.locator("table").inner_text()
@@ -88,7 +88,7 @@ def test_a_parent_with_two_children_on_a_phone(browser, platform, school, mailbo
             "EUR20.00", "", communication.strip("+").replace("/", "")]
         page.click("text=Retour aux soldes")
         page.click("text=Passer à un autre enfant")
-        page.click("a[aria-label='Se connecter avec ce compte : Hugo Lambert']")
+        page.click("a[aria-label='Se connecter avec ce compte\u00a0: Hugo Lambert']")
         assert page.locator("h1").inner_text() == "Hugo Lambert"
         page.click("a[hreflang=nl]")                    # Dutch, remembered by the account
         assert page.locator("nav.menu").inner_text().startswith("Mijn kinderen")
