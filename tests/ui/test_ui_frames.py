@@ -63,6 +63,43 @@ def test_the_rush_result_is_drawn_without_stencil_or_full_screen_rectangle(drive
     assert tuple(Window.clearcolor) == BACKGROUND
 
 
+def test_a_rush_answer_is_rendered_once_and_its_photo_decoded_off_the_ui_thread(driver, counter,
+                                                                              monkeypatch):
+    """The UI thread's work between the sale and its frame: the answer's texts are made once
+    (the panel, the sound and the strip share them) and the photo comes decoded from the
+    worker thread (kiosk.ui.photos): the UI thread only uploads it."""
+    import threading
+
+    from kivy.core.image import ImageLoader
+
+    from kiosk.ui import present
+    decoded_on, rendered = [], []
+    load, outcome = ImageLoader.load, present.outcome
+
+    def spy_load(filename, **kwargs):
+        decoded_on.append((filename, threading.current_thread() is threading.main_thread()))
+        return load(filename, **kwargs)
+
+    def spy_outcome(*args, **kwargs):
+        rendered.append(args[0].uid)
+        return outcome(*args, **kwargs)
+    monkeypatch.setattr(ImageLoader, "load", staticmethod(spy_load))
+    monkeypatch.setattr(present, "outcome", spy_outcome)
+    terminal = counter()
+    login(driver, "Marie", "1234")
+    start_rush(driver)
+    sale = driver.screen()
+    for badge in (Badge.EMMA, Badge.NOAH):       # Emma's answer goes to the strip at Noah's
+        shown = sale.last_shown_at
+        tap_badge(driver, terminal, badge, lambda: sale.last_shown_at > shown)
+        if badge == Badge.EMMA:
+            photo = sale.ids.result.photo
+            assert photo and sale.ids.result.ids.photo.texture is not None
+    assert sale.ids.recent.cards[0].name.startswith("Emma")
+    assert sorted(set(rendered)) == sorted({Badge.EMMA, Badge.NOAH}) and len(rendered) == 2
+    assert [on_ui for name, on_ui in decoded_on if name == photo] == [False]
+
+
 def test_the_result_texts_draw_their_text_not_their_boxes(driver, counter):
     """A label given a text_size renders a texture as wide as its box, mostly transparent;
     the rush answer's labels draw only the part their text is in, and still the whole text."""
