@@ -12,7 +12,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
-from kiosk.ui import lookup, present
+from kiosk.ui import frames, lookup, present
 from kiosk.ui.fit import fit_lines
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.present import Shown
@@ -72,6 +72,8 @@ class SaleScreen(PayingMixin, Screen):
     def on_result_visible(self, *_):
         self.ids.result.window_paints = (self.result_visible and self.manager is not None
                                         and self.manager.current == self.name)
+        frames.undrawn(self.ids.main, self.result_visible)     # under the result: not drawn
+        frames.undrawn(self.ids.overlay, not self.result_visible)   # no result: not drawn
 
     def on_enter(self, *_):
         self.on_result_visible()

@@ -100,6 +100,34 @@ def test_a_rush_answer_is_rendered_once_and_its_photo_decoded_off_the_ui_thread(
     assert [on_ui for name, on_ui in decoded_on if name == photo] == [False]
 
 
+def test_what_the_result_hides_is_not_drawn_and_comes_back_after(driver, counter):
+    """Under the rush result the sale's buttons and cart (off screen, two ScrollViews: two
+    stencil passes) are not in the window's drawing at all; on the sale screen the result's
+    panel is not either; each is drawn again once it shows (kiosk.ui.frames.undrawn)."""
+    from kivy.core.window import Window
+    from kivy.graphics import StencilPush
+    terminal = counter()
+    login(driver, "Marie", "1234")
+    sale = driver.screen()
+
+    def drawn(widget) -> bool:
+        return any(ins is widget.canvas for ins in instructions(Window.canvas))
+    assert drawn(sale.ids.main) and not drawn(sale.ids.overlay)
+    start_rush(driver)
+    shown = sale.last_shown_at
+    tap_badge(driver, terminal, Badge.EMMA, lambda: sale.last_shown_at > shown)
+    assert drawn(sale.ids.overlay) and drawn(sale.ids.result) and not drawn(sale.ids.main)
+    assert not [ins for ins in instructions(Window.canvas) if isinstance(ins, StencilPush)]
+    driver.tap(sale.ids.dismiss)                                      # rush stopped
+    driver.wait_for(lambda: not sale.result_visible, what="the sale screen")
+    assert drawn(sale.ids.main) and not drawn(sale.ids.overlay)
+    children = sale.ids.main.parent.children                           # the order kept:
+    order = [c.canvas for c in reversed(children)]                     # the overlay on top
+    assert [ins for ins in sale.ids.main.parent.canvas.children if ins in order] == order[:1]
+    driver.tap(driver.buttons(text="Potage et pain")[0])              # the buttons work
+    driver.wait_for(lambda: sale.cart, what="a cart")
+
+
 def test_the_result_texts_draw_their_text_not_their_boxes(driver, counter):
     """A label given a text_size renders a texture as wide as its box, mostly transparent;
     the rush answer's labels draw only the part their text is in, and still the whole text."""
