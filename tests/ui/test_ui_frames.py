@@ -128,6 +128,23 @@ def test_what_the_result_hides_is_not_drawn_and_comes_back_after(driver, counter
     driver.wait_for(lambda: sale.cart, what="a cart")
 
 
+def test_the_same_status_again_is_not_made_again(driver, counter, monkeypatch):
+    """The status thread's read after a sale, the clock's tick: the same status within the
+    same second makes none of the status bar's texts again (kiosk.ui.app.apply_snapshot)."""
+    from kiosk.ui import formats
+    counter()
+    login(driver, "Marie", "1234")
+    driver.wait_for(lambda: driver.app.snapshot is not None, what="a status")
+    made, ago = [], formats.ago
+    monkeypatch.setattr(formats, "ago", lambda *a: made.append(a) or ago(*a))
+    for _ in range(3):
+        driver.app.apply_snapshot(driver.app.snapshot)
+    assert len(made) <= 1                       # (1: a second began between two of them)
+    driver.app.lang = "nl"                      # another language: said again at once
+    assert "geleden" in driver.app.root_view.ids.status.sync_text or made[-1][2] == "nl"
+    driver.app.lang = "fr"
+
+
 def test_the_result_texts_draw_their_text_not_their_boxes(driver, counter):
     """A label given a text_size renders a texture as wide as its box, mostly transparent;
     the rush answer's labels draw only the part their text is in, and still the whole text."""
