@@ -91,7 +91,7 @@ def test_a_rush_answer_is_rendered_once_and_its_photo_decoded_off_the_ui_thread(
     sale = driver.screen()
     for badge in (Badge.EMMA, Badge.NOAH):       # Emma's answer goes to the strip at Noah's
         shown = sale.last_shown_at
-        tap_badge(driver, terminal, badge, lambda: sale.last_shown_at > shown)
+        tap_badge(driver, terminal, badge, lambda shown=shown: sale.last_shown_at > shown)
         if badge == Badge.EMMA:
             photo = sale.ids.result.photo
             assert photo and sale.ids.result.ids.photo.texture is not None
