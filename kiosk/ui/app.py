@@ -418,8 +418,18 @@ class ComptoirApp(AdaptiveLayout, App):
         self._status_read_at = read_at
         self.apply_snapshot(snap)
 
+    _applied: tuple | None = None       # what the status bar's texts were made from, and when
+
     def apply_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
+        # The same status again within the same second (the status thread's read after a
+        # sale's, the clock's tick) says the same words: not made again (a tap's frame waits
+        # for the UI thread's work).
+        key = (self.terminal, snap, self.lang, int(time.time()),
+               time.monotonic() >= getattr(self, "_flash_until", 0))
+        if key == self._applied:
+            return
+        self._applied = key
         bar, store = self.root_view.ids.status, snap.store
         if self._names_of == "attached":
             self._names_of = store.last_pull_at

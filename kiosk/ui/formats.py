@@ -9,6 +9,8 @@ time zone.
 'il y a 3 minutes'
 >>> ago(None, datetime(2026, 11, 24, tzinfo=timezone.utc), "en")
 'never'
+>>> ago("2026-11-24T11:00:00.000000Z", datetime(2026, 11, 24, 11, 0, 40, tzinfo=timezone.utc), "fr")
+"il y a moins d'une minute"
 """
 from __future__ import annotations
 
@@ -47,5 +49,9 @@ def ago(ts: str | None, now: datetime, lang: str) -> str:
     """'il y a 3 minutes'; 'jamais' when there is no such time."""
     if not ts:
         return tr("never", lang)
-    return format_timedelta(_instant(ts) - now, add_direction=True, threshold=1.0,
-                            locale=LOCALES.get(lang, lang))
+    delta = _instant(ts) - now
+    if abs(delta.total_seconds()) < 60:
+        # by the minute: an age in seconds would redraw the status bar every second, and a
+        # frame drawn then delays the answer to a badge tapped at that moment
+        return tr("just_now", lang)
+    return format_timedelta(delta, add_direction=True, threshold=1.0, locale=LOCALES.get(lang, lang))

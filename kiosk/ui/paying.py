@@ -19,8 +19,9 @@ from kivy.app import App
 from kiosk import lookups
 from kiosk.lookups import Article
 from kiosk.names import wallet
-from kiosk.ui import flows, present
+from kiosk.ui import flows, photos, present
 from kiosk.ui.flows import PayCall, TapOutcome
+from kiosk.ui.recent import Answer
 from kiosk.ui.texts import flag_name
 from kiosk.ui.widgets import ConfirmView
 from sync.common.errors import ComptoirError, NeedsConfirmation
@@ -117,25 +118,39 @@ class PayingMixin:
         app = App.get_running_app()
         service, session = app.terminal.service, app.session
         self.last_tap_at = at or time.monotonic()
-        app.call(flows.charge, service, uid,
-                 lambda c: pay_call(service, session, uid, c), tuple(confirm),
-                 done=lambda out: self._charged(out, pay_call, tuple(confirm)))
+        terminal = app.terminal
 
-    def _charged(self, out: TapOutcome, pay_call: PayCall, confirm: tuple[str, ...]) -> None:
+        def charge() -> tuple[TapOutcome, photos.Decoded | None]:     # the worker thread
+            out = flows.charge(service, uid, lambda c: pay_call(service, session, uid, c),
+                               tuple(confirm))
+            if isinstance(out.error, NeedsConfirmation):      # a question first, no answer yet
+                return out, None
+            return out, photos.decode(terminal.photo_path(out.student))
+        app.call(charge, done=lambda got: self._charged(got[0], pay_call, tuple(confirm), got[1]))
+
+    def _charged(self, out: TapOutcome, pay_call: PayCall, confirm: tuple[str, ...],
+                 decoded: photos.Decoded | None = None) -> None:
         if isinstance(out.error, NeedsConfirmation):
             self._ask(out, pay_call, confirm)
             return
-        self.show_outcome(out)
+        self.show_outcome(out, decoded)
         self.charged(out)
 
-    def show_outcome(self, out: TapOutcome) -> None:
+    last_answer: Answer | None = None       # the answer shown, rendered once per language
+
+    def show_outcome(self, out: TapOutcome, decoded: photos.Decoded | None = None) -> None:
+        """The answer on the result panel: its texts rendered once (again only when the
+        language changes: ``Answer``), the photo decoded on the worker (``decoded``)."""
         app = App.get_running_app()
-        shown = present.outcome(out, app.lang, app.names)
-        photo = app.terminal.photo_path(out.student)
-        self.say(lambda: self.ids.result.show(present.outcome(out, app.lang, app.names),
-                                              str(photo) if photo else ""))
+        photo = decoded.path if decoded is not None else app.terminal.photo_path(out.student) or ""
+        answer = self.last_answer = Answer(lambda: present.outcome(out, app.lang, app.names), photo)
+        first = [decoded]                   # the pixels are used once, by the first showing
+
+        def put() -> None:
+            self.ids.result.show(answer.shown(), photo, first.pop() if first else None)
+        self.say(put)
         self.result_visible = True
-        app.sounds.play("ok" if shown.kind == "ok" else "refused")
+        app.sounds.play("ok" if answer.shown().kind == "ok" else "refused")
         self.last_outcome = out
         self.last_shown_at = time.monotonic()
 

@@ -140,10 +140,9 @@ class RushResults:
         self.big = False
         self.strip.show([])
 
-    def shown(self, render: Callable[[], Shown], photo: str = "") -> None:
-        """The answer ``render()`` was just put in the big panel: the ones before it go to
-        the strip."""
-        self.answers.appendleft(Answer(render, photo))
+    def shown(self, answer: Answer) -> None:
+        """``answer`` was just put in the big panel: the ones before it go to the strip."""
+        self.answers.appendleft(answer)
         self.big = True
         self._show_strip()
         self._stay()

@@ -12,11 +12,11 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
-from kiosk.ui import lookup, present
+from kiosk.ui import frames, lookup, present
 from kiosk.ui.fit import fit_lines
 from kiosk.ui.paying import PayingMixin
 from kiosk.ui.present import Shown
-from kiosk.ui.recent import RushResults
+from kiosk.ui.recent import Answer, RushResults
 from kiosk.ui.widgets import BigButton
 
 if TYPE_CHECKING:
@@ -72,6 +72,8 @@ class SaleScreen(PayingMixin, Screen):
     def on_result_visible(self, *_):
         self.ids.result.window_paints = (self.result_visible and self.manager is not None
                                         and self.manager.current == self.name)
+        frames.undrawn(self.ids.main, self.result_visible)     # under the result: not drawn
+        frames.undrawn(self.ids.overlay, not self.result_visible)   # no result: not drawn
 
     def on_enter(self, *_):
         self.on_result_visible()
@@ -252,9 +254,8 @@ class SaleScreen(PayingMixin, Screen):
             lookup.serve_without_badge(lambda who: self.charge_badge(who, _sell(dict(self.cart))))
 
     def charged(self, out: TapOutcome) -> None:
-        if self.rush_article:
-            app = App.get_running_app()
-            self.rush.shown(lambda: present.outcome(out, app.lang, app.names), self.ids.result.photo)
+        if self.rush_article and self.last_answer is not None:
+            self.rush.shown(self.last_answer)       # rendered once, shared with the panel
             return
         if out.result is not None:
             self.cart.clear()
@@ -264,9 +265,9 @@ class SaleScreen(PayingMixin, Screen):
     def declined(self, out: TapOutcome) -> None:
         if self.rush_article:
             app = App.get_running_app()
-            self.rush.shown(lambda: Shown("info", app.tr("sale_cancelled"),
-                                          present.student_line(out.student), "", "", ""),
-                            self.ids.result.photo)
+            self.rush.shown(Answer(lambda: Shown("info", app.tr("sale_cancelled"),
+                                                 present.student_line(out.student), "", "", ""),
+                                   self.ids.result.photo))
         else:
             self.rearm = True
             self._show_cart()

@@ -194,6 +194,7 @@ T: dict[str, str] = {      # key: English source text (the msgid)
     "sale_no": coded("sale_no", "No. {seq}"),
     "label_value": coded("label_value", "{label}: {value}"),
     "never": coded("never", "never"),
+    "just_now": coded("just_now", "less than a minute ago"),
     # a student's allergen and diet flags, as the allergen alert names them (an unknown one
     # shows as written): the EU's 14 allergens and the usual diets
     "flag_gluten": coded("flag_gluten", "gluten"),

@@ -77,6 +77,23 @@ class Photo(Image):
     only fills up: about half a megabyte of texture per photo, hundreds of megabytes in a
     fast rush. A photo shown again is read again from the disk (a few milliseconds)."""
     nocache = BooleanProperty(True)
+    _decoded: Any = None                # kiosk.ui.photos.Decoded, for the next source set
+
+    def show_decoded(self, decoded: Any) -> None:
+        """The next ``source`` set to ``decoded.path`` takes these pixels (decoded off the
+        UI thread, kiosk.ui.photos) instead of reading and decoding the file here."""
+        self._decoded = decoded
+
+    def set_texture_from_resource(self, resource: str) -> None:
+        decoded, self._decoded = self._decoded, None
+        if decoded is None or not resource or decoded.path != resource:
+            super().set_texture_from_resource(resource)
+            return
+        from kivy.core.image import Image as CoreImage
+        self._clear_core_image()
+        self._coreimage = image = CoreImage(decoded.image, nocache=True)
+        image.bind(on_texture=self._on_tex_change)
+        self.texture = image.texture
 
 
 class Icon(Label):
@@ -150,9 +167,12 @@ class ResultPanel(BoxLayout):
             self._paint.hide()
         App.get_running_app().painted = self.kind if self.window_paints else ""
 
-    def show(self, shown: Shown, photo: str = "") -> None:
+    def show(self, shown: Shown, photo: str = "", decoded: Any = None) -> None:
+        """``decoded``: the photo's pixels, decoded off the UI thread (kiosk.ui.photos)."""
         self.kind, self.title, self.name = shown.kind, shown.title, shown.name
         self.detail, self.big, self.reason = shown.detail, shown.big, shown.reason
+        if decoded is not None:
+            self.ids.photo.show_decoded(decoded)
         self.photo = photo
 
     def shown(self) -> Shown:

@@ -63,6 +63,88 @@ def test_the_rush_result_is_drawn_without_stencil_or_full_screen_rectangle(drive
     assert tuple(Window.clearcolor) == BACKGROUND
 
 
+def test_a_rush_answer_is_rendered_once_and_its_photo_decoded_off_the_ui_thread(driver, counter,
+                                                                              monkeypatch):
+    """The UI thread's work between the sale and its frame: the answer's texts are made once
+    (the panel, the sound and the strip share them) and the photo comes decoded from the
+    worker thread (kiosk.ui.photos): the UI thread only uploads it."""
+    import threading
+
+    from kivy.core.image import ImageLoader
+
+    from kiosk.ui import present
+    decoded_on, rendered = [], []
+    load, outcome = ImageLoader.load, present.outcome
+
+    def spy_load(filename, **kwargs):
+        decoded_on.append((filename, threading.current_thread() is threading.main_thread()))
+        return load(filename, **kwargs)
+
+    def spy_outcome(*args, **kwargs):
+        rendered.append(args[0].uid)
+        return outcome(*args, **kwargs)
+    monkeypatch.setattr(ImageLoader, "load", staticmethod(spy_load))
+    monkeypatch.setattr(present, "outcome", spy_outcome)
+    terminal = counter()
+    login(driver, "Marie", "1234")
+    start_rush(driver)
+    sale = driver.screen()
+    for badge in (Badge.EMMA, Badge.NOAH):       # Emma's answer goes to the strip at Noah's
+        shown = sale.last_shown_at
+        tap_badge(driver, terminal, badge, lambda shown=shown: sale.last_shown_at > shown)
+        if badge == Badge.EMMA:
+            photo = sale.ids.result.photo
+            assert photo and sale.ids.result.ids.photo.texture is not None
+    assert sale.ids.recent.cards[0].name.startswith("Emma")
+    assert sorted(set(rendered)) == sorted({Badge.EMMA, Badge.NOAH}) and len(rendered) == 2
+    assert [on_ui for name, on_ui in decoded_on if name == photo] == [False]
+
+
+def test_what_the_result_hides_is_not_drawn_and_comes_back_after(driver, counter):
+    """Under the rush result the sale's buttons and cart (off screen, two ScrollViews: two
+    stencil passes) are not in the window's drawing at all; on the sale screen the result's
+    panel is not either; each is drawn again once it shows (kiosk.ui.frames.undrawn)."""
+    from kivy.core.window import Window
+    from kivy.graphics import StencilPush
+    terminal = counter()
+    login(driver, "Marie", "1234")
+    sale = driver.screen()
+
+    def drawn(widget) -> bool:
+        return any(ins is widget.canvas for ins in instructions(Window.canvas))
+    assert drawn(sale.ids.main) and not drawn(sale.ids.overlay)
+    start_rush(driver)
+    shown = sale.last_shown_at
+    tap_badge(driver, terminal, Badge.EMMA, lambda: sale.last_shown_at > shown)
+    assert drawn(sale.ids.overlay) and drawn(sale.ids.result) and not drawn(sale.ids.main)
+    assert not [ins for ins in instructions(Window.canvas) if isinstance(ins, StencilPush)]
+    driver.tap(sale.ids.dismiss)                                      # rush stopped
+    driver.wait_for(lambda: not sale.result_visible, what="the sale screen")
+    assert drawn(sale.ids.main) and not drawn(sale.ids.overlay)
+    children = sale.ids.main.parent.children                           # the order kept:
+    order = [c.canvas for c in reversed(children)]                     # the overlay on top
+    assert [ins for ins in sale.ids.main.parent.canvas.children if ins in order] == order[:1]
+    driver.tap(driver.buttons(text="Potage et pain")[0])              # the buttons work
+    driver.wait_for(lambda: sale.cart, what="a cart")
+
+
+def test_the_same_status_again_is_not_made_again(driver, counter, monkeypatch):
+    """The status thread's read after a sale, the clock's tick: the same status within the
+    same second makes none of the status bar's texts again (kiosk.ui.app.apply_snapshot)."""
+    from kiosk.ui import formats
+    counter()
+    login(driver, "Marie", "1234")
+    driver.wait_for(lambda: driver.app.snapshot is not None, what="a status")
+    made, ago = [], formats.ago
+    monkeypatch.setattr(formats, "ago", lambda *a: made.append(a) or ago(*a))
+    for _ in range(3):
+        driver.app.apply_snapshot(driver.app.snapshot)
+    assert len(made) <= 1                       # (1: a second began between two of them)
+    driver.app.lang = "nl"                      # another language: said again at once
+    assert "geleden" in driver.app.root_view.ids.status.sync_text or made[-1][2] == "nl"
+    driver.app.lang = "fr"
+
+
 def test_the_result_texts_draw_their_text_not_their_boxes(driver, counter):
     """A label given a text_size renders a texture as wide as its box, mostly transparent;
     the rush answer's labels draw only the part their text is in, and still the whole text."""
