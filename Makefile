@@ -47,8 +47,10 @@ check: $(STAMP)
 # Python may cache bytecode here whatever the environment says (a PYTHONDONTWRITEBYTECODE=1,
 # as on this machine, made every `comptoir` process the tests start compile our modules again,
 # and every pytest process redo its assertion rewriting: 17% of a CLI test's CPU).
-# PYTEST_WORKERS=0 runs everything in this process.
-PYTEST_WORKERS ?= auto
+# One worker more than CPUs: many tests wait on processes of their own (the platform over
+# loopback, PostgreSQL, chromium, `comptoir` commands, pcscd), so a third worker on two CPUs
+# keeps both busy. PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 test: check
 	@env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; exit 1; fi; exit $$rc

@@ -18,7 +18,7 @@ Invalid configuration: reader.backend: unknown backend 'carrier-pigeon'
 >>> printer_message(PrinterStatus(PrinterState.PAPER_OUT, "printer_paper_out"), "en")
 'The printer is out of paper: put in a new roll. Receipts are waiting.'
 >>> refused_read_message(RefusedRead("read_fragment", "wedge", 0.0), "fr")
-'Badge lu en partie seulement : représentez-le en le laissant bien à plat sur le lecteur.'
+'Badge lu en partie seulement\\xa0: représentez-le en le laissant bien à plat sur le lecteur.'
 """
 from __future__ import annotations
 

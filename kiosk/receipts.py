@@ -173,7 +173,7 @@ def period_lines(lang: str | None, days: list[str], first: datetime | None,
     >>> from datetime import datetime
     >>> period_lines("fr", ["2026-11-20", "2026-11-23"], datetime(2026, 11, 20, 16, 5),
     ...              datetime(2026, 11, 23, 9, 40))
-    ['Journées : 20/11/2026, 23/11/2026', 'Du 20/11/2026 16:05 au 23/11/2026 09:40']
+    ['Journées\\xa0: 20/11/2026, 23/11/2026', 'Du 20/11/2026 16:05 au 23/11/2026 09:40']
     """
     lines = []
     if len(days) > 1:

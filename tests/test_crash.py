@@ -156,6 +156,13 @@ class _Child:
             return sum(line.startswith("sold ") for line in self.lines) >= n
         self._read_until(done, timeout, f"done with {n} sales")
 
+    def wait_sold_after(self, seq: int, timeout: float) -> None:
+        """Until the child has reported a sale whose entry comes after ``seq``."""
+        def done() -> bool:
+            return any(line.startswith("sold ") and int(line.split(" ")[2]) > seq
+                       for line in self.lines)
+        self._read_until(done, timeout, f"selling after entry {seq}")
+
     def kill_and_collect(self) -> tuple[list[tuple[str, int]], bool, bool]:
         """SIGKILL, reap; the sales reported (whole messages only: each is one write()),
         whether it was ready and whether the kill landed inside a sale (its last line is

@@ -8,7 +8,7 @@ the reason and, for a balance too low, the missing amount.
 >>> out = charge(service, "04A1B2C3", lambda c: service.sell(session, "04A1B2C3", {"SOUP": 1}, c))
 >>> shown = outcome(out, "fr")
 >>> shown.kind, shown.name, shown.detail, shown.big
-('ok', 'Emma Dubois — 1A', '1 × Potage et pain', 'Nouveau solde : 24,00\\xa0€')
+('ok', 'Emma Dubois — 1A', '1 × Potage et pain', 'Nouveau solde\\xa0: 24,00\\xa0€')
 >>> out = charge(service, "05000000", lambda c: service.sell(session, "05000000", {"SOUP": 1}, c))
 >>> outcome(out, "en").reason
 'Unknown badge: it belongs to no student. Send the student to reception.'

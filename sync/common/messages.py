@@ -5,7 +5,7 @@ Amount parameters end in ``_cents`` and are formatted for the language by Babel;
 parameters are joined with commas.
 
 >>> render("insufficient_balance", {"missing_cents": 40, "wallet": "Repas"}, "fr")
-'Solde insuffisant sur « Repas » : il manque 0,40\xa0€.'
+'Solde insuffisant sur «\\xa0Repas\\xa0»\\xa0: il manque 0,40\\xa0€.'
 >>> render("insufficient_balance", {"missing_cents": 40, "wallet": "Repas"}, "nl")
 "Onvoldoende saldo op 'Repas': er ontbreekt €\\xa00,40."
 >>> render("no_such_code", {"seq": 3}, "en")

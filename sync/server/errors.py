@@ -33,7 +33,7 @@ class Phrase(str):
     >>> p = Phrase("{where}: {problem}", where=Phrase("line {line}", line=3),
     ...            problem=Joined("; ", [Phrase("the amount is zero"), "x"]))
     >>> p, p.say("fr"), p.say("nl")
-    ('line 3: the amount is zero; x', 'ligne 3 : le montant est nul; x', 'regel 3: het bedrag is nul; x')
+    ('line 3: the amount is zero; x', 'ligne 3\\xa0: le montant est nul; x', 'regel 3: het bedrag is nul; x')
     """
 
     msgid: str
