@@ -14,13 +14,16 @@ import json
 import shutil
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk import backup_status, journal
 from kiosk.store import Store
 from kiosk.store.sessions import UNCLEAN_SEEN
 from sync.common.clock import iso_utc, parse_iso_utc
 from sync.common.version import version
-from sync.protocol import HealthReport, LockedOperator
+
+if TYPE_CHECKING:
+    from sync.protocol import HealthReport
 
 PRINTER = "printer_status"          # kiosk.print_worker.PUBLISHED (read here, not imported)
 READER = "reader_status"            # meta: the reader's state code as the touch app saw it
@@ -64,6 +67,9 @@ def record_start(store: Store, now: datetime) -> str:
 
 def collect(store: Store, now: datetime, clock_offset: float | None = None) -> HealthReport:
     """The report the agent sends now (``clock_offset``: platform minus terminal, seconds)."""
+    # Imported here: the touch app imports this module for record_start and publish_reader,
+    # and the report's pydantic models would add some 10 MiB to its memory (bench_ui).
+    from sync.protocol import HealthReport, LockedOperator
     with store.read() as conn:
         last_seq = journal.last_link(conn)[0]
         pushed = int(store.sync_state("pushed_seq") or "0")
