@@ -282,11 +282,9 @@ def kill_an_open_store(folder: Path) -> None:
 
 
 # -- the app's child: taps and memory ----------------------------------------------------------
-def rush_child(folder: str) -> None:
-    """In a child of its own (the app's memory is then the app's, not the benchmark's too):
-    log in, rush mode, the timed sales, then the long rush for memory. Prints progress, then
-    one line ``RESULT {json}``."""
-    params = json.loads(os.environ["BENCH_UI_PARAMS"])
+def rush_ready(folder: str) -> tuple:
+    """The demo terminal in ``folder`` opened in the app, Marie logged in, rush mode on SOUP:
+    (terminal, driver, the badges to tap)."""
     from drivers.badge.simulated import SimulatedReader
     from kiosk.ui.terminal import Terminal
     from sync.common.clock import SystemClock, iso_utc
@@ -301,6 +299,15 @@ def rush_child(folder: str) -> None:
     driver.tap("Mode rush")
     driver.tap(driver.buttons(text="Potage et pain")[0])
     driver.wait_for(lambda: driver.screen().rush_article == "SOUP", what="rush mode")
+    return terminal, driver, badges
+
+
+def rush_child(folder: str) -> None:
+    """In a child of its own (the app's memory is then the app's, not the benchmark's too):
+    log in, rush mode, the timed sales, then the long rush for memory. Prints progress, then
+    one line ``RESULT {json}``."""
+    params = json.loads(os.environ["BENCH_UI_PARAMS"])
+    terminal, driver, badges = rush_ready(folder)
     at_login = memory_sample(0)                  # logged in, rush mode on, no sale yet
     print(f"{params['sales']} timed rush-mode sales …", flush=True)
     rush(driver, terminal, badges, 0, 20)                                 # warm-up

@@ -45,21 +45,7 @@ def _timed_flips():
 
 def app_child(folder: str, sales: int, profile: bool) -> None:
     import bench_ui
-
-    from drivers.badge.simulated import SimulatedReader
-    from kiosk.ui.terminal import Terminal
-    from sync.common.clock import SystemClock, iso_utc
-    from tests.ui.harness import Driver, login
-    terminal = Terminal.open(Path(folder), reader=SimulatedReader())
-    badges = [uid for uid, _student in bench_ui.rush_pool(terminal.service.store)]
-    with terminal.service.store.write() as conn:      # a fresh pull: no offline cap
-        terminal.service.store.set_kv(conn, "sync_state", "last_pull_at", iso_utc(SystemClock().now()))
-    driver = Driver.start(terminal)
-    driver.wait_for(lambda: driver.buttons(text="Marie"), what="login screen")
-    login(driver, "Marie", "1234")
-    driver.tap("Mode rush")
-    driver.tap(driver.buttons(text="Potage et pain")[0])
-    driver.wait_for(lambda: driver.screen().rush_article == "SOUP", what="rush mode")
+    terminal, driver, badges = bench_ui.rush_ready(folder)
     acc = _timed_flips()
     bench_ui.rush(driver, terminal, badges, 0, 20)                     # warm-up
     acc.update(cpu=0.0, n=0)
